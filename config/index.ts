@@ -1,0 +1,111 @@
+// Reads, overrides and validates the one config file. Every error names its place: the file and
+// line for JSON syntax, the field path for a value, the env var or --set flag for an override.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigError, UsageError } from '../lib/errors.js';
+import { configSchema, type ChaosgateConfig } from './schema.js';
+
+export { configSchema, type ChaosgateConfig } from './schema.js';
+
+/**
+ * Env vars that override one config field each. Secrets are not here: they are read from env
+ * where they are used and never enter the config object (so never reach a report).
+ */
+export const envOverrides: Record<string, string> = {
+  CHAOSGATE_REDIS_URL: 'redis.url',
+};
+
+export interface LoadConfigOptions {
+  /** Path of the JSON config; omitted: defaults only. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** `path=value` pairs from `--set`; value parsed as JSON when it parses, else a string. */
+  set?: string[];
+}
+
+/** Line and column of a character offset, for JSON syntax errors. */
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const col = offset - before.lastIndexOf('\n');
+  return `${line}:${col}`;
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const where = pos ? `${source}:${lineCol(text, Number(pos[1]))}` : source;
+    throw new ConfigError(where, [`not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`]);
+  }
+}
+
+/** Sets a dotted path inside a plain object, creating objects on the way. */
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node: Record<string, unknown> = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function overrideValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Formats zod issues as `field.path: message` lines. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    return `${path}: ${issue.message}`;
+  });
+}
+
+export async function loadConfig(opts: LoadConfigOptions = {}): Promise<ChaosgateConfig> {
+  const env = opts.env ?? process.env;
+  let raw: Record<string, unknown> = {};
+  let source = '(defaults)';
+  if (opts.file) {
+    source = opts.file;
+    let text: string;
+    try {
+      text = await readFile(opts.file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read config ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const parsed = parseJson(text, opts.file);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(opts.file, ['(top level): must be a JSON object']);
+    }
+    raw = parsed as Record<string, unknown>;
+  }
+  const applied: string[] = [];
+  for (const [name, path] of Object.entries(envOverrides)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      setPath(raw, path, overrideValue(value));
+      applied.push(`${name} -> ${path}`);
+    }
+  }
+  for (const pair of opts.set ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set ${pair}: expected path=value`);
+    setPath(raw, pair.slice(0, eq), overrideValue(pair.slice(eq + 1)));
+    applied.push(`--set ${pair.slice(0, eq)}`);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const where = applied.length ? `${source} (with overrides: ${applied.join(', ')})` : source;
+    throw new ConfigError(where, formatIssues(result.error));
+  }
+  return result.data;
+}

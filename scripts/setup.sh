@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Idempotent setup for a fresh machine: npm dependencies, Debian packages the tests and demo need
+# (only when missing), and the Go-built tools (k6 via xk6, Toxiproxy, actionlint) into tools/bin.
+# A second run with the same pins only checks versions and takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+# ---- pins (README "Pins" says why) -------------------------------------------------------------
+K6_VERSION=v1.8.1                 # newest k6 the Go module proxy serves here; k6 v2 is not served
+XK6_VERSION=v0.20.1               # xk6 builder; v1.x is not served by the proxy here
+XK6_REDIS_VERSION=v0.3.6          # Redis client as k6/x/redis
+TOXIPROXY_VERSION=v2.12.0
+ACTIONLINT_VERSION=v1.7.12
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 2; }
+
+command -v node >/dev/null || die "Node.js 20+ is required (https://nodejs.org or apt-get install nodejs)"
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || die "Node.js 20+ is required, found $(node --version)"
+command -v npm >/dev/null || die "npm is required"
+
+# ---- npm ---------------------------------------------------------------------------------------
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+node scripts/build.mjs
+
+# ---- Debian packages, only those missing ---------------------------------------------------------
+need_apt=()
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
+command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
+command -v chromium >/dev/null || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "missing ${need_apt[*]} and no apt-get: install them with your package manager"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  say "installing Debian packages: ${need_apt[*]}"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
+fi
+
+# ---- Go tools ----------------------------------------------------------------------------------
+command -v go >/dev/null || die "Go 1.22+ is required to build k6 with xk6 (apt-get install golang, or https://go.dev/dl)"
+BIN="$ROOT/tools/bin"; SRC="$ROOT/tools/src"; mkdir -p "$BIN" "$SRC"
+# Some modules k6 needs are not in the checksum database reachable here; the proxy still serves them.
+export GOSUMDB=off GOFLAGS=-mod=mod GOTOOLCHAIN=local
+
+# go_tool NAME MODULE@VERSION PACKAGE: builds PACKAGE into tools/bin/NAME inside a throwaway module,
+# because `go install pkg@version` needs the proxy's version list, which is refused for some modules here.
+go_tool() {
+  local name=$1 modver=$2 pkg=$3 stamp="$BIN/.$1.version"
+  if [ -x "$BIN/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$modver" ]; then return; fi
+  say "building $name ($modver)"
+  rm -rf "$SRC/$name"; mkdir -p "$SRC/$name"
+  (cd "$SRC/$name" && go mod init "chaosgate.tools/$name" >/dev/null 2>&1 && go get "$modver" >&2 && go build -o "$BIN/$name" "$pkg" >&2)
+  echo "$modver" > "$stamp"
+}
+
+go_tool xk6 "go.k6.io/xk6@$XK6_VERSION" go.k6.io/xk6/cmd/xk6
+go_tool toxiproxy-server "github.com/Shopify/toxiproxy/v2@$TOXIPROXY_VERSION" github.com/Shopify/toxiproxy/v2/cmd/server
+go_tool actionlint "github.com/rhysd/actionlint@$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
+
+k6_ok() {
+  [ -x "$BIN/k6" ] || return 1
+  local v; v=$(K6_AUTO_EXTENSION_RESOLUTION=false "$BIN/k6" version 2>/dev/null) || return 1
+  grep -q "k6 $K6_VERSION" <<<"$v" && grep -q "xk6-redis $XK6_REDIS_VERSION" <<<"$v"
+}
+if ! k6_ok; then
+  say "building k6 $K6_VERSION with xk6-redis $XK6_REDIS_VERSION (xk6 $XK6_VERSION; a minute or two)"
+  # xk6 treats a Go module in its working directory as an extension under development: build elsewhere.
+  (cd "$SRC" && "$BIN/xk6" build "$K6_VERSION" --with "github.com/grafana/xk6-redis@$XK6_REDIS_VERSION" --output "$BIN/k6" >&2)
+  k6_ok || die "the built k6 does not report k6 $K6_VERSION with xk6-redis $XK6_REDIS_VERSION"
+fi
+say "ready: $(K6_AUTO_EXTENSION_RESOLUTION=false "$BIN/k6" version | head -1)"
