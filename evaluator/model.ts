@@ -1,0 +1,177 @@
+// The report model: the one contract between evaluating and writing (JUnit, JSON, Markdown, HTML)
+// and the run orchestrator. Its zod schema is the JSON report's schema (published as JSON Schema in
+// reports/schema/). Bump REPORT_SCHEMA_VERSION on any change a reader of old reports would notice.
+import { z } from 'zod';
+
+export const REPORT_SCHEMA_VERSION = 1 as const;
+
+export const metricKindSchema = z.enum(['trend', 'counter', 'rate', 'gauge']);
+export type MetricKind = z.infer<typeof metricKindSchema>;
+
+export const verdictSchema = z.enum(['pass', 'warn', 'fail']);
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/** One input file or stream as read. */
+export const inputSummarySchema = z
+  .object({
+    source: z.string().describe('path, or "-" for stdin'),
+    format: z.enum(['ndjson', 'csv']),
+    gzip: z.boolean(),
+    lines: z.number().int().nonnegative(),
+    points: z.number().int().nonnegative().describe('sample lines accepted'),
+    malformed: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+  })
+  .strict();
+
+/** A malformed line, reported with its place and reason (the first few only). */
+export const inputProblemSchema = z
+  .object({ source: z.string(), line: z.number().int().nonnegative(), reason: z.string() })
+  .strict();
+
+export const totalsSchema = z
+  .object({
+    pointsRead: z.number().int().nonnegative().describe('every sample line read, accepted or not'),
+    points: z.number().int().nonnegative().describe('samples accepted into series'),
+    malformed: z.number().int().nonnegative(),
+    malformedTolerance: z.number().nonnegative().describe('allowed malformed fraction of pointsRead'),
+    trusted: z.boolean().describe('malformed / pointsRead <= tolerance'),
+    problems: z.array(inputProblemSchema).describe('the first few malformed lines'),
+    perMetric: z.record(z.string(), z.number().int().nonnegative()),
+    series: z.number().int().nonnegative(),
+    seriesCap: z.number().int().positive(),
+    overflowPoints: z.number().int().nonnegative().describe('samples folded into overflow series past the cap'),
+    firstTime: z.number().nullable().describe('ms epoch of the earliest sample'),
+    lastTime: z.number().nullable().describe('ms epoch of the latest sample'),
+  })
+  .strict();
+
+export const trendStatsSchema = z
+  .object({
+    min: z.number(),
+    max: z.number(),
+    avg: z.number(),
+    sum: z.number(),
+    p50: z.number(),
+    p90: z.number(),
+    p95: z.number(),
+    p99: z.number(),
+  })
+  .strict()
+  .describe('min/max/avg/sum exact; percentiles from the HDR histogram (3 significant digits)');
+
+export const counterStatsSchema = z
+  .object({ sum: z.number(), ratePerSecond: z.number(), min: z.number(), max: z.number() })
+  .strict();
+
+export const rateStatsSchema = z
+  .object({
+    passes: z.number().int().nonnegative().describe('samples with a non-zero value'),
+    fails: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    rate: z.number().describe('passes / total, as k6 computes it'),
+  })
+  .strict();
+
+export const gaugeStatsSchema = z
+  .object({ last: z.number(), min: z.number(), max: z.number(), avg: z.number() })
+  .strict();
+
+/** One time bucket of a series: [start, start + width). */
+export const timeBucketSchema = z
+  .object({
+    start: z.number().describe('ms epoch'),
+    count: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative(),
+    sum: z.number(),
+    min: z.number(),
+    max: z.number(),
+    p95: z.number().optional().describe('trends'),
+    histogram: z.string().optional().describe('trends: HDR histogram of the bucket, compressed base64'),
+    passes: z.number().int().nonnegative().optional().describe('rates'),
+    last: z.number().optional().describe('gauges'),
+  })
+  .strict();
+export type TimeBucket = z.infer<typeof timeBucketSchema>;
+
+export const seriesSchema = z
+  .object({
+    id: z.string().describe('metric{tag=value,...}, stable across runs'),
+    metric: z.string(),
+    kind: metricKindSchema,
+    isTime: z.boolean().describe('values are milliseconds'),
+    tags: z.record(z.string(), z.string()),
+    overflow: z.boolean().describe('collects samples of series beyond the cap'),
+    count: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative().describe('samples tagged expected_response=false, or failing rate samples of *_failed metrics'),
+    firstTime: z.number(),
+    lastTime: z.number(),
+    trend: trendStatsSchema.optional(),
+    counter: counterStatsSchema.optional(),
+    rate: rateStatsSchema.optional(),
+    gauge: gaugeStatsSchema.optional(),
+    histogram: z
+      .object({
+        encoding: z.literal('hdr-compressed-base64'),
+        scale: z.number().positive().describe('recorded integer = round(value * scale); 1000 = µs for ms values'),
+        significantDigits: z.number().int(),
+        data: z.string(),
+      })
+      .strict()
+      .optional(),
+    buckets: z
+      .object({ widthMs: z.number().positive(), items: z.array(timeBucketSchema) })
+      .strict(),
+  })
+  .strict();
+export type SeriesReport = z.infer<typeof seriesSchema>;
+
+export const gateResultSchema = z
+  .object({
+    id: z.string(),
+    group: z.string(),
+    metric: z.string(),
+    expression: z.string().describe('as written, e.g. p(95)<500'),
+    severity: z.enum(['fail', 'warn']),
+    window: z.string().nullable().describe('e.g. 5m: must hold in every window'),
+    phase: z.string().nullable(),
+    baseline: z.string().nullable().describe('phase name or report path the baseline came from'),
+    abortOnFail: z.boolean(),
+    observed: z.number().nullable().describe('the value compared (worst window for windowed gates); null: no data'),
+    limit: z.number().nullable().describe('the resolved right-hand side'),
+    worstWindowStart: z.number().nullable(),
+    verdict: verdictSchema,
+    message: z.string(),
+    durationMs: z.number().nonnegative(),
+  })
+  .strict();
+export type GateResult = z.infer<typeof gateResultSchema>;
+
+export const phaseSchema = z
+  .object({ name: z.string(), start: z.number(), end: z.number().nullable() })
+  .strict();
+export type Phase = z.infer<typeof phaseSchema>;
+
+export const reportSchema = z
+  .object({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    tool: z.object({ name: z.literal('chaosgate'), version: z.string() }).strict(),
+    createdAt: z.string().describe('ISO time the report was made'),
+    verdict: verdictSchema,
+    partial: z.boolean().describe('the run was aborted or the input ended early'),
+    abort: z.object({ reason: z.string(), time: z.number() }).strict().nullable(),
+    inputs: z.array(inputSummarySchema),
+    totals: totalsSchema,
+    config: z
+      .object({ groupBy: z.array(z.string()), bucketWidthMs: z.number(), maxBuckets: z.number().int(), seriesCap: z.number().int() })
+      .strict(),
+    phases: z.array(phaseSchema),
+    series: z.array(seriesSchema),
+    gates: z.array(gateResultSchema),
+    analysis: z.record(z.string(), z.unknown()).optional().describe('filled by the run orchestrator'),
+  })
+  .strict();
+
+export type ReportModel = z.infer<typeof reportSchema>;
+export type InputSummary = z.infer<typeof inputSummarySchema>;
+export type Totals = z.infer<typeof totalsSchema>;
