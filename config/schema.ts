@@ -5,6 +5,7 @@ import { targetSectionSchema } from '../target/config.js';
 import { loadSectionSchema } from './load.js';
 import { evaluateSectionSchema, gatesSectionSchema } from '../evaluator/config.js';
 import { chaosSectionSchema } from '../chaos/config.js';
+import { probesSectionSchema } from '../probes/config.js';
 
 export const redisSectionSchema = z
   .object({
@@ -22,6 +23,7 @@ export const configSchema = z
     evaluate: evaluateSectionSchema.prefault({}),
     gates: gatesSectionSchema.prefault([]),
     chaos: chaosSectionSchema.prefault({}),
+    probes: probesSectionSchema.prefault({}),
   })
   .strict();
 

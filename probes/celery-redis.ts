@@ -1,0 +1,32 @@
+// Celery on Redis (kombu's Redis transport): a queue is a Redis list, and each non-zero priority
+// step has its own list named queue + separator + step. Depth is the sum over all of them.
+import type { ProbeFactory } from './types.js';
+import { closeRedis, ensureConnected, probeRedisClient } from './redis-client.js';
+
+/** The Redis keys kombu uses for one queue, in priority order (step 0 is the bare name). */
+export function celeryQueueKeys(queue: string, prioritySteps: readonly number[], separator: string, keyPrefix = ''): string[] {
+  return prioritySteps.map((step) => keyPrefix + (step === 0 ? queue : `${queue}${separator}${step}`));
+}
+
+export const createCeleryRedisProbe: ProbeFactory<'celery-redis'> = (config, ctx) => {
+  const client = probeRedisClient(config.url ?? ctx.redisUrl, ctx.timeoutMs);
+  const keys = celeryQueueKeys(config.queue, config.prioritySteps, config.separator, config.keyPrefix);
+  return {
+    id: config.id,
+    kind: config.kind,
+    queue: config.queue,
+    async read() {
+      await ensureConnected(client);
+      const pipeline = client.pipeline();
+      for (const key of keys) pipeline.llen(key);
+      const results = (await pipeline.exec()) ?? [];
+      let depth = 0;
+      for (const [err, len] of results) {
+        if (err) throw err;
+        depth += Number(len);
+      }
+      return [{ metric: 'queue_depth', value: depth }];
+    },
+    close: () => closeRedis(client),
+  };
+};

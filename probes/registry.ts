@@ -1,0 +1,17 @@
+// Every queue probe kind, registered in one typed map: adding a kind is one file plus one line here.
+import type { ProbeConfig, ProbeKind } from './config.js';
+import type { ProbeContext, ProbeFactory, QueueProbe } from './types.js';
+import { createCeleryRedisProbe } from './celery-redis.js';
+import { createRedisStreamProbe } from './redis-stream.js';
+import { createNatsJetStreamProbe } from './nats-jetstream.js';
+
+export const probeFactories: { [K in ProbeKind]: ProbeFactory<K> } = {
+  'celery-redis': createCeleryRedisProbe,
+  'redis-stream': createRedisStreamProbe,
+  'nats-jetstream': createNatsJetStreamProbe,
+};
+
+export function createProbe(config: ProbeConfig, ctx: ProbeContext): QueueProbe {
+  const factory = probeFactories[config.kind] as ProbeFactory<typeof config.kind>;
+  return factory(config as never, ctx);
+}

@@ -1,0 +1,114 @@
+// Samples every probe once per interval and emits gauge samples. A tick never overlaps the next:
+// if one takes longer than the interval, the missed ticks are skipped, not queued. Each reading has
+// its own timeout; a failed reading is counted, reported through onError and as a `probe_errors`
+// gauge, and emits no depth value (a zero would read as "queue empty").
+import type { ProbeConfig } from './config.js';
+import type { GaugeSample, ProbeContext, QueueProbe } from './types.js';
+import { createProbe } from './registry.js';
+
+export interface StartProbesOptions {
+  intervalMs?: number;
+  /** Per reading; default 80 % of the interval. */
+  timeoutMs?: number;
+  /** For Redis probes without their own url. */
+  redisUrl?: string;
+  onSample: (sample: GaugeSample) => void;
+  onError?: (error: { probe: string; time: number; message: string; errors: number }) => void;
+  signal?: AbortSignal;
+  /** Injected probes (tests, or a caller with its own kinds); default: built from the configs. */
+  probes?: QueueProbe[];
+}
+
+export interface ProbeStats {
+  readings: number;
+  errors: number;
+  lastError?: string;
+}
+
+export interface ProbeSampler {
+  /** Per probe id. */
+  stats(): Record<string, ProbeStats>;
+  /** Ends sampling after the running tick (if any) and closes every probe. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves when the sampler has stopped (by stop() or the signal). */
+  readonly done: Promise<void>;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOptions): ProbeSampler {
+  const intervalMs = options.intervalMs ?? 1000;
+  const timeoutMs = options.timeoutMs ?? Math.max(10, Math.floor(intervalMs * 0.8));
+  const ctx: ProbeContext = { redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379', timeoutMs };
+  const probes = options.probes ?? probeConfigs.map((c) => createProbe(c, ctx));
+  const stats: Record<string, ProbeStats> = Object.fromEntries(probes.map((p) => [p.id, { readings: 0, errors: 0 }]));
+
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const onAbort = () => void sampler.stop();
+
+  async function sampleOne(probe: QueueProbe, time: number): Promise<void> {
+    const tags = { probe: probe.id, queue: probe.queue, kind: probe.kind };
+    const st = stats[probe.id]!;
+    try {
+      const readings = await withTimeout(probe.read(), timeoutMs, `probe ${probe.id}`);
+      st.readings++;
+      for (const r of readings) options.onSample({ metric: r.metric, type: 'gauge', time, value: r.value, tags });
+    } catch (err) {
+      st.errors++;
+      st.lastError = err instanceof Error ? err.message : String(err);
+      options.onError?.({ probe: probe.id, time, message: st.lastError, errors: st.errors });
+    }
+    // Always emitted, so a gate or chart sees 0 errors as a fact and a rise as it happens.
+    options.onSample({ metric: 'probe_errors', type: 'gauge', time, value: st.errors, tags });
+  }
+
+  async function loop(): Promise<void> {
+    let next = Date.now();
+    while (!stopped) {
+      const time = Date.now();
+      await Promise.all(probes.map((p) => sampleOne(p, time)));
+      next += intervalMs;
+      const now = Date.now();
+      // Overran: skip to the next interval boundary in the future instead of firing back to back.
+      if (next <= now) next += Math.ceil((now - next + 1) / intervalMs) * intervalMs;
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, next - Date.now());
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  }
+
+  const running = loop();
+  let stopping: Promise<void> | undefined;
+  const sampler: ProbeSampler = {
+    stats: () => structuredClone(stats),
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        wake?.();
+        options.signal?.removeEventListener('abort', onAbort);
+        await running;
+        await Promise.allSettled(probes.map((p) => p.close()));
+      })();
+      return stopping;
+    },
+    get done() {
+      return running.then(() => stopping ?? Promise.resolve());
+    },
+  };
+  if (options.signal?.aborted) void sampler.stop();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  return sampler;
+}

@@ -1,0 +1,136 @@
+// Redis queue probes against a real redis-server: Celery's list layout with priority keys, a stream
+// with a consumer group, and the sampler's cadence, timeout and error accounting.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startRedis, type RunningServer } from '../support/servers.js';
+import { createProbe, startProbes, type GaugeSample, type ProbeConfig } from '../../probes/index.js';
+import { probeConfigSchema } from '../../probes/config.js';
+
+let redis: RunningServer;
+let admin: Redis;
+const ctx = () => ({ redisUrl: redis.url, timeoutMs: 500 });
+
+beforeAll(async () => {
+  redis = await startRedis();
+  admin = new Redis(redis.url);
+});
+afterAll(async () => {
+  admin?.disconnect();
+  await redis?.stop();
+});
+
+function push(key: string, n: number): Promise<number> {
+  return admin.lpush(key, ...Array.from({ length: n }, (_, i) => `{"task":${i}}`));
+}
+
+describe('celery-redis probe', () => {
+  it('counts the bare queue and every priority sibling in kombu layout, nothing else', async () => {
+    const sep = '\x06\x16';
+    await push('ingestion', 5);
+    await push(`ingestion${sep}3`, 3);
+    await push(`ingestion${sep}9`, 2);
+    // Not a priority step (kombu maps 1 to step 0) and another queue: both must be ignored.
+    await push(`ingestion${sep}1`, 7);
+    await push('embedding', 4);
+    const probe = createProbe(probeConfigSchema.parse({ kind: 'celery-redis', id: 'ing', queue: 'ingestion' }), ctx());
+    try {
+      expect(await probe.read()).toEqual([{ metric: 'queue_depth', value: 10 }]);
+      await admin.rpop(`ingestion${sep}9`, 2);
+      await admin.rpop('ingestion', 1);
+      expect(await probe.read()).toEqual([{ metric: 'queue_depth', value: 7 }]);
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it('honours custom priority steps, separator and global key prefix', async () => {
+    await push('pfx:q2', 1);
+    await push('pfx:q2:1', 2);
+    await push('pfx:q2:5', 4);
+    await push('q2:5', 8); // without the prefix: not this broker's key
+    const config = probeConfigSchema.parse({
+      kind: 'celery-redis', id: 'q2', queue: 'q2', prioritySteps: [0, 1, 5], separator: ':', keyPrefix: 'pfx:',
+    });
+    const probe = createProbe(config, ctx());
+    try {
+      expect(await probe.read()).toEqual([{ metric: 'queue_depth', value: 7 }]);
+    } finally {
+      await probe.close();
+    }
+  });
+});
+
+describe('redis-stream probe', () => {
+  it('reports length, pending and lag (undelivered + pending) for the group', async () => {
+    await admin.xgroup('CREATE', 'events', 'workers', '$', 'MKSTREAM');
+    for (let i = 0; i < 10; i++) await admin.xadd('events', '*', 'n', String(i));
+    const read = (await admin.xreadgroup('GROUP', 'workers', 'c1', 'COUNT', 4, 'STREAMS', 'events', '>')) as [string, [string, string[]][]][];
+    const ids = read[0]![1].map(([id]) => id);
+    const probe = createProbe({ kind: 'redis-stream', id: 'ev', stream: 'events', group: 'workers' }, ctx());
+    try {
+      expect(await probe.read()).toEqual([
+        { metric: 'queue_depth', value: 10 },
+        { metric: 'queue_pending', value: 4 },
+        { metric: 'queue_lag', value: 10 },
+      ]);
+      await admin.xack('events', 'workers', ...ids.slice(0, 3));
+      expect(await probe.read()).toEqual([
+        { metric: 'queue_depth', value: 10 },
+        { metric: 'queue_pending', value: 1 },
+        { metric: 'queue_lag', value: 7 },
+      ]);
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it('rejects for a group that does not exist (the sampler counts it)', async () => {
+    const probe = createProbe({ kind: 'redis-stream', id: 'x', stream: 'events', group: 'nobody' }, ctx());
+    try {
+      await expect(probe.read()).rejects.toThrow(/NOGROUP/);
+    } finally {
+      await probe.close();
+    }
+  });
+});
+
+describe('startProbes on Redis', () => {
+  it('samples each interval without overlap, counts a timeout as an error and emits no depth for it', async () => {
+    await push('sampled', 6);
+    const configs: ProbeConfig[] = [probeConfigSchema.parse({ kind: 'celery-redis', id: 'smp', queue: 'sampled' })];
+    const samples: GaugeSample[] = [];
+    const errors: string[] = [];
+    const started = Date.now();
+    const sampler = startProbes(configs, {
+      intervalMs: 200,
+      timeoutMs: 150,
+      redisUrl: redis.url,
+      onSample: (s) => samples.push(s),
+      onError: (e) => errors.push(e.message),
+    });
+    await new Promise((r) => setTimeout(r, 700));
+    // Every command from every client waits while Redis is paused: the next reading must time out.
+    await admin.call('CLIENT', 'PAUSE', '600', 'ALL');
+    await new Promise((r) => setTimeout(r, 1200));
+    await sampler.stop();
+    const elapsed = Date.now() - started;
+
+    const depth = samples.filter((s) => s.metric === 'queue_depth');
+    const errorGauge = samples.filter((s) => s.metric === 'probe_errors');
+    expect(depth.length).toBeGreaterThanOrEqual(4);
+    expect(depth.every((s) => s.value === 6 && s.type === 'gauge')).toBe(true);
+    expect(depth[0]!.tags).toEqual({ probe: 'smp', queue: 'sampled', kind: 'celery-redis' });
+    // One tick per interval at most, never two readings closer than the interval.
+    expect(errorGauge.length).toBeLessThanOrEqual(Math.ceil(elapsed / 200) + 1);
+    const times = errorGauge.map((s) => s.time);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(190);
+
+    const stats = sampler.stats().smp!;
+    expect(stats.errors).toBeGreaterThanOrEqual(1);
+    expect(errors.length).toBe(stats.errors);
+    expect(errors[0]).toMatch(/timed out|Command timed out/);
+    expect(stats.readings).toBe(depth.length);
+    expect(errorGauge.length).toBe(stats.readings + stats.errors);
+    expect(errorGauge.at(-1)!.value).toBe(stats.errors);
+  });
+});
