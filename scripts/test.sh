@@ -9,7 +9,7 @@ npx tsc -p tsconfig.json --noEmit
 npx tsc -p scenarios/tsconfig.json --noEmit
 if compgen -G ".github/workflows/*.yml" >/dev/null; then
   echo "== actionlint"
-  tools/bin/actionlint -color=never .github/workflows/*.yml
+  tools/bin/actionlint -no-color .github/workflows/*.yml
 fi
 echo "== vitest"
 npx vitest run "$@"
