@@ -1,0 +1,99 @@
+// The phase analysis the run orchestrator adds to a report (report.analysis): per-phase figures,
+// recovery after each fault, the error budget spent during faults, soak drift, the ingestion drain.
+// Computed from the report model alone (series split by the `phase` tag, their time buckets).
+import { z } from 'zod';
+
+export const phaseRowSchema = z
+  .object({
+    phase: z.string().describe('baseline, fault:<id> or recovery'),
+    start: z.number().describe('ms epoch'),
+    end: z.number().describe('ms epoch'),
+    requests: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative().describe('http_req_failed passes plus dropped_iterations'),
+    errorRate: z.number().nullable(),
+    throughputPerSecond: z.number().nullable(),
+    p50: z.number().nullable().describe('ms, http_req_duration over all endpoints'),
+    p95: z.number().nullable(),
+    p99: z.number().nullable(),
+    queueDepthMax: z.number().nullable(),
+    p95VsBaseline: z.number().nullable().describe('p95 / baseline p95'),
+    errorRateVsBaseline: z.number().nullable().describe('errorRate - baseline errorRate'),
+  })
+  .strict();
+export type PhaseRow = z.infer<typeof phaseRowSchema>;
+
+export const recoverySchema = z
+  .object({
+    faultId: z.string(),
+    faultStart: z.number(),
+    faultEnd: z.number().nullable().describe('null: the fault was still on when the run ended'),
+    status: z.enum(['recovered', 'did-not-recover', 'no-baseline']),
+    recoveredAt: z.number().nullable(),
+    timeToRecoverMs: z.number().nullable(),
+    tolerance: z.object({ p95Factor: z.number(), errorRateDelta: z.number(), windowMs: z.number() }).strict(),
+  })
+  .strict();
+export type Recovery = z.infer<typeof recoverySchema>;
+
+export const errorBudgetSchema = z
+  .object({
+    allowedErrorRate: z.number().describe('the budget: the chaos smoke error-rate gate'),
+    requestsDuringFaults: z.number().int().nonnegative(),
+    errorsDuringFaults: z.number().int().nonnegative(),
+    spent: z.number().nullable().describe('errors / (allowed rate x requests): 1.0 = budget used up'),
+  })
+  .strict();
+
+export const driftSchema = z
+  .object({
+    windowMs: z.number(),
+    windows: z.number().int().nonnegative(),
+    p95SlopeMsPerHour: z.number().nullable(),
+    errorRateSlopePerHour: z.number().nullable(),
+    previous: z
+      .object({
+        source: z.string(),
+        p95: z.number().nullable(),
+        errorRate: z.number().nullable(),
+        p95Change: z.number().nullable().describe('this p95 / previous p95 - 1'),
+        errorRateChange: z.number().nullable().describe('this error rate - previous'),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+
+export const drainSchema = z
+  .object({
+    queue: z.string(),
+    drained: z.boolean(),
+    depthAtEnd: z.number().int().nonnegative(),
+    waitedMs: z.number().nonnegative(),
+    retriesLeft: z.number().int().nonnegative(),
+    retrievalResults: z.number().int().nonnegative().nullable(),
+  })
+  .strict();
+
+export const faultWindowSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    target: z.string(),
+    on: z.number(),
+    off: z.number().nullable(),
+    injections: z.number().int().nonnegative().nullable(),
+  })
+  .strict();
+
+export const analysisSchema = z
+  .object({
+    profile: z.string(),
+    faults: z.array(faultWindowSchema),
+    phases: z.array(phaseRowSchema),
+    recovery: z.array(recoverySchema),
+    errorBudget: errorBudgetSchema.nullable(),
+    drift: driftSchema.nullable(),
+    drain: drainSchema.nullable(),
+  })
+  .strict();
+export type Analysis = z.infer<typeof analysisSchema>;
