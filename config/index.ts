@@ -13,6 +13,8 @@ export { configSchema, type ChaosgateConfig } from './schema.js';
  */
 export const envOverrides: Record<string, string> = {
   CHAOSGATE_REDIS_URL: 'redis.url',
+  CHAOSGATE_BASE_URL: 'load.baseUrl',
+  CHAOSGATE_SOAK_DURATION: 'load.soak.duration',
 };
 
 export interface LoadConfigOptions {
