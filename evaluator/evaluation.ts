@@ -1,0 +1,433 @@
+// The streaming evaluation: lines or samples in (live from a FIFO while k6 runs, or from files),
+// phase events joined by time, gates checkable at any moment, a report model at the end.
+import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
+import { parseDuration } from './duration.js';
+import { compileGate, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
+import { builtinMetrics, type MetricKindInfo } from './metrics.js';
+import {
+  REPORT_SCHEMA_VERSION,
+  type GateResult,
+  type InputSummary,
+  type MetricKind,
+  type ReportModel,
+  type SeriesReport,
+  type TimeBucket,
+} from './model.js';
+import { PhaseTimeline, type PhaseEvent } from './phases.js';
+import { detectFormat, readerFormats, type InputFormat } from './readers/index.js';
+import type { LineReader, SampleSink } from './readers/types.js';
+import { valueProblem } from './readers/types.js';
+import { HISTOGRAM_SCALE, SeriesStore, type Series, type SeriesState } from './series.js';
+import { SIGNIFICANT_DIGITS } from './histogram.js';
+
+export const TOOL_VERSION = '0.1.0';
+
+export interface Sample {
+  metric: string;
+  /** Only needed for metrics the evaluation has no kind for (not built-in, not declared). */
+  type?: MetricKind;
+  /** Milliseconds since the epoch. */
+  time: number;
+  value: number;
+  tags?: Record<string, string> | null;
+}
+
+export interface EvaluationOptions {
+  /** Label samples with `phase` from phase events (on when the run has chaos). */
+  phaseLabels?: boolean;
+  /** A previous run's report, for `baseline: "report"` gates. */
+  baselineReport?: ReportModel | null;
+  /** Input format for every source (otherwise detected from each source's first line). */
+  format?: InputFormat;
+}
+
+interface MetricInfo {
+  name: string;
+  kind: MetricKindInfo | undefined;
+  failedRate: boolean;
+  count: number;
+}
+
+interface TagInfo {
+  selected: Record<string, string>;
+  errorTagged: boolean;
+  /** Per metric, the series per phase index (+1; 0 = unlabelled). */
+  series: Map<MetricInfo, Array<Series | undefined>>;
+}
+
+interface SourceState {
+  summary: InputSummary;
+  reader: LineReader | null;
+}
+
+const TAG_CACHE_LIMIT = 50_000;
+
+export class Evaluation implements SampleSink {
+  readonly config;
+  private readonly gates: CompiledGate[];
+  private readonly store: SeriesStore;
+  private readonly metrics = new Map<string, MetricInfo>();
+  private readonly tagCache = new Map<string, TagInfo>();
+  private readonly groupBy: string[];
+  private readonly timeline = new PhaseTimeline();
+  private readonly sources = new Map<string, SourceState>();
+  private current: SourceState | null = null;
+  private readonly problems: ReportModel['totals']['problems'] = [];
+  private pointsRead = 0;
+  private points = 0;
+  private malformedCount = 0;
+  private firstTime = Infinity;
+  private lastTime = -Infinity;
+  private abortInfo: ReportModel['abort'] = null;
+  private partialInput = false;
+  private finished = false;
+  private readonly phaseLabels: boolean;
+  private readonly declaredGateIds = new Set<string>();
+
+  constructor(
+    config: EvaluateConfigInput = {},
+    gates: GateConfigInput[] = [],
+    readonly opts: EvaluationOptions = {},
+  ) {
+    this.config = evaluateSectionSchema.parse(config);
+    this.gates = gates.map((g, i) => compileGate(gateSchema.parse(g), i));
+    const filterKeys = this.gates.flatMap((g) => Object.keys(g.ref.filter));
+    this.groupBy = [...new Set([...this.config.groupBy, ...filterKeys])];
+    this.phaseLabels = opts.phaseLabels ?? false;
+    this.store = new SeriesStore({
+      bucketWidthMs: parseDuration(this.config.bucketWidth)!,
+      maxBuckets: this.config.maxBuckets,
+      seriesCap: this.config.seriesCap,
+      wantsHistogram: (m) => {
+        const k = this.metricInfo(m).kind;
+        return k === undefined || k.kind === 'trend';
+      },
+    });
+  }
+
+  // ---- input -------------------------------------------------------------------------------
+
+  private source(name: string): SourceState {
+    let s = this.sources.get(name);
+    if (!s) {
+      s = {
+        summary: { source: name, format: this.opts.format ?? 'ndjson', gzip: false, lines: 0, points: 0, malformed: 0, bytes: 0 },
+        reader: null,
+      };
+      this.sources.set(name, s);
+    }
+    return s;
+  }
+
+  /** Notes facts about a source the reader cannot see (compression, bytes, an early end). */
+  describeSource(name: string, facts: { gzip?: boolean; bytes?: number; truncated?: boolean }): void {
+    const s = this.source(name).summary;
+    if (facts.gzip !== undefined) s.gzip = facts.gzip;
+    if (facts.bytes !== undefined) s.bytes = facts.bytes;
+    if (facts.truncated) this.partialInput = true;
+  }
+
+  /** One line of k6 output from `source` (a path, or "-"). Line numbers start at 1. */
+  ingestLine(line: string, source: string, lineNo: number): void {
+    const s = this.current?.summary.source === source ? this.current : this.source(source);
+    this.current = s;
+    s.summary.lines++;
+    if (s.reader === null) {
+      const trimmed = line.trim();
+      if (trimmed === '') return;
+      const format = this.opts.format ?? detectFormat(trimmed);
+      if (format === null) {
+        this.malformed(lineNo, 'neither k6 NDJSON nor k6 CSV (first line)');
+        return;
+      }
+      s.summary.format = format;
+      s.reader = readerFormats[format].create(this);
+    }
+    s.reader.read(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo);
+  }
+
+  /** One sample (queue probes, or any producer that is not a k6 output line). */
+  ingestSample(sample: Sample): void {
+    this.current = this.source('(samples)');
+    this.pointsRead++;
+    if (sample.type !== undefined && this.metricInfo(sample.metric).kind === undefined) {
+      this.declare(sample.metric, sample.type, false, [], 0);
+    }
+    const problem = Number.isFinite(sample.time) ? valueProblem(sample.value) : `time ${sample.time} is not a number`;
+    if (problem) {
+      this.pointsRead--;
+      this.malformed(0, `${sample.metric}: ${problem}`);
+      return;
+    }
+    this.pointsRead--;
+    this.point(sample.metric, sample.time, sample.value, null, sample.tags ?? null, 0);
+  }
+
+  addPhaseEvent(event: PhaseEvent): void {
+    this.timeline.add(event);
+  }
+
+  abort(reason: string, time = Date.now()): void {
+    this.abortInfo ??= { reason, time };
+  }
+
+  // ---- SampleSink --------------------------------------------------------------------------
+
+  private metricInfo(name: string): MetricInfo {
+    let m = this.metrics.get(name);
+    if (!m) {
+      const override = this.config.metricTypes[name];
+      const kind = override ? { kind: override.kind, isTime: override.isTime } : builtinMetrics[name];
+      m = { name, kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
+      this.metrics.set(name, m);
+    }
+    return m;
+  }
+
+  declare(metric: string, kind: string, isTime: boolean, thresholds: string[], line: number): void {
+    const m = this.metricInfo(metric);
+    if (!this.config.metricTypes[metric]) {
+      m.kind = { kind: kind as MetricKind, isTime };
+      m.failedRate = kind === 'rate' && metric.endsWith('_failed');
+    }
+    if (this.config.declaredThresholds) {
+      for (const expression of thresholds) {
+        const id = `k6 ${metric}: ${expression}`;
+        if (this.declaredGateIds.has(id)) continue;
+        this.declaredGateIds.add(id);
+        try {
+          this.gates.push(compileGate(gateSchema.parse({ id, group: 'k6 thresholds', metric, expression }), this.gates.length));
+        } catch (err) {
+          this.malformed(line, `threshold of ${metric}: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  malformed(line: number, reason: string): void {
+    this.pointsRead++;
+    this.malformedCount++;
+    const s = this.current;
+    if (s) s.summary.malformed++;
+    if (this.problems.length < this.config.reportProblems) {
+      this.problems.push({ source: s?.summary.source ?? '(unknown)', line, reason });
+    }
+  }
+
+  point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, _line: number): void {
+    this.pointsRead++;
+    this.points++;
+    const s = this.current;
+    if (s) s.summary.points++;
+    if (time < this.firstTime) this.firstTime = time;
+    if (time > this.lastTime) this.lastTime = time;
+    const m = this.metricInfo(metric);
+    m.count++;
+    const key = tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
+    let info = this.tagCache.get(key);
+    if (info === undefined) {
+      info = this.tagInfo(tags ?? (tagsRaw === null ? null : (JSON.parse(tagsRaw) as Record<string, string>)));
+      if (this.tagCache.size >= TAG_CACHE_LIMIT) this.tagCache.clear();
+      this.tagCache.set(key, info);
+    }
+    const phase = this.phaseLabels ? this.timeline.at(time) + 1 : 0;
+    let perPhase = info.series.get(m);
+    if (perPhase === undefined) {
+      perPhase = [];
+      info.series.set(m, perPhase);
+    }
+    let series = perPhase[phase];
+    if (series === undefined) {
+      const selected = phase === 0 ? info.selected : { ...info.selected, phase: this.timeline.names[phase - 1]! };
+      series = this.store.get(metric, selected);
+      perPhase[phase] = series;
+    }
+    series.record(time, value, info.errorTagged || (m.failedRate && value !== 0));
+  }
+
+  private tagInfo(tags: Record<string, string> | null): TagInfo {
+    const selected: Record<string, string> = {};
+    if (tags !== null) {
+      for (const key of this.groupBy) {
+        if (key === 'status_class') {
+          const st = tags.status;
+          if (st !== undefined && st !== '') selected.status_class = /^\d{3}$/.test(st) ? `${st[0]}xx` : st;
+        } else if (key === 'phase' && this.phaseLabels) {
+          continue;
+        } else {
+          const v = tags[key];
+          if (v !== undefined) selected[key] = v;
+        }
+      }
+    }
+    return { selected, errorTagged: tags?.expected_response === 'false', series: new Map() };
+  }
+
+  // ---- workers -----------------------------------------------------------------------------
+
+  /** Everything this evaluation holds, as plain data a worker thread can post. */
+  exportState(): EvaluationState {
+    return {
+      series: [...this.store.byKey.values()].map((s) => s.toState()),
+      bucketWidthMs: this.store.bucketWidthMs,
+      declared: [...this.metrics.values()].filter((m) => m.kind).map((m) => ({ name: m.name, kind: m.kind! })),
+      perMetric: [...this.metrics.values()].map((m) => [m.name, m.count] as [string, number]),
+      problems: this.problems,
+      pointsRead: this.pointsRead,
+      points: this.points,
+      malformed: this.malformedCount,
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+    };
+  }
+
+  /** Adds a worker's state; `source` gets its counts. Exact: counts add, histograms merge. */
+  absorbState(st: EvaluationState, source: string): void {
+    for (const d of st.declared) {
+      const m = this.metricInfo(d.name);
+      if (!this.config.metricTypes[d.name]) {
+        m.kind = d.kind;
+        m.failedRate = d.kind.kind === 'rate' && d.name.endsWith('_failed');
+      }
+    }
+    for (const [name, count] of st.perMetric) this.metricInfo(name).count += count;
+    this.store.absorb(st.series, st.bucketWidthMs);
+    const s = this.source(source).summary;
+    s.points += st.points;
+    s.malformed += st.malformed;
+    for (const p of st.problems) if (this.problems.length < this.config.reportProblems) this.problems.push(p);
+    this.pointsRead += st.pointsRead;
+    this.points += st.points;
+    this.malformedCount += st.malformed;
+    this.firstTime = Math.min(this.firstTime, st.firstTime);
+    this.lastTime = Math.max(this.lastTime, st.lastTime);
+  }
+
+  // ---- gates and report --------------------------------------------------------------------
+
+  private gateContext(): GateContext {
+    return {
+      series: this.store.byKey.values(),
+      kindOf: (m) => this.metricInfo(m).kind,
+      bucketWidthMs: this.store.bucketWidthMs,
+      baselineReport: this.opts.baselineReport ?? null,
+    };
+  }
+
+  /** Judges the gates now; `liveOnly` judges only gates marked abortOnFail (for live aborts). */
+  checkGates(opts: { liveOnly?: boolean } = {}): GateResult[] {
+    return this.gates.filter((g) => !opts.liveOnly || g.config.abortOnFail).map((g) => judgeGate(g, this.gateContext()));
+  }
+
+  get trusted(): boolean {
+    return this.pointsRead === 0 ? this.malformedCount === 0 : this.malformedCount / this.pointsRead <= this.config.malformedTolerance;
+  }
+
+  /** The report model. Frees every histogram: the evaluation cannot be used afterwards. */
+  finish(): ReportModel {
+    if (this.finished) throw new Error('evaluation already finished');
+    this.finished = true;
+    try {
+      const gates = this.checkGates();
+      const series = [...this.store.byKey.values()].map((s) => this.seriesReport(s));
+      series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const first = Number.isFinite(this.firstTime) ? this.firstTime : null;
+      const last = Number.isFinite(this.lastTime) ? this.lastTime : null;
+      const trusted = this.trusted;
+      return {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: { name: 'chaosgate', version: TOOL_VERSION },
+        createdAt: new Date().toISOString(),
+        verdict: trusted ? overallVerdict(gates) : 'fail',
+        partial: this.abortInfo !== null || this.partialInput,
+        abort: this.abortInfo,
+        inputs: [...this.sources.values()].map((s) => s.summary),
+        totals: {
+          pointsRead: this.pointsRead,
+          points: this.points,
+          malformed: this.malformedCount,
+          malformedTolerance: this.config.malformedTolerance,
+          trusted,
+          problems: this.problems,
+          perMetric: Object.fromEntries([...this.metrics.values()].filter((m) => m.count > 0).map((m) => [m.name, m.count])),
+          series: series.length,
+          seriesCap: this.config.seriesCap,
+          overflowPoints: series.filter((s) => s.overflow).reduce((n, s) => n + s.count, 0),
+          firstTime: first,
+          lastTime: last,
+        },
+        config: {
+          groupBy: this.groupBy,
+          bucketWidthMs: this.store.bucketWidthMs,
+          maxBuckets: this.config.maxBuckets,
+          seriesCap: this.config.seriesCap,
+        },
+        phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
+        series,
+        gates,
+      };
+    } finally {
+      this.store.destroy();
+    }
+  }
+
+  private seriesReport(s: Series): SeriesReport {
+    const info = this.metricInfo(s.metric).kind ?? { kind: 'trend' as const, isTime: false };
+    const t = s.total;
+    const out: SeriesReport = {
+      id: s.key,
+      metric: s.metric,
+      kind: info.kind,
+      isTime: info.isTime,
+      tags: s.tags,
+      overflow: s.overflow,
+      count: t.count,
+      errors: t.errors,
+      firstTime: t.firstTime,
+      lastTime: t.lastTime,
+      buckets: { widthMs: this.store.bucketWidthMs, items: [] },
+    };
+    if (info.kind === 'trend' && t.hist) {
+      const p = (q: number) => t.hist!.percentile(q) / HISTOGRAM_SCALE;
+      out.trend = { min: t.min, max: t.max, avg: t.sum / t.count, sum: t.sum, p50: p(50), p90: p(90), p95: p(95), p99: p(99) };
+      out.histogram = { encoding: 'hdr-compressed-base64', scale: HISTOGRAM_SCALE, significantDigits: SIGNIFICANT_DIGITS, data: t.hist.encode() };
+    } else if (info.kind === 'counter') {
+      const span = (this.lastTime - this.firstTime) / 1000;
+      out.counter = { sum: t.sum, ratePerSecond: span > 0 ? t.sum / span : 0, min: t.min, max: t.max };
+    } else if (info.kind === 'rate') {
+      out.rate = { passes: t.nonzero, fails: t.count - t.nonzero, total: t.count, rate: t.count ? t.nonzero / t.count : 0 };
+    } else if (info.kind === 'gauge') {
+      out.gauge = { last: t.last, min: t.min, max: t.max, avg: t.sum / t.count };
+    }
+    const starts = [...s.buckets.keys()].sort((a, b) => a - b);
+    for (const start of starts) {
+      const b = s.buckets.get(start)!;
+      const item: TimeBucket = { start, count: b.count, errors: b.errors, sum: b.sum, min: b.min, max: b.max };
+      if (info.kind === 'trend' && b.hist) {
+        item.p95 = b.hist.percentile(95) / HISTOGRAM_SCALE;
+        item.histogram = b.hist.encode();
+      } else if (info.kind === 'rate') item.passes = b.nonzero;
+      else if (info.kind === 'gauge') item.last = b.last;
+      out.buckets.items.push(item);
+    }
+    return out;
+  }
+}
+
+export interface EvaluationState {
+  series: SeriesState[];
+  bucketWidthMs: number;
+  declared: Array<{ name: string; kind: MetricKindInfo }>;
+  perMetric: Array<[string, number]>;
+  problems: ReportModel['totals']['problems'];
+  pointsRead: number;
+  points: number;
+  malformed: number;
+  firstTime: number;
+  lastTime: number;
+}
+
+/** Starts a streaming evaluation. Throws (a plain Error naming the gate) on an invalid gate. */
+export function createEvaluation(config: EvaluateConfigInput = {}, gates: GateConfigInput[] = [], opts: EvaluationOptions = {}): Evaluation {
+  return new Evaluation(config, gates, opts);
+}

@@ -1,0 +1,286 @@
+// Judges gates against the series: k6 aggregates on a metric or tag-filtered sub-metric, plus
+// (beyond k6) a phase filter, a sliding window that must hold everywhere, and a baseline taken from
+// another phase or a previous report. The error budget is the virtual metric
+// `chaosgate_error_rate` = (failed requests + dropped iterations) / (requests + dropped iterations).
+import type { GateConfig } from './config.js';
+import { parseDuration } from './duration.js';
+import { Histogram } from './histogram.js';
+import type { MetricKindInfo } from './metrics.js';
+import type { GateResult, ReportModel, SeriesReport, Verdict } from './model.js';
+import { Bag, HISTOGRAM_SCALE, type Series } from './series.js';
+import { compare, parseMetricRef, parseThreshold, resolveRhs, type MetricRef, type Threshold } from './thresholds.js';
+
+export const ERROR_RATE_METRIC = 'chaosgate_error_rate';
+
+export interface CompiledGate {
+  id: string;
+  config: GateConfig;
+  ref: MetricRef;
+  threshold: Threshold;
+  windowMs: number | null;
+}
+
+export function compileGate(config: GateConfig, index: number): CompiledGate {
+  const ref = parseMetricRef(config.metric);
+  const threshold = parseThreshold(config.expression);
+  const id = config.id ?? `${config.metric}: ${config.expression}${config.phase ? ` [${config.phase}]` : ''}${config.window ? ` per ${config.window}` : ''}`;
+  if (threshold.rhs.kind === 'baseline' && !config.baseline) {
+    throw new Error(`gates[${index}] (${id}): expression uses "baseline" but no baseline is set`);
+  }
+  return { id, config, ref, threshold, windowMs: config.window ? parseDuration(config.window) : null };
+}
+
+export interface GateContext {
+  series: Iterable<Series>;
+  kindOf(metric: string): MetricKindInfo | undefined;
+  bucketWidthMs: number;
+  baselineReport: ReportModel | null;
+}
+
+function phaseMatches(tag: string | undefined, phase: string | undefined): boolean {
+  if (phase === undefined) return true;
+  if (tag === undefined) return false;
+  if (phase.endsWith('*')) return tag.startsWith(phase.slice(0, -1));
+  return tag === phase;
+}
+
+function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef, sourceMetric: string, phase: string | undefined): boolean {
+  if (metric !== sourceMetric) return false;
+  for (const [k, v] of Object.entries(ref.filter)) if (tags[k] !== v) return false;
+  return phaseMatches(tags.phase, phase);
+}
+
+/** The metrics a gate reads: its own, or the two behind the error budget. */
+function sourceMetrics(ref: MetricRef): string[] {
+  return ref.metric === ERROR_RATE_METRIC ? ['http_req_failed', 'dropped_iterations'] : [ref.metric];
+}
+
+interface Selection {
+  perMetric: Map<string, Series[]>;
+}
+
+function select(ctx: GateContext, ref: MetricRef, phase: string | undefined): Selection {
+  const perMetric = new Map<string, Series[]>();
+  for (const m of sourceMetrics(ref)) perMetric.set(m, []);
+  for (const s of ctx.series) {
+    const list = perMetric.get(s.metric);
+    if (!list) continue;
+    // dropped_iterations carries only scenario-level tags: filter it on the tags it has.
+    const filter = ref.metric === ERROR_RATE_METRIC && s.metric === 'dropped_iterations'
+      ? { ...ref, filter: Object.fromEntries(Object.entries(ref.filter).filter(([k]) => k in s.tags)) }
+      : ref;
+    if (tagsMatch(s.tags, s.metric, filter, s.metric, phase)) list.push(s);
+  }
+  return { perMetric };
+}
+
+/** The aggregate of a bag, or null when there is nothing to aggregate. */
+function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind: MetricKindInfo | undefined, durationMs: number): number | null {
+  if (ref.metric === ERROR_RATE_METRIC) {
+    const failed = bags.get('http_req_failed')!;
+    const dropped = bags.get('dropped_iterations')!;
+    const total = failed.count + dropped.sum;
+    return total === 0 ? null : (failed.nonzero + dropped.sum) / total;
+  }
+  const bag = bags.get(ref.metric)!;
+  const a = t.aggregate;
+  if (a.kind === 'count') return kind?.kind === 'counter' ? bag.sum : bag.count;
+  if (bag.count === 0) return null;
+  switch (a.kind) {
+    case 'avg':
+      return bag.sum / bag.count;
+    case 'min':
+      return bag.min;
+    case 'max':
+      return bag.max;
+    case 'value':
+      return bag.last;
+    case 'rate':
+      if (kind?.kind === 'counter') return durationMs > 0 ? bag.sum / (durationMs / 1000) : null;
+      return bag.nonzero / bag.count;
+    case 'med':
+    case 'percentile': {
+      if (!bag.hist) return null;
+      const p = a.kind === 'percentile' ? a.p : 50;
+      return bag.hist.percentile(p) / HISTOGRAM_SCALE;
+    }
+  }
+}
+
+function mergeBags(lists: Map<string, Bag[]>): Map<string, Bag> {
+  const out = new Map<string, Bag>();
+  for (const [metric, bags] of lists) {
+    const merged = new Bag();
+    for (const b of bags) merged.absorb(b);
+    out.set(metric, merged);
+  }
+  return out;
+}
+
+function destroyAll(bags: Map<string, Bag>): void {
+  for (const b of bags.values()) b.destroy();
+}
+
+/** A report series as a Bag, for baselines from a previous run. */
+function bagFromReport(s: SeriesReport): Bag {
+  const b = new Bag();
+  b.count = s.count;
+  b.errors = s.errors;
+  b.sum = s.trend?.sum ?? s.counter?.sum ?? s.rate?.passes ?? 0;
+  b.min = s.trend?.min ?? s.counter?.min ?? s.gauge?.min ?? (s.rate ? 0 : Infinity);
+  b.max = s.trend?.max ?? s.counter?.max ?? s.gauge?.max ?? (s.rate ? 1 : -Infinity);
+  b.nonzero = s.rate?.passes ?? 0;
+  b.last = s.gauge?.last ?? 0;
+  b.lastTime = s.lastTime;
+  b.firstTime = s.firstTime;
+  b.hist = s.histogram ? Histogram.decode(s.histogram.data) : null;
+  return b;
+}
+
+function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | null; source: string } {
+  const spec = gate.config.baseline!;
+  const kind = ctx.kindOf(gate.ref.metric);
+  if (spec.startsWith('phase:')) {
+    const phase = spec.slice('phase:'.length);
+    const sel = select(ctx, gate.ref, phase);
+    const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.total)])));
+    const duration = spanOf(bags);
+    const value = aggregateOf(gate.threshold, bags, gate.ref, kind, duration);
+    destroyAll(bags);
+    return { value, source: spec };
+  }
+  const report = ctx.baselineReport;
+  if (!report) return { value: null, source: 'report (none given)' };
+  const lists = new Map<string, Bag[]>(sourceMetrics(gate.ref).map((m) => [m, []]));
+  for (const s of report.series) {
+    const list = lists.get(s.metric);
+    if (list && tagsMatch(s.tags, s.metric, gate.ref, s.metric, gate.config.phase)) list.push(bagFromReport(s));
+  }
+  const bags = mergeBags(lists);
+  for (const list of lists.values()) for (const b of list) b.destroy();
+  const value = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
+  destroyAll(bags);
+  return { value, source: `report ${report.createdAt}` };
+}
+
+function spanOf(bags: Map<string, Bag>): number {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const b of bags.values()) {
+    if (b.firstTime < first) first = b.firstTime;
+    if (b.lastTime > last) last = b.lastTime;
+  }
+  return last > first ? last - first : 0;
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
+}
+
+/** Is `a` a worse observation than `b` for this operator? (Further on the breaching side.) */
+function worse(op: Threshold['operator'], a: number, b: number): boolean {
+  return op === '>' || op === '>=' ? a < b : a > b;
+}
+
+export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
+  const started = performance.now();
+  const cfg = gate.config;
+  const kind = ctx.kindOf(gate.ref.metric);
+  let limit: number | null = null;
+  let baselineSource: string | null = null;
+  if (gate.threshold.rhs.kind === 'baseline') {
+    const b = baselineValue(gate, ctx);
+    baselineSource = b.source;
+    limit = resolveRhs(gate.threshold.rhs, b.value);
+  } else {
+    limit = gate.threshold.rhs.value;
+  }
+  const sel = select(ctx, gate.ref, cfg.phase);
+  let observed: number | null = null;
+  let worstStart: number | null = null;
+  let holds = true;
+  let windows = 0;
+  if (gate.windowMs === null) {
+    const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.total)])));
+    observed = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
+    destroyAll(bags);
+    if (observed !== null && limit !== null) holds = compare(observed, gate.threshold.operator, limit);
+  } else {
+    const width = ctx.bucketWidthMs;
+    const span = Math.max(gate.windowMs, width);
+    let minStart = Infinity;
+    let maxStart = -Infinity;
+    for (const list of sel.perMetric.values()) {
+      for (const s of list) {
+        for (const start of s.buckets.keys()) {
+          if (start < minStart) minStart = start;
+          if (start > maxStart) maxStart = start;
+        }
+      }
+    }
+    for (let ws = minStart; ws <= maxStart; ws += width) {
+      const lists = new Map<string, Bag[]>();
+      for (const [m, list] of sel.perMetric) {
+        const bags: Bag[] = [];
+        for (const s of list) {
+          for (let t = ws; t < ws + span; t += width) {
+            const b = s.buckets.get(t);
+            if (b) bags.push(b);
+          }
+        }
+        lists.set(m, bags);
+      }
+      const bags = mergeBags(lists);
+      const value = aggregateOf(gate.threshold, bags, gate.ref, kind, span);
+      destroyAll(bags);
+      if (value === null) continue;
+      windows++;
+      const ok = limit === null ? true : compare(value, gate.threshold.operator, limit);
+      if (observed === null || worse(gate.threshold.operator, value, observed)) {
+        observed = value;
+        worstStart = ws;
+      }
+      if (!ok) holds = false;
+    }
+  }
+  let verdict: Verdict;
+  let message: string;
+  const where = `${cfg.metric}${cfg.phase ? ` in phase ${cfg.phase}` : ''}`;
+  const rhsText = limit === null ? 'no baseline' : fmt(limit);
+  if (limit === null) {
+    verdict = cfg.severity;
+    message = `${where}: no baseline value (${baselineSource}), so the gate cannot be shown to hold`;
+  } else if (observed === null) {
+    verdict = cfg.severity;
+    message = `${where}: no samples, so the gate cannot be shown to hold`;
+  } else if (holds) {
+    verdict = 'pass';
+    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} holds (observed ${fmt(observed)}${gate.windowMs !== null ? ` in the worst of ${windows} windows of ${cfg.window}` : ''}, limit ${rhsText})`;
+  } else {
+    verdict = cfg.severity;
+    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached (observed ${fmt(observed)}${worstStart !== null ? ` in the window from ${new Date(worstStart).toISOString()}` : ''}, limit ${rhsText})`;
+  }
+  return {
+    id: gate.id,
+    group: cfg.group,
+    metric: cfg.metric,
+    expression: cfg.expression,
+    severity: cfg.severity,
+    window: cfg.window ?? null,
+    phase: cfg.phase ?? null,
+    baseline: baselineSource,
+    abortOnFail: cfg.abortOnFail,
+    observed,
+    limit,
+    worstWindowStart: worstStart,
+    verdict,
+    message,
+    durationMs: performance.now() - started,
+  };
+}
+
+export function overallVerdict(results: GateResult[]): Verdict {
+  if (results.some((r) => r.verdict === 'fail')) return 'fail';
+  if (results.some((r) => r.verdict === 'warn')) return 'warn';
+  return 'pass';
+}

@@ -1,0 +1,37 @@
+// A reader turns one line of a k6 output format into calls on a sink. One file per format,
+// registered in readers/index.ts.
+
+/** Where readers put what they read; the evaluation implements it. */
+export interface SampleSink {
+  /**
+   * A sample. `tagsRaw` is the tags' JSON text as it stood in the line (a cache key that saves
+   * parsing identical tag sets again); `tags` is given when already parsed.
+   */
+  point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, line: number): void;
+  /** A metric declaration (k6's Metric line). */
+  declare(metric: string, kind: string, isTime: boolean, thresholds: string[], line: number): void;
+  /** A line that could not be read; counted against the tolerance. */
+  malformed(line: number, reason: string): void;
+}
+
+export interface LineReader {
+  /** Reads one line (without its newline). Line numbers start at 1. */
+  read(line: string, lineNo: number): void;
+}
+
+export interface ReaderFormat {
+  /** Does this first non-empty line look like this format? */
+  detect(firstLine: string): boolean;
+  create(sink: SampleSink): LineReader;
+}
+
+/** The largest value accepted: ×1000 for the histogram must stay an exact integer. */
+export const MAX_VALUE = 1e12;
+
+/** Why a value cannot be a sample, or null when it can. */
+export function valueProblem(value: number): string | null {
+  if (!Number.isFinite(value)) return `value ${value} is not a finite number`;
+  if (value < 0) return `negative value ${value}`;
+  if (value > MAX_VALUE) return `value ${value} is larger than ${MAX_VALUE}`;
+  return null;
+}

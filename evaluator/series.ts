@@ -1,0 +1,283 @@
+// Series: samples grouped by metric + selected tags, each with exact running stats, an HDR
+// histogram for trends and time buckets. Memory is bounded by the series cap (extra series fold
+// into one overflow series per metric) and by the bucket count (the width doubles past the cap).
+import { Histogram, BUCKET_SIGNIFICANT_DIGITS } from './histogram.js';
+
+/** Trend values are recorded as round(value * 1000): microseconds for millisecond metrics. */
+export const HISTOGRAM_SCALE = 1000;
+
+/** Exact stats of a set of samples: a series, a bucket, or a merge of them. */
+export class Bag {
+  count = 0;
+  errors = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  /** Samples with a non-zero value: a rate's passes. */
+  nonzero = 0;
+  last = 0;
+  lastTime = -Infinity;
+  firstTime = Infinity;
+  hist: Histogram | null = null;
+
+  add(time: number, value: number, isError: boolean): void {
+    this.count++;
+    if (isError) this.errors++;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (value !== 0) this.nonzero++;
+    if (time >= this.lastTime) {
+      this.lastTime = time;
+      this.last = value;
+    }
+    if (time < this.firstTime) this.firstTime = time;
+    if (this.hist !== null) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
+  }
+
+  /** Adds `other`'s stats (and histogram) into this bag. */
+  absorb(other: Bag): void {
+    this.count += other.count;
+    this.errors += other.errors;
+    this.sum += other.sum;
+    if (other.min < this.min) this.min = other.min;
+    if (other.max > this.max) this.max = other.max;
+    this.nonzero += other.nonzero;
+    if (other.lastTime >= this.lastTime) {
+      this.lastTime = other.lastTime;
+      this.last = other.last;
+    }
+    if (other.firstTime < this.firstTime) this.firstTime = other.firstTime;
+    if (other.hist !== null) {
+      if (this.hist === null) this.hist = Histogram.create(this instanceof Bucket ? BUCKET_SIGNIFICANT_DIGITS : 3);
+      this.hist.merge(other.hist);
+    }
+  }
+
+  destroy(): void {
+    this.hist?.destroy();
+    this.hist = null;
+  }
+
+  toState(): BagState {
+    return {
+      count: this.count,
+      errors: this.errors,
+      sum: this.sum,
+      min: this.min,
+      max: this.max,
+      nonzero: this.nonzero,
+      last: this.last,
+      lastTime: this.lastTime,
+      firstTime: this.firstTime,
+      hist: this.hist?.encode() ?? null,
+    };
+  }
+
+  static fromState(s: BagState): Bag {
+    const b = new Bag();
+    b.count = s.count;
+    b.errors = s.errors;
+    b.sum = s.sum;
+    b.min = s.min ?? Infinity;
+    b.max = s.max ?? -Infinity;
+    b.nonzero = s.nonzero;
+    b.last = s.last;
+    b.lastTime = s.lastTime ?? -Infinity;
+    b.firstTime = s.firstTime ?? Infinity;
+    b.hist = s.hist ? Histogram.decode(s.hist) : null;
+    return b;
+  }
+}
+
+/** A Bag as plain data (structured-clone safe) for worker threads. */
+export interface BagState {
+  count: number;
+  errors: number;
+  sum: number;
+  min: number;
+  max: number;
+  nonzero: number;
+  last: number;
+  lastTime: number;
+  firstTime: number;
+  hist: string | null;
+}
+
+export class Bucket extends Bag {
+  constructor(readonly start: number) {
+    super();
+  }
+}
+
+export interface SeriesState {
+  key: string;
+  metric: string;
+  tags: Record<string, string>;
+  overflow: boolean;
+  total: BagState;
+  buckets: Array<{ start: number; bag: BagState }>;
+}
+
+export class Series {
+  readonly total = new Bag();
+  buckets = new Map<number, Bucket>();
+  private current: Bucket | null = null;
+
+  constructor(
+    readonly store: SeriesStore,
+    readonly key: string,
+    readonly metric: string,
+    readonly tags: Record<string, string>,
+    readonly overflow: boolean,
+    readonly histogram: boolean,
+  ) {
+    if (histogram) this.total.hist = Histogram.create(3);
+  }
+
+  record(time: number, value: number, isError: boolean): void {
+    this.total.add(time, value, isError);
+    let b = this.current;
+    const width = this.store.bucketWidthMs;
+    if (b === null || time < b.start || time >= b.start + width) {
+      const start = Math.floor(time / width) * width;
+      b = this.buckets.get(start) ?? this.store.newBucket(this, start);
+      this.current = b;
+    }
+    b.add(time, value, isError);
+  }
+
+  /** Merges pairs of buckets into the doubled width. */
+  rebucket(width: number): void {
+    const merged = new Map<number, Bucket>();
+    for (const b of this.buckets.values()) {
+      const start = Math.floor(b.start / width) * width;
+      let target = merged.get(start);
+      if (!target) {
+        target = new Bucket(start);
+        merged.set(start, target);
+      }
+      target.absorb(b);
+      b.destroy();
+    }
+    this.buckets = merged;
+    this.current = null;
+  }
+
+  destroy(): void {
+    this.total.destroy();
+    for (const b of this.buckets.values()) b.destroy();
+    this.buckets.clear();
+    this.current = null;
+  }
+
+  toState(): SeriesState {
+    return {
+      key: this.key,
+      metric: this.metric,
+      tags: this.tags,
+      overflow: this.overflow,
+      total: this.total.toState(),
+      buckets: [...this.buckets.values()].map((b) => ({ start: b.start, bag: b.toState() })),
+    };
+  }
+}
+
+export interface SeriesStoreOptions {
+  bucketWidthMs: number;
+  maxBuckets: number;
+  seriesCap: number;
+  /** Whether a metric's samples go into a histogram (trends, and metrics of unknown kind). */
+  wantsHistogram: (metric: string) => boolean;
+}
+
+/** Series key: metric{k=v,...} with tags sorted, so it is the same in every run and worker. */
+export function seriesKey(metric: string, tags: Record<string, string>): string {
+  const keys = Object.keys(tags).sort();
+  return `${metric}{${keys.map((k) => `${k}=${tags[k]}`).join(',')}}`;
+}
+
+export class SeriesStore {
+  readonly byKey = new Map<string, Series>();
+  bucketWidthMs: number;
+  private minStart = Infinity;
+  private maxStart = -Infinity;
+
+  constructor(readonly opts: SeriesStoreOptions) {
+    this.bucketWidthMs = opts.bucketWidthMs;
+  }
+
+  /** The series for metric + selected tags, or the metric's overflow series past the cap. */
+  get(metric: string, tags: Record<string, string>): Series {
+    const key = seriesKey(metric, tags);
+    let s = this.byKey.get(key);
+    if (s) return s;
+    if (this.byKey.size >= this.opts.seriesCap) {
+      const okey = `${metric}{__overflow__}`;
+      s = this.byKey.get(okey);
+      if (!s) {
+        s = new Series(this, okey, metric, {}, true, this.opts.wantsHistogram(metric));
+        this.byKey.set(okey, s);
+      }
+      return s;
+    }
+    s = new Series(this, key, metric, tags, false, this.opts.wantsHistogram(metric));
+    this.byKey.set(key, s);
+    return s;
+  }
+
+  newBucket(series: Series, start: number): Bucket {
+    const b = new Bucket(start);
+    if (series.histogram) b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS);
+    series.buckets.set(start, b);
+    if (start < this.minStart) this.minStart = start;
+    if (start > this.maxStart) this.maxStart = start;
+    if ((this.maxStart - this.minStart) / this.bucketWidthMs + 1 > this.opts.maxBuckets) this.coarsen();
+    return series.buckets.get(Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs)!;
+  }
+
+  private coarsen(): void {
+    while ((this.maxStart - this.minStart) / this.bucketWidthMs + 1 > this.opts.maxBuckets) {
+      this.bucketWidthMs *= 2;
+      this.minStart = Math.floor(this.minStart / this.bucketWidthMs) * this.bucketWidthMs;
+      this.maxStart = Math.floor(this.maxStart / this.bucketWidthMs) * this.bucketWidthMs;
+    }
+    for (const s of this.byKey.values()) s.rebucket(this.bucketWidthMs);
+  }
+
+  /** Adds series from another store (a worker's), exactly: stats add, histograms merge. */
+  absorb(states: SeriesState[], widthMs: number): void {
+    if (widthMs > this.bucketWidthMs) {
+      this.bucketWidthMs = widthMs;
+      for (const s of this.byKey.values()) s.rebucket(widthMs);
+    }
+    for (const st of states) {
+      const series = st.overflow ? this.overflowFor(st.metric) : this.get(st.metric, st.tags);
+      const total = Bag.fromState(st.total);
+      series.total.absorb(total);
+      total.destroy();
+      for (const { start, bag } of st.buckets) {
+        const b = Bag.fromState(bag);
+        const at = Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs;
+        const target = series.buckets.get(at) ?? this.newBucket(series, at);
+        target.absorb(b);
+        b.destroy();
+      }
+    }
+  }
+
+  private overflowFor(metric: string): Series {
+    const okey = `${metric}{__overflow__}`;
+    let s = this.byKey.get(okey);
+    if (!s) {
+      s = new Series(this, okey, metric, {}, true, this.opts.wantsHistogram(metric));
+      this.byKey.set(okey, s);
+    }
+    return s;
+  }
+
+  destroy(): void {
+    for (const s of this.byKey.values()) s.destroy();
+    this.byKey.clear();
+  }
+}
