@@ -1,0 +1,292 @@
+// Phase analysis from a finished report model: nothing here reads samples again. Series are split
+// by the `phase` tag (evaluate.groupBy), and every series carries time buckets with their own
+// histograms, so per-phase percentiles merge whole-series histograms and windows merge buckets.
+import { Histogram } from '../evaluator/histogram.js';
+import type { ReportModel, SeriesReport } from '../evaluator/model.js';
+import type { Analysis, PhaseRow, Recovery } from './model.js';
+
+export const LATENCY_METRIC = 'http_req_duration';
+export const REQUESTS_METRIC = 'http_reqs';
+export const FAILED_METRIC = 'http_req_failed';
+export const DROPPED_METRIC = 'dropped_iterations';
+/** Gauges that measure a queue: the probes' and the k6 ingestion scenario's. */
+export const QUEUE_METRICS = ['queue_depth', 'ingestion_queue_depth'];
+
+export interface FaultWindow {
+  id: string;
+  kind: string;
+  target: string;
+  on: number;
+  off: number | null;
+  injections: number | null;
+}
+
+export interface RecoveryTolerance {
+  /** Back within baseline p95 x this factor (the seeds' "p95 <= baseline + 10 %": 1.10). */
+  p95Factor: number;
+  /** Back within baseline error rate + this (absolute, 0.01 = one percentage point). */
+  errorRateDelta: number;
+  /** The window over which p95 and error rate are judged after a fault ends. */
+  windowMs: number;
+}
+
+export interface AnalysisOptions {
+  profile: string;
+  faults: FaultWindow[];
+  recovery: RecoveryTolerance;
+  /** The error budget: the chaos smoke's allowed error rate (0.05). */
+  allowedErrorRate: number | null;
+  /** Soak drift: window length, and the previous night's report to compare with. */
+  drift?: { windowMs: number; previous?: { source: string; report: ReportModel } | null } | null;
+  drain?: Analysis['drain'];
+}
+
+/** Latency samples as k6 judges them by default: responses that were expected. */
+function isLatencySeries(s: SeriesReport): boolean {
+  return s.metric === LATENCY_METRIC && s.tags.expected_response !== 'false' && !!s.histogram;
+}
+
+function seriesOf(report: ReportModel, metric: string): SeriesReport[] {
+  return report.series.filter((s) => s.metric === metric);
+}
+
+interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** Merges encoded histograms (all with the same scale) and reads p50/p95/p99 in the series' unit. */
+function mergedPercentiles(encoded: { data: string; scale: number }[]): Percentiles | null {
+  if (encoded.length === 0) return null;
+  const merged = Histogram.create();
+  try {
+    for (const e of encoded) {
+      const h = Histogram.decode(e.data);
+      try {
+        merged.merge(h);
+      } finally {
+        h.destroy();
+      }
+    }
+    if (merged.count === 0) return null;
+    const scale = encoded[0]!.scale;
+    return {
+      p50: merged.percentile(50) / scale,
+      p95: merged.percentile(95) / scale,
+      p99: merged.percentile(99) / scale,
+    };
+  } finally {
+    merged.destroy();
+  }
+}
+
+function phaseTagMatches(s: SeriesReport, phase: string | null): boolean {
+  return phase === null || s.tags.phase === phase;
+}
+
+interface Totals {
+  requests: number;
+  errors: number;
+  percentiles: Percentiles | null;
+  queueDepthMax: number | null;
+}
+
+/** Whole-series figures, optionally for one phase. */
+function totalsFor(report: ReportModel, phase: string | null): Totals {
+  const requests = seriesOf(report, REQUESTS_METRIC)
+    .filter((s) => phaseTagMatches(s, phase))
+    .reduce((n, s) => n + (s.counter?.sum ?? s.count), 0);
+  const failed = seriesOf(report, FAILED_METRIC)
+    .filter((s) => phaseTagMatches(s, phase))
+    .reduce((n, s) => n + (s.rate?.passes ?? 0), 0);
+  const dropped = seriesOf(report, DROPPED_METRIC)
+    .filter((s) => phaseTagMatches(s, phase))
+    .reduce((n, s) => n + (s.counter?.sum ?? 0), 0);
+  const latency = report.series
+    .filter((s) => isLatencySeries(s) && phaseTagMatches(s, phase))
+    .map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale }));
+  const queue = report.series.filter((s) => QUEUE_METRICS.includes(s.metric) && phaseTagMatches(s, phase) && s.gauge);
+  return {
+    requests: Math.round(requests),
+    errors: Math.round(failed + dropped),
+    percentiles: mergedPercentiles(latency),
+    queueDepthMax: queue.length ? Math.max(...queue.map((s) => s.gauge!.max)) : null,
+  };
+}
+
+/** Requests, errors and latency per time window, merged across every series. */
+interface Window {
+  start: number;
+  requests: number;
+  errors: number;
+  histograms: { data: string; scale: number }[];
+}
+
+function windowsOf(report: ReportModel, origin: number, windowMs: number): Map<number, Window> {
+  const windows = new Map<number, Window>();
+  const at = (time: number): Window => {
+    const k = Math.floor((time - origin) / windowMs);
+    let w = windows.get(k);
+    if (!w) windows.set(k, (w = { start: origin + k * windowMs, requests: 0, errors: 0, histograms: [] }));
+    return w;
+  };
+  for (const s of report.series) {
+    for (const b of s.buckets.items) {
+      if (b.start < origin) continue;
+      if (s.metric === REQUESTS_METRIC) at(b.start).requests += b.sum;
+      else if (s.metric === FAILED_METRIC) at(b.start).errors += b.passes ?? 0;
+      else if (s.metric === DROPPED_METRIC) at(b.start).errors += b.sum;
+      else if (isLatencySeries(s) && b.histogram) at(b.start).histograms.push({ data: b.histogram, scale: s.histogram!.scale });
+    }
+  }
+  return windows;
+}
+
+function errorRate(requests: number, errors: number): number | null {
+  return requests > 0 ? Math.min(1, errors / requests) : null;
+}
+
+function phaseRows(report: ReportModel): PhaseRow[] {
+  const names = [...new Set(report.phases.map((p) => p.name))];
+  const baseline = totalsFor(report, 'baseline');
+  const baseRate = errorRate(baseline.requests, baseline.errors);
+  const lastTime = report.totals.lastTime ?? 0;
+  return names.map((name) => {
+    const spans = report.phases.filter((p) => p.name === name);
+    const start = Math.min(...spans.map((p) => p.start));
+    const end = Math.max(...spans.map((p) => p.end ?? lastTime));
+    const activeMs = spans.reduce((ms, p) => ms + Math.max(0, (p.end ?? lastTime) - p.start), 0);
+    const t = totalsFor(report, name);
+    const rate = errorRate(t.requests, t.errors);
+    return {
+      phase: name,
+      start,
+      end,
+      requests: t.requests,
+      errors: t.errors,
+      errorRate: rate,
+      throughputPerSecond: activeMs > 0 ? t.requests / (activeMs / 1000) : null,
+      p50: t.percentiles?.p50 ?? null,
+      p95: t.percentiles?.p95 ?? null,
+      p99: t.percentiles?.p99 ?? null,
+      queueDepthMax: t.queueDepthMax,
+      p95VsBaseline:
+        t.percentiles && baseline.percentiles && baseline.percentiles.p95 > 0 ? t.percentiles.p95 / baseline.percentiles.p95 : null,
+      errorRateVsBaseline: rate !== null && baseRate !== null ? rate - baseRate : null,
+    };
+  });
+}
+
+/**
+ * Time to recover: from a fault's end to the start of the first window (sliding by the bucket
+ * width) whose p95 and error rate are back within tolerance of the baseline phase. A fault still on
+ * at the end, or no such window before the next fault or the end of the run: "did not recover".
+ */
+export function recoveries(report: ReportModel, faults: FaultWindow[], tol: RecoveryTolerance): Recovery[] {
+  const baseline = totalsFor(report, 'baseline');
+  const baseRate = errorRate(baseline.requests, baseline.errors);
+  const lastTime = report.totals.lastTime ?? 0;
+  const step = Math.min(...report.series.map((s) => s.buckets.widthMs), tol.windowMs);
+  const sorted = [...faults].sort((a, b) => a.on - b.on);
+  return sorted.map((f, i) => {
+    const base = { faultId: f.id, faultStart: f.on, faultEnd: f.off, tolerance: tol };
+    if (!baseline.percentiles || baseRate === null) {
+      return { ...base, status: 'no-baseline' as const, recoveredAt: null, timeToRecoverMs: null };
+    }
+    if (f.off === null) return { ...base, status: 'did-not-recover' as const, recoveredAt: null, timeToRecoverMs: null };
+    const nextOn = sorted.slice(i + 1).find((g) => g.on >= f.off!)?.on ?? Infinity;
+    const limitP95 = baseline.percentiles.p95 * tol.p95Factor;
+    const limitRate = baseRate + tol.errorRateDelta;
+    for (let t = f.off; t + tol.windowMs <= Math.min(lastTime + step, nextOn); t += step) {
+      const windows = windowsOf(report, t, tol.windowMs);
+      const w = windows.get(0);
+      if (!w || w.requests === 0) continue;
+      const p = mergedPercentiles(w.histograms);
+      const rate = errorRate(w.requests, w.errors)!;
+      if (p && p.p95 <= limitP95 && rate <= limitRate) {
+        return { ...base, status: 'recovered' as const, recoveredAt: t, timeToRecoverMs: t - f.off };
+      }
+    }
+    return { ...base, status: 'did-not-recover' as const, recoveredAt: null, timeToRecoverMs: null };
+  });
+}
+
+/** Least-squares slope of (x, y) points, per unit of x. */
+export function slope(points: { x: number; y: number }[]): number | null {
+  if (points.length < 2) return null;
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return den === 0 ? null : num / den;
+}
+
+const HOUR_MS = 3_600_000;
+
+function drift(report: ReportModel, windowMs: number, previous: { source: string; report: ReportModel } | null | undefined): Analysis['drift'] {
+  const first = report.totals.firstTime;
+  const windows = first === null ? [] : [...windowsOf(report, first, windowMs).values()].sort((a, b) => a.start - b.start);
+  const p95s: { x: number; y: number }[] = [];
+  const rates: { x: number; y: number }[] = [];
+  for (const w of windows) {
+    const p = mergedPercentiles(w.histograms);
+    if (p) p95s.push({ x: w.start / HOUR_MS, y: p.p95 });
+    const r = errorRate(w.requests, w.errors);
+    if (r !== null) rates.push({ x: w.start / HOUR_MS, y: r });
+  }
+  let prev: NonNullable<Analysis['drift']>['previous'] = null;
+  if (previous) {
+    const now = totalsFor(report, null);
+    const then = totalsFor(previous.report, null);
+    const nowRate = errorRate(now.requests, now.errors);
+    const thenRate = errorRate(then.requests, then.errors);
+    const thenP95 = then.percentiles?.p95 ?? null;
+    prev = {
+      source: previous.source,
+      p95: thenP95,
+      errorRate: thenRate,
+      p95Change: thenP95 && now.percentiles ? now.percentiles.p95 / thenP95 - 1 : null,
+      errorRateChange: nowRate !== null && thenRate !== null ? nowRate - thenRate : null,
+    };
+  }
+  return {
+    windowMs,
+    windows: windows.length,
+    p95SlopeMsPerHour: slope(p95s),
+    errorRateSlopePerHour: slope(rates),
+    previous: prev,
+  };
+}
+
+export function analyse(report: ReportModel, opts: AnalysisOptions): Analysis {
+  const phases = phaseRows(report);
+  const faultRows = phases.filter((p) => p.phase.startsWith('fault:'));
+  const requestsDuringFaults = faultRows.reduce((n, p) => n + p.requests, 0);
+  const errorsDuringFaults = faultRows.reduce((n, p) => n + p.errors, 0);
+  return {
+    profile: opts.profile,
+    faults: opts.faults,
+    phases,
+    recovery: recoveries(report, opts.faults, opts.recovery),
+    errorBudget:
+      opts.allowedErrorRate === null
+        ? null
+        : {
+            allowedErrorRate: opts.allowedErrorRate,
+            requestsDuringFaults,
+            errorsDuringFaults,
+            spent:
+              requestsDuringFaults > 0 && opts.allowedErrorRate > 0
+                ? errorsDuringFaults / (opts.allowedErrorRate * requestsDuringFaults)
+                : null,
+          },
+    drift: opts.drift ? drift(report, opts.drift.windowMs, opts.drift.previous) : null,
+    drain: opts.drain ?? null,
+  };
+}
