@@ -1,0 +1,27 @@
+// soak: constant-arrival-rate journeys for a configurable duration (the nightly soak: hours).
+import { config, durationSeconds } from './lib/config.ts';
+import { journey } from './lib/journey.ts';
+import { samplerScenario } from './lib/samplers.ts';
+
+export { sample } from './lib/samplers.ts';
+
+const s = config.soak;
+
+export const options = {
+  scenarios: {
+    soak: {
+      executor: 'constant-arrival-rate' as const,
+      rate: s.rate,
+      timeUnit: '1s',
+      duration: s.duration,
+      preAllocatedVUs: s.preAllocatedVUs,
+      maxVUs: s.maxVUs,
+      exec: 'soak',
+    },
+    samplers: samplerScenario(durationSeconds(s.duration)),
+  },
+};
+
+export function soak(): void {
+  journey();
+}
