@@ -1,6 +1,6 @@
 // The whole-file API the CLI wraps: inputs in, report model out.
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../lib/errors.js';
+import { ConfigError, InputError } from '../lib/errors.js';
 import type { EvaluateConfigInput, GateConfigInput } from './config.js';
 import { createEvaluation } from './evaluation.js';
 import { readSource } from './input.js';
@@ -43,11 +43,16 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   const evaluateConfig = opts.config?.evaluate ?? {};
   const baselinePath = evaluateConfig.baselineReport;
   const baselineReport = opts.baselineReport ?? (baselinePath ? await loadReport(baselinePath) : null);
-  const ev = createEvaluation(evaluateConfig, opts.config?.gates ?? [], {
-    format: opts.format,
-    phaseLabels: (opts.phaseEvents?.length ?? 0) > 0,
-    baselineReport,
-  });
+  let ev;
+  try {
+    ev = createEvaluation(evaluateConfig, opts.config?.gates ?? [], {
+      format: opts.format,
+      phaseLabels: (opts.phaseEvents?.length ?? 0) > 0,
+      baselineReport,
+    });
+  } catch (err) {
+    throw new ConfigError('gates', [(err as Error).message]);
+  }
   for (const e of opts.phaseEvents ?? []) ev.addPhaseEvent(e);
   try {
     for (const input of inputs) await readSource(ev, input);

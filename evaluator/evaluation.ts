@@ -388,7 +388,8 @@ export class Evaluation implements SampleSink {
       buckets: { widthMs: this.store.bucketWidthMs, items: [] },
     };
     if (info.kind === 'trend' && t.hist) {
-      const p = (q: number) => t.hist!.percentile(q) / HISTOGRAM_SCALE;
+      // HDR answers a bucket's highest equivalent value; the exact min/max bound it.
+      const p = (q: number) => Math.min(t.max, Math.max(t.min, t.hist!.percentile(q) / HISTOGRAM_SCALE));
       out.trend = { min: t.min, max: t.max, avg: t.sum / t.count, sum: t.sum, p50: p(50), p90: p(90), p95: p(95), p99: p(99) };
       out.histogram = { encoding: 'hdr-compressed-base64', scale: HISTOGRAM_SCALE, significantDigits: SIGNIFICANT_DIGITS, data: t.hist.encode() };
     } else if (info.kind === 'counter') {

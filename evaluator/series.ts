@@ -212,15 +212,7 @@ export class SeriesStore {
     const key = seriesKey(metric, tags);
     let s = this.byKey.get(key);
     if (s) return s;
-    if (this.byKey.size >= this.opts.seriesCap) {
-      const okey = `${metric}{__overflow__}`;
-      s = this.byKey.get(okey);
-      if (!s) {
-        s = new Series(this, okey, metric, {}, true, this.opts.wantsHistogram(metric));
-        this.byKey.set(okey, s);
-      }
-      return s;
-    }
+    if (this.byKey.size >= this.opts.seriesCap) return this.overflowFor(metric);
     s = new Series(this, key, metric, tags, false, this.opts.wantsHistogram(metric));
     this.byKey.set(key, s);
     return s;

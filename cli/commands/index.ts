@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
+import { register as evaluate } from './evaluate.js';
+import { register as chaos } from './chaos.js';
 
 /** Each command file exports one `register(program)`; adding a command adds one line here. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: Record<string, RegisterCommand> = {};
+export const commands: Record<string, RegisterCommand> = {
+  chaos,
+  evaluate,
+};
