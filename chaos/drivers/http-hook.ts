@@ -1,0 +1,54 @@
+// HTTP hook: calls the target's own chaos or maintenance endpoint to switch a fault on and off.
+// The bearer token is read from env at call time; only the variable's name is journalled.
+import { z } from 'zod';
+import type { Driver } from './types.js';
+
+const params = z
+  .object({
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+    on: z.unknown().default({ enabled: true }),
+    off: z.unknown().default({ enabled: false }),
+    tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an env var name').default('CHAOSGATE_TARGET_ADMIN_TOKEN'),
+    timeoutMs: z.number().int().min(1).max(60_000).default(5000),
+  })
+  .strict();
+
+export interface HttpHookUndo {
+  url: string;
+  method: string;
+  off: unknown;
+  tokenEnv: string;
+  timeoutMs: number;
+}
+
+async function call(url: string, method: string, body: unknown, tokenEnv: string, timeoutMs: number, env: NodeJS.ProcessEnv) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const token = env[tokenEnv];
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new Error(`http hook ${method} ${url}: ${(err as Error).message}`);
+  }
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`http hook ${method} ${url}: HTTP ${res.status}${token ? '' : ` (no token in ${tokenEnv})`}`);
+}
+
+export const httpHook: Driver<z.output<typeof params>, HttpHookUndo> = {
+  params,
+  hosts(entry) {
+    return [new URL(entry.target).hostname];
+  },
+  async prepare(entry) {
+    const p = entry.params;
+    return { url: entry.target, method: p.method, off: p.off, tokenEnv: p.tokenEnv, timeoutMs: p.timeoutMs };
+  },
+  async apply(entry, _undo, ctx) {
+    const p = entry.params;
+    await call(entry.target, p.method, p.on, p.tokenEnv, p.timeoutMs, ctx.env);
+  },
+  async undo(record, ctx) {
+    await call(record.url, record.method, record.off, record.tokenEnv, record.timeoutMs, ctx.env);
+  },
+};

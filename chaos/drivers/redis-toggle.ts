@@ -1,0 +1,43 @@
+// Redis toggle: SET key value with a TTL (a dead-man switch), the prior value and TTL remembered
+// and restored. A key someone else changed meanwhile is left alone.
+import { z } from 'zod';
+import type { Driver } from './types.js';
+
+const params = z
+  .object({
+    value: z.string(),
+    /** The key expires by itself if chaosgate dies and nothing restores it. */
+    ttlSeconds: z.number().int().min(1).max(86_400).default(300),
+  })
+  .strict();
+
+export interface RedisToggleUndo {
+  key: string;
+  value: string;
+  prior: string | null;
+  /** Remaining TTL of the prior value in ms; -1 when it had none. */
+  priorTtlMs: number;
+}
+
+export const redisToggle: Driver<z.output<typeof params>, RedisToggleUndo> = {
+  params,
+  hosts(_entry, ctx) {
+    return [new URL(ctx.redisUrl).hostname];
+  },
+  async prepare(entry, ctx) {
+    const redis = ctx.redis();
+    const [prior, ttl] = await Promise.all([redis.get(entry.target), redis.pttl(entry.target)]);
+    return { key: entry.target, value: entry.params.value, prior, priorTtlMs: prior === null ? -1 : ttl };
+  },
+  async apply(entry, _undo, ctx) {
+    await ctx.redis().set(entry.target, entry.params.value, 'EX', entry.params.ttlSeconds);
+  },
+  async undo(record, ctx) {
+    const redis = ctx.redis();
+    const current = await redis.get(record.key);
+    if (current !== null && current !== record.value) return;
+    if (record.prior === null) await redis.del(record.key);
+    else if (record.priorTtlMs > 0) await redis.set(record.key, record.prior, 'PX', record.priorTtlMs);
+    else await redis.set(record.key, record.prior);
+  },
+};

@@ -1,0 +1,31 @@
+// The one small interface every driver (a toggle outside the proxy) implements. A driver reads what
+// undoing needs before it changes anything; that record goes into the journal, so `undo` can run
+// from the record alone, in this process or in the next one after a SIGKILL.
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+
+export interface DriverContext {
+  /** redis:// URL for Redis toggles (credentials, if any, only from env). */
+  redisUrl: string;
+  /** One shared client, connected on first use. */
+  redis(): Redis;
+  toxiproxy: { url: string; timeoutMs: number };
+  env: NodeJS.ProcessEnv;
+}
+
+export interface DriverEntry<P> {
+  id: string;
+  target: string;
+  params: P;
+}
+
+export interface Driver<P = any, U = any> {
+  params: z.ZodType<P>;
+  /** Hosts the entry reaches, checked against the allowlist before anything runs. */
+  hosts(entry: DriverEntry<P>, ctx: DriverContext): string[];
+  /** Reads what undoing needs; runs before any change. The result is journalled (no secrets). */
+  prepare(entry: DriverEntry<P>, ctx: DriverContext): Promise<U>;
+  apply(entry: DriverEntry<P>, undo: U, ctx: DriverContext): Promise<void>;
+  /** Puts things back from the journal record alone; idempotent. */
+  undo(record: U, ctx: DriverContext): Promise<void>;
+}

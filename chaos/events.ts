@@ -1,0 +1,45 @@
+// Chaos events: one JSON object per line, written the moment a fault goes on or off. The evaluator
+// labels samples baseline / fault:<id> / recovery from them.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface ChaosEvent {
+  time: string;
+  epochMs: number;
+  faultId: string;
+  kind: string;
+  target: string;
+  action: 'on' | 'off';
+  params: Record<string, unknown>;
+}
+
+/** A URL's user and password never reach an event, the journal or a log line. */
+export function redactTarget(target: string): string {
+  return target.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
+}
+
+export class EventLog {
+  constructor(
+    private readonly path: string | undefined,
+    private readonly onEvent?: (event: ChaosEvent) => void,
+  ) {
+    if (path) mkdirSync(dirname(path), { recursive: true });
+  }
+
+  /** Appends synchronously, so the line is on disk before the caller goes on. */
+  write(event: Omit<ChaosEvent, 'time' | 'epochMs' | 'target'> & { target: string }): ChaosEvent {
+    const epochMs = Date.now();
+    const full: ChaosEvent = {
+      time: new Date(epochMs).toISOString(),
+      epochMs,
+      faultId: event.faultId,
+      kind: event.kind,
+      target: redactTarget(event.target),
+      action: event.action,
+      params: event.params,
+    };
+    if (this.path) appendFileSync(this.path, `${JSON.stringify(full)}\n`);
+    this.onEvent?.(full);
+    return full;
+  }
+}

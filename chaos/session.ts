@@ -1,0 +1,302 @@
+// A chaos session: the proxy routes, the drivers, the journal and the event log behind one API that
+// the CLI and the run orchestrator call. Every change goes through one queue, so the journal always
+// says what is applied, written before the change itself.
+import { ChaosgateError } from '../lib/errors.js';
+import { ExitCode } from '../lib/exit-codes.js';
+import { checkAllowlist } from './allowlist.js';
+import { splitHostPort, type ChaosSection, type PlanEntry } from './config.js';
+import { startControl } from './control.js';
+import { driverContext, redactUrl, type OwnedDriverContext } from './drivers/context.js';
+import { drivers, isDriverKind } from './drivers/index.js';
+import { EventLog, type ChaosEvent } from './events.js';
+import { proxyFaults, isProxyFaultKind } from './faults/index.js';
+import type { HttpFault, TcpFault } from './faults/types.js';
+import { writeJournal, type JournalEntry, type JournalFile } from './journal.js';
+import { HttpRoute } from './proxy/http-route.js';
+import { compileMatch, type ActiveFault } from './proxy/roll.js';
+import { TcpRoute } from './proxy/tcp-route.js';
+import { recoverJournal, type RecoveryReport } from './recover.js';
+
+export interface ChaosSessionOptions {
+  /** Redis for toggles; default the config's `redis.url` is passed by the caller. */
+  redisUrl?: string;
+  journalPath?: string;
+  eventsPath?: string;
+  onEvent?: (event: ChaosEvent) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ActiveFaultInfo {
+  id: string;
+  kind: string;
+  target: string;
+  since: string;
+}
+
+export interface RunPlanOptions {
+  /** Epoch ms the offsets count from; default now. */
+  startedAt?: number;
+  signal?: AbortSignal;
+}
+
+interface Applied {
+  entry: PlanEntry;
+  journal: JournalEntry;
+  proxyFault?: ActiveFault;
+}
+
+/** Opens a session after undoing anything a previous (SIGKILLed) run left in the journal. */
+export async function openChaosSession(section: ChaosSection, opts: ChaosSessionOptions = {}): Promise<ChaosSession> {
+  const env = opts.env ?? process.env;
+  const redisUrl = opts.redisUrl ?? 'redis://127.0.0.1:6379';
+  const ctx = driverContext(redisUrl, section.toxiproxy, env);
+  checkAllowlist(section, ctx);
+  const journalPath = opts.journalPath ?? section.journal;
+  const eventsPath = opts.eventsPath ?? section.events;
+  const recovered = await recoverJournal(journalPath, { redisUrl, eventsPath, onEvent: opts.onEvent, env, refuseIfOwnerAlive: true });
+  return new ChaosSession(section, ctx, journalPath, new EventLog(eventsPath, opts.onEvent), recovered);
+}
+
+export class ChaosSession {
+  private readonly routes = new Map<string, HttpRoute | TcpRoute>();
+  private readonly applied = new Map<string, Applied>();
+  private readonly injections = new Map<string, number>();
+  private readonly journal: JournalFile;
+  private queue: Promise<unknown> = Promise.resolve();
+  private control: { url: string; close(): Promise<void> } | undefined;
+  private started = false;
+
+  constructor(
+    private readonly section: ChaosSection,
+    private readonly ctx: OwnedDriverContext,
+    readonly journalPath: string,
+    private readonly events: EventLog,
+    /** What the start undid from a previous run's journal. */
+    readonly recovered: RecoveryReport,
+  ) {
+    for (const route of section.proxy.routes) {
+      const upstream = splitHostPort(route.upstream);
+      this.routes.set(route.name, route.protocol === 'http' ? new HttpRoute(route.name, upstream) : new TcpRoute(route.name, upstream));
+    }
+    this.journal = {
+      version: 1,
+      owner: { pid: process.pid, startedAt: new Date().toISOString() },
+      redisUrl: redactUrl(ctx.redisUrl),
+      entries: [],
+    };
+  }
+
+  /** Starts every proxy route and the control endpoint; returns route name -> URL. */
+  async startProxy(): Promise<Record<string, string>> {
+    const urls: Record<string, string> = {};
+    if (this.started) {
+      throw new ChaosgateError('the chaos proxy is already started', ExitCode.internal);
+    }
+    this.started = true;
+    for (const route of this.section.proxy.routes) {
+      const { host, port } = splitHostPort(route.listen);
+      try {
+        urls[route.name] = await this.routes.get(route.name)!.listen(host, port);
+      } catch (err) {
+        throw new ChaosgateError(`chaos.proxy.routes ${route.name}: cannot listen on ${route.listen}: ${(err as Error).message}`, ExitCode.usage);
+      }
+    }
+    const { host, port } = splitHostPort(this.section.control.listen);
+    this.control = await startControl(host, port, this.section.control.tokenEnv, this.ctx.env, () => ({
+      pid: process.pid,
+      active: this.activeFaults(),
+      counts: this.counts(),
+    }));
+    this.journal.controlUrl = this.control.url;
+    return urls;
+  }
+
+  get controlUrl(): string | undefined {
+    return this.control?.url;
+  }
+
+  /** Switches one plan entry on now (no-op when it already is). */
+  apply(entry: PlanEntry): Promise<void> {
+    return this.serial(() => this.applyNow(entry));
+  }
+
+  /** Switches one entry off (no-op when it is not on). */
+  remove(id: string): Promise<void> {
+    return this.serial(() => this.removeNow(id));
+  }
+
+  /** Undoes everything applied, newest first; tries every one before reporting failures. Idempotent. */
+  clearAll(): Promise<void> {
+    return this.serial(async () => {
+      const failures: string[] = [];
+      for (const id of [...this.applied.keys()].reverse()) {
+        await this.removeNow(id).catch((err: Error) => failures.push(`${id}: ${err.message}`));
+      }
+      if (failures.length > 0) {
+        throw new ChaosgateError(
+          `chaos rollback incomplete (the journal ${this.journalPath} keeps the rest for \`chaosgate chaos clear\`):\n${failures.map((f) => `  - ${f}`).join('\n')}`,
+          ExitCode.internal,
+        );
+      }
+    });
+  }
+
+  /**
+   * Applies and removes the plan's entries at their offsets. Resolves when the last scheduled change
+   * is done (entries without a duration stay on: the caller ends with clearAll); rejects on the
+   * first change that fails. An aborted signal cancels what has not happened yet.
+   */
+  runPlan(plan: readonly PlanEntry[] = this.section.plan, opts: RunPlanOptions = {}): Promise<void> {
+    const startedAt = opts.startedAt ?? Date.now();
+    const steps: { at: number; run: () => Promise<void> }[] = [];
+    for (const entry of plan) {
+      steps.push({ at: startedAt + entry.at, run: () => this.apply(entry) });
+      if (entry.duration !== undefined) steps.push({ at: startedAt + entry.at + entry.duration, run: () => this.remove(entry.id) });
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timers = new Set<NodeJS.Timeout>();
+      let left = steps.length;
+      let settled = false;
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        for (const t of timers) clearTimeout(t);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => finish();
+      if (opts.signal?.aborted || left === 0) return finish();
+      opts.signal?.addEventListener('abort', onAbort);
+      for (const step of steps) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (settled) return;
+          step.run().then(() => {
+            if (--left === 0) finish();
+          }, finish);
+        }, Math.max(0, step.at - Date.now()));
+        timers.add(timer);
+      }
+    });
+  }
+
+  activeFaults(): ActiveFaultInfo[] {
+    return [...this.applied.values()].map(({ entry, journal }) => ({ id: entry.id, kind: entry.kind, target: journal.target, since: journal.since }));
+  }
+
+  /** Injections per fault id: requests or connections hit by proxy faults, applications of toggles. */
+  counts(): Record<string, number> {
+    const counts = Object.fromEntries(this.injections);
+    for (const { entry, proxyFault } of this.applied.values()) {
+      if (proxyFault) counts[entry.id] = (this.injections.get(entry.id) ?? 0) + proxyFault.injections;
+    }
+    return counts;
+  }
+
+  /** Rolls everything back, stops the proxy and the control endpoint. */
+  async close(): Promise<void> {
+    try {
+      await this.clearAll();
+    } finally {
+      await Promise.all([...this.routes.values()].map((r) => r.close()));
+      await this.control?.close();
+      await this.ctx.close();
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async saveJournal(): Promise<void> {
+    this.journal.entries = [...this.applied.values()].map((a) => a.journal);
+    await writeJournal(this.journalPath, this.journal);
+  }
+
+  private event(entry: PlanEntry, action: 'on' | 'off'): void {
+    const params: Record<string, unknown> = { ...entry.params };
+    if (isProxyFaultKind(entry.kind)) {
+      params.probability = entry.probability;
+      if (entry.match) params.match = entry.match;
+    }
+    this.events.write({ faultId: entry.id, kind: entry.kind, target: entry.target, action, params });
+  }
+
+  private async applyNow(entry: PlanEntry): Promise<void> {
+    if (this.applied.has(entry.id)) return;
+    const journal: JournalEntry = { faultId: entry.id, kind: entry.kind, target: entry.target, state: 'applying', since: new Date().toISOString(), undo: null };
+    if (isProxyFaultKind(entry.kind)) {
+      const route = this.routes.get(entry.target);
+      if (!route) throw new ChaosgateError(`${entry.id}: no proxy route "${entry.target}"`, ExitCode.usage);
+      if (!this.started) throw new ChaosgateError(`${entry.id}: the chaos proxy is not started (startProxy first)`, ExitCode.internal);
+      const proxyFault: ActiveFault = {
+        id: entry.id,
+        kind: entry.kind,
+        fault: proxyFaults[entry.kind],
+        params: entry.params,
+        probability: entry.probability,
+        match: compileMatch(entry.match),
+        injections: 0,
+      };
+      journal.state = 'applied';
+      this.applied.set(entry.id, { entry, journal, proxyFault });
+      await this.saveJournal();
+      // A new array, so a request being routed keeps the list it started with.
+      if (route instanceof HttpRoute) route.active = [...route.active, proxyFault as ActiveFault<HttpFault>];
+      else route.active = [...route.active, proxyFault as ActiveFault<TcpFault>];
+      this.event(entry, 'on');
+      return;
+    }
+    if (!isDriverKind(entry.kind)) throw new ChaosgateError(`${entry.id}: unknown kind ${entry.kind}`, ExitCode.usage);
+    const driver = drivers[entry.kind];
+    const driverEntry = { id: entry.id, target: entry.target, params: entry.params as never };
+    try {
+      journal.undo = await driver.prepare(driverEntry, this.ctx);
+    } catch (err) {
+      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) not applied: ${(err as Error).message}`, ExitCode.internal);
+    }
+    this.applied.set(entry.id, { entry, journal });
+    await this.saveJournal();
+    try {
+      await driver.apply(driverEntry, journal.undo as never, this.ctx);
+    } catch (err) {
+      // Half-applied is still applied as far as safety goes: undo, and keep the journal entry if that fails too.
+      await driver.undo(journal.undo as never, this.ctx).then(
+        () => {
+          this.applied.delete(entry.id);
+          return this.saveJournal();
+        },
+        () => {},
+      );
+      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) failed: ${(err as Error).message}`, ExitCode.internal);
+    }
+    journal.state = 'applied';
+    await this.saveJournal();
+    this.injections.set(entry.id, (this.injections.get(entry.id) ?? 0) + 1);
+    this.event(entry, 'on');
+  }
+
+  private async removeNow(id: string): Promise<void> {
+    const applied = this.applied.get(id);
+    if (!applied) return;
+    const { entry, journal, proxyFault } = applied;
+    if (proxyFault) {
+      const route = this.routes.get(entry.target)!;
+      if (route instanceof HttpRoute) route.active = route.active.filter((f) => f !== proxyFault);
+      else route.active = route.active.filter((f) => f !== proxyFault);
+      this.injections.set(id, (this.injections.get(id) ?? 0) + proxyFault.injections);
+    } else if (isDriverKind(entry.kind)) {
+      try {
+        await drivers[entry.kind].undo(journal.undo as never, this.ctx);
+      } catch (err) {
+        throw new Error(`${entry.kind} ${journal.target}: ${(err as Error).message}`);
+      }
+    }
+    this.applied.delete(id);
+    this.event(entry, 'off');
+    await this.saveJournal();
+  }
+}

@@ -1,0 +1,122 @@
+// `chaosgate chaos apply|clear|status`: thin wrappers over the chaos library.
+import type { Command } from 'commander';
+import { openChaosSession, readJournal, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
+import { isAlive } from '../../chaos/drivers/find-process.js';
+import { parseDurationMs } from '../../chaos/duration.js';
+import { loadConfig } from '../../config/index.js';
+import { UsageError } from '../../lib/errors.js';
+
+interface ConfigFlags {
+  config?: string;
+  set: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function withConfigFlags(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'the chaosgate config (JSON)')
+    .option('--set <path=value>', 'override one config field (repeatable)', collect, [])
+    .exitOverride();
+}
+
+const signalNumber: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
+
+async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> {
+  let holdMs: number | undefined;
+  if (flags.duration !== undefined) {
+    holdMs = parseDurationMs(flags.duration);
+    if (holdMs === undefined) throw new UsageError(`--duration ${flags.duration}: not a duration (e.g. 30s, 5m)`);
+  }
+  const config = await loadConfig({ file: flags.config, set: flags.set });
+  const plan = config.chaos.plan;
+  if (plan.length === 0) throw new UsageError('chaos.plan is empty: nothing to apply');
+  const session = await openChaosSession(config.chaos, {
+    redisUrl: config.redis.url,
+    onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
+  });
+  for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${session.recovered.ownerPid}`);
+  const stop = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const dispose = rollbackOnSignals(session, {
+    afterRollback: (signal) => {
+      signalled = signal;
+      stop.abort();
+    },
+  });
+  try {
+    const urls = await session.startProxy();
+    for (const [name, url] of Object.entries(urls)) out(`proxy ${name}: ${url}`);
+    out(`control: ${session.controlUrl}/status`);
+    const startedAt = Date.now();
+    // Without --duration the run lasts as long as the timeline; entries without a duration are a
+    // set to hold until SIGINT/SIGTERM.
+    const open = plan.some((e) => e.duration === undefined);
+    const planEnd = Math.max(...plan.map((e) => e.at + (e.duration ?? 0)));
+    const until = holdMs !== undefined ? startedAt + holdMs : open ? Number.POSITIVE_INFINITY : startedAt + planEnd;
+    if (until === Number.POSITIVE_INFINITY) out('holding until SIGINT/SIGTERM');
+    await Promise.all([
+      session.runPlan(plan, { startedAt, signal: stop.signal }),
+      new Promise<void>((resolve) => {
+        const timer = until === Number.POSITIVE_INFINITY ? undefined : setTimeout(resolve, Math.max(0, until - Date.now()));
+        stop.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+    ]).finally(() => stop.abort());
+  } finally {
+    const counts = session.counts();
+    await session.close().finally(dispose);
+    for (const [id, n] of Object.entries(counts)) out(`injections ${id}: ${n}`);
+  }
+  if (signalled) process.exitCode = 128 + (signalNumber[signalled] ?? 0);
+}
+
+async function clear(flags: ConfigFlags): Promise<void> {
+  const config = await loadConfig({ file: flags.config, set: flags.set });
+  const report = await recoverJournal(config.chaos.journal, { redisUrl: config.redis.url, eventsPath: config.chaos.events });
+  if (report.undone.length === 0 && !report.ownerAlive) out(`chaos: nothing applied (${report.journalPath})`);
+  for (const entry of report.undone) out(`undone: ${entry.faultId} (${entry.kind} ${entry.target})`);
+  if (report.ownerAlive) out(`note: pid ${report.ownerPid} still runs; its proxy faults end when it stops`);
+}
+
+async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
+  const config = await loadConfig({ file: flags.config, set: flags.set });
+  const journal = await readJournal(config.chaos.journal);
+  const ownerAlive = journal ? isAlive(journal.owner.pid) : false;
+  let live: unknown;
+  if (journal?.controlUrl && ownerAlive) {
+    live = await fetch(`${journal.controlUrl}/status`, { signal: AbortSignal.timeout(1000) })
+      .then((r) => (r.ok ? r.json() : undefined))
+      .catch(() => undefined);
+  }
+  if (flags.json) {
+    out(JSON.stringify({ journal: config.chaos.journal, applied: journal?.entries ?? [], owner: journal?.owner, ownerAlive, live }, null, 2));
+    return;
+  }
+  if (!journal) {
+    out(`chaos: nothing applied (no journal at ${config.chaos.journal})`);
+    return;
+  }
+  out(`chaos journal ${config.chaos.journal}: owner pid ${journal.owner.pid} (${ownerAlive ? 'running' : 'gone: run `chaosgate chaos clear`'})`);
+  for (const e of journal.entries) out(`  ${e.state.padEnd(8)} ${e.faultId} ${e.kind} ${e.target} since ${e.since}`);
+  const counts = (live as { counts?: Record<string, number> } | undefined)?.counts;
+  if (counts) for (const [id, n] of Object.entries(counts)) out(`  injections ${id}: ${n}`);
+}
+
+export function register(program: Command): void {
+  const chaos = program.command('chaos').description('fault proxy and toggles: apply a plan, clear what is left, show status').exitOverride();
+  withConfigFlags(chaos.command('apply'))
+    .description('run chaos.plan on its timeline (proxy + toggles), then roll everything back')
+    .option('--duration <duration>', 'how long to run (default: the timeline; until SIGINT/SIGTERM when an entry has no duration)')
+    .action(apply);
+  withConfigFlags(chaos.command('clear'))
+    .description('undo everything the chaos journal says is still applied (after a crash or SIGKILL)')
+    .action(clear);
+  withConfigFlags(chaos.command('status'))
+    .description('what the chaos journal says is applied, with live injection counts from a running session')
+    .option('--json', 'print JSON')
+    .action(status);
+}
