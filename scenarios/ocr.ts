@@ -2,6 +2,7 @@
 import { config, durationSeconds } from './lib/config.ts';
 import { processOcr, uploadDocument } from './lib/endpoints.ts';
 import { samplerScenario } from './lib/samplers.ts';
+import { constantRate } from './lib/executors.ts';
 
 export { sample } from './lib/samplers.ts';
 
@@ -9,15 +10,7 @@ const s = config.ocr;
 
 export const options = {
   scenarios: {
-    ocr: {
-      executor: 'constant-arrival-rate' as const,
-      rate: s.rate,
-      timeUnit: '1s',
-      duration: s.duration,
-      preAllocatedVUs: s.preAllocatedVUs,
-      maxVUs: s.maxVUs,
-      exec: 'ocr',
-    },
+    ocr: constantRate(s, 'ocr'),
     samplers: samplerScenario(durationSeconds(s.duration)),
   },
 };

@@ -2,6 +2,7 @@
 import { config, durationSeconds } from './lib/config.ts';
 import { journey } from './lib/journey.ts';
 import { samplerScenario } from './lib/samplers.ts';
+import { constantRate } from './lib/executors.ts';
 
 export { sample } from './lib/samplers.ts';
 
@@ -9,15 +10,7 @@ const s = config.soak;
 
 export const options = {
   scenarios: {
-    soak: {
-      executor: 'constant-arrival-rate' as const,
-      rate: s.rate,
-      timeUnit: '1s',
-      duration: s.duration,
-      preAllocatedVUs: s.preAllocatedVUs,
-      maxVUs: s.maxVUs,
-      exec: 'soak',
-    },
+    soak: constantRate(s, 'soak'),
     samplers: samplerScenario(durationSeconds(s.duration)),
   },
 };
