@@ -307,7 +307,7 @@ export class Evaluation implements SampleSink {
 
   private gateContext(): GateContext {
     return {
-      series: this.store.byKey.values(),
+      series: [...this.store.byKey.values()],
       kindOf: (m) => this.metricInfo(m).kind,
       bucketWidthMs: this.store.bucketWidthMs,
       baselineReport: this.opts.baselineReport ?? null,

@@ -31,7 +31,7 @@ export function compileGate(config: GateConfig, index: number): CompiledGate {
 }
 
 export interface GateContext {
-  series: Iterable<Series>;
+  series: readonly Series[];
   kindOf(metric: string): MetricKindInfo | undefined;
   bucketWidthMs: number;
   baselineReport: ReportModel | null;
@@ -102,7 +102,8 @@ function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind:
     case 'percentile': {
       if (!bag.hist) return null;
       const p = a.kind === 'percentile' ? a.p : 50;
-      return bag.hist.percentile(p) / HISTOGRAM_SCALE;
+      // A bucket's highest equivalent value may pass the exact max: bound it.
+      return Math.min(bag.max, Math.max(bag.min, bag.hist.percentile(p) / HISTOGRAM_SCALE));
     }
   }
 }

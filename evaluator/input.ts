@@ -11,7 +11,7 @@ import type { Evaluation } from './evaluation.js';
 const CHUNK = 1 << 20;
 
 /** Feeds `stream` to `onLine`; returns the (decompressed) byte count. A last line without newline still counts. */
-async function forEachLine(stream: AsyncIterable<Buffer>, onLine: (line: string, lineNo: number) => void): Promise<number> {
+export async function forEachLine(stream: AsyncIterable<Buffer>, onLine: (line: string, lineNo: number) => void): Promise<number> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let lineNo = 0;

@@ -23,7 +23,6 @@ function testcase(g: GateResult, indent: string): string {
     ['observed', value(g.observed)],
     ['limit', value(g.limit)],
     ['severity', g.severity],
-    ['verdict', g.verdict],
     ['expression', g.expression],
     ['metric', g.metric],
     ...(g.window ? [['window', g.window]] : []),

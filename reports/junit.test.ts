@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createEvaluation } from '../evaluator/evaluation.js';
+import type { ReportModel } from '../evaluator/model.js';
+import { renderJunit, xmlEscape } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+
+const XSD = new URL('./schema/junit-10.xsd', import.meta.url).pathname;
+const T0 = Date.UTC(2026, 0, 1);
+
+function report(): ReportModel {
+  const ev = createEvaluation({ malformedTolerance: 0 }, [
+    { group: 'chaos smoke', metric: 'http_req_duration{name:GET /<&"\'>}', expression: 'p(95)<20' },
+    { group: 'chaos smoke', metric: 'http_req_failed', expression: 'rate<0.5', severity: 'warn' },
+    { group: 'release', id: 'ctrl \u0001\u001b chars', metric: 'http_req_failed', expression: 'rate<0.01', severity: 'warn' },
+  ]);
+  for (let i = 0; i < 100; i++) {
+    ev.ingestSample({ metric: 'http_req_duration', time: T0 + i, value: i, tags: { name: 'GET /<&"\'>' } });
+    ev.ingestSample({ metric: 'http_req_failed', time: T0 + i, value: i % 10 === 0 ? 1 : 0, tags: {} });
+  }
+  ev.ingestLine('garbage', 'k6.json', 7);
+  return ev.finish();
+}
+
+function validate(xml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'junit-'));
+  const file = join(dir, 'junit.xml');
+  writeFileSync(file, xml);
+  return execFileSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('JUnit writer', () => {
+  it('validates against the Jenkins JUnit XSD, one suite per group, failure for breached fail gates', () => {
+    const xml = renderJunit(report());
+    expect(() => validate(xml)).not.toThrow();
+    expect(xml).toMatch(/<testsuite name="chaos smoke" tests="2" failures="1"/);
+    expect(xml).toMatch(/<testsuite name="release" tests="1" failures="0"/);
+    expect(xml.match(/<failure /g)).toHaveLength(1);
+    expect(xml).toContain('classname="chaosgate.chaos smoke"');
+    expect(xml).toMatch(/message="http_req_duration\{name:GET \/&lt;&amp;&quot;&apos;&gt;\}: p\(95\)&lt;20 breached \(observed 94\.015, limit 20\)/);
+    expect(xml).toMatch(/<property name="[^"]+ observed" value="94.015"\/>/);
+    expect(xml).not.toMatch(/[\u0001\u001b]/);
+    // The malformed line shows as an error testcase naming the place.
+    expect(xml).toContain('k6.json:7: neither k6 NDJSON nor k6 CSV');
+  });
+
+  it('a broken document fails the same XSD check (the check can fail)', () => {
+    expect(() => validate('<testsuites><testsuite name="x"></testsuite></testsuites>')).toThrow();
+  });
+
+  it('escapes what XML cannot carry', () => {
+    expect(xmlEscape('a<b>&"\'\u0000\u0007c')).toBe('a&lt;b&gt;&amp;&quot;&apos;c');
+  });
+});
+
+describe('Markdown writer', () => {
+  it('shows the verdict, each gate with its observed value, and escapes table cells', () => {
+    const md = renderMarkdown(report());
+    expect(md).toMatch(/^## chaosgate: ❌ FAIL/);
+    expect(md).toMatch(/\| ❌ \| http_req_duration\{name:GET \/&lt;&"'&gt;\}: p\(95\)&lt;20 \| 94\.02 \| 20 \| fail \|/);
+    expect(md).toMatch(/\| ✅ \| http_req_failed: rate&lt;0\.5 \| 0\.1000 \| 0\.5000 \| warn \|/);
+    expect(md).toMatch(/\| ⚠️ \| ctrl  chars \| 0\.1000 \| 0\.01000 \| warn \|/);
+    expect(md).toContain('> - `k6.json:7` neither k6 NDJSON nor k6 CSV');
+  });
+});
