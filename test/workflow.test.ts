@@ -1,7 +1,8 @@
 // The CI workflow: actionlint (the pinned build in tools/bin) passes on it, and it carries the
 // inputs, schedule, artifact names and steps that QA and the seeds' pipeline rely on.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -71,7 +72,7 @@ describe('.github/workflows/chaos.yml', () => {
     expect(uploads.map((s) => s.with!.name)).toEqual(['chaos-test-reports', 'chaos-load-summaries']);
     expect(uploads.every((s) => s.if === 'always()')).toBe(true);
     expect(String(uploads[0]!.with!.path)).toMatch(/\*\.xml/);
-    expect(String(uploads[0]!.with!.path)).toMatch(/report\.json/);
+    expect(String(uploads[0]!.with!.path)).toMatch(/\/\*\.json\n[^]*!\$\{\{ env.OUT_DIR \}\}\/k6-summary\.json/);
     expect(String(uploads[1]!.with!.path)).toMatch(/\*\.ndjson\.gz/);
     const junit = uses('dorny/test-reporter@');
     expect(junit).toHaveLength(1);
@@ -86,5 +87,53 @@ describe('.github/workflows/chaos.yml', () => {
     expect(download).toHaveLength(1);
     expect(download[0]!.with!.name).toBe('chaos-test-reports');
     expect(download[0]).toMatchObject({ 'continue-on-error': true });
+  });
+});
+
+describe('the `chaosgate run` step script', () => {
+  // The step's own bash, run with `npx` on PATH replaced by a script that prints its arguments:
+  // checks how the inputs and the previous night's report become chaosgate's flags.
+  function runStep(env: Record<string, string>, files: Record<string, string> = {}): { out: string; dir: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'chaosgate-wf-'));
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'npx'), '#!/bin/sh\necho "NPX: $*"\n');
+    chmodSync(join(dir, 'bin', 'npx'), 0o755);
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const script = job.steps.find((s) => s.name === 'chaosgate run')!.run!;
+    writeFileSync(join(dir, 'step.sh'), script);
+    // As GitHub Actions runs a `run:` block with `shell: bash`.
+    const res = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', 'step.sh'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, OUT_DIR: 'results/7-1', PREVIOUS_DIR: 'previous-night', CHAOSGATE_CONFIG: '', ...env },
+    });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    return { out: res.stdout.split('\n').find((l) => l.startsWith('NPX: '))!, dir };
+  }
+
+  it('passes profile, out dir and a non-empty duration', () => {
+    const a = runStep({ PROFILE: 'chaos-smoke', DURATION: '90s' });
+    expect(a.out).toBe('NPX: chaosgate run chaos-smoke --out-dir results/7-1 --duration 90s');
+    rmSync(a.dir, { recursive: true });
+    const b = runStep({ PROFILE: 'spike', DURATION: '' });
+    expect(b.out).toBe('NPX: chaosgate run spike --out-dir results/7-1');
+    rmSync(b.dir, { recursive: true });
+  });
+
+  it('turns the previous night\'s JSON report into run.previousReport, keeping a given config', () => {
+    const r = runStep(
+      { PROFILE: 'soak', DURATION: '2h', CHAOSGATE_CONFIG: 'gate.json' },
+      { 'previous-night/report.json': '{}', 'previous-night/junit.xml': '<x/>', 'gate.json': '{"gates":[{"metric":"m","expression":"max<1"}]}' },
+    );
+    expect(r.out).toBe('NPX: chaosgate run soak --out-dir results/7-1 --duration 2h --config results/ci-config.json');
+    expect(JSON.parse(readFileSync(join(r.dir, 'results', 'ci-config.json'), 'utf8'))).toEqual({
+      gates: [{ metric: 'm', expression: 'max<1' }],
+      run: { previousReport: 'previous-night/report.json' },
+    });
+    rmSync(r.dir, { recursive: true });
   });
 });
