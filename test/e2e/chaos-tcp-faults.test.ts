@@ -1,5 +1,5 @@
 // TCP faults seen by a real Redis client (ioredis) through the proxy to a real redis-server.
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChaosSession, PlanEntry } from '../../chaos/index.js';
 import { startRedis, type RunningServer } from '../support/servers.js';
@@ -36,7 +36,7 @@ afterAll(async () => {
   await paths?.cleanup();
 });
 
-function client(opts: Partial<ConstructorParameters<typeof Redis>[0] & object> = {}): Redis {
+function client(opts: RedisOptions = {}): Redis {
   const c = new Redis({ host: '127.0.0.1', port: proxyPort, maxRetriesPerRequest: 0, retryStrategy: () => null, ...opts });
   c.on('error', () => {});
   return c;
