@@ -4,6 +4,7 @@ import type { ReportModel } from '../evaluator/model.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
+import { renderHtml } from './html.js';
 
 export interface ReportWriter {
   render(model: ReportModel): string;
@@ -13,6 +14,7 @@ export const reportWriters = {
   junit: { render: renderJunit },
   json: { render: renderJson },
   markdown: { render: renderMarkdown },
+  html: { render: renderHtml },
 } satisfies Record<string, ReportWriter>;
 
 export type ReportFormat = keyof typeof reportWriters;

@@ -12,6 +12,7 @@ import { readSource } from '../../evaluator/input.js';
 import { reportSchema, type ReportModel } from '../../evaluator/model.js';
 import { analyse } from '../../analysis/compute.js';
 import { renderHtml } from '../../reports/html.js';
+import { reportWriters } from '../../reports/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
@@ -110,7 +111,7 @@ afterAll(async () => {
 describe('HTML report in headless Chromium', () => {
   it('draws latency, error-rate, queue and GPU charts with the fault window shaded; tables and verdict', async () => {
     const report = await evaluateRun();
-    const html = renderHtml(report);
+    const html = reportWriters.html.render(report); // through the writer registry
     // Self-contained: no scripts, no external resources.
     expect(html).not.toMatch(/<script|<link|@import|url\(|src="http|href="http/i);
     const file = join(dir, 'report.html');
