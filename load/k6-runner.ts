@@ -75,11 +75,15 @@ export async function runK6(opts: RunK6Options): Promise<RunningK6> {
     [scenarioEnv.redisUrl]: opts.redisUrl,
   });
   const stdio: StdioOptions = ['ignore', opts.stdio ?? 'inherit', opts.stdio ?? 'inherit'];
-  const child = spawn(k6, args, { env, stdio, cwd: outDir });
+  // Its own process group: a terminal's Ctrl-C reaches only us, and stop() sends k6 exactly one
+  // SIGINT (a second one makes k6 abort without its teardown and summary).
+  const child = spawn(k6, args, { env, stdio, cwd: outDir, detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const done = new Promise<K6Exit>((resolveDone, reject) => {
     child.once('error', reject);
     child.once('exit', (exitCode, signal) => resolveDone({ exitCode, signal }));
-  });
+  }).finally(() => process.off('exit', killOnExit));
 
   let stopping: Promise<K6Exit> | undefined;
   const stop = (): Promise<K6Exit> => {

@@ -1,7 +1,8 @@
 // Per-document ingestion status in Redis, shared by the HTTP target and worker processes.
 //   chaosgate:<queue>:doc:<id>          hash: status, attempts, retries_left, max_retries, chunks,
 //                                        enqueued_at, processed_at (epoch ms), last_error
-//   chaosgate:<queue>:retrying          set of document ids whose failed attempt waits for a retry
+//   chaosgate:<queue>:retrying          set of document ids that failed and still have a retry open
+//                                        (queued or running); empty when no retries are left open
 //   chaosgate:<queue>:embedding_errors  counter of failed embedding attempts
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -64,11 +65,15 @@ export class IngestionStore {
 
   async startAttempt(id: string): Promise<void> {
     const key = ingestionKeys.doc(this.queue, id);
-    await this.redis.multi().hset(key, 'status', 'processing').hincrby(key, 'attempts', 1).srem(ingestionKeys.retrying(this.queue), id).exec();
+    await this.redis.multi().hset(key, 'status', 'processing').hincrby(key, 'attempts', 1).exec();
   }
 
   async processed(id: string, chunks: number): Promise<void> {
-    await this.redis.hset(ingestionKeys.doc(this.queue, id), { status: 'processed', chunks, processed_at: Date.now() });
+    await this.redis
+      .multi()
+      .hset(ingestionKeys.doc(this.queue, id), { status: 'processed', chunks, processed_at: Date.now() })
+      .srem(ingestionKeys.retrying(this.queue), id)
+      .exec();
   }
 
   /** A failed attempt, either queued again (`willRetry`) or final. */
@@ -79,6 +84,7 @@ export class IngestionStore {
       .hset(key, { status: willRetry ? 'retrying' : 'failed', retries_left: retriesLeft, last_error: error })
       .incr(ingestionKeys.embeddingErrors(this.queue));
     if (willRetry) tx.sadd(ingestionKeys.retrying(this.queue), id);
+    else tx.srem(ingestionKeys.retrying(this.queue), id);
     await tx.exec();
   }
 

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { register as evaluate } from './evaluate.js';
 import { register as chaos } from './chaos.js';
+import { register as target } from './target.js';
+import { register as load } from './load.js';
 
 /** Each command file exports one `register(program)`; adding a command adds one line here. */
 export type RegisterCommand = (program: Command) => void;
@@ -8,4 +10,6 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: Record<string, RegisterCommand> = {
   chaos,
   evaluate,
+  target,
+  load,
 };

@@ -1,0 +1,23 @@
+// The config flags every command that reads the config file shares, and flag value parsers that
+// make a bad value a usage error naming the flag.
+import { InvalidArgumentError, type Command } from 'commander';
+
+export interface ConfigFlags {
+  config?: string;
+  set: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function withConfigFlags(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'the chaosgate config (JSON)')
+    .option('--set <path=value>', 'override one config field (repeatable)', collect, [])
+    .exitOverride();
+}
+
+export function numberFlag(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
+  return n;
+}

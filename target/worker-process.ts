@@ -1,0 +1,50 @@
+// The ingestion worker as its own process (`chaosgate target worker`): writes its PID file so
+// chaos can SIGSTOP/SIGCONT/SIGKILL it, runs until SIGINT/SIGTERM, removes the PID file on a
+// clean exit (after SIGKILL the stale file names a dead PID, which the next start replaces).
+import { readFile, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../lib/atomic-write.js';
+import { UsageError } from '../lib/errors.js';
+import { startWorker, type WorkerOptions } from './worker.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Refuses a PID file that names another live process: two workers must not share one. */
+async function claimPidFile(path: string): Promise<void> {
+  const previous = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+  if (Number.isInteger(previous) && previous > 0 && previous !== process.pid && alive(previous)) {
+    throw new UsageError(`--pid-file ${path}: process ${previous} is still running with it`);
+  }
+  await writeFileAtomic(path, `${process.pid}\n`);
+}
+
+export interface WorkerProcessOptions extends Omit<WorkerOptions, 'toggles'> {
+  pidFile: string;
+  /** Called once the worker pops from the queue (e.g. to print a line). */
+  onReady?: () => void;
+}
+
+/** Runs until SIGINT or SIGTERM, then stops cleanly; resolves with the signal that ended it. */
+export async function runWorkerProcess(opts: WorkerProcessOptions): Promise<NodeJS.Signals> {
+  const pidFile = resolve(opts.pidFile);
+  await claimPidFile(pidFile);
+  try {
+    const worker = await startWorker(opts);
+    opts.onReady?.();
+    const signal = await new Promise<NodeJS.Signals>((done) => {
+      process.once('SIGINT', () => done('SIGINT'));
+      process.once('SIGTERM', () => done('SIGTERM'));
+    });
+    await worker.stop();
+    return signal;
+  } finally {
+    await rm(pidFile, { force: true });
+  }
+}
