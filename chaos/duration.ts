@@ -11,14 +11,11 @@ export function parseDurationMs(text: string): number | undefined {
 }
 
 /** A zod field for a duration; the output is milliseconds. */
-export const durationMs = z.union([
-  z.number().int().min(0),
-  z.string().transform((text, ctx) => {
-    const ms = parseDurationMs(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (e.g. 500ms, 30s, 2m, 1h)` });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-]);
+export const durationMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? (Number.isInteger(value) && value >= 0 ? value : undefined) : parseDurationMs(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a duration (whole ms, or e.g. 500ms, 30s, 2m, 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});

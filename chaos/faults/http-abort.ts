@@ -4,7 +4,7 @@ import type { HttpFault } from './types.js';
 
 const params = z
   .object({
-    status: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(429)]),
+    status: z.number().refine((s) => [429, 500, 502, 503].includes(s), 'must be 429, 500, 502 or 503'),
     /** Seconds in Retry-After; sent with 429 and 503. */
     retryAfterS: z.number().int().min(0).max(86_400).default(1),
   })

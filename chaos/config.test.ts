@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssues } from '../config/index.js';
+import { chaosSectionSchema } from './config.js';
+
+function issues(input: unknown): string[] {
+  const result = chaosSectionSchema.safeParse(input);
+  return result.success ? [] : formatIssues(result.error);
+}
+
+describe('chaos config section', () => {
+  it('defaults to loopback only, no routes, an empty plan', () => {
+    const section = chaosSectionSchema.parse({});
+    expect(section.allowlist).toEqual([]);
+    expect(section.plan).toEqual([]);
+    expect(section.control.listen).toBe('127.0.0.1:0');
+  });
+
+  it('parses durations and checks each entry params with its fault', () => {
+    const section = chaosSectionSchema.parse({
+      proxy: { routes: [{ name: 'web', upstream: '127.0.0.1:8080' }] },
+      plan: [{ id: 'slow', kind: 'http-latency', target: 'web', at: '1.5s', duration: '2m', params: { fixedMs: 100 } }],
+    });
+    expect(section.plan[0]).toMatchObject({ at: 1500, duration: 120_000, params: { fixedMs: 100, jitterMs: 0 } });
+  });
+
+  it('names the field of every mistake', () => {
+    expect(
+      issues({
+        proxy: { routes: [{ name: 'redis', protocol: 'tcp', upstream: '127.0.0.1:6379' }] },
+        plan: [
+          { id: 'a', kind: 'http-abort', target: 'redis', params: { status: 418 } },
+          { id: 'a', kind: 'tcp-latency', target: 'nowhere', params: { fixedMs: 1 } },
+          { id: 'c', kind: 'redis-toggle', target: 'k', at: 'soon' },
+          { id: 'd', kind: 'explode', target: 'x' },
+          { id: 'e', kind: 'redis-toggle', target: 'k', params: {} },
+        ],
+      }),
+    ).toEqual([
+      'plan.0.params.status: must be 429, 500, 502 or 503',
+      'plan.2.at: "soon" is not a duration (whole ms, or e.g. 500ms, 30s, 2m, 1h)',
+      expect.stringMatching(/^plan\.3\.kind: Invalid option: expected one of "http-latency"/),
+      expect.stringMatching(/^plan\.4\.params\.value: /),
+    ]);
+    expect(
+      issues({
+        proxy: { routes: [{ name: 'redis', protocol: 'tcp', upstream: '127.0.0.1:6379' }] },
+        plan: [
+          { id: 'a', kind: 'http-abort', target: 'redis', params: { status: 503 } },
+          { id: 'a', kind: 'tcp-latency', target: 'nowhere', params: { fixedMs: 1 } },
+        ],
+      }),
+    ).toEqual([
+      'plan.0.target: http-abort needs an http route; "redis" is tcp',
+      'plan.1.id: duplicate id "a"',
+      'plan.1.target: no proxy route "nowhere" (chaos.proxy.routes: redis)',
+    ]);
+  });
+});
