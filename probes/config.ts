@@ -52,10 +52,25 @@ export const natsJetStreamProbeSchema = z
   })
   .strict();
 
+export const rabbitMqProbeSchema = z
+  .object({
+    kind: z.literal('rabbitmq'),
+    id: probeId,
+    /** amqp://user@host:5672/vhost, without a password: that comes from the env var `passwordEnv`. */
+    url: z
+      .string()
+      .regex(/^amqps?:\/\/[^\s]+$/, 'must be an amqp:// URL')
+      .refine((u) => !/^amqps?:\/\/[^@/]*:[^@/]*@/.test(u), 'must not contain a password: set passwordEnv'),
+    passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an env var name').optional(),
+    queue: z.string().min(1),
+  })
+  .strict();
+
 export const probeConfigSchema = z.discriminatedUnion('kind', [
   celeryRedisProbeSchema,
   redisStreamProbeSchema,
   natsJetStreamProbeSchema,
+  rabbitMqProbeSchema,
 ]);
 
 export const probesSectionSchema = z

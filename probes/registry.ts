@@ -4,11 +4,13 @@ import type { ProbeContext, ProbeFactory, QueueProbe } from './types.js';
 import { createCeleryRedisProbe } from './celery-redis.js';
 import { createRedisStreamProbe } from './redis-stream.js';
 import { createNatsJetStreamProbe } from './nats-jetstream.js';
+import { createRabbitMqProbe } from './rabbitmq.js';
 
 export const probeFactories: { [K in ProbeKind]: ProbeFactory<K> } = {
   'celery-redis': createCeleryRedisProbe,
   'redis-stream': createRedisStreamProbe,
   'nats-jetstream': createNatsJetStreamProbe,
+  rabbitmq: createRabbitMqProbe,
 };
 
 export function createProbe(config: ProbeConfig, ctx: ProbeContext): QueueProbe {
