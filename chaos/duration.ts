@@ -1,13 +1,10 @@
-// Durations in the chaos plan: a number of milliseconds, or a string such as "250ms", "30s", "2m", "1h".
+// Durations in the chaos plan: a number of milliseconds, or k6-style text such as "250ms", "30s", "2m30s".
 import { z } from 'zod';
-
-const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+import { durationToMs } from '../lib/duration.js';
 
 /** Milliseconds of "1.5s"-style text, or undefined when it does not parse. */
 export function parseDurationMs(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text);
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * units[m[2]!]!);
+  return durationToMs(text) ?? undefined;
 }
 
 /** A zod field for a duration; the output is milliseconds. */

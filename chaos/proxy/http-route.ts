@@ -1,9 +1,13 @@
-// One HTTP route of the fault proxy: a streaming reverse proxy to one upstream over keep-alive
-// connections. With no fault active, a request is piped through untouched.
+// One HTTP route of the fault proxy. While no HTTP fault is on, a connection is a raw TCP
+// pass-through (as cheap as proxying gets); the moment a fault is on, each raw connection moves to
+// the HTTP path at its next request boundary, where a streaming reverse proxy over keep-alive
+// upstream connections lets every request meet the faults.
 import { Agent, createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import type { HttpFault } from '../faults/types.js';
 import { listenOn } from './listen.js';
+import { RequestBoundary } from './request-boundary.js';
 import { pickHttpFault, type ActiveFault } from './roll.js';
 
 /** Headers that belong to one connection and are not passed on. */
@@ -17,7 +21,10 @@ function endToEnd(headers: IncomingMessage['headers']): OutgoingHttpHeaders {
 
 export class HttpRoute {
   active: ActiveFault<HttpFault>[] = [];
+  /** Parses HTTP; never listens itself, gets its connections from `listener`. */
   private readonly server: Server;
+  private readonly listener: NetServer;
+  private readonly rawSockets = new Set<Socket>();
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' });
 
   constructor(
@@ -25,16 +32,54 @@ export class HttpRoute {
     private readonly upstream: { host: string; port: number },
   ) {
     this.server = createServer({ keepAliveTimeout: 60_000, noDelay: true }, (req, res) => this.handle(req, res));
+    this.listener = createNetServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 
   listen(host: string, port: number): Promise<string> {
-    return listenOn(this.server, host, port, 'http');
+    return listenOn(this.listener, host, port, 'http');
   }
 
   close(): Promise<void> {
     this.agent.destroy();
     this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    for (const s of this.rawSockets) s.destroy();
+    return new Promise((resolve) => this.listener.close(() => resolve()));
+  }
+
+  private accept(client: Socket): void {
+    if (this.active.length > 0) {
+      this.server.emit('connection', client);
+      return;
+    }
+    const upstream = connect({ host: this.upstream.host, port: this.upstream.port, noDelay: true });
+    const boundary = new RequestBoundary();
+    this.rawSockets.add(client);
+    const drop = () => {
+      this.rawSockets.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    const onData = (chunk: Buffer) => {
+      if (this.active.length > 0 && boundary.atBoundary) {
+        // A fault is on and the previous exchange is complete: hand the connection to the HTTP path.
+        client.off('data', onData).off('error', drop).off('close', drop);
+        upstream.off('error', drop).off('close', drop);
+        upstream.unpipe(client);
+        upstream.destroy();
+        this.rawSockets.delete(client);
+        client.pause();
+        client.unshift(chunk);
+        this.server.emit('connection', client);
+        client.resume();
+        return;
+      }
+      boundary.feed(chunk);
+      if (!upstream.write(chunk)) client.pause();
+    };
+    upstream.on('drain', () => client.resume());
+    client.on('data', onData).on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    upstream.pipe(client);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

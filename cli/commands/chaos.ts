@@ -5,21 +5,9 @@ import { isAlive } from '../../chaos/drivers/find-process.js';
 import { parseDurationMs } from '../../chaos/duration.js';
 import { loadConfig } from '../../config/index.js';
 import { UsageError } from '../../lib/errors.js';
+import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
-interface ConfigFlags {
-  config?: string;
-  set: string[];
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 const out = (line: string) => process.stdout.write(`${line}\n`);
-
-function withConfigFlags(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <file>', 'the chaosgate config (JSON)')
-    .option('--set <path=value>', 'override one config field (repeatable)', collect, [])
-    .exitOverride();
-}
 
 const signalNumber: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
 
@@ -31,7 +19,9 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
   }
   const config = await loadConfig({ file: flags.config, set: flags.set });
   const plan = config.chaos.plan;
-  if (plan.length === 0) throw new UsageError('chaos.plan is empty: nothing to apply');
+  if (plan.length === 0 && config.chaos.proxy.routes.length === 0) {
+    throw new UsageError('chaos.plan and chaos.proxy.routes are empty: nothing to apply');
+  }
   const session = await openChaosSession(config.chaos, {
     redisUrl: config.redis.url,
     onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
@@ -53,8 +43,10 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
     // Without --duration the run lasts as long as the timeline; entries without a duration are a
     // set to hold until SIGINT/SIGTERM.
     const open = plan.some((e) => e.duration === undefined);
-    const planEnd = Math.max(...plan.map((e) => e.at + (e.duration ?? 0)));
-    const until = holdMs !== undefined ? startedAt + holdMs : open ? Number.POSITIVE_INFINITY : startedAt + planEnd;
+    const planEnd = Math.max(0, ...plan.map((e) => e.at + (e.duration ?? 0)));
+    // A proxy without a plan (faults applied later, or none: a pass-through) runs until stopped.
+    const hold = open || plan.length === 0;
+    const until = holdMs !== undefined ? startedAt + holdMs : hold ? Number.POSITIVE_INFINITY : startedAt + planEnd;
     if (until === Number.POSITIVE_INFINITY) out('holding until SIGINT/SIGTERM');
     await Promise.all([
       session.runPlan(plan, { startedAt, signal: stop.signal }),
