@@ -71,9 +71,10 @@ describe('.github/workflows/chaos.yml', () => {
     const uploads = uses('actions/upload-artifact@');
     expect(uploads.map((s) => s.with!.name)).toEqual(['chaos-test-reports', 'chaos-load-summaries']);
     expect(uploads.every((s) => s.if === 'always()')).toBe(true);
-    expect(String(uploads[0]!.with!.path)).toMatch(/\*\.xml/);
-    expect(String(uploads[0]!.with!.path)).toMatch(/\/\*\.json\n[^]*!\$\{\{ env.OUT_DIR \}\}\/k6-summary\.json/);
-    expect(String(uploads[1]!.with!.path)).toMatch(/\*\.ndjson\.gz/);
+    // The file names `chaosgate run` writes into its out dir (run/orchestrate.ts, load/k6-runner.ts).
+    const files = (i: number) => String(uploads[i]!.with!.path).trim().split('\n').map((l) => l.replace('${{ env.OUT_DIR }}/', ''));
+    expect(files(0)).toEqual(['junit.xml', 'report.json', 'report.html']);
+    expect(files(1)).toEqual(['k6-summary.json', 'k6.ndjson.gz']);
     const junit = uses('dorny/test-reporter@');
     expect(junit).toHaveLength(1);
     expect(junit[0]!.if).toBe('always()');
@@ -132,6 +133,19 @@ describe('the `chaosgate run` step script', () => {
     expect(r.out).toBe('NPX: chaosgate run soak --out-dir results/7-1 --duration 2h --config results/ci-config.json');
     expect(JSON.parse(readFileSync(join(r.dir, 'results', 'ci-config.json'), 'utf8'))).toEqual({
       gates: [{ metric: 'm', expression: 'max<1' }],
+      run: { previousReport: 'previous-night/report.json' },
+    });
+    rmSync(r.dir, { recursive: true });
+  });
+
+  it('keeps ./chaosgate.config.json (chaosgate\'s default) when merging the previous report', () => {
+    const r = runStep(
+      { PROFILE: 'soak', DURATION: '' },
+      { 'previous-night/report.json': '{}', 'chaosgate.config.json': '{"profiles":{}}' },
+    );
+    expect(r.out).toBe('NPX: chaosgate run soak --out-dir results/7-1 --config results/ci-config.json');
+    expect(JSON.parse(readFileSync(join(r.dir, 'results', 'ci-config.json'), 'utf8'))).toEqual({
+      profiles: {},
       run: { previousReport: 'previous-night/report.json' },
     });
     rmSync(r.dir, { recursive: true });
