@@ -1,41 +1,27 @@
 // The ingestion scenario by the real k6: a mini-batch through a flaky embedder (retries) ends
 // processed, with one end-to-end latency point per document and a queue-depth gauge that rose
 // while the batch waited and is back at 0.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSectionSchema } from '../../config/load.js';
 import { runK6 } from '../../load/k6-runner.js';
 import { buildScenarioConfig } from '../../load/scenario-config.js';
 import { credentialsEnv } from '../../target/credentials.js';
-import { startTarget, type RunningTarget } from '../../target/server.js';
-import { startRedis, type RunningServer } from '../support/servers.js';
-import { readPoints, type Point } from './foundation-ndjson.js';
+import { readPoints, startStack, type Point, type Stack } from './foundation-support.js';
 
-const credentials = { username: 'ingest-user', password: 'ingest-password' };
-let redis: RunningServer;
-let target: RunningTarget;
-let dir: string;
+let stack: Stack;
 let points: Point[];
 let exitCode: number | null;
 
 beforeAll(async () => {
-  redis = await startRedis();
   // 30 % of attempts fail, 6 retries each: a document fails for good with p = 0.3^7 (2e-4).
-  target = await startTarget({ redisUrl: redis.url, port: 0, embeddingMs: 40, embeddingFailureRate: 0.3, maxRetries: 6, credentials });
-  dir = await mkdtemp(join(tmpdir(), 'chaosgate-ingest-'));
-  const config = buildScenarioConfig(loadSectionSchema.parse({ ingestion: { batchSize: 6, batches: 1, pollIntervalMs: 50 } }), { baseUrl: target.baseUrl });
-  const k6 = await runK6({ scenario: 'ingestion', config, outDir: dir, redisUrl: redis.url, env: credentialsEnv(credentials), stdio: 'ignore', summaryPath: null });
+  stack = await startStack({ embeddingMs: 40, embeddingFailureRate: 0.3, maxRetries: 6 });
+  const config = buildScenarioConfig(loadSectionSchema.parse({ ingestion: { batchSize: 6, batches: 1, pollIntervalMs: 50 } }), { baseUrl: stack.target.baseUrl });
+  const k6 = await runK6({ scenario: 'ingestion', config, outDir: stack.dir, redisUrl: stack.redis.url, env: credentialsEnv(stack.credentials), stdio: 'ignore', summaryPath: null });
   ({ exitCode } = await k6.done);
   points = await readPoints(k6.paths.ndjson);
 });
 
-afterAll(async () => {
-  await target?.stop();
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 describe('ingestion scenario (real k6)', () => {
   it('processes the mini-batch and reports latency, outcome and queue depth', () => {

@@ -2,8 +2,6 @@
 // stopping (AbortSignal or stop()) ends k6 gracefully - summary written - long before its end.
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,35 +9,25 @@ import { loadSectionSchema } from '../../config/load.js';
 import { runK6 } from '../../load/k6-runner.js';
 import { buildScenarioConfig } from '../../load/scenario-config.js';
 import { credentialsEnv } from '../../target/credentials.js';
-import { startTarget, type RunningTarget } from '../../target/server.js';
-import { startRedis, type RunningServer } from '../support/servers.js';
+import { startStack, type Stack } from './foundation-support.js';
 
-const credentials = { username: 'runner-user', password: 'runner-password' };
-let redis: RunningServer;
-let target: RunningTarget;
-let dir: string;
+let stack: Stack;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  target = await startTarget({ redisUrl: redis.url, port: 0, webLatencyMs: 0, credentials });
-  dir = await mkdtemp(join(tmpdir(), 'chaosgate-runner-'));
+  stack = await startStack();
 });
 
-afterAll(async () => {
-  await target?.stop();
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 describe('runK6', () => {
   it('streams NDJSON through a FIFO and stops gracefully on abort', async () => {
-    const fifo = join(dir, 'samples.fifo');
+    const fifo = join(stack.dir, 'samples.fifo');
     execFileSync('mkfifo', [fifo]);
     // A 60 s soak, aborted after the first http_reqs sample has come through the FIFO.
-    const config = buildScenarioConfig(loadSectionSchema.parse({ soak: { duration: '60s', rate: 5 } }), { baseUrl: target.baseUrl });
+    const config = buildScenarioConfig(loadSectionSchema.parse({ soak: { duration: '60s', rate: 5 } }), { baseUrl: stack.target.baseUrl });
     const abort = new AbortController();
     const started = Date.now();
-    const k6 = await runK6({ scenario: 'soak', config, outDir: dir, ndjsonPath: fifo, redisUrl: redis.url, env: credentialsEnv(credentials), stdio: 'ignore', signal: abort.signal, tags: { phase_source: 'test' } });
+    const k6 = await runK6({ scenario: 'soak', config, outDir: stack.dir, ndjsonPath: fifo, redisUrl: stack.redis.url, env: credentialsEnv(stack.credentials), stdio: 'ignore', signal: abort.signal, tags: { phase_source: 'test' } });
     let httpReqs = 0;
     for await (const line of createInterface({ input: createReadStream(fifo) })) {
       if (!line.includes('"type":"Point"') || !line.includes('"metric":"http_reqs"')) continue;

@@ -1,31 +1,22 @@
 // The smoke scenario, run by the real k6 against the reference target: every endpoint group
 // answers, the gauges are sampled, and the bad-credentials 401 is not a failed request.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSectionSchema } from '../../config/load.js';
 import { runK6 } from '../../load/k6-runner.js';
 import { buildScenarioConfig } from '../../load/scenario-config.js';
 import { credentialsEnv } from '../../target/credentials.js';
-import { startTarget, type RunningTarget } from '../../target/server.js';
-import { startRedis, type RunningServer } from '../support/servers.js';
-import { readPoints, type Point } from './foundation-ndjson.js';
+import { readPoints, startStack, type Point, type Stack } from './foundation-support.js';
 
-const credentials = { username: 'smoke-user', password: 'smoke-password-from-env' };
-let redis: RunningServer;
-let target: RunningTarget;
-let dir: string;
+let stack: Stack;
 let points: Point[];
 let exitCode: number | null;
 let summary: { metrics: Record<string, unknown> };
 
 beforeAll(async () => {
-  redis = await startRedis();
-  target = await startTarget({ redisUrl: redis.url, port: 0, webLatencyMs: 0, embeddingMs: 5, credentials });
-  dir = await mkdtemp(join(tmpdir(), 'chaosgate-smoke-'));
-  const config = buildScenarioConfig(loadSectionSchema.parse({ ingestion: { pollIntervalMs: 50 } }), { baseUrl: target.baseUrl });
-  const k6 = await runK6({ scenario: 'smoke', config, outDir: dir, redisUrl: redis.url, env: credentialsEnv(credentials), stdio: 'pipe', tags: { run_id: 'smoke-test' } });
+  stack = await startStack({ embeddingMs: 5 });
+  const config = buildScenarioConfig(loadSectionSchema.parse({ ingestion: { pollIntervalMs: 50 } }), { baseUrl: stack.target.baseUrl });
+  const k6 = await runK6({ scenario: 'smoke', config, outDir: stack.dir, redisUrl: stack.redis.url, env: credentialsEnv(stack.credentials), stdio: 'pipe', tags: { run_id: 'smoke-test' } });
   let output = '';
   k6.child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   k6.child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -35,11 +26,7 @@ beforeAll(async () => {
   summary = JSON.parse(await readFile(k6.paths.summary!, 'utf8')) as typeof summary;
 });
 
-afterAll(async () => {
-  await target?.stop();
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 describe('smoke scenario (real k6)', () => {
   it('passes every check (k6 exit 0) and writes the summary', () => {

@@ -1,44 +1,30 @@
 // A 16 s spike by the real k6 against the reference target: under the peak (6x the baseline
 // rate, above what 2 GPU slots of 120 ms serve) OCR jobs queue for a slot, so OCR p95 in the
 // peak window rises well above the baseline window's - computed here from k6's NDJSON points.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSectionSchema } from '../../config/load.js';
 import { runK6 } from '../../load/k6-runner.js';
 import { buildScenarioConfig } from '../../load/scenario-config.js';
 import { credentialsEnv } from '../../target/credentials.js';
-import { startTarget, type RunningTarget } from '../../target/server.js';
-import { startRedis, type RunningServer } from '../support/servers.js';
-import { p95, readPoints, type Point } from './foundation-ndjson.js';
+import { p95, readPoints, startStack, type Point, type Stack } from './foundation-support.js';
 
-const credentials = { username: 'spike-user', password: 'spike-password-from-env' };
 // 4/s baseline for 5 s, 1 s ramp, 24/s for 6 s, 1 s down, 3 s recovery. 2 slots x 120 ms serve
 // about 16 jobs/s: the peak outruns them by ~8/s, so the slot queue grows for 6 s.
 const spike = { baselineRate: 4, multiplier: 6, baselineDuration: '5s', rampDuration: '1s', peakDuration: '6s', recoveryDuration: '3s' };
 
-let redis: RunningServer;
-let target: RunningTarget;
-let dir: string;
+let stack: Stack;
 let points: Point[];
 let exitCode: number | null;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  target = await startTarget({ redisUrl: redis.url, port: 0, webLatencyMs: 0, ocrProcessingMs: 120, gpuSlots: 2, embeddingMs: 5, credentials });
-  dir = await mkdtemp(join(tmpdir(), 'chaosgate-spike-'));
-  const config = buildScenarioConfig(loadSectionSchema.parse({ spike, sampleIntervalMs: 500 }), { baseUrl: target.baseUrl });
-  const k6 = await runK6({ scenario: 'spike', config, outDir: dir, redisUrl: redis.url, env: credentialsEnv(credentials), stdio: 'ignore' });
+  stack = await startStack({ ocrProcessingMs: 120, gpuSlots: 2, embeddingMs: 5 });
+  const config = buildScenarioConfig(loadSectionSchema.parse({ spike, sampleIntervalMs: 500 }), { baseUrl: stack.target.baseUrl });
+  const k6 = await runK6({ scenario: 'spike', config, outDir: stack.dir, redisUrl: stack.redis.url, env: credentialsEnv(stack.credentials), stdio: 'ignore' });
   ({ exitCode } = await k6.done);
   points = await readPoints(k6.paths.ndjson);
 }, 90_000);
 
-afterAll(async () => {
-  await target?.stop();
-  await redis?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop());
 
 describe('spike scenario (real k6)', () => {
   it('runs to the end with points for every group it drives and both gauges', () => {

@@ -1,6 +1,11 @@
-// Reading k6's NDJSON (`--out json=`) in the foundation's end-to-end tests: points by metric,
-// tags and time, and a plain p95 to compare phases.
-import { readFile } from 'node:fs/promises';
+// Support for the foundation's end-to-end tests: the stack k6 runs against, and k6's NDJSON
+// (`--out json=`) read as points by metric, tags and time, with a plain p95 to compare phases.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Credentials } from '../../target/credentials.js';
+import { startTarget, type RunningTarget, type StartTargetOptions } from '../../target/server.js';
+import { startRedis, type RunningServer } from '../support/servers.js';
 
 export interface Point {
   metric: string;
@@ -24,4 +29,31 @@ export function p95(values: number[]): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]!;
+}
+
+/** A throwaway Redis, the reference target on it, and a temp folder: what each foundation test runs k6 against. */
+export interface Stack {
+  redis: RunningServer;
+  target: RunningTarget;
+  dir: string;
+  credentials: Credentials;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: Omit<StartTargetOptions, 'redisUrl' | 'credentials'> = {}): Promise<Stack> {
+  const credentials = { username: 'foundation-user', password: `pw-${Math.random().toString(36).slice(2)}` };
+  const redis = await startRedis();
+  const target = await startTarget({ port: 0, webLatencyMs: 0, ...options, redisUrl: redis.url, credentials });
+  const dir = await mkdtemp(join(tmpdir(), 'chaosgate-foundation-'));
+  return {
+    redis,
+    target,
+    dir,
+    credentials,
+    async stop() {
+      await target.stop();
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
