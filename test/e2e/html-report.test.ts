@@ -56,7 +56,7 @@ function k6Ndjson(): string {
   return lines.join('\n') + '\n';
 }
 
-async function evaluateRun(opts: { abortAt?: number } = {}): Promise<ReportModel> {
+async function evaluateRun(opts: { abortAt?: number; analysis?: boolean } = {}): Promise<ReportModel> {
   const ev = createEvaluation(
     { bucketWidth: '2s' },
     [
@@ -79,6 +79,7 @@ async function evaluateRun(opts: { abortAt?: number } = {}): Promise<ReportModel
   }
   if (opts.abortAt) ev.abort('abort gate ocr-p95 breached', opts.abortAt);
   const report = ev.finish();
+  if (opts.analysis === false) return reportSchema.parse(report);
   report.analysis = analyse(report, {
     profile: 'chaos-smoke',
     faults: [{ id: 'ocr-latency', kind: 'latency', target: 'ocr', on: FAULT_ON, off: FAULT_OFF, injections: 300 }],
@@ -163,13 +164,16 @@ describe('HTML report in headless Chromium', () => {
     expect(existsSync(png) && statSync(png).size).toBeGreaterThan(50_000);
   });
 
-  it('marks a partial run with a banner naming why and when it stopped', async () => {
-    const report = await evaluateRun({ abortAt: T0 + 95_000 });
+  it('marks a partial run with a banner naming why and when it stopped; phases without analysis', async () => {
+    const report = await evaluateRun({ abortAt: T0 + 95_000, analysis: false });
     expect(report.partial).toBe(true);
     const file = join(dir, 'partial.html');
     await writeFile(file, renderHtml(report));
     const { stdout: dom } = chromium(['--dump-dom', `file://${file}`]);
     expect(dom).toMatch(/<div class="banner" role="alert"><strong>Partial run\.<\/strong> Stopped at 1:35: abort gate ocr-p95 breached\./);
     expect(dom).toContain('<title>chaosgate report: fail (partial)</title>');
+    // Without the run's phase analysis: the evaluator's phases, and a note where the figures come from.
+    expect(dom).toMatch(/<tr class="fault-row"><td>fault:ocr-latency<\/td><td>0:40<\/td><td>0:30<\/td><\/tr>/);
+    expect(dom).toContain('Per-phase figures come with the phase analysis');
   });
 });
