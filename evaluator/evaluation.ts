@@ -137,13 +137,48 @@ export class Evaluation implements SampleSink {
       if (trimmed === '') return;
       const format = this.opts.format ?? detectFormat(trimmed);
       if (format === null) {
-        this.malformed(lineNo, 'neither k6 NDJSON nor k6 CSV (first line)');
+        this.malformed(lineNo, 'neither k6 NDJSON nor k6 CSV');
         return;
       }
       s.summary.format = format;
       s.reader = readerFormats[format].create(this);
     }
     s.reader.read(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo);
+  }
+
+  /**
+   * The complete lines in text[start, end) from `source`, the first being line `firstLineNo`;
+   * returns how many lines that was. Faster than line by line: the reader scans in place.
+   */
+  ingestText(text: string, start: number, end: number, source: string, firstLineNo: number): number {
+    let lineNo = firstLineNo;
+    let pos = start;
+    let s = this.current?.summary.source === source ? this.current : this.source(source);
+    while (s.reader === null && pos < end) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0 || nl > end) nl = end;
+      this.ingestLine(text.slice(pos, nl), source, lineNo++);
+      pos = nl + 1;
+      s = this.current!;
+    }
+    if (pos >= end) return lineNo - firstLineNo;
+    this.current = s;
+    const reader = s.reader!;
+    let lines: number;
+    if (reader.readText) {
+      lines = reader.readText(text, pos, end, lineNo);
+    } else {
+      lines = 0;
+      while (pos < end) {
+        let nl = text.indexOf('\n', pos);
+        if (nl < 0 || nl > end) nl = end;
+        const line = text.slice(pos, nl);
+        reader.read(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo + lines++);
+        pos = nl + 1;
+      }
+    }
+    s.summary.lines += lines;
+    return lineNo + lines - firstLineNo;
   }
 
   /** One sample (queue probes, or any producer that is not a k6 output line). */

@@ -5,31 +5,46 @@ import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { isAscii } from 'node:buffer';
 import { InputError } from '../lib/errors.js';
 import type { Evaluation } from './evaluation.js';
 
 const CHUNK = 1 << 20;
 
-/** Feeds `stream` to `onLine`; returns the (decompressed) byte count. A last line without newline still counts. */
-export async function forEachLine(stream: AsyncIterable<Buffer>, onLine: (line: string, lineNo: number) => void): Promise<number> {
-  const decoder = new StringDecoder('utf8');
+/**
+ * Feeds the complete lines of `stream` to `onText` a chunk at a time (a last line without newline
+ * still counts); returns the (decompressed) byte count. ASCII chunks (k6 output almost always)
+ * decode as latin1, which is several times faster than UTF-8 and gives the same string.
+ */
+async function forEachText(
+  stream: AsyncIterable<Buffer>,
+  onText: (text: string, start: number, end: number, firstLineNo: number) => number,
+): Promise<number> {
+  let decoder: StringDecoder | null = null;
   let rest = '';
-  let lineNo = 0;
+  let lineNo = 1;
   let bytes = 0;
   for await (const chunk of stream) {
     bytes += chunk.length;
-    const text = rest + decoder.write(chunk);
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      onLine(text.slice(start, nl), ++lineNo);
-      start = nl + 1;
+    let decoded: string;
+    if (isAscii(chunk)) {
+      decoded = decoder ? decoder.end() + chunk.toString('latin1') : chunk.toString('latin1');
+      decoder = null;
+    } else {
+      decoder ??= new StringDecoder('utf8');
+      decoded = decoder.write(chunk);
     }
-    rest = text.slice(start);
+    const text = rest.length ? rest + decoded : decoded;
+    const lastNl = text.lastIndexOf('\n');
+    if (lastNl < 0) {
+      rest = text;
+      continue;
+    }
+    lineNo += onText(text, 0, lastNl + 1, lineNo);
+    rest = text.slice(lastNl + 1);
   }
-  rest += decoder.end();
-  if (rest.length > 0) onLine(rest, ++lineNo);
+  if (decoder) rest += decoder.end();
+  if (rest.length > 0) onText(rest, 0, rest.length, lineNo);
   return bytes;
 }
 
@@ -94,7 +109,7 @@ export async function readSource(ev: Evaluation, source: string): Promise<void> 
     }
     const { stream, gzip } = await openSource(source);
     ev.describeSource(source, { gzip });
-    const streamed = await forEachLine(stream, (line, lineNo) => ev.ingestLine(line, source, lineNo));
+    const streamed = await forEachText(stream, (text, start, end, lineNo) => ev.ingestText(text, start, end, source, lineNo));
     bytes = fileBytes ?? streamed;
   } catch (err) {
     throw new InputError(`${source}: ${describe(err as NodeJS.ErrnoException)}`);

@@ -1,8 +1,10 @@
-// k6 NDJSON (`--out json=…`). Point lines take a fast path that reads k6's fixed field order
-// without JSON.parse (both k6 v1's `{"metric":…,"type":"Point","data":{…}}` and k6 v2's
-// `{"type":"Point","data":{…},"metric":…}`); any line that deviates from it in the slightest
-// (escapes, metadata, other order) is read with JSON.parse instead, so the fast path changes speed,
-// never results.
+// k6 NDJSON (`--out json=…`). Point lines take a fast path that reads k6's fixed field order in
+// place, without JSON.parse and without slicing the line: k6 v2's
+// `{"type":"Point","data":{"time":…,"value":…,"tags":{…}},"metric":"…"}` and k6 v1's
+// `{"metric":"…","type":"Point","data":{…}}`. Consecutive lines mostly repeat the tags (one request
+// writes ~9 metrics) and the metric names, so the same string objects are reused and their hashes
+// stay cached. Any line that deviates (metadata, other order, odd zone or number) is read with
+// JSON.parse instead: the fast path changes speed, never results.
 import { metricKinds } from '../metrics.js';
 import type { LineReader, ReaderFormat, SampleSink } from './types.js';
 import { valueProblem } from './types.js';
@@ -16,72 +18,34 @@ const TAGS = ',"tags":';
 const V2_TAIL = '},"metric":"';
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-/** End index (exclusive) of a flat {"k":"v",…} object of plain strings at `i`, or -1. */
-function flatStringObjectEnd(line: string, i: number): number {
-  if (line.charCodeAt(i) !== 123 /* { */) return -1;
-  i++;
-  if (line.charCodeAt(i) === 125 /* } */) return i + 1;
-  for (;;) {
-    if (line.charCodeAt(i) !== 34) return -1;
-    const keyEnd = line.indexOf('"', i + 1);
-    if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 58 /* : */ || line.charCodeAt(keyEnd + 2) !== 34) return -1;
-    const valEnd = line.indexOf('"', keyEnd + 3);
-    if (valEnd < 0) return -1;
-    i = valEnd + 1;
-    const c = line.charCodeAt(i);
-    if (c === 125) return i + 1;
-    if (c !== 44 /* , */) return -1;
-    i++;
-  }
-}
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
-/** Reads a Point line the fast way; false when the line is not in k6's exact shape. */
-function fastPoint(line: string, lineNo: number, sink: SampleSink): boolean {
-  let metric: string | null = null;
-  let i: number;
-  if (line.startsWith(V1_HEAD)) {
-    const end = line.indexOf('"', V1_HEAD.length);
-    if (end < 0 || !line.startsWith(V1_MID, end)) return false;
-    metric = line.slice(V1_HEAD.length, end);
-    i = end + V1_MID.length;
-  } else if (line.startsWith(V2_HEAD)) {
-    i = V2_HEAD.length;
-  } else {
-    return false;
+/**
+ * text[start, end) as a plain decimal `digits[.digits]` of at most 15 significant digits, else NaN
+ * (then the caller uses Number). Exact: the digits form an integer below 2^53 and 10^k is exact, so
+ * one IEEE division rounds correctly, the same double JSON.parse gives (Clinger's fast path).
+ */
+function decimal(text: string, start: number, end: number): number {
+  let mantissa = 0;
+  let digits = 0;
+  let fractionDigits = -1;
+  let i = start;
+  if (text.charCodeAt(i) === 48 && end - start > 1 && text.charCodeAt(i + 1) !== 46) return Number.NaN; // leading zero
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (fractionDigits >= 0 || i === start || i === end - 1) return Number.NaN;
+      fractionDigits = 0;
+      continue;
+    }
+    const d = c - 48;
+    if (!(d >= 0 && d <= 9)) return Number.NaN;
+    mantissa = mantissa * 10 + d;
+    if (mantissa !== 0) digits++;
+    if (fractionDigits >= 0) fractionDigits++;
   }
-  const timeEnd = line.indexOf('"', i);
-  if (timeEnd < 0 || !line.startsWith(VALUE, timeEnd)) return false;
-  const time = parseRfc3339(line.slice(i, timeEnd));
-  if (Number.isNaN(time)) return false;
-  i = timeEnd + VALUE.length;
-  const valueEnd = line.indexOf(TAGS, i);
-  if (valueEnd < 0) return false;
-  const valueText = line.slice(i, valueEnd);
-  if (!JSON_NUMBER.test(valueText)) return false;
-  const value = Number(valueText);
-  i = valueEnd + TAGS.length;
-  let tagsRaw: string | null = null;
-  if (line.startsWith('null', i)) {
-    i += 4;
-  } else {
-    const end = flatStringObjectEnd(line, i);
-    if (end < 0) return false;
-    tagsRaw = line.slice(i, end);
-    if (tagsRaw.includes('\\')) return false;
-    i = end;
-  }
-  if (metric !== null) {
-    if (i !== line.length - 2 || line.charCodeAt(i) !== 125 || line.charCodeAt(i + 1) !== 125) return false;
-  } else {
-    if (!line.startsWith(V2_TAIL, i) || !line.endsWith('"}')) return false;
-    metric = line.slice(i + V2_TAIL.length, line.length - 2);
-    if (metric.includes('"') || metric.includes('\\')) return false;
-  }
-  if (metric.includes('\\') || metric === '') return false;
-  const problem = valueProblem(value);
-  if (problem) sink.malformed(lineNo, problem);
-  else sink.point(metric, time, value, tagsRaw, null, lineNo);
-  return true;
+  if (i === start || digits > 15) return Number.NaN;
+  return fractionDigits > 0 ? mantissa / POW10[fractionDigits]! : mantissa;
 }
 
 function isStringRecord(v: unknown): v is Record<string, string> {
@@ -90,6 +54,7 @@ function isStringRecord(v: unknown): v is Record<string, string> {
   return true;
 }
 
+/** Reads one line the slow, strict way (JSON.parse), with a reason for anything malformed. */
 function slowLine(line: string, lineNo: number, sink: SampleSink): void {
   let obj: unknown;
   try {
@@ -126,14 +91,151 @@ function slowLine(line: string, lineNo: number, sink: SampleSink): void {
   sink.point(o.metric, time, data.value, null, tags, lineNo);
 }
 
+class NdjsonReader implements LineReader {
+  private prevTags = '';
+  private prevSecond = '';
+  private prevSecondMs = 0;
+  private readonly metricNames: string[] = [];
+  /** Tag texts already checked to be a flat object of strings (JSON.parse once per distinct text). */
+  private readonly goodTags = new Set<string>();
+
+  constructor(private readonly sink: SampleSink) {}
+
+  read(line: string, lineNo: number): void {
+    if (line.length === 0) return;
+    const end = line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
+    if (!this.fast(line, 0, end, lineNo)) slowLine(end === line.length ? line : line.slice(0, end), lineNo, this.sink);
+  }
+
+  readText(text: string, start: number, end: number, firstLineNo: number): number {
+    let lineNo = firstLineNo;
+    let pos = start;
+    while (pos < end) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0 || nl > end) nl = end;
+      let lineEnd = nl;
+      if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+      if (lineEnd > pos && !this.fast(text, pos, lineEnd, lineNo)) slowLine(text.slice(pos, lineEnd), lineNo, this.sink);
+      lineNo++;
+      pos = nl + 1;
+    }
+    return lineNo - firstLineNo;
+  }
+
+  /** A metric name string equal to text[start, end), reusing a known string object when possible. */
+  private metricName(text: string, start: number, end: number): string | null {
+    const len = end - start;
+    const names = this.metricNames;
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i]!;
+      if (n.length === len && text.startsWith(n, start)) return n;
+    }
+    const name = text.slice(start, end);
+    if (name === '' || name.includes('"') || name.includes('\\')) return null;
+    if (names.length < 64) names.push(name);
+    return name;
+  }
+
+  /** Reads text[start, end) as a k6 Point line; false when it is not in k6's exact shape. */
+  private fast(text: string, start: number, end: number, lineNo: number): boolean {
+    let metric: string | null = null;
+    let i: number;
+    if (text.startsWith(V2_HEAD, start)) {
+      i = start + V2_HEAD.length;
+    } else if (text.startsWith(V1_HEAD, start)) {
+      const q = text.indexOf('"', start + V1_HEAD.length);
+      if (q < 0 || q >= end || !text.startsWith(V1_MID, q)) return false;
+      metric = this.metricName(text, start + V1_HEAD.length, q);
+      if (metric === null) return false;
+      i = q + V1_MID.length;
+    } else {
+      return false;
+    }
+    // Time: the whole second is parsed once per second of the run, the fraction here.
+    let base: number;
+    if (this.prevSecond !== '' && text.startsWith(this.prevSecond, i)) {
+      base = this.prevSecondMs;
+    } else {
+      if (text.charCodeAt(i + 19) !== 46 && text.charCodeAt(i + 19) !== 90) return false;
+      base = Date.parse(text.slice(i, i + 19) + 'Z');
+      if (Number.isNaN(base)) return false;
+      this.prevSecond = text.slice(i, i + 19);
+      this.prevSecondMs = base;
+    }
+    i += 19;
+    let fraction = 0;
+    if (text.charCodeAt(i) === 46) {
+      i++;
+      let scale = 100;
+      const f0 = i;
+      for (;;) {
+        const d = text.charCodeAt(i) - 48;
+        if (!(d >= 0 && d <= 9)) break;
+        fraction += d * scale;
+        scale /= 10;
+        i++;
+      }
+      if (i === f0) return false;
+    }
+    // Only UTC ("Z") here; other zones take the slow path.
+    if (text.charCodeAt(i) !== 90 || !text.startsWith(VALUE, i + 1)) return false;
+    const time = base + fraction;
+    i += 1 + VALUE.length;
+    const valueEnd = text.indexOf(',', i);
+    if (valueEnd < 0 || valueEnd >= end || !text.startsWith(TAGS, valueEnd)) return false;
+    let value = decimal(text, i, valueEnd);
+    if (Number.isNaN(value)) {
+      const valueText = text.slice(i, valueEnd);
+      if (!JSON_NUMBER.test(valueText)) return false;
+      value = +valueText;
+    }
+    i = valueEnd + TAGS.length;
+    // Tags: the text up to the fixed tail, checked once per distinct text.
+    let tagsEnd: number;
+    let tags: string | null;
+    const tail = metric === null ? V2_TAIL : '}}';
+    const prev = this.prevTags;
+    if (prev !== '' && text.startsWith(prev, i) && text.startsWith(tail, i + prev.length)) {
+      tags = prev;
+      tagsEnd = i + prev.length;
+    } else {
+      tagsEnd = metric === null ? text.lastIndexOf(V2_TAIL, end) : end - 2;
+      if (tagsEnd < i) return false;
+      if (metric !== null && !text.startsWith('}}', tagsEnd)) return false;
+      const raw = text.slice(i, tagsEnd);
+      if (raw === 'null') {
+        tags = null;
+      } else {
+        if (!this.goodTags.has(raw)) {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(raw);
+          } catch {
+            return false;
+          }
+          if (!isStringRecord(parsed)) return false;
+          if (this.goodTags.size > 10_000) this.goodTags.clear();
+          this.goodTags.add(raw);
+        }
+        tags = raw;
+        this.prevTags = raw;
+      }
+    }
+    if (metric === null) {
+      if (text.charCodeAt(end - 1) !== 125 || text.charCodeAt(end - 2) !== 34) return false;
+      metric = this.metricName(text, tagsEnd + V2_TAIL.length, end - 2);
+      if (metric === null) return false;
+    } else if (tagsEnd + 2 !== end) {
+      return false;
+    }
+    const problem = valueProblem(value);
+    if (problem) this.sink.malformed(lineNo, problem);
+    else this.sink.point(metric, time, value, tags, null, lineNo);
+    return true;
+  }
+}
+
 export const ndjsonFormat: ReaderFormat = {
   detect: (first) => first.startsWith('{'),
-  create(sink: SampleSink): LineReader {
-    return {
-      read(line, lineNo) {
-        if (line.length === 0) return;
-        if (!fastPoint(line, lineNo, sink)) slowLine(line, lineNo, sink);
-      },
-    };
-  },
+  create: (sink: SampleSink) => new NdjsonReader(sink),
 };

@@ -17,6 +17,11 @@ export interface SampleSink {
 export interface LineReader {
   /** Reads one line (without its newline). Line numbers start at 1. */
   read(line: string, lineNo: number): void;
+  /**
+   * Optional fast path: reads every line of text[start, end) (each ends with a newline; a final
+   * line of a stream may not) without slicing lines. Returns the number of lines read.
+   */
+  readText?(text: string, start: number, end: number, firstLineNo: number): number;
 }
 
 export interface ReaderFormat {
