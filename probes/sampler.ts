@@ -3,7 +3,7 @@
 // its own timeout; a failed reading is counted, reported through onError and as a `probe_errors`
 // gauge, and emits no depth value (a zero would read as "queue empty").
 import type { ProbeConfig } from './config.js';
-import type { GaugeSample, ProbeContext, QueueProbe } from './types.js';
+import type { GaugeSample, ProbeContext, ProbeReading, QueueProbe } from './types.js';
 import { createProbe } from './registry.js';
 
 export interface StartProbesOptions {
@@ -51,22 +51,24 @@ export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOpt
 
   let stopped = false;
   let wake: (() => void) | undefined;
-  const onAbort = () => void sampler.stop();
+  const onAbort = () => void sampler.stop().catch(() => {});
 
   async function sampleOne(probe: QueueProbe, time: number): Promise<void> {
     const tags = { probe: probe.id, queue: probe.queue, kind: probe.kind };
     const st = stats[probe.id]!;
+    let readings: ProbeReading[] = [];
     try {
-      const readings = await withTimeout(probe.read(), timeoutMs, `probe ${probe.id}`);
+      readings = await withTimeout(probe.read(), timeoutMs, `probe ${probe.id}`);
       st.readings++;
-      for (const r of readings) options.onSample({ metric: r.metric, type: 'gauge', time, value: r.value, tags });
     } catch (err) {
       st.errors++;
       st.lastError = err instanceof Error ? err.message : String(err);
       options.onError?.({ probe: probe.id, time, message: st.lastError, errors: st.errors });
     }
+    const samples: GaugeSample[] = readings.map((r) => ({ metric: r.metric, type: 'gauge', time, value: r.value, tags }));
     // Always emitted, so a gate or chart sees 0 errors as a fact and a rise as it happens.
-    options.onSample({ metric: 'probe_errors', type: 'gauge', time, value: st.errors, tags });
+    samples.push({ metric: 'probe_errors', type: 'gauge', time, value: st.errors, tags });
+    for (const sample of samples) options.onSample(sample);
   }
 
   async function loop(): Promise<void> {
@@ -90,7 +92,15 @@ export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOpt
     }
   }
 
-  const running = loop();
+  // A throwing onSample is the caller's bug: it ends sampling (and stop() rethrows it), but never
+  // as an unhandled rejection while nobody awaits the loop.
+  let loopError: unknown;
+  const running = loop().catch((err: unknown) => {
+    loopError = err;
+    stopped = true;
+    // Closes the probes now; whoever awaits stop() or done later gets the error.
+    sampler.stop().catch(() => {});
+  });
   let stopping: Promise<void> | undefined;
   const sampler: ProbeSampler = {
     stats: () => structuredClone(stats),
@@ -101,6 +111,7 @@ export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOpt
         options.signal?.removeEventListener('abort', onAbort);
         await running;
         await Promise.allSettled(probes.map((p) => p.close()));
+        if (loopError !== undefined) throw loopError;
       })();
       return stopping;
     },
@@ -108,7 +119,7 @@ export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOpt
       return running.then(() => stopping ?? Promise.resolve());
     },
   };
-  if (options.signal?.aborted) void sampler.stop();
+  if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
   return sampler;
 }

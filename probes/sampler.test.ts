@@ -1,0 +1,55 @@
+// The sampler's own contract, with in-process probes (the real ones are tested against real
+// servers under test/e2e/probes-*.test.ts).
+import { describe, expect, it } from 'vitest';
+import { startProbes } from './sampler.js';
+import type { GaugeSample, QueueProbe } from './types.js';
+
+function counterProbe(id: string, delayMs = 0): QueueProbe & { closed: number; reads: number } {
+  const p = {
+    id,
+    kind: 'celery-redis' as const,
+    queue: id,
+    closed: 0,
+    reads: 0,
+    async read() {
+      p.reads++;
+      await new Promise((r) => setTimeout(r, delayMs));
+      return [{ metric: 'queue_depth' as const, value: p.reads }];
+    },
+    async close() {
+      p.closed++;
+    },
+  };
+  return p;
+}
+
+describe('startProbes', () => {
+  it('skips ticks instead of overlapping when a reading is slower than the interval', async () => {
+    const slow = counterProbe('slow', 250);
+    const samples: GaugeSample[] = [];
+    const sampler = startProbes([], { probes: [slow], intervalMs: 100, timeoutMs: 1000, onSample: (s) => samples.push(s) });
+    await new Promise((r) => setTimeout(r, 900));
+    await sampler.stop();
+    // 900 ms of 250 ms readings on a 100 ms grid: one reading per 300 ms, never two at once.
+    expect(slow.reads).toBeGreaterThanOrEqual(3);
+    expect(slow.reads).toBeLessThanOrEqual(4);
+    const times = samples.filter((s) => s.metric === 'queue_depth').map((s) => s.time);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(250);
+    expect(slow.closed).toBe(1);
+  });
+
+  it('a throwing onSample ends sampling, closes the probes and surfaces from stop(), not as an unhandled rejection', async () => {
+    const p = counterProbe('p');
+    const sampler = startProbes([], {
+      probes: [p],
+      intervalMs: 50,
+      onSample: () => {
+        throw new Error('evaluation already finished');
+      },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.reads).toBe(1);
+    expect(p.closed).toBe(1);
+    await expect(sampler.stop()).rejects.toThrow('evaluation already finished');
+  });
+});
