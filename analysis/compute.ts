@@ -187,7 +187,9 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
   const baseline = totalsFor(report, 'baseline');
   const baseRate = errorRate(baseline.requests, baseline.errors);
   const lastTime = report.totals.lastTime ?? 0;
-  const step = Math.min(...report.series.map((s) => s.buckets.widthMs), tol.windowMs);
+  // A window can be no finer than the buckets it is made of.
+  const step = Math.max(...report.series.map((s) => s.buckets.widthMs), 1);
+  const windowMs = Math.max(tol.windowMs, step);
   const sorted = [...faults].sort((a, b) => a.on - b.on);
   return sorted.map((f, i) => {
     const base = { faultId: f.id, faultStart: f.on, faultEnd: f.off, tolerance: tol };
@@ -198,8 +200,8 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
     const nextOn = sorted.slice(i + 1).find((g) => g.on >= f.off!)?.on ?? Infinity;
     const limitP95 = baseline.percentiles.p95 * tol.p95Factor;
     const limitRate = baseRate + tol.errorRateDelta;
-    for (let t = f.off; t + tol.windowMs <= Math.min(lastTime + step, nextOn); t += step) {
-      const windows = windowsOf(report, t, tol.windowMs);
+    for (let t = f.off; t + windowMs <= Math.min(lastTime + step, nextOn); t += step) {
+      const windows = windowsOf(report, t, windowMs);
       const w = windows.get(0);
       if (!w || w.requests === 0) continue;
       const p = mergedPercentiles(w.histograms);

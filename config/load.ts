@@ -54,6 +54,23 @@ const ocrSchema = z
   })
   .strict();
 
+const chaosSmokeSchema = z
+  .object({
+    /** Journeys per second (page, OCR upload + process, ingestion submit) outside the spike. */
+    rate: rate.default(4),
+    /** Health, auth and GPU checks per second, all run long: failed health checks are a gate. */
+    checksRate: rate.default(2),
+    /** The whole run; the chaos-smoke profile's fault timeline fits in the default. */
+    duration: k6Duration.default('75s'),
+    /** When the spike starts, how long it holds, and how high (rate x multiplier). */
+    spikeAt: k6Duration.default('60s'),
+    spikeDuration: k6Duration.default('8s'),
+    spikeMultiplier: z.number().min(1).max(1000).default(4),
+    preAllocatedVUs: vus.default(20),
+    maxVUs: vus.default(200),
+  })
+  .strict();
+
 export const loadSectionSchema = z
   .object({
     /** The stack under load. `chaosgate load --start-target` replaces it with the started target's URL. */
@@ -71,10 +88,15 @@ export const loadSectionSchema = z
     soak: soakSchema.prefault({}),
     ingestion: ingestionSchema.prefault({}),
     ocr: ocrSchema.prefault({}),
+    chaosSmoke: chaosSmokeSchema.prefault({}),
   })
   .strict()
   .refine((l) => l.spike.maxVUs >= l.spike.preAllocatedVUs, { message: 'must be >= spike.preAllocatedVUs', path: ['spike', 'maxVUs'] })
   .refine((l) => l.soak.maxVUs >= l.soak.preAllocatedVUs, { message: 'must be >= soak.preAllocatedVUs', path: ['soak', 'maxVUs'] })
-  .refine((l) => l.ocr.maxVUs >= l.ocr.preAllocatedVUs, { message: 'must be >= ocr.preAllocatedVUs', path: ['ocr', 'maxVUs'] });
+  .refine((l) => l.ocr.maxVUs >= l.ocr.preAllocatedVUs, { message: 'must be >= ocr.preAllocatedVUs', path: ['ocr', 'maxVUs'] })
+  .refine((l) => l.chaosSmoke.maxVUs >= l.chaosSmoke.preAllocatedVUs, {
+    message: 'must be >= chaosSmoke.preAllocatedVUs',
+    path: ['chaosSmoke', 'maxVUs'],
+  });
 
 export type LoadConfig = z.output<typeof loadSectionSchema>;

@@ -6,6 +6,7 @@ import { loadSectionSchema } from './load.js';
 import { evaluateSectionSchema, gatesSectionSchema } from '../evaluator/config.js';
 import { chaosSectionSchema } from '../chaos/config.js';
 import { probesSectionSchema } from '../probes/config.js';
+import { profilesSectionSchema, runSectionSchema } from '../run/config.js';
 
 export const redisSectionSchema = z
   .object({
@@ -24,6 +25,8 @@ export const configSchema = z
     gates: gatesSectionSchema.prefault([]),
     chaos: chaosSectionSchema.prefault({}),
     probes: probesSectionSchema.prefault({}),
+    run: runSectionSchema.prefault({}),
+    profiles: profilesSectionSchema.default({}),
   })
   .strict();
 

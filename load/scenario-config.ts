@@ -18,5 +18,6 @@ export function buildScenarioConfig(load: LoadConfig, overrides: { baseUrl?: str
     soak: load.soak,
     ingestion: load.ingestion,
     ocr: load.ocr,
+    chaosSmoke: load.chaosSmoke,
   };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../lib/tools.js';
 import { UsageError } from '../lib/errors.js';
 
-export const SCENARIOS = ['smoke', 'spike', 'soak', 'ingestion', 'ocr'] as const;
+export const SCENARIOS = ['smoke', 'spike', 'soak', 'ingestion', 'ocr', 'chaos-smoke'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export function isScenarioName(name: string): name is ScenarioName {

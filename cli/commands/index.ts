@@ -3,6 +3,7 @@ import { register as evaluate } from './evaluate.js';
 import { register as chaos } from './chaos.js';
 import { register as target } from './target.js';
 import { register as load } from './load.js';
+import { register as run } from './run.js';
 
 /** Each command file exports one `register(program)`; adding a command adds one line here. */
 export type RegisterCommand = (program: Command) => void;
@@ -12,4 +13,5 @@ export const commands: Record<string, RegisterCommand> = {
   evaluate,
   target,
   load,
+  run,
 };

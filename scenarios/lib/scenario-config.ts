@@ -22,6 +22,16 @@ export interface ScenarioConfig {
   soak: { rate: number; duration: string; preAllocatedVUs: number; maxVUs: number };
   ingestion: { batchSize: number; batches: number; pollIntervalMs: number; pollMaxAttempts: number };
   ocr: { rate: number; duration: string; preAllocatedVUs: number; maxVUs: number };
+  chaosSmoke: {
+    rate: number;
+    checksRate: number;
+    duration: string;
+    spikeAt: string;
+    spikeDuration: string;
+    spikeMultiplier: number;
+    preAllocatedVUs: number;
+    maxVUs: number;
+  };
 }
 
 /** The env vars a scenario reads. */

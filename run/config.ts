@@ -1,0 +1,72 @@
+// The `run` and `profiles` sections: how `chaosgate run <profile>` orchestrates load, chaos and
+// evaluation. Built-in profiles (run/profiles.ts) can be overridden or extended by name here.
+import { z } from 'zod';
+import { k6Duration } from '../config/load.js';
+import { parseDuration } from '../evaluator/duration.js';
+import { gatesSectionSchema } from '../evaluator/config.js';
+
+const duration = z.string().refine((s) => parseDuration(s) !== null, { message: 'must be a duration like 500ms, 10s, 5m, 1h' });
+
+export const SCENARIO_NAMES = ['smoke', 'spike', 'soak', 'ingestion', 'ocr', 'chaos-smoke'] as const;
+
+export const runSectionSchema = z
+  .object({
+    /** Each run writes into <outDir>/<profile>-<timestamp>/ unless --out-dir names the folder. */
+    outDir: z.string().min(1).default('results'),
+    /** "Back to baseline" after a fault: the seeds' p95 <= baseline + 10 %, error rate + 1 point. */
+    recovery: z
+      .object({
+        p95Factor: z.number().min(1).max(100).default(1.1),
+        errorRateDelta: z.number().min(0).max(1).default(0.01),
+        window: duration.default('5s'),
+      })
+      .strict()
+      .prefault({}),
+    /** The error budget during faults: the chaos smoke's allowed error rate. */
+    allowedErrorRate: z.number().min(0).max(1).default(0.05),
+    /** After k6: the ingestion queue must drain, with nothing left to retry, and retrieval must work. */
+    drain: z
+      .object({
+        queue: z.string().regex(/^[\w.:-]+$/, 'letters, digits and _ . : - only').default('ingestion'),
+        timeout: duration.default('30s'),
+      })
+      .strict()
+      .prefault({}),
+    /** Plain progress lines (not a terminal, e.g. CI) come this often. */
+    progressEvery: duration.default('5s'),
+    /** Soak drift: p95 and error rate per window of this length, their slope over the run. */
+    driftWindow: duration.default('1m'),
+    /** The previous night's JSON report, for the soak's comparison and `baseline: "report"` gates. */
+    previousReport: z.string().min(1).optional(),
+  })
+  .strict();
+
+const namedPhaseSchema = z.object({ at: duration, phase: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case name') }).strict();
+
+export const profileSchema = z
+  .object({
+    description: z.string().default(''),
+    scenario: z.enum(SCENARIO_NAMES),
+    /** "reference": start Redis, the reference target, its worker and the fault proxy in front.
+     *  "external": load goes to load.baseUrl; chaos uses chaos.proxy.routes as configured. */
+    stack: z.enum(['reference', 'external']).default('reference'),
+    /** The scenario's length where it has one knob for it (soak, chaos-smoke). */
+    duration: k6Duration.optional(),
+    /** The chaos timeline: entries as in chaos.plan (targets may use {stack} and {workerPidFile}). */
+    plan: z.array(z.unknown()).default([]),
+    /** Phases the load itself makes (a spike), as offsets from the start. */
+    phases: z.array(namedPhaseSchema).default([]),
+    /** Gates for this profile; omitted: the top-level `gates`. */
+    gates: gatesSectionSchema.optional(),
+    /** Run the ingestion drain check after k6. */
+    drain: z.boolean().default(false),
+    /** Compute soak drift (and compare with run.previousReport). */
+    drift: z.boolean().default(false),
+  })
+  .strict();
+
+export const profilesSectionSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'profile names: lower-case, digits, -'), profileSchema);
+
+export type RunSection = z.output<typeof runSectionSchema>;
+export type Profile = z.output<typeof profileSchema>;
+export type ProfileInput = z.input<typeof profileSchema>;

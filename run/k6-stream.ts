@@ -1,0 +1,71 @@
+// k6 writes its samples into a FIFO; this end reads them live into the evaluation and keeps a
+// gzip-compressed copy (the `chaos-load-summaries` artifact). A multi-hour soak needs no
+// multi-GB temporary file: the FIFO holds at most a pipe buffer.
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream, openSync, closeSync, constants } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
+import { forEachLine } from '../evaluator/input.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface SampleStream {
+  fifoPath: string;
+  /** Resolves when k6 closed its end and every line was handed over; the gzip copy is flushed. */
+  done: Promise<{ lines: number; bytes: number }>;
+  /** Unblocks a reader whose writer never came (k6 failed before opening its output). */
+  release(): void;
+  remove(): Promise<void>;
+}
+
+export async function openSampleStream(
+  fifoPath: string,
+  gzipPath: string,
+  onLine: (line: string, lineNo: number) => void,
+): Promise<SampleStream> {
+  await rm(fifoPath, { force: true });
+  await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
+  let opened = false;
+  const source = createReadStream(fifoPath, { highWaterMark: 1 << 20 });
+  source.once('open', () => (opened = true));
+  const gzip = createGzip({ level: 6 });
+  const gzFile = createWriteStream(gzipPath);
+  gzip.pipe(gzFile);
+  // Reading pulls: a slow evaluation slows the FIFO, and k6 waits, rather than memory growing.
+  async function* teeToGzip(): AsyncIterable<Buffer> {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (!gzip.write(chunk)) await once(gzip, 'drain');
+      yield chunk;
+    }
+  }
+  const gzFlushed = new Promise<void>((resolve, reject) => {
+    gzFile.once('finish', () => resolve());
+    gzFile.once('error', reject);
+  });
+  let count = 0;
+  const done = (async () => {
+    const bytes = await forEachLine(teeToGzip(), (line, lineNo) => {
+      count = lineNo;
+      onLine(line, lineNo);
+    });
+    gzip.end();
+    await gzFlushed;
+    return { lines: count, bytes };
+  })();
+  return {
+    fifoPath,
+    done,
+    release() {
+      if (opened) return;
+      try {
+        // Opening the write end and closing it gives the blocked reader an immediate EOF.
+        closeSync(openSync(fifoPath, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // No reader yet either (ENXIO): nothing is blocked.
+      }
+    },
+    remove: () => rm(fifoPath, { force: true }),
+  };
+}
