@@ -120,10 +120,10 @@ describe('startProbes on Redis', () => {
     expect(depth.length).toBeGreaterThanOrEqual(4);
     expect(depth.every((s) => s.value === 6 && s.type === 'gauge')).toBe(true);
     expect(depth[0]!.tags).toEqual({ probe: 'smp', queue: 'sampled', kind: 'celery-redis' });
-    // One tick per interval at most, never two readings closer than the interval.
-    expect(errorGauge.length).toBeLessThanOrEqual(Math.ceil(elapsed / 200) + 1);
+    // At most one tick per 200 ms slot of the grid (a late timer is not caught up with a burst).
+    expect(errorGauge.length).toBeLessThanOrEqual(Math.floor(elapsed / 200) + 1);
     const times = errorGauge.map((s) => s.time);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(190);
+    for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
 
     const stats = sampler.stats().smp!;
     expect(stats.errors).toBeGreaterThanOrEqual(1);
