@@ -33,6 +33,7 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
 command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v wrk >/dev/null || need_apt+=(wrk)
 # The RabbitMQ probe's test starts its own throwaway node from this (no service is used).
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
 if [ ${#need_apt[@]} -gt 0 ]; then

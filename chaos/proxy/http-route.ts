@@ -7,7 +7,7 @@ import { connect, createServer as createNetServer, type Server as NetServer, typ
 import type { Transform } from 'node:stream';
 import type { HttpFault } from '../faults/types.js';
 import { listenOn } from './listen.js';
-import { RequestBoundary } from './request-boundary.js';
+import { startsRequest } from './request-boundary.js';
 import { pickHttpFault, type ActiveFault } from './roll.js';
 
 /** Headers that belong to one connection and are not passed on. */
@@ -52,7 +52,6 @@ export class HttpRoute {
       return;
     }
     const upstream = connect({ host: this.upstream.host, port: this.upstream.port, noDelay: true });
-    const boundary = new RequestBoundary();
     this.rawSockets.add(client);
     const drop = () => {
       this.rawSockets.delete(client);
@@ -60,8 +59,8 @@ export class HttpRoute {
       upstream.destroy();
     };
     const onData = (chunk: Buffer) => {
-      if (this.active.length > 0 && boundary.atBoundary) {
-        // A fault is on and the previous exchange is complete: hand the connection to the HTTP path.
+      if (this.active.length > 0 && startsRequest(chunk)) {
+        // A fault is on and a new request begins: hand the connection to the HTTP path.
         client.off('data', onData).off('error', drop).off('close', drop);
         upstream.off('error', drop).off('close', drop);
         upstream.unpipe(client);
@@ -73,7 +72,6 @@ export class HttpRoute {
         client.resume();
         return;
       }
-      boundary.feed(chunk);
       if (!upstream.write(chunk)) client.pause();
     };
     upstream.on('drain', () => client.resume());
