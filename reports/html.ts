@@ -136,7 +136,7 @@ function phaseSection(d: HtmlData): string {
       r.faultEnd === null ? 'never' : at(d, r.faultEnd),
       status[r.status],
       r.timeToRecoverMs === null ? DASH : `${(r.timeToRecoverMs / 1000).toFixed(1)} s`,
-      `p95 ≤ baseline × ${r.tolerance.p95Factor}, error rate ≤ baseline + ${(r.tolerance.errorRateDelta * 100).toFixed(1)} pp, over ${formatElapsed(r.tolerance.windowMs)}`,
+      `p95 ≤ baseline × ${r.tolerance.p95Factor}, error rate ≤ baseline + ${(r.tolerance.errorRateDelta * 100).toFixed(1)} pp, in ${r.tolerance.windowMs / 1000} s windows`,
     ]);
     parts.push('<h3>Recovery</h3>', table(['fault', 'fault ended at', 'status', 'time to recover', 'tolerance'], rows, (i) => (a.recovery[i]!.status === 'did-not-recover' ? 'g-fail' : '')));
   }
