@@ -29,6 +29,11 @@ export const targetSectionSchema = z
     /** Probability that one embedding attempt fails (then retried up to maxRetries). */
     embeddingFailureRate: z.number().min(0).max(1).default(0),
     maxRetries: z.number().int().min(0).max(100).default(3),
+    /**
+     * Embeddings per second the (simulated) embedding API allows, over all workers; an attempt
+     * beyond it fails as rate-limited and is retried. 0: no limit.
+     */
+    embeddingRateLimit: z.number().int().min(0).max(1_000_000).default(0),
   })
   .strict()
   .refine((t) => t.gpuIdleBytes <= t.gpuTotalBytes, { message: 'must not exceed gpuTotalBytes', path: ['gpuIdleBytes'] });

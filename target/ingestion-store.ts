@@ -4,6 +4,8 @@
 //   chaosgate:<queue>:retrying          set of document ids that failed and still have a retry open
 //                                        (queued or running); empty when no retries are left open
 //   chaosgate:<queue>:embedding_errors  counter of failed embedding attempts
+//   chaosgate:<queue>:rate_limited      counter of attempts refused by the embedding rate limit
+//   chaosgate:<queue>:embed_calls:<s>   attempts started in epoch second s (expires after 2 s)
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
@@ -28,6 +30,8 @@ export const ingestionKeys = {
   doc: (queue: string, id: string) => `chaosgate:${queue}:doc:${id}`,
   retrying: (queue: string) => `chaosgate:${queue}:retrying`,
   embeddingErrors: (queue: string) => `chaosgate:${queue}:embedding_errors`,
+  rateLimited: (queue: string) => `chaosgate:${queue}:rate_limited`,
+  embedCalls: (queue: string, second: number) => `chaosgate:${queue}:embed_calls:${second}`,
 } as const;
 
 export class IngestionStore {
@@ -86,6 +90,23 @@ export class IngestionStore {
     if (willRetry) tx.sadd(ingestionKeys.retrying(this.queue), id);
     else tx.srem(ingestionKeys.retrying(this.queue), id);
     await tx.exec();
+  }
+
+  /**
+   * Counts one embedding call against the per-second limit shared by every worker; false when
+   * the call is over the limit (then counted as rate-limited).
+   */
+  async takeEmbeddingCall(limitPerSecond: number): Promise<boolean> {
+    if (limitPerSecond <= 0) return true;
+    const key = ingestionKeys.embedCalls(this.queue, Math.floor(Date.now() / 1000));
+    const [[, calls]] = (await this.redis.multi().incr(key).expire(key, 2).exec()) as [[Error | null, number]];
+    if (calls <= limitPerSecond) return true;
+    await this.redis.incr(ingestionKeys.rateLimited(this.queue));
+    return false;
+  }
+
+  async rateLimited(): Promise<number> {
+    return Number((await this.redis.get(ingestionKeys.rateLimited(this.queue))) ?? 0);
   }
 
   retryingCount(): Promise<number> {

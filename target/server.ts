@@ -135,6 +135,7 @@ export async function startTarget(options: StartTargetOptions): Promise<RunningT
         embeddingMs: config.embeddingMs,
         embeddingFailureRate: config.embeddingFailureRate,
         maxRetries: config.maxRetries,
+        embeddingRateLimit: config.embeddingRateLimit,
         toggles,
       }),
     );

@@ -107,3 +107,29 @@ describe('ingestion worker', () => {
     }
   });
 });
+
+describe('embedding rate limit', () => {
+  it('refuses calls over the per-second limit as rate-limited attempts that are retried', async () => {
+    const queue = 'limited';
+    const store = new IngestionStore(redis, queue);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = await store.create(10);
+      ids.push(id);
+      await enqueue(redis, queue, { documentId: id, retries: 0, priority: 0 });
+    }
+    // 6 documents at 2 calls/s: the worker is refused once per window and backs off to the
+    // next one, so all are through in the third window (~2-3 s) after two refusals.
+    const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 1, embeddingFailureRate: 0, maxRetries: 10, embeddingRateLimit: 2 });
+    try {
+      const statuses = await until(() => Promise.all(ids.map((id) => store.get(id))), (s) => s.every((x) => x?.status === 'processed'), 8000);
+      expect(statuses.map((s) => s?.status)).toEqual(Array(6).fill('processed'));
+      expect(await store.rateLimited()).toBeGreaterThanOrEqual(2);
+      expect(statuses.some((s) => s!.last_error === 'embedding rate limit (429)')).toBe(true);
+      const done = statuses.map((s) => s!.processed_at!);
+      expect(Math.max(...done) - Math.min(...done)).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await worker.stop();
+    }
+  }, 15_000);
+});

@@ -15,6 +15,8 @@ export interface WorkerOptions {
   /** Probability that one attempt fails; the `ingestion` chaos error rate adds to it. */
   embeddingFailureRate: number;
   maxRetries: number;
+  /** Embedding calls per second over all workers; 0: unlimited. */
+  embeddingRateLimit?: number;
   /** Share the caller's toggles (inside the target); a lone worker reads its own. */
   toggles?: ChaosToggles;
 }
@@ -55,17 +57,26 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const task = decodeMessage(raw);
     if (!task) return;
     await store.startAttempt(task.documentId);
-    const faults = toggles.group('ingestion');
-    await sleep(opts.embeddingMs + faults.latencyMs);
-    const failureRate = Math.min(1, opts.embeddingFailureRate + faults.errorRate);
-    if (Math.random() >= failureRate) {
-      await store.processed(task.documentId, chunkCount(task.documentId));
-      finished++;
-      return;
+    let error: string | undefined;
+    if (await store.takeEmbeddingCall(opts.embeddingRateLimit ?? 0)) {
+      const faults = toggles.group('ingestion');
+      await sleep(opts.embeddingMs + faults.latencyMs);
+      const failureRate = Math.min(1, opts.embeddingFailureRate + faults.errorRate);
+      if (Math.random() >= failureRate) {
+        await store.processed(task.documentId, chunkCount(task.documentId));
+        finished++;
+        return;
+      }
+      error = 'embedding failed';
+    } else {
+      error = 'embedding rate limit (429)';
+      // Back off to the next second's window, as a retry with a countdown would: an immediate
+      // re-enqueue would burn every retry within the same refused second.
+      await sleep(1000 - (Date.now() % 1000));
     }
     const willRetry = task.retries < opts.maxRetries;
     const retriesLeft = willRetry ? opts.maxRetries - task.retries - 1 : 0;
-    await store.attemptFailed(task.documentId, 'embedding failed', retriesLeft, willRetry);
+    await store.attemptFailed(task.documentId, error, retriesLeft, willRetry);
     if (willRetry) await enqueue(commands, opts.queue, { ...task, retries: task.retries + 1 });
     else finished++;
   }

@@ -42,6 +42,7 @@ interface WorkerFlags extends ConfigFlags {
   embeddingMs?: number;
   failureRate?: number;
   maxRetries?: number;
+  rateLimit?: number;
 }
 
 async function worker(flags: WorkerFlags): Promise<void> {
@@ -52,6 +53,7 @@ async function worker(flags: WorkerFlags): Promise<void> {
   if (flags.embeddingMs !== undefined) set.push(`target.embeddingMs=${flags.embeddingMs}`);
   if (flags.failureRate !== undefined) set.push(`target.embeddingFailureRate=${flags.failureRate}`);
   if (flags.maxRetries !== undefined) set.push(`target.maxRetries=${flags.maxRetries}`);
+  if (flags.rateLimit !== undefined) set.push(`target.embeddingRateLimit=${flags.rateLimit}`);
   const config = await loadConfig({ file: flags.config, set });
   const t = config.target;
   const signal = await runWorkerProcess({
@@ -60,6 +62,7 @@ async function worker(flags: WorkerFlags): Promise<void> {
     embeddingMs: t.embeddingMs,
     embeddingFailureRate: t.embeddingFailureRate,
     maxRetries: t.maxRetries,
+    embeddingRateLimit: t.embeddingRateLimit,
     pidFile: flags.pidFile,
     onReady: () => out(`ingestion worker pid ${process.pid} popping ${t.queue} (redis ${redactUrl(config.redis.url)})`),
   });
@@ -80,5 +83,6 @@ export function register(program: Command): void {
     .option('--embedding-ms <ms>', 'time one embedding takes (overrides target.embeddingMs)', numberFlag)
     .option('--failure-rate <p>', 'probability an attempt fails, 0..1 (overrides target.embeddingFailureRate)', numberFlag)
     .option('--max-retries <n>', 'retries per document (overrides target.maxRetries)', numberFlag)
+    .option('--rate-limit <n>', 'embedding calls per second over all workers, 0 none (overrides target.embeddingRateLimit)', numberFlag)
     .action(worker);
 }

@@ -40,6 +40,7 @@ export const ingestionRoutes: Route[] = [
         depth: await queueDepth(state.redis, state.config.queue),
         retrying: await state.ingestion.retryingCount(),
         embedding_errors: await state.ingestion.embeddingErrors(),
+        rate_limited: await state.ingestion.rateLimited(),
       },
     }),
   },
