@@ -28,6 +28,8 @@ export interface RecoveryTolerance {
   errorRateDelta: number;
   /** The window over which p95 and error rate are judged after a fault ends. */
   windowMs: number;
+  /** Queue depth back within the baseline's maximum + this many items (a resumed worker drains). */
+  queueDepthSlack: number;
 }
 
 export interface AnalysisOptions {
@@ -121,6 +123,7 @@ interface Window {
   requests: number;
   errors: number;
   histograms: { data: string; scale: number }[];
+  queueDepthMax: number | null;
 }
 
 function windowsOf(report: ReportModel, origin: number, windowMs: number): Map<number, Window> {
@@ -128,7 +131,7 @@ function windowsOf(report: ReportModel, origin: number, windowMs: number): Map<n
   const at = (time: number): Window => {
     const k = Math.floor((time - origin) / windowMs);
     let w = windows.get(k);
-    if (!w) windows.set(k, (w = { start: origin + k * windowMs, requests: 0, errors: 0, histograms: [] }));
+    if (!w) windows.set(k, (w = { start: origin + k * windowMs, requests: 0, errors: 0, histograms: [], queueDepthMax: null }));
     return w;
   };
   for (const s of report.series) {
@@ -138,6 +141,10 @@ function windowsOf(report: ReportModel, origin: number, windowMs: number): Map<n
       else if (s.metric === FAILED_METRIC) at(b.start).errors += b.passes ?? 0;
       else if (s.metric === DROPPED_METRIC) at(b.start).errors += b.sum;
       else if (isLatencySeries(s) && b.histogram) at(b.start).histograms.push({ data: b.histogram, scale: s.histogram!.scale });
+      else if (QUEUE_METRICS.includes(s.metric) && b.count > 0) {
+        const w = at(b.start);
+        w.queueDepthMax = Math.max(w.queueDepthMax ?? 0, b.max);
+      }
     }
   }
   return windows;
@@ -180,7 +187,7 @@ function phaseRows(report: ReportModel): PhaseRow[] {
 
 /**
  * Time to recover: from a fault's end to the start of the first window (sliding by the bucket
- * width) whose p95 and error rate are back within tolerance of the baseline phase. A fault still on
+ * width) whose p95, error rate and queue depth are back within tolerance of the baseline phase. A fault still on
  * at the end, or no such window before the next fault or the end of the run: "did not recover".
  */
 export function recoveries(report: ReportModel, faults: FaultWindow[], tol: RecoveryTolerance): Recovery[] {
@@ -200,13 +207,15 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
     const nextOn = sorted.slice(i + 1).find((g) => g.on >= f.off!)?.on ?? Infinity;
     const limitP95 = baseline.percentiles.p95 * tol.p95Factor;
     const limitRate = baseRate + tol.errorRateDelta;
+    const limitQueue = baseline.queueDepthMax === null ? null : baseline.queueDepthMax + tol.queueDepthSlack;
     for (let t = f.off; t + windowMs <= Math.min(lastTime + step, nextOn); t += step) {
       const windows = windowsOf(report, t, windowMs);
       const w = windows.get(0);
       if (!w || w.requests === 0) continue;
       const p = mergedPercentiles(w.histograms);
       const rate = errorRate(w.requests, w.errors)!;
-      if (p && p.p95 <= limitP95 && rate <= limitRate) {
+      const queueOk = limitQueue === null || w.queueDepthMax === null || w.queueDepthMax <= limitQueue;
+      if (p && p.p95 <= limitP95 && rate <= limitRate && queueOk) {
         return { ...base, status: 'recovered' as const, recoveredAt: t, timeToRecoverMs: t - f.off };
       }
     }

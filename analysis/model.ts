@@ -30,7 +30,7 @@ export const recoverySchema = z
     status: z.enum(['recovered', 'did-not-recover', 'no-baseline']),
     recoveredAt: z.number().nullable(),
     timeToRecoverMs: z.number().nullable(),
-    tolerance: z.object({ p95Factor: z.number(), errorRateDelta: z.number(), windowMs: z.number() }).strict(),
+    tolerance: z.object({ p95Factor: z.number(), errorRateDelta: z.number(), windowMs: z.number(), queueDepthSlack: z.number() }).strict(),
   })
   .strict();
 export type Recovery = z.infer<typeof recoverySchema>;

@@ -16,7 +16,7 @@ const CHUNK = 1 << 20;
  * still counts); returns the (decompressed) byte count. ASCII chunks (k6 output almost always)
  * decode as latin1, which is several times faster than UTF-8 and gives the same string.
  */
-async function forEachText(
+export async function forEachText(
   stream: AsyncIterable<Buffer>,
   onText: (text: string, start: number, end: number, firstLineNo: number) => number,
 ): Promise<number> {

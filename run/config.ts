@@ -19,6 +19,8 @@ export const runSectionSchema = z
         p95Factor: z.number().min(1).max(100).default(1.1),
         errorRateDelta: z.number().min(0).max(1).default(0.01),
         window: duration.default('5s'),
+        /** Queue depth back within the baseline's maximum + this many items. */
+        queueDepthSlack: z.number().int().min(0).default(5),
       })
       .strict()
       .prefault({}),

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import { forEachLine } from '../evaluator/input.js';
+import { forEachText } from '../evaluator/input.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -23,7 +23,8 @@ export interface SampleStream {
 export async function openSampleStream(
   fifoPath: string,
   gzipPath: string,
-  onLine: (line: string, lineNo: number) => void,
+  /** Complete lines text[start, end) starting with line firstLineNo; returns how many lines it held. */
+  onText: (text: string, start: number, end: number, firstLineNo: number) => number,
 ): Promise<SampleStream> {
   await rm(fifoPath, { force: true });
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
@@ -46,9 +47,10 @@ export async function openSampleStream(
   });
   let count = 0;
   const done = (async () => {
-    const bytes = await forEachLine(teeToGzip(), (line, lineNo) => {
-      count = lineNo;
-      onLine(line, lineNo);
+    const bytes = await forEachText(teeToGzip(), (text, start, end, firstLineNo) => {
+      const n = onText(text, start, end, firstLineNo);
+      count = firstLineNo + n - 1;
+      return n;
     });
     gzip.end();
     await gzFlushed;

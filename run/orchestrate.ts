@@ -152,9 +152,9 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
     applyDuration(scenarioConfig, profile, opts.duration);
     const totalMs = expectedDurationMs(profile.scenario, scenarioConfig);
 
-    stream = await openSampleStream(join(outDir, 'k6.fifo'), join(outDir, 'k6.ndjson.gz'), (line, lineNo) => {
-      ev.ingestLine(line, 'k6', lineNo);
-      tap.line(line);
+    stream = await openSampleStream(join(outDir, 'k6.fifo'), join(outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
+      tap.text(text, start, end);
+      return ev.ingestText(text, start, end, 'k6', firstLineNo);
     });
     probes = startProbes(probesFor(config, stack), {
       intervalMs: config.probes.intervalMs,
@@ -268,6 +268,7 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
       p95Factor: config.run.recovery.p95Factor,
       errorRateDelta: config.run.recovery.errorRateDelta,
       windowMs: parseDuration(config.run.recovery.window)!,
+      queueDepthSlack: config.run.recovery.queueDepthSlack,
     },
     allowedErrorRate: faults.size ? config.run.allowedErrorRate : null,
     drift: profile.drift ? { windowMs: parseDuration(config.run.driftWindow)!, previous } : null,

@@ -21,6 +21,19 @@ export class LiveTap {
   private readonly seconds: Second[] = [];
   private static readonly MAX_DURATIONS_PER_SECOND = 2000;
 
+  /** Taps every complete line of text[start, end). */
+  text(text: string, start: number, end: number): void {
+    let pos = start;
+    while (pos < end) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0 || nl > end) nl = end;
+      // Only request metrics matter here: skip the rest without slicing.
+      const m = text.indexOf('"metric":"http_req_', pos);
+      if (m >= 0 && m < nl) this.line(text.slice(pos, nl));
+      pos = nl + 1;
+    }
+  }
+
   line(line: string): void {
     const isDuration = DURATION_RE.test(line);
     if (!isDuration && !FAILED_RE.test(line)) return;
