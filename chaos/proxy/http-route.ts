@@ -10,6 +10,8 @@ import { listenOn } from './listen.js';
 import { startsRequest } from './request-boundary.js';
 import { pickHttpFault, type ActiveFault } from './roll.js';
 
+const readBufferBytes = 64 * 1024;
+
 /** Headers that belong to one connection and are not passed on. */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
 
@@ -51,7 +53,26 @@ export class HttpRoute {
       this.server.emit('connection', client);
       return;
     }
-    const upstream = connect({ host: this.upstream.host, port: this.upstream.port, noDelay: true });
+    // Answers are read into one reused buffer and written straight on (no stream machinery); a new
+    // buffer is taken only when the client could not take the bytes at once and still holds them.
+    let readBuffer = Buffer.allocUnsafe(readBufferBytes);
+    let switched = false;
+    const upstream = connect({
+      host: this.upstream.host,
+      port: this.upstream.port,
+      noDelay: true,
+      onread: {
+        buffer: () => readBuffer,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          if (switched) return false;
+          const flushed = client.write(buffer.subarray(0, bytes));
+          if (client.writableLength > 0) readBuffer = Buffer.allocUnsafe(readBufferBytes);
+          // false pauses reading until the client has drained.
+          if (!flushed) client.once('drain', () => upstream.resume());
+          return flushed;
+        },
+      },
+    });
     this.rawSockets.add(client);
     const drop = () => {
       this.rawSockets.delete(client);
@@ -61,9 +82,9 @@ export class HttpRoute {
     const onData = (chunk: Buffer) => {
       if (this.active.length > 0 && startsRequest(chunk)) {
         // A fault is on and a new request begins: hand the connection to the HTTP path.
+        switched = true;
         client.off('data', onData).off('error', drop).off('close', drop);
         upstream.off('error', drop).off('close', drop);
-        upstream.unpipe(client);
         upstream.destroy();
         this.rawSockets.delete(client);
         client.pause();
@@ -77,7 +98,6 @@ export class HttpRoute {
     upstream.on('drain', () => client.resume());
     client.on('data', onData).on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    upstream.pipe(client);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -13,7 +13,14 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** GET /bytes/<n> answers n bytes; POST echoes the body; anything else answers "ok <path>". */
+/** n bytes of a repeating 0..250 pattern: a reordered or reused buffer shows. */
+export function pattern(n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = i % 251;
+  return out;
+}
+
+/** GET /bytes/<n> answers n pattern bytes; POST echoes the body; anything else answers "ok <path>". */
 export async function startUpstream(): Promise<Upstream> {
   const state = { hits: 0 };
   const server: Server = createServer((req, res) => {
@@ -21,7 +28,7 @@ export async function startUpstream(): Promise<Upstream> {
     const bytes = /^\/bytes\/(\d+)/.exec(req.url ?? '');
     if (bytes) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes[1] });
-      res.end(Buffer.alloc(Number(bytes[1]), 97));
+      res.end(pattern(Number(bytes[1])));
       return;
     }
     const chunks: Buffer[] = [];
@@ -49,6 +56,7 @@ export interface Reply {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  bytes: Buffer;
   ms: number;
 }
 
@@ -59,9 +67,10 @@ export function send(url: string, opts: { agent?: Agent; method?: string; body?:
     const req = request(url, { method: opts.method ?? 'GET', agent: opts.agent, headers: opts.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), ms: performance.now() - started }),
-      );
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString(), bytes, ms: performance.now() - started });
+      });
       res.on('error', reject);
     });
     req.setTimeout(opts.timeoutMs ?? 10_000, () => req.destroy(new Error('client timeout')));
