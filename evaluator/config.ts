@@ -19,6 +19,11 @@ export const evaluateSectionSchema = z
       .array(z.string().min(1))
       .default(['name', 'group', 'scenario', 'method', 'status_class', 'expected_response', 'phase']),
     bucketWidth: duration.default('10s'),
+    /**
+     * Metrics whose time buckets keep a histogram (p95 over time for charts); metrics of windowed
+     * percentile gates are added. Others keep count/sum/min/max per bucket: far less memory.
+     */
+    bucketHistograms: z.array(z.string().min(1)).default(['http_req_duration']),
     /** When a run outgrows this many buckets, the width doubles (pairs merge exactly). */
     maxBuckets: z.number().int().min(8).max(100_000).default(360),
     seriesCap: z.number().int().positive().default(10_000),

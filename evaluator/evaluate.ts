@@ -1,8 +1,11 @@
 // The whole-file API the CLI wraps: inputs in, report model out.
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { ConfigError, InputError } from '../lib/errors.js';
 import type { EvaluateConfigInput, GateConfigInput } from './config.js';
-import { createEvaluation } from './evaluation.js';
+import { createEvaluation, type Evaluation, type EvaluationState } from './evaluation.js';
 import { readSource } from './input.js';
 import { reportSchema, type ReportModel } from './model.js';
 import type { PhaseEvent } from './phases.js';
@@ -15,6 +18,81 @@ export interface EvaluateOptions {
   phaseEvents?: PhaseEvent[];
   /** A previous report (overrides evaluate.baselineReport). */
   baselineReport?: ReportModel;
+  /** Plain NDJSON files at least this big are split between worker threads (default 64 MB). */
+  splitMinBytes?: number;
+}
+
+/** What one worker thread evaluates: whole lines in bytes [start, end) of a plain NDJSON file. */
+export interface WorkerTask {
+  path: string;
+  start: number;
+  end: number;
+  evaluate: EvaluateConfigInput;
+  phaseEvents: PhaseEvent[];
+}
+
+const DEFAULT_SPLIT_MIN_BYTES = 64 << 20;
+
+/** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
+function workerScript(): URL | null {
+  const url = new URL('./evaluator-worker.mjs', import.meta.url);
+  return url.protocol === 'file:' && existsSync(url) ? url : null;
+}
+
+/**
+ * Byte ranges on line boundaries for `workers` threads, or null when the input cannot be split:
+ * stdin/FIFO, gzip (one stream), CSV (the header is in the first range only), or a small file.
+ */
+async function planRanges(path: string, workers: number, minBytes: number, format: InputFormat | undefined): Promise<number[] | null> {
+  if (path === '-' || workers < 2 || format === 'csv') return null;
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile() || st.size < minBytes) return null;
+    size = st.size;
+  } catch {
+    return null; // readSource reports it
+  }
+  const fh = await open(path, 'r');
+  try {
+    const probe = Buffer.alloc(1 << 16);
+    const { bytesRead } = await fh.read(probe, 0, probe.length, 0);
+    const head = probe.subarray(0, bytesRead);
+    if (head[0] === 0x1f && head[1] === 0x8b) return null;
+    if (!head.toString('latin1').trimStart().startsWith('{')) return null;
+    const bounds = [0];
+    for (let k = 1; k < workers; k++) {
+      const from = Math.floor((size * k) / workers);
+      const { bytesRead: n } = await fh.read(probe, 0, probe.length, from);
+      const nl = probe.subarray(0, n).indexOf(0x0a);
+      if (nl < 0) continue;
+      const at = from + nl + 1;
+      if (at > bounds.at(-1)! && at < size) bounds.push(at);
+    }
+    bounds.push(size);
+    return bounds.length > 2 ? bounds : null;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readInWorkers(ev: Evaluation, script: URL, path: string, bounds: number[], base: Omit<WorkerTask, 'start' | 'end'>): Promise<void> {
+  const runs = bounds.slice(0, -1).map(
+    (start, i) =>
+      new Promise<EvaluationState>((resolve, reject) => {
+        const task: WorkerTask = { ...base, start, end: bounds[i + 1]! };
+        const w = new Worker(script, { workerData: task });
+        w.once('message', (msg: EvaluationState | { error: string }) => {
+          if ('error' in msg) reject(new InputError(`${path}: ${msg.error}`));
+          else resolve(msg);
+          void w.terminate();
+        });
+        w.once('error', reject);
+      }),
+  );
+  const states = await Promise.all(runs);
+  ev.describeSource(path, { gzip: false, bytes: bounds.at(-1)! });
+  ev.absorbStates(states, path);
 }
 
 /** Reads a previous run's JSON report for baseline gates; a bad one is unreadable input (exit 3). */
@@ -54,10 +132,19 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
     throw new ConfigError('gates', [(err as Error).message]);
   }
   for (const e of opts.phaseEvents ?? []) ev.addPhaseEvent(e);
+  const script = workerScript();
+  const workers = evaluateConfig.workers || availableParallelism();
   try {
-    for (const input of inputs) await readSource(ev, input);
+    for (const input of inputs) {
+      const bounds = script ? await planRanges(input, workers, opts.splitMinBytes ?? DEFAULT_SPLIT_MIN_BYTES, opts.format) : null;
+      if (bounds && script) {
+        await readInWorkers(ev, script, input, bounds, { path: input, evaluate: evaluateConfig, phaseEvents: opts.phaseEvents ?? [] });
+      } else {
+        await readSource(ev, input);
+      }
+    }
   } catch (err) {
-    ev.finish(); // frees the histograms
+    ev.dispose(); // frees the histograms
     throw err;
   }
   return ev.finish();

@@ -43,6 +43,8 @@ export interface EvaluationOptions {
 
 interface MetricInfo {
   name: string;
+  /** Thresholds k6 declared for it (its Metric line). */
+  thresholds: string[];
   kind: MetricKindInfo | undefined;
   failedRate: boolean;
   count: number;
@@ -94,6 +96,8 @@ export class Evaluation implements SampleSink {
     const filterKeys = this.gates.flatMap((g) => Object.keys(g.ref.filter));
     this.groupBy = [...new Set([...this.config.groupBy, ...filterKeys])];
     this.phaseLabels = opts.phaseLabels ?? false;
+    const windowedPercentiles = this.gates.filter((g) => g.windowMs !== null && ['percentile', 'med'].includes(g.threshold.aggregate.kind));
+    const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
     this.store = new SeriesStore({
       bucketWidthMs: parseDuration(this.config.bucketWidth)!,
       maxBuckets: this.config.maxBuckets,
@@ -102,6 +106,7 @@ export class Evaluation implements SampleSink {
         const k = this.metricInfo(m).kind;
         return k === undefined || k.kind === 'trend';
       },
+      wantsBucketHistogram: (m) => bucketHistograms.has(m),
     });
   }
 
@@ -213,7 +218,7 @@ export class Evaluation implements SampleSink {
     if (!m) {
       const override = this.config.metricTypes[name];
       const kind = override ? { kind: override.kind, isTime: override.isTime } : builtinMetrics[name];
-      m = { name, kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
+      m = { name, thresholds: [], kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
       this.metrics.set(name, m);
     }
     return m;
@@ -221,6 +226,7 @@ export class Evaluation implements SampleSink {
 
   declare(metric: string, kind: string, isTime: boolean, thresholds: string[], line: number): void {
     const m = this.metricInfo(metric);
+    m.thresholds = thresholds;
     if (!this.config.metricTypes[metric]) {
       m.kind = { kind: kind as MetricKind, isTime };
       m.failedRate = kind === 'rate' && metric.endsWith('_failed');
@@ -305,7 +311,8 @@ export class Evaluation implements SampleSink {
     return {
       series: [...this.store.byKey.values()].map((s) => s.toState()),
       bucketWidthMs: this.store.bucketWidthMs,
-      declared: [...this.metrics.values()].filter((m) => m.kind).map((m) => ({ name: m.name, kind: m.kind! })),
+      declared: [...this.metrics.values()].filter((m) => m.kind).map((m) => ({ name: m.name, kind: m.kind!, thresholds: m.thresholds })),
+      lines: [...this.sources.values()].reduce((n, s) => n + s.summary.lines, 0),
       perMetric: [...this.metrics.values()].map((m) => [m.name, m.count] as [string, number]),
       problems: this.problems,
       pointsRead: this.pointsRead,
@@ -316,26 +323,38 @@ export class Evaluation implements SampleSink {
     };
   }
 
-  /** Adds a worker's state; `source` gets its counts. Exact: counts add, histograms merge. */
-  absorbState(st: EvaluationState, source: string): void {
-    for (const d of st.declared) {
-      const m = this.metricInfo(d.name);
-      if (!this.config.metricTypes[d.name]) {
-        m.kind = d.kind;
-        m.failedRate = d.kind.kind === 'rate' && d.name.endsWith('_failed');
-      }
-    }
-    for (const [name, count] of st.perMetric) this.metricInfo(name).count += count;
-    this.store.absorb(st.series, st.bucketWidthMs);
+  /**
+   * Adds the states of workers that read consecutive byte ranges of `source`, exactly: counts
+   * add, histograms merge, line numbers of problems become absolute. Declarations first, so every
+   * series gets the kind its Metric line declared, whichever range that line was in.
+   */
+  absorbStates(states: EvaluationState[], source: string): void {
+    for (const st of states) for (const d of st.declared) this.declare(d.name, d.kind.kind, d.kind.isTime, d.thresholds, 0);
     const s = this.source(source).summary;
-    s.points += st.points;
-    s.malformed += st.malformed;
-    for (const p of st.problems) if (this.problems.length < this.config.reportProblems) this.problems.push(p);
-    this.pointsRead += st.pointsRead;
-    this.points += st.points;
-    this.malformedCount += st.malformed;
-    this.firstTime = Math.min(this.firstTime, st.firstTime);
-    this.lastTime = Math.max(this.lastTime, st.lastTime);
+    this.current = this.source(source);
+    let lineOffset = 0;
+    for (const st of states) {
+      for (const [name, count] of st.perMetric) this.metricInfo(name).count += count;
+      this.store.absorb(st.series, st.bucketWidthMs);
+      s.lines += st.lines;
+      s.points += st.points;
+      s.malformed += st.malformed;
+      for (const p of st.problems) {
+        if (this.problems.length < this.config.reportProblems) this.problems.push({ ...p, source, line: p.line + lineOffset });
+      }
+      lineOffset += st.lines;
+      this.pointsRead += st.pointsRead;
+      this.points += st.points;
+      this.malformedCount += st.malformed;
+      this.firstTime = Math.min(this.firstTime, st.firstTime);
+      this.lastTime = Math.max(this.lastTime, st.lastTime);
+    }
+  }
+
+  /** Frees every histogram without making a report (a worker after exportState, or on error). */
+  dispose(): void {
+    this.finished = true;
+    this.store.destroy();
   }
 
   // ---- gates and report --------------------------------------------------------------------
@@ -408,7 +427,7 @@ export class Evaluation implements SampleSink {
 
   private seriesReport(s: Series): SeriesReport {
     const info = this.metricInfo(s.metric).kind ?? { kind: 'trend' as const, isTime: false };
-    const t = s.total;
+    const t = s.summary();
     const out: SeriesReport = {
       id: s.key,
       metric: s.metric,
@@ -422,7 +441,7 @@ export class Evaluation implements SampleSink {
       lastTime: t.lastTime,
       buckets: { widthMs: this.store.bucketWidthMs, items: [] },
     };
-    if (info.kind === 'trend' && t.hist) {
+    if (info.kind === 'trend' && t.hist && t.count > 0) {
       // HDR answers a bucket's highest equivalent value; the exact min/max bound it.
       const p = (q: number) => Math.min(t.max, Math.max(t.min, t.hist!.percentile(q) / HISTOGRAM_SCALE));
       out.trend = { min: t.min, max: t.max, avg: t.sum / t.count, sum: t.sum, p50: p(50), p90: p(90), p95: p(95), p99: p(99) };
@@ -453,7 +472,9 @@ export class Evaluation implements SampleSink {
 export interface EvaluationState {
   series: SeriesState[];
   bucketWidthMs: number;
-  declared: Array<{ name: string; kind: MetricKindInfo }>;
+  declared: Array<{ name: string; kind: MetricKindInfo; thresholds: string[] }>;
+  /** Lines read, so the next byte range's line numbers can be made absolute. */
+  lines: number;
   perMetric: Array<[string, number]>;
   problems: ReportModel['totals']['problems'];
   pointsRead: number;

@@ -144,7 +144,7 @@ function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | 
   if (spec.startsWith('phase:')) {
     const phase = spec.slice('phase:'.length);
     const sel = select(ctx, gate.ref, phase);
-    const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.total)])));
+    const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.summary())])));
     const duration = spanOf(bags);
     const value = aggregateOf(gate.threshold, bags, gate.ref, kind, duration);
     destroyAll(bags);
@@ -202,7 +202,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let holds = true;
   let windows = 0;
   if (gate.windowMs === null) {
-    const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.total)])));
+    const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.summary())])));
     observed = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
     destroyAll(bags);
     if (observed !== null && limit !== null) holds = compare(observed, gate.threshold.operator, limit);

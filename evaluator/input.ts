@@ -9,7 +9,9 @@ import { isAscii } from 'node:buffer';
 import { InputError } from '../lib/errors.js';
 import type { Evaluation } from './evaluation.js';
 
-const CHUNK = 1 << 20;
+// 64 KB chunks: their strings die young (a 1 MB string goes to V8's large-object space and costs
+// full GCs); measured lower peak RSS and no slower.
+export const CHUNK = 1 << 16;
 
 /**
  * Feeds the complete lines of `stream` to `onText` a chunk at a time (a last line without newline
@@ -34,14 +36,21 @@ export async function forEachText(
       decoder ??= new StringDecoder('utf8');
       decoded = decoder.write(chunk);
     }
-    const text = rest.length ? rest + decoded : decoded;
-    const lastNl = text.lastIndexOf('\n');
+    const lastNl = decoded.lastIndexOf('\n');
     if (lastNl < 0) {
-      rest = text;
+      rest += decoded;
       continue;
     }
-    lineNo += onText(text, 0, lastNl + 1, lineNo);
-    rest = text.slice(lastNl + 1);
+    let from = 0;
+    if (rest.length) {
+      // Only the line split across chunks is joined, not the whole chunk (a 1 MB copy).
+      const firstNl = decoded.indexOf('\n');
+      const joined = rest + decoded.slice(0, firstNl + 1);
+      lineNo += onText(joined, 0, joined.length, lineNo);
+      from = firstNl + 1;
+    }
+    if (lastNl + 1 > from) lineNo += onText(decoded, from, lastNl + 1, lineNo);
+    rest = decoded.slice(lastNl + 1);
   }
   if (decoder) rest += decoder.end();
   if (rest.length > 0) onText(rest, 0, rest.length, lineNo);

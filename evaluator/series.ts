@@ -115,14 +115,19 @@ export interface SeriesState {
   metric: string;
   tags: Record<string, string>;
   overflow: boolean;
-  total: BagState;
+  hist: string | null;
   buckets: Array<{ start: number; bag: BagState }>;
 }
 
+/**
+ * A series keeps its exact stats only per time bucket (one update per sample, not two); the
+ * whole-run stats are the buckets added up, exactly. Its histogram is whole-run, 3 digits.
+ */
 export class Series {
-  readonly total = new Bag();
   buckets = new Map<number, Bucket>();
+  readonly hist: Histogram | null;
   private current: Bucket | null = null;
+  private currentEnd = -Infinity;
 
   constructor(
     readonly store: SeriesStore,
@@ -130,21 +135,35 @@ export class Series {
     readonly metric: string,
     readonly tags: Record<string, string>,
     readonly overflow: boolean,
-    readonly histogram: boolean,
+    histogram: boolean,
   ) {
-    if (histogram) this.total.hist = Histogram.create(3);
+    this.hist = histogram ? Histogram.create(3) : null;
   }
 
   record(time: number, value: number, isError: boolean): void {
-    this.total.add(time, value, isError);
     let b = this.current;
-    const width = this.store.bucketWidthMs;
-    if (b === null || time < b.start || time >= b.start + width) {
+    if (b === null || time < b.start || time >= this.currentEnd) {
+      const width = this.store.bucketWidthMs;
       const start = Math.floor(time / width) * width;
       b = this.buckets.get(start) ?? this.store.newBucket(this, start);
       this.current = b;
+      this.currentEnd = b.start + this.store.bucketWidthMs;
     }
     b.add(time, value, isError);
+    if (this.hist !== null) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
+  }
+
+  /** Whole-run stats: the buckets added up, with this series' histogram lent (never destroy it). */
+  summary(): Bag {
+    const total = new Bag();
+    for (const b of this.buckets.values()) {
+      const h = b.hist;
+      b.hist = null;
+      total.absorb(b);
+      b.hist = h;
+    }
+    total.hist = this.hist;
+    return total;
   }
 
   /** Merges pairs of buckets into the doubled width. */
@@ -165,7 +184,7 @@ export class Series {
   }
 
   destroy(): void {
-    this.total.destroy();
+    this.hist?.destroy();
     for (const b of this.buckets.values()) b.destroy();
     this.buckets.clear();
     this.current = null;
@@ -177,7 +196,7 @@ export class Series {
       metric: this.metric,
       tags: this.tags,
       overflow: this.overflow,
-      total: this.total.toState(),
+      hist: this.hist?.encode() ?? null,
       buckets: [...this.buckets.values()].map((b) => ({ start: b.start, bag: b.toState() })),
     };
   }
@@ -189,6 +208,8 @@ export interface SeriesStoreOptions {
   seriesCap: number;
   /** Whether a metric's samples go into a histogram (trends, and metrics of unknown kind). */
   wantsHistogram: (metric: string) => boolean;
+  /** Whether a metric's time buckets keep a histogram too (percentiles over time). */
+  wantsBucketHistogram: (metric: string) => boolean;
 }
 
 /** Series key: metric{k=v,...} with tags sorted, so it is the same in every run and worker. */
@@ -220,7 +241,7 @@ export class SeriesStore {
 
   newBucket(series: Series, start: number): Bucket {
     const b = new Bucket(start);
-    if (series.histogram) b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS);
+    if (series.hist !== null && this.opts.wantsBucketHistogram(series.metric)) b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS);
     series.buckets.set(start, b);
     if (start < this.minStart) this.minStart = start;
     if (start > this.maxStart) this.maxStart = start;
@@ -245,9 +266,11 @@ export class SeriesStore {
     }
     for (const st of states) {
       const series = st.overflow ? this.overflowFor(st.metric) : this.get(st.metric, st.tags);
-      const total = Bag.fromState(st.total);
-      series.total.absorb(total);
-      total.destroy();
+      if (st.hist !== null && series.hist !== null) {
+        const h = Histogram.decode(st.hist);
+        series.hist.merge(h);
+        h.destroy();
+      }
       for (const { start, bag } of st.buckets) {
         const b = Bag.fromState(bag);
         const at = Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs;

@@ -2,7 +2,8 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'cli/main.ts' },
+  // The evaluator's worker thread is its own file beside the CLI (evaluator/evaluate.ts finds it).
+  entryPoints: { cli: 'cli/main.ts', 'evaluator-worker': 'evaluator/worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

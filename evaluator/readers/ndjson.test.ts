@@ -32,3 +32,19 @@ describe('NDJSON fast path', () => {
     expect(malformed[0]).toMatch(/^1: not JSON/);
   });
 });
+
+describe('NDJSON line ends', () => {
+  it('reads CRLF, rejects half lines and glued lines, and reads a last line without newline', () => {
+    const good = (v: number) => `{"type":"Point","data":{"time":"2026-01-01T00:00:00.5Z","value":${v},"tags":{"a":"b"}},"metric":"m"}`;
+    const values: number[] = [];
+    const malformed: string[] = [];
+    const sink: SampleSink = { point: (_m, _t, v) => void values.push(v), declare: () => {}, malformed: (l, r) => void malformed.push(`${l}: ${r}`) };
+    const reader = ndjsonFormat.create(sink);
+    const half = good(2).slice(0, 60);
+    const text = `${good(1)}\r\n${half}\n${good(3)}${good(4)}\n${good(5)}`;
+    const lines = reader.readText!(text, 0, text.length, 1);
+    expect(lines).toBe(4);
+    expect(values).toEqual([1, 5]);
+    expect(malformed.map((m) => m.slice(0, 12))).toEqual(['2: not JSON ', '3: not JSON ']);
+  });
+});

@@ -95,7 +95,7 @@ class NdjsonReader implements LineReader {
   private prevTags = '';
   private prevSecond = '';
   private prevSecondMs = 0;
-  private readonly metricNames: string[] = [];
+  private readonly metricNames = new Map<string, string>();
   /** Tag texts already checked to be a flat object of strings (JSON.parse once per distinct text). */
   private readonly goodTags = new Set<string>();
 
@@ -103,63 +103,72 @@ class NdjsonReader implements LineReader {
 
   read(line: string, lineNo: number): void {
     if (line.length === 0) return;
-    const end = line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
-    if (!this.fast(line, 0, end, lineNo)) slowLine(end === line.length ? line : line.slice(0, end), lineNo, this.sink);
+    if (this.fast(line, 0, line.length, lineNo) >= 0) return;
+    slowLine(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo, this.sink);
   }
 
   readText(text: string, start: number, end: number, firstLineNo: number): number {
     let lineNo = firstLineNo;
     let pos = start;
     while (pos < end) {
+      const newline = this.fast(text, pos, end, lineNo);
+      if (newline >= 0) {
+        pos = newline + 1;
+        lineNo++;
+        continue;
+      }
       let nl = text.indexOf('\n', pos);
       if (nl < 0 || nl > end) nl = end;
       let lineEnd = nl;
       if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-      if (lineEnd > pos && !this.fast(text, pos, lineEnd, lineNo)) slowLine(text.slice(pos, lineEnd), lineNo, this.sink);
+      if (lineEnd > pos) slowLine(text.slice(pos, lineEnd), lineNo, this.sink);
       lineNo++;
       pos = nl + 1;
     }
     return lineNo - firstLineNo;
   }
 
-  /** A metric name string equal to text[start, end), reusing a known string object when possible. */
+  /** The metric name text[start, end), interned: the same string object (and cached hash) each time. */
   private metricName(text: string, start: number, end: number): string | null {
-    const len = end - start;
-    const names = this.metricNames;
-    for (let i = 0; i < names.length; i++) {
-      const n = names[i]!;
-      if (n.length === len && text.startsWith(n, start)) return n;
-    }
-    const name = text.slice(start, end);
-    if (name === '' || name.includes('"') || name.includes('\\')) return null;
-    if (names.length < 64) names.push(name);
+    const name = text.substring(start, end);
+    const known = this.metricNames.get(name);
+    if (known !== undefined) return known;
+    if (name === '' || name.includes('"') || name.includes('\\') || name.includes('\n')) return null;
+    if (this.metricNames.size < 10_000) this.metricNames.set(name, name);
     return name;
   }
 
-  /** Reads text[start, end) as a k6 Point line; false when it is not in k6's exact shape. */
-  private fast(text: string, start: number, end: number, lineNo: number): boolean {
+  /**
+   * Reads the line at `start` as a k6 Point line without looking for its end first (the shape says
+   * where it ends). Returns the index of its newline (or `limit`), or -1 when the line is not in
+   * k6's exact shape (the caller then reads it strictly).
+   */
+  private fast(text: string, start: number, limit: number, lineNo: number): number {
     let metric: string | null = null;
     let i: number;
-    if (text.startsWith(V2_HEAD, start)) {
+    // A substring compared with === is a memcmp; startsWith(long, pos) compares char by char.
+    if (text.substring(start, start + V2_HEAD.length) === V2_HEAD) {
       i = start + V2_HEAD.length;
     } else if (text.startsWith(V1_HEAD, start)) {
       const q = text.indexOf('"', start + V1_HEAD.length);
-      if (q < 0 || q >= end || !text.startsWith(V1_MID, q)) return false;
+      if (q < 0 || !text.startsWith(V1_MID, q)) return -1;
       metric = this.metricName(text, start + V1_HEAD.length, q);
-      if (metric === null) return false;
+      if (metric === null) return -1;
       i = q + V1_MID.length;
     } else {
-      return false;
+      return -1;
     }
     // Time: the whole second is parsed once per second of the run, the fraction here.
     let base: number;
-    if (this.prevSecond !== '' && text.startsWith(this.prevSecond, i)) {
+    if (this.prevSecond !== '' && text.substring(i, i + 19) === this.prevSecond) {
       base = this.prevSecondMs;
     } else {
-      if (text.charCodeAt(i + 19) !== 46 && text.charCodeAt(i + 19) !== 90) return false;
-      base = Date.parse(text.slice(i, i + 19) + 'Z');
-      if (Number.isNaN(base)) return false;
-      this.prevSecond = text.slice(i, i + 19);
+      if (text.charCodeAt(i + 19) !== 46 && text.charCodeAt(i + 19) !== 90) return -1;
+      const second = text.slice(i, i + 19);
+      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(second)) return -1;
+      base = Date.parse(second + 'Z');
+      if (Number.isNaN(base)) return -1;
+      this.prevSecond = second;
       this.prevSecondMs = base;
     }
     i += 19;
@@ -175,33 +184,38 @@ class NdjsonReader implements LineReader {
         scale /= 10;
         i++;
       }
-      if (i === f0) return false;
+      if (i === f0) return -1;
     }
-    // Only UTC ("Z") here; other zones take the slow path.
-    if (text.charCodeAt(i) !== 90 || !text.startsWith(VALUE, i + 1)) return false;
+    // Only UTC ("Z") here; other zones take the strict path.
+    if (text.charCodeAt(i) !== 90 || !text.startsWith(VALUE, i + 1)) return -1;
     const time = base + fraction;
     i += 1 + VALUE.length;
     const valueEnd = text.indexOf(',', i);
-    if (valueEnd < 0 || valueEnd >= end || !text.startsWith(TAGS, valueEnd)) return false;
+    if (valueEnd < 0 || !text.startsWith(TAGS, valueEnd)) return -1;
     let value = decimal(text, i, valueEnd);
     if (Number.isNaN(value)) {
       const valueText = text.slice(i, valueEnd);
-      if (!JSON_NUMBER.test(valueText)) return false;
+      if (!JSON_NUMBER.test(valueText)) return -1;
       value = +valueText;
     }
     i = valueEnd + TAGS.length;
-    // Tags: the text up to the fixed tail, checked once per distinct text.
+    // Tags: usually the previous line's (one request writes ~9 metrics); else up to the fixed
+    // tail, checked once per distinct text.
     let tagsEnd: number;
     let tags: string | null;
-    const tail = metric === null ? V2_TAIL : '}}';
+    let newline = -1;
     const prev = this.prevTags;
-    if (prev !== '' && text.startsWith(prev, i) && text.startsWith(tail, i + prev.length)) {
+    if (prev !== '' && text.substring(i, i + prev.length) === prev && text.startsWith(metric === null ? V2_TAIL : '}}', i + prev.length)) {
       tags = prev;
       tagsEnd = i + prev.length;
     } else {
+      newline = text.indexOf('\n', i);
+      if (newline < 0 || newline > limit) newline = limit;
+      const end = text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
       tagsEnd = metric === null ? text.lastIndexOf(V2_TAIL, end) : end - 2;
-      if (tagsEnd < i) return false;
-      if (metric !== null && !text.startsWith('}}', tagsEnd)) return false;
+      if (tagsEnd < i) return -1;
+      if (metric !== null && !text.startsWith('}}', tagsEnd)) return -1;
+      if (metric === null && (text.charCodeAt(end - 1) !== 125 || text.charCodeAt(end - 2) !== 34)) return -1;
       const raw = text.slice(i, tagsEnd);
       if (raw === 'null') {
         tags = null;
@@ -211,9 +225,9 @@ class NdjsonReader implements LineReader {
           try {
             parsed = JSON.parse(raw);
           } catch {
-            return false;
+            return -1;
           }
-          if (!isStringRecord(parsed)) return false;
+          if (!isStringRecord(parsed)) return -1;
           if (this.goodTags.size > 10_000) this.goodTags.clear();
           this.goodTags.add(raw);
         }
@@ -221,17 +235,28 @@ class NdjsonReader implements LineReader {
         this.prevTags = raw;
       }
     }
+    let lineEnd: number;
     if (metric === null) {
-      if (text.charCodeAt(end - 1) !== 125 || text.charCodeAt(end - 2) !== 34) return false;
-      metric = this.metricName(text, tagsEnd + V2_TAIL.length, end - 2);
-      if (metric === null) return false;
-    } else if (tagsEnd + 2 !== end) {
-      return false;
+      const metricStart = tagsEnd + V2_TAIL.length;
+      const q = text.indexOf('"', metricStart);
+      if (q < 0 || text.charCodeAt(q + 1) !== 125) return -1;
+      metric = this.metricName(text, metricStart, q);
+      if (metric === null) return -1;
+      lineEnd = q + 2;
+    } else {
+      lineEnd = tagsEnd + 2;
     }
+    // The line must end right here: a newline, CR LF, or the end of the text.
+    if (lineEnd !== limit) {
+      const c = text.charCodeAt(lineEnd);
+      if (c === 13 && (lineEnd + 1 === limit || text.charCodeAt(lineEnd + 1) === 10)) lineEnd++;
+      else if (c !== 10) return -1;
+    }
+    if (newline >= 0 && newline !== lineEnd) return -1;
     const problem = valueProblem(value);
     if (problem) this.sink.malformed(lineNo, problem);
     else this.sink.point(metric, time, value, tags, null, lineNo);
-    return true;
+    return lineEnd;
   }
 }
 

@@ -1,0 +1,71 @@
+// `npm run bench:evaluator [-- --points 2000000,20000000] [--keep]`: generates k6-shaped NDJSON into
+// a temp dir, plain and gzip, and measures the evaluator and the plain reference on the same files
+// in the same run, each in its own process (points/s and peak RSS). Prints ratios; deletes the data.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateNdjson } from './evaluator-data.js';
+
+interface Run {
+  mode: string;
+  points: number;
+  series: number;
+  seconds: number;
+  maxRssMb: number;
+}
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const sizes = (flag('--points') ?? '2000000,20000000').split(',').map(Number);
+const childScript = join(import.meta.dirname, 'evaluator-child.mjs');
+
+function child(mode: string, path: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [childScript, mode, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Run) : reject(new Error(`${mode} ${path} exited ${code}`))));
+  });
+}
+
+function freeGb(dir: string): number {
+  const line = execFileSync('df', ['-k', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+  return Number(line.split(/\s+/)[3]) / 1024 / 1024;
+}
+
+const dir = mkdtempSync(join(process.env.CHAOSGATE_BENCH_DIR ?? tmpdir(), 'chaosgate-bench-'));
+const rows: string[] = [];
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
+try {
+  for (const points of sizes) {
+    const needGb = (points * 350 * 1.15) / 1e9;
+    if (freeGb(dir) < needGb + 2) throw new Error(`${dir}: needs ~${needGb.toFixed(1)} GB free for ${points} points`);
+    for (const gzip of [false, true]) {
+      const file = join(dir, `k6-${points}.json${gzip ? '.gz' : ''}`);
+      const g0 = performance.now();
+      await generateNdjson(file, points, { gzip, seed: 42 });
+      const bytes = statSync(file).size;
+      process.stderr.write(`generated ${file}: ${(bytes / 1e9).toFixed(2)} GB in ${((performance.now() - g0) / 1000).toFixed(0)} s\n`);
+      const ref = await child('reference', file);
+      const ev = await child('evaluator', file);
+      if (ev.points !== points || ref.points !== points) throw new Error(`point count mismatch: evaluator ${ev.points}, reference ${ref.points}, generated ${points}`);
+      const refRate = ref.points / ref.seconds;
+      const evRate = ev.points / ev.seconds;
+      rows.push(
+        `| ${fmt(points)} | ${gzip ? 'gzip' : 'plain'} | ${fmt(refRate)}/s | ${ref.maxRssMb.toFixed(0)} MB | ${fmt(evRate)}/s | ${ev.maxRssMb.toFixed(0)} MB | ${(evRate / refRate).toFixed(1)}× | ${ev.series} |`,
+      );
+      process.stderr.write(rows.at(-1)! + '\n');
+      rmSync(file);
+    }
+  }
+} finally {
+  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+}
+process.stdout.write(
+  ['| points | input | reference points/s | reference peak RSS | evaluator points/s | evaluator peak RSS | ratio | series |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n') + '\n',
+);
