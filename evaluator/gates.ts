@@ -219,7 +219,11 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
         }
       }
     }
-    for (let ws = minStart; ws <= maxStart; ws += width) {
+    // Only whole windows count: a window that runs past the last bucket (the end of the run, or
+    // now in a live check) holds too few samples to judge. A run shorter than one window is
+    // judged as one window.
+    const lastStart = Math.max(minStart, maxStart + width - span);
+    for (let ws = minStart; ws <= lastStart; ws += width) {
       const lists = new Map<string, Bag[]>();
       for (const [m, list] of sel.perMetric) {
         const bags: Bag[] = [];

@@ -1,6 +1,7 @@
 // chaos-smoke: the load of the seeds' chaos smoke. Steady journeys (page, OCR upload + process,
 // ingestion submit) with one spike late in the run, health/auth/GPU checks all along, and the
 // gauges sampled alongside. The faults themselves come from chaosgate's plan, not from here.
+import exec from 'k6/execution';
 import { config, durationSeconds } from './lib/config.ts';
 import { constantRate } from './lib/executors.ts';
 import { gpuMemoryPercent, login, loginWithBadCredentials, ocrHealth, webPage } from './lib/endpoints.ts';
@@ -46,16 +47,15 @@ const HEALTH: ReadonlyArray<readonly [string, string]> = [
   ['/health', 'GET /health'],
   ['/readiness', 'GET /readiness'],
 ];
-let round = 0;
-
-/** One health/auth/GPU check per iteration, rotating, so every group is seen the whole run. */
+/** One health/auth/GPU check per iteration, rotating over the whole scenario (not per VU), so every group is seen evenly all run long. */
 export function checks(): void {
-  const step = round++ % 6;
+  const round = exec.scenario.iterationInTest;
+  const step = round % 6;
   if (step < HEALTH.length) {
     const [path, name] = HEALTH[step]!;
     webPage(path, name);
   } else if (step === 3) ocrHealth();
   else if (step === 4) gpuMemoryPercent();
-  else if (round % 12 === 5) login();
+  else if (round % 12 === 11) login();
   else loginWithBadCredentials();
 }
