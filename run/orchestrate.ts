@@ -30,6 +30,9 @@ import { resolveProfile } from './profiles.js';
 import { startReferenceStack, type ReferenceStack } from './stack.js';
 import { expectedDurationMs, scenarioForProfile, scenarioPhases } from './scenario.js';
 
+/** Abort gates without a window are judged live only after this long. */
+export const LIVE_ABORT_MIN_AGE_MS = 10_000;
+
 /** Exit code of a run stopped by SIGINT/SIGTERM: reports are written, marked partial. */
 export const INTERRUPTED_EXIT_CODE = 130;
 
@@ -200,7 +203,12 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
       const phase = active.length ? `fault:${active.join('+')}` : faults.size ? 'recovery' : 'baseline';
       out.tick({ elapsedMs: Date.now() - t0, totalMs, phase, activeFaults: active }, tap.snapshot());
       if (!internal.signal.aborted) {
-        const breached = ev.checkGates({ liveOnly: true }).filter((g) => g.verdict === 'fail');
+        // Like k6's delayAbortEval: a gate is judged live only once the run is as old as its window
+        // (10 s for one without), so the first few requests cannot abort a run on their own.
+        const elapsed = Date.now() - t0;
+        const breached = ev
+          .checkGates({ liveOnly: true })
+          .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
         if (breached.length) {
           abortReason = `abort gate breached: ${breached.map((g) => g.message).join('; ')}`;
           ev.abort(abortReason);

@@ -83,7 +83,7 @@ async function evaluateRun(opts: { abortAt?: number; analysis?: boolean } = {}):
   report.analysis = analyse(report, {
     profile: 'chaos-smoke',
     faults: [{ id: 'ocr-latency', kind: 'latency', target: 'ocr', on: FAULT_ON, off: FAULT_OFF, injections: 300 }],
-    recovery: { p95Factor: 1.1, errorRateDelta: 0.01, windowMs: 10_000 },
+    recovery: { p95Factor: 1.1, errorRateDelta: 0.01, windowMs: 10_000, queueDepthSlack: 5 },
     allowedErrorRate: 0.05,
   });
   return reportSchema.parse(report);
