@@ -37,8 +37,10 @@ export const evaluateSectionSchema = z
     declaredThresholds: z.boolean().default(false),
     /** A previous run's JSON report for `baseline: "report"` gates. */
     baselineReport: z.string().optional(),
-    /** Worker threads for plain files (0 = one per core). */
+    /** Worker threads for plain NDJSON files (0 = one per core, 1 = none). */
     workers: z.number().int().min(0).max(64).default(0),
+    /** Files at least this big are split between the worker threads. */
+    splitMinBytes: z.number().int().positive().default(64 * 1024 * 1024),
   })
   .strict();
 

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { formatIssues } from '../config/index.js';
 import { ConfigError, InputError } from '../lib/errors.js';
-import type { EvaluateConfigInput, GateConfigInput } from './config.js';
+import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, type Evaluation, type EvaluationState } from './evaluation.js';
 import { readSource } from './input.js';
 import { reportSchema, type ReportModel } from './model.js';
@@ -18,8 +19,6 @@ export interface EvaluateOptions {
   phaseEvents?: PhaseEvent[];
   /** A previous report (overrides evaluate.baselineReport). */
   baselineReport?: ReportModel;
-  /** Plain NDJSON files at least this big are split between worker threads (default 64 MB). */
-  splitMinBytes?: number;
 }
 
 /** What one worker thread evaluates: whole lines in bytes [start, end) of a plain NDJSON file. */
@@ -30,8 +29,6 @@ export interface WorkerTask {
   evaluate: EvaluateConfigInput;
   phaseEvents: PhaseEvent[];
 }
-
-const DEFAULT_SPLIT_MIN_BYTES = 64 << 20;
 
 /** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
 function workerScript(): URL | null {
@@ -91,7 +88,7 @@ async function readInWorkers(ev: Evaluation, script: URL, path: string, bounds: 
       }),
   );
   const states = await Promise.all(runs);
-  ev.describeSource(path, { gzip: false, bytes: bounds.at(-1)! });
+  ev.describeSource(path, { gzip: false, bytes: bounds.at(-1)!, threads: states.length });
   ev.absorbStates(states, path);
 }
 
@@ -118,7 +115,9 @@ export async function loadReport(path: string): Promise<ReportModel> {
 }
 
 export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Promise<ReportModel> {
-  const evaluateConfig = opts.config?.evaluate ?? {};
+  const parsed = evaluateSectionSchema.safeParse(opts.config?.evaluate ?? {});
+  if (!parsed.success) throw new ConfigError('evaluate', formatIssues(parsed.error));
+  const evaluateConfig = parsed.data;
   const baselinePath = evaluateConfig.baselineReport;
   const baselineReport = opts.baselineReport ?? (baselinePath ? await loadReport(baselinePath) : null);
   let ev;
@@ -134,9 +133,10 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   for (const e of opts.phaseEvents ?? []) ev.addPhaseEvent(e);
   const script = workerScript();
   const workers = evaluateConfig.workers || availableParallelism();
+  const splitMinBytes = evaluateConfig.splitMinBytes;
   try {
     for (const input of inputs) {
-      const bounds = script ? await planRanges(input, workers, opts.splitMinBytes ?? DEFAULT_SPLIT_MIN_BYTES, opts.format) : null;
+      const bounds = script ? await planRanges(input, workers, splitMinBytes, opts.format) : null;
       if (bounds && script) {
         await readInWorkers(ev, script, input, bounds, { path: input, evaluate: evaluateConfig, phaseEvents: opts.phaseEvents ?? [] });
       } else {

@@ -125,8 +125,9 @@ export class Evaluation implements SampleSink {
   }
 
   /** Notes facts about a source the reader cannot see (compression, bytes, an early end). */
-  describeSource(name: string, facts: { gzip?: boolean; bytes?: number; truncated?: boolean }): void {
+  describeSource(name: string, facts: { gzip?: boolean; bytes?: number; truncated?: boolean; threads?: number }): void {
     const s = this.source(name).summary;
+    if (facts.threads !== undefined) s.threads = facts.threads;
     if (facts.gzip !== undefined) s.gzip = facts.gzip;
     if (facts.bytes !== undefined) s.bytes = facts.bytes;
     if (facts.truncated) this.partialInput = true;

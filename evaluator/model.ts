@@ -21,6 +21,7 @@ export const inputSummarySchema = z
     points: z.number().int().nonnegative().describe('sample lines accepted'),
     malformed: z.number().int().nonnegative(),
     bytes: z.number().int().nonnegative(),
+    threads: z.number().int().positive().optional().describe('worker threads that read it (absent: the main thread)'),
   })
   .strict();
 
