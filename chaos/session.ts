@@ -216,8 +216,10 @@ export class ChaosSession {
     await writeJournal(this.journalPath, this.journal);
   }
 
-  private event(entry: PlanEntry, action: 'on' | 'off'): void {
+  private event(entry: PlanEntry, action: 'on' | 'off', injections?: number): void {
     const params: Record<string, unknown> = { ...entry.params };
+    // On `off`, how often this application injected: the evaluator reconciles it with the errors seen.
+    if (injections !== undefined) params.injections = injections;
     if (isProxyFaultKind(entry.kind)) {
       params.probability = entry.probability;
       if (entry.match) params.match = entry.match;
@@ -296,7 +298,7 @@ export class ChaosSession {
       }
     }
     this.applied.delete(id);
-    this.event(entry, 'off');
+    this.event(entry, 'off', proxyFault ? proxyFault.injections : 1);
     await this.saveJournal();
   }
 }

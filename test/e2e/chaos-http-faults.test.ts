@@ -89,6 +89,8 @@ describe('http faults through the proxy', () => {
     expect(Math.abs(aborted - n * 0.3)).toBeLessThan(4 * sigma);
     expect(statuses.filter((s) => s !== 503 && s !== 200)).toEqual([]);
     expect(session.counts().flaky).toBe(aborted);
+    const off = (await paths.events()).find((e) => e.faultId === 'flaky' && e.action === 'off');
+    expect(off?.params.injections).toBe(aborted);
   });
 
   it('abort 429 with Retry-After only where method and path match', async () => {
