@@ -64,7 +64,9 @@ function timestamp(): string {
 }
 
 /** The chaos section this run uses: the config's, plus the stack route and the profile's plan. */
-function chaosSectionFor(config: ChaosgateConfig, profile: Profile, profileName: string, stack: ReferenceStack | null, outDir: string) {
+type StackAddresses = Pick<ReferenceStack, 'targetAddress' | 'workerPidFile'>;
+
+function chaosSectionFor(config: ChaosgateConfig, profile: Profile, profileName: string, stack: StackAddresses | null, outDir: string) {
   const base = config.chaos;
   const routes: ChaosSectionInput['proxy'] = { routes: [...base.proxy.routes] };
   if (stack) routes.routes!.push({ name: 'stack', protocol: 'http', listen: '127.0.0.1:0', upstream: stack.targetAddress });
@@ -98,6 +100,8 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
   const { config } = opts;
   const profile = resolveProfile(config, opts.profile);
   const outDir = resolve(opts.outDir ?? join(config.run.outDir, `${opts.profile}-${timestamp()}`));
+  // Check the profile's plan before anything starts: a config error must not cost a stack start.
+  chaosSectionFor(config, profile, opts.profile, profile.stack === 'reference' ? { targetAddress: '127.0.0.1:1', workerPidFile: join(outDir, 'worker.pid') } : null, outDir);
   await mkdir(outDir, { recursive: true });
   const out = opts.progress ?? progressPrinter(process.stderr, parseDuration(config.run.progressEvery)!);
   const internal = new AbortController();
