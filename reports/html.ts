@@ -21,7 +21,7 @@ function pct(v: number | null): string {
 function num(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(3)));
 }
 const plain = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 2 : 1));
 
@@ -170,10 +170,12 @@ function gateTable(gates: GateResult[]): string {
       const scope = [g.window ? `window ${g.window}` : '', g.phase ? `phase ${g.phase}` : '', g.baseline ? `baseline ${g.baseline}` : '']
         .filter(Boolean)
         .join(', ');
-      return `<tr class="g-${esc(g.verdict)}"><td>${verdictBadge(g.verdict)}</td><td>${esc(g.id)}</td><td>${esc(g.group)}</td><td><code>${esc(g.metric)}</code></td><td><code>${esc(g.expression)}</code></td><td>${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td>${esc(num(g.observed))}</td><td>${esc(num(g.limit))}</td><td>${esc(g.message)}</td></tr>`;
+      // The message repeats metric, expression and figures; it is spelled out where a gate did not pass.
+      const why = g.verdict === 'pass' ? '' : `<div class="why">${esc(g.message)}</div>`;
+      return `<tr class="g-${esc(g.verdict)}" title="${esc(g.message)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(num(g.observed))}</td><td class="nowrap">${esc(num(g.limit))}</td></tr>`;
     })
     .join('');
-  return `<table><thead><tr><th>verdict</th><th>gate</th><th>group</th><th>metric</th><th>expression</th><th>severity</th><th>scope</th><th>observed</th><th>limit</th><th>message</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table><thead><tr><th>verdict</th><th>gate</th><th>check</th><th>severity</th><th>scope</th><th>observed</th><th>limit</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 const CSS = `
@@ -199,10 +201,10 @@ svg .series-line{fill:none;stroke-width:1.8;stroke-linejoin:round}
 .legend i{display:inline-block;width:14px;height:3px;margin-right:5px;vertical-align:middle}
 .legend i.fault-key{height:10px;background:rgba(214,39,40,.18);border:1px dashed rgba(214,39,40,.6)}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px;margin:6px 0}
-th,td{border:1px solid var(--line);padding:4px 7px;text-align:left;vertical-align:top}th{background:#eef1f5}
+th,td{border:1px solid var(--line);padding:4px 7px;text-align:left;vertical-align:top;overflow-wrap:break-word}th{background:#eef1f5}
 td:nth-child(n+2){font-variant-numeric:tabular-nums}.figures td{white-space:nowrap}
 tr.fault-row td{background:#fff1f1}tr.g-fail td{background:#fff5f5}tr.g-warn td{background:#fffaf0}
-code{font-size:12px}
+code{font-size:12px;overflow-wrap:anywhere}code.expr{font-weight:600}td.nowrap{white-space:nowrap}.sub,.why{color:var(--muted);font-size:12px}.why{margin-top:3px;color:#8a1f1f}
 `;
 
 /** The whole HTML report as one string. */
@@ -237,7 +239,7 @@ ${endpointSection(d)}
 <h2>Queues</h2>
 ${gaugeSection(d, d.queues, 'Queue depth and lag (last value per bucket)', 'messages', 'No queue gauges in this run.')}
 <h2>GPU memory</h2>
-${gaugeSection(d, d.gpu, 'GPU memory (last value per bucket)', 'value', 'No GPU memory gauge in this run.')}
+${gaugeSection(d, d.gpu, 'GPU memory (last value per bucket)', d.gpu.every((l) => l.label.includes('percent')) ? '%' : 'value', 'No GPU memory gauge in this run.')}
 <h2>Phases</h2>
 ${phaseSection(d)}
 </main></body></html>

@@ -58,7 +58,8 @@ export function renderChart(spec: ChartSpec): string {
   const iw = W - M.left - M.right;
   const ih = H - M.top - M.bottom;
   const span = Math.max(1, spec.end - spec.start);
-  const x = (t: number) => M.left + ((t - spec.start) / span) * iw;
+  // A first bucket that starts before the first sample is drawn at the axis start, not left of it.
+  const x = (t: number) => M.left + ((Math.max(t, spec.start) - spec.start) / span) * iw;
   let yMax = spec.minYMax ?? 0;
   for (const l of spec.lines) for (const p of l.points) if (p.v !== null && p.v > yMax) yMax = p.v;
   if (yMax <= 0) yMax = 1;

@@ -150,7 +150,10 @@ describe('HTML report in headless Chromium', () => {
     expect(Math.max(...inside)).toBeLessThan(Math.min(...before));
 
     expect(dom).toContain('Overall verdict: <span class="verdict v-fail">FAIL</span>');
-    expect(dom).toMatch(/<td><span class="verdict v-fail">FAIL<\/span><\/td><td>ocr-p95<\/td>/);
+    expect(dom).toMatch(/<td class="nowrap"><span class="verdict v-fail">FAIL<\/span><\/td><td><strong>ocr-p95<\/strong>/);
+    // A gate that did not pass says why in its row; a passing one does not repeat itself.
+    expect(dom.match(/<div class="why">/g)).toHaveLength(1);
+    expect(dom).toMatch(/<div class="why">http_req_duration\{name:POST \/api\/v1\/ocr\/process\}: p\(95\)&lt;200 breached/);
     expect(dom).toContain('<td>fault:ocr-latency</td>');
     expect(dom).toMatch(/<td>baseline<\/td><td>0:00<\/td>/);
     expect(dom).toContain('<h3>Recovery</h3>');
