@@ -62,14 +62,16 @@ describe('http faults through the proxy', () => {
   });
 
   it('latency: adds fixedMs ± jitter to each request', async () => {
-    const before = median(await Promise.all(Array.from({ length: 5 }, () => send(`${base}/a`, { agent }).then((r) => r.ms))));
+    const baseline: number[] = [];
+    for (let i = 0; i < 5; i++) baseline.push((await send(`${base}/a`, { agent })).ms);
+    const before = median(baseline);
     const slow = await withFault('slow', async () => {
       const times: number[] = [];
       for (let i = 0; i < 12; i++) times.push((await send(`${base}/a`, { agent })).ms);
       return times;
     });
     const added = median(slow) - before;
-    expect(added).toBeGreaterThanOrEqual(105);
+    expect(added).toBeGreaterThanOrEqual(100);
     expect(added).toBeLessThan(400); // generous: the machine is shared
     expect(Math.min(...slow)).toBeGreaterThanOrEqual(105);
   });
