@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { formatProgress, LiveTap, progressPrinter } from './progress.js';
+
+const T = Date.UTC(2026, 10, 23, 12, 0, 0);
+const line = (metric: string, ms: number, value: number) =>
+  `{"metric":"${metric}","type":"Point","data":{"time":"${new Date(ms).toISOString()}","value":${value},"tags":{"name":"GET /"}}}`;
+
+describe('LiveTap', () => {
+  it('gives RPS, p95 and error rate over the last complete seconds', () => {
+    const tap = new LiveTap();
+    const lines: string[] = [];
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 20; i++) {
+        const t = T + s * 1000 + i * 50;
+        lines.push(line('http_req_duration', t, i >= 18 ? 900 : 100 + i), line('http_req_failed', t, i % 10 === 0 ? 1 : 0));
+        lines.push(line('vus', t, 3)); // ignored
+      }
+    }
+    const text = lines.join('\n') + '\n';
+    tap.text(text, 0, text.length);
+    const snap = tap.snapshot(T + 10_500);
+    expect(snap.rps).toBeCloseTo(20, 5);
+    expect(snap.errorRate).toBeCloseTo(0.1, 5);
+    expect(snap.p95).toBe(900); // two in twenty are 900 ms outliers: above the 95th percentile's rank
+  });
+
+  it('has nothing to say before a second completes', () => {
+    const tap = new LiveTap();
+    tap.line(line('http_req_duration', T + 100, 5));
+    expect(tap.snapshot(T + 500)).toEqual({ rps: 0, p95: null, errorRate: null });
+  });
+});
+
+describe('progress output', () => {
+  it('formats elapsed, remaining, phase, faults and live figures', () => {
+    const text = formatProgress(
+      { elapsedMs: 65_000, totalMs: 75_000, phase: 'fault:ocr-latency', activeFaults: ['ocr-latency'] },
+      { rps: 18.04, p95: 381.2, errorRate: 0.012 },
+    );
+    expect(text).toBe('1:05 / 1:15 (0:10 left)  phase fault:ocr-latency  faults ocr-latency  rps 18.0  p95 381ms  errors 1.2%');
+  });
+
+  it('prints plain periodic lines when not a terminal', () => {
+    const out: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream;
+    const p = progressPrinter(stream, 5000);
+    for (let ms = 0; ms <= 12_000; ms += 1000) p.tick({ elapsedMs: ms, totalMs: null, phase: 'baseline', activeFaults: [] }, { rps: 1, p95: null, errorRate: null });
+    expect(out.map((l) => l.slice(0, 4))).toEqual(['0:00', '0:05', '0:10']);
+    expect(out.every((l) => l.endsWith('\n') && !l.includes('\r'))).toBe(true);
+  });
+
+  it('redraws one line on a terminal', () => {
+    const out: string[] = [];
+    const stream = { isTTY: true, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream;
+    const p = progressPrinter(stream, 5000);
+    p.tick({ elapsedMs: 1000, totalMs: null, phase: 'baseline', activeFaults: [] }, { rps: 1, p95: null, errorRate: null });
+    p.line('chaos: x on');
+    p.end();
+    expect(out[0]!.startsWith('\r\x1b[2K0:01')).toBe(true);
+    expect(out.slice(1)).toEqual(['\r\x1b[2K', 'chaos: x on\n']);
+  });
+});
