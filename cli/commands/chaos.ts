@@ -51,7 +51,8 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
     await Promise.all([
       session.runPlan(plan, { startedAt, signal: stop.signal }),
       new Promise<void>((resolve) => {
-        const timer = until === Number.POSITIVE_INFINITY ? undefined : setTimeout(resolve, Math.max(0, until - Date.now()));
+        // The end of --duration also cuts the timeline short.
+        const timer = until === Number.POSITIVE_INFINITY ? undefined : setTimeout(() => stop.abort(), Math.max(0, until - Date.now()));
         stop.signal.addEventListener('abort', () => {
           clearTimeout(timer);
           resolve();
