@@ -13,7 +13,7 @@ export interface ChaosEvent {
   params: Record<string, unknown>;
 }
 
-/** A URL's user and password never reach an event, the journal or a log line. */
+/** A URL's user and password never reach an event, the journal or a log line; other text passes. */
 export function redactTarget(target: string): string {
   return target.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
 }

@@ -6,9 +6,9 @@ import { ExitCode } from '../lib/exit-codes.js';
 import { checkAllowlist } from './allowlist.js';
 import { splitHostPort, type ChaosSection, type PlanEntry } from './config.js';
 import { startControl } from './control.js';
-import { driverContext, redactUrl, type OwnedDriverContext } from './drivers/context.js';
+import { driverContext, type OwnedDriverContext } from './drivers/context.js';
 import { drivers, isDriverKind } from './drivers/index.js';
-import { EventLog, type ChaosEvent } from './events.js';
+import { EventLog, redactTarget, type ChaosEvent } from './events.js';
 import { proxyFaults, isProxyFaultKind } from './faults/index.js';
 import type { HttpFault, TcpFault } from './faults/types.js';
 import { writeJournal, type JournalEntry, type JournalFile } from './journal.js';
@@ -81,7 +81,7 @@ export class ChaosSession {
     this.journal = {
       version: 1,
       owner: { pid: process.pid, startedAt: new Date().toISOString() },
-      redisUrl: redactUrl(ctx.redisUrl),
+      redisUrl: redactTarget(ctx.redisUrl),
       entries: [],
     };
   }

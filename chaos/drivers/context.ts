@@ -27,15 +27,3 @@ export function driverContext(
     },
   };
 }
-
-/** The URL without user and password, as the journal keeps it. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(unparsable)';
-  }
-}
