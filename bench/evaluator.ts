@@ -12,6 +12,7 @@ interface Run {
   points: number;
   series: number;
   seconds: number;
+  cpuSeconds: number;
   maxRssMb: number;
 }
 
@@ -50,14 +51,18 @@ try {
       const g0 = performance.now();
       await generateNdjson(file, points, { gzip, seed: 42 });
       const bytes = statSync(file).size;
+      // Let the page cache settle so the first reader does not pay for the writer's flush.
+      execFileSync('sync');
       process.stderr.write(`generated ${file}: ${(bytes / 1e9).toFixed(2)} GB in ${((performance.now() - g0) / 1000).toFixed(0)} s\n`);
       const ref = await child('reference', file);
       const ev = await child('evaluator', file);
       if (ev.points !== points || ref.points !== points) throw new Error(`point count mismatch: evaluator ${ev.points}, reference ${ref.points}, generated ${points}`);
       const refRate = ref.points / ref.seconds;
       const evRate = ev.points / ev.seconds;
+      const refCpuRate = ref.points / ref.cpuSeconds;
+      const evCpuRate = ev.points / ev.cpuSeconds;
       rows.push(
-        `| ${fmt(points)} | ${gzip ? 'gzip' : 'plain'} | ${fmt(refRate)}/s | ${ref.maxRssMb.toFixed(0)} MB | ${fmt(evRate)}/s | ${ev.maxRssMb.toFixed(0)} MB | ${(evRate / refRate).toFixed(1)}× | ${ev.series} |`,
+        `| ${fmt(points)} | ${gzip ? 'gzip' : 'plain'} | ${fmt(refRate)}/s | ${fmt(refCpuRate)}/cpu-s | ${ref.maxRssMb.toFixed(0)} MB | ${fmt(evRate)}/s | ${fmt(evCpuRate)}/cpu-s | ${ev.maxRssMb.toFixed(0)} MB | ${(evRate / refRate).toFixed(1)}× | ${(evCpuRate / refCpuRate).toFixed(1)}× | ${ev.series} |`,
       );
       process.stderr.write(rows.at(-1)! + '\n');
       rmSync(file);
@@ -67,5 +72,9 @@ try {
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }
 process.stdout.write(
-  ['| points | input | reference points/s | reference peak RSS | evaluator points/s | evaluator peak RSS | ratio | series |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n') + '\n',
+  [
+    '| points | input | reference wall | reference CPU | reference peak RSS | evaluator wall | evaluator CPU | evaluator peak RSS | wall ratio | CPU ratio | series |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n') + '\n',
 );

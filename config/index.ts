@@ -15,6 +15,8 @@ export const envOverrides: Record<string, string> = {
   CHAOSGATE_REDIS_URL: 'redis.url',
   CHAOSGATE_BASE_URL: 'load.baseUrl',
   CHAOSGATE_SOAK_DURATION: 'load.soak.duration',
+  CHAOSGATE_BASELINE_REPORT: 'evaluate.baselineReport',
+  CHAOSGATE_MALFORMED_TOLERANCE: 'evaluate.malformedTolerance',
 };
 
 export interface LoadConfigOptions {

@@ -170,6 +170,23 @@ describe('gates', () => {
     expect(r.verdict).toBe('fail');
   });
 
+  it('a windowed percentile gate merges bucket histograms across series', () => {
+    const r = run([{ id: 'p95 per minute', metric: 'db_query', expression: 'p(95)<100', window: '1m' }], (ev) => {
+      for (let s = 0; s < 600; s++) {
+        // Two series; minute 5 is slow on one of them only.
+        const slow = s >= 300 && s < 360;
+        ev.ingestSample({ metric: 'db_query', type: 'trend', time: T0 + s * 1000, value: 10 + (s % 7), tags: { name: 'a' } });
+        ev.ingestSample({ metric: 'db_query', type: 'trend', time: T0 + s * 1000 + 1, value: slow ? 400 + (s % 9) : 20, tags: { name: 'b' } });
+      }
+    });
+    const g = r.gates[0]!;
+    expect(g.verdict).toBe('fail');
+    expect(g.observed).toBeGreaterThanOrEqual(400);
+    expect(g.observed).toBeLessThanOrEqual(409 * 1.01);
+    expect(g.worstWindowStart).toBe(T0 + 300_000);
+    expect(liveHistograms()).toBe(0);
+  });
+
   it('labels phases from chaos events and compares with the baseline phase', () => {
     const ev = createEvaluation({}, [
       { id: 'p95 under fault', metric: 'http_req_duration', expression: 'p(95) <= baseline * 1.10', phase: 'fault:*', baseline: 'phase:baseline' },

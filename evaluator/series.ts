@@ -49,7 +49,7 @@ export class Bag {
     }
     if (other.firstTime < this.firstTime) this.firstTime = other.firstTime;
     if (other.hist !== null) {
-      if (this.hist === null) this.hist = Histogram.create(this instanceof Bucket ? BUCKET_SIGNIFICANT_DIGITS : 3);
+      if (this.hist === null) this.hist = this instanceof Bucket ? Histogram.create(BUCKET_SIGNIFICANT_DIGITS, true) : Histogram.create(3);
       this.hist.merge(other.hist);
     }
   }
@@ -241,7 +241,7 @@ export class SeriesStore {
 
   newBucket(series: Series, start: number): Bucket {
     const b = new Bucket(start);
-    if (series.hist !== null && this.opts.wantsBucketHistogram(series.metric)) b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS);
+    if (series.hist !== null && this.opts.wantsBucketHistogram(series.metric)) b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS, true);
     series.buckets.set(start, b);
     if (start < this.minStart) this.minStart = start;
     if (start > this.maxStart) this.maxStart = start;

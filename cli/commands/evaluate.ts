@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .command('evaluate')
     .description('judge k6 output (NDJSON, .gz, CSV, "-" for stdin) against the gates; exit 0 pass, 99 gate failed, 2 usage/config, 3 unreadable input')
     .argument('<input...>', 'k6 output files (--out json=… or csv=…), gzip or plain; "-" reads stdin')
-    .option('--config <file>', 'config file (evaluate and gates sections)')
+    .option('-c, --config <file>', 'config file (evaluate and gates sections)')
     .option('--set <path=value...>', 'override a config field, e.g. evaluate.malformedTolerance=0.01')
     .addOption(new Option('--format <format>', 'input format instead of detecting it').choices(['ndjson', 'csv']))
     .option('--junit <file>', 'write JUnit XML')
