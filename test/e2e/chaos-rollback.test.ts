@@ -143,8 +143,12 @@ describe('chaos rollback', () => {
     }
   });
 
-  it('SIGTERM rolls everything back before the process ends', async () => {
+  it('SIGTERM rolls everything back before the process ends; status shows live counts before', async () => {
     const { child, output } = await startApply(3);
+    for (let i = 0; i < 3; i++) expect((await send(`http://127.0.0.1:${proxyPort}/x`)).status).toBe(503);
+    const status = await runCli(['chaos', 'status', '-c', configPath]);
+    expect(status.stdout).toMatch(/\(running\)/);
+    expect(status.stdout).toMatch(/injections web-down: 3/);
     child.kill('SIGTERM');
     const { code } = await exited(child);
     expect(code).toBe(143);
