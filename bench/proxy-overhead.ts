@@ -5,6 +5,7 @@
 // interleaved so the machine's noise spreads over all three; ratios are the figures that matter.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,17 +31,26 @@ function startChild(cmd: string, args: string[]): ChildProcess {
   return child;
 }
 
-function wrk(url: string): Promise<number> {
+/** Max RPS and the number of requests of one wrk run; any error response or socket error fails. */
+function wrk(url: string): Promise<{ rps: number; requests: number }> {
   return new Promise((resolve, reject) => {
     execFile('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, url], { timeout: (seconds + 30) * 1000 }, (err, stdout) => {
       if (err) return reject(new Error(`wrk ${url}: ${err.message}`));
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+      const requests = /(\d+) requests in/.exec(stdout);
       const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout);
-      if (!rps) return reject(new Error(`wrk ${url}: no Requests/sec in\n${stdout}`));
+      if (!rps || !requests) return reject(new Error(`wrk ${url}: no Requests/sec in\n${stdout}`));
       if (errors) return reject(new Error(`wrk ${url}: errors during the run: ${errors[0]}`));
-      resolve(Number(rps[1]));
+      resolve({ rps: Number(rps[1]), requests: Number(requests[1]) });
     });
   });
+}
+
+/** CPU time a process has used so far, in µs (user + system, from /proc; Linux clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /**
@@ -127,14 +137,14 @@ async function main(): Promise<void> {
     const targetPort = await freePort();
     const proxyPort = await freePort();
     const spec = (port: number) => JSON.stringify({ port, redisUrl: redis.url, upstreamPort: targetPort, dir });
-    startChild('node', [self, '--serve-target', spec(targetPort)]);
+    const target = startChild('node', [self, '--serve-target', spec(targetPort)]);
     await waitForPort('127.0.0.1', targetPort, 20_000);
-    startChild('node', [self, '--serve-proxy', spec(proxyPort)]);
+    const chaosProxy = startChild('node', [self, '--serve-proxy', spec(proxyPort)]);
     await waitForPort('127.0.0.1', proxyPort, 20_000);
 
     const toxiApi = await freePort();
     const toxiPort = await freePort();
-    startChild(requireTool('toxiproxy'), ['-host', '127.0.0.1', '-port', String(toxiApi)]);
+    const toxiproxy = startChild(requireTool('toxiproxy'), ['-host', '127.0.0.1', '-port', String(toxiApi)]);
     await waitForPort('127.0.0.1', toxiApi, 20_000);
     const created = await fetch(`http://127.0.0.1:${toxiApi}/proxies`, {
       method: 'POST',
@@ -151,13 +161,22 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${rounds} rounds x ${seconds}s per target, wrk -c${connections}; fixed rate ${fixedRate} req/s per path\n`);
     for (const name of names) await wrk(targets[name]); // warm-up: JIT, connections
 
+    const proxyPid: Record<string, number | undefined> = { direct: undefined, chaosgate: chaosProxy.pid, toxiproxy: toxiproxy.pid };
     const rps: Record<string, number[]> = { direct: [], chaosgate: [], toxiproxy: [] };
+    // CPU per request of the target and of the proxy in front of it: less swayed by other tenants than RPS.
+    const cpuTarget: Record<string, number[]> = { direct: [], chaosgate: [], toxiproxy: [] };
+    const cpuProxy: Record<string, number[]> = { direct: [], chaosgate: [], toxiproxy: [] };
     const lat: Record<string, number[]> = { direct: [], chaosgate: [], toxiproxy: [] };
     for (let r = 0; r < rounds; r++) {
       // Rotating order, so no path always runs right after another.
       for (let k = 0; k < names.length; k++) {
         const name = names[(r + k) % names.length]!;
-        rps[name]!.push(await wrk(targets[name]));
+        const pid = proxyPid[name];
+        const before = { target: cpuMicros(target.pid!), proxy: pid ? cpuMicros(pid) : 0 };
+        const run = await wrk(targets[name]);
+        rps[name]!.push(run.rps);
+        cpuTarget[name]!.push((cpuMicros(target.pid!) - before.target) / run.requests);
+        cpuProxy[name]!.push(pid ? (cpuMicros(pid) - before.proxy) / run.requests : 0);
       }
       const paired = await pairedLatencies(names.map((n) => targets[n]), fixedRate);
       names.forEach((name, i) => lat[name]!.push(...paired[i]!));
@@ -186,6 +205,11 @@ async function main(): Promise<void> {
       `targets: >= 90 % of direct: ${ours.ratio >= 0.9 ? 'met' : 'MISSED'} (${f(ours.ratio * 100, 1)} %); ` +
         `<= 1 ms added p99: ${ours.addedP99 <= 1 ? 'met' : 'MISSED'} (${f(ours.addedP99, 2)} ms); ` +
         `ahead of Toxiproxy: ${ours.rps >= toxi.rps && ours.addedP99 <= toxi.addedP99 ? 'yes' : 'no'} (RPS ${f(ours.rps / toxi.rps, 2)}x, added p99 ${f(ours.addedP99, 2)} vs ${f(toxi.addedP99, 2)} ms)`,
+    );
+    console.log(
+      `CPU per request (median over rounds, µs): ${names
+        .map((n) => `${n}: target ${f(median(cpuTarget[n]!), 1)}${n === 'direct' ? '' : ` + proxy ${f(median(cpuProxy[n]!), 1)}`}`)
+        .join('; ')}`,
     );
     console.log('per-round max RPS:', JSON.stringify(Object.fromEntries(names.map((n) => [n, rps[n]!.map((v) => Math.round(v))]))));
   } finally {
