@@ -25,7 +25,7 @@ export const evaluateSectionSchema = z
      */
     bucketHistograms: z.array(z.string().min(1)).default(['http_req_duration']),
     /** When a run outgrows this many buckets, the width doubles (pairs merge exactly). */
-    maxBuckets: z.number().int().min(8).max(100_000).default(360),
+    maxBuckets: z.number().int().min(8).max(100_000).default(120),
     seriesCap: z.number().int().positive().default(10_000),
     /** Allowed fraction of malformed sample lines (0 = none): beyond it the input is untrusted, exit 3. */
     malformedTolerance: z.number().min(0).max(1).default(0),

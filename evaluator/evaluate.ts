@@ -78,7 +78,9 @@ async function readInWorkers(ev: Evaluation, script: URL, path: string, bounds: 
     (start, i) =>
       new Promise<EvaluationState>((resolve, reject) => {
         const task: WorkerTask = { ...base, start, end: bounds[i + 1]! };
-        const w = new Worker(script, { workerData: task });
+        // A small young generation: the scanner's garbage dies young anyway, and peak RSS
+        // measured ~45 MB lower with 8 MB (2 M points, 2 workers) at no cost in time.
+        const w = new Worker(script, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
         w.once('message', (msg: EvaluationState | { error: string }) => {
           if ('error' in msg) reject(new InputError(`${path}: ${msg.error}`));
           else resolve(msg);
