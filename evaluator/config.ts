@@ -13,11 +13,12 @@ export const evaluateSectionSchema = z
   .object({
     /**
      * Tags that make a series, besides the metric. `status_class` is derived from `status` (2xx…);
-     * `phase` is set from chaos events (baseline / fault:<id> / recovery).
+     * `phase` is set from chaos events (baseline / fault:<id> / recovery); `probe` and `queue` keep
+     * queue probes' gauges apart.
      */
     groupBy: z
       .array(z.string().min(1))
-      .default(['name', 'group', 'scenario', 'method', 'status_class', 'expected_response', 'phase']),
+      .default(['name', 'group', 'scenario', 'method', 'status_class', 'expected_response', 'phase', 'probe', 'queue']),
     bucketWidth: duration.default('10s'),
     /**
      * Metrics whose time buckets keep a histogram (p95 over time for charts); metrics of windowed

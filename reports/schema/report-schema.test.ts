@@ -27,6 +27,9 @@ describe('published report JSON Schema', () => {
     const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(REPORT_SCHEMA_FILE, 'utf8')));
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report.series.some((s: { tags: Record<string, string> }) => s.tags.phase === 'fault:latency')).toBe(true);
+    const depth = report.series.find((s: { metric: string }) => s.metric === 'queue_depth');
+    expect(depth.tags).toEqual({ probe: 'redis', queue: 'ingestion', phase: 'baseline' });
+    expect(depth.gauge).toEqual({ last: 3, min: 3, max: 3, avg: 3 });
     delete report.totals;
     expect(validate(report)).toBe(false);
   });
