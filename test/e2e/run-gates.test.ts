@@ -99,6 +99,10 @@ describe('chaosgate run: the seeds gates hold on a healthy stack', () => {
     // Exact accounting: every NDJSON point line in the gzip copy was counted.
     const points = gunzipSync(await readFile(join(good.outDir, 'k6.ndjson.gz'))).toString('utf8').split('\n').filter((l) => l.includes('"type":"Point"')).length;
     expect(json.inputs.find((i: { source: string }) => i.source === 'k6').points).toBe(points);
+    const md = await readFile(join(good.outDir, 'summary.md'), 'utf8');
+    expect(md).toMatch(/\| fault:ocr-latency \| \d+ s \| \d+ s \| \d+ \|/);
+    expect(md).toMatch(/\| ocr-latency \| \d+ s \| \d+ s \| \d+ \| recovered after \d+\.\d s \|/);
+    expect(md).toMatch(/Ingestion drain \(ingestion\): drained/);
     const html = await readFile(join(good.outDir, 'report.html'), 'utf8');
     expect(html).toContain('fault:ocr-latency');
     expect(html).toContain('fault:worker-stop');
