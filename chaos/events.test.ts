@@ -2,16 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EventLog, redactTarget, type ChaosEvent } from './events.js';
+import { EventLog, type ChaosEvent } from './events.js';
 
 describe('chaos events', () => {
-  it('strip user and password from URL targets and leave other targets alone', () => {
-    expect(redactTarget('redis://:s3cret@db:6379/0')).toBe('redis://db:6379/0');
-    expect(redactTarget('https://admin:pw@host/admin/chaos/maintenance')).toBe('https://host/admin/chaos/maintenance');
-    expect(redactTarget('feature:new-pdf-renderer')).toBe('feature:new-pdf-renderer');
-    expect(redactTarget('cmd:celery worker@host')).toBe('cmd:celery worker@host');
-  });
-
   it('are one JSON object per line with time and epochMs of the same instant', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chaosgate-events-'));
     try {
@@ -21,7 +14,7 @@ describe('chaos events', () => {
       log.write({ faultId: 'a', kind: 'http-abort', target: 'http://u:p@h/x', action: 'off', params: { injections: 4 } });
       const lines = (await readFile(join(dir, 'sub', 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ChaosEvent);
       expect(lines).toEqual(seen);
-      expect(lines.map((e) => [e.action, e.target])).toEqual([['on', 'http://h/x'], ['off', 'http://h/x']]);
+      expect(lines.map((e) => [e.action, e.target])).toEqual([['on', 'http://***@h/x'], ['off', 'http://***@h/x']]);
       expect(Date.parse(lines[0]!.time)).toBe(lines[0]!.epochMs);
     } finally {
       await rm(dir, { recursive: true, force: true });

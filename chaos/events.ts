@@ -2,6 +2,7 @@
 // labels samples baseline / fault:<id> / recovery from them.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { redactUrl } from '../lib/redact.js';
 
 export interface ChaosEvent {
   time: string;
@@ -13,10 +14,6 @@ export interface ChaosEvent {
   params: Record<string, unknown>;
 }
 
-/** A URL's user and password never reach an event, the journal or a log line; other text passes. */
-export function redactTarget(target: string): string {
-  return target.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1');
-}
 
 export class EventLog {
   constructor(
@@ -34,7 +31,7 @@ export class EventLog {
       epochMs,
       faultId: event.faultId,
       kind: event.kind,
-      target: redactTarget(event.target),
+      target: redactUrl(event.target),
       action: event.action,
       params: event.params,
     };

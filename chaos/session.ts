@@ -8,7 +8,8 @@ import { splitHostPort, type ChaosSection, type PlanEntry } from './config.js';
 import { startControl } from './control.js';
 import { driverContext, type OwnedDriverContext } from './drivers/context.js';
 import { drivers, isDriverKind } from './drivers/index.js';
-import { EventLog, redactTarget, type ChaosEvent } from './events.js';
+import { EventLog, type ChaosEvent } from './events.js';
+import { redactUrl } from '../lib/redact.js';
 import { proxyFaults, isProxyFaultKind } from './faults/index.js';
 import type { HttpFault, TcpFault } from './faults/types.js';
 import { writeJournal, type JournalEntry, type JournalFile } from './journal.js';
@@ -81,7 +82,7 @@ export class ChaosSession {
     this.journal = {
       version: 1,
       owner: { pid: process.pid, startedAt: new Date().toISOString() },
-      redisUrl: redactTarget(ctx.redisUrl),
+      redisUrl: redactUrl(ctx.redisUrl),
       entries: [],
     };
   }

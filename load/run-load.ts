@@ -27,10 +27,7 @@ export interface LoadResult extends K6Exit {
   paths: RunningK6['paths'];
 }
 
-/** The URL without user info: a Redis password must not reach a log line. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
+import { redactUrl } from '../lib/redact.js';
 
 /** A UsageError naming the field when Redis at `url` does not answer within timeoutMs. */
 export async function requireRedis(url: string, timeoutMs = 2000): Promise<void> {

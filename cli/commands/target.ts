@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { UsageError } from '../../lib/errors.js';
-import { redactUrl } from '../../load/run-load.js';
+import { redactUrl } from '../../lib/redact.js';
 import { startTarget } from '../../target/server.js';
 import { runWorkerProcess } from '../../target/worker-process.js';
 import { numberFlag, withConfigFlags, type ConfigFlags } from '../config-flags.js';
