@@ -1,12 +1,10 @@
 // Celery on Redis (kombu's Redis transport): a queue is a Redis list, and each non-zero priority
 // step has its own list named queue + separator + step. Depth is the sum over all of them.
+import { celeryQueueKeys } from '../lib/celery-layout.js';
 import type { ProbeFactory } from './types.js';
 import { closeRedis, ensureConnected, probeRedisClient } from './redis-client.js';
 
-/** The Redis keys kombu uses for one queue, in priority order (step 0 is the bare name). */
-export function celeryQueueKeys(queue: string, prioritySteps: readonly number[], separator: string, keyPrefix = ''): string[] {
-  return prioritySteps.map((step) => keyPrefix + (step === 0 ? queue : `${queue}${separator}${step}`));
-}
+export { celeryQueueKeys };
 
 export const createCeleryRedisProbe: ProbeFactory<'celery-redis'> = (config, ctx) => {
   const client = probeRedisClient(config.url ?? ctx.redisUrl, ctx.timeoutMs);

@@ -3,9 +3,9 @@
 // or an unknown kind is an error naming the field.
 import { z } from 'zod';
 
-/** kombu's Redis transport defaults (kombu/transport/redis.py: PRIORITY_STEPS, the `sep` option). */
-export const KOMBU_PRIORITY_STEPS = [0, 3, 6, 9] as const;
-export const KOMBU_PRIORITY_SEPARATOR = '\x06\x16';
+import { KOMBU_PRIORITY_SEPARATOR, KOMBU_PRIORITY_STEPS } from '../lib/celery-layout.js';
+
+export { KOMBU_PRIORITY_SEPARATOR, KOMBU_PRIORITY_STEPS };
 
 const probeId = z
   .string()

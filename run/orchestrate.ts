@@ -19,7 +19,7 @@ import { ExitCode } from '../lib/exit-codes.js';
 import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-config.js';
 import { runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
-import type { ProbeConfig } from '../probes/config.js';
+import { probeConfigSchema, type ProbeConfig } from '../probes/config.js';
 import { reportWriters, writeReport, type ReportFormat } from '../reports/index.js';
 import { credentialsEnv, resolveCredentials } from '../target/credentials.js';
 import type { Profile } from './config.js';
@@ -93,7 +93,7 @@ function chaosSectionFor(config: ChaosgateConfig, profile: Profile, profileName:
 /** A reference stack with no probes configured still has its ingestion queue probed. */
 function probesFor(config: ChaosgateConfig, stack: ReferenceStack | null): ProbeConfig[] {
   if (config.probes.list.length > 0 || !stack) return config.probes.list;
-  return [{ kind: 'celery-redis', id: 'ingestion', queue: config.target.queue, prioritySteps: [0, 3, 6, 9], separator: '\x06\x16', keyPrefix: '' }];
+  return [probeConfigSchema.parse({ kind: 'celery-redis', id: 'ingestion', queue: config.target.queue })];
 }
 
 export async function runProfile(opts: RunOptions): Promise<RunResult> {

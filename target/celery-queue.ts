@@ -5,9 +5,7 @@
 // keys in step order (0 first). The queue depth is the sum of LLEN over all of them.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-
-export const PRIORITY_SEPARATOR = '\x06\x16';
-export const PRIORITY_STEPS = [0, 3, 6, 9] as const;
+import { celeryQueueKeys, KOMBU_PRIORITY_STEPS as PRIORITY_STEPS } from '../lib/celery-layout.js';
 
 /** The step kombu files priority `priority` under (rounded down to a step). */
 export function priorityStep(priority: number): number {
@@ -18,13 +16,12 @@ export function priorityStep(priority: number): number {
 
 /** The Redis list holding `queue`'s messages of the given priority. */
 export function queueKey(queue: string, priority = 0): string {
-  const step = priorityStep(priority);
-  return step === 0 ? queue : `${queue}${PRIORITY_SEPARATOR}${step}`;
+  return celeryQueueKeys(queue, [priorityStep(priority)])[0]!;
 }
 
 /** Every Redis list of `queue`, in the order a consumer pops them. */
 export function queueKeys(queue: string): string[] {
-  return PRIORITY_STEPS.map((step) => queueKey(queue, step));
+  return celeryQueueKeys(queue);
 }
 
 /** Messages waiting in `queue`, over all priority lists. */
