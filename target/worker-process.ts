@@ -17,12 +17,11 @@ function alive(pid: number): boolean {
 }
 
 /** Refuses a PID file that names another live process: two workers must not share one. */
-async function claimPidFile(path: string): Promise<void> {
+async function checkPidFile(path: string): Promise<void> {
   const previous = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
   if (Number.isInteger(previous) && previous > 0 && previous !== process.pid && alive(previous)) {
     throw new UsageError(`--pid-file ${path}: process ${previous} is still running with it`);
   }
-  await writeFileAtomic(path, `${process.pid}\n`);
 }
 
 export interface WorkerProcessOptions extends Omit<WorkerOptions, 'toggles'> {
@@ -34,17 +33,24 @@ export interface WorkerProcessOptions extends Omit<WorkerOptions, 'toggles'> {
 /** Runs until SIGINT or SIGTERM, then stops cleanly; resolves with the signal that ended it. */
 export async function runWorkerProcess(opts: WorkerProcessOptions): Promise<NodeJS.Signals> {
   const pidFile = resolve(opts.pidFile);
-  await claimPidFile(pidFile);
+  await checkPidFile(pidFile);
+  // Signals are caught before the PID file exists: whoever reads the file may signal at once.
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<NodeJS.Signals>((done) => (onSignal = done));
+  const handler = (signal: NodeJS.Signals) => onSignal(signal);
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
   try {
     const worker = await startWorker(opts);
+    // The PID file doubles as "ready": it is written once the worker pops from the queue.
+    await writeFileAtomic(pidFile, `${process.pid}\n`);
     opts.onReady?.();
-    const signal = await new Promise<NodeJS.Signals>((done) => {
-      process.once('SIGINT', () => done('SIGINT'));
-      process.once('SIGTERM', () => done('SIGTERM'));
-    });
+    const signal = await stopped;
     await worker.stop();
     return signal;
   } finally {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
     await rm(pidFile, { force: true });
   }
 }
