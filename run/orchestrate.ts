@@ -30,6 +30,9 @@ import { resolveProfile } from './profiles.js';
 import { startReferenceStack, type ReferenceStack } from './stack.js';
 import { expectedDurationMs, scenarioForProfile, scenarioPhases } from './scenario.js';
 
+/** How long k6 may run past the scenario's expected length (graceful stops, teardown) before it is stopped. */
+export const OVERRUN_GRACE_MS = 90_000;
+
 /** Abort gates without a window are judged live only after this long. */
 export const LIVE_ABORT_MIN_AGE_MS = 10_000;
 
@@ -206,6 +209,13 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
       const active = session.activeFaults().map((f) => f.id);
       const phase = active.length ? `fault:${active.join('+')}` : faults.size ? 'recovery' : 'baseline';
       out.tick({ elapsedMs: Date.now() - t0, totalMs, phase, activeFaults: active }, tap.snapshot());
+      // Every run is bounded in time: k6 past its expected end (plus its graceful stops) is stopped.
+      if (totalMs !== null && !internal.signal.aborted && Date.now() - t0 > totalMs + OVERRUN_GRACE_MS) {
+        abortReason = `k6 ran ${Math.round(OVERRUN_GRACE_MS / 1000)} s past its expected end (${Math.round(totalMs / 1000)} s): stopped`;
+        ev.abort(abortReason);
+        out.line(abortReason);
+        internal.abort();
+      }
       if (!internal.signal.aborted) {
         // Like k6's delayAbortEval: a gate is judged live only once the run is as old as its window
         // (10 s for one without), so the first few requests cannot abort a run on their own.
