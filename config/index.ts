@@ -46,16 +46,29 @@ function parseJson(text: string, source: string): unknown {
   }
 }
 
-/** Sets a dotted path inside a plain object, creating objects on the way. */
+/**
+ * Sets a dotted path inside a plain object, creating objects on the way; a numeric key indexes an
+ * existing array (`gates.0.expression`), so an override never turns a list into an object.
+ */
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
-  let node: Record<string, unknown> = target;
+  let node: Record<string, unknown> | unknown[] = target;
+  const isIndex = (container: unknown, key: string) => Array.isArray(container) && /^\d+$/.test(key);
+  const get = (container: Record<string, unknown> | unknown[], key: string): unknown =>
+    isIndex(container, key) ? (container as unknown[])[Number(key)] : (container as Record<string, unknown>)[key];
+  const set = (container: Record<string, unknown> | unknown[], key: string, v: unknown) => {
+    if (isIndex(container, key)) (container as unknown[])[Number(key)] = v;
+    else (container as Record<string, unknown>)[key] = v;
+  };
   for (const key of keys.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
+    let next = get(node, key);
+    if (typeof next !== 'object' || next === null) {
+      next = {};
+      set(node, key, next);
+    }
+    node = next as Record<string, unknown> | unknown[];
   }
-  node[keys[keys.length - 1]!] = value;
+  set(node, keys[keys.length - 1]!, value);
 }
 
 function overrideValue(raw: string): unknown {
