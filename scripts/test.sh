@@ -12,4 +12,13 @@ if compgen -G ".github/workflows/*.yml" >/dev/null; then
   tools/bin/actionlint -no-color .github/workflows/*.yml
 fi
 echo "== vitest"
-npx vitest run "$@"
+results=tools/vitest-results.json
+rm -f "$results"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+# One plain closing line any CI can read: "N passed, N failed, N skipped".
+if [ -f "$results" ]; then
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);' "$results"
+fi
+exit "$status"
