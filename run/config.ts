@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { k6Duration } from '../config/load.js';
 import { parseDuration } from '../evaluator/duration.js';
 import { gatesSectionSchema } from '../evaluator/config.js';
+import { SCENARIOS } from '../load/scenarios.js';
 
 const duration = z.string().refine((s) => parseDuration(s) !== null, { message: 'must be a duration like 500ms, 10s, 5m, 1h' });
 
-export const SCENARIO_NAMES = ['smoke', 'spike', 'soak', 'ingestion', 'ocr', 'chaos-smoke'] as const;
 
 export const runSectionSchema = z
   .object({
@@ -48,7 +48,7 @@ const namedPhaseSchema = z.object({ at: duration, phase: z.string().regex(/^[a-z
 export const profileSchema = z
   .object({
     description: z.string().default(''),
-    scenario: z.enum(SCENARIO_NAMES),
+    scenario: z.enum(SCENARIOS),
     /** "reference": start Redis, the reference target, its worker and the fault proxy in front.
      *  "external": load goes to load.baseUrl; chaos uses chaos.proxy.routes as configured. */
     stack: z.enum(['reference', 'external']).default('reference'),

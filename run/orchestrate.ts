@@ -28,7 +28,7 @@ import { openSampleStream, type SampleStream } from './k6-stream.js';
 import { LiveTap, progressPrinter, type ProgressPrinter } from './progress.js';
 import { resolveProfile } from './profiles.js';
 import { startReferenceStack, type ReferenceStack } from './stack.js';
-import { expectedDurationMs, scenarioForProfile, scenarioPhases } from './scenario.js';
+import { expectedDurationMs, scenarioPhases } from './scenario.js';
 
 /** How long k6 may run past the scenario's expected length (graceful stops, teardown) before it is stopped. */
 export const OVERRUN_GRACE_MS = 90_000;
@@ -157,7 +157,7 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
     const proxyUrls = await session.startProxy();
     const baseUrl = proxyUrls.stack ?? (stack ? stack.baseUrl : config.load.baseUrl);
 
-    const scenario = scenarioForProfile(profile);
+    const scenario = profile.scenario;
     const scenarioConfig: ScenarioConfig = buildScenarioConfig(config.load, { baseUrl });
     applyDuration(scenarioConfig, profile, opts.duration);
     const totalMs = expectedDurationMs(profile.scenario, scenarioConfig);

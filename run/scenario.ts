@@ -1,13 +1,8 @@
-// What the run needs to know about a profile's k6 scenario: its name, its expected length (for
-// progress), and the phases the load itself makes (the chaos smoke's spike).
+// What the run needs to know about a k6 scenario: its expected length (for progress and the
+// overrun watchdog), and the phases the load itself makes (the chaos smoke's spike).
 import { durationToMs } from '../lib/duration.js';
 import type { ScenarioConfig } from '../load/scenario-config.js';
 import type { ScenarioName } from '../load/scenarios.js';
-import type { Profile } from './config.js';
-
-export function scenarioForProfile(profile: Profile): ScenarioName {
-  return profile.scenario;
-}
 
 export function expectedDurationMs(scenario: ScenarioName, sc: ScenarioConfig): number | null {
   const s = (...ds: string[]) => ds.reduce((t, d) => t + (durationToMs(d) ?? 0), 0);
