@@ -3,15 +3,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.js';
 
-/** The project root, found from this file whether it runs from source (vitest) or from dist/. */
+/**
+ * The project root, found from this file whether it runs from source (vitest) or from dist/. A
+ * bundle run from elsewhere (the benchmark's temp dir) has none: then this file's folder, and the
+ * tools are looked up there (requireTool says so if they are missing).
+ */
 export const projectRoot: string = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; ) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
     const up = resolve(dir, '..');
-    if (up === dir) throw new Error('chaosgate: cannot find the project root (package.json)');
+    if (up === dir) return here;
     dir = up;
   }
-  return dir;
 })();
 
 /** Binaries that scripts/setup.sh builds into the git-ignored tools/ folder. */
