@@ -1,14 +1,13 @@
 // `chaosgate evaluate <input…>`: k6 output in, gates judged, reports written, exit code from the verdict.
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config/index.js';
+import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { evaluate, loadReport } from '../../evaluator/evaluate.js';
 import { InputError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { writeReport, type ReportFormat } from '../../reports/index.js';
 
-interface EvaluateFlags {
-  config?: string;
-  set?: string[];
+interface EvaluateFlags extends ConfigFlags {
   format?: 'ndjson' | 'csv';
   junit?: string;
   json?: string;
@@ -18,12 +17,9 @@ interface EvaluateFlags {
 }
 
 export function register(program: Command): void {
-  program
-    .command('evaluate')
+  withConfigFlags(program.command('evaluate'))
     .description('judge k6 output (NDJSON, .gz, CSV, "-" for stdin) against the gates; exit 0 pass, 99 gate failed, 2 usage/config, 3 unreadable input')
     .argument('<input...>', 'k6 output files (--out json=… or csv=…), gzip or plain; "-" reads stdin')
-    .option('-c, --config <file>', 'config file (evaluate and gates sections)')
-    .option('--set <path=value...>', 'override a config field, e.g. evaluate.malformedTolerance=0.01')
     .addOption(new Option('--format <format>', 'input format instead of detecting it').choices(['ndjson', 'csv']))
     .option('--junit <file>', 'write JUnit XML')
     .option('--json <file>', 'write the JSON report')

@@ -1,14 +1,13 @@
 // `chaosgate run <profile>`: the release gate in one command (a thin wrapper over runProfile).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { loadConfig } from '../../config/index.js';
 import { durationToMs } from '../../lib/duration.js';
 import { UsageError } from '../../lib/errors.js';
 import { runProfile } from '../../run/orchestrate.js';
 
-interface RunFlags {
-  config?: string;
-  set?: string[];
+interface RunFlags extends ConfigFlags {
   outDir?: string;
   duration?: string;
 }
@@ -17,12 +16,9 @@ interface RunFlags {
 export const DEFAULT_CONFIG_FILE = 'chaosgate.config.json';
 
 export function register(program: Command): void {
-  program
-    .command('run')
+  withConfigFlags(program.command('run'))
     .description('run a profile: load + chaos timeline + live evaluation + reports; exit 0 pass, 99 gate failed, 2 usage/config, 3 untrusted input, 130 interrupted')
-    .argument('<profile>', 'smoke, spike, soak, chaos-smoke, or a profile from the config')
-    .option('--config <file>', `config file (default: ./${DEFAULT_CONFIG_FILE} if present)`)
-    .option('--set <path=value...>', 'override a config field, e.g. load.chaosSmoke.rate=8')
+    .argument('<profile>', `smoke, spike, soak, chaos-smoke, or a profile from the config (without -c: ./${DEFAULT_CONFIG_FILE} if present)`)
     .option('--out-dir <dir>', 'the run folder (default: <run.outDir>/<profile>-<timestamp>)')
     .option('--duration <duration>', 'the scenario length (soak, chaos-smoke, ocr), e.g. 90s, 4h')
     .action(async (profile: string, flags: RunFlags) => {
