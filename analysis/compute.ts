@@ -126,17 +126,16 @@ interface Window {
   queueDepthMax: number | null;
 }
 
-function windowsOf(report: ReportModel, origin: number, windowMs: number): Map<number, Window> {
-  const windows = new Map<number, Window>();
-  const at = (time: number): Window => {
-    const k = Math.floor((time - origin) / windowMs);
-    let w = windows.get(k);
-    if (!w) windows.set(k, (w = { start: origin + k * windowMs, requests: 0, errors: 0, histograms: [], queueDepthMax: null }));
+/** Every bucket start of the report, in time order, with what all series hold there. */
+function bucketTimeline(report: ReportModel): Window[] {
+  const byStart = new Map<number, Window>();
+  const at = (start: number): Window => {
+    let w = byStart.get(start);
+    if (!w) byStart.set(start, (w = { start, requests: 0, errors: 0, histograms: [], queueDepthMax: null }));
     return w;
   };
   for (const s of report.series) {
     for (const b of s.buckets.items) {
-      if (b.start < origin) continue;
       if (s.metric === REQUESTS_METRIC) at(b.start).requests += b.sum;
       else if (s.metric === FAILED_METRIC) at(b.start).errors += b.passes ?? 0;
       else if (s.metric === DROPPED_METRIC) at(b.start).errors += b.sum;
@@ -147,7 +146,32 @@ function windowsOf(report: ReportModel, origin: number, windowMs: number): Map<n
       }
     }
   }
-  return windows;
+  return [...byStart.values()].sort((a, b) => a.start - b.start);
+}
+
+/** The buckets of `timeline` starting in [from, to), merged into one window. */
+function windowOver(timeline: Window[], from: number, to: number): Window {
+  const w: Window = { start: from, requests: 0, errors: 0, histograms: [], queueDepthMax: null };
+  for (const b of timeline) {
+    if (b.start < from) continue;
+    if (b.start >= to) break;
+    w.requests += b.requests;
+    w.errors += b.errors;
+    w.histograms.push(...b.histograms);
+    if (b.queueDepthMax !== null) w.queueDepthMax = Math.max(w.queueDepthMax ?? 0, b.queueDepthMax);
+  }
+  return w;
+}
+
+/** Consecutive windows of `windowMs` from `origin` that hold at least one bucket. */
+function windowsOf(timeline: Window[], origin: number, windowMs: number): Window[] {
+  const out: Window[] = [];
+  for (const b of timeline) {
+    if (b.start < origin) continue;
+    const from = origin + Math.floor((b.start - origin) / windowMs) * windowMs;
+    if (out.at(-1)?.start !== from) out.push(windowOver(timeline, from, from + windowMs));
+  }
+  return out;
 }
 
 function errorRate(requests: number, errors: number): number | null {
@@ -198,6 +222,8 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
   const step = Math.max(...report.series.map((s) => s.buckets.widthMs), 1);
   const windowMs = Math.max(tol.windowMs, step);
   const sorted = [...faults].sort((a, b) => a.on - b.on);
+  // Merged across series once; each candidate window below only adds up its buckets.
+  const timeline = bucketTimeline(report);
   return sorted.map((f, i) => {
     const base = { faultId: f.id, faultStart: f.on, faultEnd: f.off, tolerance: tol };
     if (!baseline.percentiles || baseRate === null) {
@@ -209,9 +235,8 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
     const limitRate = baseRate + tol.errorRateDelta;
     const limitQueue = baseline.queueDepthMax === null ? null : baseline.queueDepthMax + tol.queueDepthSlack;
     for (let t = f.off; t + windowMs <= Math.min(lastTime + step, nextOn); t += step) {
-      const windows = windowsOf(report, t, windowMs);
-      const w = windows.get(0);
-      if (!w || w.requests === 0) continue;
+      const w = windowOver(timeline, t, t + windowMs);
+      if (w.requests === 0) continue;
       const p = mergedPercentiles(w.histograms);
       const rate = errorRate(w.requests, w.errors)!;
       const queueOk = limitQueue === null || w.queueDepthMax === null || w.queueDepthMax <= limitQueue;
@@ -242,7 +267,7 @@ const HOUR_MS = 3_600_000;
 
 function drift(report: ReportModel, windowMs: number, previous: { source: string; report: ReportModel } | null | undefined): Analysis['drift'] {
   const first = report.totals.firstTime;
-  const windows = first === null ? [] : [...windowsOf(report, first, windowMs).values()].sort((a, b) => a.start - b.start);
+  const windows = first === null ? [] : windowsOf(bucketTimeline(report), first, windowMs);
   const p95s: { x: number; y: number }[] = [];
   const rates: { x: number; y: number }[] = [];
   for (const w of windows) {
