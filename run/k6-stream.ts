@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import { forEachText } from '../evaluator/input.js';
+import { CHUNK, forEachText } from '../evaluator/input.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -29,7 +29,7 @@ export async function openSampleStream(
   await rm(fifoPath, { force: true });
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
   let opened = false;
-  const source = createReadStream(fifoPath, { highWaterMark: 1 << 20 });
+  const source = createReadStream(fifoPath, { highWaterMark: CHUNK });
   source.once('open', () => (opened = true));
   const gzip = createGzip({ level: 6 });
   const gzFile = createWriteStream(gzipPath);
