@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ndjsonFormat } from './ndjson.js';
+import { NdjsonReader, ndjsonFormat, readLineStrictly } from './ndjson.js';
 import type { SampleSink } from './types.js';
 
 function readAll(lines: string[]): { values: number[]; malformed: string[] } {
@@ -46,5 +46,101 @@ describe('NDJSON line ends', () => {
     expect(lines).toBe(4);
     expect(values).toEqual([1, 5]);
     expect(malformed.map((m) => m.slice(0, 12))).toEqual(['2: not JSON ', '3: not JSON ']);
+  });
+});
+
+describe('NDJSON fast path against the strict reader', () => {
+  // Every line is read twice: by the fast path over the whole text (which reuses what it saw on
+  // earlier lines) and by JSON.parse line by line. Lines are k6-shaped in both field orders, in
+  // request groups like k6 writes them, and a fifth of them are mutated one character at a time.
+  function random(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  }
+
+  function k6Lines(count: number, seed: number): string[] {
+    const rnd = random(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const metrics = ['http_reqs', 'http_req_duration', 'http_req_blocked', 'http_req_waiting', 'http_req_failed', 'iterations', 'vus'];
+    const tagSets = ['{"group":"::ocr","method":"POST","status":"200"}', '{"name":"http://127.0.0.1:8000/a?x=\\"q\\"","status":"503"}', 'null', '{}', '{ "a" : "b" }', '{"a":"caf\\u00e9"}', '{"a":"b","a":"c"}'];
+    const values = ['1', '0', '12.345678', '0.5', '1e3', '2.5E-3', '-1', '01', '.5', '5.', '1.2.3', '1234567890123456789', '1e400', '999999999999', '1000000000001', 'NaN', '"7"', '-0'];
+    const times = ['2026-01-01T00:00:00.123456789Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01.5Z', '2026-01-01T01:00:00.25+01:00', '2026-13-01T00:00:00Z', '2026-01-01T00:00:00.Z'];
+    const lines: string[] = [];
+    while (lines.length < count) {
+      const v2 = rnd() < 0.5;
+      const time = pick(times);
+      const tags = pick(tagSets);
+      const first = Math.floor(rnd() * metrics.length);
+      for (let k = 0; k < 1 + Math.floor(rnd() * 9); k++) {
+        const metric = rnd() < 0.9 ? metrics[(first + k) % metrics.length]! : pick(metrics);
+        const value = rnd() < 0.7 ? String(Math.round(rnd() * 1e6) / 10 ** Math.floor(rnd() * 7)) : pick(values);
+        lines.push(
+          v2
+            ? `{"type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}},"metric":"${metric}"}`
+            : `{"metric":"${metric}","type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}}}`,
+        );
+      }
+    }
+    const noise = ['"', '}', '{', ',', '\\', '0', '.', 'x', ' ', '\r', ':'];
+    return lines.map((line) => {
+      if (rnd() >= 0.2) return line;
+      const at = Math.floor(rnd() * line.length);
+      const op = rnd();
+      if (op < 0.3) return line.slice(0, at) + line.slice(at + 1);
+      if (op < 0.6) return line.slice(0, at) + pick(noise) + line.slice(at);
+      if (op < 0.8) return line.slice(0, at) + pick(noise) + line.slice(at + 1);
+      if (op < 0.9) return line.slice(0, at);
+      return line.replace('"data":{', '"metadata":{"k":"v"},"data":{');
+    });
+  }
+
+  function record(out: string[]): SampleSink {
+    return {
+      point: (m, t, v, raw, tags) => void out.push(`P ${m} ${t} ${v} ${JSON.stringify(raw === null ? tags : JSON.parse(raw))}`),
+      declare: () => {},
+      malformed: (l, r) => void out.push(`M ${l} ${r}`),
+    };
+  }
+
+  it('gives the same samples and problems on 40 000 k6 lines and mutations of them', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const lines = k6Lines(10_000, seed);
+      const text = lines.join('\n') + '\n';
+      const fast: string[] = [];
+      const reader = new NdjsonReader(record(fast));
+      reader.readText(text, 0, text.length, 1);
+      const strict: string[] = [];
+      const sink = record(strict);
+      lines.forEach((line, i) => {
+        const l = line.endsWith('\r') ? line.slice(0, -1) : line;
+        if (l !== '') readLineStrictly(l, i + 1, sink);
+      });
+      expect(fast.length).toBeGreaterThan(9_000);
+      expect(fast.filter((c) => c.startsWith('P ')).length).toBeGreaterThan(4_000);
+      // Both paths were taken: most clean lines fast, every mutated line strictly.
+      expect(reader.strictLines).toBeGreaterThan(2_000);
+      expect(reader.strictLines).toBeLessThan(8_000);
+      expect(fast).toEqual(strict);
+    }
+  });
+});
+
+describe('NDJSON fast path coverage', () => {
+  it('reads clean k6 lines of both field orders without JSON.parse', () => {
+    const out: number[] = [];
+    const reader = new NdjsonReader({ point: (_m, _t, v) => void out.push(v), declare: () => {}, malformed: () => {} });
+    const lines: string[] = [];
+    for (let r = 0; r < 100; r++) {
+      const time = `2026-01-01T00:00:${String(r % 60).padStart(2, '0')}.${r}1Z`;
+      const tags = `{"name":"n${r % 7}","status":"200"}`;
+      for (const m of ['http_reqs', 'http_req_duration', 'http_req_failed']) {
+        lines.push(`{"type":"Point","data":{"time":"${time}","value":${r}.5,"tags":${tags}},"metric":"${m}"}`);
+        lines.push(`{"metric":"${m}","type":"Point","data":{"time":"${time}","value":${r},"tags":${tags}}}`);
+      }
+    }
+    const text = lines.join('\n');
+    expect(reader.readText(text, 0, text.length, 1)).toBe(600);
+    expect(out).toHaveLength(600);
+    expect(reader.strictLines).toBe(0);
   });
 });

@@ -1,13 +1,16 @@
 // k6 NDJSON (`--out json=…`). Point lines take a fast path that reads k6's fixed field order in
 // place, without JSON.parse and without slicing the line: k6 v2's
 // `{"type":"Point","data":{"time":…,"value":…,"tags":{…}},"metric":"…"}` and k6 v1's
-// `{"metric":"…","type":"Point","data":{…}}`. Consecutive lines mostly repeat the tags (one request
-// writes ~9 metrics) and the metric names, so the same string objects are reused and their hashes
-// stay cached. Any line that deviates (metadata, other order, odd zone or number) is read with
-// JSON.parse instead: the fast path changes speed, never results.
+// `{"metric":"…","type":"Point","data":{…}}`. One request writes ~9 lines that differ only in the
+// value and the metric name, so the fast path compares whole runs of a line with the previous
+// line's (one memcmp each): the head with the time, the tags, and the metric name it predicts from
+// the order k6 wrote them in before. Whatever does not match is read field by field, and any line
+// that deviates from k6's exact shape (metadata, other order, odd zone or number) is read with
+// JSON.parse instead: the fast path changes speed, never results (readers/ndjson.test.ts compares
+// both on mutated lines).
 import { metricKinds } from '../metrics.js';
 import type { LineReader, ReaderFormat, SampleSink } from './types.js';
-import { valueProblem } from './types.js';
+import { MAX_VALUE, valueProblem } from './types.js';
 import { parseRfc3339 } from './time.js';
 
 const V1_HEAD = '{"metric":"';
@@ -16,35 +19,46 @@ const V2_HEAD = '{"type":"Point","data":{"time":"';
 const VALUE = '","value":';
 const TAGS = ',"tags":';
 const V2_TAIL = '},"metric":"';
+const V1_TAIL = '}}';
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const MAX_METRIC_NAMES = 10_000;
+const MAX_GOOD_TAGS = 10_000;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
+/** Where the last decimal() stopped (a module variable: no object per number). */
+let decimalEnd = 0;
+
 /**
- * text[start, end) as a plain decimal `digits[.digits]` of at most 15 significant digits, else NaN
- * (then the caller uses Number). Exact: the digits form an integer below 2^53 and 10^k is exact, so
- * one IEEE division rounds correctly, the same double JSON.parse gives (Clinger's fast path).
+ * The plain decimal `digits[.digits]` of at most 15 significant digits at text[start…], ending at
+ * the first other character (its index in decimalEnd), else NaN (then the caller uses Number).
+ * Exact: the digits form an integer below 2^53 and 10^k is exact, so one IEEE division rounds
+ * correctly, the same double JSON.parse gives (Clinger's fast path).
  */
-function decimal(text: string, start: number, end: number): number {
+function decimal(text: string, start: number): number {
   let mantissa = 0;
   let digits = 0;
   let fractionDigits = -1;
   let i = start;
-  if (text.charCodeAt(i) === 48 && end - start > 1 && text.charCodeAt(i + 1) !== 46) return Number.NaN; // leading zero
-  for (; i < end; i++) {
+  for (;; i++) {
     const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (fractionDigits >= 0 || i === start || i === end - 1) return Number.NaN;
-      fractionDigits = 0;
-      continue;
-    }
     const d = c - 48;
-    if (!(d >= 0 && d <= 9)) return Number.NaN;
-    mantissa = mantissa * 10 + d;
-    if (mantissa !== 0) digits++;
-    if (fractionDigits >= 0) fractionDigits++;
+    if (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      if (mantissa !== 0) digits++;
+      if (fractionDigits >= 0) fractionDigits++;
+    } else if (c === 46 && fractionDigits < 0) {
+      fractionDigits = 0;
+    } else {
+      break;
+    }
   }
-  if (i === start || digits > 15) return Number.NaN;
+  decimalEnd = i;
+  const n = i - start;
+  if (n === 0 || digits > 15 || fractionDigits === 0) return Number.NaN; // nothing, too long, "5."
+  const first = text.charCodeAt(start);
+  if (first === 46) return Number.NaN; // ".5"
+  if (first === 48 && n > 1 && text.charCodeAt(start + 1) !== 46) return Number.NaN; // leading zero
   return fractionDigits > 0 ? mantissa / POW10[fractionDigits]! : mantissa;
 }
 
@@ -54,8 +68,19 @@ function isStringRecord(v: unknown): v is Record<string, string> {
   return true;
 }
 
+/** A metric name as the fast path meets it, with the runs of text that surround it in a line. */
+interface MetricSlot {
+  name: string;
+  /** How a k6 v1 line starts: `{"metric":"<name>","type":"Point","data":{"time":"`. */
+  v1Head: string;
+  /** How a k6 v2 line ends: `<name>"}`. */
+  v2Tail: string;
+  /** The metric of the line after the last line of this one (k6 writes a request's metrics in order). */
+  next: MetricSlot | null;
+}
+
 /** Reads one line the slow, strict way (JSON.parse), with a reason for anything malformed. */
-function slowLine(line: string, lineNo: number, sink: SampleSink): void {
+export function readLineStrictly(line: string, lineNo: number, sink: SampleSink): void {
   let obj: unknown;
   try {
     obj = JSON.parse(line);
@@ -91,11 +116,24 @@ function slowLine(line: string, lineNo: number, sink: SampleSink): void {
   sink.point(o.metric, time, data.value, null, tags, lineNo);
 }
 
-class NdjsonReader implements LineReader {
-  private prevTags = '';
+export class NdjsonReader implements LineReader {
+  /** Lines the fast path handed to JSON.parse (tests check the fast path is taken). */
+  strictLines = 0;
   private prevSecond = '';
   private prevSecondMs = 0;
-  private readonly metricNames = new Map<string, string>();
+  /** Set by readTime: the time it read. */
+  private timeRead = 0;
+  /** v2: the previous line from its start through `"value":` (the time is in it), and that time. */
+  private v2Head = '';
+  private v2HeadTime = 0;
+  /** v1: the previous line's `<time>","value":`, and that time. */
+  private v1Time = '';
+  private v1TimeValue = 0;
+  /** The previous line from `,"tags":` through the tags' end (v2: through `"metric":"`), and the tags. */
+  private tagsPart = '';
+  private tagsPartTags: string | null = null;
+  private lastSlot: MetricSlot | null = null;
+  private readonly slots = new Map<string, MetricSlot>();
   /** Tag texts already checked to be a flat object of strings (JSON.parse once per distinct text). */
   private readonly goodTags = new Set<string>();
 
@@ -104,7 +142,8 @@ class NdjsonReader implements LineReader {
   read(line: string, lineNo: number): void {
     if (line.length === 0) return;
     if (this.fast(line, 0, line.length, lineNo) >= 0) return;
-    slowLine(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo, this.sink);
+    this.strictLines++;
+    readLineStrictly(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo, this.sink);
   }
 
   readText(text: string, start: number, end: number, firstLineNo: number): number {
@@ -121,44 +160,33 @@ class NdjsonReader implements LineReader {
       if (nl < 0 || nl > end) nl = end;
       let lineEnd = nl;
       if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-      if (lineEnd > pos) slowLine(text.slice(pos, lineEnd), lineNo, this.sink);
+      if (lineEnd > pos) {
+        this.strictLines++;
+        readLineStrictly(text.slice(pos, lineEnd), lineNo, this.sink);
+      }
       lineNo++;
       pos = nl + 1;
     }
     return lineNo - firstLineNo;
   }
 
-  /** The metric name text[start, end), interned: the same string object (and cached hash) each time. */
-  private metricName(text: string, start: number, end: number): string | null {
+  /** The slot of metric name text[start, end), or null when the name needs the strict path. */
+  private slot(text: string, start: number, end: number): MetricSlot | null {
     const name = text.substring(start, end);
-    const known = this.metricNames.get(name);
+    const known = this.slots.get(name);
     if (known !== undefined) return known;
-    if (name === '' || name.includes('"') || name.includes('\\') || name.includes('\n')) return null;
-    if (this.metricNames.size < 10_000) this.metricNames.set(name, name);
-    return name;
+    // JSON strings hold no raw quote, backslash escape (left to JSON.parse) or control character.
+    if (name === '' || /["\\\u0000-\u001f]/.test(name)) return null;
+    const slot: MetricSlot = { name, v1Head: V1_HEAD + name + V1_MID, v2Tail: name + '"}', next: null };
+    if (this.slots.size < MAX_METRIC_NAMES) this.slots.set(name, slot);
+    return slot;
   }
 
   /**
-   * Reads the line at `start` as a k6 Point line without looking for its end first (the shape says
-   * where it ends). Returns the index of its newline (or `limit`), or -1 when the line is not in
-   * k6's exact shape (the caller then reads it strictly).
+   * Reads `<RFC 3339 UTC time>","value":` at text[i…] into timeRead; returns the index after it,
+   * or -1. The whole second is parsed once per second of the run, the fraction here.
    */
-  private fast(text: string, start: number, limit: number, lineNo: number): number {
-    let metric: string | null = null;
-    let i: number;
-    // A substring compared with === is a memcmp; startsWith(long, pos) compares char by char.
-    if (text.substring(start, start + V2_HEAD.length) === V2_HEAD) {
-      i = start + V2_HEAD.length;
-    } else if (text.startsWith(V1_HEAD, start)) {
-      const q = text.indexOf('"', start + V1_HEAD.length);
-      if (q < 0 || !text.startsWith(V1_MID, q)) return -1;
-      metric = this.metricName(text, start + V1_HEAD.length, q);
-      if (metric === null) return -1;
-      i = q + V1_MID.length;
-    } else {
-      return -1;
-    }
-    // Time: the whole second is parsed once per second of the run, the fraction here.
+  private readTime(text: string, i: number): number {
     let base: number;
     if (this.prevSecond !== '' && text.substring(i, i + 19) === this.prevSecond) {
       base = this.prevSecondMs;
@@ -187,36 +215,89 @@ class NdjsonReader implements LineReader {
       if (i === f0) return -1;
     }
     // Only UTC ("Z") here; other zones take the strict path.
-    if (text.charCodeAt(i) !== 90 || !text.startsWith(VALUE, i + 1)) return -1;
-    const time = base + fraction;
-    i += 1 + VALUE.length;
-    const valueEnd = text.indexOf(',', i);
-    if (valueEnd < 0 || !text.startsWith(TAGS, valueEnd)) return -1;
-    let value = decimal(text, i, valueEnd);
-    if (Number.isNaN(value)) {
+    if (text.charCodeAt(i) !== 90 || text.substring(i + 1, i + 1 + VALUE.length) !== VALUE) return -1;
+    this.timeRead = base + fraction;
+    return i + 1 + VALUE.length;
+  }
+
+  /**
+   * Reads the line at `start` as a k6 Point line without looking for its end first (the shape says
+   * where it ends). Returns the index of its newline (or `limit`), or -1 when the line is not in
+   * k6's exact shape (the caller then reads it strictly).
+   */
+  private fast(text: string, start: number, limit: number, lineNo: number): number {
+    // A substring compared with === is a memcmp; startsWith(long, pos) compares char by char.
+    const v2 = text.charCodeAt(start + 2) === 116; // {"type…
+    let slot: MetricSlot | null = null;
+    let time: number;
+    let i: number;
+    if (v2) {
+      const head = this.v2Head;
+      if (head !== '' && text.substring(start, start + head.length) === head) {
+        time = this.v2HeadTime;
+        i = start + head.length;
+      } else {
+        if (text.substring(start, start + V2_HEAD.length) !== V2_HEAD) return -1;
+        i = this.readTime(text, start + V2_HEAD.length);
+        if (i < 0) return -1;
+        time = this.timeRead;
+        this.v2Head = text.slice(start, i);
+        this.v2HeadTime = time;
+      }
+    } else {
+      const predicted = this.lastSlot?.next;
+      if (predicted && text.substring(start, start + predicted.v1Head.length) === predicted.v1Head) {
+        slot = predicted;
+        i = start + predicted.v1Head.length;
+      } else {
+        if (text.substring(start, start + V1_HEAD.length) !== V1_HEAD) return -1;
+        const q = text.indexOf('"', start + V1_HEAD.length);
+        if (q < 0 || text.substring(q, q + V1_MID.length) !== V1_MID) return -1;
+        slot = this.slot(text, start + V1_HEAD.length, q);
+        if (slot === null) return -1;
+        i = q + V1_MID.length;
+      }
+      const timePart = this.v1Time;
+      if (timePart !== '' && text.substring(i, i + timePart.length) === timePart) {
+        time = this.v1TimeValue;
+        i += timePart.length;
+      } else {
+        const after = this.readTime(text, i);
+        if (after < 0) return -1;
+        time = this.timeRead;
+        this.v1Time = text.slice(i, after);
+        this.v1TimeValue = time;
+        i = after;
+      }
+    }
+    // The value, up to the comma before the tags.
+    let value = decimal(text, i);
+    let valueEnd = decimalEnd;
+    if (Number.isNaN(value) || text.charCodeAt(valueEnd) !== 44) {
+      valueEnd = text.indexOf(',', i);
+      if (valueEnd < 0 || valueEnd > limit) return -1;
       const valueText = text.slice(i, valueEnd);
       if (!JSON_NUMBER.test(valueText)) return -1;
       value = +valueText;
     }
-    i = valueEnd + TAGS.length;
-    // Tags: usually the previous line's (one request writes ~9 metrics); else up to the fixed
-    // tail, checked once per distinct text.
-    let tagsEnd: number;
+    // Tags: usually the previous line's; else up to the fixed tail, checked once per distinct text.
     let tags: string | null;
+    let k: number;
     let newline = -1;
-    const prev = this.prevTags;
-    if (prev !== '' && text.substring(i, i + prev.length) === prev && text.startsWith(metric === null ? V2_TAIL : '}}', i + prev.length)) {
-      tags = prev;
-      tagsEnd = i + prev.length;
+    const tagsPart = this.tagsPart;
+    if (tagsPart !== '' && text.substring(valueEnd, valueEnd + tagsPart.length) === tagsPart && (text.charCodeAt(valueEnd + tagsPart.length - 1) === 34) === v2) {
+      tags = this.tagsPartTags;
+      k = valueEnd + tagsPart.length;
     } else {
-      newline = text.indexOf('\n', i);
+      if (text.substring(valueEnd, valueEnd + TAGS.length) !== TAGS) return -1;
+      const tagsStart = valueEnd + TAGS.length;
+      newline = text.indexOf('\n', tagsStart);
       if (newline < 0 || newline > limit) newline = limit;
       const end = text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      tagsEnd = metric === null ? text.lastIndexOf(V2_TAIL, end) : end - 2;
-      if (tagsEnd < i) return -1;
-      if (metric !== null && !text.startsWith('}}', tagsEnd)) return -1;
-      if (metric === null && (text.charCodeAt(end - 1) !== 125 || text.charCodeAt(end - 2) !== 34)) return -1;
-      const raw = text.slice(i, tagsEnd);
+      const tagsEnd = v2 ? text.lastIndexOf(V2_TAIL, end) : end - V1_TAIL.length;
+      if (tagsEnd < tagsStart) return -1;
+      if (!v2 && text.substring(tagsEnd, end) !== V1_TAIL) return -1;
+      const raw = text.slice(tagsStart, tagsEnd);
       if (raw === 'null') {
         tags = null;
       } else {
@@ -228,23 +309,29 @@ class NdjsonReader implements LineReader {
             return -1;
           }
           if (!isStringRecord(parsed)) return -1;
-          if (this.goodTags.size > 10_000) this.goodTags.clear();
+          if (this.goodTags.size >= MAX_GOOD_TAGS) this.goodTags.clear();
           this.goodTags.add(raw);
         }
         tags = raw;
-        this.prevTags = raw;
       }
+      k = tagsEnd + (v2 ? V2_TAIL.length : V1_TAIL.length);
+      this.tagsPart = text.slice(valueEnd, k);
+      this.tagsPartTags = tags;
     }
-    let lineEnd: number;
-    if (metric === null) {
-      const metricStart = tagsEnd + V2_TAIL.length;
-      const q = text.indexOf('"', metricStart);
-      if (q < 0 || text.charCodeAt(q + 1) !== 125) return -1;
-      metric = this.metricName(text, metricStart, q);
-      if (metric === null) return -1;
-      lineEnd = q + 2;
-    } else {
-      lineEnd = tagsEnd + 2;
+    // v2: the metric name last, predicted from the previous line's.
+    let lineEnd = k;
+    if (v2) {
+      const predicted = this.lastSlot?.next;
+      if (predicted && text.substring(k, k + predicted.v2Tail.length) === predicted.v2Tail) {
+        slot = predicted;
+        lineEnd = k + predicted.v2Tail.length;
+      } else {
+        const q = text.indexOf('"', k);
+        if (q < 0 || text.charCodeAt(q + 1) !== 125) return -1;
+        slot = this.slot(text, k, q);
+        if (slot === null) return -1;
+        lineEnd = q + 2;
+      }
     }
     // The line must end right here: a newline, CR LF, or the end of the text.
     if (lineEnd !== limit) {
@@ -253,9 +340,11 @@ class NdjsonReader implements LineReader {
       else if (c !== 10) return -1;
     }
     if (newline >= 0 && newline !== lineEnd) return -1;
-    const problem = valueProblem(value);
-    if (problem) this.sink.malformed(lineNo, problem);
-    else this.sink.point(metric, time, value, tags, null, lineNo);
+    const last = this.lastSlot;
+    if (last !== null && last.next !== slot) last.next = slot;
+    this.lastSlot = slot;
+    if (value >= 0 && value <= MAX_VALUE) this.sink.point(slot!.name, time, value, tags, null, lineNo);
+    else this.sink.malformed(lineNo, valueProblem(value)!);
     return lineEnd;
   }
 }
