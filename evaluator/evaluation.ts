@@ -42,6 +42,8 @@ export interface EvaluationOptions {
 }
 
 interface MetricInfo {
+  /** Index into a TagInfo's series table. */
+  index: number;
   name: string;
   /** Thresholds k6 declared for it (its Metric line). */
   thresholds: string[];
@@ -53,8 +55,8 @@ interface MetricInfo {
 interface TagInfo {
   selected: Record<string, string>;
   errorTagged: boolean;
-  /** Per metric, the series per phase index (+1; 0 = unlabelled). */
-  series: Map<MetricInfo, Array<Series | undefined>>;
+  /** Per metric (by MetricInfo.index), the series per phase index (+1; 0 = unlabelled). */
+  series: Array<Array<Series | undefined> | undefined>;
 }
 
 interface SourceState {
@@ -70,6 +72,9 @@ export class Evaluation implements SampleSink {
   private readonly store: SeriesStore;
   private readonly metrics = new Map<string, MetricInfo>();
   private readonly tagCache = new Map<string, TagInfo>();
+  /** The previous point's tag text and info: most points repeat the one before (same request). */
+  private lastTagsRaw: string | null = null;
+  private lastTagInfo: TagInfo | null = null;
   private readonly groupBy: string[];
   private readonly timeline = new PhaseTimeline();
   private readonly sources = new Map<string, SourceState>();
@@ -219,7 +224,7 @@ export class Evaluation implements SampleSink {
     if (!m) {
       const override = this.config.metricTypes[name];
       const kind = override ? { kind: override.kind, isTime: override.isTime } : builtinMetrics[name];
-      m = { name, thresholds: [], kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
+      m = { index: this.metrics.size, name, thresholds: [], kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
       this.metrics.set(name, m);
     }
     return m;
@@ -265,18 +270,25 @@ export class Evaluation implements SampleSink {
     if (time > this.lastTime) this.lastTime = time;
     const m = this.metricInfo(metric);
     m.count++;
-    const key = tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
-    let info = this.tagCache.get(key);
-    if (info === undefined) {
-      info = this.tagInfo(tags ?? (tagsRaw === null ? null : (JSON.parse(tagsRaw) as Record<string, string>)));
-      if (this.tagCache.size >= TAG_CACHE_LIMIT) this.tagCache.clear();
-      this.tagCache.set(key, info);
+    let info: TagInfo | undefined;
+    if (tagsRaw !== null && tagsRaw === this.lastTagsRaw) {
+      info = this.lastTagInfo!;
+    } else {
+      const key = tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
+      info = this.tagCache.get(key);
+      if (info === undefined) {
+        info = this.tagInfo(tags ?? (tagsRaw === null ? null : (JSON.parse(tagsRaw) as Record<string, string>)));
+        if (this.tagCache.size >= TAG_CACHE_LIMIT) this.tagCache.clear();
+        this.tagCache.set(key, info);
+      }
+      this.lastTagsRaw = tagsRaw;
+      this.lastTagInfo = info;
     }
     const phase = this.phaseLabels ? this.timeline.at(time) + 1 : 0;
-    let perPhase = info.series.get(m);
+    let perPhase = info.series[m.index];
     if (perPhase === undefined) {
       perPhase = [];
-      info.series.set(m, perPhase);
+      info.series[m.index] = perPhase;
     }
     let series = perPhase[phase];
     if (series === undefined) {
@@ -302,7 +314,7 @@ export class Evaluation implements SampleSink {
         }
       }
     }
-    return { selected, errorTagged: tags?.expected_response === 'false', series: new Map() };
+    return { selected, errorTagged: tags?.expected_response === 'false', series: [] };
   }
 
   // ---- workers -----------------------------------------------------------------------------
@@ -333,7 +345,8 @@ export class Evaluation implements SampleSink {
     for (const st of states) for (const d of st.declared) this.declare(d.name, d.kind.kind, d.kind.isTime, d.thresholds, 0);
     const s = this.source(source).summary;
     this.current = this.source(source);
-    let lineOffset = 0;
+    // The states follow the lines already read from this source (the main thread's range).
+    let lineOffset = s.lines;
     for (const st of states) {
       for (const [name, count] of st.perMetric) this.metricInfo(name).count += count;
       this.store.absorb(st.series, st.bucketWidthMs);

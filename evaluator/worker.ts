@@ -1,17 +1,15 @@
 // A worker thread that evaluates one byte range of a plain NDJSON file (whole lines) and posts back
 // its state; evaluate.ts merges the states exactly (counts add, histograms merge). The file is
 // bundled as its own entry (dist/evaluator-worker.mjs) next to the CLI bundle.
-import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEvaluation } from './evaluation.js';
 import type { WorkerTask } from './evaluate.js';
-import { CHUNK, forEachText } from './input.js';
+import { fileChunks, forEachText } from './input.js';
 
 async function run(task: WorkerTask): Promise<void> {
   const ev = createEvaluation(task.evaluate, [], { phaseLabels: task.phaseEvents.length > 0, format: 'ndjson' });
   for (const e of task.phaseEvents) ev.addPhaseEvent(e);
-  const stream = createReadStream(task.path, { start: task.start, end: task.end - 1, highWaterMark: CHUNK });
-  await forEachText(stream, (text, start, end, lineNo) => ev.ingestText(text, start, end, task.path, lineNo));
+  await forEachText(fileChunks(task.path, task.start, task.end), (text, start, end, lineNo) => ev.ingestText(text, start, end, task.path, lineNo));
   parentPort!.postMessage(ev.exportState());
   ev.dispose();
 }

@@ -184,11 +184,15 @@ describe('chaosgate evaluate', () => {
     for (let i = 0; i < 30_000; i++) {
       lines.push(point('http_req_duration', i, ((i * 7919) % 100_000) / 97, `{"name":"GET /${i % 7}","status":"${i % 13 ? 200 : 503}"}`));
     }
+    // A bad line in the second thread's half: its line number must come out absolute.
+    const badLine = lines.length - 5_000;
+    lines.splice(badLine - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":-1,"tags":null},"metric":"m"}');
     const input = await file('split.json', lines.join('\n') + '\n');
     const one = join(dir, 'one.json');
     const two = join(dir, 'two.json');
-    const r1 = await run([input, '--set', 'evaluate.workers=1', '--json', one]);
-    const r2 = await run([input, '--set', 'evaluate.workers=2', '--set', 'evaluate.splitMinBytes=1000', '--json', two]);
+    const tolerate = ['--set', 'evaluate.malformedTolerance=0.001'];
+    const r1 = await run([input, ...tolerate, '--set', 'evaluate.workers=1', '--json', one]);
+    const r2 = await run([input, ...tolerate, '--set', 'evaluate.workers=2', '--set', 'evaluate.splitMinBytes=1000', '--json', two]);
     expect(r1.code, r1.stderr).toBe(0);
     expect(r2.code, r2.stderr).toBe(0);
     const a = JSON.parse(await readFile(one, 'utf8'));
@@ -211,5 +215,6 @@ describe('chaosgate evaluate', () => {
     expect(a.inputs[0].threads).toBeUndefined();
     expect(b.inputs[0].threads).toBe(2);
     expect(a.totals.points).toBe(30_000);
+    expect(b.totals.problems).toEqual([{ source: input, line: badLine, reason: 'negative value -1' }]);
   });
 });
