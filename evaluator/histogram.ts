@@ -35,8 +35,25 @@ export function liveHistograms(): number {
   return live;
 }
 
+/** A histogram as another thread receives it: raw HDR encoding (WASM) or compressed base64 (JS). */
+export type HistogramTransfer = Uint8Array | string;
+
+/**
+ * An HDR histogram, live (recording) or frozen: a frozen one (WASM only) is kept as its raw HDR
+ * encoding (~0.2–1 KB instead of several KB of WebAssembly memory, which never shrinks once grown)
+ * and is decoded for a moment to be read or merged, or for good when it records again. Long runs
+ * freeze the time buckets they have moved past (series.ts): thousands of live bucket histograms
+ * measured ~50 MB of WebAssembly memory at 20 M points. Raw, not compressed: every zlib call
+ * leaves native buffers until the next GC (5 000 small deflates measured +15–25 MB RSS).
+ */
 export class Histogram {
-  private constructor(private h: hdr.Histogram) {
+  private frozen: Uint8Array | null = null;
+  private frozenCount = 0;
+
+  private constructor(
+    private h: hdr.Histogram | null,
+    private readonly packed: boolean,
+  ) {
     live++;
   }
 
@@ -52,39 +69,100 @@ export class Histogram {
         numberOfSignificantValueDigits: significantDigits,
         useWebAssembly: useWasm(),
       }),
+      packed,
     );
   }
 
   static decode(base64: string): Histogram {
-    return new Histogram(hdr.decodeFromCompressedBase64(base64, 32, useWasm()));
+    return new Histogram(hdr.decodeFromCompressedBase64(base64, 32, useWasm()), false);
+  }
+
+  /** A histogram from transfer(): raw bytes stay frozen until read, merged or recorded into. */
+  static fromTransfer(data: HistogramTransfer, packed: boolean): Histogram {
+    if (typeof data === 'string') {
+      const h = hdr.decodeFromCompressedBase64(data, packed ? 'packed' : 32, useWasm());
+      h.autoResize = true;
+      return new Histogram(h, packed);
+    }
+    const out = new Histogram(null, packed);
+    out.frozen = data;
+    out.frozenCount = -1; // unknown until decoded
+    return out;
+  }
+
+  /** This histogram for another thread (structured-clone safe). */
+  transfer(): HistogramTransfer {
+    if (this.h === null) return this.frozen!;
+    return histogramBackend() === 'wasm' ? (this.h as hdr.WasmHistogram).encode() : hdr.encodeIntoCompressedBase64(this.h);
+  }
+
+  get isFrozen(): boolean {
+    return this.h === null;
   }
 
   /** `value` must be a non-negative integer (callers scale and round). */
   record(value: number): void {
-    this.h.recordValue(value);
+    (this.h ?? this.thaw()).recordValue(value);
   }
 
   get count(): number {
-    return this.h.totalCount;
+    if (this.h !== null) return this.h.totalCount;
+    if (this.frozenCount < 0) this.frozenCount = this.read((h) => h.totalCount);
+    return this.frozenCount;
   }
 
   /** The value at `percentile` (0..100): the highest value equivalent to the bucket it falls in. */
   percentile(percentile: number): number {
-    return this.h.getValueAtPercentile(percentile);
+    return this.h !== null ? this.h.getValueAtPercentile(percentile) : this.read((h) => h.getValueAtPercentile(percentile));
   }
 
   merge(other: Histogram): void {
-    this.h.add(other.h as never);
+    const target = this.h ?? this.thaw();
+    if (other.h !== null) target.add(other.h as never);
+    else other.read((h) => target.add(h as never));
   }
 
+  /** The standard compressed base64 encoding (reports). */
   encode(): string {
-    return hdr.encodeIntoCompressedBase64(this.h);
+    return this.h !== null ? hdr.encodeIntoCompressedBase64(this.h) : this.read((h) => hdr.encodeIntoCompressedBase64(h));
+  }
+
+  /**
+   * Keeps only the raw encoding and frees the live histogram (its memory goes back to the module
+   * for the next histograms). WASM only: JS histograms live in the garbage-collected heap anyway.
+   */
+  freeze(): void {
+    if (this.h === null || histogramBackend() !== 'wasm') return;
+    this.frozenCount = this.h.totalCount;
+    this.frozen = (this.h as hdr.WasmHistogram).encode();
+    this.h.destroy();
+    this.h = null;
   }
 
   destroy(): void {
-    if (!this.h) return;
-    this.h.destroy();
-    this.h = undefined as never;
+    if (this.h === null && this.frozen === null) return;
+    this.h?.destroy();
+    this.h = null;
+    this.frozen = null;
     live--;
+  }
+
+  /** Calls `use` with the frozen histogram decoded for the moment. */
+  private read<T>(use: (h: hdr.Histogram) => T): T {
+    const h = hdr.WasmHistogram.decode(this.frozen!, this.packed ? 'packed' : 32);
+    try {
+      return use(h);
+    } finally {
+      h.destroy();
+    }
+  }
+
+  private thaw(): hdr.Histogram {
+    if (this.frozen === null) throw new Error('histogram used after destroy()');
+    const h = hdr.WasmHistogram.decode(this.frozen, this.packed ? 'packed' : 32);
+    h.autoResize = true;
+    this.h = h;
+    this.frozen = null;
+    return h;
   }
 }

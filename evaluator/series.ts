@@ -1,7 +1,7 @@
 // Series: samples grouped by metric + selected tags, each with exact running stats, an HDR
 // histogram for trends and time buckets. Memory is bounded by the series cap (extra series fold
 // into one overflow series per metric) and by the bucket count (the width doubles past the cap).
-import { Histogram, BUCKET_SIGNIFICANT_DIGITS } from './histogram.js';
+import { Histogram, BUCKET_SIGNIFICANT_DIGITS, type HistogramTransfer } from './histogram.js';
 
 /** Trend values are recorded as round(value * 1000): microseconds for millisecond metrics. */
 export const HISTOGRAM_SCALE = 1000;
@@ -35,8 +35,11 @@ export class Bag {
     if (this.hist !== null) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
   }
 
-  /** Adds `other`'s stats (and histogram) into this bag. */
-  absorb(other: Bag): void {
+  /**
+   * Adds `other`'s stats (and histogram) into this bag. With `take`, a histogram this bag lacks is
+   * moved over from `other` instead of copied (other is about to be destroyed).
+   */
+  absorb(other: Bag, take = false): void {
     this.count += other.count;
     this.errors += other.errors;
     this.sum += other.sum;
@@ -48,7 +51,10 @@ export class Bag {
       this.last = other.last;
     }
     if (other.firstTime < this.firstTime) this.firstTime = other.firstTime;
-    if (other.hist !== null) {
+    if (other.hist !== null && take && this.hist === null) {
+      this.hist = other.hist;
+      other.hist = null;
+    } else if (other.hist !== null) {
       if (this.hist === null) this.hist = this instanceof Bucket ? Histogram.create(BUCKET_SIGNIFICANT_DIGITS, true) : Histogram.create(3);
       this.hist.merge(other.hist);
     }
@@ -70,10 +76,11 @@ export class Bag {
       last: this.last,
       lastTime: this.lastTime,
       firstTime: this.firstTime,
-      hist: this.hist?.encode() ?? null,
+      hist: this.hist?.transfer() ?? null,
     };
   }
 
+  /** A bucket's bag from a worker's state; its histogram stays encoded until it is needed. */
   static fromState(s: BagState): Bag {
     const b = new Bag();
     b.count = s.count;
@@ -85,7 +92,7 @@ export class Bag {
     b.last = s.last;
     b.lastTime = s.lastTime ?? -Infinity;
     b.firstTime = s.firstTime ?? Infinity;
-    b.hist = s.hist ? Histogram.decode(s.hist) : null;
+    b.hist = s.hist ? Histogram.fromTransfer(s.hist, true) : null;
     return b;
   }
 }
@@ -101,7 +108,7 @@ export interface BagState {
   last: number;
   lastTime: number;
   firstTime: number;
-  hist: string | null;
+  hist: HistogramTransfer | null;
 }
 
 export class Bucket extends Bag {
@@ -115,7 +122,7 @@ export interface SeriesState {
   metric: string;
   tags: Record<string, string>;
   overflow: boolean;
-  hist: string | null;
+  hist: HistogramTransfer | null;
   buckets: Array<{ start: number; bag: BagState }>;
 }
 
@@ -146,6 +153,7 @@ export class Series {
       const width = this.store.bucketWidthMs;
       const start = Math.floor(time / width) * width;
       b = this.buckets.get(start) ?? this.store.newBucket(this, start);
+      if (b.hist !== null && b.hist.isFrozen) this.store.noteLive(b); // a late sample thaws it
       this.current = b;
       this.currentEnd = b.start + this.store.bucketWidthMs;
     }
@@ -176,7 +184,7 @@ export class Series {
         target = new Bucket(start);
         merged.set(start, target);
       }
-      target.absorb(b);
+      target.absorb(b, true);
       b.destroy();
     }
     this.buckets = merged;
@@ -196,7 +204,7 @@ export class Series {
       metric: this.metric,
       tags: this.tags,
       overflow: this.overflow,
-      hist: this.hist?.encode() ?? null,
+      hist: this.hist?.transfer() ?? null,
       buckets: [...this.buckets.values()].map((b) => ({ start: b.start, bag: b.toState() })),
     };
   }
@@ -218,9 +226,17 @@ export function seriesKey(metric: string, tags: Record<string, string>): string 
   return `${metric}{${keys.map((k) => `${k}=${tags[k]}`).join(',')}}`;
 }
 
+/**
+ * Live bucket histograms kept before the older ones are frozen (each live one costs several KB of
+ * WebAssembly memory; a short run never reaches this, so its gates never decode anything).
+ */
+const LIVE_BUCKET_HISTOGRAMS = 1000;
+
 export class SeriesStore {
   readonly byKey = new Map<string, Series>();
   bucketWidthMs: number;
+  /** Buckets whose histogram may be live (recording), for freezeOldBuckets. */
+  private liveBuckets: Bucket[] = [];
   private minStart = Infinity;
   private maxStart = -Infinity;
 
@@ -239,14 +255,46 @@ export class SeriesStore {
     return s;
   }
 
-  newBucket(series: Series, start: number): Bucket {
+  /** A new bucket of `series`; `histogram: false` leaves its histogram to be moved in (absorb). */
+  newBucket(series: Series, start: number, histogram = true): Bucket {
     const b = new Bucket(start);
-    if (series.hist !== null && this.opts.wantsBucketHistogram(series.metric)) b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS, true);
+    if (histogram && series.hist !== null && this.opts.wantsBucketHistogram(series.metric)) {
+      b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS, true);
+      this.liveBuckets.push(b);
+    }
     series.buckets.set(start, b);
     if (start < this.minStart) this.minStart = start;
-    if (start > this.maxStart) this.maxStart = start;
+    if (start > this.maxStart) {
+      this.maxStart = start;
+      this.freezeOldBuckets();
+    }
     if ((this.maxStart - this.minStart) / this.bucketWidthMs + 1 > this.opts.maxBuckets) this.coarsen();
     return series.buckets.get(Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs)!;
+  }
+
+  /** `b`'s frozen histogram is about to record again. */
+  noteLive(b: Bucket): void {
+    this.liveBuckets.push(b);
+  }
+
+  /**
+   * Past the live limit, freezes the histograms of buckets older than the newest two widths
+   * (samples arrive slightly out of order, so the last two stay live). `rescan` first looks at
+   * every bucket (after merges that may have thawed any of them).
+   */
+  private freezeOldBuckets(rescan = false): void {
+    if (rescan) {
+      this.liveBuckets = [];
+      for (const s of this.byKey.values()) for (const b of s.buckets.values()) if (b.hist !== null && !b.hist.isFrozen) this.liveBuckets.push(b);
+    }
+    if (this.liveBuckets.length <= LIVE_BUCKET_HISTOGRAMS) return;
+    const keepFrom = this.maxStart - this.bucketWidthMs;
+    this.liveBuckets = this.liveBuckets.filter((b) => {
+      if (b.hist === null || b.hist.isFrozen) return false;
+      if (b.start >= keepFrom) return true;
+      b.hist.freeze(); // a no-op for JS histograms: they leave the list all the same
+      return false;
+    });
   }
 
   private coarsen(): void {
@@ -256,6 +304,7 @@ export class SeriesStore {
       this.maxStart = Math.floor(this.maxStart / this.bucketWidthMs) * this.bucketWidthMs;
     }
     for (const s of this.byKey.values()) s.rebucket(this.bucketWidthMs);
+    this.freezeOldBuckets(true);
   }
 
   /** Adds series from another store (a worker's), exactly: stats add, histograms merge. */
@@ -267,18 +316,19 @@ export class SeriesStore {
     for (const st of states) {
       const series = st.overflow ? this.overflowFor(st.metric) : this.get(st.metric, st.tags);
       if (st.hist !== null && series.hist !== null) {
-        const h = Histogram.decode(st.hist);
+        const h = Histogram.fromTransfer(st.hist, false);
         series.hist.merge(h);
         h.destroy();
       }
       for (const { start, bag } of st.buckets) {
         const b = Bag.fromState(bag);
         const at = Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs;
-        const target = series.buckets.get(at) ?? this.newBucket(series, at);
-        target.absorb(b);
+        const target = series.buckets.get(at) ?? this.newBucket(series, at, false);
+        target.absorb(b, true);
         b.destroy();
       }
     }
+    this.freezeOldBuckets(true);
   }
 
   private overflowFor(metric: string): Series {

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { Histogram, histogramBackend, liveHistograms } from './histogram.js';
+import { SeriesStore } from './series.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+describe('frozen histograms', () => {
+  it('answer, merge, encode and record exactly like a histogram never frozen', () => {
+    expect(histogramBackend()).toBe('wasm');
+    const r = rng(3);
+    const frozen = Histogram.create(2, true);
+    const twin = Histogram.create(2, true);
+    const record = (v: number) => {
+      frozen.record(v);
+      twin.record(v);
+    };
+    for (let i = 0; i < 500; i++) record(Math.round(1000 + r() * 900_000));
+    frozen.freeze();
+    expect(frozen.isFrozen).toBe(true);
+    expect(frozen.count).toBe(500);
+    for (const p of [50, 95, 99, 100]) expect(frozen.percentile(p)).toBe(twin.percentile(p));
+    expect(frozen.encode()).toBe(twin.encode());
+    expect(frozen.isFrozen).toBe(true); // reading does not thaw it
+    const sum = Histogram.create(2, true);
+    sum.merge(frozen);
+    expect(sum.percentile(95)).toBe(twin.percentile(95));
+    // A late sample thaws it for good, beyond the range it held (auto-resize kept).
+    record(5_000_000_000);
+    expect(frozen.isFrozen).toBe(false);
+    expect(frozen.count).toBe(501);
+    expect(frozen.percentile(100)).toBe(twin.percentile(100));
+    // Across threads: raw bytes arrive frozen and read the same.
+    frozen.freeze();
+    const moved = Histogram.fromTransfer(frozen.transfer(), true);
+    expect(moved.isFrozen).toBe(true);
+    expect(moved.percentile(99)).toBe(twin.percentile(99));
+    for (const h of [frozen, twin, sum, moved]) h.destroy();
+    expect(liveHistograms()).toBe(0);
+  });
+});
+
+describe('series store', () => {
+  it('freezes buckets the run has moved past and keeps every bucket exact', () => {
+    const store = new SeriesStore({ bucketWidthMs: 1000, maxBuckets: 1000, seriesCap: 1000, wantsHistogram: () => true, wantsBucketHistogram: () => true });
+    const r = rng(11);
+    const expected = new Map<string, Histogram>();
+    const T0 = Date.UTC(2026, 0, 1);
+    const add = (name: string, time: number, ms: number) => {
+      store.get('http_req_duration', { name }).record(time, ms, false);
+      const key = `${name}@${Math.floor((time - T0) / 1000)}`;
+      let h = expected.get(key);
+      if (!h) expected.set(key, (h = Histogram.create(2, true)));
+      h.record(Math.round(ms * 1000));
+    };
+    // 60 series × 40 seconds = 2 400 bucket histograms, over the live limit of 1 000.
+    for (let ms = 0; ms < 40_000; ms += 50) for (let s = 0; s < 60; s++) add(`s${s}`, T0 + ms + (s % 7), 1 + r() * 500);
+    const buckets = [...store.byKey.values()].flatMap((s) => [...s.buckets.values()]);
+    const frozen = buckets.filter((b) => b.hist!.isFrozen).length;
+    expect(buckets).toHaveLength(2400);
+    expect(frozen).toBeGreaterThan(1300);
+    // The newest two seconds stay live; a late sample for second 0 thaws that bucket.
+    expect(buckets.filter((b) => b.start >= T0 + 38_000).every((b) => !b.hist!.isFrozen)).toBe(true);
+    add('s0', T0 + 10, 9999);
+    const late = store.get('http_req_duration', { name: 's0' }).buckets.get(T0)!;
+    expect(late.hist!.isFrozen).toBe(false);
+    expect(late.count).toBe(21);
+    for (const s of store.byKey.values()) {
+      for (const b of s.buckets.values()) {
+        const want = expected.get(`${s.tags.name}@${(b.start - T0) / 1000}`)!;
+        expect(b.hist!.count).toBe(want.count);
+        expect(b.hist!.percentile(95)).toBe(want.percentile(95));
+        expect(b.hist!.percentile(100)).toBe(want.percentile(100));
+      }
+    }
+    store.destroy();
+    for (const h of expected.values()) h.destroy();
+    expect(liveHistograms()).toBe(0);
+  });
+});
