@@ -38,10 +38,13 @@ export const evaluateSectionSchema = z
     declaredThresholds: z.boolean().default(false),
     /** A previous run's JSON report for `baseline: "report"` gates. */
     baselineReport: z.string().optional(),
-    /** Worker threads for plain NDJSON files (0 = one per core, 1 = none). */
+    /**
+     * Threads for big files: 0 = as many as there are cores, 1 = only the main thread; with 2 or
+     * more, a worker thread reads and parses each big file while the main thread records it.
+     */
     workers: z.number().int().min(0).max(64).default(0),
-    /** Files at least this big are split between the worker threads. */
-    splitMinBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    /** Files (plain or gzip) at least this big are read by a worker thread. */
+    workerMinBytes: z.number().int().positive().default(64 * 1024 * 1024),
   })
   .strict();
 

@@ -17,7 +17,8 @@ import { PhaseTimeline, type PhaseEvent } from './phases.js';
 import { detectFormat, readerFormats, type InputFormat } from './readers/index.js';
 import type { LineReader, SampleSink } from './readers/types.js';
 import { valueProblem } from './readers/types.js';
-import { HISTOGRAM_SCALE, SeriesStore, type Series, type SeriesState } from './series.js';
+import { SLOT_VALUES, type ScanBatch } from './scan.js';
+import { HISTOGRAM_SCALE, SeriesStore, type Series } from './series.js';
 import { SIGNIFICANT_DIGITS } from './histogram.js';
 
 export const TOOL_VERSION = '0.1.0';
@@ -75,6 +76,8 @@ export class Evaluation implements SampleSink {
   /** The previous point's tag text and info: most points repeat the one before (same request). */
   private lastTagsRaw: string | null = null;
   private lastTagInfo: TagInfo | null = null;
+  /** Per source read by a worker thread, its scanner's key ids. */
+  private readonly batchKeys = new Map<string, Array<{ metric: MetricInfo; info: TagInfo }>>();
   private readonly groupBy: string[];
   private readonly timeline = new PhaseTimeline();
   private readonly sources = new Map<string, SourceState>();
@@ -262,28 +265,37 @@ export class Evaluation implements SampleSink {
   }
 
   point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, _line: number): void {
+    let info: TagInfo;
+    if (tagsRaw !== null && tagsRaw === this.lastTagsRaw) {
+      info = this.lastTagInfo!;
+    } else {
+      info = this.tagInfoFor(tagsRaw, tags);
+      this.lastTagsRaw = tagsRaw;
+      this.lastTagInfo = info;
+    }
+    this.record(this.metricInfo(metric), info, time, value);
+  }
+
+  /** The tag info of a tag set given as its JSON text or parsed (cached by text). */
+  private tagInfoFor(tagsRaw: string | null, tags: Record<string, string> | null): TagInfo {
+    const key = tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
+    let info = this.tagCache.get(key);
+    if (info === undefined) {
+      info = this.tagInfo(tags ?? (tagsRaw === null ? null : (JSON.parse(tagsRaw) as Record<string, string>)));
+      if (this.tagCache.size >= TAG_CACHE_LIMIT) this.tagCache.clear();
+      this.tagCache.set(key, info);
+    }
+    return info;
+  }
+
+  private record(m: MetricInfo, info: TagInfo, time: number, value: number): void {
     this.pointsRead++;
     this.points++;
     const s = this.current;
     if (s) s.summary.points++;
     if (time < this.firstTime) this.firstTime = time;
     if (time > this.lastTime) this.lastTime = time;
-    const m = this.metricInfo(metric);
     m.count++;
-    let info: TagInfo | undefined;
-    if (tagsRaw !== null && tagsRaw === this.lastTagsRaw) {
-      info = this.lastTagInfo!;
-    } else {
-      const key = tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
-      info = this.tagCache.get(key);
-      if (info === undefined) {
-        info = this.tagInfo(tags ?? (tagsRaw === null ? null : (JSON.parse(tagsRaw) as Record<string, string>)));
-        if (this.tagCache.size >= TAG_CACHE_LIMIT) this.tagCache.clear();
-        this.tagCache.set(key, info);
-      }
-      this.lastTagsRaw = tagsRaw;
-      this.lastTagInfo = info;
-    }
     const phase = this.phaseLabels ? this.timeline.at(time) + 1 : 0;
     let perPhase = info.series[m.index];
     if (perPhase === undefined) {
@@ -293,10 +305,54 @@ export class Evaluation implements SampleSink {
     let series = perPhase[phase];
     if (series === undefined) {
       const selected = phase === 0 ? info.selected : { ...info.selected, phase: this.timeline.names[phase - 1]! };
-      series = this.store.get(metric, selected);
+      series = this.store.get(m.name, selected);
       perPhase[phase] = series;
     }
     series.record(time, value, info.errorTagged || (m.failedRate && value !== 0));
+  }
+
+  /**
+   * A batch a worker thread's Scanner read from `source` (scan.ts): its events and points in
+   * stream order, with the same effect as reading those lines here.
+   */
+  ingestBatch(source: string, batch: ScanBatch, ring: Float64Array): void {
+    const s = this.current?.summary.source === source ? this.current : this.source(source);
+    this.current = s;
+    let keys = this.batchKeys.get(source);
+    if (keys === undefined) this.batchKeys.set(source, (keys = []));
+    const { count, events, at } = batch;
+    const base = batch.slot * SLOT_VALUES;
+    let e = 0;
+    for (let k = 0; k <= count; k++) {
+      for (; e < events.length && at[e] === k; e++) {
+        const ev = events[e]!;
+        switch (ev.kind) {
+          case 'key':
+            keys[ev.id] = { metric: this.metricInfo(ev.metric), info: this.tagInfoFor(ev.tagsRaw, ev.tags) };
+            break;
+          case 'reset-keys':
+            keys.length = 0;
+            break;
+          case 'declare':
+            this.declare(ev.metric, ev.metricKind, ev.isTime, ev.thresholds, ev.line);
+            break;
+          case 'malformed':
+            this.malformed(ev.line, ev.reason);
+            break;
+          case 'format':
+            s.summary.format = ev.format;
+            break;
+          case 'source':
+            this.describeSource(source, ev);
+            break;
+        }
+      }
+      if (k === count) break;
+      const i = base + k * 3;
+      const key = keys[ring[i]!]!;
+      this.record(key.metric, key.info, ring[i + 1]!, ring[i + 2]!);
+    }
+    s.summary.lines += batch.lines;
   }
 
   private tagInfo(tags: Record<string, string> | null): TagInfo {
@@ -317,55 +373,7 @@ export class Evaluation implements SampleSink {
     return { selected, errorTagged: tags?.expected_response === 'false', series: [] };
   }
 
-  // ---- workers -----------------------------------------------------------------------------
-
-  /** Everything this evaluation holds, as plain data a worker thread can post. */
-  exportState(): EvaluationState {
-    return {
-      series: [...this.store.byKey.values()].map((s) => s.toState()),
-      bucketWidthMs: this.store.bucketWidthMs,
-      declared: [...this.metrics.values()].filter((m) => m.kind).map((m) => ({ name: m.name, kind: m.kind!, thresholds: m.thresholds })),
-      lines: [...this.sources.values()].reduce((n, s) => n + s.summary.lines, 0),
-      perMetric: [...this.metrics.values()].map((m) => [m.name, m.count] as [string, number]),
-      problems: this.problems,
-      pointsRead: this.pointsRead,
-      points: this.points,
-      malformed: this.malformedCount,
-      firstTime: this.firstTime,
-      lastTime: this.lastTime,
-    };
-  }
-
-  /**
-   * Adds the states of workers that read consecutive byte ranges of `source`, exactly: counts
-   * add, histograms merge, line numbers of problems become absolute. Declarations first, so every
-   * series gets the kind its Metric line declared, whichever range that line was in.
-   */
-  absorbStates(states: EvaluationState[], source: string): void {
-    for (const st of states) for (const d of st.declared) this.declare(d.name, d.kind.kind, d.kind.isTime, d.thresholds, 0);
-    const s = this.source(source).summary;
-    this.current = this.source(source);
-    // The states follow the lines already read from this source (the main thread's range).
-    let lineOffset = s.lines;
-    for (const st of states) {
-      for (const [name, count] of st.perMetric) this.metricInfo(name).count += count;
-      this.store.absorb(st.series, st.bucketWidthMs);
-      s.lines += st.lines;
-      s.points += st.points;
-      s.malformed += st.malformed;
-      for (const p of st.problems) {
-        if (this.problems.length < this.config.reportProblems) this.problems.push({ ...p, source, line: p.line + lineOffset });
-      }
-      lineOffset += st.lines;
-      this.pointsRead += st.pointsRead;
-      this.points += st.points;
-      this.malformedCount += st.malformed;
-      this.firstTime = Math.min(this.firstTime, st.firstTime);
-      this.lastTime = Math.max(this.lastTime, st.lastTime);
-    }
-  }
-
-  /** Frees every histogram without making a report (a worker after exportState, or on error). */
+  /** Frees every histogram without making a report (on error). */
   dispose(): void {
     this.finished = true;
     this.store.destroy();
@@ -473,29 +481,15 @@ export class Evaluation implements SampleSink {
       const b = s.buckets.get(start)!;
       const item: TimeBucket = { start, count: b.count, errors: b.errors, sum: b.sum, min: b.min, max: b.max };
       if (info.kind === 'trend' && b.hist) {
-        item.p95 = b.hist.percentile(95) / HISTOGRAM_SCALE;
-        item.histogram = b.hist.encode();
+        const { value, encoded } = b.hist.percentileAndEncoding(95);
+        item.p95 = value / HISTOGRAM_SCALE;
+        item.histogram = encoded;
       } else if (info.kind === 'rate') item.passes = b.nonzero;
       else if (info.kind === 'gauge') item.last = b.last;
       out.buckets.items.push(item);
     }
     return out;
   }
-}
-
-export interface EvaluationState {
-  series: SeriesState[];
-  bucketWidthMs: number;
-  declared: Array<{ name: string; kind: MetricKindInfo; thresholds: string[] }>;
-  /** Lines read, so the next byte range's line numbers can be made absolute. */
-  lines: number;
-  perMetric: Array<[string, number]>;
-  problems: ReportModel['totals']['problems'];
-  pointsRead: number;
-  points: number;
-  malformed: number;
-  firstTime: number;
-  lastTime: number;
 }
 
 /** Starts a streaming evaluation. Throws (a plain Error naming the gate) on an invalid gate. */

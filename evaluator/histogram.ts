@@ -6,9 +6,8 @@ import * as hdr from 'hdr-histogram-js';
 
 /** 3 significant digits: a recorded value is within 0.1 % of the true one. */
 export const SIGNIFICANT_DIGITS = 3;
-/** Per time bucket: 2 digits (1 %) and packed counts keep a bucket's histogram ~10x smaller. */
+/** Per time bucket: 2 digits (1 %) keep a bucket's histogram ~7x smaller (~9 KB). */
 export const BUCKET_SIGNIFICANT_DIGITS = 2;
-
 let wasmState: 'unknown' | 'on' | 'off' = 'unknown';
 function useWasm(): boolean {
   if (wasmState === 'unknown') {
@@ -38,62 +37,43 @@ export function liveHistograms(): number {
 /** A histogram as another thread receives it: raw HDR encoding (WASM) or compressed base64 (JS). */
 export type HistogramTransfer = Uint8Array | string;
 
+type DecodeRaw = (data: Uint8Array, bitBucketSize: 32) => hdr.Histogram;
+/** Raw V2 encoding → JS histogram (read-only use: no WebAssembly memory touched). */
+const decodeJs: DecodeRaw = (data, bits) => (hdr.JsHistogram as unknown as { decode: DecodeRaw }).decode(data, bits);
+const decodeWasm: DecodeRaw = (data, bits) => hdr.WasmHistogram.decode(data, bits);
+
 /**
- * An HDR histogram, live (recording) or frozen: a frozen one (WASM only) is kept as its raw HDR
- * encoding (~0.2–1 KB instead of several KB of WebAssembly memory, which never shrinks once grown)
- * and is decoded for a moment to be read or merged, or for good when it records again. Long runs
- * freeze the time buckets they have moved past (series.ts): thousands of live bucket histograms
- * measured ~50 MB of WebAssembly memory at 20 M points. Raw, not compressed: every zlib call
- * leaves native buffers until the next GC (5 000 small deflates measured +15–25 MB RSS).
+ * An HDR histogram, live (recording) or frozen. A frozen one (WASM only) is kept as raw HDR
+ * encodings (~0.2–1.5 KB each instead of ~9 KB of WebAssembly memory) and decoded when read,
+ * merged into a live one, or recorded into again. Long runs freeze the time buckets they have
+ * moved past (series.ts). Merging two frozen histograms only joins their encodings: a run that
+ * coarsens its buckets merges thousands, and each merge through WebAssembly left decode/encode
+ * buffers in its memory faster than its collector freed them (+33 MB at 20 M points). Reads
+ * decode into JS histograms for the same reason. Raw, not compressed: every zlib call leaves
+ * native buffers until the next GC (5 000 small deflates measured +15–25 MB RSS).
  */
 export class Histogram {
-  private frozen: Uint8Array | null = null;
+  /** The encodings of a frozen histogram (its parts add up to it); null while live. */
+  private frozen: Uint8Array[] | null = null;
   private frozenCount = 0;
 
-  private constructor(
-    private h: hdr.Histogram | null,
-    private readonly packed: boolean,
-  ) {
+  private constructor(private h: hdr.Histogram | null) {
     live++;
   }
 
-  /**
-   * `packed` stores only non-zero counts: a time bucket's histogram holds few samples, and packed
-   * it took ~1.4 KB instead of ~15 KB here (measured with 80 latencies each, 2 digits).
-   */
-  static create(significantDigits: 2 | 3 = SIGNIFICANT_DIGITS, packed = false): Histogram {
+  static create(significantDigits: 2 | 3 = SIGNIFICANT_DIGITS): Histogram {
     return new Histogram(
       hdr.build({
-        bitBucketSize: packed ? 'packed' : 32,
+        bitBucketSize: 32,
         autoResize: true,
         numberOfSignificantValueDigits: significantDigits,
         useWebAssembly: useWasm(),
       }),
-      packed,
     );
   }
 
   static decode(base64: string): Histogram {
-    return new Histogram(hdr.decodeFromCompressedBase64(base64, 32, useWasm()), false);
-  }
-
-  /** A histogram from transfer(): raw bytes stay frozen until read, merged or recorded into. */
-  static fromTransfer(data: HistogramTransfer, packed: boolean): Histogram {
-    if (typeof data === 'string') {
-      const h = hdr.decodeFromCompressedBase64(data, packed ? 'packed' : 32, useWasm());
-      h.autoResize = true;
-      return new Histogram(h, packed);
-    }
-    const out = new Histogram(null, packed);
-    out.frozen = data;
-    out.frozenCount = -1; // unknown until decoded
-    return out;
-  }
-
-  /** This histogram for another thread (structured-clone safe). */
-  transfer(): HistogramTransfer {
-    if (this.h === null) return this.frozen!;
-    return histogramBackend() === 'wasm' ? (this.h as hdr.WasmHistogram).encode() : hdr.encodeIntoCompressedBase64(this.h);
+    return new Histogram(hdr.decodeFromCompressedBase64(base64, 32, useWasm()));
   }
 
   get isFrozen(): boolean {
@@ -106,9 +86,7 @@ export class Histogram {
   }
 
   get count(): number {
-    if (this.h !== null) return this.h.totalCount;
-    if (this.frozenCount < 0) this.frozenCount = this.read((h) => h.totalCount);
-    return this.frozenCount;
+    return this.h !== null ? this.h.totalCount : this.frozenCount;
   }
 
   /** The value at `percentile` (0..100): the highest value equivalent to the bucket it falls in. */
@@ -116,10 +94,32 @@ export class Histogram {
     return this.h !== null ? this.h.getValueAtPercentile(percentile) : this.read((h) => h.getValueAtPercentile(percentile));
   }
 
+  /** The value at `percentile` and the encoding, decoding a frozen histogram once for both. */
+  percentileAndEncoding(percentile: number): { value: number; encoded: string } {
+    const both = (h: hdr.Histogram) => ({ value: h.getValueAtPercentile(percentile), encoded: hdr.encodeIntoCompressedBase64(h) });
+    return this.h !== null ? both(this.h) : this.read(both);
+  }
+
+  /** Adds `other` into this one (`other` is unchanged). */
   merge(other: Histogram): void {
+    if (this.h === null && other.h === null) {
+      this.frozen!.push(...other.frozen!);
+      this.frozenCount += other.frozenCount;
+      return;
+    }
     const target = this.h ?? this.thaw();
-    if (other.h !== null) target.add(other.h as never);
-    else other.read((h) => target.add(h as never));
+    if (other.h !== null) {
+      target.add(other.h as never);
+      return;
+    }
+    for (const part of other.frozen!) {
+      const h = decodeWasm(part, 32); // a WASM histogram adds only WASM histograms
+      try {
+        target.add(h as never);
+      } finally {
+        h.destroy();
+      }
+    }
   }
 
   /** The standard compressed base64 encoding (reports). */
@@ -134,7 +134,7 @@ export class Histogram {
   freeze(): void {
     if (this.h === null || histogramBackend() !== 'wasm') return;
     this.frozenCount = this.h.totalCount;
-    this.frozen = (this.h as hdr.WasmHistogram).encode();
+    this.frozen = [(this.h as hdr.WasmHistogram).encode()];
     this.h.destroy();
     this.h = null;
   }
@@ -147,9 +147,22 @@ export class Histogram {
     live--;
   }
 
-  /** Calls `use` with the frozen histogram decoded for the moment. */
+  /** The frozen parts added up into one histogram made by `decode` (auto-resizing). */
+  private joined(decode: DecodeRaw): hdr.Histogram {
+    const [first, ...rest] = this.frozen!;
+    const h = decode(first!, 32);
+    h.autoResize = true;
+    for (const part of rest) {
+      const p = decode(part, 32);
+      h.add(p as never);
+      p.destroy();
+    }
+    return h;
+  }
+
+  /** Calls `use` with the frozen histogram decoded for the moment (as a JS histogram). */
   private read<T>(use: (h: hdr.Histogram) => T): T {
-    const h = hdr.WasmHistogram.decode(this.frozen!, this.packed ? 'packed' : 32);
+    const h = this.joined(decodeJs);
     try {
       return use(h);
     } finally {
@@ -159,8 +172,7 @@ export class Histogram {
 
   private thaw(): hdr.Histogram {
     if (this.frozen === null) throw new Error('histogram used after destroy()');
-    const h = hdr.WasmHistogram.decode(this.frozen, this.packed ? 'packed' : 32);
-    h.autoResize = true;
+    const h = this.joined(decodeWasm);
     this.h = h;
     this.frozen = null;
     return h;

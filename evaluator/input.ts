@@ -7,7 +7,14 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { InputError } from '../lib/errors.js';
-import type { Evaluation } from './evaluation.js';
+
+/** What a source is read into: an Evaluation, or a worker thread's scanner. */
+export interface TextTarget {
+  /** Notes facts about a source the reader cannot see (compression, bytes). */
+  describeSource(name: string, facts: { gzip?: boolean; bytes?: number }): void;
+  /** The complete lines in text[start, end); returns how many lines that was. */
+  ingestText(text: string, start: number, end: number, source: string, firstLineNo: number): number;
+}
 
 // 64 KB reads, decoded piece by piece: a 1 MB string goes to V8's large-object space and costs
 // full GCs, a 64 KB one dies young. 1 MB reads (pieces of 64 KB) removed the scanner's short waits
@@ -144,7 +151,7 @@ function describe(err: NodeJS.ErrnoException): string {
 }
 
 /** Reads one source completely into `ev`. Unreadable input is an InputError (exit 3). */
-export async function readSource(ev: Evaluation, source: string): Promise<void> {
+export async function readSource(ev: TextTarget, source: string): Promise<void> {
   let bytes = 0;
   try {
     let fileBytes: number | null = null;

@@ -1,7 +1,7 @@
 // Series: samples grouped by metric + selected tags, each with exact running stats, an HDR
 // histogram for trends and time buckets. Memory is bounded by the series cap (extra series fold
 // into one overflow series per metric) and by the bucket count (the width doubles past the cap).
-import { Histogram, BUCKET_SIGNIFICANT_DIGITS, type HistogramTransfer } from './histogram.js';
+import { Histogram, BUCKET_SIGNIFICANT_DIGITS } from './histogram.js';
 
 /** Trend values are recorded as round(value * 1000): microseconds for millisecond metrics. */
 export const HISTOGRAM_SCALE = 1000;
@@ -55,7 +55,7 @@ export class Bag {
       this.hist = other.hist;
       other.hist = null;
     } else if (other.hist !== null) {
-      if (this.hist === null) this.hist = this instanceof Bucket ? Histogram.create(BUCKET_SIGNIFICANT_DIGITS, true) : Histogram.create(3);
+      if (this.hist === null) this.hist = this instanceof Bucket ? Histogram.create(BUCKET_SIGNIFICANT_DIGITS) : Histogram.create(3);
       this.hist.merge(other.hist);
     }
   }
@@ -64,66 +64,12 @@ export class Bag {
     this.hist?.destroy();
     this.hist = null;
   }
-
-  toState(): BagState {
-    return {
-      count: this.count,
-      errors: this.errors,
-      sum: this.sum,
-      min: this.min,
-      max: this.max,
-      nonzero: this.nonzero,
-      last: this.last,
-      lastTime: this.lastTime,
-      firstTime: this.firstTime,
-      hist: this.hist?.transfer() ?? null,
-    };
-  }
-
-  /** A bucket's bag from a worker's state; its histogram stays encoded until it is needed. */
-  static fromState(s: BagState): Bag {
-    const b = new Bag();
-    b.count = s.count;
-    b.errors = s.errors;
-    b.sum = s.sum;
-    b.min = s.min ?? Infinity;
-    b.max = s.max ?? -Infinity;
-    b.nonzero = s.nonzero;
-    b.last = s.last;
-    b.lastTime = s.lastTime ?? -Infinity;
-    b.firstTime = s.firstTime ?? Infinity;
-    b.hist = s.hist ? Histogram.fromTransfer(s.hist, true) : null;
-    return b;
-  }
-}
-
-/** A Bag as plain data (structured-clone safe) for worker threads. */
-export interface BagState {
-  count: number;
-  errors: number;
-  sum: number;
-  min: number;
-  max: number;
-  nonzero: number;
-  last: number;
-  lastTime: number;
-  firstTime: number;
-  hist: HistogramTransfer | null;
 }
 
 export class Bucket extends Bag {
   constructor(readonly start: number) {
     super();
   }
-}
-
-export interface SeriesState {
-  key: string;
-  metric: string;
-  tags: Record<string, string>;
-  overflow: boolean;
-  hist: HistogramTransfer | null;
-  buckets: Array<{ start: number; bag: BagState }>;
 }
 
 /**
@@ -174,8 +120,11 @@ export class Series {
     return total;
   }
 
-  /** Merges pairs of buckets into the doubled width. */
-  rebucket(width: number): void {
+  /**
+   * Merges pairs of buckets into the doubled width. Merged buckets that start before
+   * `freezeBefore` are frozen at once, so the merge never holds every bucket histogram live.
+   */
+  rebucket(width: number, freezeBefore = -Infinity): void {
     const merged = new Map<number, Bucket>();
     for (const b of this.buckets.values()) {
       const start = Math.floor(b.start / width) * width;
@@ -186,6 +135,7 @@ export class Series {
       }
       target.absorb(b, true);
       b.destroy();
+      if (start < freezeBefore) target.hist?.freeze();
     }
     this.buckets = merged;
     this.current = null;
@@ -198,16 +148,6 @@ export class Series {
     this.current = null;
   }
 
-  toState(): SeriesState {
-    return {
-      key: this.key,
-      metric: this.metric,
-      tags: this.tags,
-      overflow: this.overflow,
-      hist: this.hist?.transfer() ?? null,
-      buckets: [...this.buckets.values()].map((b) => ({ start: b.start, bag: b.toState() })),
-    };
-  }
 }
 
 export interface SeriesStoreOptions {
@@ -230,7 +170,7 @@ export function seriesKey(metric: string, tags: Record<string, string>): string 
  * Live bucket histograms kept before the older ones are frozen (each live one costs several KB of
  * WebAssembly memory; a short run never reaches this, so its gates never decode anything).
  */
-const LIVE_BUCKET_HISTOGRAMS = 1000;
+const LIVE_BUCKET_HISTOGRAMS = 256;
 
 export class SeriesStore {
   readonly byKey = new Map<string, Series>();
@@ -255,11 +195,10 @@ export class SeriesStore {
     return s;
   }
 
-  /** A new bucket of `series`; `histogram: false` leaves its histogram to be moved in (absorb). */
-  newBucket(series: Series, start: number, histogram = true): Bucket {
+  newBucket(series: Series, start: number): Bucket {
     const b = new Bucket(start);
-    if (histogram && series.hist !== null && this.opts.wantsBucketHistogram(series.metric)) {
-      b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS, true);
+    if (series.hist !== null && this.opts.wantsBucketHistogram(series.metric)) {
+      b.hist = Histogram.create(BUCKET_SIGNIFICANT_DIGITS);
       this.liveBuckets.push(b);
     }
     series.buckets.set(start, b);
@@ -280,7 +219,7 @@ export class SeriesStore {
   /**
    * Past the live limit, freezes the histograms of buckets older than the newest two widths
    * (samples arrive slightly out of order, so the last two stay live). `rescan` first looks at
-   * every bucket (after merges that may have thawed any of them).
+   * every bucket (after a coarsening merged them).
    */
   private freezeOldBuckets(rescan = false): void {
     if (rescan) {
@@ -303,31 +242,8 @@ export class SeriesStore {
       this.minStart = Math.floor(this.minStart / this.bucketWidthMs) * this.bucketWidthMs;
       this.maxStart = Math.floor(this.maxStart / this.bucketWidthMs) * this.bucketWidthMs;
     }
-    for (const s of this.byKey.values()) s.rebucket(this.bucketWidthMs);
-    this.freezeOldBuckets(true);
-  }
-
-  /** Adds series from another store (a worker's), exactly: stats add, histograms merge. */
-  absorb(states: SeriesState[], widthMs: number): void {
-    if (widthMs > this.bucketWidthMs) {
-      this.bucketWidthMs = widthMs;
-      for (const s of this.byKey.values()) s.rebucket(widthMs);
-    }
-    for (const st of states) {
-      const series = st.overflow ? this.overflowFor(st.metric) : this.get(st.metric, st.tags);
-      if (st.hist !== null && series.hist !== null) {
-        const h = Histogram.fromTransfer(st.hist, false);
-        series.hist.merge(h);
-        h.destroy();
-      }
-      for (const { start, bag } of st.buckets) {
-        const b = Bag.fromState(bag);
-        const at = Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs;
-        const target = series.buckets.get(at) ?? this.newBucket(series, at, false);
-        target.absorb(b, true);
-        b.destroy();
-      }
-    }
+    const freezeBefore = this.liveBuckets.length > LIVE_BUCKET_HISTOGRAMS / 2 ? this.maxStart - this.bucketWidthMs : -Infinity;
+    for (const s of this.byKey.values()) s.rebucket(this.bucketWidthMs, freezeBefore);
     this.freezeOldBuckets(true);
   }
 

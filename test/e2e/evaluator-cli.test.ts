@@ -179,7 +179,7 @@ describe('chaosgate evaluate', () => {
     for (const r of [r1, r2, r3]) noStack(r);
   });
 
-  it('worker threads give exactly the single-thread report', async () => {
+  it('a reading thread gives exactly the single-thread report', async () => {
     const lines = [...header];
     for (let i = 0; i < 30_000; i++) {
       lines.push(point('http_req_duration', i, ((i * 7919) % 100_000) / 97, `{"name":"GET /${i % 7}","status":"${i % 13 ? 200 : 503}"}`));
@@ -192,29 +192,36 @@ describe('chaosgate evaluate', () => {
     const two = join(dir, 'two.json');
     const tolerate = ['--set', 'evaluate.malformedTolerance=0.001'];
     const r1 = await run([input, ...tolerate, '--set', 'evaluate.workers=1', '--json', one]);
-    const r2 = await run([input, ...tolerate, '--set', 'evaluate.workers=2', '--set', 'evaluate.splitMinBytes=1000', '--json', two]);
+    const r2 = await run([input, ...tolerate, '--set', 'evaluate.workers=2', '--set', 'evaluate.workerMinBytes=1000', '--json', two]);
     expect(r1.code, r1.stderr).toBe(0);
     expect(r2.code, r2.stderr).toBe(0);
     const a = JSON.parse(await readFile(one, 'utf8'));
     const b = JSON.parse(await readFile(two, 'utf8'));
-    // Exact: counts, extremes and every percentile equal; sums may differ in the last bit (the
-    // addition order differs) and the encoded histograms in their header (resize history).
-    type S = { id: string; count: number; errors: number; trend?: { avg: number; sum: number; [k: string]: number }; buckets: { items: Array<{ count: number; min: number; max: number; p95?: number }> } };
-    const view = (r: { totals: unknown; series: S[] }) => ({
-      totals: r.totals,
-      series: r.series.map((s) => ({
-        id: s.id,
-        count: s.count,
-        errors: s.errors,
-        trend: s.trend && { ...s.trend, avg: s.trend.avg.toPrecision(12), sum: s.trend.sum.toPrecision(12) },
-        buckets: s.buckets.items.map((x) => [x.count, x.min, x.max, x.p95]),
-      })),
-    });
-    expect(view(b)).toEqual(view(a));
+    // The reading thread sends the points in file order: the report is the same to the last bit
+    // (sums, encoded histograms, buckets, problems), all but the time it was made and `threads`.
+    const same = (r: { createdAt: string; inputs: Array<{ threads?: number }> }) => ({ ...r, createdAt: '', inputs: r.inputs.map(({ threads: _t, ...i }) => i) });
+    expect(same(b)).toEqual(same(a));
     expect(b.inputs[0].lines).toBe(a.inputs[0].lines);
     expect(a.inputs[0].threads).toBeUndefined();
-    expect(b.inputs[0].threads).toBe(2);
+    expect(b.inputs[0].threads).toBe(1);
     expect(a.totals.points).toBe(30_000);
     expect(b.totals.problems).toEqual([{ source: input, line: badLine, reason: 'negative value -1' }]);
+
+    // gzip through the reading thread: the same samples; a truncated one is exit 3, as on the main thread.
+    const text = lines.join('\n') + '\n';
+    const zipped = gzipSync(text);
+    const gz = await file('split.json.gz', zipped);
+    const three = join(dir, 'three.json');
+    const r3 = await run([gz, ...tolerate, '--set', 'evaluate.workers=2', '--set', 'evaluate.workerMinBytes=1000', '--json', three]);
+    expect(r3.code, r3.stderr).toBe(0);
+    const c = JSON.parse(await readFile(three, 'utf8'));
+    expect(c.inputs[0]).toMatchObject({ gzip: true, threads: 1, lines: a.inputs[0].lines, bytes: zipped.length });
+    expect(c.series).toEqual(a.series);
+    expect(c.totals.problems).toEqual([{ source: gz, line: badLine, reason: 'negative value -1' }]);
+    const cut = await file('cut.json.gz', zipped.subarray(0, 20_000));
+    const r4 = await run([cut, '--set', 'evaluate.workers=2', '--set', 'evaluate.workerMinBytes=1000']);
+    expect(r4.code).toBe(3);
+    expect(r4.stderr).toMatch(/cut\.json\.gz: gzip data ends early \(truncated file\)/);
+    expect(r4.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,0 +1,175 @@
+// The reading half of an evaluation, for a worker thread: it reads and checks the lines of one
+// source and emits batches of points as [series key id, time, value] triples, with the events
+// between them (new keys, declarations, malformed lines) in stream order. The main thread applies
+// the batches to its one Evaluation (Evaluation.ingestBatch), so there is one set of histograms,
+// not one per thread, and reading (most of the work, and nearly all the garbage) runs beside it.
+import { detectFormat, readerFormats, type InputFormat } from './readers/index.js';
+import type { LineReader, SampleSink } from './readers/types.js';
+import type { TextTarget } from './input.js';
+
+/** Points per batch: a 96 KB slot of the shared record ring. */
+export const BATCH_POINTS = 4096;
+/** Float64 values per slot: [key id, time, value] per point. */
+export const SLOT_VALUES = BATCH_POINTS * 3;
+
+export type ScanEvent =
+  | { kind: 'key'; id: number; metric: string; tagsRaw: string | null; tags: Record<string, string> | null }
+  /** Key ids start again from 0 (the scanner's key table was full). */
+  | { kind: 'reset-keys' }
+  | { kind: 'declare'; metric: string; metricKind: string; isTime: boolean; thresholds: string[]; line: number }
+  | { kind: 'malformed'; line: number; reason: string }
+  | { kind: 'format'; format: InputFormat }
+  | { kind: 'source'; gzip?: boolean; bytes?: number };
+
+export interface ScanBatch {
+  /**
+   * The ring slot holding its points: count × [key id, time (ms since the epoch), value] from
+   * index slot × SLOT_VALUES. The ring is shared memory, so points are never copied or allocated.
+   */
+  slot: number;
+  count: number;
+  /** Events, each placed before the point of index at[i]. */
+  events: ScanEvent[];
+  at: number[];
+  /** Lines read since the previous batch. */
+  lines: number;
+}
+
+/** Distinct metric + tag keys one scanner keeps before it starts its ids again. */
+const MAX_KEYS = 50_000;
+
+/** A record ring of `slots` slots in shared memory (a SharedArrayBuffer crosses threads as is). */
+export function createRing(slots: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(slots * SLOT_VALUES * Float64Array.BYTES_PER_ELEMENT));
+}
+
+export class Scanner implements SampleSink, TextTarget {
+  private reader: LineReader | null = null;
+  private batch: ScanBatch;
+  /** Where the current batch's records go in the ring. */
+  private base = 0;
+  private readonly slots: number;
+  private readonly keys = new Map<string, Map<string, number>>();
+  private keyCount = 0;
+  private lastTagsRaw: string | null = null;
+  private lastKeys: Map<string, number> | null = null;
+
+  /**
+   * `emit` gets each full (or flushed) batch and must return only once the next slot is free
+   * (the slot after it, round the ring, has been consumed).
+   */
+  constructor(
+    private readonly ring: Float64Array,
+    private readonly emit: (batch: ScanBatch) => void,
+    private readonly format?: InputFormat,
+    private readonly maxKeys = MAX_KEYS,
+  ) {
+    this.slots = ring.length / SLOT_VALUES;
+    this.batch = { slot: 0, count: 0, events: [], at: [], lines: 0 };
+  }
+
+  private event(e: ScanEvent): void {
+    this.batch.events.push(e);
+    this.batch.at.push(this.batch.count);
+  }
+
+  /** Sends what is batched (also when only events or lines are in it). */
+  flush(): void {
+    const b = this.batch;
+    if (b.count === 0 && b.events.length === 0 && b.lines === 0) return;
+    const slot = (b.slot + 1) % this.slots;
+    this.batch = { slot, count: 0, events: [], at: [], lines: 0 };
+    this.base = slot * SLOT_VALUES;
+    this.emit(b);
+  }
+
+  describeSource(_name: string, facts: { gzip?: boolean; bytes?: number }): void {
+    this.event({ kind: 'source', ...facts });
+  }
+
+  ingestText(text: string, start: number, end: number, _source: string, firstLineNo: number): number {
+    let lineNo = firstLineNo;
+    let pos = start;
+    // The first non-empty line picks the format (as Evaluation.ingestLine does).
+    while (this.reader === null && pos < end) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0 || nl > end) nl = end;
+      const line = text.slice(pos, nl).trim();
+      if (line !== '') {
+        const format = this.format ?? detectFormat(line);
+        if (format === null) {
+          this.malformed(lineNo, 'neither k6 NDJSON nor k6 CSV');
+        } else {
+          this.event({ kind: 'format', format });
+          this.reader = readerFormats[format].create(this);
+          continue; // the reader reads this line
+        }
+      }
+      lineNo++;
+      pos = nl + 1;
+    }
+    if (this.reader !== null && pos < end) {
+      const reader = this.reader;
+      if (reader.readText) {
+        lineNo += reader.readText(text, pos, end, lineNo);
+      } else {
+        while (pos < end) {
+          let nl = text.indexOf('\n', pos);
+          if (nl < 0 || nl > end) nl = end;
+          const line = text.slice(pos, nl);
+          reader.read(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo++);
+          pos = nl + 1;
+        }
+      }
+    }
+    const lines = lineNo - firstLineNo;
+    this.batch.lines += lines;
+    return lines;
+  }
+
+  point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, _line: number): void {
+    let perTags: Map<string, number> | undefined;
+    if (tagsRaw !== null && tagsRaw === this.lastTagsRaw) {
+      perTags = this.lastKeys!;
+    } else {
+      const tagsKey = tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
+      perTags = this.keys.get(tagsKey);
+      if (perTags === undefined) {
+        perTags = new Map();
+        this.keys.set(tagsKey, perTags);
+      }
+      this.lastTagsRaw = tagsRaw;
+      this.lastKeys = perTags;
+    }
+    let id = perTags.get(metric);
+    if (id === undefined) {
+      if (this.keyCount >= this.maxKeys) {
+        // Unbounded tag values (URLs with ids): forget every key, here and in the main thread.
+        this.keys.clear();
+        this.keyCount = 0;
+        this.event({ kind: 'reset-keys' });
+        perTags = new Map();
+        this.keys.set(tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags)), perTags);
+        this.lastTagsRaw = tagsRaw;
+        this.lastKeys = perTags;
+      }
+      id = this.keyCount++;
+      perTags.set(metric, id);
+      this.event({ kind: 'key', id, metric, tagsRaw, tags: tagsRaw === null ? tags : null });
+    }
+    const b = this.batch;
+    const k = this.base + b.count * 3;
+    this.ring[k] = id;
+    this.ring[k + 1] = time;
+    this.ring[k + 2] = value;
+    if (++b.count === BATCH_POINTS) this.flush();
+  }
+
+  declare(metric: string, kind: string, isTime: boolean, thresholds: string[], line: number): void {
+    this.event({ kind: 'declare', metric, metricKind: kind, isTime, thresholds, line });
+  }
+
+  malformed(line: number, reason: string): void {
+    this.event({ kind: 'malformed', line, reason });
+  }
+}
