@@ -1,6 +1,6 @@
 // The whole-file API the CLI wraps: inputs in, report model out.
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { formatIssues } from '../config/index.js';
@@ -35,12 +35,24 @@ function workerScript(): URL | null {
  */
 const RING_SLOTS = 64;
 
-/** Whether `path` is a regular file of at least `minBytes` (anything else is read here). */
+/** A gzip file counts as this many times its size (k6's NDJSON compresses ~20×). */
+const GZIP_SIZE_FACTOR = 8;
+
+/** Whether `path` is a regular file of at least `minBytes` of text (anything else is read here). */
 async function bigFile(path: string, minBytes: number): Promise<boolean> {
   if (path === '-') return false;
   try {
     const st = await stat(path);
-    return st.isFile() && st.size >= minBytes;
+    if (!st.isFile()) return false;
+    if (st.size >= minBytes) return true;
+    if (st.size * GZIP_SIZE_FACTOR < minBytes) return false;
+    const fh = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+      return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+    } finally {
+      await fh.close();
+    }
   } catch {
     return false; // readSource reports it
   }
@@ -56,8 +68,10 @@ async function readInWorker(ev: Evaluation, script: URL, path: string, format: I
   const counter = new Int32Array(pending);
   const ring = createRing(RING_SLOTS);
   const task: ScanTask = { path, format, ring, pending };
-  // A small young generation: the reader's garbage dies young, and the worker's RSS stays low.
-  const worker = new Worker(script, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  // A small young generation: the reader's garbage dies young, and gzip's output buffers (native
+  // memory, freed only when their JS objects are collected) do not pile up: 20 M gzip points
+  // peaked at 187–194 MB with 4 MB against 218–245 MB with 8 MB, at the same speed within noise.
+  const worker = new Worker(script, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   try {
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: ScanMessage) => {
