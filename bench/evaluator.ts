@@ -1,6 +1,8 @@
-// `npm run bench:evaluator [-- --points 2000000,20000000] [--keep]`: generates k6-shaped NDJSON into
-// a temp dir, plain and gzip, and measures the evaluator and the plain reference on the same files
-// in the same run, each in its own process (points/s and peak RSS). Prints ratios; deletes the data.
+// `npm run bench:evaluator [-- --points 2000000,20000000] [--repeat 3] [--keep]`: generates k6-shaped
+// NDJSON into a temp dir, plain and gzip, and measures the evaluator and the plain reference on the
+// same files in the same run, each in its own process (points/s and peak RSS), alternating them
+// `--repeat` times: rates are medians, peak RSS the highest seen (the machine's neighbours make
+// single runs swing by 2x). Prints ratios; deletes the data.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ const flag = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const sizes = (flag('--points') ?? '2000000,20000000').split(',').map(Number);
+const repeat = Math.max(1, Number(flag('--repeat') ?? 3));
 const childScript = join(import.meta.dirname, 'evaluator-child.mjs');
 
 function child(mode: string, path: string): Promise<Run> {
@@ -54,13 +57,25 @@ try {
       // Let the page cache settle so the first reader does not pay for the writer's flush.
       execFileSync('sync');
       process.stderr.write(`generated ${file}: ${(bytes / 1e9).toFixed(2)} GB in ${((performance.now() - g0) / 1000).toFixed(0)} s\n`);
-      const ref = await child('reference', file);
-      const ev = await child('evaluator', file);
-      if (ev.points !== points || ref.points !== points) throw new Error(`point count mismatch: evaluator ${ev.points}, reference ${ref.points}, generated ${points}`);
-      const refRate = ref.points / ref.seconds;
-      const evRate = ev.points / ev.seconds;
-      const refCpuRate = ref.points / ref.cpuSeconds;
-      const evCpuRate = ev.points / ev.cpuSeconds;
+      const refs: Run[] = [];
+      const evs: Run[] = [];
+      for (let r = 0; r < repeat; r++) {
+        for (const [mode, runs] of [['reference', refs], ['evaluator', evs]] as const) {
+          const run = await child(mode, file);
+          runs.push(run);
+          process.stderr.write(`  ${mode} ${fmt(run.points / run.seconds)}/s (${fmt(run.points / run.cpuSeconds)}/cpu-s), peak RSS ${run.maxRssMb.toFixed(0)} MB\n`);
+        }
+      }
+      for (const run of [...refs, ...evs]) {
+        if (run.points !== points) throw new Error(`point count mismatch: ${run.mode} read ${run.points}, generated ${points}`);
+      }
+      const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const refRate = median(refs.map((r) => r.points / r.seconds));
+      const evRate = median(evs.map((r) => r.points / r.seconds));
+      const refCpuRate = median(refs.map((r) => r.points / r.cpuSeconds));
+      const evCpuRate = median(evs.map((r) => r.points / r.cpuSeconds));
+      const ref = { maxRssMb: Math.max(...refs.map((r) => r.maxRssMb)) };
+      const ev = { maxRssMb: Math.max(...evs.map((r) => r.maxRssMb)), series: evs[0]!.series };
       rows.push(
         `| ${fmt(points)} | ${gzip ? 'gzip' : 'plain'} | ${fmt(refRate)}/s | ${fmt(refCpuRate)}/cpu-s | ${ref.maxRssMb.toFixed(0)} MB | ${fmt(evRate)}/s | ${fmt(evCpuRate)}/cpu-s | ${ev.maxRssMb.toFixed(0)} MB | ${(evRate / refRate).toFixed(1)}× | ${(evCpuRate / refCpuRate).toFixed(1)}× | ${ev.series} |`,
       );
