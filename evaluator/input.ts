@@ -21,6 +21,12 @@ export interface TextTarget {
 // for reads but raised peak RSS by 40–65 MB at 20 M points in bench:evaluator, so reads stay small.
 export const CHUNK = 1 << 16;
 const PIECE = 1 << 16;
+/**
+ * Inflated bytes per zlib job on the thread pool: each job ends with a callback on the reading
+ * thread, so bigger jobs let inflating run on while it parses. At 20 M gzip points 256 KB read
+ * ~15 % faster than 64 KB at the same peak RSS; 1 MB was faster again but +20–45 MB.
+ */
+const GUNZIP_CHUNK = 1 << 18;
 
 /**
  * Feeds the complete lines of `stream` to `onText` a chunk at a time (a last line without newline
@@ -133,7 +139,7 @@ async function openSource(source: string, regularFile: boolean): Promise<{ strea
   if (first === null) return { stream: raw, gzip: false };
   raw.unshift(first);
   if (first.length === 2 && first[0] === 0x1f && first[1] === 0x8b) {
-    const gunzip = createGunzip({ chunkSize: CHUNK });
+    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
     raw.pipe(gunzip);
     raw.on('error', (err) => gunzip.destroy(err));
     return { stream: gunzip, gzip: true };
