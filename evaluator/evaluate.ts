@@ -69,9 +69,9 @@ async function readInWorker(ev: Evaluation, script: URL, path: string, format: I
   const ring = createRing(RING_SLOTS);
   const task: ScanTask = { path, format, ring, pending };
   // A small young generation: the reader's garbage dies young, and gzip's output buffers (native
-  // memory, freed only when their JS objects are collected) do not pile up: 20 M gzip points
-  // peaked at 187–194 MB with 4 MB against 218–245 MB with 8 MB, at the same speed within noise.
-  const worker = new Worker(script, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  // memory, freed only when their JS objects are collected) do not pile up. Peak RSS at 20 M gzip
+  // points: 218–245 MB with 8 MB, 190–198 MB with 4 MB, 185–193 MB with 2 MB; speed within noise.
+  const worker = new Worker(script, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
   try {
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: ScanMessage) => {
