@@ -118,13 +118,15 @@ describe('embedding rate limit', () => {
       ids.push(id);
       await enqueue(redis, queue, { documentId: id, retries: 0, priority: 0 });
     }
-    // 6 documents at 2 calls/s: the worker is refused once per window and backs off to the
-    // next one, so all are through in the third window (~2-3 s) after two refusals.
+    // 6 documents at 2 calls/s: the worker is refused when a window is used up and backs off to
+    // the next one, so they need at least three windows (over 1 s from first to last). Usually
+    // that is two refusals; when the first window is nearly over as the worker starts, one
+    // (seen once on a loaded machine), so the test asks for at least one.
     const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 1, embeddingFailureRate: 0, maxRetries: 10, embeddingRateLimit: 2 });
     try {
       const statuses = await until(() => Promise.all(ids.map((id) => store.get(id))), (s) => s.every((x) => x?.status === 'processed'), 8000);
       expect(statuses.map((s) => s?.status)).toEqual(Array(6).fill('processed'));
-      expect(await store.rateLimited()).toBeGreaterThanOrEqual(2);
+      expect(await store.rateLimited()).toBeGreaterThanOrEqual(1);
       expect(statuses.some((s) => s!.last_error === 'embedding rate limit (429)')).toBe(true);
       const done = statuses.map((s) => s!.processed_at!);
       expect(Math.max(...done) - Math.min(...done)).toBeGreaterThanOrEqual(1000);
