@@ -30,10 +30,11 @@ function workerScript(): URL | null {
 }
 
 /**
- * Slots of the record ring: batches the reading thread may be ahead (96 KB each, 6 MB). 16 slots
- * left it waiting ~1.5 s per 20 M points while the main thread merged buckets (coarsening).
+ * Slots of the record ring: batches the reading thread may be ahead (96 KB each, 3 MB). Enough to
+ * cover the main thread's longest pause (merging buckets when a run coarsens them, ~130 ms at
+ * 20 M points) without making the reader wait long.
  */
-const RING_SLOTS = 64;
+const RING_SLOTS = 32;
 
 /** A gzip file counts as this many times its size (k6's NDJSON compresses ~20×). */
 const GZIP_SIZE_FACTOR = 8;

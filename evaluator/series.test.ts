@@ -71,7 +71,7 @@ describe('series store', () => {
       if (!h) expected.set(key, (h = Histogram.create(2)));
       h.record(Math.round(ms * 1000));
     };
-    // 60 series × 40 seconds = 2 400 bucket histograms, over the live limit of 256.
+    // 60 series × 40 seconds = 2 400 bucket histograms, over the live limit of 128.
     for (let ms = 0; ms < 40_000; ms += 50) for (let s = 0; s < 60; s++) add(`s${s}`, T0 + ms + (s % 7), 1 + r() * 500);
     const buckets = [...store.byKey.values()].flatMap((s) => [...s.buckets.values()]);
     const frozen = buckets.filter((b) => b.hist!.isFrozen).length;
