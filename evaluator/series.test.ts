@@ -95,4 +95,21 @@ describe('series store', () => {
     for (const h of expected.values()) h.destroy();
     expect(liveHistograms()).toBe(0);
   });
+
+  it('freezes again the buckets of a series that lags the run (its current bucket thawed by its next sample)', () => {
+    const store = new SeriesStore({ bucketWidthMs: 1000, maxBuckets: 1000, seriesCap: 1000, wantsHistogram: () => true, wantsBucketHistogram: () => true });
+    const T0 = Date.UTC(2026, 0, 1);
+    // 150 series on time, one 5.5 s behind them (so a sweep comes mid-bucket), every 10 ms for 60 s.
+    for (let ms = 0; ms < 60_000; ms += 10) {
+      for (let s = 0; s < 150; s++) store.get('http_req_duration', { name: `s${s}` }).record(T0 + ms, 5, false);
+      if (ms >= 5_500) store.get('http_req_duration', { name: 'late' }).record(T0 + ms - 5_500, 7, false);
+    }
+    const late = [...store.get('http_req_duration', { name: 'late' }).buckets.values()];
+    expect(late).toHaveLength(55);
+    // All but its newest few are frozen again, though each was thawed while still current.
+    expect(late.filter((b) => !b.hist!.isFrozen).length).toBeLessThanOrEqual(8);
+    expect(late.reduce((n, b) => n + b.count, 0)).toBe(5_450);
+    store.destroy();
+    expect(liveHistograms()).toBe(0);
+  });
 });

@@ -99,10 +99,12 @@ export class Series {
       const width = this.store.bucketWidthMs;
       const start = Math.floor(time / width) * width;
       b = this.buckets.get(start) ?? this.store.newBucket(this, start);
-      if (b.hist !== null && b.hist.isFrozen) this.store.noteLive(b); // a late sample thaws it
       this.current = b;
       this.currentEnd = b.start + this.store.bucketWidthMs;
     }
+    // A late sample thaws a frozen bucket (also this series' current one, when the series lags
+    // the run by more than a bucket): tracked again, so it is frozen again later.
+    if (b.hist !== null && b.hist.isFrozen) this.store.noteLive(b);
     b.add(time, value, isError);
     if (this.hist !== null) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
   }
