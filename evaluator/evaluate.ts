@@ -1,13 +1,13 @@
 // The whole-file API the CLI wraps: inputs in, report model out.
 import { existsSync } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { formatIssues } from '../config/index.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, type Evaluation } from './evaluation.js';
-import { readSource } from './input.js';
+import { isGzipFile, readSource } from './input.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
 import { reportSchema, type ReportModel } from './model.js';
@@ -46,14 +46,7 @@ async function bigFile(path: string, minBytes: number): Promise<boolean> {
     const st = await stat(path);
     if (!st.isFile()) return false;
     if (st.size >= minBytes) return true;
-    if (st.size * GZIP_SIZE_FACTOR < minBytes) return false;
-    const fh = await open(path, 'r');
-    try {
-      const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
-      return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-    } finally {
-      await fh.close();
-    }
+    return st.size * GZIP_SIZE_FACTOR >= minBytes && isGzipFile(path);
   } catch {
     return false; // readSource reports it
   }

@@ -97,11 +97,17 @@ export async function* fileChunks(path: string, start = 0, end = Infinity): Asyn
   }
 }
 
-function startsWithGzipMagic(path: string): boolean {
+/** Whether bytes start with gzip's magic number (compression is known by content, not name). */
+function isGzipHead(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** Whether the regular file at `path` is gzip-compressed. */
+export function isGzipFile(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(2);
-    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    return isGzipHead(head.subarray(0, readSync(fd, head, 0, 2, 0)));
   } finally {
     closeSync(fd);
   }
@@ -109,7 +115,7 @@ function startsWithGzipMagic(path: string): boolean {
 
 /** The byte stream of `source` with gzip undone; `gzip` tells whether it was compressed. */
 async function openSource(source: string, regularFile: boolean): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean }> {
-  if (regularFile && !startsWithGzipMagic(source)) return { stream: fileChunks(source), gzip: false };
+  if (regularFile && !isGzipFile(source)) return { stream: fileChunks(source), gzip: false };
   const raw: Readable = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: CHUNK });
   // Peek the first two bytes for gzip's magic number, then put them back.
   const first = await new Promise<Buffer | null>((resolve, reject) => {
@@ -138,7 +144,7 @@ async function openSource(source: string, regularFile: boolean): Promise<{ strea
   });
   if (first === null) return { stream: raw, gzip: false };
   raw.unshift(first);
-  if (first.length === 2 && first[0] === 0x1f && first[1] === 0x8b) {
+  if (isGzipHead(first)) {
     const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
     raw.pipe(gunzip);
     raw.on('error', (err) => gunzip.destroy(err));
