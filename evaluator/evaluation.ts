@@ -14,9 +14,9 @@ import {
   type TimeBucket,
 } from './model.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
-import { detectFormat, readerFormats, type InputFormat } from './readers/index.js';
-import type { LineReader, SampleSink } from './readers/types.js';
-import { valueProblem } from './readers/types.js';
+import { SourceReader, type InputFormat } from './readers/index.js';
+import type { SampleSink } from './readers/types.js';
+import { tagsKey, valueProblem } from './readers/types.js';
 import { SLOT_VALUES, type ScanBatch } from './scan.js';
 import { HISTOGRAM_SCALE, SeriesStore, type Series } from './series.js';
 import { SIGNIFICANT_DIGITS } from './histogram.js';
@@ -62,7 +62,7 @@ interface TagInfo {
 
 interface SourceState {
   summary: InputSummary;
-  reader: LineReader | null;
+  reader: SourceReader;
 }
 
 const TAG_CACHE_LIMIT = 50_000;
@@ -123,10 +123,8 @@ export class Evaluation implements SampleSink {
   private source(name: string): SourceState {
     let s = this.sources.get(name);
     if (!s) {
-      s = {
-        summary: { source: name, format: this.opts.format ?? 'ndjson', gzip: false, lines: 0, points: 0, malformed: 0, bytes: 0 },
-        reader: null,
-      };
+      const summary: InputSummary = { source: name, format: this.opts.format ?? 'ndjson', gzip: false, lines: 0, points: 0, malformed: 0, bytes: 0 };
+      s = { summary, reader: new SourceReader(this, this.opts.format, (format) => (summary.format = format)) };
       this.sources.set(name, s);
     }
     return s;
@@ -146,18 +144,7 @@ export class Evaluation implements SampleSink {
     const s = this.current?.summary.source === source ? this.current : this.source(source);
     this.current = s;
     s.summary.lines++;
-    if (s.reader === null) {
-      const trimmed = line.trim();
-      if (trimmed === '') return;
-      const format = this.opts.format ?? detectFormat(trimmed);
-      if (format === null) {
-        this.malformed(lineNo, 'neither k6 NDJSON nor k6 CSV');
-        return;
-      }
-      s.summary.format = format;
-      s.reader = readerFormats[format].create(this);
-    }
-    s.reader.read(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo);
+    s.reader.readLine(line, lineNo);
   }
 
   /**
@@ -165,34 +152,11 @@ export class Evaluation implements SampleSink {
    * returns how many lines that was. Faster than line by line: the reader scans in place.
    */
   ingestText(text: string, start: number, end: number, source: string, firstLineNo: number): number {
-    let lineNo = firstLineNo;
-    let pos = start;
-    let s = this.current?.summary.source === source ? this.current : this.source(source);
-    while (s.reader === null && pos < end) {
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0 || nl > end) nl = end;
-      this.ingestLine(text.slice(pos, nl), source, lineNo++);
-      pos = nl + 1;
-      s = this.current!;
-    }
-    if (pos >= end) return lineNo - firstLineNo;
+    const s = this.current?.summary.source === source ? this.current : this.source(source);
     this.current = s;
-    const reader = s.reader!;
-    let lines: number;
-    if (reader.readText) {
-      lines = reader.readText(text, pos, end, lineNo);
-    } else {
-      lines = 0;
-      while (pos < end) {
-        let nl = text.indexOf('\n', pos);
-        if (nl < 0 || nl > end) nl = end;
-        const line = text.slice(pos, nl);
-        reader.read(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo + lines++);
-        pos = nl + 1;
-      }
-    }
+    const lines = s.reader.readText(text, start, end, firstLineNo);
     s.summary.lines += lines;
-    return lineNo + lines - firstLineNo;
+    return lines;
   }
 
   /** One sample (queue probes, or any producer that is not a k6 output line). */
@@ -278,7 +242,7 @@ export class Evaluation implements SampleSink {
 
   /** The tag info of a tag set given as its JSON text or parsed (cached by text). */
   private tagInfoFor(tagsRaw: string | null, tags: Record<string, string> | null): TagInfo {
-    const key = tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
+    const key = tagsKey(tagsRaw, tags);
     let info = this.tagCache.get(key);
     if (info === undefined) {
       info = this.tagInfo(tags ?? (tagsRaw === null ? null : (JSON.parse(tagsRaw) as Record<string, string>)));

@@ -3,8 +3,8 @@
 // between them (new keys, declarations, malformed lines) in stream order. The main thread applies
 // the batches to its one Evaluation (Evaluation.ingestBatch), so there is one set of histograms,
 // not one per thread, and reading (most of the work, and nearly all the garbage) runs beside it.
-import { detectFormat, readerFormats, type InputFormat } from './readers/index.js';
-import type { LineReader, SampleSink } from './readers/types.js';
+import { SourceReader, type InputFormat } from './readers/index.js';
+import { tagsKey, type SampleSink } from './readers/types.js';
 import type { TextTarget } from './input.js';
 
 /** Points per batch: a 96 KB slot of the shared record ring. */
@@ -44,7 +44,7 @@ export function createRing(slots: number): Float64Array {
 }
 
 export class Scanner implements SampleSink, TextTarget {
-  private reader: LineReader | null = null;
+  private readonly source: SourceReader;
   private batch: ScanBatch;
   /** Where the current batch's records go in the ring. */
   private base = 0;
@@ -61,9 +61,10 @@ export class Scanner implements SampleSink, TextTarget {
   constructor(
     private readonly ring: Float64Array,
     private readonly emit: (batch: ScanBatch) => void,
-    private readonly format?: InputFormat,
+    format?: InputFormat,
     private readonly maxKeys = MAX_KEYS,
   ) {
+    this.source = new SourceReader(this, format, (detected) => this.event({ kind: 'format', format: detected }));
     this.slots = ring.length / SLOT_VALUES;
     this.batch = { slot: 0, count: 0, events: [], at: [], lines: 0 };
   }
@@ -88,70 +89,33 @@ export class Scanner implements SampleSink, TextTarget {
   }
 
   ingestText(text: string, start: number, end: number, _source: string, firstLineNo: number): number {
-    let lineNo = firstLineNo;
-    let pos = start;
-    // The first non-empty line picks the format (as Evaluation.ingestLine does).
-    while (this.reader === null && pos < end) {
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0 || nl > end) nl = end;
-      const line = text.slice(pos, nl).trim();
-      if (line !== '') {
-        const format = this.format ?? detectFormat(line);
-        if (format === null) {
-          this.malformed(lineNo, 'neither k6 NDJSON nor k6 CSV');
-        } else {
-          this.event({ kind: 'format', format });
-          this.reader = readerFormats[format].create(this);
-          continue; // the reader reads this line
-        }
-      }
-      lineNo++;
-      pos = nl + 1;
-    }
-    if (this.reader !== null && pos < end) {
-      const reader = this.reader;
-      if (reader.readText) {
-        lineNo += reader.readText(text, pos, end, lineNo);
-      } else {
-        while (pos < end) {
-          let nl = text.indexOf('\n', pos);
-          if (nl < 0 || nl > end) nl = end;
-          const line = text.slice(pos, nl);
-          reader.read(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo++);
-          pos = nl + 1;
-        }
-      }
-    }
-    const lines = lineNo - firstLineNo;
+    const lines = this.source.readText(text, start, end, firstLineNo);
     this.batch.lines += lines;
     return lines;
   }
 
+  /** The key ids by metric of one tag set (the previous point's, most of the time). */
+  private keysOf(tagsRaw: string | null, tags: Record<string, string> | null): Map<string, number> {
+    if (tagsRaw !== null && tagsRaw === this.lastTagsRaw) return this.lastKeys!;
+    const key = tagsKey(tagsRaw, tags);
+    let perTags = this.keys.get(key);
+    if (perTags === undefined) this.keys.set(key, (perTags = new Map()));
+    this.lastTagsRaw = tagsRaw;
+    this.lastKeys = perTags;
+    return perTags;
+  }
+
   point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, _line: number): void {
-    let perTags: Map<string, number> | undefined;
-    if (tagsRaw !== null && tagsRaw === this.lastTagsRaw) {
-      perTags = this.lastKeys!;
-    } else {
-      const tagsKey = tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
-      perTags = this.keys.get(tagsKey);
-      if (perTags === undefined) {
-        perTags = new Map();
-        this.keys.set(tagsKey, perTags);
-      }
-      this.lastTagsRaw = tagsRaw;
-      this.lastKeys = perTags;
-    }
+    let perTags = this.keysOf(tagsRaw, tags);
     let id = perTags.get(metric);
     if (id === undefined) {
       if (this.keyCount >= this.maxKeys) {
         // Unbounded tag values (URLs with ids): forget every key, here and in the main thread.
         this.keys.clear();
         this.keyCount = 0;
+        this.lastTagsRaw = null;
         this.event({ kind: 'reset-keys' });
-        perTags = new Map();
-        this.keys.set(tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags)), perTags);
-        this.lastTagsRaw = tagsRaw;
-        this.lastKeys = perTags;
+        perTags = this.keysOf(tagsRaw, tags);
       }
       id = this.keyCount++;
       perTags.set(metric, id);

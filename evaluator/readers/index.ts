@@ -1,7 +1,7 @@
 // The input formats, one reader each; adding a format adds one line here.
 import { csvFormat } from './csv.js';
 import { ndjsonFormat } from './ndjson.js';
-import type { ReaderFormat } from './types.js';
+import type { LineReader, ReaderFormat, SampleSink } from './types.js';
 
 export const readerFormats = {
   ndjson: ndjsonFormat,
@@ -15,4 +15,52 @@ export function detectFormat(firstLine: string): InputFormat | null {
     if (format.detect(firstLine)) return name as InputFormat;
   }
   return null;
+}
+
+/**
+ * Reads the lines of one source into a sink: the first non-empty line picks the format (unless
+ * one is given), then that format's reader reads every line. Used by the Evaluation and by a
+ * worker thread's Scanner alike.
+ */
+export class SourceReader {
+  private reader: LineReader | null = null;
+
+  constructor(
+    private readonly sink: SampleSink,
+    private readonly format: InputFormat | undefined,
+    private readonly onFormat: (format: InputFormat) => void,
+  ) {}
+
+  /** One line (its newline removed; a CR before it is dropped here). */
+  readLine(line: string, lineNo: number): void {
+    if (this.reader === null) {
+      const trimmed = line.trim();
+      if (trimmed === '') return;
+      const format = this.format ?? detectFormat(trimmed);
+      if (format === null) {
+        this.sink.malformed(lineNo, 'neither k6 NDJSON nor k6 CSV');
+        return;
+      }
+      this.onFormat(format);
+      this.reader = readerFormats[format].create(this.sink);
+    }
+    this.reader.read(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo);
+  }
+
+  /**
+   * The complete lines in text[start, end), the first being line `firstLineNo`; returns how many
+   * lines that was. Once the format is known the reader scans in place when it can.
+   */
+  readText(text: string, start: number, end: number, firstLineNo: number): number {
+    let lineNo = firstLineNo;
+    let pos = start;
+    while (pos < end && (this.reader === null || !this.reader.readText)) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0 || nl > end) nl = end;
+      this.readLine(text.slice(pos, nl), lineNo++);
+      pos = nl + 1;
+    }
+    if (pos < end) lineNo += this.reader!.readText!(text, pos, end, lineNo);
+    return lineNo - firstLineNo;
+  }
 }

@@ -14,6 +14,11 @@ export interface SampleSink {
   malformed(line: number, reason: string): void;
 }
 
+/** A cache key for a point's tag set: its JSON text as read, or the parsed tags as JSON. */
+export function tagsKey(tagsRaw: string | null, tags: Record<string, string> | null): string {
+  return tagsRaw ?? (tags === null ? 'null' : JSON.stringify(tags));
+}
+
 export interface LineReader {
   /** Reads one line (without its newline). Line numbers start at 1. */
   read(line: string, lineNo: number): void;
