@@ -3,40 +3,28 @@
 // their published schemas, stdin, and worker threads giving exactly the single-thread result.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/tools.js';
+import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 
-let bundleDir: string;
+let bundle: CliBundle;
 let cli: string;
 let dir: string;
 
 beforeAll(async () => {
-  // Inside the project so the bundle's bare imports resolve from node_modules.
-  await mkdir(join(projectRoot, '.chaosgate'), { recursive: true });
-  bundleDir = await mkdtemp(join(projectRoot, '.chaosgate', 'test-evaluate-'));
-  cli = join(bundleDir, 'cli.mjs');
-  await build({
-    entryPoints: { cli: join(projectRoot, 'cli/main.ts'), 'evaluator-worker': join(projectRoot, 'evaluator/worker.ts') },
-    outdir: bundleDir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  bundle = await bundleCli('evaluate');
+  cli = bundle.cli;
   dir = await mkdtemp(join(tmpdir(), 'chaosgate-evaluate-'));
 });
 
 afterAll(async () => {
-  await rm(bundleDir, { recursive: true, force: true });
+  await bundle.remove();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -4,35 +4,31 @@
 // that chaos can signal (SIGSTOP holds the queue, SIGCONT drains it, SIGTERM exits cleanly).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../lib/tools.js';
 import { startTarget } from '../../target/server.js';
 import { queueDepth } from '../../target/celery-queue.js';
+import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 import { startRedis, type RunningServer } from '../support/servers.js';
 
-let bundleDir: string;
+let bundle: CliBundle | undefined;
 let cli: string;
 let redis: RunningServer;
 let dir: string;
 
 beforeAll(async () => {
-  // Inside the project so the bundle's bare imports resolve from node_modules.
-  await mkdir(join(projectRoot, '.chaosgate'), { recursive: true });
-  bundleDir = await mkdtemp(join(projectRoot, '.chaosgate', 'test-cli-'));
-  cli = join(bundleDir, 'cli.mjs');
-  await build({ entryPoints: [join(projectRoot, 'cli/main.ts')], outfile: cli, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'error' });
+  bundle = await bundleCli('cli');
+  cli = bundle.cli;
   redis = await startRedis();
   dir = await mkdtemp(join(tmpdir(), 'chaosgate-cli-'));
 }, 60_000);
 
 afterAll(async () => {
   await redis?.stop();
-  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+  await bundle?.remove();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
