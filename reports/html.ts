@@ -3,6 +3,7 @@
 import type { GateResult, ReportModel } from '../evaluator/model.js';
 import { buildHtmlData, type HtmlData } from './html-data.js';
 import { esc, formatElapsed, renderChart, type ChartLine } from './svg-chart.js';
+import { gateSentence, gateTextContext, gateValue, worstWindowText, type GateTextContext } from './gate-text.js';
 
 const PALETTE = ['#1f77b4', '#e8710a', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
 const DASH = '—';
@@ -163,16 +164,18 @@ function phaseSection(d: HtmlData): string {
   return parts.join('\n');
 }
 
-function gateTable(gates: GateResult[]): string {
+function gateTable(gates: GateResult[], ctx: GateTextContext): string {
   if (gates.length === 0) return '<p class="empty">No gates configured.</p>';
   const rows = gates
     .map((g) => {
-      const scope = [g.window ? `window ${g.window}` : '', g.phase ? `phase ${g.phase}` : '', g.baseline ? `baseline ${g.baseline}` : '']
+      const worst = worstWindowText(g, ctx);
+      const scope = [g.window ? `window ${g.window}` : '', worst ?? '', g.phase ? `phase ${g.phase}` : '', g.baseline ? `baseline ${g.baseline}` : '']
         .filter(Boolean)
         .join(', ');
-      // The message repeats metric, expression and figures; it is spelled out where a gate did not pass.
-      const why = g.verdict === 'pass' ? '' : `<div class="why">${esc(g.message)}</div>`;
-      return `<tr class="g-${esc(g.verdict)}" title="${esc(g.message)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(num(g.observed))}</td><td class="nowrap">${esc(num(g.limit))}</td></tr>`;
+      // The sentence repeats metric, expression and figures; it is spelled out where a gate did not pass.
+      const sentence = gateSentence(g, ctx);
+      const why = g.verdict === 'pass' ? '' : `<div class="why">${esc(sentence)}</div>`;
+      return `<tr class="g-${esc(g.verdict)}" title="${esc(sentence)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(gateValue(g, g.observed, ctx))}</td><td class="nowrap">${esc(gateValue(g, g.limit, ctx))}</td></tr>`;
     })
     .join('');
   return `<table><thead><tr><th>verdict</th><th>gate</th><th>check</th><th>severity</th><th>scope</th><th>observed</th><th>limit</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -233,7 +236,7 @@ export function renderHtml(model: ReportModel): string {
 ${partial}
 <p>${esc(num(allRequests))} requests, ${esc(pct(allRequests ? allErrors / allRequests : null))} errors · ${esc(num(d.totals.points))} samples from ${d.inputs.length} input(s), ${esc(num(d.totals.malformed))} malformed · fault windows: ${faults}</p>
 <h2>Gates</h2>
-${gateTable(d.gates)}
+${gateTable(d.gates, gateTextContext(model))}
 <h2>Latency and error rate per endpoint group</h2>
 ${endpointSection(d)}
 <h2>Queues</h2>

@@ -88,9 +88,9 @@ describe('Markdown writer', () => {
   it('shows the verdict, each gate with its observed value, and escapes table cells', () => {
     const md = renderMarkdown(report());
     expect(md).toMatch(/^## chaosgate: ❌ FAIL/);
-    expect(md).toMatch(/\| ❌ \| http_req_duration\{name:GET \/&lt;&"'&gt;\}: p\(95\)&lt;20 \| 94\.02 \| 20 \| fail \|/);
-    expect(md).toMatch(/\| ✅ \| http_req_failed: rate&lt;0\.5 \| 0\.1000 \| 0\.5000 \| warn \|/);
-    expect(md).toMatch(/\| ⚠️ \| ctrl  chars \| 0\.1000 \| 0\.01000 \| warn \|/);
+    expect(md).toMatch(/\| ❌ \| http_req_duration\{name:GET \/&lt;&"'&gt;\}: p\(95\)&lt;20 \| 94\.015 \| 20 \| fail \|/);
+    expect(md).toMatch(/\| ✅ \| http_req_failed: rate&lt;0\.5 \| 10 % \| 50 % \| warn \|/);
+    expect(md).toMatch(/\| ⚠️ \| ctrl  chars \| 10 % \| 1 % \| warn \|/);
     expect(md).toContain('> - `k6.json:7` neither k6 NDJSON nor k6 CSV');
   });
 });

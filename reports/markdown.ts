@@ -1,6 +1,7 @@
 // A Markdown summary for $GITHUB_STEP_SUMMARY: verdict, gates, the busiest trend series, input.
 import type { ReportModel } from '../evaluator/model.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
+import { gateTextContext, gateValue, worstWindowText } from './gate-text.js';
 
 const ICON = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 
@@ -24,8 +25,11 @@ export function renderMarkdown(model: ReportModel, maxSeries = 15): string {
   }
   if (model.gates.length) {
     lines.push('| | gate | observed | limit | severity |', '| --- | --- | ---: | ---: | --- |');
+    const ctx = gateTextContext(model);
     for (const g of model.gates) {
-      lines.push(`| ${ICON[g.verdict]} | ${cell(g.id)} | ${num(g.observed)} | ${num(g.limit)} | ${g.severity} |`);
+      const worst = worstWindowText(g, ctx);
+      const observed = `${gateValue(g, g.observed, ctx)}${worst ? ` (${worst})` : ''}`;
+      lines.push(`| ${ICON[g.verdict]} | ${cell(g.id)} | ${cell(observed)} | ${cell(gateValue(g, g.limit, ctx))} | ${g.severity} |`);
     }
     lines.push('');
   } else {

@@ -21,6 +21,7 @@ import { runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
 import { probeConfigSchema, type ProbeConfig } from '../probes/config.js';
 import { reportWriters, writeReport, type ReportFormat } from '../reports/index.js';
+import { gateLine } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials } from '../target/credentials.js';
 import type { Profile } from './config.js';
 import { checkDrain, DRAIN_METRICS } from './drain.js';
@@ -303,7 +304,7 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
     await writeReport(format, report, path);
     files[format] = path;
   }
-  for (const g of report.gates) out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.message}`);
+  for (const g of report.gates) out.line(gateLine(g, report));
   out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${outDir}`);
 
   if (failure instanceof ChaosgateError && failure.exitCode !== ExitCode.internal) throw failure;
