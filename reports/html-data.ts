@@ -5,6 +5,7 @@
 import { Histogram } from '../evaluator/histogram.js';
 import type { GateResult, ReportModel, SeriesReport } from '../evaluator/model.js';
 import { analysisSchema, type Analysis } from '../analysis/model.js';
+import { timelineSpans } from '../analysis/compute.js';
 
 /** Tags that split one endpoint group into several series; merged back for the charts. */
 const SPLIT_TAGS = new Set(['phase', 'status', 'status_class', 'expected_response', 'error', 'error_code']);
@@ -48,7 +49,7 @@ export interface HtmlData {
   endpointsNotShown: number;
   queues: GaugeLine[];
   gpu: GaugeLine[];
-  /** The phases as the evaluator labelled them (name, start, end). */
+  /** The spans of the timeline in time order (recovery named for its fault: recovery:<id>). */
   phases: { name: string; start: number; end: number }[];
   /** The run's phase analysis (per-phase figures, recovery, error budget, drift, drain), when valid. */
   analysis: Analysis | null;
@@ -181,7 +182,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
     endpointsNotShown: notShown,
     queues: gaugeLines(model, (m) => /^queue_|_queue|queue$/.test(m) && m !== 'probe_errors'),
     gpu: gaugeLines(model, (m) => /gpu/i.test(m)),
-    phases: model.phases.map((p) => ({ name: p.name, start: p.start, end: p.end ?? end })),
+    phases: timelineSpans(model).map((p) => ({ name: p.name, start: p.start, end: p.end })),
     analysis: analysis?.success ? analysis.data : null,
     gates: model.gates,
     totals: model.totals,

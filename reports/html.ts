@@ -109,7 +109,7 @@ function phaseSection(d: HtmlData): string {
     table(
       ['phase', 'starts at', 'duration', 'requests', 'throughput', 'error rate', 'p50', 'p95', 'p99', 'p95 vs baseline', 'errors vs baseline', 'max queue depth'],
       a.phases.map((p) => [
-        p.phase,
+        p.name,
         at(d, p.start),
         formatElapsed(p.end - p.start),
         num(p.requests),
@@ -122,7 +122,7 @@ function phaseSection(d: HtmlData): string {
         pp(p.errorRateVsBaseline),
         num(p.queueDepthMax),
       ]),
-      (i) => faultClass(a.phases[i]!.phase),
+      (i) => faultClass(a.phases[i]!.name),
       'figures',
     ),
   ];
