@@ -179,7 +179,7 @@ function errorRate(requests: number, errors: number): number | null {
 }
 
 /** One stretch of the timeline with its phase tag and the name its row shows. */
-interface Span {
+export interface Span {
   name: string;
   tag: string;
   start: number;
@@ -205,7 +205,7 @@ export function timelineSpans(report: ReportModel): Span[] {
  * the one it overlaps most. The bucket's samples carry the tag, so they lie inside these spans;
  * only a span between two of them shorter than one bucket leaves a bucket overlapping both.
  */
-function owningSpan(spans: Span[], start: number, end: number): Span | undefined {
+export function owningSpan(spans: Span[], start: number, end: number): Span | undefined {
   let best: Span | undefined;
   let bestOverlap = -Infinity;
   for (const sp of spans) {

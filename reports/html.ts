@@ -32,13 +32,14 @@ function verdictBadge(v: string): string {
 
 function endpointSection(d: HtmlData): string {
   if (d.endpoints.length === 0) return '<p class="empty">No http_req_duration samples in this run.</p>';
-  const gapMs = d.bucketWidthMs * 1.5;
+  // Steps abut exactly; a missing bucket leaves a gap that breaks the line.
+  const gapMs = 0;
   const cards = d.endpoints.map((e) => {
     const line = (name: string, color: string, pick: (p: (typeof e.points)[number]) => number | null, dashed = false): ChartLine => ({
       name,
       color,
       dashed,
-      points: e.points.map((p) => ({ t: p.t, v: pick(p) })),
+      points: e.points.map((p) => ({ t: p.t, end: p.end, v: pick(p) })),
     });
     const latency = renderChart({
       title: `${e.label}: latency percentiles per ${d.bucketWidthMs / 1000} s bucket`,
@@ -80,7 +81,7 @@ function gaugeSection(d: HtmlData, lines: HtmlData['queues'], title: string, uni
     unit,
     start: d.start,
     end: d.end,
-    gapMs: d.bucketWidthMs * 1.5,
+    gapMs: 0,
     windows: d.faultWindows,
     formatValue: plain,
     lines: lines.map((l, i) => ({ name: l.label, color: PALETTE[i % PALETTE.length]!, points: l.points })),
