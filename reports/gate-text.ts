@@ -56,7 +56,9 @@ export function gateValue(g: GateResult, v: number | null, ctx: Pick<GateTextCon
 export function worstWindowText(g: GateResult, ctx: GateTextContext): string | null {
   if (g.worstWindowStart === null || g.window === null) return null;
   const origin = ctx.runStart ?? g.worstWindowStart;
-  const span = Math.max(parseDuration(g.window) ?? 0, ctx.bucketWidthMs);
+  // A window is made of whole buckets (evaluator/gates.ts): its extent rounds up to them.
+  const width = ctx.bucketWidthMs;
+  const span = Math.ceil(Math.max(parseDuration(g.window) ?? 0, width) / width) * width;
   const from = g.worstWindowStart - origin;
   return `worst window ${formatElapsed(Math.max(0, from))}–${formatElapsed(from + span)}`;
 }

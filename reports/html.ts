@@ -96,7 +96,11 @@ function table(head: string[], rows: string[][], rowClass: (i: number) => string
 
 const at = (d: HtmlData, t: number) => formatElapsed(t - d.start);
 const faultClass = (name: string) => (name.startsWith('fault:') ? 'fault-row' : '');
-const ratio = (v: number | null) => (v === null ? DASH : `${v >= 1 ? '+' : ''}${((v - 1) * 100).toFixed(0)} %`);
+const ratio = (v: number | null) => {
+  if (v === null) return DASH;
+  const change = Math.round((v - 1) * 100) || 0; // no "-0 %"
+  return `${change >= 0 ? '+' : ''}${change} %`;
+};
 const pp = (v: number | null) => (v === null ? DASH : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)} pp`);
 
 function phaseSection(d: HtmlData): string {
