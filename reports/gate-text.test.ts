@@ -16,6 +16,7 @@ function model() {
     { id: '5xx over 5 s <2 %', group: 'windowed', metric: 'http_req_failed', expression: 'rate<0.02', window: '5s' },
     { id: 'budget', group: 'chaos smoke', metric: 'chaosgate_error_rate', expression: 'rate<0.5' },
     { id: 'throughput', group: 'chaos smoke', metric: 'http_reqs', expression: 'rate>5' },
+    { id: 'long window', group: 'windowed', metric: 'http_req_failed', expression: 'rate<0.02', window: '5m' },
     { id: 'p95', group: 'chaos smoke', metric: 'http_req_duration', expression: 'p(95)<500' },
   ]);
   let n = 0;
@@ -54,6 +55,8 @@ describe('gate text', () => {
     expect(windowed.observed).toBeCloseTo(0.8, 10);
     expect(gateLine(windowed, m)).toBe('FAIL http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)');
     expect(gateLine(gate(m, 'throughput'), m)).toBe('PASS http_reqs: rate>5 holds (observed 10.0167, limit 5)');
+    // A window longer than the run is one window, ending with the last sample (59.9 s), not at 5:00.
+    expect(gateLine(gate(m, 'long window'), m)).toBe('FAIL http_req_failed: rate<0.02 breached (observed 15.83 %, limit 2 %, worst window 0:00–1:00)');
   });
 
   it('every writer shows percent and the offset, never the raw fraction or an ISO time', () => {

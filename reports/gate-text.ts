@@ -37,13 +37,15 @@ export function isRateGate(g: Pick<GateResult, 'metric' | 'expression'>, model: 
 export interface GateTextContext {
   /** ms epoch the run's offsets count from (the report's first sample). */
   runStart: number | null;
+  /** ms epoch of the report's last sample: a window longer than the run ends there. */
+  runEnd: number | null;
   /** The width of the report's time buckets: a window is never narrower. */
   bucketWidthMs: number;
   series: ReportModel['series'];
 }
 
 export function gateTextContext(model: ReportModel): GateTextContext {
-  return { runStart: model.totals.firstTime, bucketWidthMs: model.config.bucketWidthMs, series: model.series };
+  return { runStart: model.totals.firstTime, runEnd: model.totals.lastTime, bucketWidthMs: model.config.bucketWidthMs, series: model.series };
 }
 
 /** The observed value or limit of this gate as text ("—" for none). */
@@ -60,7 +62,9 @@ export function worstWindowText(g: GateResult, ctx: GateTextContext): string | n
   const width = ctx.bucketWidthMs;
   const span = Math.ceil(Math.max(parseDuration(g.window) ?? 0, width) / width) * width;
   const from = g.worstWindowStart - origin;
-  return `worst window ${formatElapsed(Math.max(0, from))}–${formatElapsed(from + span)}`;
+  // A run shorter than the window is judged as one window: it ends where the samples end.
+  const to = ctx.runEnd === null ? from + span : Math.min(from + span, Math.max(ctx.runEnd - origin, from));
+  return `worst window ${formatElapsed(Math.max(0, from))}–${formatElapsed(to)}`;
 }
 
 /**
