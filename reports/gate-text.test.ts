@@ -5,7 +5,7 @@ import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
-import { gateLine, isRateGate, percent } from './gate-text.js';
+import { gateLine, gateSentence, isRateGate, liveGateTextContext, percent } from './gate-text.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -57,6 +57,12 @@ describe('gate text', () => {
     expect(gateLine(gate(m, 'throughput'), m)).toBe('PASS http_reqs: rate>5 holds (observed 10.0167, limit 5)');
     // A window longer than the run is one window, ending with the last sample (59.9 s), not at 5:00.
     expect(gateLine(gate(m, 'long window'), m)).toBe('FAIL http_req_failed: rate<0.02 breached (observed 15.83 %, limit 2 %, worst window 0:00–1:00)');
+  });
+
+  it('a gate judged live (an abort reason) reads the same, with offsets from the run start given', () => {
+    const m = model();
+    const windowed = m.gates.find((g) => g.id === '5xx over 5 s <2 %')!;
+    expect(gateSentence(windowed, liveGateTextContext(T0 - 2000, 1000))).toBe('http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:42–0:47)');
   });
 
   it('every writer shows percent and the offset, never the raw fraction or an ISO time', () => {

@@ -48,6 +48,11 @@ export function gateTextContext(model: ReportModel): GateTextContext {
   return { runStart: model.totals.firstTime, runEnd: model.totals.lastTime, bucketWidthMs: model.config.bucketWidthMs, series: model.series };
 }
 
+/** For a gate judged live, before the report exists: offsets from `runStart`, kinds of k6's built-in metrics. */
+export function liveGateTextContext(runStart: number, bucketWidthMs: number): GateTextContext {
+  return { runStart, runEnd: null, bucketWidthMs, series: [] };
+}
+
 /** The observed value or limit of this gate as text ("—" for none). */
 export function gateValue(g: GateResult, v: number | null, ctx: Pick<GateTextContext, 'series'>): string {
   if (v === null) return '—';

@@ -103,6 +103,9 @@ describe('chaosgate run, stopped early', () => {
     const took = Date.now() - started;
     expect(took).toBeLessThan(40_000); // the scenario alone would take 60 s
     expect(result.report.abort!.reason).toMatch(/abort gate breached.*chaosgate_error_rate/);
+    // As every report reads it: percent, and the window as an offset into the run (no ISO time).
+    expect(result.report.abort!.reason).toMatch(/observed [\d.]+ %, limit 50 %, worst window \d+:\d\d–\d+:\d\d\)/);
+    expect(result.report.abort!.reason).not.toMatch(/\d{4}-\d\d-\d\dT/);
     const faultOn = (result.report.analysis as { faults: { on: number }[] }).faults[0]!.on;
     // Judged live over 1 s buckets, the newest still filling: a 4 s window is over half 503s
     // about two seconds into the fault.
