@@ -175,7 +175,8 @@ function gaugeLines(model: ReportModel, match: (metric: string) => boolean): Gau
   const pieceOf = piecesOf(model);
   const lines = new Map<string, Map<string, { t: number; end: number; v: number }>>();
   const series = model.series.filter((s) => s.kind === 'gauge' && match(s.metric) && !s.overflow);
-  // In time order, so where two phases share a bucket the later phase's last value wins.
+  // Where two phases share a bucket each holds its own part of it (pieceOf); a piece two series
+  // of one label share (tags outside the label differ) takes the later series' last value.
   series.sort((a, b) => a.firstTime - b.firstTime);
   for (const s of series) {
     const tags = Object.entries(s.tags)
