@@ -4,7 +4,9 @@ import { openChaosSession, readJournal, recoverJournal, rollbackOnSignals } from
 import { isAlive } from '../../chaos/drivers/find-process.js';
 import { parseDurationMs } from '../../chaos/duration.js';
 import { loadConfig } from '../../config/index.js';
-import { UsageError } from '../../lib/errors.js';
+import { ChaosgateError, UsageError } from '../../lib/errors.js';
+import { ExitCode } from '../../lib/exit-codes.js';
+import { describeReap } from '../../lib/process-journal.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -70,9 +72,14 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
 async function clear(flags: ConfigFlags): Promise<void> {
   const config = await loadConfig({ file: flags.config, set: flags.set });
   const report = await recoverJournal(config.chaos.journal, { redisUrl: config.redis.url, eventsPath: config.chaos.events });
-  if (report.undone.length === 0 && !report.ownerAlive) out(`chaos: nothing applied (${report.journalPath})`);
+  const reapedAny = report.reaped.reaped.length + report.reaped.removedFiles.length + report.reaped.problems.length > 0;
+  if (report.undone.length === 0 && !report.ownerAlive && !reapedAny) out(`chaos: nothing applied (${report.journalPath})`);
   for (const entry of report.undone) out(`undone: ${entry.faultId} (${entry.kind} ${entry.target})`);
+  for (const line of describeReap(report.reaped)) out(line);
   if (report.ownerAlive) out(`note: pid ${report.ownerPid} still runs; its proxy faults end when it stops`);
+  if (report.reaped.problems.length > 0) {
+    throw new ChaosgateError(`chaos clear: leftovers could not all be stopped (see above); the process journal keeps them`, ExitCode.internal);
+  }
 }
 
 async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
