@@ -85,7 +85,7 @@ async function killRunWhileWorkerStopped(name: string): Promise<Orphans> {
   expect(existsSync(join(outDir, 'k6.fifo'))).toBe(true);
   // k6 is not ours to reap here (the run's loader owns it): stop it so it does not load the machine.
   for (const pid of pgrep(['-f', `${outDir}/k6`])) if (pid !== workerPid) process.kill(pid, 'SIGKILL');
-  return { outDir, workerPid, redisPid };
+  return { outDir, workerPid, redisPid: redisPid! };
 }
 
 function expectReaped(o: Orphans): void {
