@@ -1,10 +1,12 @@
 // `chaosgate chaos apply|clear|status`: thin wrappers over the chaos library.
+import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { openChaosSession, readJournal, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { isAlive } from '../../chaos/drivers/find-process.js';
 import { parseDurationMs } from '../../chaos/duration.js';
 import { loadConfig } from '../../config/index.js';
 import { ChaosgateError, UsageError } from '../../lib/errors.js';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { describeReap } from '../../lib/process-journal.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
@@ -13,7 +15,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const signalNumber: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
 
-async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> {
+async function apply(flags: ConfigFlags & { duration?: string; routesFile?: string }): Promise<void> {
   let holdMs: number | undefined;
   if (flags.duration !== undefined) {
     holdMs = parseDurationMs(flags.duration);
@@ -30,16 +32,26 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
   });
   for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${session.recovered.ownerPid}`);
   const stop = new AbortController();
+  let routesFile: string | undefined;
   let signalled: NodeJS.Signals | undefined;
+  let rollbackFailed = false;
   const dispose = rollbackOnSignals(session, {
-    afterRollback: (signal) => {
+    afterRollback: (signal, error) => {
       signalled = signal;
+      // The handler has printed why; closing below meets the same failure and must not print it again.
+      rollbackFailed = error !== undefined;
       stop.abort();
     },
   });
   try {
     const urls = await session.startProxy();
     for (const [name, url] of Object.entries(urls)) out(`proxy ${name}: ${url}`);
+    // For scripts: one line of JSON (route name -> URL), and/or a file removed again at the end.
+    out(`routes ${JSON.stringify(urls)}`);
+    if (flags.routesFile) {
+      await writeFileAtomic(flags.routesFile, `${JSON.stringify(urls)}\n`);
+      routesFile = flags.routesFile;
+    }
     out(`control: ${session.controlUrl}/status`);
     const startedAt = Date.now();
     // Without --duration the run lasts as long as the timeline; entries without a duration are a
@@ -63,7 +75,16 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
     ]).finally(() => stop.abort());
   } finally {
     const counts = session.counts();
-    await session.close().finally(dispose);
+    try {
+      await session.close();
+    } catch (err) {
+      // Interrupted: the exit says so (130/143); a rollback failure was printed once by the handler
+      // and the journal keeps the rest for `chaos clear`.
+      if (!(signalled && rollbackFailed)) throw err;
+    } finally {
+      dispose();
+      if (routesFile) await rm(routesFile, { force: true });
+    }
     for (const [id, n] of Object.entries(counts)) out(`injections ${id}: ${n}`);
   }
   if (signalled) process.exitCode = 128 + (signalNumber[signalled] ?? 0);
@@ -111,6 +132,7 @@ export function register(program: Command): void {
   withConfigFlags(chaos.command('apply'))
     .description('run chaos.plan on its timeline (proxy + toggles), then roll everything back')
     .option('--duration <duration>', 'how long to run (default: the timeline; until SIGINT/SIGTERM when an entry has no duration)')
+    .option('--routes-file <path>', 'also write the routes line\'s JSON ({"route": "url"}) to this file while the proxy is up')
     .action(apply);
   withConfigFlags(chaos.command('clear'))
     .description('undo everything the chaos journal says is still applied (after a crash or SIGKILL)')
