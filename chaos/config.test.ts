@@ -37,7 +37,7 @@ describe('chaos config section', () => {
       }),
     ).toEqual([
       'plan.0.params.status: must be 429, 500, 502 or 503',
-      'plan.2.at: "soon" is not a duration (whole ms, or e.g. 500ms, 30s, 2m, 1h)',
+      'plan.2.at: must be a duration: whole milliseconds, or k6 text such as 500ms, 30s, 2m, 1h (got "soon")',
       expect.stringMatching(/^plan\.3\.kind: Invalid option: expected one of "http-latency"/),
       expect.stringMatching(/^plan\.4\.params\.value: /),
     ]);
