@@ -2,13 +2,13 @@
 // (a SIGSTOPped one included) and its files removed; a live owner's journal and a reused PID are
 // left alone; a process that ignores SIGTERM gets SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processStartTicks, readProcStat } from './proc.js';
-import { ProcessJournal, reapLeftovers, type ProcessJournalFile } from './process-journal.js';
+import { journalChild, ProcessJournal, reapLeftovers, type ProcessJournalFile } from './process-journal.js';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -113,5 +113,20 @@ describe('reapLeftovers', () => {
     const report = await reapLeftovers(dir);
     expect(report.problems.join('\n')).toMatch(/processes-123\.json: unreadable/);
     expect(existsSync(join(dir, 'processes-123.json'))).toBe(true);
+  });
+
+  it('journalChild records a child in the process\'s one journal for the folder and forgets it when it exits', async () => {
+    expect(ProcessJournal.forDir(dir)).toBe(ProcessJournal.forDir(join(dir, '.')));
+    const a = start(['-e', 'setTimeout(() => {}, 30000)']);
+    const b = start(['-e', 'setTimeout(() => {}, 30000)']);
+    await journalChild(dir, a, 'k6');
+    await journalChild(dir, b, 'other');
+    const path = ProcessJournal.forDir(dir).path;
+    const listed = () => (JSON.parse(readFileSync(path, 'utf8')) as ProcessJournalFile).processes.map((p) => p.role);
+    expect(listed()).toEqual(['k6', 'other']);
+    a.kill('SIGKILL');
+    await waitFor(() => existsSync(path) && listed().join() === 'other');
+    b.kill('SIGKILL');
+    await waitFor(() => !existsSync(path));
   });
 });

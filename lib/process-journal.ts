@@ -3,7 +3,8 @@
 // run killed with SIGKILL leaves a list the next run or `chaos clear` reaps. One file per owner
 // (processes-<pid>.json next to the chaos journal), so runs side by side never reap each other.
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { isSameProcess, processStartTicks, readProcStat } from './proc.js';
 
@@ -38,8 +39,14 @@ export class ProcessJournal {
     this.file = { version: 1, owner: { pid: process.pid, startTicks: processStartTicks(process.pid) ?? '0' }, processes: [], files: [] };
   }
 
+  private static readonly open = new Map<string, ProcessJournal>();
+
+  /** The one journal of this process in `dir`: every part of a run that starts a process shares it. */
   static forDir(dir: string): ProcessJournal {
-    return new ProcessJournal(processJournalPath(dir));
+    const path = processJournalPath(resolve(dir));
+    let journal = ProcessJournal.open.get(path);
+    if (!journal) ProcessJournal.open.set(path, (journal = new ProcessJournal(path)));
+    return journal;
   }
 
   /** Records a started child; a child that is already gone is not recorded. */
@@ -70,6 +77,19 @@ export class ProcessJournal {
     this.queue = next.catch(() => {});
     return next;
   }
+}
+
+/**
+ * Journals a child started by any part of a run (e.g. k6) until it exits; resolves once written.
+ * The journal is the one for `dir` (see ProcessJournal.forDir), so entries of a run share a file.
+ */
+export function journalChild(dir: string, child: ChildProcess, role: string): Promise<void> {
+  const journal = ProcessJournal.forDir(dir);
+  const added = journal.addProcess(child.pid, role);
+  const forget = () => void added.then(() => journal.removeProcess(child.pid)).catch(() => {});
+  if (child.exitCode !== null || child.signalCode !== null) forget();
+  else child.once('exit', forget);
+  return added;
 }
 
 export interface ReapedProcess extends JournaledProcess {

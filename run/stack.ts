@@ -8,7 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ChaosgateConfig } from '../config/index.js';
 import { startRedis, type RunningServer } from '../lib/local-servers.js';
-import { describeReap, ProcessJournal, reapLeftovers, type ReapReport } from '../lib/process-journal.js';
+import { describeReap, journalChild, ProcessJournal, reapLeftovers, type ReapReport } from '../lib/process-journal.js';
 import { projectRoot } from '../lib/tools.js';
 import { startTarget, type RunningTarget } from '../target/server.js';
 import type { Credentials } from '../target/credentials.js';
@@ -105,7 +105,7 @@ export async function startReferenceStack(
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
-    const journalled = journal.addFile(workerPidFile).then(() => journal.addProcess(worker.pid, 'ingestion worker'));
+    const journalled = journal.addFile(workerPidFile).then(() => journalChild(journalDir, worker, 'ingestion worker'));
     cleanups.push(async () => {
       await stopChild(worker);
       await rm(workerPidFile, { force: true });
