@@ -25,6 +25,7 @@ export interface ProcessJournalFile {
 }
 
 const FILE = /^processes-(\d+)\.json$/;
+const UNKNOWN_START = '0';
 
 export function processJournalPath(dir: string, ownerPid = process.pid): string {
   return join(dir, `processes-${ownerPid}.json`);
@@ -36,7 +37,7 @@ export class ProcessJournal {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly path: string) {
-    this.file = { version: 1, owner: { pid: process.pid, startTicks: processStartTicks(process.pid) ?? '0' }, processes: [], files: [] };
+    this.file = { version: 1, owner: { pid: process.pid, startTicks: processStartTicks(process.pid) ?? UNKNOWN_START }, processes: [], files: [] };
   }
 
   private static readonly open = new Map<string, ProcessJournal>();
@@ -110,6 +111,18 @@ export interface ReapOptions {
   graceMs?: number;
 }
 
+/** Without /proc (start time "0": unknown) a live PID counts as the owner: better kept than reaped. */
+function ownerRuns(owner: ProcessJournalFile['owner']): boolean {
+  if (owner.pid === process.pid || isSameProcess(owner.pid, owner.startTicks)) return true;
+  if (owner.startTicks !== UNKNOWN_START) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function signal(p: JournaledProcess, sig: NodeJS.Signals): void {
@@ -156,7 +169,7 @@ export async function reapLeftovers(dir: string, opts: ReapOptions = {}): Promis
       continue;
     }
     const owner = journal.owner;
-    if (owner.pid === process.pid || isSameProcess(owner.pid, owner.startTicks)) {
+    if (ownerRuns(owner)) {
       report.ownersAlive.push(owner.pid);
       continue;
     }
