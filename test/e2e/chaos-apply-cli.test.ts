@@ -15,6 +15,8 @@ import { send, startUpstream, type Upstream } from './chaos-support.js';
 const cli = join(projectRoot, 'bin', 'chaosgate.mjs');
 let dir: string;
 let upstream: Upstream;
+/** Every process a test started, killed at the end whatever happened (a failed wait leaves one). */
+const startedPids: number[] = [];
 
 interface Running {
   pid: number;
@@ -29,7 +31,8 @@ interface Running {
 /** Starts a command; output is collected; exit is awaited with a time bound by the caller. */
 function start(cmd: string, args: string[]): Running {
   const started = Date.now();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  startedPids.push(child.pid!);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -69,6 +72,13 @@ beforeAll(async () => {
   upstream = await startUpstream();
 });
 afterAll(async () => {
+  for (const pid of startedPids) {
+    try {
+      process.kill(-pid, 'SIGKILL'); // its process group: the shell and the chaosgate it started
+    } catch {
+      // already gone
+    }
+  }
   await upstream?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
