@@ -65,6 +65,7 @@ describe('odd input', () => {
     const err = (await loadConfig({ file }).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toContain(`invalid config ${file}:3:18:`);
+    expect(err.message).toContain('not valid JSON: Unexpected token "\\n"');
     expect(err.message).not.toMatch(/is not valid JSON/);
     await writeFile(file, '{\n  "gates": [],\n}\n');
     expect(((await loadConfig({ file }).catch((e: unknown) => e)) as Error).message).toContain(`${file}:3:1:`);

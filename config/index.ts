@@ -35,7 +35,9 @@ function parseJson(text: string, source: string): unknown {
     // Node does not always say where (e.g. "Unexpected token 'x', … is not valid JSON"): find it.
     const offset = jsonErrorOffset(text);
     const where = offset >= 0 ? `${source}:${Object.values(lineColOf(text, offset)).join(':')}` : source;
-    const reason = (err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
+    const reason = (err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
+      // A newline or tab as the token would break the message's line: show it escaped.
+      .replace(/^Unexpected token '([\s\S])'/, (_m, ch: string) => `Unexpected token ${JSON.stringify(ch)}`);
     throw new ConfigError(where, [`not valid JSON: ${reason}`]);
   }
 }
