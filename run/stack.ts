@@ -30,7 +30,6 @@ export function processJournalDir(config: ChaosgateConfig): string {
   return dirname(resolve(config.chaos.journal));
 }
 
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForPidFile(path: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
