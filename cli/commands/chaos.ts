@@ -31,6 +31,7 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
   });
   for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${session.recovered.ownerPid}`);
+  for (const line of describeReap(session.recovered.reaped)) out(`recovered: ${line}`);
   const stop = new AbortController();
   let routesFile: string | undefined;
   let signalled: NodeJS.Signals | undefined;
