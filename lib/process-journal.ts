@@ -144,6 +144,33 @@ async function waitGone(procs: JournaledProcess[], timeoutMs: number): Promise<J
   }
 }
 
+/** One process journal found in a folder: its content, or why it could not be read. */
+export type FoundJournal = { path: string; journal: ProcessJournalFile; ownerRuns: boolean } | { path: string; error: string };
+
+/** Every process journal in `dir` (none when the folder does not exist). */
+export async function readProcessJournals(dir: string): Promise<FoundJournal[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const found: FoundJournal[] = [];
+  for (const name of names.filter((n) => FILE.test(n)).sort()) {
+    const path = join(dir, name);
+    try {
+      const journal = JSON.parse(await readFile(path, 'utf8')) as ProcessJournalFile;
+      if (journal.version !== 1 || !journal.owner || !Array.isArray(journal.processes) || !Array.isArray(journal.files)) {
+        throw new Error('not a version 1 process journal');
+      }
+      found.push({ path, journal, ownerRuns: ownerRuns(journal.owner) });
+    } catch (err) {
+      found.push({ path, error: (err as Error).message });
+    }
+  }
+  return found;
+}
+
 /**
  * Stops what the process journals in `dir` list for owners that are gone: SIGCONT first (a stopped
  * worker cannot act on SIGTERM), SIGTERM, SIGKILL after `graceMs`; then removes their files and the
@@ -152,25 +179,15 @@ async function waitGone(procs: JournaledProcess[], timeoutMs: number): Promise<J
  */
 export async function reapLeftovers(dir: string, opts: ReapOptions = {}): Promise<ReapReport> {
   const report: ReapReport = { reaped: [], removedFiles: [], ownersAlive: [], problems: [] };
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return report;
-  }
-  for (const name of names.filter((n) => FILE.test(n)).sort()) {
-    const path = join(dir, name);
-    let journal: ProcessJournalFile;
-    try {
-      journal = JSON.parse(await readFile(path, 'utf8')) as ProcessJournalFile;
-      if (journal.version !== 1 || !Array.isArray(journal.processes) || !Array.isArray(journal.files)) throw new Error('not a version 1 process journal');
-    } catch (err) {
-      report.problems.push(`${path}: unreadable (${(err as Error).message}); stop what it lists by hand, then delete it`);
+  for (const found of await readProcessJournals(dir)) {
+    const { path } = found;
+    if ('error' in found) {
+      report.problems.push(`${path}: unreadable (${found.error}); stop what it lists by hand, then delete it`);
       continue;
     }
-    const owner = journal.owner;
-    if (ownerRuns(owner)) {
-      report.ownersAlive.push(owner.pid);
+    const { journal } = found;
+    if (found.ownerRuns) {
+      report.ownersAlive.push(journal.owner.pid);
       continue;
     }
     const live = journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks));

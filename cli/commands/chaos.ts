@@ -1,5 +1,6 @@
 // `chaosgate chaos apply|clear|status`: thin wrappers over the chaos library.
 import { rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openChaosSession, readJournal, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { isAlive } from '../../chaos/drivers/find-process.js';
@@ -8,7 +9,8 @@ import { loadConfig } from '../../config/index.js';
 import { ChaosgateError, UsageError } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { ExitCode } from '../../lib/exit-codes.js';
-import { describeReap } from '../../lib/process-journal.js';
+import { isSameProcess } from '../../lib/proc.js';
+import { describeReap, readProcessJournals } from '../../lib/process-journal.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -114,10 +116,20 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
       .then((r) => (r.ok ? r.json() : undefined))
       .catch(() => undefined);
   }
+  // What killed runs left running: `chaos clear` (or the next run) stops it.
+  const found = await readProcessJournals(dirname(resolve(config.chaos.journal)));
+  const orphans = found.flatMap((f) =>
+    'error' in f || f.ownerRuns ? [] : f.journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks)).map((p) => ({ ...p, ownerPid: f.journal.owner.pid })),
+  );
+  const leftovers = [
+    ...found.flatMap((f) => ('error' in f ? [`unreadable process journal ${f.path}: ${f.error}`] : [])),
+    ...orphans.map((p) => `leftover ${p.role} pid ${p.pid} from killed run pid ${p.ownerPid}: run \`chaosgate chaos clear\``),
+  ];
   if (flags.json) {
-    out(JSON.stringify({ journal: config.chaos.journal, applied: journal?.entries ?? [], owner: journal?.owner, ownerAlive, live }, null, 2));
+    out(JSON.stringify({ journal: config.chaos.journal, applied: journal?.entries ?? [], owner: journal?.owner, ownerAlive, live, orphans }, null, 2));
     return;
   }
+  for (const line of leftovers) out(line);
   if (!journal) {
     out(`chaos: nothing applied (no journal at ${config.chaos.journal})`);
     return;

@@ -124,6 +124,9 @@ afterAll(async () => {
 describe('a SIGKILLed run leaves nothing behind for long', () => {
   it('`chaos clear` continues and stops the orphaned worker, stops redis-server and removes the FIFO', async () => {
     const orphans = await killRunWhileWorkerStopped('killed-1');
+    const status = await runCli(['chaos', 'status', '-c', configPath]);
+    expect(status.stdout).toMatch(new RegExp(`leftover ingestion worker pid ${orphans.workerPid} from killed run`));
+    expect(status.stdout).toMatch(new RegExp(`leftover redis-server pid ${orphans.redisPid} from killed run`));
     const clear = await runCli(['chaos', 'clear', '-c', configPath]);
     expect(clear.code, clear.stderr).toBe(0);
     expect(clear.stdout).toContain('undone: worker-stop (process-pause');
