@@ -2,11 +2,13 @@
 // env the k6 script reads (CHAOSGATE_URL_<NAME>, CHAOSGATE_ADDR_<NAME>), and the `service` tag the
 // evaluation adds to each sample whose `url` is one of theirs. Computed from the config and the
 // profile's plan; the orchestrator starts the routes with the rest of the chaos proxy.
+import { serviceSummaries, type ServiceSummary } from '../analysis/services.js';
 import type { ChaosSectionInput } from '../chaos/config.js';
 import { isAllowed } from '../chaos/allowlist.js';
 import { isProxyFaultKind, proxyFaults } from '../chaos/faults/index.js';
 import type { ChaosgateConfig } from '../config/index.js';
 import { serviceEnvName, type ServicesSection } from '../config/services.js';
+import type { ReportModel } from '../evaluator/model.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
 
 /** The tag the run adds; also a grouping tag whenever the config has services. */
@@ -201,4 +203,47 @@ export function serviceTagger(addresses: readonly ServiceAddress[]): (tags: Reco
 export function groupByWithServices(config: ChaosgateConfig): string[] {
   const groupBy = config.evaluate.groupBy;
   return Object.keys(config.services).length && !groupBy.includes(SERVICE_TAG) ? [...groupBy, SERVICE_TAG] : groupBy;
+}
+
+/**
+ * A run's services, in the order the run needs them: the routes for the chaos section, the tag
+ * hook for the evaluation (live once the proxy's URLs are known), the env for k6, the summaries.
+ */
+export class RunServices {
+  private tag: ((tags: Record<string, string>) => Record<string, string> | null) | null = null;
+  private addresses: ServiceAddress[] = [];
+
+  constructor(readonly plan: ServicesPlan) {}
+
+  get any(): boolean {
+    return Object.keys(this.plan.services).length > 0;
+  }
+
+  get routes(): ProxyRouteInput[] {
+    return serviceProxyRoutes(this.plan);
+  }
+
+  /** For EvaluationOptions.deriveTags: samples arrive only after start(), when it tags. */
+  readonly deriveTags = (tags: Record<string, string>): Record<string, string> | null => this.tag?.(tags) ?? null;
+
+  /** Once the proxy listens (`proxyUrls`: route name -> URL): the env the k6 script gets. */
+  start(proxyUrls: Record<string, string>): Record<string, string> {
+    this.addresses = serviceAddresses(this.plan, proxyUrls);
+    this.tag = serviceTagger(this.addresses);
+    return serviceEnv(this.addresses);
+  }
+
+  /** One line per service for the run's log: where the script reaches it. */
+  describe(): string[] {
+    return this.addresses.map((a) => `service ${a.name}: ${a.envName}=${a.value}${a.proxied ? ' (fault proxy)' : ''}`);
+  }
+
+  summaries(report: ReportModel): ServiceSummary[] {
+    return serviceSummaries(report, this.addresses.map((a) => ({ name: a.name, address: a.value, proxied: a.proxied })));
+  }
+}
+
+/** Checks the profile's plan against the services and prepares them (see planServices). */
+export function prepareServices(config: ChaosgateConfig, plan: readonly unknown[], profileName: string, otherRoutes: readonly string[]): RunServices {
+  return new RunServices(planServices(config, plan, profileName, otherRoutes));
 }
