@@ -4,7 +4,7 @@ import { formatIssues } from '../config/index.js';
 import { createEvaluation } from '../evaluator/evaluation.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
 import { serviceSummaries } from '../analysis/services.js';
-import { groupByWithServices, planServices, serviceAddresses, serviceEnv, serviceProxyRoutes, serviceTagger } from './services.js';
+import { groupByWithServices, planPlace, planServices, serviceAddresses, serviceEnv, serviceProxyRoutes, serviceTagger } from './services.js';
 
 const config = (raw: ChaosgateConfigInput) => configSchema.parse(raw);
 
@@ -56,7 +56,7 @@ const plan = [
 
 describe('planServices', () => {
   it('routes each targeted service by its faults layer and leaves the others direct', () => {
-    const p = planServices(config({ services }), plan, 'chaos', []);
+    const p = planServices(config({ services }), plan, planPlace('chaos'), []);
     expect(serviceProxyRoutes(p)).toEqual([
       { name: 'web', protocol: 'http', listen: '127.0.0.1:0', upstream: '127.0.0.1:8000' },
       { name: 'db', protocol: 'tcp', listen: '127.0.0.1:0', upstream: '127.0.0.1:5432' },
@@ -72,7 +72,7 @@ describe('planServices', () => {
   });
 
   it('an http service with only tcp faults gets a tcp route, and keeps its URL scheme and path', () => {
-    const p = planServices(config({ services }), [{ id: 'w', kind: 'tcp-latency', target: 'web' }], 'chaos', []);
+    const p = planServices(config({ services }), [{ id: 'w', kind: 'tcp-latency', target: 'web' }], planPlace('chaos'), []);
     expect(p.routes).toEqual([{ service: 'web', protocol: 'tcp', upstream: '127.0.0.1:8000' }]);
     expect(serviceEnv(serviceAddresses(p, { web: 'tcp://127.0.0.1:41002' })).CHAOSGATE_URL_WEB).toBe('http://127.0.0.1:41002/app');
   });
@@ -90,7 +90,7 @@ describe('planServices', () => {
           { id: 'e', kind: 'http-abort', target: 'secure' },
           { id: 'f', kind: 'http-abort', target: 'stack' },
         ],
-        'chaos',
+        planPlace('chaos'),
         ['stack'],
       ),
     );
@@ -104,18 +104,18 @@ describe('planServices', () => {
   });
 
   it('refuses a service named like another route', () => {
-    const err = thrown(() => planServices(config({ services: { stack: { url: 'http://127.0.0.1:1' } } }), [], 'p', ['stack']));
+    const err = thrown(() => planServices(config({ services: { stack: { url: 'http://127.0.0.1:1' } } }), [], planPlace('p'), ['stack']));
     expect((err as ConfigError).issues[0]).toMatch(/^services\.stack: a proxy route is named "stack"/);
   });
 
   it('loads an off-loopback service freely but faults it only when its host is on the allowlist', () => {
     const remote = { services: { web: { url: 'http://staging.example.org:8080' } } };
-    expect(planServices(config(remote), [], 'p', []).routes).toEqual([]);
+    expect(planServices(config(remote), [], planPlace('p'), []).routes).toEqual([]);
     const faulted = [{ id: 'w', kind: 'http-latency', target: 'web' }];
-    const err = thrown(() => planServices(config(remote), faulted, 'p', []));
+    const err = thrown(() => planServices(config(remote), faulted, planPlace('p'), []));
     expect(err).toBeInstanceOf(SafetyError);
     expect(err.message).toContain('services.web: host "staging.example.org"');
-    expect(planServices(config({ ...remote, chaos: { allowlist: ['staging.example.org'] } }), faulted, 'p', []).routes).toHaveLength(1);
+    expect(planServices(config({ ...remote, chaos: { allowlist: ['staging.example.org'] } }), faulted, planPlace('p'), []).routes).toHaveLength(1);
   });
 });
 
@@ -123,7 +123,7 @@ describe('serviceTagger', () => {
   const p = planServices(
     config({ services: { web: { url: 'http://127.0.0.1:8000' }, app: { url: 'http://127.0.0.1:8000/app' }, api: { url: 'http://127.0.0.1:9000/v1/' } } }),
     [{ id: 'w', kind: 'http-latency', target: 'api' }],
-    'p',
+    planPlace('p'),
     [],
   );
   const tag = serviceTagger(serviceAddresses(p, { api: 'http://127.0.0.1:41000' }));
@@ -150,7 +150,7 @@ describe('serviceTagger', () => {
 describe('the service tag in an evaluation', () => {
   it('splits series and judges a gate per service, and the summary gives each its p95 and error rate', () => {
     const c = config({ services: { web: { url: 'http://127.0.0.1:8000' }, api: { url: 'http://127.0.0.1:9000' } } });
-    const p = planServices(c, [], 'p', []);
+    const p = planServices(c, [], planPlace('p'), []);
     const addresses = serviceAddresses(p, {});
     const ev = createEvaluation(
       { groupBy: groupByWithServices(c) },

@@ -3,18 +3,17 @@
 // evaluation adds to each sample whose `url` is one of theirs. Computed from the config and the
 // profile's plan; the orchestrator starts the routes with the rest of the chaos proxy.
 import { serviceSummaries, type ServiceSummary } from '../analysis/services.js';
-import type { ChaosSectionInput } from '../chaos/config.js';
 import { isAllowed } from '../chaos/allowlist.js';
 import { isProxyFaultKind, proxyFaults } from '../chaos/faults/index.js';
 import type { ChaosgateConfig } from '../config/index.js';
 import { serviceEnvName, type ServicesSection } from '../config/services.js';
 import type { ReportModel } from '../evaluator/model.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
+import type { ProxyRouteInput } from './stacks.js';
 
 /** The tag the run adds; also a grouping tag whenever the config has services. */
 export const SERVICE_TAG = 'service';
 
-export type ProxyRouteInput = NonNullable<NonNullable<ChaosSectionInput['proxy']>['routes']>[number];
 
 export interface ServiceRoute {
   service: string;
@@ -70,7 +69,19 @@ function proxyEntries(plan: readonly unknown[]): PlanTarget[] {
  * service. Every problem names its config field; an off-loopback service may only be faulted when
  * its host is in chaos.allowlist (load alone needs nothing).
  */
-export function planServices(config: ChaosgateConfig, plan: readonly unknown[], profileName: string, otherRoutes: readonly string[]): ServicesPlan {
+export interface PlanPlace {
+  /** The plan's config field, e.g. `profiles.chaos.plan` or `chaos.plan`. */
+  field: string;
+  /** What the ConfigError names as its source, e.g. `profile chaos`. */
+  source: string;
+}
+
+/** Where a profile's plan is (`profiles.<name>.plan`), or the config's `chaos.plan` for a profile-less run. */
+export function planPlace(profileName: string | undefined): PlanPlace {
+  return profileName === undefined ? { field: 'chaos.plan', source: 'config' } : { field: `profiles.${profileName}.plan`, source: `profile ${profileName}` };
+}
+
+export function planServices(config: ChaosgateConfig, plan: readonly unknown[], place: PlanPlace, otherRoutes: readonly string[]): ServicesPlan {
   const services = config.services;
   const names = Object.keys(services);
   const issues: string[] = [];
@@ -79,7 +90,7 @@ export function planServices(config: ChaosgateConfig, plan: readonly unknown[], 
   }
   const protocols = new Map<string, { protocol: 'http' | 'tcp'; entry: PlanTarget }>();
   for (const entry of proxyEntries(plan)) {
-    const field = `profiles.${profileName}.plan.${entry.index}.target`;
+    const field = `${place.field}.${entry.index}.target`;
     const service = services[entry.target];
     if (!service) {
       if (otherRoutes.includes(entry.target)) continue;
@@ -105,7 +116,7 @@ export function planServices(config: ChaosgateConfig, plan: readonly unknown[], 
     }
     protocols.set(entry.target, { protocol: layer, entry });
   }
-  if (issues.length) throw new ConfigError(`profile ${profileName}`, issues);
+  if (issues.length) throw new ConfigError(place.source, issues);
 
   const routes: ServiceRoute[] = [];
   const refused: string[] = [];
@@ -241,9 +252,20 @@ export class RunServices {
   summaries(report: ReportModel): ServiceSummary[] {
     return serviceSummaries(report, this.addresses.map((a) => ({ name: a.name, address: a.value, proxied: a.proxied })));
   }
+
+  /** Adds report.analysis.services when there is any service (configured, or a script's own tag). */
+  addSummaries(report: ReportModel): void {
+    const services = this.summaries(report);
+    if (services.length && report.analysis) report.analysis.services = services;
+  }
+
+  /** The evaluate section with `service` as a grouping tag when there are services. */
+  evaluateConfig(config: ChaosgateConfig): ChaosgateConfig['evaluate'] {
+    return { ...config.evaluate, groupBy: groupByWithServices(config) };
+  }
 }
 
 /** Checks the profile's plan against the services and prepares them (see planServices). */
-export function prepareServices(config: ChaosgateConfig, plan: readonly unknown[], profileName: string, otherRoutes: readonly string[]): RunServices {
-  return new RunServices(planServices(config, plan, profileName, otherRoutes));
+export function prepareServices(config: ChaosgateConfig, plan: readonly unknown[], place: PlanPlace, otherRoutes: readonly string[]): RunServices {
+  return new RunServices(planServices(config, plan, place, otherRoutes));
 }
