@@ -339,7 +339,8 @@ async function loadStage(ctx: RunContext): Promise<void> {
   ctx.cleanup.push('probes', () => probes.stop());
 
   const lengthText = ctx.plan.plannedMs !== null ? ` for ~${Math.round(ctx.plan.plannedMs / 1000)} s` : '';
-  ctx.out.line(`k6: ${load.label} against ${target.baseUrl}${lengthText}; reports in ${ctx.outDir}`);
+  const against = ctx.services.any ? `services ${Object.keys(config.services).join(', ')}` : target.baseUrl;
+  ctx.out.line(`k6: ${load.label} against ${against}${lengthText}; reports in ${ctx.outDir}`);
   const k6 = await runK6({
     script,
     k6Args: load.k6Args,

@@ -42,7 +42,8 @@ import { check } from 'k6';
 
 const WEB = __ENV.CHAOSGATE_URL_WEB;
 const API = __ENV.CHAOSGATE_URL_API;
-if (!WEB || !API) throw new Error('CHAOSGATE_URL_WEB / CHAOSGATE_URL_API not set');
+const DOCS = __ENV.CHAOSGATE_URL_DOCS;
+if (!WEB || !API || !DOCS) throw new Error('CHAOSGATE_URL_WEB / _API / _DOCS not set');
 
 export const options = {
   scenarios: {
@@ -53,6 +54,7 @@ export const options = {
 export default function () {
   check(http.get(WEB + '/page/1'), { 'web 200': (r) => r.status === 200 });
   check(http.get(API + '/items'), { 'api 200': (r) => r.status === 200 });
+  if (__ITER % 10 === 0) http.get(DOCS + '/index.html');
 }
 `;
 
@@ -60,28 +62,32 @@ let dir: string;
 let cli: CliBundle;
 let web: Service;
 let api: Service;
+/** A third service no fault targets: reached directly. */
+let docs: Service;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chaosgate-own-service-'));
-  [cli, web, api] = await Promise.all([
+  [cli, web, api, docs] = await Promise.all([
     bundleCli('own-service'),
     startService((p) => `web page ${p}\n`),
     startService((p) => `{"items":[],"path":${JSON.stringify(p)}}\n`),
+    startService(() => 'docs\n'),
   ]);
 }, 60_000);
 
 afterAll(async () => {
   web?.server.close();
   api?.server.close();
+  docs?.server.close();
   await cli?.remove();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 function config(extra: Record<string, unknown> = {}) {
   return {
-    services: { web: { url: web.url }, api: { url: `${api.url}/v1` } },
+    services: { web: { url: web.url }, api: { url: `${api.url}/v1` }, docs: { url: `${docs.url}/` } },
     evaluate: { bucketWidth: '1s' },
-    run: { outDir: 'results', recovery: { window: '2s', p95Factor: 3, errorRateDelta: 0.02 } },
+    run: { outDir: 'results', recovery: { window: '2s', p95Factor: 5, errorRateDelta: 0.02 } },
     profiles: {
       gate: {
         script: 'load.js',
@@ -124,10 +130,14 @@ describe('gate your own service: two services, a user script, a fault on each', 
     const r = await runCli(['run', 'gate', '--config', join(dir, 'chaosgate.config.json'), '--out-dir', out], 150_000);
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
     expect(r.code, r.stderr).toBe(99);
+    expect(r.stderr).toMatch(/service web: CHAOSGATE_URL_WEB=http:\/\/127\.0\.0\.1:\d+ \(fault proxy\)/);
+    expect(r.stderr).toContain(`service docs: CHAOSGATE_URL_DOCS=${docs.url}\n`);
+    expect(r.stderr).toMatch(/FAIL api-errors: /);
 
     // Both services were reached, the faulted one through the proxy (the fault's only way in).
     expect(web.hits).toBeGreaterThan(100);
     expect(api.hits).toBeGreaterThan(100);
+    expect(docs.hits).toBeGreaterThan(10);
 
     for (const f of ['report.json', 'junit.xml', 'summary.md', 'report.html']) expect(existsSync(join(out, f)), f).toBe(true);
     const report = reportSchema.parse(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')));
@@ -170,6 +180,8 @@ describe('gate your own service: two services, a user script, a fault on each', 
     expect(phase('api', 'fault:api-503').errorRate!).toBeGreaterThan(0.9);
     expect(phase('web', 'fault:api-503').errorRate).toBe(0);
     expect(svc.api!.requests).toBe(svc.web!.requests);
+    // Not faulted: reached at its own URL (no proxy), its samples tagged all the same.
+    expect(svc.docs).toMatchObject({ proxied: false, address: docs.url, requests: docs.hits, errors: 0 });
 
     const md = await readFile(join(out, 'summary.md'), 'utf8');
     expect(md).toContain('### Services');
@@ -190,7 +202,7 @@ describe('gate your own service: two services, a user script, a fault on each', 
       timeout: 30_000,
     });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('profiles.gate.plan.1.target: no service or proxy route "nope" (services: web, api)');
+    expect(r.stderr).toContain('profiles.gate.plan.1.target: no service or proxy route "nope" (services: web, api, docs)');
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
     expect(existsSync(join(dir, 'bad', 'report.json'))).toBe(false);
   });
