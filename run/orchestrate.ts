@@ -279,7 +279,11 @@ async function chaosStage(ctx: RunContext): Promise<void> {
     await session.close();
     ctx.out.line('chaos: rolled back, nothing left applied');
   });
-  for (const undone of session.recovered.undone) ctx.out.line(`chaos: undid ${undone.faultId} (${undone.kind}) left applied by an earlier run`);
+  for (const undone of session.recovered.undone) {
+    const note = `undid ${undone.faultId} (${undone.kind} -> ${undone.target}) left applied by an earlier run`;
+    ctx.out.line(`chaos: ${note}`);
+    ctx.notes.push(note);
+  }
   ctx.proxyUrls = await session.startProxy();
 }
 
