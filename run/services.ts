@@ -210,10 +210,13 @@ export function serviceTagger(addresses: readonly ServiceAddress[]): (tags: Reco
   };
 }
 
-/** evaluate.groupBy with the `service` tag when the config has services. */
+/**
+ * evaluate.groupBy with the `service` tag: a run's series are split by service, whether the run
+ * tagged the samples or the script did (no cost for samples without the tag).
+ */
 export function groupByWithServices(config: ChaosgateConfig): string[] {
   const groupBy = config.evaluate.groupBy;
-  return Object.keys(config.services).length && !groupBy.includes(SERVICE_TAG) ? [...groupBy, SERVICE_TAG] : groupBy;
+  return groupBy.includes(SERVICE_TAG) ? groupBy : [...groupBy, SERVICE_TAG];
 }
 
 /**
@@ -259,7 +262,7 @@ export class RunServices {
     if (services.length && report.analysis) report.analysis.services = services;
   }
 
-  /** The evaluate section with `service` as a grouping tag when there are services. */
+  /** The evaluate section with `service` as a grouping tag. */
   evaluateConfig(config: ChaosgateConfig): ChaosgateConfig['evaluate'] {
     return { ...config.evaluate, groupBy: groupByWithServices(config) };
   }
