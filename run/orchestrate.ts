@@ -23,6 +23,7 @@ import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-confi
 import type { ScenarioName } from '../load/scenarios.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
 import { reportWriters, writeReport, type ReportFormat } from '../reports/index.js';
+import { gateSentence, gateTextContext, liveGateTextContext } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
 import { CleanupStack } from './cleanup.js';
 import type { Profile } from './config.js';
@@ -406,7 +407,10 @@ async function watchStage(ctx: RunContext): Promise<void> {
     const breached = ev!
       .checkGates({ liveOnly: true })
       .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
-    if (breached.length) stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${g.message})`).join('; ')}`);
+    if (breached.length) {
+      const text = liveGateTextContext(t0, parseDuration(ctx.config.evaluate.bucketWidth)!);
+      stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
+    }
   }
   ctx.out.end();
   ctx.k6Exit = await k6!.done;
@@ -502,7 +506,8 @@ async function publish(ctx: RunContext): Promise<RunResult> {
     await writeReport(format, report, path);
     files[format] = path;
   }
-  for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${g.message}`);
+  const gateText = gateTextContext(report);
+  for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${gateSentence(g, gateText)}`);
   for (const n of ctx.notes) ctx.out.line(`note: ${n}`);
   for (const why of ctx.incomplete) ctx.out.line(`INCOMPLETE ${why}`);
   ctx.out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${ctx.outDir}`);
