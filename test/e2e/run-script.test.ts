@@ -34,7 +34,7 @@ export const options = {
 
 export default function () {
   const base = __ENV.CHAOSGATE_BASE_URL;
-  check(http.get(base + '/fast'), { 'fast 200': (r) => r.status === 200 });
+  check(http.get(base + '/fast', { tags: { label: __ENV.RUN_LABEL || 'none' } }), { 'fast 200': (r) => r.status === 200 });
   http.get(base + '/slow', { tags: { name: 'GET /slow' } });
 }
 `;
@@ -77,9 +77,9 @@ async function writeConfig(name: string): Promise<string> {
   return path;
 }
 
-function runCli(args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function runCli(args: string[], timeoutMs = 90_000, cwd = dir): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle.cli, 'run', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bundle.cli, 'run', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -139,5 +139,35 @@ describe('chaosgate run --script: a user script from outside the repository', ()
     // k6 agreed (its own exit code 99): no disagreement note.
     expect(report.notes ?? []).toEqual([]);
     expect(r.stderr).toContain(`FAIL ${SUB_METRIC_ID('p(95)<50')}: `);
+  }, 120_000);
+
+  it('runs a profile naming the script relative to the config file, with its k6Args, env and duration', async () => {
+    const path = join(dir, 'profile.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        load: { baseUrl: `http://127.0.0.1:${port}` },
+        chaos: { journal: join(dir, 'profile-journal.json') },
+        profiles: {
+          mine: {
+            script: 'test.js',
+            k6Args: ['-e', 'SLOW_LIMIT=p(95)<4000'],
+            env: { RUN_LABEL: 'from-profile' },
+            duration: '3s',
+            gates: [{ id: 'labelled-by-env', metric: 'http_reqs{label:from-profile}', expression: 'count>10' }],
+          },
+        },
+      }),
+    );
+    const outDir = join(dir, 'profile-run');
+    // Run from another folder: the script is found next to the config, not in the working directory.
+    const r = await runCli(['mine', '--config', path, '--out-dir', outDir], 90_000, tmpdir());
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    expect(report.gates.map((g) => g.id)).toEqual(['labelled-by-env', SUB_METRIC_ID('p(95)<4000'), 'k6 http_req_failed: rate<0.1']);
+    expect(report.gates[0]!.verdict).toBe('pass');
+    // 3 s at 15 iterations/s (CHAOSGATE_DURATION), not the script's default 6 s.
+    expect(report.gates[0]!.observed!).toBeGreaterThan(30);
+    expect(report.gates[0]!.observed!).toBeLessThan(70);
   }, 120_000);
 });
