@@ -170,4 +170,26 @@ describe('chaosgate run --script: a user script from outside the repository', ()
     expect(report.gates[0]!.observed!).toBeGreaterThan(30);
     expect(report.gates[0]!.observed!).toBeLessThan(70);
   }, 120_000);
+
+  it('explains when k6 and chaosgate disagree: a sub-metric threshold without samples passes in k6, fails here', async () => {
+    await writeFile(
+      join(dir, 'never.js'),
+      `import http from 'k6/http';
+export const options = {
+  scenarios: { main: { executor: 'constant-arrival-rate', rate: 10, timeUnit: '1s', duration: '2s', preAllocatedVUs: 2, maxVUs: 10 } },
+  thresholds: { 'http_req_duration{name:GET /never}': ['p(95)<500'] },
+};
+export default function () { http.get(__ENV.CHAOSGATE_BASE_URL + '/fast'); }
+`,
+    );
+    const config = join(dir, 'never.json');
+    await writeFile(config, JSON.stringify({ load: { baseUrl: `http://127.0.0.1:${port}` }, chaos: { journal: join(dir, 'never-journal.json') } }));
+    const outDir = join(dir, 'never');
+    const r = await runCli(['--script', join(dir, 'never.js'), '--config', config, '--out-dir', outDir]);
+    expect(r.code, r.stderr).toBe(99);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    expect(report.gates[0]!.message).toMatch(/no samples/);
+    expect(report.notes).toEqual([expect.stringMatching(/^chaosgate found k6 thresholds breached \(k6 http_req_duration\{name:GET \/never\}: p\(95\)<500\) while k6 exited 0/)]);
+    expect(r.stderr).toMatch(/note: chaosgate found k6 thresholds breached/);
+  }, 120_000);
 });
