@@ -385,7 +385,7 @@ function stopRun(ctx: RunContext, reason: string): void {
 async function watchStage(ctx: RunContext): Promise<void> {
   const { k6, ev, session, plan } = ctx;
   const t0 = ctx.t0!;
-  const progressTotal = plan!.plannedMs ?? plan!.maxMs;
+  const progressTotal = plan!.plannedMs;
   let ended = false;
   void k6!.done.finally(() => (ended = true));
   while (!ended) {
@@ -467,7 +467,7 @@ function judgeK6End(ctx: RunContext): void {
   }
   if (exit.exitCode === 0 && short) ctx.incomplete.push(`k6 ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
   for (const entry of ctx.chaos?.plan ?? []) {
-    if (!ctx.faults.has(entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${entry.at}, the load ended after ${ran})`);
+    if (!ctx.faults.has(entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
   }
 }
 
