@@ -33,6 +33,11 @@ export interface Sample {
   tags?: Record<string, string> | null;
 }
 
+/** A threshold k6 declares (Metric line or `k6 inspect`) as a gate: one id and group for both. */
+export function k6ThresholdGate(metric: string, expression: string): GateConfigInput {
+  return { id: `k6 ${metric}: ${expression}`, group: 'k6 thresholds', metric, expression };
+}
+
 export interface EvaluationOptions {
   /** Label samples with `phase` from phase events (on when the run has chaos). */
   phaseLabels?: boolean;
@@ -40,6 +45,11 @@ export interface EvaluationOptions {
   baselineReport?: ReportModel | null;
   /** Input format for every source (otherwise detected from each source's first line). */
   format?: InputFormat;
+  /**
+   * Tags derived from a sample's own, added before grouping (the run's `service` from `url`); a tag
+   * the sample has wins. Called once per distinct tag set (tag infos are cached).
+   */
+  deriveTags?: (tags: Record<string, string>) => Record<string, string> | null;
 }
 
 interface MetricInfo {
@@ -101,6 +111,9 @@ export class Evaluation implements SampleSink {
   ) {
     this.config = evaluateSectionSchema.parse(config);
     this.gates = gates.map((g, i) => compileGate(gateSchema.parse(g), i));
+    // A k6 threshold given up front (the run reads them with `k6 inspect`) is not added twice when
+    // its Metric line declares it again.
+    for (const g of gates) if (g.id !== undefined) this.declaredGateIds.add(g.id);
     const filterKeys = this.gates.flatMap((g) => Object.keys(g.ref.filter));
     this.groupBy = [...new Set([...this.config.groupBy, ...filterKeys])];
     this.phaseLabels = opts.phaseLabels ?? false;
@@ -206,11 +219,11 @@ export class Evaluation implements SampleSink {
     }
     if (this.config.declaredThresholds) {
       for (const expression of thresholds) {
-        const id = `k6 ${metric}: ${expression}`;
-        if (this.declaredGateIds.has(id)) continue;
-        this.declaredGateIds.add(id);
+        const gate = k6ThresholdGate(metric, expression);
+        if (this.declaredGateIds.has(gate.id!)) continue;
+        this.declaredGateIds.add(gate.id!);
         try {
-          this.gates.push(compileGate(gateSchema.parse({ id, group: 'k6 thresholds', metric, expression }), this.gates.length));
+          this.gates.push(compileGate(gateSchema.parse(gate), this.gates.length));
         } catch (err) {
           this.malformed(line, `threshold of ${metric}: ${(err as Error).message}`);
         }
@@ -319,7 +332,9 @@ export class Evaluation implements SampleSink {
     s.summary.lines += batch.lines;
   }
 
-  private tagInfo(tags: Record<string, string> | null): TagInfo {
+  private tagInfo(own: Record<string, string> | null): TagInfo {
+    const derived = own !== null && this.opts.deriveTags ? this.opts.deriveTags(own) : null;
+    const tags = derived ? { ...derived, ...own } : own;
     const selected: Record<string, string> = {};
     if (tags !== null) {
       for (const key of this.groupBy) {

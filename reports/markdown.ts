@@ -2,6 +2,7 @@
 // trend series, input. One small function per section, so a section is added beside the others.
 import type { ReportModel } from '../evaluator/model.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
+import { renderServicesMarkdown } from './markdown-services.js';
 import { gateTextContext, gateValue, worstWindowText } from './gate-text.js';
 
 const ICON = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
@@ -62,6 +63,7 @@ export function renderMarkdown(model: ReportModel, maxSeries = 15): string {
     ...headerSection(model),
     ...gatesSection(model),
     ...renderAnalysisMarkdown(model),
+    ...renderServicesMarkdown(model),
     ...seriesSection(model, maxSeries),
     ...inputSection(model),
   ];
