@@ -25,6 +25,9 @@ export const projectRoot: string = (() => {
 /** The tool versions: lib/pins.json is the one place (scripts/setup.sh and `chaosgate setup` read it). */
 export const pins: Readonly<{ k6: string; xk6: string; xk6Redis: string; toxiproxy: string; actionlint: string }> = pinsJson;
 
+/** A clone of chaosgate's repository (tools/bin is built there), not an installed package. */
+const isRepositoryClone = existsSync(join(projectRoot, 'scripts', 'setup.sh'));
+
 /** Binaries that scripts/setup.sh builds into the git-ignored tools/ folder. */
 export const toolPath = {
   k6: join(projectRoot, 'tools', 'bin', 'k6'),
@@ -145,7 +148,7 @@ export interface FindK6Options {
   redis: boolean;
   /** CHAOSGATE_K6_BIN, XDG_CACHE_HOME, HOME and PATH come from here (default process.env). */
   env?: NodeJS.ProcessEnv;
-  /** The repository's tools/bin/k6 (default: the one beside this project); null: none. */
+  /** The repository's tools/bin/k6 (default: this clone's; none in an installed package); null: none. */
   projectK6?: string | null;
 }
 
@@ -167,7 +170,7 @@ export function findK6(opts: FindK6Options): K6Binary {
     if (!isExecutableFile(explicit)) throw new UsageError(`CHAOSGATE_K6_BIN=${explicit}: no executable file there (chaosgate needs ${need})`);
     candidates.push({ path: explicit, source: 'CHAOSGATE_K6_BIN' });
   } else {
-    const projectK6 = opts.projectK6 === undefined ? toolPath.k6 : opts.projectK6;
+    const projectK6 = opts.projectK6 === undefined ? (isRepositoryClone ? toolPath.k6 : null) : opts.projectK6;
     if (projectK6) candidates.push({ path: projectK6, source: 'project tools/bin' });
     candidates.push({ path: k6CachePath(env), source: 'chaosgate setup cache' });
     const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'k6')).find(isExecutableFile);
