@@ -44,7 +44,7 @@ export interface AnalysisOptions {
 }
 
 /** Latency samples as k6 judges them by default: responses that were expected. */
-function isLatencySeries(s: SeriesReport): boolean {
+export function isLatencySeries(s: SeriesReport): boolean {
   return s.metric === LATENCY_METRIC && s.tags.expected_response !== 'false' && !!s.histogram;
 }
 
@@ -59,7 +59,7 @@ interface Percentiles {
 }
 
 /** Merges encoded histograms (all with the same scale) and reads p50/p95/p99 in the series' unit. */
-function mergedPercentiles(encoded: { data: string; scale: number }[]): Percentiles | null {
+export function mergedPercentiles(encoded: { data: string; scale: number }[]): Percentiles | null {
   if (encoded.length === 0) return null;
   const merged = Histogram.create();
   try {

@@ -2,6 +2,7 @@
 // recovery after each fault, the error budget spent during faults, soak drift, the ingestion drain.
 // Computed from the report model alone (series split by the `phase` tag, their time buckets).
 import { z } from 'zod';
+import { serviceSummarySchema } from './services.js';
 
 export const phaseRowSchema = z
   .object({
@@ -94,6 +95,8 @@ export const analysisSchema = z
     errorBudget: errorBudgetSchema.nullable(),
     drift: driftSchema.nullable(),
     drain: drainSchema.nullable(),
+    /** Per service (config `services` or the script's own `service` tag); absent when none. */
+    services: z.array(serviceSummarySchema).optional(),
   })
   .strict();
 export type Analysis = z.infer<typeof analysisSchema>;

@@ -2,6 +2,7 @@
 // the report model. Figures are computed in html-data.ts; this file only lays them out.
 import type { GateResult, ReportModel } from '../evaluator/model.js';
 import { buildHtmlData, type HtmlData } from './html-data.js';
+import { servicesSection } from './html-services.js';
 import { esc, formatElapsed, renderChart, type ChartLine } from './svg-chart.js';
 
 const PALETTE = ['#1f77b4', '#e8710a', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
@@ -234,6 +235,7 @@ ${partial}
 <p>${esc(num(allRequests))} requests, ${esc(pct(allRequests ? allErrors / allRequests : null))} errors · ${esc(num(d.totals.points))} samples from ${d.inputs.length} input(s), ${esc(num(d.totals.malformed))} malformed · fault windows: ${faults}</p>
 <h2>Gates</h2>
 ${gateTable(d.gates)}
+${servicesSection(d)}
 <h2>Latency and error rate per endpoint group</h2>
 ${endpointSection(d)}
 <h2>Queues</h2>

@@ -1,6 +1,7 @@
 // A Markdown summary for $GITHUB_STEP_SUMMARY: verdict, gates, the busiest trend series, input.
 import type { ReportModel } from '../evaluator/model.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
+import { renderServicesMarkdown } from './markdown-services.js';
 
 const ICON = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 
@@ -32,6 +33,7 @@ export function renderMarkdown(model: ReportModel, maxSeries = 15): string {
     lines.push('No gates configured.', '');
   }
   lines.push(...renderAnalysisMarkdown(model));
+  lines.push(...renderServicesMarkdown(model));
   const trends = model.series.filter((s) => s.trend).sort((a, b) => b.count - a.count).slice(0, maxSeries);
   if (trends.length) {
     lines.push('| series | count | errors | p50 | p95 | p99 | max |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
