@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from './errors.js';
-import { findK6, k6CachePath, parseK6Version, pins, toolPath } from './tools.js';
+import { findK6, isBuiltinScript, k6CachePath, parseK6Version, pins, projectRoot, toolPath } from './tools.js';
 
 const V049 = 'k6 v0.49.0 (2024-01-29T09:02:55+0000/v0.49.0-0-g2bbbc5d6, go1.21.6, linux/amd64)\n';
 const V1_PLAIN = 'k6 v1.2.3 (go1.24.4, linux/amd64)\n';
@@ -61,6 +61,14 @@ describe('parseK6Version', () => {
   });
 });
 
+describe('isBuiltinScript', () => {
+  it('is true for the scenarios chaosgate ships and false for anything else', () => {
+    expect(isBuiltinScript(join(projectRoot, 'scenarios', 'smoke.ts'))).toBe(true);
+    expect(isBuiltinScript(join(projectRoot, 'scenarios-x', 'smoke.ts'))).toBe(false);
+    expect(isBuiltinScript('/tmp/k6/chaosgate.ts')).toBe(false);
+  });
+});
+
 describe('findK6', () => {
   it('k6CachePath follows XDG_CACHE_HOME, else ~/.cache, and carries the pinned version', () => {
     expect(k6CachePath({ XDG_CACHE_HOME: '/c', HOME: '/h' })).toBe(`/c/chaosgate/k6-${pins.k6}/k6`);
@@ -78,7 +86,11 @@ describe('findK6', () => {
 
   it('CHAOSGATE_K6_BIN that is missing or unfit is an error naming it (no fallback)', () => {
     expect(message(() => findK6({ redis: false, env: env({ CHAOSGATE_K6_BIN: join(dir, 'nope') }), projectK6: toolPath.k6 }))).toBe(
-      `CHAOSGATE_K6_BIN=${join(dir, 'nope')}: no executable file there (chaosgate needs k6 v1.x)`,
+      `k6 at CHAOSGATE_K6_BIN=${join(dir, 'nope')}: no such file (chaosgate needs k6 v1.x)`,
+    );
+    writeFileSync(join(dir, 'plain-file'), '#!/bin/sh\n');
+    expect(message(() => findK6({ redis: false, env: env({ CHAOSGATE_K6_BIN: join(dir, 'plain-file') }), projectK6: toolPath.k6 }))).toBe(
+      `k6 at CHAOSGATE_K6_BIN=${join(dir, 'plain-file')}: not an executable file (EACCES): cannot start it (chaosgate needs k6 v1.x)`,
     );
     const old = fakeK6('old', V049);
     expect(message(() => findK6({ redis: true, env: env({ CHAOSGATE_K6_BIN: old }), projectK6: toolPath.k6 }))).toBe(

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.js';
 import pinsJson from './pins.json' with { type: 'json' };
@@ -57,6 +57,12 @@ export function k6Env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export const REDIS_MODULE = 'k6/x/redis';
 /** The k6 major version chaosgate works with (its scripts, outputs and flags are k6 v1's). */
 export const K6_MAJOR = Number(/^v(\d+)\./.exec(pinsJson.k6)![1]);
+
+/** Is `script` one of the built-in scenarios (they import k6/x/redis)? */
+export function isBuiltinScript(script: string): boolean {
+  const rel = relative(join(projectRoot, 'scenarios'), resolve(script));
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}
 
 export type K6Source = 'CHAOSGATE_K6_BIN' | 'project tools/bin' | 'chaosgate setup cache' | 'PATH';
 
@@ -167,7 +173,10 @@ export function findK6(opts: FindK6Options): K6Binary {
   const explicit = env.CHAOSGATE_K6_BIN;
   const candidates: { path: string; source: K6Source }[] = [];
   if (explicit) {
-    if (!isExecutableFile(explicit)) throw new UsageError(`CHAOSGATE_K6_BIN=${explicit}: no executable file there (chaosgate needs ${need})`);
+    if (!isExecutableFile(explicit)) {
+      const why = existsSync(explicit) ? 'not an executable file (EACCES): cannot start it' : 'no such file';
+      throw new UsageError(`k6 at CHAOSGATE_K6_BIN=${explicit}: ${why} (chaosgate needs ${need})`);
+    }
     candidates.push({ path: explicit, source: 'CHAOSGATE_K6_BIN' });
   } else {
     const projectK6 = opts.projectK6 === undefined ? (isRepositoryClone ? toolPath.k6 : null) : opts.projectK6;
