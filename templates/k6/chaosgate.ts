@@ -26,7 +26,8 @@ export const options = {
 };
 
 export default function (): void {
-  // Change the path to an endpoint of yours; `name` groups the requests in the reports.
-  const res = http.get(`${WEB}/`, { tags: { name: 'GET /' } });
+  // Change the path to an endpoint of yours. `name` groups the requests in the reports; with a
+  // `name`, k6 also puts it in the `url` tag, so say `service` too (the gates filter on it).
+  const res = http.get(`${WEB}/`, { tags: { name: 'GET /', service: 'web' } });
   check(res, { 'status is 2xx': (r) => r.status >= 200 && r.status < 300 });
 }

@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack` → `npm install <tarball>` into a fresh project outside
-// this repository (engine-strict on this Node) → `npx chaosgate init` there → the real k6 runs the
-// script init wrote against a loopback service the test starts → `npx chaosgate evaluate` of the
-// installed package judges it. The k6 lookup is checked from the installed package too.
+// this repository (engine-strict on this Node) → `npx chaosgate init` there → `npx chaosgate run`
+// of the profile init wrote, on the real k6 (CHAOSGATE_K6_BIN), against a loopback service the test
+// starts: exit 0 healthy, 99 when the service is slow; the installed evaluate on the run's NDJSON;
+// the k6 lookup from the installed package (no k6: exit 2 at once).
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { k6Env, projectRoot, toolPath } from '../../lib/tools.js';
+import { projectRoot, toolPath } from '../../lib/tools.js';
 
 const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
 
@@ -146,41 +147,64 @@ describe('the installed chaosgate', () => {
     expect(given).toMatchObject({ code: 0, stdout: `${toolPath.k6}\tv1.8.1\tCHAOSGATE_K6_BIN\n` });
   });
 
-  it('the script init wrote runs on the real k6 against the service, and the installed evaluate judges it: 0 held, 99 breached', async () => {
-    delayMs = 40;
-    const before = requests;
-    const ndjson = join(work, 'k6.ndjson');
-    const k6 = await sh(toolPath.k6, ['run', '--quiet', '--no-color', '--address', '127.0.0.1:0', '--out', `json=${ndjson}`, 'k6/chaosgate.ts'], {
-      env: k6Env({ CHAOSGATE_URL_WEB: serviceUrl, CHAOSGATE_DURATION: '3s', RATE: '20', HOME: join(work, 'home') }),
-      timeoutMs: 60_000,
-    });
-    expect(k6.stderr).not.toMatch(/level=error/);
-    expect(k6.code).toBe(0);
-    const served = requests - before;
-    // 20/s for 3 s; the arrival-rate executor may start one more at the edge.
-    expect(served).toBeGreaterThanOrEqual(55);
-    expect(served).toBeLessThanOrEqual(61);
+  const k6User = () => userEnv({ CHAOSGATE_K6_BIN: toolPath.k6 });
+  const runDir = (name: string) => join(app, 'results', name);
 
+  it('run smoke: the init config and script against the healthy service, exit 0 with every report', async () => {
+    delayMs = 5;
+    const before = requests;
+    const run = await chaosgate(['run', 'smoke', '--duration', '4s', '--out-dir', runDir('healthy')], k6User(), 90_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('service web: CHAOSGATE_URL_WEB=' + serviceUrl);
+    expect(run.stderr).toMatch(/^PASS web-p95: /m);
+    // 10/s for 4 s (the script's default rate); one more may start at the edge.
+    const served = requests - before;
+    expect(served).toBeGreaterThanOrEqual(38);
+    expect(served).toBeLessThanOrEqual(41);
+    for (const f of ['junit.xml', 'report.json', 'report.html', 'summary.md', 'k6-summary.json', 'k6.ndjson.gz']) expect(existsSync(join(runDir('healthy'), f)), f).toBe(true);
+    const report = JSON.parse(readFileSync(join(runDir('healthy'), 'report.json'), 'utf8')) as { verdict: string; gates: { id: string; verdict: string }[] };
+    expect(report.verdict).toBe('pass');
+    expect(report.gates.map((g) => [g.id, g.verdict])).toEqual(expect.arrayContaining([['error-rate', 'pass'], ['web-p95', 'pass']]));
+  }, 100_000);
+
+  it('run smoke against the same service made slow (600 ms an answer): web-p95 breaches, exit 99', async () => {
+    delayMs = 600;
+    const run = await chaosgate(['run', 'smoke', '--duration', '4s', '--out-dir', runDir('slow')], k6User(), 90_000);
+    expect(run.code, run.stderr).toBe(99);
+    expect(run.stderr).toMatch(/^FAIL web-p95: http_req_duration\{service:web\}: p\(95\)<=500/m);
+    const report = JSON.parse(readFileSync(join(runDir('slow'), 'report.json'), 'utf8')) as { verdict: string; gates: { id: string; verdict: string }[] };
+    expect(report.verdict).toBe('fail');
+    expect(readFileSync(join(runDir('slow'), 'junit.xml'), 'utf8')).toMatch(/<failure[^>]*>[\s\S]*web-p95|web-p95[\s\S]*<failure/);
+  }, 100_000);
+
+  it('the installed evaluate judges the healthy run\'s NDJSON: 0 when the gates hold, 99 when one cannot', async () => {
     const gates = (p95: number) => {
       const path = join(work, `gates-${p95}.json`);
       writeFileSync(path, JSON.stringify({ gates: [
-        { id: 'web-errors', metric: 'http_req_failed{name:GET /}', expression: 'rate==0' },
-        { id: 'web-p95', metric: 'http_req_duration{name:GET /}', expression: `p(95)<${p95}` },
+        { id: 'web-errors', metric: 'http_req_failed{service:web}', expression: 'rate==0' },
+        { id: 'web-p95', metric: 'http_req_duration{service:web}', expression: `p(95)<${p95}` },
       ] }));
       return path;
     };
-    // Every answer waits 40 ms: p95 < 5 s holds, p95 < 20 ms cannot.
-    const held = await chaosgate(['evaluate', ndjson, '--config', gates(5000), '--junit', join(work, 'junit.xml'), '--json', join(work, 'report.json')]);
+    const ndjson = join(runDir('healthy'), 'k6.ndjson.gz');
+    const held = await chaosgate(['evaluate', ndjson, '--config', gates(5000), '--json', join(work, 'report.json')]);
     expect(held.stderr).toBe('');
     expect(held.code).toBe(0);
-    expect(held.stdout).toMatch(/^PASS /m);
-    const report = JSON.parse(readFileSync(join(work, 'report.json'), 'utf8')) as { verdict: string; gates: { id: string; verdict: string; observed?: number }[] };
-    expect(report.verdict).toBe('pass');
+    const report = JSON.parse(readFileSync(join(work, 'report.json'), 'utf8')) as { verdict: string; gates: { id: string; verdict: string }[] };
     expect(report.gates.map((g) => [g.id, g.verdict])).toEqual([['web-errors', 'pass'], ['web-p95', 'pass']]);
-    expect(readFileSync(join(work, 'junit.xml'), 'utf8')).toContain('<testsuite');
-
-    const breached = await chaosgate(['evaluate', ndjson, '--config', gates(20)]);
+    // Every answer took at least 5 ms: p95 < 1 ms cannot hold.
+    const breached = await chaosgate(['evaluate', ndjson, '--config', gates(1)]);
     expect(breached.code).toBe(99);
-    expect(breached.stdout).toMatch(/^FAIL .*p\(95\)<20/m);
+    expect(breached.stdout).toMatch(/^FAIL .*p\(95\)<1 /m);
+  });
+
+  it('run without any k6 in reach: exit 2 at once, naming what is needed and `npx chaosgate setup`', async () => {
+    const started = Date.now();
+    const run = await chaosgate(['run', 'smoke', '--duration', '4s', '--out-dir', runDir('nok6')], userEnv(), 60_000);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/^chaosgate: k6 not found: chaosgate needs k6 v1\.x\. /m);
+    expect(run.stderr).toContain('Run `npx chaosgate setup`');
+    expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
