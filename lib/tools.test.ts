@@ -1,7 +1,7 @@
 // The k6 lookup: its order, the version check against what `k6 version` prints, and the messages.
-// Stand-in k6 binaries are shell scripts printing what a real k6 of that version prints; the real
-// pinned k6 (tools/bin/k6) is used where the check must accept it.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// Stand-in k6 binaries are shell scripts printing what a real k6 of that version prints (a unit
+// test: no k6 needed). The real pinned k6 is accepted by the same check in test/e2e/package*.test.ts.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { findK6, isBuiltinScript, k6CachePath, parseK6Version, pins, projectRoot
 const V049 = 'k6 v0.49.0 (2024-01-29T09:02:55+0000/v0.49.0-0-g2bbbc5d6, go1.21.6, linux/amd64)\n';
 const V1_PLAIN = 'k6 v1.2.3 (go1.24.4, linux/amd64)\n';
 const V2_PLAIN = 'k6 v2.0.0 (go1.26.0, linux/amd64)\n';
+/** What the pinned xk6 build prints (tools/bin/k6 version). */
+const PINNED = `k6 ${pins.k6} (go1.26.8, linux/amd64)\nExtensions:\n  github.com/grafana/xk6-redis ${pins.xk6Redis}, k6/x/redis [js]\n`;
 
 let dir: string;
 beforeEach(() => {
@@ -98,15 +100,16 @@ describe('findK6', () => {
     );
   });
 
-  it('then the project tools/bin k6 (the real pinned build), then the setup cache, then PATH', () => {
+  it('then the project tools/bin k6, then the setup cache, then PATH', () => {
     const cacheHome = join(dir, 'cache');
     const cached = join(cacheHome, 'chaosgate', `k6-${pins.k6}`, 'k6');
     mkdirSync(join(cached, '..'), { recursive: true });
-    copyFileSync(toolPath.k6, cached);
+    writeFileSync(cached, `#!/bin/sh\nprintf '%s' '${PINNED}'\n`);
     chmodSync(cached, 0o755);
+    const project = fakeK6('project/tools/bin', PINNED);
     fakeK6('path', V1_PLAIN);
     const e = env({ XDG_CACHE_HOME: cacheHome, PATH: join(dir, 'path') });
-    expect(findK6({ redis: true, env: e, projectK6: toolPath.k6 })).toMatchObject({ path: toolPath.k6, source: 'project tools/bin', version: pins.k6, modules: ['k6/x/redis'] });
+    expect(findK6({ redis: true, env: e, projectK6: project })).toMatchObject({ path: project, source: 'project tools/bin', version: pins.k6, modules: ['k6/x/redis'] });
     expect(findK6({ redis: true, env: e, projectK6: null })).toMatchObject({ path: cached, source: 'chaosgate setup cache', version: pins.k6 });
     rmSync(cached);
     expect(findK6({ redis: false, env: e, projectK6: null })).toMatchObject({ path: join(dir, 'path', 'k6'), source: 'PATH', version: 'v1.2.3' });
