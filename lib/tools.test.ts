@@ -86,6 +86,17 @@ describe('findK6', () => {
     expect(k6).toMatchObject({ path: explicit, source: 'CHAOSGATE_K6_BIN', version: 'v1.2.3' });
   });
 
+  it('CHAOSGATE_K6_BIN relative to the current folder comes back absolute (k6 starts in the run folder)', () => {
+    fakeK6('rel', V1_PLAIN);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(findK6({ redis: false, env: env({ CHAOSGATE_K6_BIN: 'rel/k6' }), projectK6: null }).path).toBe(join(dir, 'rel', 'k6'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('CHAOSGATE_K6_BIN that is missing or unfit is an error naming it (no fallback)', () => {
     expect(message(() => findK6({ redis: false, env: env({ CHAOSGATE_K6_BIN: join(dir, 'nope') }), projectK6: toolPath.k6 }))).toBe(
       `k6 at CHAOSGATE_K6_BIN=${join(dir, 'nope')}: no such file (chaosgate needs k6 v1.x)`,

@@ -170,7 +170,8 @@ const found = new Map<string, K6Binary>();
 export function findK6(opts: FindK6Options): K6Binary {
   const env = opts.env ?? process.env;
   const need = k6Requirement(opts.redis);
-  const explicit = env.CHAOSGATE_K6_BIN;
+  // Absolute: k6 is started with its run folder as cwd, where a relative path would not resolve.
+  const explicit = env.CHAOSGATE_K6_BIN ? resolve(env.CHAOSGATE_K6_BIN) : undefined;
   const candidates: { path: string; source: K6Source }[] = [];
   if (explicit) {
     if (!isExecutableFile(explicit)) {
