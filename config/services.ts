@@ -35,9 +35,10 @@ const serviceSchema = z
         const problem = urlProblem(s);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .optional(),
+      .optional()
+      .describe('an HTTP service: http(s)://host[:port][/path]; the script gets CHAOSGATE_URL_<NAME>'),
     /** A TCP service: host:port. */
-    tcp: hostPort.optional(),
+    tcp: hostPort.optional().describe('a TCP service: host:port; the script gets CHAOSGATE_ADDR_<NAME>'),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -62,7 +63,8 @@ export const servicesSectionSchema = z
       }
       byEnv.set(env, name);
     }
-  });
+  })
+  .describe('your services by name (exactly one of url or tcp each); a plan entry may target one: see docs/services.md');
 
 export type ServicesSection = z.output<typeof servicesSectionSchema>;
 export type ServiceConfig = ServicesSection[string];

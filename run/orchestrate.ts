@@ -23,6 +23,7 @@ import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-confi
 import type { ScenarioName } from '../load/scenarios.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
 import { reportWriters, writeReport, type ReportFormat } from '../reports/index.js';
+import { gateSentence, gateTextContext, liveGateTextContext } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
 import { CleanupStack } from './cleanup.js';
 import type { Profile } from './config.js';
@@ -279,7 +280,11 @@ async function chaosStage(ctx: RunContext): Promise<void> {
     await session.close();
     ctx.out.line('chaos: rolled back, nothing left applied');
   });
-  for (const undone of session.recovered.undone) ctx.out.line(`chaos: undid ${undone.faultId} (${undone.kind}) left applied by an earlier run`);
+  for (const undone of session.recovered.undone) {
+    const note = `undid ${undone.faultId} (${undone.kind} -> ${undone.target}) left applied by an earlier run`;
+    ctx.out.line(`chaos: ${note}`);
+    ctx.notes.push(note);
+  }
   ctx.proxyUrls = await session.startProxy();
 }
 
@@ -380,7 +385,7 @@ function stopRun(ctx: RunContext, reason: string): void {
 async function watchStage(ctx: RunContext): Promise<void> {
   const { k6, ev, session, plan } = ctx;
   const t0 = ctx.t0!;
-  const progressTotal = plan!.plannedMs ?? plan!.maxMs;
+  const progressTotal = plan!.plannedMs;
   let ended = false;
   void k6!.done.finally(() => (ended = true));
   while (!ended) {
@@ -402,7 +407,10 @@ async function watchStage(ctx: RunContext): Promise<void> {
     const breached = ev!
       .checkGates({ liveOnly: true })
       .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
-    if (breached.length) stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${g.message})`).join('; ')}`);
+    if (breached.length) {
+      const text = liveGateTextContext(t0, parseDuration(ctx.config.evaluate.bucketWidth)!);
+      stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
+    }
   }
   ctx.out.end();
   ctx.k6Exit = await k6!.done;
@@ -459,7 +467,7 @@ function judgeK6End(ctx: RunContext): void {
   }
   if (exit.exitCode === 0 && short) ctx.incomplete.push(`k6 ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
   for (const entry of ctx.chaos?.plan ?? []) {
-    if (!ctx.faults.has(entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${entry.at}, the load ended after ${ran})`);
+    if (!ctx.faults.has(entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
   }
 }
 
@@ -498,7 +506,8 @@ async function publish(ctx: RunContext): Promise<RunResult> {
     await writeReport(format, report, path);
     files[format] = path;
   }
-  for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${g.message}`);
+  const gateText = gateTextContext(report);
+  for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${gateSentence(g, gateText)}`);
   for (const n of ctx.notes) ctx.out.line(`note: ${n}`);
   for (const why of ctx.incomplete) ctx.out.line(`INCOMPLETE ${why}`);
   ctx.out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${ctx.outDir}`);

@@ -89,6 +89,7 @@ describe('planServices', () => {
           { id: 'd', kind: 'tcp-reset', target: 'web' },
           { id: 'e', kind: 'http-abort', target: 'secure' },
           { id: 'f', kind: 'http-abort', target: 'stack' },
+          { id: 'g', kind: 'http-abort', target: 'constructor' },
         ],
         planPlace('chaos'),
         ['stack'],
@@ -100,6 +101,7 @@ describe('planServices', () => {
       'profiles.chaos.plan.1.target: http-latency needs an HTTP service; "db" is a tcp service (services.db.tcp)',
       'profiles.chaos.plan.3.target: tcp-reset and http-latency (c) on one service need an http and a tcp route; use one layer per service',
       'profiles.chaos.plan.4.target: "secure" is https (services.secure.url); the fault proxy forwards plain http only: fault an http:// URL of the service',
+      'profiles.chaos.plan.6.target: no service or proxy route "constructor" (services: web, api, db, secure; proxy routes: stack)',
     ]);
   });
 

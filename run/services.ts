@@ -11,9 +11,8 @@ import type { ReportModel } from '../evaluator/model.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
 import type { ProxyRouteInput } from './stacks.js';
 
-/** The tag the run adds; also a grouping tag whenever the config has services. */
+/** The tag the run adds (unless the script set it); always a grouping tag in a run. */
 export const SERVICE_TAG = 'service';
-
 
 export interface ServiceRoute {
   service: string;
@@ -63,12 +62,6 @@ function proxyEntries(plan: readonly unknown[]): PlanTarget[] {
   return out;
 }
 
-/**
- * Checks the profile's proxy faults against the services and the other routes (`otherRoutes`: the
- * config's chaos.proxy.routes and the reference stack's "stack") and picks a route per targeted
- * service. Every problem names its config field; an off-loopback service may only be faulted when
- * its host is in chaos.allowlist (load alone needs nothing).
- */
 export interface PlanPlace {
   /** The plan's config field, e.g. `profiles.chaos.plan` or `chaos.plan`. */
   field: string;
@@ -91,7 +84,8 @@ export function planServices(config: ChaosgateConfig, plan: readonly unknown[], 
   const protocols = new Map<string, { protocol: 'http' | 'tcp'; entry: PlanTarget }>();
   for (const entry of proxyEntries(plan)) {
     const field = `${place.field}.${entry.index}.target`;
-    const service = services[entry.target];
+    // Own keys only: a target like "constructor" is no service.
+    const service = Object.hasOwn(services, entry.target) ? services[entry.target] : undefined;
     if (!service) {
       if (otherRoutes.includes(entry.target)) continue;
       const known = [`services: ${names.join(', ') || 'none configured'}`];
@@ -210,10 +204,13 @@ export function serviceTagger(addresses: readonly ServiceAddress[]): (tags: Reco
   };
 }
 
-/** evaluate.groupBy with the `service` tag when the config has services. */
+/**
+ * evaluate.groupBy with the `service` tag: a run's series are split by service, whether the run
+ * tagged the samples or the script did (no cost for samples without the tag).
+ */
 export function groupByWithServices(config: ChaosgateConfig): string[] {
   const groupBy = config.evaluate.groupBy;
-  return Object.keys(config.services).length && !groupBy.includes(SERVICE_TAG) ? [...groupBy, SERVICE_TAG] : groupBy;
+  return groupBy.includes(SERVICE_TAG) ? groupBy : [...groupBy, SERVICE_TAG];
 }
 
 /**
@@ -259,7 +256,7 @@ export class RunServices {
     if (services.length && report.analysis) report.analysis.services = services;
   }
 
-  /** The evaluate section with `service` as a grouping tag when there are services. */
+  /** The evaluate section with `service` as a grouping tag. */
   evaluateConfig(config: ChaosgateConfig): ChaosgateConfig['evaluate'] {
     return { ...config.evaluate, groupBy: groupByWithServices(config) };
   }

@@ -206,4 +206,20 @@ describe('gate your own service: two services, a user script, a fault on each', 
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
     expect(existsSync(join(dir, 'bad', 'report.json'))).toBe(false);
   });
+
+  it('refuses to fault a service off loopback unless its host is on chaos.allowlist (exit 2, nothing sent)', async () => {
+    const c = config();
+    c.services.api = { url: 'http://staging.example.org:8080/v1' };
+    await writeFile(join(dir, 'remote.json'), JSON.stringify(c));
+    const r = spawnSync(process.execPath, [cli.cli, 'run', 'gate', '--config', join(dir, 'remote.json'), '--out-dir', join(dir, 'remote')], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('services.api: host "staging.example.org"');
+    expect(r.stderr).toMatch(/chaos\.allowlist/);
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(existsSync(join(dir, 'remote', 'report.json'))).toBe(false);
+  });
 });

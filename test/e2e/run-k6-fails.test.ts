@@ -168,4 +168,24 @@ describe('chaosgate run when k6 dies mid-run', () => {
     expect(report.gates[0]!.verdict).toBe('pass');
     expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/Partial result.*k6 was killed by SIGKILL/);
   }, 120_000);
+
+  it('a fault of the plan that never ran (the load ended first): exit 1, partial, not a pass', async () => {
+    await writeFile(join(dir, 'short.js'), script('2s'));
+    const outDir = join(dir, 'never-ran');
+    const cfg = await config('never-ran', {
+      gates,
+      chaos: {
+        journal: join(dir, 'never-ran-journal.json'),
+        proxy: { routes: [{ name: 'stack', upstream: baseUrl.replace('http://', '') }] },
+        plan: [{ id: 'too-late', kind: 'http-latency', target: 'stack', at: '30s', duration: '2s', params: { fixedMs: 20 } }],
+      },
+    });
+    const r = await start(['--script', join(dir, 'short.js'), '--config', cfg, '--out-dir', outDir], {}, 60_000).exited;
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    expect(report.partial).toBe(true);
+    expect(report.verdict).toBe('fail');
+    expect(report.abort!.reason).toMatch(/fault too-late of the plan never ran \(due at 30 s, the load ended after \d/);
+    expect(report.gates[0]!.verdict).toBe('pass');
+  }, 90_000);
 });
