@@ -51,7 +51,11 @@ function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-const chaosgate = (args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number) => sh('npx', ['--no', '--', 'chaosgate', ...args], { env, timeoutMs });
+/** `npx chaosgate …` in the project, as the user types it. */
+const npxChaosgate = (args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number) => sh('npx', ['--no', '--', 'chaosgate', ...args], { env, timeoutMs });
+/** The same installed bin without npx's own start-up (seconds on a busy machine). */
+const chaosgate = (args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number) =>
+  sh(process.execPath, [join(app, 'node_modules', '.bin', 'chaosgate'), ...args], { env, timeoutMs });
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'chaosgate-package-'));
@@ -112,7 +116,7 @@ describe('npm pack', () => {
 
 describe('the installed chaosgate', () => {
   it('runs: --version and --help list init, setup, run and evaluate', async () => {
-    const version = await chaosgate(['--version']);
+    const version = await npxChaosgate(['--version']);
     expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
     const help = await chaosgate(['--help']);
     expect(help.code).toBe(0);
@@ -120,7 +124,7 @@ describe('the installed chaosgate', () => {
   });
 
   it('init writes the config, the script and the workflow, and refuses to overwrite them (exit 2)', async () => {
-    const init = await chaosgate(['init', '--service-url', serviceUrl]);
+    const init = await npxChaosgate(['init', '--service-url', serviceUrl]);
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('wrote chaosgate.config.json\nwrote k6/chaosgate.ts\nwrote .github/workflows/chaosgate.yml\n');
@@ -153,7 +157,7 @@ describe('the installed chaosgate', () => {
   it('run smoke: the init config and script against the healthy service, exit 0 with every report', async () => {
     delayMs = 5;
     const before = requests;
-    const run = await chaosgate(['run', 'smoke', '--duration', '4s', '--out-dir', runDir('healthy')], k6User(), 90_000);
+    const run = await npxChaosgate(['run', 'smoke', '--duration', '4s', '--out-dir', runDir('healthy')], k6User(), 90_000);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('service web: CHAOSGATE_URL_WEB=' + serviceUrl);
     expect(run.stderr).toMatch(/^PASS web-p95: /m);
@@ -197,6 +201,16 @@ describe('the installed chaosgate', () => {
     expect(breached.code).toBe(99);
     expect(breached.stdout).toMatch(/^FAIL .*p\(95\)<1 /m);
   });
+
+  it('a built-in profile runs from the package too (its scenario and the reference stack it starts)', async () => {
+    const dir = join(work, 'no-config');
+    mkdirSync(dir);
+    const run = await sh(process.execPath, [join(app, 'node_modules', '.bin', 'chaosgate'), 'run', 'smoke', '--out-dir', join(dir, 'out')], { cwd: dir, env: k6User(), timeoutMs: 90_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('starting the reference stack');
+    expect(run.stderr).toMatch(/^PASS k6 checks: rate==1/m);
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')).verdict).toBe('pass');
+  }, 100_000);
 
   it('run without any k6 in reach: exit 2 at once, naming what is needed and `npx chaosgate setup`', async () => {
     const started = Date.now();
