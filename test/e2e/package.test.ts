@@ -94,6 +94,8 @@ describe('npm pack', () => {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => /^package\/(cli|lib|evaluator|run|test)\//.test(f))).toEqual([]);
+    // Only the two bundles of dist/ (not the docs generator or a benchmark built beside them).
+    expect(files.filter((f) => f.startsWith('package/dist/'))).toEqual(['package/dist/cli.mjs', 'package/dist/evaluator-worker.mjs']);
   });
 
   it('installs under --engine-strict, and our engines cover every installed dependency\'s', () => {
