@@ -202,7 +202,8 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     opts.profile !== undefined ? resolveProfile(config, opts.profile) : { description: '', script: opts.script!, k6Args: [], env: {}, plan: config.chaos.plan, phases: [], drain: false, drift: false };
   const name = opts.profile ?? (basename(opts.script!, extname(opts.script!)).toLowerCase().replace(/[^a-z0-9-]+/g, '-') || 'script');
   const load = resolveLoad(profile, opts);
-  const stackKind: StackKind = profile.stack ?? (load.builtin ? 'reference' : 'external');
+  // A profile written for a built-in scenario keeps the reference stack even when --script replaces its load.
+  const stackKind: StackKind = profile.stack ?? (profile.scenario !== undefined ? 'reference' : 'external');
   const outDir = resolve(opts.outDir ?? join(config.run.outDir, `${name}-${timestamp()}`));
   const gates = profile.gates ?? config.gates;
   if (gates.length === 0 && !config.run.k6Thresholds && !opts.allowNoGates) throw noGates(name);
