@@ -45,6 +45,11 @@ export interface EvaluationOptions {
   baselineReport?: ReportModel | null;
   /** Input format for every source (otherwise detected from each source's first line). */
   format?: InputFormat;
+  /**
+   * Tags derived from a sample's own, added before grouping (the run's `service` from `url`); a tag
+   * the sample has wins. Called once per distinct tag set (tag infos are cached).
+   */
+  deriveTags?: (tags: Record<string, string>) => Record<string, string> | null;
 }
 
 interface MetricInfo {
@@ -327,7 +332,9 @@ export class Evaluation implements SampleSink {
     s.summary.lines += batch.lines;
   }
 
-  private tagInfo(tags: Record<string, string> | null): TagInfo {
+  private tagInfo(own: Record<string, string> | null): TagInfo {
+    const derived = own !== null && this.opts.deriveTags ? this.opts.deriveTags(own) : null;
+    const tags = derived ? { ...derived, ...own } : own;
     const selected: Record<string, string> = {};
     if (tags !== null) {
       for (const key of this.groupBy) {

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UsageError } from '../lib/errors.js';
-import { k6Env, requireTool } from '../lib/tools.js';
+import { findK6, isBuiltinScript, k6Env } from '../lib/tools.js';
 import { scenarioPath, type ScenarioName } from './scenarios.js';
 import { scenarioEnv, type ScenarioConfig } from './scenario-config.js';
 
@@ -102,7 +102,9 @@ export async function spawnStarted(command: string, args: string[], options: Par
 }
 
 export async function runK6(opts: RunK6Options): Promise<RunningK6> {
-  const k6 = requireTool('k6');
+  // The built-in scenarios import k6/x/redis; a user's script may run on a plain k6 v1. Looked up
+  // before anything is written: a missing k6 is a UsageError (exit 2) at once.
+  const k6 = findK6({ redis: 'scenario' in opts || ('script' in opts && isBuiltinScript(opts.script)) }).path;
   const outDir = resolve(opts.outDir);
   await mkdir(outDir, { recursive: true });
   const builtin = 'scenario' in opts ? await builtinScript(opts.scenario, opts.config, outDir, opts.redisUrl) : null;

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { durationToMs } from '../lib/duration.js';
 import { UsageError } from '../lib/errors.js';
-import { k6Env, requireTool } from '../lib/tools.js';
+import { findK6, isBuiltinScript, k6Env } from '../lib/tools.js';
 
 export interface K6Threshold {
   /** As k6 keys it: a metric, or a sub-metric like `http_req_duration{name:GET /x}`. */
@@ -100,7 +100,7 @@ export function envArgs(k6Args: readonly string[]): string[] {
  * k6's own message (exit 2).
  */
 export async function inspectScript(script: string, env: Record<string, string>, cwd: string, k6Args: readonly string[] = [], timeoutMs = 60_000): Promise<ScriptPlan> {
-  const k6 = requireTool('k6');
+  const k6 = findK6({ redis: isBuiltinScript(script) }).path;
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       k6,

@@ -23,6 +23,7 @@ import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-confi
 import type { ScenarioName } from '../load/scenarios.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
 import { reportWriters, writeReport, type ReportFormat } from '../reports/index.js';
+import { gateSentence, gateTextContext, liveGateTextContext } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
 import { CleanupStack } from './cleanup.js';
 import type { Profile } from './config.js';
@@ -32,6 +33,7 @@ import { openSampleStream, type SampleStream } from './k6-stream.js';
 import { resolveProfile } from './profiles.js';
 import { LiveTap, progressPrinter, type ProgressPrinter } from './progress.js';
 import { applyScenarioDuration, scenarioPhases } from './scenario.js';
+import { planPlace, prepareServices, type RunServices } from './services.js';
 import { stackShape, startStack, type RunStack, type StackKind, type StackShape } from './stacks.js';
 
 /** How long k6 may run past its longest possible end (k6's totalDuration) before it is stopped. */
@@ -116,6 +118,8 @@ interface RunContext {
   readonly previous: { source: string; report: ReportModel } | null;
   readonly faults: Map<string, FaultWindow>;
   readonly tap: LiveTap;
+  /** The config's services: proxy routes for the faulted ones, the script's env, the `service` tag. */
+  readonly services: RunServices;
   stack?: RunStack;
   chaos?: ChaosSection;
   session?: ChaosSession;
@@ -143,11 +147,10 @@ interface RunContext {
 }
 
 /** The chaos section this run uses: the config's, plus the stack's routes and the profile's plan. */
-function chaosSectionFor(ctx: Pick<RunContext, 'config' | 'profile' | 'name' | 'outDir' | 'opts'>, shape: StackShape): ChaosSection {
+function chaosSectionFor(ctx: Pick<RunContext, 'config' | 'profile' | 'name' | 'outDir' | 'opts' | 'services'>, shape: StackShape): ChaosSection {
   const base = ctx.config.chaos;
-  const routes: ChaosSectionInput['proxy'] = { routes: [...base.proxy.routes, ...shape.routes] };
-  // A profile-less script run uses chaos.plan; a profile its own plan.
-  const rawPlan = ctx.opts.profile === undefined ? base.plan : ctx.profile.plan;
+  const routes: ChaosSectionInput['proxy'] = { routes: [...base.proxy.routes, ...shape.routes, ...ctx.services.routes] };
+  const rawPlan = planOf(ctx);
   let planText = JSON.stringify(rawPlan);
   for (const [name, value] of Object.entries(shape.planVars)) planText = planText.replaceAll(`{${name}}`, JSON.stringify(value).slice(1, -1));
   const input: ChaosSectionInput = {
@@ -166,6 +169,11 @@ function chaosSectionFor(ctx: Pick<RunContext, 'config' | 'profile' | 'name' | '
     throw new ConfigError(ctx.opts.profile === undefined ? 'config' : `profile ${ctx.name}`, issues);
   }
   return parsed.data;
+}
+
+/** A profile-less script run uses chaos.plan; a profile its own plan. */
+function planOf(ctx: Pick<RunContext, 'config' | 'profile' | 'opts'>): unknown[] {
+  return ctx.opts.profile === undefined ? ctx.config.chaos.plan : ctx.profile.plan;
 }
 
 function resolveLoad(profile: Profile, opts: RunOptions): LoadScript {
@@ -200,6 +208,8 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   const gates = profile.gates ?? config.gates;
   if (gates.length === 0 && !config.run.k6Thresholds && !opts.allowNoGates) throw noGates(name);
   const previousSource = config.run.previousReport ?? config.evaluate.baselineReport;
+  const otherRoutes = [...config.chaos.proxy.routes, ...stackShape(stackKind, outDir).routes].map((r) => r.name);
+  const services = prepareServices(config, planOf({ config, profile, opts }), planPlace(opts.profile), otherRoutes);
   const ctx: RunContext = {
     opts,
     config,
@@ -216,6 +226,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     previous: previousSource ? { source: previousSource, report: await loadReport(previousSource) } : null,
     faults: new Map(),
     tap: new LiveTap(),
+    services,
     proxyUrls: {},
     k6Log: [],
     counts: {},
@@ -283,7 +294,8 @@ async function loadStage(ctx: RunContext): Promise<void> {
   const { config, load, stack } = ctx;
   const target = stack!.loadTarget(ctx.proxyUrls);
   let script = load.script;
-  const env: Record<string, string> = { ...credentialsEnv(ctx.credentials), ...target.env, ...load.env };
+  const env: Record<string, string> = { ...credentialsEnv(ctx.credentials), ...target.env, ...ctx.services.start(ctx.proxyUrls), ...load.env };
+  for (const line of ctx.services.describe()) ctx.out.line(line);
   if (load.builtin) {
     const sc = buildScenarioConfig(config.load, { baseUrl: target.baseUrl });
     if (load.duration !== null) applyScenarioDuration(load.builtin, sc, load.duration);
@@ -303,7 +315,11 @@ async function loadStage(ctx: RunContext): Promise<void> {
   const k6Gates = config.run.k6Thresholds ? ctx.plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
   const gates = [...ctx.gates, ...k6Gates];
   if (gates.length === 0 && !ctx.opts.allowNoGates) throw noGates(ctx.name);
-  ctx.ev = createEvaluation(config.evaluate, gates, { phaseLabels: true, baselineReport: ctx.previous?.report ?? null });
+  ctx.ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
+    phaseLabels: true,
+    baselineReport: ctx.previous?.report ?? null,
+    deriveTags: ctx.services.deriveTags,
+  });
   const ev = ctx.ev;
   if (k6Gates.length) ctx.out.line(`k6 thresholds judged as gates: ${k6Gates.map((g) => g.id).join('; ')}`);
 
@@ -329,7 +345,8 @@ async function loadStage(ctx: RunContext): Promise<void> {
   ctx.cleanup.push('probes', () => probes.stop());
 
   const lengthText = ctx.plan.plannedMs !== null ? ` for ~${Math.round(ctx.plan.plannedMs / 1000)} s` : '';
-  ctx.out.line(`k6: ${load.label} against ${target.baseUrl}${lengthText}; reports in ${ctx.outDir}`);
+  const against = ctx.services.any ? `services ${Object.keys(config.services).join(', ')}` : target.baseUrl;
+  ctx.out.line(`k6: ${load.label} against ${against}${lengthText}; reports in ${ctx.outDir}`);
   const k6 = await runK6({
     script,
     k6Args: load.k6Args,
@@ -395,7 +412,10 @@ async function watchStage(ctx: RunContext): Promise<void> {
     const breached = ev!
       .checkGates({ liveOnly: true })
       .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
-    if (breached.length) stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${g.message})`).join('; ')}`);
+    if (breached.length) {
+      const text = liveGateTextContext(t0, parseDuration(ctx.config.evaluate.bucketWidth)!);
+      stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
+    }
   }
   ctx.out.end();
   ctx.k6Exit = await k6!.done;
@@ -483,6 +503,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
     drift: ctx.profile.drift ? { windowMs: parseDuration(config.run.driftWindow)!, previous: ctx.previous } : null,
     drain: ctx.drain,
   });
+  ctx.services.addSummaries(report);
 
   const files: Record<string, string> = {};
   for (const format of Object.keys(reportWriters) as ReportFormat[]) {
@@ -490,7 +511,8 @@ async function publish(ctx: RunContext): Promise<RunResult> {
     await writeReport(format, report, path);
     files[format] = path;
   }
-  for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${g.message}`);
+  const gateText = gateTextContext(report);
+  for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${gateSentence(g, gateText)}`);
   for (const n of ctx.notes) ctx.out.line(`note: ${n}`);
   for (const why of ctx.incomplete) ctx.out.line(`INCOMPLETE ${why}`);
   ctx.out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${ctx.outDir}`);

@@ -1,4 +1,5 @@
-// Bundles the Node side (CLI + library) into dist/ with esbuild. Runs on `npm install` (prepare).
+// Bundles the Node side (CLI + library) into dist/ with esbuild. Runs in `npm run setup`, `npm run
+// build` and before `npm pack` (prepack), so the package carries the built CLI.
 import { build } from 'esbuild';
 
 await build({

@@ -6,6 +6,7 @@ import { evaluate, loadReport } from '../../evaluator/evaluate.js';
 import { InputError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { writeReport, type ReportFormat } from '../../reports/index.js';
+import { gateLine } from '../../reports/gate-text.js';
 
 interface EvaluateFlags extends ConfigFlags {
   format?: 'ndjson' | 'csv';
@@ -40,7 +41,7 @@ export function register(program: Command): void {
         ['markdown', flags.md],
       ];
       for (const [format, path] of outputs) if (path) await writeReport(format, model, path);
-      for (const g of model.gates) process.stdout.write(`${g.verdict.toUpperCase().padEnd(4)} ${g.message}\n`);
+      for (const g of model.gates) process.stdout.write(`${gateLine(g, model)}\n`);
       const t = model.totals;
       process.stdout.write(`${t.points} samples, ${t.series} series, ${t.malformed} malformed; verdict ${model.verdict}\n`);
       if (!t.trusted) {
