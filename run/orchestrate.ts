@@ -387,7 +387,8 @@ async function watchStage(ctx: RunContext): Promise<void> {
   const { k6, ev, session, plan } = ctx;
   const t0 = ctx.t0!;
   const progressTotal = plan!.plannedMs;
-  const abortAges = ctx.gates.filter((g) => g.abortOnFail).map((g) => (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
+  const windowMs = (w: string | number) => (typeof w === 'number' ? w : parseDuration(w)!);
+  const abortAges = ctx.gates.filter((g) => g.abortOnFail).map((g) => (g.window !== undefined ? windowMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
   const liveFromMs = abortAges.length ? Math.min(...abortAges) : null;
   let ended = false;
   void k6!.done.finally(() => (ended = true));
