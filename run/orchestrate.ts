@@ -387,6 +387,9 @@ async function watchStage(ctx: RunContext): Promise<void> {
   const { k6, ev, session, plan } = ctx;
   const t0 = ctx.t0!;
   const progressTotal = plan!.plannedMs;
+  const windowMs = (w: string | number) => (typeof w === 'number' ? w : parseDuration(w)!);
+  const abortAges = ctx.gates.filter((g) => g.abortOnFail).map((g) => (g.window !== undefined ? windowMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
+  const liveFromMs = abortAges.length ? Math.min(...abortAges) : null;
   let ended = false;
   void k6!.done.finally(() => (ended = true));
   while (!ended) {
@@ -404,7 +407,9 @@ async function watchStage(ctx: RunContext): Promise<void> {
       continue;
     }
     // Like k6's delayAbortEval: a gate is judged live only once the run is as old as its window
-    // (10 s for one without), so the first few requests cannot abort a run on their own.
+    // (10 s for one without), so the first few requests cannot abort a run on their own. Before
+    // the youngest abort gate is due nothing is judged at all (no gate work while k6 warms up).
+    if (liveFromMs === null || elapsed < liveFromMs) continue;
     const breached = ev!
       .checkGates({ liveOnly: true })
       .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
