@@ -222,14 +222,19 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     // Only whole windows count: a window that runs past the last bucket (the end of the run, or
     // now in a live check) holds too few samples to judge. A run shorter than one window is
     // judged as one window.
-    const lastStart = Math.max(minStart, maxStart + width - span);
-    for (let ws = minStart; ws <= lastStart; ws += width) {
+    // No bucket at all (the filter or phase matched nothing): no window, "no samples" below.
+    // Windows and their buckets are counted, not stepped to a bound: a step below the precision
+    // of a far-off time would never reach it (the bucket count is bounded by the store).
+    const windowCount = minStart === Infinity ? 0 : Math.floor((Math.max(minStart, maxStart + width - span) - minStart) / width) + 1;
+    const bucketsPerWindow = Math.ceil(span / width);
+    for (let w = 0; w < windowCount; w++) {
+      const ws = minStart + w * width;
       const lists = new Map<string, Bag[]>();
       for (const [m, list] of sel.perMetric) {
         const bags: Bag[] = [];
         for (const s of list) {
-          for (let t = ws; t < ws + span; t += width) {
-            const b = s.buckets.get(t);
+          for (let k = 0; k < bucketsPerWindow; k++) {
+            const b = s.buckets.get(ws + k * width);
             if (b) bags.push(b);
           }
         }
