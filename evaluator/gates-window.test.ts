@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runBounded } from '../test/support/bounded.js';
 import { createEvaluation } from './evaluation.js';
+import { parseCsvTime } from './readers/time.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -74,5 +75,12 @@ describe('a windowed gate with nothing to judge ends (it looped forever before)'
     const r = await runBounded<string[]>('window-far-time', src, 10_000);
     expect(r.timedOut).toBe(false);
     if (!r.timedOut) expect(r.value).toEqual(['pass']);
+  });
+});
+
+describe('no infinite time reaches the windows', () => {
+  it('a CSV timestamp too long for a number is no time (it was Infinity, and the window loop never ended)', () => {
+    expect(parseCsvTime('9'.repeat(400))).toBeNaN();
+    expect(parseCsvTime('1767268800')).toBe(1767268800_000);
   });
 });
