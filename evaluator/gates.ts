@@ -3,6 +3,7 @@
 // another phase or a previous report. The error budget is the virtual metric
 // `chaosgate_error_rate` = (failed requests + dropped iterations) / (requests + dropped iterations).
 import type { GateConfig } from './config.js';
+import { UsageError } from '../lib/errors.js';
 import { parseDuration } from './duration.js';
 import { Histogram } from './histogram.js';
 import type { MetricKindInfo } from './metrics.js';
@@ -53,6 +54,11 @@ function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef,
 /** The metrics a gate reads: its own, or the two behind the error budget. */
 function sourceMetrics(ref: MetricRef): string[] {
   return ref.metric === ERROR_RATE_METRIC ? ['http_req_failed', 'dropped_iterations'] : [ref.metric];
+}
+
+/** The metrics a gate reads (for keeping them apart from the overflow). */
+export function gateMetrics(gate: CompiledGate): string[] {
+  return sourceMetrics(gate.ref);
 }
 
 interface Selection {
@@ -257,7 +263,13 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let message: string;
   const where = `${cfg.metric}${cfg.phase ? ` in phase ${cfg.phase}` : ''}`;
   const rhsText = limit === null ? 'no baseline' : fmt(limit);
-  if (limit === null) {
+  // Samples of this metric past the series cap went to its overflow series, which a tag filter
+  // never matches and an unfiltered aggregate mixes in: the figure cannot be trusted either way.
+  const overflowed = sourceMetrics(gate.ref).filter((m) => ctx.series.some((s) => s.overflow && s.metric === m && s.buckets.size > 0));
+  if (overflowed.length > 0) {
+    verdict = 'fail';
+    message = `${where}: series of ${overflowed.join(', ')} overflowed the cap of series, so its figure is not trustworthy (observed ${observed === null ? 'nothing' : fmt(observed)}, limit ${rhsText}); raise evaluate.seriesCap or group by fewer tags`;
+  } else if (limit === null) {
     verdict = cfg.severity;
     message = `${where}: no baseline value (${baselineSource}), so the gate cannot be shown to hold`;
   } else if (observed === null) {
@@ -293,4 +305,16 @@ export function overallVerdict(results: GateResult[]): Verdict {
   if (results.some((r) => r.verdict === 'fail')) return 'fail';
   if (results.some((r) => r.verdict === 'warn')) return 'warn';
   return 'pass';
+}
+
+/**
+ * A gate run with nothing to judge passes whatever happened (a missing config in CI shows green):
+ * refused, exit 2, unless the user says so. `gates` counts every gate that will be judged: the
+ * config's plus k6 thresholds that will be judged beside them. `where` names the fix.
+ */
+export function refuseNoGates(gates: number, opts: { allowNoGates: boolean; where: string }): void {
+  if (gates > 0 || opts.allowNoGates) return;
+  throw new UsageError(
+    `no gates to judge: ${opts.where}. A run with no gates would pass whatever happened; add gates, or pass --allow-no-gates to accept that`,
+  );
 }

@@ -251,7 +251,8 @@ export class SeriesStore {
     this.freezeOldBuckets(true);
   }
 
-  private overflowFor(metric: string): Series {
+  /** The metric's overflow series: samples past the cap (or of metric names past the cap). */
+  overflowFor(metric: string): Series {
     const okey = `${metric}{__overflow__}`;
     let s = this.byKey.get(okey);
     if (!s) {

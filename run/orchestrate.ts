@@ -5,7 +5,6 @@
 import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { join, resolve } from 'node:path';
-import { analyse, type FaultWindow } from '../analysis/compute.js';
 import { chaosSectionSchema, type ChaosSectionInput } from '../chaos/config.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import type { ChaosEvent } from '../chaos/events.js';
@@ -13,6 +12,8 @@ import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import { createEvaluation, type Evaluation } from '../evaluator/evaluation.js';
 import { loadReport } from '../evaluator/evaluate.js';
 import { parseDuration } from '../evaluator/duration.js';
+import { analyseRun, RunTimeline } from '../evaluator/run-timeline.js';
+import { SampleLog } from '../evaluator/sample-log.js';
 import type { ReportModel } from '../evaluator/model.js';
 import { ChaosgateError, ConfigError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
@@ -121,14 +122,16 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
     baselineReport: previous?.report ?? null,
   });
 
-  const faults = new Map<string, FaultWindow>();
+  // The run's timeline (chaos events + named phases, also written to the events file) and the
+  // samples k6 does not write (probes, drain): `evaluate --events` replays both.
+  const timeline = new RunTimeline((e) => ev.addPhaseEvent(e), join(outDir, 'chaos-events.jsonl'));
+  const sampleLog = new SampleLog(join(outDir, 'samples.ndjson'));
+  const ingestOwnSample = (s: Parameters<Evaluation['ingestSample']>[0]) => {
+    ev.ingestSample(s);
+    sampleLog.write(s);
+  };
   const onChaosEvent = (e: ChaosEvent) => {
-    ev.addPhaseEvent({ time: e.epochMs, faultId: e.faultId, action: e.action });
-    if (e.action === 'on') faults.set(e.faultId, { id: e.faultId, kind: e.kind, target: e.target, on: e.epochMs, off: null, injections: null });
-    else {
-      const f = faults.get(e.faultId);
-      if (f) f.off = e.epochMs;
-    }
+    timeline.chaos(e);
     out.line(`chaos: ${e.faultId} ${e.action} (${e.kind} -> ${e.target})`);
   };
 
@@ -170,7 +173,7 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
       intervalMs: config.probes.intervalMs,
       timeoutMs: config.probes.timeoutMs,
       redisUrl,
-      onSample: (s) => ev.ingestSample(s),
+      onSample: (s) => ingestOwnSample(s),
       onError: (e) => out.line(`probe ${e.probe}: ${e.message}`),
       signal: internal.signal,
     });
@@ -191,8 +194,8 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
     k6.child.stderr?.on('data', (d: Buffer) => k6Log.push(d.toString()));
     k6.child.stdout?.on('data', (d: Buffer) => k6Log.push(d.toString()));
     const t0 = Date.now();
-    for (const p of profile.phases) ev.addPhaseEvent({ time: t0 + parseDuration(p.at)!, phase: p.phase });
-    for (const p of scenarioPhases(scenario, scenarioConfig)) ev.addPhaseEvent({ time: t0 + p.atMs, phase: p.phase });
+    for (const p of profile.phases) timeline.phase(t0 + parseDuration(p.at)!, p.phase);
+    for (const p of scenarioPhases(scenario, scenarioConfig)) timeline.phase(t0 + p.atMs, p.phase);
     const planDone = session.runPlan(chaos.plan, { startedAt: t0, signal: internal.signal }).catch((err: Error) => {
       abortReason ??= `chaos plan failed: ${err.message}`;
       failure ??= err;
@@ -207,7 +210,7 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
       await Promise.race([k6Done, new Promise((r) => setTimeout(r, 1000))]);
       if (ended) break;
       const active = session.activeFaults().map((f) => f.id);
-      const phase = active.length ? `fault:${active.join('+')}` : faults.size ? 'recovery' : 'baseline';
+      const phase = active.length ? `fault:${active.join('+')}` : timeline.hasFaults ? 'recovery' : 'baseline';
       out.tick({ elapsedMs: Date.now() - t0, totalMs, phase, activeFaults: active }, tap.snapshot());
       // Every run is bounded in time: k6 past its expected end (plus its graceful stops) is stopped.
       if (totalMs !== null && !internal.signal.aborted && Date.now() - t0 > totalMs + OVERRUN_GRACE_MS) {
@@ -266,10 +269,10 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
       out.line(`drain: waiting up to ${config.run.drain.timeout} for queue ${config.run.drain.queue}`);
       drain = await checkDrain({ baseUrl: stack.baseUrl, queue: config.run.drain.queue, timeoutMs: parseDuration(config.run.drain.timeout)! });
       const now = Date.now();
-      ev.ingestSample({ metric: DRAIN_METRICS.depth, type: 'gauge', time: now, value: drain.depthAtEnd, tags: { queue: drain.queue } });
-      ev.ingestSample({ metric: DRAIN_METRICS.retrying, type: 'gauge', time: now, value: drain.retriesLeft, tags: { queue: drain.queue } });
+      ingestOwnSample({ metric: DRAIN_METRICS.depth, type: 'gauge', time: now, value: drain.depthAtEnd, tags: { queue: drain.queue } });
+      ingestOwnSample({ metric: DRAIN_METRICS.retrying, type: 'gauge', time: now, value: drain.retriesLeft, tags: { queue: drain.queue } });
       if (drain.retrievalResults !== null) {
-        ev.ingestSample({ metric: DRAIN_METRICS.retrieval, type: 'gauge', time: now, value: drain.retrievalResults, tags: { queue: drain.queue } });
+        ingestOwnSample({ metric: DRAIN_METRICS.retrieval, type: 'gauge', time: now, value: drain.retrievalResults, tags: { queue: drain.queue } });
       }
     }
   } finally {
@@ -282,20 +285,7 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
   else if (failure && !abortReason) ev.abort(`run failed: ${(failure as Error).message}`);
   const report = ev.finish();
   report.partial ||= interrupted || abortReason !== null || failure !== null;
-  for (const f of faults.values()) f.injections = counts[f.id] ?? null;
-  report.analysis = analyse(report, {
-    profile: opts.profile,
-    faults: [...faults.values()],
-    recovery: {
-      p95Factor: config.run.recovery.p95Factor,
-      errorRateDelta: config.run.recovery.errorRateDelta,
-      windowMs: parseDuration(config.run.recovery.window)!,
-      queueDepthSlack: config.run.recovery.queueDepthSlack,
-    },
-    allowedErrorRate: faults.size ? config.run.allowedErrorRate : null,
-    drift: profile.drift ? { windowMs: parseDuration(config.run.driftWindow)!, previous } : null,
-    drain,
-  });
+  report.analysis = analyseRun(report, { profile: opts.profile, faults: timeline.faults(counts), config, drift: profile.drift, previous, drain });
 
   const files: Record<string, string> = {};
   for (const format of Object.keys(reportWriters) as ReportFormat[]) {
