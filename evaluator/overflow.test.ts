@@ -1,0 +1,61 @@
+// A cardinality bomb (every sample a new metric name, or a new tag set) must cost memory bounded
+// by the series cap, keep the report's per-name lists within it, and make gates that read an
+// overflowed metric fail-level.
+import { describe, expect, it } from 'vitest';
+import { createEvaluation, OVERFLOW_METRIC, overflowNote } from './evaluation.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** k6 NDJSON: a Metric line and a Point for each of `names` distinct custom trends. */
+function bomb(names: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < names; i++) {
+    const metric = `bomb_${i}`;
+    lines.push(JSON.stringify({ type: 'Metric', data: { name: metric, type: 'trend', contains: 'time', thresholds: [] }, metric }));
+    lines.push(JSON.stringify({ type: 'Point', data: { time: iso(T0 + i), value: i % 100, tags: { name: 'x' } }, metric }));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('cardinality bomb', () => {
+  it('50 000 distinct metric names with a cap of 1 000: names, series and report bounded by the cap', () => {
+    const cap = 1_000;
+    const ev = createEvaluation({ seriesCap: cap }, [{ id: 'latency', metric: 'http_req_duration', expression: 'p(95)<500' }]);
+    const text = bomb(50_000);
+    ev.ingestText(text, 0, text.length, 'bomb.ndjson', 1);
+    for (let i = 0; i < 100; i++) ev.ingestSample({ metric: 'http_req_duration', time: T0 + i, value: 20, tags: { name: 'GET /' } });
+    const report = ev.finish();
+    // Every point is counted: none silently lost.
+    expect(report.totals.points).toBe(50_100);
+    // The names kept one by one stay within the cap (plus k6's built-ins and the overflow entry).
+    const kept = Object.keys(report.totals.perMetric);
+    expect(kept.length).toBeLessThanOrEqual(cap + 1);
+    expect(report.totals.perMetric[OVERFLOW_METRIC]).toBeGreaterThan(48_000);
+    // Series: at most the cap plus one overflow series per kept metric, not one per name.
+    expect(report.series.length).toBeLessThanOrEqual(2 * cap + 1);
+    expect(report.totals.overflowPoints).toBeGreaterThan(48_000);
+    expect(JSON.stringify(report).length).toBeLessThan(8 * 1024 * 1024);
+    // The gate's own metric was never folded away: it still passes on its real figure.
+    expect(report.gates[0]).toMatchObject({ verdict: 'pass', observed: 20 });
+    expect(overflowNote(report)).toMatch(/^OVERFLOW \d+ samples fell past the cap of 1000 series/);
+  });
+
+  it('a gate whose metric overflowed is fail-level, even as a warn gate, and says why', () => {
+    const ev = createEvaluation({ seriesCap: 20 }, [{ id: 'by-url', metric: 'http_req_duration', expression: 'p(95)<500', severity: 'warn' }], {});
+    // 50 distinct names (tag `name` is grouped by): past the cap they fold into the overflow series.
+    for (let i = 0; i < 50; i++) ev.ingestSample({ metric: 'http_req_duration', time: T0 + i, value: 10, tags: { name: `GET /item/${i}` } });
+    const report = ev.finish();
+    expect(report.gates[0]!.verdict).toBe('fail');
+    expect(report.gates[0]!.message).toMatch(/overflowed the cap of series, so its figure is not trustworthy/);
+    expect(report.verdict).toBe('fail');
+  });
+
+  it('without overflow there is no note and gates keep their severity', () => {
+    const ev = createEvaluation({}, [{ metric: 'http_req_duration', expression: 'p(95)<5', severity: 'warn' }]);
+    for (let i = 0; i < 10; i++) ev.ingestSample({ metric: 'http_req_duration', time: T0 + i, value: 10, tags: { name: 'a' } });
+    const report = ev.finish();
+    expect(overflowNote(report)).toBeNull();
+    expect(report.gates[0]!.verdict).toBe('warn');
+  });
+});
