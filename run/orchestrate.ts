@@ -9,7 +9,7 @@ import { chaosSectionSchema, type ChaosSectionInput } from '../chaos/config.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import type { ChaosEvent } from '../chaos/events.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
-import { createEvaluation, type Evaluation } from '../evaluator/evaluation.js';
+import { createEvaluation, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
 import { loadReport } from '../evaluator/evaluate.js';
 import { parseDuration } from '../evaluator/duration.js';
 import { analyseRun, RunTimeline } from '../evaluator/run-timeline.js';
@@ -294,6 +294,8 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
     files[format] = path;
   }
   for (const g of report.gates) out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.message}`);
+  const overflow = overflowNote(report);
+  if (overflow) out.line(overflow);
   out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${outDir}`);
 
   if (failure instanceof ChaosgateError && failure.exitCode !== ExitCode.internal) throw failure;
