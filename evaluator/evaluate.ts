@@ -126,11 +126,13 @@ export async function loadReport(path: string): Promise<ReportModel> {
  * Zero samples is never a pass: an input that gave none (an empty file, `</dev/null`, only
  * declarations) is unreadable input, whatever the gates are.
  */
-function refuseEmptyInputs(inputs: string[], summaries: InputSummary[]): void {
+function refuseEmptyInputs(inputs: string[], summaries: InputSummary[], trusted: boolean): void {
   for (const input of inputs) {
     const s = summaries.find((x) => x.source === input);
+    // Malformed lines beyond the tolerance are reported with file:line by the caller (exit 3 too).
+    if (s && s.points === 0 && s.malformed > 0 && !trusted) continue;
     if (!s || s.points === 0) {
-      const what = !s || s.lines === 0 ? 'it is empty' : `${s.lines} lines but not one sample`;
+      const what = !s || s.lines === 0 ? 'it is empty' : `${s.lines} lines but not one sample${s.malformed ? `, ${s.malformed} malformed` : ''}`;
       throw new InputError(`input ${input === '-' ? '(stdin)' : input}: no samples (${what}); zero samples is never a pass`);
     }
   }
@@ -162,7 +164,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       if (script && threads > 1 && (await bigFile(input, evaluateConfig.workerMinBytes))) await readInWorker(ev, script, input, opts.format);
       else await readSource(ev, input);
     }
-    refuseEmptyInputs(inputs, ev.inputSummaries());
+    refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);
   } catch (err) {
     ev.dispose(); // frees the histograms
     throw err;

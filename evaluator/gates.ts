@@ -21,10 +21,21 @@ export interface CompiledGate {
   windowMs: number | null;
 }
 
+/** The id of a gate the user gave none: its metric, expression, phase and window. */
+export function defaultGateId(g: Pick<GateConfig, 'metric' | 'expression' | 'phase' | 'window'>): string {
+  return `${g.metric}: ${g.expression}${g.phase ? ` [${g.phase}]` : ''}${g.window ? ` per ${g.window}` : ''}`;
+}
+
+/** A gate's console line: verdict, the id the user wrote (if any), the message. */
+export function gateLine(r: GateResult): string {
+  const named = r.id !== defaultGateId({ metric: r.metric, expression: r.expression, phase: r.phase ?? undefined, window: r.window ?? undefined });
+  return `${r.verdict.toUpperCase().padEnd(4)} ${named ? `${r.id}: ` : ''}${r.message}`;
+}
+
 export function compileGate(config: GateConfig, index: number): CompiledGate {
   const ref = parseMetricRef(config.metric);
   const threshold = parseThreshold(config.expression);
-  const id = config.id ?? `${config.metric}: ${config.expression}${config.phase ? ` [${config.phase}]` : ''}${config.window ? ` per ${config.window}` : ''}`;
+  const id = config.id ?? defaultGateId(config);
   if (threshold.rhs.kind === 'baseline' && !config.baseline) {
     throw new Error(`gates[${index}] (${id}): expression uses "baseline" but no baseline is set`);
   }

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/index.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { evaluate, loadReport } from '../../evaluator/evaluate.js';
 import { overflowNote } from '../../evaluator/evaluation.js';
-import { refuseNoGates } from '../../evaluator/gates.js';
+import { gateLine, refuseNoGates } from '../../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../../evaluator/known-metrics.js';
 import { readTimelineEvents } from '../../evaluator/run-timeline.js';
 import { InputError } from '../../lib/errors.js';
@@ -72,7 +72,7 @@ export function register(program: Command): void {
         { format: 'markdown', path: flags.md },
       ];
       for (const { format, path } of outputs) if (path) await writeReport(format, model, path);
-      for (const g of model.gates) process.stdout.write(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${g.message}\n`);
+      for (const g of model.gates) process.stdout.write(`${gateLine(g)}\n`);
       const t = model.totals;
       const overflow = overflowNote(model);
       if (overflow) process.stdout.write(`${overflow}\n`);

@@ -101,12 +101,16 @@ describe('chaosgate evaluate: gates', () => {
   it('empty input is unreadable input (exit 3) whatever the gates: an empty file, </dev/null, only declarations', async () => {
     const warnOnly = await config('warn.json', [{ metric: 'http_req_duration', expression: 'p(95)<500', severity: 'warn' }]);
     const empty = await file('empty.ndjson', '');
+    const tolerant = await file('tolerant.json', JSON.stringify({ evaluate: { malformedTolerance: 1 }, gates: [{ metric: 'http_req_duration', expression: 'p(95)<500' }] }));
+    const garbage = await file('garbage.ndjson', '{"type":"Point"}\n{"type":"Point","data":{}}\n');
     const declarations = await file('decl.ndjson', `${JSON.stringify({ type: 'Metric', data: { name: 'x', type: 'trend', contains: 'time', thresholds: [] }, metric: 'x' })}\n`);
     for (const [args, expected] of [
       [['-c', warnOnly, empty], `input ${empty}: no samples (it is empty)`],
       [['-c', warnOnly, '--allow-no-gates', '-'], 'input (stdin): no samples (it is empty)'],
       [['-c', warnOnly, declarations], `input ${declarations}: no samples (1 lines but not one sample)`],
       [['-c', warnOnly, input, empty], `input ${empty}: no samples`],
+      // Every line malformed but within a tolerance of 100 %: still no sample, still no pass.
+      [['-c', tolerant, garbage], `input ${garbage}: no samples (2 lines but not one sample, 2 malformed)`],
     ] as const) {
       const r = await evaluate([...args]);
       expect(r.code, args.join(' ')).toBe(3);

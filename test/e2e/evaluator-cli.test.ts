@@ -36,7 +36,8 @@ interface Result {
 
 function run(args: string[], stdin?: Buffer): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, 'evaluate', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // These inputs are judged with and without gates: zero gates is refused (evaluate-gates-cli.test.ts).
+    const p = spawn(process.execPath, [cli, 'evaluate', '--allow-no-gates', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -107,7 +108,7 @@ describe('chaosgate evaluate', () => {
     // k6's own declared thresholds, when asked (p(95)<1 on http_req_duration fails).
     const declared = await run([input, '--declared-thresholds']);
     expect(declared.code).toBe(99);
-    expect(declared.stdout).toMatch(/FAIL http_req_duration: p\(95\)<1 breached/);
+    expect(declared.stdout).toMatch(/FAIL k6 http_req_duration: p\(95\)<1: http_req_duration: p\(95\)<1 breached/);
   });
 
   it('reads stdin, gzip by its magic bytes, and CSV', async () => {
