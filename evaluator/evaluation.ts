@@ -204,11 +204,11 @@ export class Evaluation implements SampleSink {
 
   // ---- SampleSink --------------------------------------------------------------------------
 
-  private metricInfo(name: string): MetricInfo {
+  /** The metric's info; past the cap a new name (unless `keep`) is the one overflow metric's. */
+  private metricInfo(name: string, keep = false): MetricInfo {
     let m = this.metrics.get(name);
     if (!m) {
-      // Past the cap a new name is not remembered: its samples go to the one overflow metric.
-      if (this.metrics.size >= this.config.seriesCap && this.overflowMetric) return this.overflowMetric;
+      if (!keep && this.metrics.size >= this.config.seriesCap && this.overflowMetric) return this.overflowMetric;
       const override = this.config.metricTypes[name];
       const kind = override ? { kind: override.kind, isTime: override.isTime } : builtinMetrics[name];
       m = { index: this.metrics.size, name, thresholds: [], kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
@@ -218,7 +218,8 @@ export class Evaluation implements SampleSink {
   }
 
   declare(metric: string, kind: string, isTime: boolean, thresholds: string[], line: number): void {
-    const m = this.metricInfo(metric);
+    // A metric with thresholds to judge is kept by name even past the cap: it is a gate's metric.
+    const m = this.metricInfo(metric, this.config.declaredThresholds && thresholds.length > 0);
     if (m === this.overflowMetric) return; // a name past the cap: nothing of it is kept
     m.thresholds = thresholds;
     if (!this.config.metricTypes[metric]) {

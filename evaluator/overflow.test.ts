@@ -99,3 +99,18 @@ describe('memory of a cardinality bomb stays bounded by the cap', () => {
     store.destroy();
   });
 });
+
+describe('declared thresholds past the cap', () => {
+  it('a metric k6 declared with thresholds is kept by name past the cap, so its threshold is judged on its samples', () => {
+    const ev = createEvaluation({ seriesCap: 30, declaredThresholds: true }, []);
+    const lines: string[] = [];
+    for (let i = 0; i < 100; i++) lines.push(JSON.stringify({ type: 'Point', data: { time: iso(T0 + i), value: 1, tags: null }, metric: `filler_${i}` }));
+    lines.push(JSON.stringify({ type: 'Metric', data: { name: 'late_trend', type: 'trend', contains: 'time', thresholds: ['max<5'] }, metric: 'late_trend' }));
+    for (let i = 0; i < 10; i++) lines.push(JSON.stringify({ type: 'Point', data: { time: iso(T0 + i), value: 3, tags: null }, metric: 'late_trend' }));
+    const text = `${lines.join('\n')}\n`;
+    ev.ingestText(text, 0, text.length, 'x', 1);
+    const report = ev.finish();
+    expect(report.totals.perMetric.late_trend).toBe(10);
+    expect(report.gates.map((g) => [g.id, g.verdict, g.observed])).toEqual([['k6 late_trend: max<5', 'pass', 3]]);
+  });
+});
