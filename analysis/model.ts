@@ -5,9 +5,12 @@ import { z } from 'zod';
 
 export const phaseRowSchema = z
   .object({
-    phase: z.string().describe('baseline, fault:<id> or recovery'),
+    name: z
+      .string()
+      .describe('the span as the timeline reads it: baseline, fault:<id>, recovery:<id> (after that fault), or a phase set by the profile'),
+    phase: z.string().describe('the phase tag its samples carry (what a gate\'s `phase` selects): baseline, fault:<id>, recovery, …'),
     start: z.number().describe('ms epoch'),
-    end: z.number().describe('ms epoch'),
+    end: z.number().describe('ms epoch; rows are in time order and never overlap'),
     requests: z.number().int().nonnegative(),
     errors: z.number().int().nonnegative().describe('http_req_failed passes plus dropped_iterations'),
     errorRate: z.number().nullable(),

@@ -259,7 +259,9 @@ export class ChaosSession {
     try {
       journal.undo = await driver.prepare(driverEntry, this.ctx);
     } catch (err) {
-      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) not applied: ${(err as Error).message}`, ExitCode.internal);
+      // A refusal (a safety check) keeps its exit code; anything else is the environment's failure.
+      const code = err instanceof ChaosgateError ? err.exitCode : ExitCode.internal;
+      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) not applied: ${(err as Error).message}`, code);
     }
     this.applied.set(entry.id, { entry, journal });
     await this.saveJournal();
@@ -274,7 +276,8 @@ export class ChaosSession {
         },
         () => {},
       );
-      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) failed: ${(err as Error).message}`, ExitCode.internal);
+      const code = err instanceof ChaosgateError ? err.exitCode : ExitCode.internal;
+      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) failed: ${(err as Error).message}`, code);
     }
     journal.state = 'applied';
     await this.saveJournal();

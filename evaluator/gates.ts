@@ -26,12 +26,6 @@ export function defaultGateId(g: Pick<GateConfig, 'metric' | 'expression' | 'pha
   return `${g.metric}: ${g.expression}${g.phase ? ` [${g.phase}]` : ''}${g.window ? ` per ${g.window}` : ''}`;
 }
 
-/** A gate's console line: verdict, the id the user wrote (if any), the message. */
-export function gateLine(r: GateResult): string {
-  const named = r.id !== defaultGateId({ metric: r.metric, expression: r.expression, phase: r.phase ?? undefined, window: r.window ?? undefined });
-  return `${r.verdict.toUpperCase().padEnd(4)} ${named ? `${r.id}: ` : ''}${r.message}`;
-}
-
 export function compileGate(config: GateConfig, index: number): CompiledGate {
   const ref = parseMetricRef(config.metric);
   const threshold = parseThreshold(config.expression);
@@ -279,6 +273,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   const overflowed = sourceMetrics(gate.ref).filter((m) => ctx.series.some((s) => s.overflow && s.metric === m && s.buckets.size > 0));
   if (overflowed.length > 0) {
     verdict = 'fail';
+    // Not a figure to compare or show as one: the message keeps it, as text.
     message = `${where}: series of ${overflowed.join(', ')} overflowed the cap of series, so its figure is not trustworthy (observed ${observed === null ? 'nothing' : fmt(observed)}, limit ${rhsText}); raise evaluate.seriesCap or group by fewer tags`;
   } else if (limit === null) {
     verdict = cfg.severity;
@@ -303,9 +298,9 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     phase: cfg.phase ?? null,
     baseline: baselineSource,
     abortOnFail: cfg.abortOnFail,
-    observed,
+    observed: overflowed.length > 0 ? null : observed,
     limit,
-    worstWindowStart: worstStart,
+    worstWindowStart: overflowed.length > 0 ? null : worstStart,
     verdict,
     message,
     durationMs: performance.now() - started,

@@ -2,11 +2,11 @@
 // evaluation. Built-in profiles (run/profiles.ts) can be overridden or extended by name here.
 import { z } from 'zod';
 import { k6Duration } from '../config/load.js';
-import { parseDuration } from '../evaluator/duration.js';
+import { durationTextField } from '../lib/duration.js';
 import { gatesSectionSchema } from '../evaluator/config.js';
 import { SCENARIOS } from '../load/scenarios.js';
 
-const duration = z.string().refine((s) => parseDuration(s) !== null, { message: 'must be a duration like 500ms, 10s, 5m, 1h' });
+const duration = durationTextField();
 
 
 export const runSectionSchema = z

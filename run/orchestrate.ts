@@ -22,6 +22,7 @@ import { runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
 import { probeConfigSchema, type ProbeConfig } from '../probes/config.js';
 import { reportWriters, writeReport, type ReportFormat } from '../reports/index.js';
+import { gateLine, gateSentence, liveGateTextContext } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials } from '../target/credentials.js';
 import type { Profile } from './config.js';
 import { checkDrain, DRAIN_METRICS } from './drain.js';
@@ -227,7 +228,8 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
           .checkGates({ liveOnly: true })
           .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
         if (breached.length) {
-          abortReason = `abort gate breached: ${breached.map((g) => g.message).join('; ')}`;
+          const text = liveGateTextContext(t0, parseDuration(config.evaluate.bucketWidth)!);
+          abortReason = `abort gate breached: ${breached.map((g) => gateSentence(g, text)).join('; ')}`;
           ev.abort(abortReason);
           out.line(abortReason);
           internal.abort();
@@ -293,7 +295,7 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
     await writeReport(format, report, path);
     files[format] = path;
   }
-  for (const g of report.gates) out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.message}`);
+  for (const g of report.gates) out.line(gateLine(g, report));
   const overflow = overflowNote(report);
   if (overflow) out.line(overflow);
   out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${outDir}`);

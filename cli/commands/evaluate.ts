@@ -4,12 +4,13 @@ import { loadConfig } from '../../config/index.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { evaluate, loadReport } from '../../evaluator/evaluate.js';
 import { overflowNote } from '../../evaluator/evaluation.js';
-import { gateLine, refuseNoGates } from '../../evaluator/gates.js';
+import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../../evaluator/known-metrics.js';
 import { readTimelineEvents } from '../../evaluator/run-timeline.js';
 import { InputError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { parseReportTarget, reportFormats, writeReport, type ReportFormat } from '../../reports/index.js';
+import { gateLine } from '../../reports/gate-text.js';
 
 interface EvaluateFlags extends ConfigFlags {
   format?: 'ndjson' | 'csv';
@@ -72,7 +73,7 @@ export function register(program: Command): void {
         { format: 'markdown', path: flags.md },
       ];
       for (const { format, path } of outputs) if (path) await writeReport(format, model, path);
-      for (const g of model.gates) process.stdout.write(`${gateLine(g)}\n`);
+      for (const g of model.gates) process.stdout.write(`${gateLine(g, model)}\n`);
       const t = model.totals;
       const overflow = overflowNote(model);
       if (overflow) process.stdout.write(`${overflow}\n`);
