@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../lib/errors.js';
+import { runBounded } from '../test/support/bounded.js';
 import type { PhaseEvent } from './phases.js';
 import { readTimelineEvents, RunTimeline } from './run-timeline.js';
 
@@ -56,5 +57,34 @@ describe('RunTimeline', () => {
     await writeFile(path, 'nope\n');
     await expect(readTimelineEvents(path)).rejects.toThrow(`${path}:1: not JSON`);
     await expect(readTimelineEvents(join(dir, 'missing.jsonl'))).rejects.toThrow(/events file .*missing\.jsonl: ENOENT/);
+  });
+});
+
+describe('analyseRun ends whatever the event times', () => {
+  it('a fault long before the samples (a crafted events file) does not loop for ages in the recovery search', async () => {
+    const src = `
+      import { parentPort } from 'node:worker_threads';
+      import { createEvaluation } from './evaluator/evaluation.ts';
+      import { analyseRun, RunTimeline } from './evaluator/run-timeline.ts';
+      import { configSchema } from './config/schema.ts';
+      const T0 = ${T0};
+      const ev = createEvaluation({ bucketWidth: '1s' }, [], { phaseLabels: true });
+      const timeline = new RunTimeline((e) => ev.addPhaseEvent(e));
+      const ancient = { kind: 'http-latency', target: 'web' };
+      timeline.chaos({ ...ancient, faultId: 'old', action: 'on', epochMs: -1e20 });
+      timeline.chaos({ ...ancient, faultId: 'old', action: 'off', epochMs: -1e20 + 1 });
+      timeline.phase(T0, 'baseline');
+      for (let i = 0; i < 100; i++) {
+        ev.ingestSample({ metric: 'http_req_duration', time: T0 + i * 100, value: 10, tags: { expected_response: 'true' } });
+        ev.ingestSample({ metric: 'http_req_failed', time: T0 + i * 100, value: 0, tags: {} });
+        ev.ingestSample({ metric: 'http_reqs', time: T0 + i * 100, value: 1, tags: {} });
+      }
+      const report = ev.finish();
+      const analysis = analyseRun(report, { profile: 'x', faults: timeline.faults(), config: configSchema.parse({}) });
+      parentPort.postMessage(analysis.recovery.map((r) => r.status));
+    `;
+    const r = await runBounded<string[]>('recovery-far-fault', src, 15_000);
+    expect(r.timedOut).toBe(false);
+    if (!r.timedOut) expect(r.value).toHaveLength(1);
   });
 });
