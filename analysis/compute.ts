@@ -310,7 +310,15 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
     const limitP95 = baseline.percentiles.p95 * tol.p95Factor;
     const limitRate = baseRate + tol.errorRateDelta;
     const limitQueue = baseline.queueDepthMax === null ? null : baseline.queueDepthMax + tol.queueDepthSlack;
-    for (let t = f.off; t + windowMs <= Math.min(lastTime + step, nextOn); t += step) {
+    // Candidate windows start at f.off + k * step. Those ending before the first bucket hold no
+    // request: skip them by count, and count the rest, so a fault time far from the samples (an
+    // events file from elsewhere) neither loops for ages nor stalls below a time's precision.
+    const firstTime = report.totals.firstTime ?? f.off;
+    const k0 = Math.max(0, Math.floor((firstTime - step - windowMs - f.off) / step));
+    const windows = Math.floor((Math.min(lastTime + step, nextOn) - windowMs - f.off) / step) + 1;
+    // Counted from 0: a counter as large as k0 may not change when incremented.
+    for (let i = 0; i < windows - k0; i++) {
+      const t = f.off + (k0 + i) * step;
       const w = windowOver(timeline, t, t + windowMs);
       if (w.requests === 0) continue;
       const p = mergedPercentiles(w.histograms);

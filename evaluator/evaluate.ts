@@ -10,8 +10,10 @@ import { createEvaluation, type Evaluation } from './evaluation.js';
 import { isGzipFile, readSource } from './input.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
-import { reportSchema, type ReportModel } from './model.js';
+import { reportSchema, type InputSummary, type ReportModel } from './model.js';
 import type { PhaseEvent } from './phases.js';
+import { analyseRun, RunTimeline, type TimelineEvent } from './run-timeline.js';
+import type { ChaosgateConfig } from '../config/index.js';
 import type { InputFormat } from './readers/index.js';
 
 export interface EvaluateOptions {
@@ -21,6 +23,11 @@ export interface EvaluateOptions {
   phaseEvents?: PhaseEvent[];
   /** A previous report (overrides evaluate.baselineReport). */
   baselineReport?: ReportModel;
+  /**
+   * A run's events file, read (readTimelineEvents): phases are labelled and the phase analysis
+   * (fault windows, recovery, error budget) computed exactly as `run` does, with `run` settings.
+   */
+  events?: { events: TimelineEvent[]; run: ChaosgateConfig['run']; profile?: string };
 }
 
 /** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
@@ -115,6 +122,22 @@ export async function loadReport(path: string): Promise<ReportModel> {
   return result.data;
 }
 
+/**
+ * Zero samples is never a pass: an input that gave none (an empty file, `</dev/null`, only
+ * declarations) is unreadable input, whatever the gates are.
+ */
+function refuseEmptyInputs(inputs: string[], summaries: InputSummary[], trusted: boolean): void {
+  for (const input of inputs) {
+    const s = summaries.find((x) => x.source === input);
+    // Malformed lines beyond the tolerance are reported with file:line by the caller (exit 3 too).
+    if (s && s.points === 0 && s.malformed > 0 && !trusted) continue;
+    if (!s || s.points === 0) {
+      const what = !s || s.lines === 0 ? 'it is empty' : `${s.lines} lines but not one sample${s.malformed ? `, ${s.malformed} malformed` : ''}`;
+      throw new InputError(`input ${input === '-' ? '(stdin)' : input}: no samples (${what}); zero samples is never a pass`);
+    }
+  }
+}
+
 export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Promise<ReportModel> {
   const parsed = evaluateSectionSchema.safeParse(opts.config?.evaluate ?? {});
   if (!parsed.success) throw new ConfigError('evaluate', formatIssues(parsed.error));
@@ -125,13 +148,15 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   try {
     ev = createEvaluation(evaluateConfig, opts.config?.gates ?? [], {
       format: opts.format,
-      phaseLabels: (opts.phaseEvents?.length ?? 0) > 0,
+      phaseLabels: opts.events !== undefined || (opts.phaseEvents?.length ?? 0) > 0,
       baselineReport,
     });
   } catch (err) {
     throw new ConfigError('gates', [(err as Error).message]);
   }
   for (const e of opts.phaseEvents ?? []) ev.addPhaseEvent(e);
+  const timeline = new RunTimeline((e) => ev.addPhaseEvent(e));
+  timeline.replay(opts.events?.events ?? []);
   const script = workerScript();
   const threads = evaluateConfig.workers || availableParallelism();
   try {
@@ -139,9 +164,14 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       if (script && threads > 1 && (await bigFile(input, evaluateConfig.workerMinBytes))) await readInWorker(ev, script, input, opts.format);
       else await readSource(ev, input);
     }
+    refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);
   } catch (err) {
     ev.dispose(); // frees the histograms
     throw err;
   }
-  return ev.finish();
+  const report = ev.finish();
+  if (opts.events) {
+    report.analysis = analyseRun(report, { profile: opts.events.profile ?? 'evaluate', faults: timeline.faults(), config: { run: opts.events.run } });
+  }
+  return report;
 }

@@ -2,7 +2,7 @@
 // phase events joined by time, gates checkable at any moment, a report model at the end.
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { parseDuration } from './duration.js';
-import { compileGate, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
+import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from './metrics.js';
 import {
   REPORT_SCHEMA_VERSION,
@@ -77,6 +77,12 @@ interface SourceState {
 
 const TAG_CACHE_LIMIT = 50_000;
 
+/**
+ * The metric that stands for every metric name past the cap: a cardinality bomb of distinct names
+ * costs one entry here, one overflow series and a count, not a map entry and a series per name.
+ */
+export const OVERFLOW_METRIC = '(overflow)';
+
 export class Evaluation implements SampleSink {
   readonly config;
   private readonly gates: CompiledGate[];
@@ -103,6 +109,8 @@ export class Evaluation implements SampleSink {
   private finished = false;
   private readonly phaseLabels: boolean;
   private readonly declaredGateIds = new Set<string>();
+  /** Stands for metric names past the cap (see OVERFLOW_METRIC). */
+  private readonly overflowMetric: MetricInfo;
 
   constructor(
     config: EvaluateConfigInput = {},
@@ -117,6 +125,11 @@ export class Evaluation implements SampleSink {
     const filterKeys = this.gates.flatMap((g) => Object.keys(g.ref.filter));
     this.groupBy = [...new Set([...this.config.groupBy, ...filterKeys])];
     this.phaseLabels = opts.phaseLabels ?? false;
+    // Names that must never fold into the overflow: k6's built-ins, typed ones, the gates' own.
+    for (const name of [...Object.keys(builtinMetrics), ...Object.keys(this.config.metricTypes), ...this.gates.flatMap((g) => gateMetrics(g))]) {
+      this.metricInfo(name);
+    }
+    this.overflowMetric = { index: -1, name: OVERFLOW_METRIC, thresholds: [], kind: undefined, failedRate: false, count: 0 };
     const windowedPercentiles = this.gates.filter((g) => g.windowMs !== null && ['percentile', 'med'].includes(g.threshold.aggregate.kind));
     const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
     this.store = new SeriesStore({
@@ -189,6 +202,11 @@ export class Evaluation implements SampleSink {
     this.point(sample.metric, sample.time, sample.value, null, sample.tags ?? null, 0);
   }
 
+  /** What each source has given so far. */
+  inputSummaries(): InputSummary[] {
+    return [...this.sources.values()].map((s) => s.summary);
+  }
+
   addPhaseEvent(event: PhaseEvent): void {
     this.timeline.add(event);
   }
@@ -199,9 +217,11 @@ export class Evaluation implements SampleSink {
 
   // ---- SampleSink --------------------------------------------------------------------------
 
-  private metricInfo(name: string): MetricInfo {
+  /** The metric's info; past the cap a new name (unless `keep`) is the one overflow metric's. */
+  private metricInfo(name: string, keep = false): MetricInfo {
     let m = this.metrics.get(name);
     if (!m) {
+      if (!keep && this.metrics.size >= this.config.seriesCap && this.overflowMetric) return this.overflowMetric;
       const override = this.config.metricTypes[name];
       const kind = override ? { kind: override.kind, isTime: override.isTime } : builtinMetrics[name];
       m = { index: this.metrics.size, name, thresholds: [], kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
@@ -211,7 +231,9 @@ export class Evaluation implements SampleSink {
   }
 
   declare(metric: string, kind: string, isTime: boolean, thresholds: string[], line: number): void {
-    const m = this.metricInfo(metric);
+    // A metric with thresholds to judge is kept by name even past the cap: it is a gate's metric.
+    const m = this.metricInfo(metric, this.config.declaredThresholds && thresholds.length > 0);
+    if (m === this.overflowMetric) return; // a name past the cap: nothing of it is kept
     m.thresholds = thresholds;
     if (!this.config.metricTypes[metric]) {
       m.kind = { kind: kind as MetricKind, isTime };
@@ -273,6 +295,10 @@ export class Evaluation implements SampleSink {
     if (time < this.firstTime) this.firstTime = time;
     if (time > this.lastTime) this.lastTime = time;
     m.count++;
+    if (m === this.overflowMetric) {
+      this.store.overflowFor(OVERFLOW_METRIC).record(time, value, info.errorTagged);
+      return;
+    }
     const phase = this.phaseLabels ? this.timeline.at(time) + 1 : 0;
     let perPhase = info.series[m.index];
     if (perPhase === undefined) {
@@ -404,7 +430,9 @@ export class Evaluation implements SampleSink {
           malformedTolerance: this.config.malformedTolerance,
           trusted,
           problems: this.problems,
-          perMetric: Object.fromEntries([...this.metrics.values()].filter((m) => m.count > 0).map((m) => [m.name, m.count])),
+          perMetric: Object.fromEntries(
+            [...this.metrics.values(), this.overflowMetric].filter((m) => m.count > 0).map((m) => [m.name, m.count]),
+          ),
           series: series.length,
           seriesCap: this.config.seriesCap,
           overflowPoints: series.filter((s) => s.overflow).reduce((n, s) => n + s.count, 0),
@@ -474,4 +502,20 @@ export class Evaluation implements SampleSink {
 /** Starts a streaming evaluation. Throws (a plain Error naming the gate) on an invalid gate. */
 export function createEvaluation(config: EvaluateConfigInput = {}, gates: GateConfigInput[] = [], opts: EvaluationOptions = {}): Evaluation {
   return new Evaluation(config, gates, opts);
+}
+
+/**
+ * The console line for samples past the series cap (`run` and `evaluate` print it), or null.
+ * Gates reading an overflowed metric are fail-level (gates.ts).
+ */
+export function overflowNote(model: ReportModel): string | null {
+  const t = model.totals;
+  if (t.overflowPoints === 0) return null;
+  const metrics = model.series.filter((s) => s.overflow).map((s) => s.metric);
+  const shown = metrics.slice(0, 5).join(', ') + (metrics.length > 5 ? `, … (${metrics.length} in all)` : '');
+  const names = model.totals.perMetric[OVERFLOW_METRIC];
+  return (
+    `OVERFLOW ${t.overflowPoints} samples fell past the cap of ${t.seriesCap} series and were folded into overflow series (${shown})` +
+    `${names ? `, ${names} of them of metric names past the cap, not kept one by one` : ''}; gates on these metrics fail. Raise evaluate.seriesCap or group by fewer tags.`
+  );
 }

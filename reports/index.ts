@@ -19,6 +19,19 @@ export const reportWriters = {
 
 export type ReportFormat = keyof typeof reportWriters;
 
+/** The report kinds, in registry order (the choices of `--report kind=path`). */
+export const reportFormats = Object.keys(reportWriters) as ReportFormat[];
+
+/** `kind=path` as given to `--report`; throws a message naming the kinds on a bad one. */
+export function parseReportTarget(text: string): { format: ReportFormat; path: string } {
+  const eq = text.indexOf('=');
+  const kind = eq < 0 ? text : text.slice(0, eq);
+  const path = eq < 0 ? '' : text.slice(eq + 1);
+  if (!(reportFormats as string[]).includes(kind)) throw new Error(`unknown report kind "${kind}" (one of ${reportFormats.join(', ')}; as kind=path)`);
+  if (path === '') throw new Error(`no path for the ${kind} report (as ${kind}=path)`);
+  return { format: kind as ReportFormat, path };
+}
+
 /** Renders and writes atomically (temp file + rename). */
 export async function writeReport(format: ReportFormat, model: ReportModel, path: string): Promise<void> {
   await writeFileAtomic(path, reportWriters[format].render(model));

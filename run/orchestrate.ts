@@ -3,9 +3,8 @@
 // reverse whatever happens, so nothing injected stays on. The load is always a k6 script: a
 // user's (`script:`, `--script`) or a built-in scenario resolved to its script and env, on one
 // path. One function (outcomeExitCode) maps signals, failures and incomplete runs to exit codes.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { analyse, type FaultWindow } from '../analysis/compute.js';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
 import type { ChaosEvent } from '../chaos/events.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
@@ -13,11 +12,15 @@ import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import type { GateConfigInput } from '../evaluator/config.js';
 import { parseDuration } from '../evaluator/duration.js';
 import { loadReport } from '../evaluator/evaluate.js';
-import { createEvaluation, k6ThresholdGate, type Evaluation } from '../evaluator/evaluation.js';
+import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
+import { refuseUnproducibleMetrics } from '../evaluator/known-metrics.js';
+import { analyseRun, RunTimeline } from '../evaluator/run-timeline.js';
+import { SampleLog } from '../evaluator/sample-log.js';
 import type { ReportModel } from '../evaluator/model.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { ChaosgateError, ConfigError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
+import { journalChild } from '../lib/process-journal.js';
 import { builtinScript, runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
 import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-config.js';
 import type { ScenarioName } from '../load/scenarios.js';
@@ -35,6 +38,7 @@ import { LiveTap, progressPrinter, type ProgressPrinter } from './progress.js';
 import { applyScenarioDuration, scenarioPhases } from './scenario.js';
 import { planPlace, prepareServices, type RunServices } from './services.js';
 import { stackShape, startStack, type RunStack, type StackKind, type StackShape } from './stacks.js';
+import { processJournalDir } from './stack.js';
 
 /** How long k6 may run past its longest possible end (k6's totalDuration) before it is stopped. */
 export const OVERRUN_GRACE_MS = 90_000;
@@ -116,7 +120,10 @@ interface RunContext {
   readonly cleanup: CleanupStack;
   readonly credentials: Credentials;
   readonly previous: { source: string; report: ReportModel } | null;
-  readonly faults: Map<string, FaultWindow>;
+  /** Chaos events and named phases of this run (also written to chaos-events.jsonl): phases, fault windows. */
+  readonly timeline: RunTimeline;
+  /** Samples k6 does not write (probes, drain), kept in samples.ndjson so `evaluate --events` can replay the run. */
+  readonly sampleLog: SampleLog;
   readonly tap: LiveTap;
   /** The config's services: proxy routes for the faulted ones, the script's env, the `service` tag. */
   readonly services: RunServices;
@@ -207,6 +214,12 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   const outDir = resolve(opts.outDir ?? join(config.run.outDir, `${name}-${timestamp()}`));
   const gates = profile.gates ?? config.gates;
   if (gates.length === 0 && !config.run.k6Thresholds && !opts.allowNoGates) throw noGates(name);
+  // A gate on a chaosgate-made metric (queue_*, drain_*, chaosgate_*) nothing in this run produces is a config error now, not a FAIL at the end.
+  refuseUnproducibleMetrics(gates, {
+    probes: config.probes.list.length > 0 ? config.probes.list : stackKind === 'reference' ? [{ kind: 'celery-redis' }] : [],
+    drain: profile.drain && stackKind === 'reference',
+    scripts: await scriptTexts(load.script),
+  });
   const previousSource = config.run.previousReport ?? config.evaluate.baselineReport;
   const otherRoutes = [...config.chaos.proxy.routes, ...stackShape(stackKind, outDir).routes].map((r) => r.name);
   const services = prepareServices(config, planOf({ config, profile, opts }), planPlace(opts.profile), otherRoutes);
@@ -224,7 +237,8 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     cleanup: new CleanupStack(),
     credentials: resolveCredentials(),
     previous: previousSource ? { source: previousSource, report: await loadReport(previousSource) } : null,
-    faults: new Map(),
+    timeline: new RunTimeline((e) => ctx.ev?.addPhaseEvent(e), join(outDir, 'chaos-events.jsonl')),
+    sampleLog: new SampleLog(join(outDir, 'samples.ndjson')),
     tap: new LiveTap(),
     services,
     proxyUrls: {},
@@ -266,12 +280,7 @@ async function chaosStage(ctx: RunContext): Promise<void> {
   const stack = ctx.stack!;
   ctx.chaos = chaosSectionFor(ctx, stack);
   const onChaosEvent = (e: ChaosEvent) => {
-    ctx.ev?.addPhaseEvent({ time: e.epochMs, faultId: e.faultId, action: e.action });
-    if (e.action === 'on') ctx.faults.set(e.faultId, { id: e.faultId, kind: e.kind, target: e.target, on: e.epochMs, off: null, injections: null });
-    else {
-      const f = ctx.faults.get(e.faultId);
-      if (f) f.off = e.epochMs;
-    }
+    ctx.timeline.chaos(e);
     ctx.out.line(`chaos: ${e.faultId} ${e.action} (${e.kind} -> ${e.target})`);
   };
   const session = await openChaosSession(ctx.chaos, { redisUrl: stack.redisUrl, onEvent: onChaosEvent });
@@ -337,7 +346,7 @@ async function loadStage(ctx: RunContext): Promise<void> {
     intervalMs: config.probes.intervalMs,
     timeoutMs: config.probes.timeoutMs,
     redisUrl: stack!.redisUrl,
-    onSample: (s) => ev.ingestSample(s),
+    onSample: (s) => ingestOwnSample(ctx, s),
     onError: (e) => ctx.out.line(`probe ${e.probe}: ${e.message}`),
     signal: ctx.internal.signal,
   });
@@ -358,6 +367,8 @@ async function loadStage(ctx: RunContext): Promise<void> {
     signal: ctx.internal.signal,
   });
   ctx.k6 = k6;
+  // Journalled with its start time: after a SIGKILL of this run, the next run or `chaos clear` stops it.
+  await journalChild(processJournalDir(config), k6.child, 'k6');
   ctx.t0 = Date.now();
   ctx.cleanup.push('k6', async () => {
     await k6.stop();
@@ -367,8 +378,8 @@ async function loadStage(ctx: RunContext): Promise<void> {
   k6.child.stdout?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
   void k6.done.then(() => (ctx.k6EndedAt = Date.now()));
 
-  for (const p of ctx.profile.phases) ev.addPhaseEvent({ time: ctx.t0 + parseDuration(p.at)!, phase: p.phase });
-  if (ctx.scenarioConfig) for (const p of scenarioPhases(load.builtin, ctx.scenarioConfig)) ev.addPhaseEvent({ time: ctx.t0 + p.atMs, phase: p.phase });
+  for (const p of ctx.profile.phases) ctx.timeline.phase(ctx.t0 + parseDuration(p.at)!, p.phase);
+  if (ctx.scenarioConfig) for (const p of scenarioPhases(load.builtin, ctx.scenarioConfig)) ctx.timeline.phase(ctx.t0 + p.atMs, p.phase);
   ctx.planDone = ctx.session!.runPlan(ctx.chaos!.plan, { startedAt: ctx.t0, signal: ctx.internal.signal }).catch((err: Error) => {
     stopRun(ctx, `chaos plan failed: ${err.message}`);
     ctx.failure ??= err;
@@ -396,7 +407,7 @@ async function watchStage(ctx: RunContext): Promise<void> {
     await Promise.race([k6!.done, new Promise((r) => setTimeout(r, 1000))]);
     if (ended) break;
     const active = session!.activeFaults().map((f) => f.id);
-    const phase = active.length ? `fault:${active.join('+')}` : ctx.faults.size ? 'recovery' : 'baseline';
+    const phase = active.length ? `fault:${active.join('+')}` : ctx.timeline.hasFaults ? 'recovery' : 'baseline';
     const elapsed = Date.now() - t0;
     ctx.out.tick({ elapsedMs: elapsed, totalMs: progressTotal, phase, activeFaults: active }, ctx.tap.snapshot());
     if (ctx.internal.signal.aborted) continue;
@@ -433,15 +444,15 @@ async function teardown(ctx: RunContext): Promise<void> {
   for (const e of await ctx.cleanup.unwindAbove('stack')) ctx.failure ??= e;
   try {
     if (ctx.profile.drain && ctx.stack?.drainBaseUrl && ctx.ev && !ctx.failure && !interrupted(ctx) && !ctx.abortReason && ctx.incomplete.length === 0) {
-      const { config, ev } = ctx;
+      const { config } = ctx;
       ctx.out.line(`drain: waiting up to ${config.run.drain.timeout} for queue ${config.run.drain.queue}`);
       const drain = await checkDrain({ baseUrl: ctx.stack.drainBaseUrl, queue: config.run.drain.queue, timeoutMs: parseDuration(config.run.drain.timeout)! });
       ctx.drain = drain;
       const now = Date.now();
-      ev.ingestSample({ metric: DRAIN_METRICS.depth, type: 'gauge', time: now, value: drain.depthAtEnd, tags: { queue: drain.queue } });
-      ev.ingestSample({ metric: DRAIN_METRICS.retrying, type: 'gauge', time: now, value: drain.retriesLeft, tags: { queue: drain.queue } });
+      ingestOwnSample(ctx, { metric: DRAIN_METRICS.depth, type: 'gauge', time: now, value: drain.depthAtEnd, tags: { queue: drain.queue } });
+      ingestOwnSample(ctx, { metric: DRAIN_METRICS.retrying, type: 'gauge', time: now, value: drain.retriesLeft, tags: { queue: drain.queue } });
       if (drain.retrievalResults !== null) {
-        ev.ingestSample({ metric: DRAIN_METRICS.retrieval, type: 'gauge', time: now, value: drain.retrievalResults, tags: { queue: drain.queue } });
+        ingestOwnSample(ctx, { metric: DRAIN_METRICS.retrieval, type: 'gauge', time: now, value: drain.retrievalResults, tags: { queue: drain.queue } });
       }
     }
   } finally {
@@ -450,6 +461,19 @@ async function teardown(ctx: RunContext): Promise<void> {
 }
 
 const interrupted = (ctx: RunContext) => ctx.opts.signal?.aborted === true;
+
+/** The script's text and that of the local modules it imports (one level): where its custom metrics are named. */
+async function scriptTexts(script: string): Promise<string[]> {
+  const main = await readFile(script, 'utf8').catch(() => '');
+  const local = [...main.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => resolve(dirname(script), m[1]!));
+  return [main, ...(await Promise.all(local.map((f) => readFile(f, 'utf8').catch(() => ''))))];
+}
+
+/** A probe or drain sample: into the evaluation, and into samples.ndjson for a later `evaluate --events`. */
+function ingestOwnSample(ctx: RunContext, s: Parameters<Evaluation['ingestSample']>[0]): void {
+  ctx.ev?.ingestSample(s);
+  ctx.sampleLog.write(s);
+}
 
 /**
  * What k6's end says about the run: a k6 that was killed, exited with anything but 0/99, ran
@@ -473,7 +497,7 @@ function judgeK6End(ctx: RunContext): void {
   }
   if (exit.exitCode === 0 && short) ctx.incomplete.push(`k6 ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
   for (const entry of ctx.chaos?.plan ?? []) {
-    if (!ctx.faults.has(entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
+    if (!ctx.timeline.faults().some((f) => f.id === entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
   }
 }
 
@@ -490,20 +514,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   if (ctx.incomplete.length || (ctx.failure && !interrupted(ctx))) report.verdict = 'fail';
   k6ThresholdAgreement(ctx, report);
   if (ctx.notes.length) report.notes = [...ctx.notes];
-  for (const f of ctx.faults.values()) f.injections = ctx.counts[f.id] ?? null;
-  report.analysis = analyse(report, {
-    profile: ctx.name,
-    faults: [...ctx.faults.values()],
-    recovery: {
-      p95Factor: config.run.recovery.p95Factor,
-      errorRateDelta: config.run.recovery.errorRateDelta,
-      windowMs: parseDuration(config.run.recovery.window)!,
-      queueDepthSlack: config.run.recovery.queueDepthSlack,
-    },
-    allowedErrorRate: ctx.faults.size ? config.run.allowedErrorRate : null,
-    drift: ctx.profile.drift ? { windowMs: parseDuration(config.run.driftWindow)!, previous: ctx.previous } : null,
-    drain: ctx.drain,
-  });
+  report.analysis = analyseRun(report, { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), config, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain });
   ctx.services.addSummaries(report);
 
   const files: Record<string, string> = {};
@@ -514,6 +525,8 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   }
   const gateText = gateTextContext(report);
   for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${gateSentence(g, gateText)}`);
+  const overflow = overflowNote(report);
+  if (overflow) ctx.out.line(overflow);
   for (const n of ctx.notes) ctx.out.line(`note: ${n}`);
   for (const why of ctx.incomplete) ctx.out.line(`INCOMPLETE ${why}`);
   ctx.out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${ctx.outDir}`);

@@ -36,7 +36,8 @@ interface Result {
 
 function run(args: string[], stdin?: Buffer): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, 'evaluate', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // These inputs are judged with and without gates: zero gates is refused (evaluate-gates-cli.test.ts).
+    const p = spawn(process.execPath, [cli, 'evaluate', '--allow-no-gates', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analysisSchema } from '../../analysis/model.js';
 import { reportSchema, type ReportModel } from '../../evaluator/model.js';
 import { projectRoot } from '../../lib/tools.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
@@ -118,7 +119,7 @@ describe("README: gate your own service, as written", () => {
         ['web-p95', 'pass'],
       ]);
       // The fault acted on the service's requests while it was on, and only then.
-      const phases = report.analysis!.phases;
+      const phases = analysisSchema.parse(report.analysis).phases;
       const fault = phases.find((p) => p.phase === 'fault:web-slow');
       const baseline = phases.find((p) => p.phase === 'baseline');
       expect(fault?.p95).toBeGreaterThanOrEqual(300);
