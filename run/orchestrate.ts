@@ -462,11 +462,21 @@ async function teardown(ctx: RunContext): Promise<void> {
 
 const interrupted = (ctx: RunContext) => ctx.opts.signal?.aborted === true;
 
-/** The script's text and that of the local modules it imports (one level): where its custom metrics are named. */
+/** The texts of the script and of the local modules it imports (at most 100 files): where its custom metrics are named. */
 async function scriptTexts(script: string): Promise<string[]> {
-  const main = await readFile(script, 'utf8').catch(() => '');
-  const local = [...main.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => resolve(dirname(script), m[1]!));
-  return [main, ...(await Promise.all(local.map((f) => readFile(f, 'utf8').catch(() => ''))))];
+  const texts: string[] = [];
+  const seen = new Set<string>();
+  const queue = [resolve(script)];
+  while (queue.length && seen.size < 100) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = await readFile(file, 'utf8').catch(() => null);
+    if (text === null) continue;
+    texts.push(text);
+    for (const m of text.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)) queue.push(resolve(dirname(file), m[1]!));
+  }
+  return texts;
 }
 
 /** A probe or drain sample: into the evaluation, and into samples.ndjson for a later `evaluate --events`. */
