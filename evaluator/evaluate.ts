@@ -13,6 +13,7 @@ import type { ScanMessage, ScanTask } from './worker.js';
 import { reportSchema, type ReportModel } from './model.js';
 import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
+import { writeState } from './state.js';
 
 export interface EvaluateOptions {
   config?: { evaluate?: EvaluateConfigInput; gates?: GateConfigInput[] };
@@ -21,6 +22,8 @@ export interface EvaluateOptions {
   phaseEvents?: PhaseEvent[];
   /** A previous report (overrides evaluate.baselineReport). */
   baselineReport?: ReportModel;
+  /** Also write the mergeable state here (evaluator/state.ts), before the report is made. */
+  statePath?: string;
 }
 
 /** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
@@ -139,6 +142,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       if (script && threads > 1 && (await bigFile(input, evaluateConfig.workerMinBytes))) await readInWorker(ev, script, input, opts.format);
       else await readSource(ev, input);
     }
+    if (opts.statePath) await writeState(ev, opts.statePath);
   } catch (err) {
     ev.dispose(); // frees the histograms
     throw err;

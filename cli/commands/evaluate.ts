@@ -14,6 +14,7 @@ interface EvaluateFlags extends ConfigFlags {
   md?: string;
   baseline?: string;
   declaredThresholds?: boolean;
+  state?: string;
 }
 
 export function register(program: Command): void {
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the JSON report')
     .option('--md <file>', 'write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)')
     .option('--baseline <report>', 'a previous JSON report for baseline: "report" gates')
+    .option('--state <file>', 'also write the mergeable evaluation state (for `chaosgate merge`; .gz compresses)')
     .option('--declared-thresholds', "also judge the thresholds k6 declared in the NDJSON's Metric lines")
     .action(async (inputs: string[], flags: EvaluateFlags) => {
       const config = await loadConfig({ file: flags.config, set: flags.set });
@@ -33,6 +35,7 @@ export function register(program: Command): void {
         config,
         format: flags.format,
         baselineReport: flags.baseline ? await loadReport(flags.baseline) : undefined,
+        statePath: flags.state,
       });
       const outputs: Array<[ReportFormat, string | undefined]> = [
         ['junit', flags.junit],

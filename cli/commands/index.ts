@@ -4,6 +4,7 @@ import { register as chaos } from './chaos.js';
 import { register as target } from './target.js';
 import { register as load } from './load.js';
 import { register as run } from './run.js';
+import { register as merge } from './merge.js';
 
 /** Each command file exports one `register(program)`; adding a command adds one line here. */
 export type RegisterCommand = (program: Command) => void;
@@ -14,4 +15,5 @@ export const commands: Record<string, RegisterCommand> = {
   target,
   load,
   run,
+  merge,
 };
