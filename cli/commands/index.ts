@@ -5,6 +5,7 @@ import { register as target } from './target.js';
 import { register as load } from './load.js';
 import { register as run } from './run.js';
 import { register as merge } from './merge.js';
+import { register as k8s } from './k8s.js';
 
 /** Each command file exports one `register(program)`; adding a command adds one line here. */
 export type RegisterCommand = (program: Command) => void;
@@ -16,4 +17,5 @@ export const commands: Record<string, RegisterCommand> = {
   load,
   run,
   merge,
+  k8s,
 };
