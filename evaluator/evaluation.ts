@@ -33,6 +33,11 @@ export interface Sample {
   tags?: Record<string, string> | null;
 }
 
+/** A threshold k6 declares (Metric line or `k6 inspect`) as a gate: one id and group for both. */
+export function k6ThresholdGate(metric: string, expression: string): GateConfigInput {
+  return { id: `k6 ${metric}: ${expression}`, group: 'k6 thresholds', metric, expression };
+}
+
 export interface EvaluationOptions {
   /** Label samples with `phase` from phase events (on when the run has chaos). */
   phaseLabels?: boolean;
@@ -105,6 +110,9 @@ export class Evaluation implements SampleSink {
   ) {
     this.config = evaluateSectionSchema.parse(config);
     this.gates = gates.map((g, i) => compileGate(gateSchema.parse(g), i));
+    // A k6 threshold given up front (the run reads them with `k6 inspect`) is not added twice when
+    // its Metric line declares it again.
+    for (const g of gates) if (g.id !== undefined) this.declaredGateIds.add(g.id);
     const filterKeys = this.gates.flatMap((g) => Object.keys(g.ref.filter));
     this.groupBy = [...new Set([...this.config.groupBy, ...filterKeys])];
     this.phaseLabels = opts.phaseLabels ?? false;
@@ -212,11 +220,11 @@ export class Evaluation implements SampleSink {
     }
     if (this.config.declaredThresholds) {
       for (const expression of thresholds) {
-        const id = `k6 ${metric}: ${expression}`;
-        if (this.declaredGateIds.has(id)) continue;
-        this.declaredGateIds.add(id);
+        const gate = k6ThresholdGate(metric, expression);
+        if (this.declaredGateIds.has(gate.id!)) continue;
+        this.declaredGateIds.add(gate.id!);
         try {
-          this.gates.push(compileGate(gateSchema.parse({ id, group: 'k6 thresholds', metric, expression }), this.gates.length));
+          this.gates.push(compileGate(gateSchema.parse(gate), this.gates.length));
         } catch (err) {
           this.malformed(line, `threshold of ${metric}: ${(err as Error).message}`);
         }

@@ -29,6 +29,7 @@ export async function openSampleStream(
   await rm(fifoPath, { force: true });
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
   let opened = false;
+  let releasing = false;
   const source = createReadStream(fifoPath, { highWaterMark: CHUNK });
   source.once('open', () => (opened = true));
   const gzip = createGzip({ level: 6 });
@@ -61,11 +62,28 @@ export async function openSampleStream(
     done,
     release() {
       if (opened) return;
+      // Our own write end (O_RDWR never blocks on a FIFO) lets the pending open of the read end
+      // complete even if it has not reached the kernel yet; closing it once the reader is open
+      // gives the reader its EOF. A writer-only open could miss a reader not yet waiting (ENXIO)
+      // and leave it blocked forever: the hang when k6 never started.
+      if (releasing) return;
+      releasing = true;
+      let fd: number;
       try {
-        // Opening the write end and closing it gives the blocked reader an immediate EOF.
-        closeSync(openSync(fifoPath, constants.O_WRONLY | constants.O_NONBLOCK));
+        fd = openSync(fifoPath, constants.O_RDWR | constants.O_NONBLOCK);
       } catch {
-        // No reader yet either (ENXIO): nothing is blocked.
+        return; // the FIFO is gone: nothing can be blocked on it
+      }
+      let closed = false;
+      const closeOnce = () => {
+        if (closed) return;
+        closed = true;
+        closeSync(fd);
+      };
+      if (opened) closeOnce();
+      else {
+        source.once('open', closeOnce);
+        source.once('error', closeOnce);
       }
     },
     remove: () => rm(fifoPath, { force: true }),
