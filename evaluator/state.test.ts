@@ -3,9 +3,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as hdr from 'hdr-histogram-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../lib/errors.js';
+import { expectSameReport as expectSame, histogramContents } from '../test/support/report-compare.js';
 import type { EvaluateConfigInput, GateConfigInput } from './config.js';
 import { evaluate } from './evaluate.js';
 import { liveHistograms } from './histogram.js';
@@ -79,48 +79,6 @@ async function write(name: string, lines: string[]): Promise<string> {
 function comparable(r: ReportModel): unknown {
   const { createdAt: _c, analysis: _a, ...rest } = r;
   return { ...rest, gates: rest.gates.map(({ durationMs: _d, ...g }) => g) };
-}
-
-/**
- * A histogram's contents: its digits and every recorded value with its count (the encoding's
- * header also carries the array size, which depends on how the histogram grew).
- */
-function histogramContents(base64: string): string {
-  const h = hdr.decodeFromCompressedBase64(base64, 32, false) as unknown as hdr.JsHistogram;
-  const it = h.recordedValuesIterator;
-  it.reset();
-  const parts = [`digits=${h.numberOfSignificantValueDigits} total=${h.totalCount}`];
-  while (it.hasNext()) {
-    const v = it.next();
-    parts.push(`${v.valueIteratedTo}:${v.countAtValueIteratedTo}`);
-  }
-  return parts.join(' ');
-}
-
-/**
- * Field-by-field equality; floating-point sums (and what is computed from them) equal up to the
- * order of additions, which differs between one process and a merge as it does between two
- * orders of the same files.
- */
-function expectSame(actual: unknown, expected: unknown, path = '$'): void {
-  const summed = /\.(sum|avg|ratePerSecond|observed|limit)$/;
-  if (typeof expected === 'number' && typeof actual === 'number' && summed.test(path) && !Number.isInteger(expected)) {
-    expect(Math.abs(actual - expected), `${path}: ${actual} vs ${expected}`).toBeLessThanOrEqual(Math.abs(expected) * 1e-12);
-    return;
-  }
-  if (expected !== null && typeof expected === 'object') {
-    expect(actual !== null && typeof actual === 'object', `${path} is an object`).toBe(true);
-    const a = actual as Record<string, unknown>;
-    const e = expected as Record<string, unknown>;
-    expect(Object.keys(a).sort(), `${path} keys`).toEqual(Object.keys(e).sort());
-    for (const k of Object.keys(e)) expectSame(a[k], e[k], `${path}.${k}`);
-    return;
-  }
-  if (typeof expected === 'string' && expected.startsWith('HISTF') && typeof actual === 'string') {
-    expect(histogramContents(actual), path).toBe(histogramContents(expected));
-    return;
-  }
-  expect(actual, path).toEqual(expected);
 }
 
 async function statesOf(shards: string[], opts: { config?: EvaluateConfigInput; gates?: GateConfigInput[]; events?: PhaseEvent[] }): Promise<NamedState[]> {

@@ -29,6 +29,7 @@ import type { Profile } from './config.js';
 import { checkDrain, DRAIN_METRICS } from './drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
+import { openShardStreams, startShards } from './shards.js';
 import { resolveProfile } from './profiles.js';
 import { LiveTap, progressPrinter, type ProgressPrinter } from './progress.js';
 import { applyScenarioDuration, scenarioPhases } from './scenario.js';
@@ -69,6 +70,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Progress and notes; default stderr. */
   progress?: ProgressPrinter;
+  /** k6 processes as k6-operator runners (execution segments), all into the one evaluation (run/shards.ts). */
+  shards?: number;
 }
 
 export interface RunResult {
@@ -302,10 +305,19 @@ async function loadStage(ctx: RunContext): Promise<void> {
   const ev = ctx.ev;
   if (k6Gates.length) ctx.out.line(`k6 thresholds judged as gates: ${k6Gates.map((g) => g.id).join('; ')}`);
 
-  ctx.stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
-    ctx.tap.text(text, start, end);
-    return ev.ingestText(text, start, end, 'k6', firstLineNo);
-  });
+  const shards = ctx.opts.shards ?? 1;
+  let shardStreams: SampleStream[] = [];
+  if (shards > 1) {
+    ({ stream: ctx.stream, shards: shardStreams } = await openShardStreams({ shards, outDir: ctx.outDir, onText: (source, text, start, end, firstLineNo) => {
+      ctx.tap.text(text, start, end);
+      return ev.ingestText(text, start, end, source, firstLineNo);
+    } }));
+  } else {
+    ctx.stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
+      ctx.tap.text(text, start, end);
+      return ev.ingestText(text, start, end, 'k6', firstLineNo);
+    });
+  }
   const stream = ctx.stream;
   ctx.cleanup.push('sample stream', async () => {
     stream.release();
@@ -324,8 +336,10 @@ async function loadStage(ctx: RunContext): Promise<void> {
   ctx.cleanup.push('probes', () => probes.stop());
 
   const lengthText = ctx.plan.plannedMs !== null ? ` for ~${Math.round(ctx.plan.plannedMs / 1000)} s` : '';
-  ctx.out.line(`k6: ${load.label} against ${target.baseUrl}${lengthText}; reports in ${ctx.outDir}`);
-  const k6 = await runK6({
+  ctx.out.line(`k6: ${load.label} against ${target.baseUrl}${lengthText}${shards > 1 ? ` as ${shards} shards` : ''}; reports in ${ctx.outDir}`);
+  const k6 = shards > 1
+    ? await startShards({ shards, outDir: ctx.outDir, script, k6Args: load.k6Args, env, signal: ctx.internal.signal, onLog: (t) => ctx.k6Log.push(t) }, shardStreams)
+    : await runK6({
     script,
     k6Args: load.k6Args,
     outDir: ctx.outDir,
