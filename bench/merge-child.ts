@@ -1,6 +1,8 @@
 // One measured step of the merge benchmark in its own process; prints a JSON line with wall and
 // CPU seconds and this process's peak RSS.
-//   whole <report.json> <input…>   evaluate every input in one process
+//   whole <report.json> <input…>   evaluate every input in one evaluation, one after another
+//   parallel <report.json> <input…> evaluate them as evaluate does many large inputs: one state per
+//                                   input in worker threads, then the merge
 //   state <state.json.gz> <input>  evaluate one shard to a state
 //   merge <report.json> <state…>   merge the states and make the report
 import { writeFile } from 'node:fs/promises';
@@ -20,7 +22,8 @@ const config = {
 };
 const started = performance.now();
 let report: ReportModel | null = null;
-if (mode === 'whole') report = await evaluate(paths, { config });
+if (mode === 'whole') report = await evaluate(paths, { config, parallelInputs: false });
+else if (mode === 'parallel') report = await evaluate(paths, { config });
 else if (mode === 'state') await evaluate(paths, { config, statePath: out });
 else if (mode === 'merge') {
   const states: NamedState[] = [];

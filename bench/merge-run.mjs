@@ -9,7 +9,7 @@ import { join } from 'node:path';
 const out = mkdtempSync(join(tmpdir(), 'chaosgate-bench-build-'));
 try {
   await build({
-    entryPoints: { merge: 'bench/merge.ts', 'merge-child': 'bench/merge-child.ts', 'evaluator-worker': 'evaluator/worker.ts' },
+    entryPoints: { merge: 'bench/merge.ts', 'merge-child': 'bench/merge-child.ts', 'evaluator-worker': 'evaluator/worker.ts', 'evaluator-state-worker': 'evaluator/state-worker.ts' },
     outdir: out,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -2,7 +2,8 @@
 // same time span, different seeds), then in separate processes: one evaluate over all N files;
 // each shard to a state (evaluate --state); the merge of the N states. Prints the merge's time and
 // peak RSS beside the one-process evaluation's, and whether the two reports are equal field by
-// field (sums within 1e-12 relative). Deletes the data.
+// field (sums within 1e-12 relative); then evaluate of the N files in parallel (a state per file in
+// worker threads, then the merge), and its equality. Deletes the data.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,10 @@ try {
     states.push(s);
   }
   const merge = await child(['merge', join(dir, 'merged.json'), ...states]);
+  const parallel = await child(['parallel', join(dir, 'parallel.json'), ...files]);
+  const p = JSON.parse(readFileSync(join(dir, 'parallel.json'), 'utf8')) as ReportModel;
+  const noThreads = (r: ReportModel) => ({ ...comparable(r), inputs: r.inputs.map(({ threads: _t, ...i }) => i) });
+  const parallelDiffs = reportDifferences(noThreads(p), noThreads(JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8')) as ReportModel));
   const a = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as ReportModel;
   const b = JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8')) as ReportModel;
   const diffs = reportDifferences(comparable(a), comparable(b));
@@ -74,7 +79,9 @@ try {
   console.log(`merge of ${shards} states: ${fmt(merge)}`);
   console.log(`reports equal field by field: ${diffs.length === 0 ? 'yes' : `NO (${diffs.length} differences)`} (${a.series.length} series, ${a.gates.length} gates; sums within 1e-12 relative)`);
   for (const d of diffs.slice(0, 20)) console.log(`  ${d}`);
-  if (diffs.length) process.exitCode = 1;
+  console.log(`evaluate of the ${shards} files in parallel (a state per file in worker threads, then the merge): ${fmt(parallel)}; equal to one process: ${parallelDiffs.length === 0 ? 'yes' : `NO (${parallelDiffs.length} differences)`}`);
+  for (const d of parallelDiffs.slice(0, 20)) console.log(`  ${d}`);
+  if (diffs.length || parallelDiffs.length) process.exitCode = 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -13,7 +13,7 @@ import type { ScanMessage, ScanTask } from './worker.js';
 import { reportSchema, type ReportModel } from './model.js';
 import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
-import { writeState } from './state.js';
+import { evaluateInParallel, stateWorkerScript, writeState } from './state.js';
 
 export interface EvaluateOptions {
   config?: { evaluate?: EvaluateConfigInput; gates?: GateConfigInput[] };
@@ -24,6 +24,8 @@ export interface EvaluateOptions {
   baselineReport?: ReportModel;
   /** Also write the mergeable state here (evaluator/state.ts), before the report is made. */
   statePath?: string;
+  /** Many large inputs: one state per input in worker threads, then the merge (default true). */
+  parallelInputs?: boolean;
 }
 
 /** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
@@ -96,6 +98,11 @@ async function readInWorker(ev: Evaluation, script: URL, path: string, format: I
   ev.describeSource(path, { threads: 1 });
 }
 
+async function allBig(paths: string[], minBytes: number): Promise<boolean> {
+  for (const p of paths) if (!(await bigFile(p, minBytes))) return false;
+  return true;
+}
+
 /** Reads a previous run's JSON report for baseline gates; a bad one is unreadable input (exit 3). */
 export async function loadReport(path: string): Promise<ReportModel> {
   let text: string;
@@ -137,6 +144,20 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   for (const e of opts.phaseEvents ?? []) ev.addPhaseEvent(e);
   const script = workerScript();
   const threads = evaluateConfig.workers || availableParallelism();
+  // Many large inputs (shards' outputs): one state per input in worker threads, then the merge.
+  const stateScript = stateWorkerScript();
+  if (stateScript && opts.parallelInputs !== false && threads > 1 && inputs.length > 1 && !opts.statePath && (await allBig(inputs, evaluateConfig.workerMinBytes))) {
+    ev.dispose();
+    return evaluateInParallel(inputs, {
+      script: stateScript,
+      threads,
+      config: evaluateConfig,
+      gates: opts.config?.gates ?? [],
+      format: opts.format,
+      phaseEvents: opts.phaseEvents ?? [],
+      baselineReport,
+    });
+  }
   try {
     for (const input of inputs) {
       if (script && threads > 1 && (await bigFile(input, evaluateConfig.workerMinBytes))) await readInWorker(ev, script, input, opts.format);

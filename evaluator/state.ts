@@ -6,16 +6,21 @@
 // shards' states equals evaluating their samples in one process. Sums are floating-point: they
 // equal the one-process sums up to the order of additions (within 1e-12 relative), as a
 // one-process evaluation of the same files in another order would.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { InputError, UsageError } from '../lib/errors.js';
+import { ExitCode } from '../lib/exit-codes.js';
 import type { EvaluateConfigInput, GateConfigInput } from './config.js';
 import { createEvaluation, TOOL_VERSION, type Evaluation, type EvaluationOptions, type MergeParts } from './evaluation.js';
 import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from './histogram.js';
 import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from './model.js';
 import type { PhaseEvent } from './phases.js';
+import type { InputFormat } from './readers/index.js';
+import type { StateMessage, StateTask } from './state-worker.js';
 import { Bucket, HISTOGRAM_SCALE, Series } from './series.js';
 
 export const STATE_FORMAT = 'chaosgate-evaluation-state';
@@ -367,4 +372,60 @@ export function finishMerge(merged: MergeResult, names: string[]): ReportModel {
   const model = merged.evaluation.finish();
   model.analysis = { ...(model.analysis ?? {}), merge: { states: names, warnings: merged.warnings } };
   return model;
+}
+
+// ---- many large inputs in parallel ------------------------------------------------------------
+
+/** The bundled state worker beside this module (dist/); null when run from source. */
+export function stateWorkerScript(): URL | null {
+  const url = new URL('./evaluator-state-worker.mjs', import.meta.url);
+  return url.protocol === 'file:' && existsSync(url) ? url : null;
+}
+
+export interface ParallelOptions {
+  script: URL;
+  threads: number;
+  config: EvaluateConfigInput;
+  gates: GateConfigInput[];
+  format?: InputFormat;
+  phaseEvents: PhaseEvent[];
+  baselineReport: ReportModel | null;
+}
+
+function stateInWorker(path: string, opts: ParallelOptions): Promise<EvaluationState> {
+  const task: StateTask = { path, format: opts.format, config: opts.config, gates: opts.gates, phaseEvents: opts.phaseEvents };
+  const worker = new Worker(opts.script, { workerData: task });
+  return new Promise<EvaluationState>((resolve, reject) => {
+    worker.once('message', (msg: StateMessage) => {
+      if ('state' in msg) resolve(msg.state);
+      else reject(msg.exitCode === ExitCode.usage ? new UsageError(msg.error) : msg.exitCode === ExitCode.unreadableInput ? new InputError(msg.error) : new Error(msg.error));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the evaluating thread for ${path} stopped (exit ${code})`)));
+  }).finally(() => void worker.terminate());
+}
+
+/**
+ * Evaluates each input to a state in its own worker thread (at most `threads` at once), then
+ * merges the states in input order: the report of evaluating them one after another in one
+ * evaluation (sums up to the order of additions), with every core busy.
+ */
+export async function evaluateInParallel(inputs: string[], opts: ParallelOptions): Promise<ReportModel> {
+  const states: NamedState[] = new Array(inputs.length);
+  let next = 0;
+  let failed: unknown = null;
+  const lane = async () => {
+    while (failed === null && next < inputs.length) {
+      const i = next++;
+      try {
+        states[i] = { name: inputs[i]!, state: await stateInWorker(inputs[i]!, opts) };
+      } catch (err) {
+        failed ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.threads, inputs.length) }, lane));
+  if (failed !== null) throw failed;
+  const merged = mergeStates(states, { config: opts.config, gates: opts.gates, format: opts.format, baselineReport: opts.baselineReport });
+  return merged.evaluation.finish();
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { reportDifferences } from '../support/report-diff.js';
 
 let bundle: CliBundle;
 let dir: string;
@@ -116,5 +117,29 @@ describe('chaosgate merge', () => {
     const missing = await cli(['merge', join(dir, 'nope.json')]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/nope\.json: ENOENT/);
+  });
+
+  it('evaluate of many large inputs: a state per input in worker threads, merged — the sequential report', async () => {
+    const inputs = await Promise.all([0, 1, 2].map(async (k) => file(`p${k}.ndjson`, shard(k, 3000 + k * 500))));
+    const config = await file('pc.json', JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(99)<140' }, { metric: 'http_req_duration', expression: 'p(90)<200', window: '30s' }] }));
+    const parallel = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=2', '--json', join(dir, 'parallel.json')]);
+    const sequential = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workers=1', '--json', join(dir, 'sequential.json')]);
+    noStack(parallel);
+    expect(parallel.code, parallel.stderr).toBe(sequential.code);
+    expect(parallel.stdout).toBe(sequential.stdout);
+    type R = { createdAt: string; inputs: Array<{ threads?: number }>; gates: Array<{ durationMs: number }> };
+    const p = JSON.parse(await readFile(join(dir, 'parallel.json'), 'utf8')) as R;
+    const s = JSON.parse(await readFile(join(dir, 'sequential.json'), 'utf8')) as R;
+    // Each input was read by a thread of its own in the parallel run, by the main thread in the other.
+    expect(p.inputs.map((i) => i.threads)).toEqual([1, 1, 1]);
+    expect(s.inputs.map((i) => i.threads)).toEqual([undefined, undefined, undefined]);
+    const strip = (r: R) => ({ ...r, createdAt: '', inputs: r.inputs.map(({ threads: _t, ...i }) => i), gates: r.gates.map((g) => ({ ...g, durationMs: 0 })) });
+    expect(reportDifferences(strip(p), strip(s))).toEqual([]);
+    // A broken input among them: its own message and exit 3, as without threads.
+    const broken = await file('broken.ndjson', shard(0, 100) + '{"type":"Point","data":{"time":"x"\n');
+    const bad = await cli(['evaluate', inputs[0]!, broken, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=2']);
+    noStack(bad);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/broken\.ndjson:102/);
   });
 });

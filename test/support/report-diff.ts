@@ -21,7 +21,7 @@ export const SUM_TOLERANCE = 1e-12;
 
 /** Where `actual` differs from `expected` (empty: equal), each as "path: actual vs expected". */
 export function reportDifferences(actual: unknown, expected: unknown, path = '$', out: string[] = []): string[] {
-  if (typeof expected === 'number' && typeof actual === 'number' && SUMMED.test(path) && !Number.isInteger(expected)) {
+  if (typeof expected === 'number' && typeof actual === 'number' && SUMMED.test(path)) {
     if (Math.abs(actual - expected) > Math.abs(expected) * SUM_TOLERANCE) out.push(`${path}: ${actual} vs ${expected}`);
   } else if (expected !== null && typeof expected === 'object') {
     if (actual === null || typeof actual !== 'object') {
