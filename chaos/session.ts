@@ -54,7 +54,10 @@ export async function openChaosSession(section: ChaosSection, opts: ChaosSession
   checkAllowlist(section, ctx);
   const journalPath = opts.journalPath ?? section.journal;
   const eventsPath = opts.eventsPath ?? section.events;
-  const recovered = await recoverJournal(journalPath, { redisUrl, eventsPath, onEvent: opts.onEvent, env, refuseIfOwnerAlive: true });
+  // Undoing an earlier run's leftovers is not part of this session's timeline: its "off" events
+  // stay out of this event log (they would label this run's start as a recovery); the returned
+  // report says what was undone.
+  const recovered = await recoverJournal(journalPath, { redisUrl, env, refuseIfOwnerAlive: true });
   return new ChaosSession(section, ctx, journalPath, new EventLog(eventsPath, opts.onEvent), recovered);
 }
 

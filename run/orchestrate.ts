@@ -197,7 +197,8 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     opts.profile !== undefined ? resolveProfile(config, opts.profile) : { description: '', script: opts.script!, k6Args: [], env: {}, plan: config.chaos.plan, phases: [], drain: false, drift: false };
   const name = opts.profile ?? (basename(opts.script!, extname(opts.script!)).toLowerCase().replace(/[^a-z0-9-]+/g, '-') || 'script');
   const load = resolveLoad(profile, opts);
-  const stackKind: StackKind = profile.stack ?? (load.builtin ? 'reference' : 'external');
+  // A profile written for a built-in scenario keeps the reference stack even when --script replaces its load.
+  const stackKind: StackKind = profile.stack ?? (profile.scenario !== undefined ? 'reference' : 'external');
   const outDir = resolve(opts.outDir ?? join(config.run.outDir, `${name}-${timestamp()}`));
   const gates = profile.gates ?? config.gates;
   if (gates.length === 0 && !config.run.k6Thresholds && !opts.allowNoGates) throw noGates(name);
@@ -272,7 +273,11 @@ async function chaosStage(ctx: RunContext): Promise<void> {
     await session.close();
     ctx.out.line('chaos: rolled back, nothing left applied');
   });
-  for (const undone of session.recovered.undone) ctx.out.line(`chaos: undid ${undone.faultId} (${undone.kind}) left applied by an earlier run`);
+  for (const undone of session.recovered.undone) {
+    const note = `undid ${undone.faultId} (${undone.kind} -> ${undone.target}) left applied by an earlier run`;
+    ctx.out.line(`chaos: ${note}`);
+    ctx.notes.push(note);
+  }
   ctx.proxyUrls = await session.startProxy();
 }
 
@@ -378,7 +383,7 @@ function stopRun(ctx: RunContext, reason: string): void {
 async function watchStage(ctx: RunContext): Promise<void> {
   const { k6, ev, session, plan } = ctx;
   const t0 = ctx.t0!;
-  const progressTotal = plan!.plannedMs ?? plan!.maxMs;
+  const progressTotal = plan!.plannedMs;
   let ended = false;
   void k6!.done.finally(() => (ended = true));
   while (!ended) {
@@ -457,7 +462,7 @@ function judgeK6End(ctx: RunContext): void {
   }
   if (exit.exitCode === 0 && short) ctx.incomplete.push(`k6 ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
   for (const entry of ctx.chaos?.plan ?? []) {
-    if (!ctx.faults.has(entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${entry.at}, the load ended after ${ran})`);
+    if (!ctx.faults.has(entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
   }
 }
 

@@ -34,7 +34,7 @@ export const options = {
 
 export default function () {
   const base = __ENV.CHAOSGATE_BASE_URL;
-  check(http.get(base + '/fast'), { 'fast 200': (r) => r.status === 200 });
+  check(http.get(base + '/fast', { tags: { label: __ENV.RUN_LABEL || 'none' } }), { 'fast 200': (r) => r.status === 200 });
   http.get(base + '/slow', { tags: { name: 'GET /slow' } });
 }
 `;
@@ -77,9 +77,9 @@ async function writeConfig(name: string): Promise<string> {
   return path;
 }
 
-function runCli(args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function runCli(args: string[], timeoutMs = 90_000, cwd = dir): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle.cli, 'run', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bundle.cli, 'run', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -139,5 +139,57 @@ describe('chaosgate run --script: a user script from outside the repository', ()
     // k6 agreed (its own exit code 99): no disagreement note.
     expect(report.notes ?? []).toEqual([]);
     expect(r.stderr).toContain(`FAIL ${SUB_METRIC_ID('p(95)<50')}: `);
+  }, 120_000);
+
+  it('runs a profile naming the script relative to the config file, with its k6Args, env and duration', async () => {
+    const path = join(dir, 'profile.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        load: { baseUrl: `http://127.0.0.1:${port}` },
+        chaos: { journal: join(dir, 'profile-journal.json') },
+        profiles: {
+          mine: {
+            script: 'test.js',
+            k6Args: ['-e', 'SLOW_LIMIT=p(95)<4000'],
+            env: { RUN_LABEL: 'from-profile' },
+            duration: '3s',
+            gates: [{ id: 'labelled-by-env', metric: 'http_reqs{label:from-profile}', expression: 'count>10' }],
+          },
+        },
+      }),
+    );
+    const outDir = join(dir, 'profile-run');
+    // Run from another folder: the script is found next to the config, not in the working directory.
+    const r = await runCli(['mine', '--config', path, '--out-dir', outDir], 90_000, tmpdir());
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    expect(report.gates.map((g) => g.id)).toEqual(['labelled-by-env', SUB_METRIC_ID('p(95)<4000'), 'k6 http_req_failed: rate<0.1']);
+    expect(report.gates[0]!.verdict).toBe('pass');
+    // 3 s at 15 iterations/s (CHAOSGATE_DURATION), not the script's default 6 s.
+    expect(report.gates[0]!.observed!).toBeGreaterThan(30);
+    expect(report.gates[0]!.observed!).toBeLessThan(70);
+  }, 120_000);
+
+  it('explains when k6 and chaosgate disagree: a sub-metric threshold without samples passes in k6, fails here', async () => {
+    await writeFile(
+      join(dir, 'never.js'),
+      `import http from 'k6/http';
+export const options = {
+  scenarios: { main: { executor: 'constant-arrival-rate', rate: 10, timeUnit: '1s', duration: '2s', preAllocatedVUs: 2, maxVUs: 10 } },
+  thresholds: { 'http_req_duration{name:GET /never}': ['p(95)<500'] },
+};
+export default function () { http.get(__ENV.CHAOSGATE_BASE_URL + '/fast'); }
+`,
+    );
+    const config = join(dir, 'never.json');
+    await writeFile(config, JSON.stringify({ load: { baseUrl: `http://127.0.0.1:${port}` }, chaos: { journal: join(dir, 'never-journal.json') } }));
+    const outDir = join(dir, 'never');
+    const r = await runCli(['--script', join(dir, 'never.js'), '--config', config, '--out-dir', outDir]);
+    expect(r.code, r.stderr).toBe(99);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    expect(report.gates[0]!.message).toMatch(/no samples/);
+    expect(report.notes).toEqual([expect.stringMatching(/^chaosgate found k6 thresholds breached \(k6 http_req_duration\{name:GET \/never\}: p\(95\)<500\) while k6 exited 0/)]);
+    expect(r.stderr).toMatch(/note: chaosgate found k6 thresholds breached/);
   }, 120_000);
 });
