@@ -244,19 +244,24 @@ function bucketFrom(b: EvaluationState['series'][number]['buckets'][number], kee
   return out;
 }
 
+type SeriesState = EvaluationState['series'][number];
+
 /**
- * Adds one state's series into the store at `width` (a multiple of the state's bucket width). A
+ * Adds one series' parts from every state into the store at `width` (a multiple of every state's
+ * bucket width), then freezes its bucket histograms: series by series, so only one series' bucket
+ * histograms are live at a time (WebAssembly memory grows to its peak and never shrinks). A
  * histogram the merged evaluation does not keep (a shard that never saw the metric's declaration
  * kept one for an unknown kind) is left out, as one process knowing the kind would not keep it.
  */
-function absorbSeries(store: MergeParts['store'], state: EvaluationState, width: number): void {
-  for (const ss of state.series) {
-    let s = store.byKey.get(ss.key);
-    if (s === undefined) {
-      s = new Series(store, ss.key, ss.metric, ss.tags, ss.overflow, store.opts.wantsHistogram(ss.metric));
-      store.byKey.set(ss.key, s);
-    }
-    const keepHistograms = s.hist !== null;
+function absorbSeries(store: MergeParts['store'], parts: SeriesState[], width: number): void {
+  const first = parts[0]!;
+  let s = store.byKey.get(first.key);
+  if (s === undefined) {
+    s = new Series(store, first.key, first.metric, first.tags, first.overflow, store.opts.wantsHistogram(first.metric));
+    store.byKey.set(first.key, s);
+  }
+  const keepHistograms = s.hist !== null;
+  for (const ss of parts) {
     if (ss.histogram !== null && s.hist !== null) {
       const h = Histogram.decode(ss.histogram);
       try {
@@ -277,6 +282,7 @@ function absorbSeries(store: MergeParts['store'], state: EvaluationState, width:
       b.destroy();
     }
   }
+  for (const b of s.buckets.values()) b.hist?.freeze();
 }
 
 /**
@@ -333,7 +339,15 @@ export function mergeStates(states: NamedState[], opts: MergeOptions = {}): Merg
         partialInput: state.partialInput,
       });
     }
-    for (const { state } of states) absorbSeries(parts.store, state, width);
+    const seriesParts = new Map<string, SeriesState[]>();
+    for (const { state } of states) {
+      for (const ss of state.series) {
+        const list = seriesParts.get(ss.key);
+        if (list === undefined) seriesParts.set(ss.key, [ss]);
+        else list.push(ss);
+      }
+    }
+    for (const list of seriesParts.values()) absorbSeries(parts.store, list, width);
     const final = finalWidth(parts.store, width, parts.settings.maxBuckets);
     if (final !== width) for (const s of parts.store.byKey.values()) s.rebucket(final);
     parts.store.bucketWidthMs = final;

@@ -61,6 +61,10 @@ export function register(program: Command): void {
       }
       for (const w of merged.warnings) process.stderr.write(`warning: ${w}\n`);
       const model = finishMerge(merged, paths);
+      // Nothing to judge is never a pass.
+      if (model.gates.length === 0) {
+        throw new UsageError('merge: no gates (none in the config, and no k6 thresholds judged: add gates, or --declared-thresholds for the thresholds k6 declared), so nothing could fail');
+      }
       const outputs: Array<[ReportFormat, string | undefined]> = [
         ['junit', flags.junit],
         ['json', flags.json],

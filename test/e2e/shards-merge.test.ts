@@ -107,8 +107,12 @@ describe('chaosgate merge', () => {
     noStack(mismatch);
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toMatch(/state .*b\.state\.json: setting bucketWidthMs is 5000, the config has 10000/);
-    const ok = await cli(['merge', b, '--set', 'evaluate.bucketWidth=5s']);
+    const gates = await file('g.json', JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'max<1000' }] }));
+    const ok = await cli(['merge', b, '-c', gates, '--set', 'evaluate.bucketWidth=5s']);
     expect(ok.code, ok.stderr).toBe(0);
+    const noGates = await cli(['merge', b, '--set', 'evaluate.bucketWidth=5s']);
+    expect(noGates.code).toBe(2);
+    expect(noGates.stderr).toMatch(/merge: no gates/);
     const garbage = await file('garbage.state.json', '{"not":"a state"}');
     const bad = await cli(['merge', a, garbage]);
     noStack(bad);
