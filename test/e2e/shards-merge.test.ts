@@ -126,7 +126,7 @@ describe('chaosgate merge', () => {
   it('evaluate of many large inputs: a state per input in worker threads, merged — the sequential report', async () => {
     const inputs = await Promise.all([0, 1, 2].map(async (k) => file(`p${k}.ndjson`, shard(k, 3000 + k * 500))));
     const config = await file('pc.json', JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(99)<140' }, { metric: 'http_req_duration', expression: 'p(90)<200', window: '30s' }] }));
-    const parallel = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=2', '--json', join(dir, 'parallel.json')]);
+    const parallel = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=4', '--json', join(dir, 'parallel.json')]);
     const sequential = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workers=1', '--json', join(dir, 'sequential.json')]);
     noStack(parallel);
     expect(parallel.code, parallel.stderr).toBe(sequential.code);
@@ -141,7 +141,7 @@ describe('chaosgate merge', () => {
     expect(reportDifferences(strip(p), strip(s))).toEqual([]);
     // A broken input among them: its own message and exit 3, as without threads.
     const broken = await file('broken.ndjson', shard(0, 100) + '{"type":"Point","data":{"time":"x"\n');
-    const bad = await cli(['evaluate', inputs[0]!, broken, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=2']);
+    const bad = await cli(['evaluate', inputs[0]!, broken, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=4']);
     noStack(bad);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/broken\.ndjson:102/);
