@@ -111,6 +111,10 @@ export class Evaluation implements SampleSink {
   private readonly declaredGateIds = new Set<string>();
   /** Stands for metric names past the cap (see OVERFLOW_METRIC). */
   private readonly overflowMetric: MetricInfo;
+  /** Metrics whose time buckets keep a histogram (a setting a mergeable state must match). */
+  private readonly bucketHistogramMetrics: string[];
+  /** The phase events as given (a mergeable state carries them). */
+  private readonly phaseEvents: PhaseEvent[] = [];
 
   constructor(
     config: EvaluateConfigInput = {},
@@ -132,6 +136,7 @@ export class Evaluation implements SampleSink {
     this.overflowMetric = { index: -1, name: OVERFLOW_METRIC, thresholds: [], kind: undefined, failedRate: false, count: 0 };
     const windowedPercentiles = this.gates.filter((g) => g.windowMs !== null && ['percentile', 'med'].includes(g.threshold.aggregate.kind));
     const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
+    this.bucketHistogramMetrics = [...bucketHistograms].sort();
     this.store = new SeriesStore({
       bucketWidthMs: parseDuration(this.config.bucketWidth)!,
       maxBuckets: this.config.maxBuckets,
@@ -209,6 +214,7 @@ export class Evaluation implements SampleSink {
 
   addPhaseEvent(event: PhaseEvent): void {
     this.timeline.add(event);
+    this.phaseEvents.push(event);
   }
 
   abort(reason: string, time = Date.now()): void {
@@ -384,6 +390,47 @@ export class Evaluation implements SampleSink {
     this.store.destroy();
   }
 
+  // ---- mergeable state (evaluator/state.ts saves and merges through these hooks) -------------
+
+  /** The parts of this evaluation a mergeable state holds; live references, for state.ts only. */
+  mergeParts(): MergeParts {
+    return {
+      settings: {
+        groupBy: [...this.groupBy].sort(),
+        bucketWidthMs: parseDuration(this.config.bucketWidth)!,
+        maxBuckets: this.config.maxBuckets,
+        seriesCap: this.config.seriesCap,
+        bucketHistograms: this.bucketHistogramMetrics,
+        phaseLabels: this.phaseLabels,
+      },
+      store: this.store,
+      metrics: [...this.metrics.values()].map((m) => ({ name: m.name, kind: m.kind, thresholds: m.thresholds, count: m.count })),
+      inputs: [...this.sources.values()].map((s) => s.summary),
+      problems: this.problems,
+      counts: { pointsRead: this.pointsRead, points: this.points, malformed: this.malformedCount, firstTime: this.firstTime, lastTime: this.lastTime },
+      abort: this.abortInfo,
+      partialInput: this.partialInput,
+      phaseEvents: this.phaseEvents,
+    };
+  }
+
+  /** Adds a saved state's bookkeeping (its series go into mergeParts().store via state.ts). */
+  absorbParts(p: Omit<MergeParts, 'settings' | 'store' | 'phaseEvents'>): void {
+    for (const m of p.metrics) {
+      if (m.kind !== undefined) this.declare(m.name, m.kind.kind, m.kind.isTime, m.thresholds, 0);
+      this.metricInfo(m.name).count += m.count;
+    }
+    for (const input of p.inputs) this.sources.set(input.source, { summary: { ...input }, reader: new SourceReader(this, this.opts.format, () => {}) });
+    for (const problem of p.problems) if (this.problems.length < this.config.reportProblems) this.problems.push(problem);
+    this.pointsRead += p.counts.pointsRead;
+    this.points += p.counts.points;
+    this.malformedCount += p.counts.malformed;
+    this.firstTime = Math.min(this.firstTime, p.counts.firstTime);
+    this.lastTime = Math.max(this.lastTime, p.counts.lastTime);
+    if (p.abort && (this.abortInfo === null || p.abort.time < this.abortInfo.time)) this.abortInfo = p.abort;
+    if (p.partialInput) this.partialInput = true;
+  }
+
   // ---- gates and report --------------------------------------------------------------------
 
   private gateContext(): GateContext {
@@ -497,6 +544,26 @@ export class Evaluation implements SampleSink {
     }
     return out;
   }
+}
+
+/** What evaluator/state.ts reads from (and adds to) an evaluation. */
+export interface MergeParts {
+  settings: {
+    groupBy: string[];
+    bucketWidthMs: number;
+    maxBuckets: number;
+    seriesCap: number;
+    bucketHistograms: string[];
+    phaseLabels: boolean;
+  };
+  store: SeriesStore;
+  metrics: Array<{ name: string; kind: MetricKindInfo | undefined; thresholds: string[]; count: number }>;
+  inputs: InputSummary[];
+  problems: ReportModel['totals']['problems'];
+  counts: { pointsRead: number; points: number; malformed: number; firstTime: number; lastTime: number };
+  abort: ReportModel['abort'];
+  partialInput: boolean;
+  phaseEvents: PhaseEvent[];
 }
 
 /** Starts a streaming evaluation. Throws (a plain Error naming the gate) on an invalid gate. */

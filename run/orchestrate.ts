@@ -33,6 +33,7 @@ import type { Profile } from './config.js';
 import { checkDrain, DRAIN_METRICS } from './drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
+import { openShardStreams, startShards } from './shards.js';
 import { resolveProfile } from './profiles.js';
 import { LiveTap, progressPrinter, type ProgressPrinter } from './progress.js';
 import { applyScenarioDuration, scenarioPhases } from './scenario.js';
@@ -75,6 +76,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Progress and notes; default stderr. */
   progress?: ProgressPrinter;
+  /** k6 processes as k6-operator runners (execution segments), all into the one evaluation (run/shards.ts). */
+  shards?: number;
 }
 
 export interface RunResult {
@@ -332,10 +335,19 @@ async function loadStage(ctx: RunContext): Promise<void> {
   const ev = ctx.ev;
   if (k6Gates.length) ctx.out.line(`k6 thresholds judged as gates: ${k6Gates.map((g) => g.id).join('; ')}`);
 
-  ctx.stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
-    ctx.tap.text(text, start, end);
-    return ev.ingestText(text, start, end, 'k6', firstLineNo);
-  });
+  const shards = ctx.opts.shards ?? 1;
+  let shardStreams: SampleStream[] = [];
+  if (shards > 1) {
+    ({ stream: ctx.stream, shards: shardStreams } = await openShardStreams({ shards, outDir: ctx.outDir, onText: (source, text, start, end, firstLineNo) => {
+      ctx.tap.text(text, start, end);
+      return ev.ingestText(text, start, end, source, firstLineNo);
+    } }));
+  } else {
+    ctx.stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
+      ctx.tap.text(text, start, end);
+      return ev.ingestText(text, start, end, 'k6', firstLineNo);
+    });
+  }
   const stream = ctx.stream;
   ctx.cleanup.push('sample stream', async () => {
     stream.release();
@@ -355,8 +367,12 @@ async function loadStage(ctx: RunContext): Promise<void> {
 
   const lengthText = ctx.plan.plannedMs !== null ? ` for ~${Math.round(ctx.plan.plannedMs / 1000)} s` : '';
   const against = ctx.services.any ? `services ${Object.keys(config.services).join(', ')}` : target.baseUrl;
-  ctx.out.line(`k6: ${load.label} against ${against}${lengthText}; reports in ${ctx.outDir}`);
-  const k6 = await runK6({
+  ctx.out.line(`k6: ${load.label} against ${against}${lengthText}${shards > 1 ? ` as ${shards} shards` : ''}; reports in ${ctx.outDir}`);
+  // Each k6 is journalled with its start time: after a SIGKILL of this run, the next run or `chaos clear` stops it.
+  const journalK6 = (k6: RunningK6) => journalChild(processJournalDir(config), k6.child, 'k6');
+  const k6 = shards > 1
+    ? await startShards({ shards, outDir: ctx.outDir, script, k6Args: load.k6Args, env, signal: ctx.internal.signal, onLog: (t) => ctx.k6Log.push(t), onStarted: journalK6 }, shardStreams)
+    : await runK6({
     script,
     k6Args: load.k6Args,
     outDir: ctx.outDir,
@@ -367,8 +383,7 @@ async function loadStage(ctx: RunContext): Promise<void> {
     signal: ctx.internal.signal,
   });
   ctx.k6 = k6;
-  // Journalled with its start time: after a SIGKILL of this run, the next run or `chaos clear` stops it.
-  await journalChild(processJournalDir(config), k6.child, 'k6');
+  if (shards <= 1) await journalK6(k6);
   ctx.t0 = Date.now();
   ctx.cleanup.push('k6', async () => {
     await k6.stop();

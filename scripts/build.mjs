@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 
 await build({
   // The evaluator's worker thread is its own file beside the CLI (evaluator/evaluate.ts finds it).
-  entryPoints: { cli: 'cli/main.ts', 'evaluator-worker': 'evaluator/worker.ts' },
+  entryPoints: { cli: 'cli/main.ts', 'evaluator-worker': 'evaluator/worker.ts', 'evaluator-state-worker': 'evaluator/state-worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

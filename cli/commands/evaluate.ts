@@ -23,6 +23,7 @@ interface EvaluateFlags extends ConfigFlags {
   baseline?: string;
   declaredThresholds?: boolean;
   allowNoGates?: boolean;
+  state?: string;
 }
 
 function reportTarget(value: string, previous: EvaluateFlags['report']): EvaluateFlags['report'] {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--events <file>', "a run's chaos-events.jsonl: label phases and compute the phase analysis and recovery as `run` does")
     .option('--profile <name>', 'the name the phase analysis carries (with --events)', 'evaluate')
     .option('--baseline <report>', 'a previous JSON report for baseline: "report" gates')
+    .option('--state <file>', 'also write the mergeable evaluation state (for `chaosgate merge`; .gz compresses)')
     .option('--declared-thresholds', "also judge the thresholds k6 declared in the NDJSON's Metric lines")
     .option('--allow-no-gates', 'accept an evaluation with no gates to judge (otherwise refused, exit 2)')
     .action(async (inputs: string[], flags: EvaluateFlags) => {
@@ -62,6 +64,7 @@ export function register(program: Command): void {
         format: flags.format,
         baselineReport: flags.baseline ? await loadReport(flags.baseline) : undefined,
         events: events ? { events, run: config.run, profile: flags.profile } : undefined,
+        statePath: flags.state,
       });
       // A gate on a queue_/drain_/chaosgate_ metric that the input never had: a config error.
       refuseUnproducibleMetrics(config.gates, { seen: Object.keys(model.totals.perMetric) });

@@ -7,12 +7,14 @@ import { loadConfig } from '../../config/index.js';
 import { durationToMs } from '../../lib/duration.js';
 import { UsageError } from '../../lib/errors.js';
 import { configDirOf, runProfile } from '../../run/orchestrate.js';
+import { checkShards } from '../../run/shards.js';
 
 interface RunFlags extends ConfigFlags {
   outDir?: string;
   duration?: string;
   script?: string;
   allowNoGates?: boolean;
+  shards?: string;
 }
 
 /** The config a run uses without --config: ./chaosgate.config.json when there is one. */
@@ -34,6 +36,7 @@ export function register(program: Command): void {
     .option('--script <file>', 'a k6 script to run (without a profile: with the config\'s gates and chaos.plan; with one: instead of its script)')
     .option('--out-dir <dir>', 'the run folder (default: <run.outDir>/<profile>-<timestamp>)')
     .option('--duration <duration>', 'the scenario length (soak, chaos-smoke, ocr; a script gets it as CHAOSGATE_DURATION), e.g. 90s, 4h')
+    .option('--shards <n>', 'run k6 as N processes with the execution segments k6-operator gives its runners, all judged as one load (docs/scale-out.md)')
     .option('--allow-no-gates', 'run even when there is no gate at all (no config gates, no k6 thresholds)')
     .allowExcessArguments()
     .usage('[options] [profile] [-- k6 run arguments]')
@@ -44,6 +47,14 @@ export function register(program: Command): void {
       if (profile === undefined && flags.script === undefined) throw new UsageError('run: name a profile or give --script FILE');
       if (flags.duration !== undefined && !durationToMs(flags.duration)) {
         throw new UsageError(`--duration ${flags.duration}: not a duration like 90s, 5m, 4h`);
+      }
+      const shards = flags.shards === undefined ? undefined : Number(flags.shards);
+      if (shards !== undefined) {
+        try {
+          checkShards(/^\d+$/.test(flags.shards!) ? shards : NaN);
+        } catch (err) {
+          throw new UsageError((err as Error).message.replace('NaN', flags.shards!));
+        }
       }
       if (flags.script !== undefined && !existsSync(flags.script)) throw new UsageError(`--script ${flags.script}: no such file`);
       const file = flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
@@ -69,6 +80,7 @@ export function register(program: Command): void {
           allowNoGates: flags.allowNoGates,
           outDir: flags.outDir,
           duration: flags.duration,
+          shards,
           signal: controller.signal,
         });
         process.exitCode = result.exitCode;
