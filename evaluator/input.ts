@@ -7,6 +7,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { InputError } from '../lib/errors.js';
+import { MAX_LINE_CHARS, overlongLineText } from './readers/types.js';
 
 /** What a source is read into: an Evaluation, or a worker thread's scanner. */
 export interface TextTarget {
@@ -31,7 +32,10 @@ const GUNZIP_CHUNK = 1 << 18;
 /**
  * Feeds the complete lines of `stream` to `onText` a chunk at a time (a last line without newline
  * still counts); returns the (decompressed) byte count. ASCII chunks (k6 output almost always)
- * decode as latin1, which is several times faster than UTF-8 and gives the same string.
+ * decode as latin1, which is several times faster than UTF-8 and gives the same string. A UTF-8
+ * byte-order mark at the start is dropped. A line longer than MAX_LINE_CHARS is never buffered:
+ * its text is dropped as it streams past and `onText` gets a stand-in the readers report as
+ * malformed at that line (readers/types.ts), so memory stays bounded whatever the input.
  */
 export async function forEachText(
   stream: AsyncIterable<Buffer>,
@@ -39,8 +43,15 @@ export async function forEachText(
 ): Promise<number> {
   let decoder: StringDecoder | null = null;
   let rest = '';
+  /** Characters of an overlong line dropped so far, or -1. */
+  let dropped = -1;
+  let atStart = true;
   let lineNo = 1;
   let bytes = 0;
+  const overlong = (chars: number) => {
+    const stand = overlongLineText(chars);
+    lineNo += onText(stand, 0, stand.length, lineNo);
+  };
   for await (const read of stream) {
     bytes += read.length;
     for (let off = 0; off < read.length; off += PIECE) {
@@ -53,17 +64,31 @@ export async function forEachText(
         decoder ??= new StringDecoder('utf8');
         decoded = decoder.write(chunk);
       }
+      if (atStart && decoded.length > 0) {
+        atStart = false;
+        if (decoded.charCodeAt(0) === 0xfeff) decoded = decoded.slice(1);
+      }
       const lastNl = decoded.lastIndexOf('\n');
       if (lastNl < 0) {
-        rest += decoded;
+        if (dropped >= 0) dropped += decoded.length;
+        else if (rest.length + decoded.length > MAX_LINE_CHARS) {
+          dropped = rest.length + decoded.length;
+          rest = '';
+        } else rest += decoded;
         continue;
       }
       let from = 0;
-      if (rest.length) {
+      if (dropped >= 0 || rest.length) {
         // Only the line split across pieces is joined, not the whole piece.
         const firstNl = decoded.indexOf('\n');
-        const joined = rest + decoded.slice(0, firstNl + 1);
-        lineNo += onText(joined, 0, joined.length, lineNo);
+        if (dropped >= 0 || rest.length + firstNl > MAX_LINE_CHARS) {
+          overlong(Math.max(dropped, 0) + rest.length + firstNl);
+          dropped = -1;
+          rest = '';
+        } else {
+          const joined = rest + decoded.slice(0, firstNl + 1);
+          lineNo += onText(joined, 0, joined.length, lineNo);
+        }
         from = firstNl + 1;
       }
       if (lastNl + 1 > from) lineNo += onText(decoded, from, lastNl + 1, lineNo);
@@ -71,7 +96,8 @@ export async function forEachText(
     }
   }
   if (decoder) rest += decoder.end();
-  if (rest.length > 0) onText(rest, 0, rest.length, lineNo);
+  if (dropped >= 0) overlong(dropped + rest.length);
+  else if (rest.length > 0) onText(rest, 0, rest.length, lineNo);
   return bytes;
 }
 
