@@ -1,9 +1,11 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEvaluation } from './evaluation.js';
-import { forEachText, readSource } from './input.js';
+import { forEachText, pipeChunks, readSource } from './input.js';
 import { MAX_LINE_CHARS } from './readers/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chaosgate-input-'));
@@ -72,5 +74,41 @@ describe('byte-order mark', () => {
     const report = ev.finish();
     expect(report.totals.points).toBe(1);
     expect(report.totals.problems.map((p) => p.line)).toEqual([2]);
+  });
+});
+
+describe('live input (a FIFO) through the draining thread', () => {
+  it('hands on every byte in order, and drains the writer while its reader is busy', async () => {
+    const fifo = join(dir, 'k6.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const data = join(dir, 'k6.ndjson');
+    const lines = Array.from({ length: 20_000 }, (_, i) => point(i)); // ~3.4 MB, under the 8 MB ring
+    writeFileSync(data, lines.join('\n') + '\n');
+    const want = createHash('sha256').update(lines.join('\n') + '\n').digest('hex');
+    // The writer: `cat` into the FIFO, as k6 writes into it; timed until it has written everything.
+    const started = performance.now();
+    const writer = spawn('sh', ['-c', `cat ${data} > ${fifo}`], { stdio: 'ignore' });
+    const writerDone = new Promise<number>((resolve) => writer.on('exit', () => resolve(performance.now() - started)));
+    const hash = createHash('sha256');
+    let first = true;
+    let writerMs = -1;
+    for await (const chunk of pipeChunks(fifo, () => {})) {
+      if (first) {
+        first = false;
+        // A busy reader: it takes nothing more until the writer is done (a pipe alone holds 64 KB).
+        writerMs = await Promise.race([writerDone, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 10_000))]);
+      }
+      hash.update(chunk);
+    }
+    expect(writerMs).toBeGreaterThan(0);
+    expect(hash.digest('hex')).toBe(want);
+  });
+
+  it('reports a FIFO that cannot be opened as an input error naming it', async () => {
+    const ev = createEvaluation();
+    const missing = join(dir, 'no-such.fifo');
+    const gen = pipeChunks(missing, () => {});
+    await expect(gen.next()).rejects.toMatchObject({ code: 'ENOENT' });
+    ev.dispose();
   });
 });
