@@ -104,6 +104,23 @@ describe('live input (a FIFO) through the draining thread', () => {
     expect(hash.digest('hex')).toBe(want);
   });
 
+  it('keeps the main thread running while it waits for a slow writer', async () => {
+    const fifo = join(dir, 'slow.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `(echo a; sleep 1; echo b) > ${fifo}`], { stdio: 'ignore' });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    let text = '';
+    try {
+      for await (const chunk of pipeChunks(fifo, () => {})) text += chunk.toString();
+    } finally {
+      clearInterval(timer);
+    }
+    await new Promise((resolve) => writer.once('exit', resolve));
+    expect(text).toBe('a\nb\n');
+    expect(ticks).toBeGreaterThan(10); // ~50 in the second the reader waited
+  });
+
   it('reports a FIFO that cannot be opened as an input error naming it', async () => {
     const ev = createEvaluation();
     const missing = join(dir, 'no-such.fifo');

@@ -141,6 +141,11 @@ const PIPE_PIECE = 1 << 18;
  * blocking reads into the shared ring, like `cat`: its CPU bursts are tiny, so it is scheduled the
  * moment the writer fills the pipe. ctl: [0] bytes in the ring, [1] 0 running / 1 end / 2 error.
  */
+/** Atomics.waitAsync (Node ≥ 16; typed only from lib es2024). */
+interface AtomicsWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number, timeout: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
 const DRAIN_THREAD = `
 const { openSync, readSync } = require('node:fs');
 const { workerData } = require('node:worker_threads');
@@ -174,9 +179,10 @@ try {
 `;
 
 /**
- * The bytes of a pipe, FIFO or stdin for a reading thread: a draining thread (DRAIN_THREAD) reads
- * them into a shared ring as fast as the writer writes, and this generator hands them on while
- * the reading thread parses. `onIdle` runs before it waits for more (nothing left in the ring).
+ * The bytes of a pipe, FIFO or stdin: a draining thread (DRAIN_THREAD) reads them into a shared
+ * ring as fast as the writer writes, and this generator hands them on while its caller parses (a
+ * reading thread, or the main thread of `run`, whose pauses the ring absorbs). `onIdle` runs
+ * before it waits for more (nothing left in the ring).
  */
 export async function* pipeChunks(source: string, onIdle: () => void): AsyncGenerator<Buffer> {
   const ring = new SharedArrayBuffer(PIPE_RING);
@@ -198,7 +204,13 @@ export async function* pipeChunks(source: string, onIdle: () => void): AsyncGene
           throw Object.assign(new Error(err?.message ?? 'the draining thread failed'), { code: err?.code });
         }
         onIdle();
-        Atomics.wait(ctl, 0, 0, 1000);
+        // A reading thread blocks; the main thread (run's live FIFO) must keep its timers running.
+        if (isMainThread) {
+          const waited = (Atomics as unknown as AtomicsWaitAsync).waitAsync(ctl, 0, 0, 1000);
+          if (waited.async) await waited.value;
+        } else {
+          Atomics.wait(ctl, 0, 0, 1000);
+        }
         continue;
       }
       const n = Math.min(filled, PIPE_RING - r, PIPE_PIECE);

@@ -2,12 +2,12 @@
 // gzip-compressed copy (the `chaos-load-summaries` artifact). A multi-hour soak needs no
 // multi-GB temporary file: the FIFO holds at most a pipe buffer.
 import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream, openSync, closeSync, constants } from 'node:fs';
+import { createWriteStream, openSync, closeSync, constants } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import { CHUNK, forEachText } from '../evaluator/input.js';
+import { forEachText, pipeChunks } from '../evaluator/input.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -29,14 +29,17 @@ export async function openSampleStream(
   await rm(fifoPath, { force: true });
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
   let opened = false;
-  const source = createReadStream(fifoPath, { highWaterMark: CHUNK });
-  source.once('open', () => (opened = true));
+  // A draining thread empties the FIFO into an 8 MB ring as fast as k6 writes (evaluator/input.ts):
+  // pauses of this thread (GC, reports, chaos steps) never hold k6's writer up, so k6 never
+  // buffers samples in its own memory.
+  const source = pipeChunks(fifoPath, () => {});
   const gzip = createGzip({ level: 6 });
   const gzFile = createWriteStream(gzipPath);
   gzip.pipe(gzFile);
   // Reading pulls: a slow evaluation slows the FIFO, and k6 waits, rather than memory growing.
   async function* teeToGzip(): AsyncIterable<Buffer> {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      opened = true;
       if (!gzip.write(chunk)) await once(gzip, 'drain');
       yield chunk;
     }

@@ -30,6 +30,8 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 
 /** Where the last decimal() stopped (a module variable: no object per number). */
 let decimalEnd = 0;
+/** Whether the last decimal() read a well-formed decimal it only declined for its length. */
+let decimalLong = false;
 
 /**
  * The plain decimal `digits[.digits]` of at most 15 significant digits at text[start…], ending at
@@ -56,11 +58,16 @@ function decimal(text: string, start: number): number {
     }
   }
   decimalEnd = i;
+  decimalLong = false;
   const n = i - start;
-  if (n === 0 || digits > 15 || fractionDigits === 0) return Number.NaN; // nothing, too long, "5."
+  if (n === 0 || fractionDigits === 0) return Number.NaN; // nothing, "5."
   const first = text.charCodeAt(start);
   if (first === 46) return Number.NaN; // ".5"
   if (first === 48 && n > 1 && text.charCodeAt(start + 1) !== 46) return Number.NaN; // leading zero
+  if (digits > 15) {
+    decimalLong = true; // e.g. 17 digits of a float64 a script computed: JS's own parse below
+    return Number.NaN;
+  }
   return fractionDigits > 0 ? mantissa / POW10[fractionDigits]! : mantissa;
 }
 
@@ -329,7 +336,9 @@ export class NdjsonReader implements LineReader {
     // The value, up to the comma before the tags.
     let value = decimal(text, i);
     let valueEnd = decimalEnd;
-    if (Number.isNaN(value) || text.charCodeAt(valueEnd) !== 44) {
+    if (decimalLong && text.charCodeAt(valueEnd) === 44) {
+      value = +text.slice(i, valueEnd); // well-formed (checked above): the double JSON.parse gives
+    } else if (Number.isNaN(value) || text.charCodeAt(valueEnd) !== 44) {
       valueEnd = text.indexOf(',', i);
       if (valueEnd < 0 || valueEnd > limit) return -1;
       const valueText = text.slice(i, valueEnd);
