@@ -1,5 +1,5 @@
 // `npm run bench:evaluator [-- --points 2000000,20000000] [--zones Z,+01:00] [--inputs plain,gzip]
-// [--repeat 3] [--no-duckdb] [--no-live] [--no-cardinality] [--keep]`
+// [--repeat 3] [--live-repeat N] [--no-duckdb] [--no-live] [--no-cardinality] [--keep]`
 //
 // Records a short real k6 run against a loopback server once, replicates it in order (shifted
 // times) to each size, in UTC and as k6 writes times in Europe/Berlin (+01:00), plain and gzip,
@@ -167,7 +167,7 @@ export default function () { for (let i = 0; i < 20; i++) t.add(Math.random() * 
   const kb = (p: string) => (timeBin ? Number(readFileSync(p, 'utf8').trim().split('\n').at(-1)) / 1024 : Number.NaN);
   const alone: { rate: number; rss: number }[] = [];
   const piped: { rate: number; rss: number; ev: Run }[] = [];
-  for (let r = 0; r < repeat; r++) {
+  for (let r = 0; r < Math.max(1, Number(flag('--live-repeat') ?? repeat)); r++) {
     await collect('sh', ['-c', `${time(join(dir, 'alone.rss'))}'${k6Bin}' run -q --summary-export='${join(dir, 'alone.json')}' --out json=/dev/null '${script}' > /dev/null`]);
     alone.push({ rate: summary(join(dir, 'alone.json')).metrics.iterations.rate, rss: kb(join(dir, 'alone.rss')) });
     const out = await collect('sh', [
