@@ -1,83 +1,143 @@
-// Generates k6-shaped NDJSON for the evaluator benchmark: the k6 v2 line shape (metric last), the
-// metrics one HTTP request and one iteration produce, realistic tag sets (~300–350-byte lines),
-// latencies with a long tail and a few errors. Deterministic for a given seed.
-import { createWriteStream } from 'node:fs';
-import { createGzip } from 'node:zlib';
+// Data for the evaluator benchmark, from output the real k6 wrote: a short k6 run against a tiny
+// loopback server is recorded once (NDJSON, in UTC), then replicated in order, each copy shifted
+// by the recording's span, to any number of points, its times written in UTC (`…Z`) or as k6
+// writes them in a zone east of UTC (`…+01:00`, Europe/Berlin in winter), plain or gzip.
+import { spawn } from 'node:child_process';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 
-const ENDPOINTS = [
-  ['POST', '::ocr', '/api/v1/ocr/process'],
-  ['POST', '::documents', '/api/v1/documents/'],
-  ['GET', '::health', '/api/v1/health'],
-  ['GET', '::health', '/api/v1/health/gpu-memory'],
-  ['GET', '::tenant', '/tenant-demo/'],
-  ['GET', '::health', '/health/liveliness'],
-  ['GET', '::api', '/readiness'],
-  ['POST', '::auth', '/api/v1/auth/login'],
-] as const;
-const STATUSES = ['200', '200', '200', '200', '200', '200', '200', '200', '201', '401', '503'];
-const SCENARIOS = ['spike', 'soak'];
-const REQUEST_METRICS = ['http_reqs', 'http_req_duration', 'http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving', 'http_req_failed'];
+export const k6Bin = process.env.CHAOSGATE_K6_BIN ?? join(process.cwd(), 'tools/bin/k6');
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+/** Runs k6 with `args` (env added), resolving with its exit code; its output goes to stderr. */
+export function runK6(args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(k6Bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+    p.on('error', reject);
+    p.on('exit', (code) => resolve(code ?? 1));
+  });
 }
 
-function requestTags(method: string, group: string, path: string, status: string, scenario: string): string {
-  const url = `http://127.0.0.1:8000${path}`;
-  const expected = status.startsWith('2') ? 'true' : 'false';
-  return JSON.stringify({ expected_response: expected, group, method, name: url, proto: 'HTTP/1.1', scenario, status, tls_version: '', url });
+const RECORD_SCRIPT = `
+import http from 'k6/http';
+export const options = { vus: 8, duration: __ENV.DURATION };
+const paths = ['/api/v1/ocr/process', '/api/v1/documents/', '/api/v1/health', '/readiness', '/tenant-demo/', '/missing', '/fail'];
+export default function () {
+  const path = paths[Math.floor(Math.random() * paths.length)];
+  if (path.startsWith('/api/v1/doc')) http.post(__ENV.BASE + path, 'x'.repeat(200));
+  else http.get(__ENV.BASE + path);
+}
+`;
+
+/**
+ * Records `duration` of real k6 output (UTC) against a loopback server that answers with a little
+ * random delay, 404 and 503 on two paths. Returns the path of the NDJSON file.
+ */
+export async function recordK6(dir: string, duration = '8s'): Promise<string> {
+  const server = createServer((req, res) => {
+    const status = req.url === '/missing' ? 404 : req.url === '/fail' ? 503 : 200;
+    setTimeout(() => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    }, Math.random() * 4);
+    req.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const script = join(dir, 'record.js');
+  const out = join(dir, 'recorded.json');
+  writeFileSync(script, RECORD_SCRIPT);
+  try {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const code = await runK6(['run', '-q', '--no-summary', '--out', `json=${out}`, script], { TZ: 'UTC', BASE: base, DURATION: duration });
+    if (code !== 0) throw new Error(`recording k6 run exited ${code}`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  return out;
 }
 
-/** Writes `points` sample lines (plus Metric lines) to `path`, gzip-compressed when `gzip`. */
-export async function generateNdjson(path: string, points: number, opts: { gzip?: boolean; seed?: number } = {}): Promise<void> {
-  const random = rng(opts.seed ?? 1);
+interface Recorded {
+  /** Metric declaration lines, written once at the top. */
+  head: string[];
+  /** Per point line: the text before the time, its whole second (ms, UTC), fraction, the rest. */
+  prefix: string[];
+  second: number[];
+  fraction: string[];
+  suffix: string[];
+  /** The span a copy is shifted by (whole seconds, past the recording's last second). */
+  spanMs: number;
+}
+
+export function loadRecording(path: string): Recorded {
+  const r: Recorded = { head: [], prefix: [], second: [], fraction: [], suffix: [], spanMs: 0 };
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line === '') continue;
+    if (!line.includes('"type":"Point"')) {
+      r.head.push(line);
+      continue;
+    }
+    const t = line.indexOf('"time":"') + 8;
+    const end = line.indexOf('"', t);
+    const time = line.slice(t, end);
+    if (!time.endsWith('Z')) throw new Error(`recorded time ${time} is not UTC`);
+    r.prefix.push(line.slice(0, t));
+    r.second.push(Date.parse(time.slice(0, 19) + 'Z'));
+    r.fraction.push(time.slice(19, -1));
+    r.suffix.push(line.slice(end));
+  }
+  if (r.prefix.length === 0) throw new Error(`${path}: no points recorded`);
+  r.spanMs = r.second.reduce((a, b) => Math.max(a, b)) - r.second.reduce((a, b) => Math.min(a, b)) + 1000;
+  return r;
+}
+
+/**
+ * Writes `points` point lines (after the Metric lines): the recording over and over in order, copy
+ * k shifted by k × its span, times in UTC or at `offsetMinutes` east (k6's local-zone format).
+ */
+export async function replicate(rec: Recorded, path: string, points: number, opts: { offsetMinutes: number; gzip: boolean }): Promise<void> {
   const file = createWriteStream(path, { highWaterMark: 1 << 20 });
   const out: Writable = opts.gzip ? createGzip({ level: 1 }) : file;
-  if (opts.gzip) (out as ReturnType<typeof createGzip>).pipe(file);
-  const metrics = [...REQUEST_METRICS, 'data_sent', 'data_received', 'iteration_duration', 'iterations'];
-  const kinds: Record<string, [string, string]> = {
-    http_reqs: ['counter', 'default'], http_req_failed: ['rate', 'default'], data_sent: ['counter', 'data'],
-    data_received: ['counter', 'data'], iterations: ['counter', 'default'],
-  };
-  let buf = '';
-  for (const m of metrics) {
-    const [type, contains] = kinds[m] ?? ['trend', 'time'];
-    buf += JSON.stringify({ type: 'Metric', data: { name: m, type, contains, thresholds: [], submetrics: null }, metric: m }) + '\n';
-  }
-  const tagSets: string[] = [];
-  for (const [method, group, path2] of ENDPOINTS) for (const status of STATUSES) for (const sc of SCENARIOS) tagSets.push(requestTags(method, group, path2, status, sc));
-  const iterTags = SCENARIOS.map((sc) => JSON.stringify({ group: '', scenario: sc }));
+  if (opts.gzip) out.pipe(file);
+  const zone = opts.offsetMinutes === 0 ? 'Z' : `${opts.offsetMinutes > 0 ? '+' : '-'}${String(Math.floor(Math.abs(opts.offsetMinutes) / 60)).padStart(2, '0')}:${String(Math.abs(opts.offsetMinutes) % 60).padStart(2, '0')}`;
+  let buf = rec.head.join('\n') + '\n';
+  const seconds = new Map<number, string>();
   let written = 0;
-  let time = Date.UTC(2026, 0, 1, 2);
-  const line = (iso: string, value: number, tags: string, metric: string) =>
-    `{"type":"Point","data":{"time":"${iso}","value":${value},"tags":${tags}},"metric":"${metric}"}\n`;
-  while (written < points) {
-    time += 0.5 + random() * 2; // ~800 requests per second
-    const iso = new Date(Math.floor(time)).toISOString().slice(0, 23) + String(Math.floor(random() * 1e6)).padStart(6, '0') + 'Z';
-    const t = Math.floor(random() * tagSets.length);
-    const tags = tagSets[t]!;
-    const failed = tags.includes('"expected_response":"false"') ? 1 : 0;
-    const base = 5 + -Math.log(random() + 1e-12) * (t % 8 === 0 ? 400 : 40);
-    // k6 derives milliseconds from integer nanoseconds: short decimals, as in real output.
-    const ms = (v: number) => Math.round(v * 1e6) / 1e6;
-    const values = [1, ms(base), ms(random() * 0.05), 0, 0, ms(random() * 0.1), ms(base * 0.97), ms(random() * 0.3), failed];
-    for (let i = 0; i < REQUEST_METRICS.length && written < points; i++, written++) buf += line(iso, values[i]!, tags, REQUEST_METRICS[i]!);
-    if (random() < 0.25 && written + 4 <= points) {
-      const it = iterTags[t % 2]!;
-      buf += line(iso, Math.floor(200 + random() * 2000), it, 'data_sent');
-      buf += line(iso, Math.floor(500 + random() * 20000), it, 'data_received');
-      buf += line(iso, ms(base + random() * 5), it, 'iteration_duration');
-      buf += line(iso, 1, it, 'iterations');
-      written += 4;
-    }
-    if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await once(out, 'drain');
-      buf = '';
+  for (let copy = 0; written < points; copy++) {
+    const shift = copy * rec.spanMs + opts.offsetMinutes * 60_000;
+    seconds.clear();
+    for (let i = 0; i < rec.prefix.length && written < points; i++, written++) {
+      const s = rec.second[i]!;
+      let text = seconds.get(s);
+      if (text === undefined) seconds.set(s, (text = new Date(s + shift).toISOString().slice(0, 19)));
+      buf += rec.prefix[i]! + text + rec.fraction[i]! + zone + rec.suffix[i]! + '\n';
+      if (buf.length > 1 << 20) {
+        if (!out.write(buf)) await once(out, 'drain');
+        buf = '';
+      }
     }
   }
   out.end(buf);
+  await once(file, 'close');
+}
+
+/** `points` k6 lines, each of its own metric name (a cardinality bomb: one series per point). */
+export async function writeDistinctMetrics(path: string, points: number): Promise<void> {
+  const file = createWriteStream(path, { highWaterMark: 1 << 20 });
+  let buf = '';
+  const t0 = Date.UTC(2026, 10, 29);
+  for (let i = 0; i < points; i++) {
+    const time = new Date(t0 + Math.floor(i / 50)).toISOString();
+    buf += `{"metric":"custom_metric_${i}","type":"Point","data":{"time":"${time}","value":${i % 1000},"tags":{"group":"","scenario":"default"}}}\n`;
+    if (buf.length > 1 << 20) {
+      if (!file.write(buf)) await once(file, 'drain');
+      buf = '';
+    }
+  }
+  file.end(buf);
   await once(file, 'close');
 }

@@ -1,13 +1,20 @@
-// `npm run bench:evaluator [-- --points 2000000,20000000] [--repeat 3] [--keep]`: generates k6-shaped
-// NDJSON into a temp dir, plain and gzip, and measures the evaluator and the plain reference on the
-// same files in the same run, each in its own process (points/s and peak RSS), alternating them
-// `--repeat` times: rates are medians, peak RSS the highest seen (the machine's neighbours make
-// single runs swing by 2x). Prints ratios; deletes the data.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+// `npm run bench:evaluator [-- --points 2000000,20000000] [--zones Z,+01:00] [--inputs plain,gzip]
+// [--repeat 3] [--live-repeat N] [--no-duckdb] [--no-live] [--no-cardinality] [--keep]`
+//
+// Records a short real k6 run against a loopback server once, replicates it in order (shifted
+// times) to each size, in UTC and as k6 writes times in Europe/Berlin (+01:00), plain and gzip,
+// and measures on the same file, each in its own process and alternating `--repeat` times: the
+// plain reference (readline + JSON.parse + HDR), the evaluator, DuckDB (read_ndjson +
+// quantile_disc, 2 threads, when `python3 -c 'import duckdb'` works) and, for gzip, `zcat` alone.
+// Rates are medians, peak RSS the highest seen; every ratio is between runs of this one
+// benchmark. The p95 of every series is checked against DuckDB's exact quantile_disc. Then a
+// live row (k6's fastest output piped into the evaluator vs k6 writing to /dev/null) and the
+// cardinality row (500 k points, each of its own metric name). Prints tables; deletes the data.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateNdjson } from './evaluator-data.js';
+import { k6Bin, loadRecording, recordK6, replicate, writeDistinctMetrics } from './evaluator-data.js';
 
 interface Run {
   mode: string;
@@ -16,6 +23,7 @@ interface Run {
   seconds: number;
   cpuSeconds: number;
   maxRssMb: number;
+  p95?: { metric: string; tags: Record<string, string>; count: number; p95: number }[];
 }
 
 const args = process.argv.slice(2);
@@ -24,17 +32,31 @@ const flag = (name: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const sizes = (flag('--points') ?? '2000000,20000000').split(',').map(Number);
+const zones = (flag('--zones') ?? 'Z,+01:00').split(',');
+const inputs = (flag('--inputs') ?? 'plain,gzip').split(',');
 const repeat = Math.max(1, Number(flag('--repeat') ?? 3));
-const childScript = join(import.meta.dirname, 'evaluator-child.mjs');
+const here = import.meta.dirname;
+const childScript = join(here, 'evaluator-child.mjs');
+const duckdbScript = join(process.cwd(), 'bench/duckdb-peer.py');
+const haveDuckdb = !args.includes('--no-duckdb') && spawnSync('python3', ['-c', 'import duckdb'], { stdio: 'ignore' }).status === 0;
+const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
-function child(mode: string, path: string): Promise<Run> {
+function collect(cmd: string, argv: string[], opts: { stdin?: 'ignore' | 'pipe' } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [childScript, mode, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(cmd, argv, { stdio: [opts.stdin ?? 'ignore', 'pipe', 'inherit'] });
     let out = '';
-    p.stdout.on('data', (d) => (out += d));
+    p.stdout!.on('data', (d) => (out += d));
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Run) : reject(new Error(`${mode} ${path} exited ${code}`))));
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}`))));
   });
+}
+
+const child = async (mode: string, path: string): Promise<Run> => JSON.parse(await collect(process.execPath, [childScript, mode, path])) as Run;
+const duckdb = async (path: string): Promise<Run> => JSON.parse(await collect('python3', [duckdbScript, path])) as Run;
+async function zcat(path: string): Promise<Run> {
+  const started = performance.now();
+  await collect('sh', ['-c', `zcat '${path}' > /dev/null`]);
+  return { mode: 'zcat', points: 0, series: 0, seconds: (performance.now() - started) / 1000, cpuSeconds: 0, maxRssMb: 0 };
 }
 
 function freeGb(dir: string): number {
@@ -42,54 +64,162 @@ function freeGb(dir: string): number {
   return Number(line.split(/\s+/)[3]) / 1024 / 1024;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
+const log = (s: string) => process.stderr.write(s + '\n');
+
+/** Compares the evaluator's p95 of every trend series with DuckDB's exact quantile_disc. */
+function checkP95(ev: Run, duck: Run): string {
+  const key = (metric: string, tags: Record<string, string>) => metric + JSON.stringify(Object.entries(tags).sort());
+  const exact = new Map(duck.p95!.map((s) => [key(s.metric, s.tags), s]));
+  let worst = 0;
+  let checked = 0;
+  const bad: string[] = [];
+  for (const s of ev.p95!) {
+    const d = exact.get(key(s.metric, s.tags));
+    if (!d) {
+      bad.push(`${s.metric} ${JSON.stringify(s.tags)}: not in DuckDB's result`);
+      continue;
+    }
+    if (d.count !== s.count) bad.push(`${s.metric} ${JSON.stringify(s.tags)}: count ${s.count} vs DuckDB ${d.count}`);
+    // HDR keeps 3 significant digits of integer microseconds: its bucket edge is within 0.1 %.
+    const diff = Math.abs(s.p95 - d.p95);
+    if (diff > d.p95 * 0.001 + 0.001) bad.push(`${s.metric} ${JSON.stringify(s.tags)}: p95 ${s.p95} vs exact ${d.p95}`);
+    if (d.p95 >= 1) worst = Math.max(worst, diff / d.p95); // below 1 ms the 1 µs unit dominates
+    checked++;
+  }
+  if (bad.length > 0) throw new Error(`p95 check against DuckDB failed:\n  ${bad.slice(0, 10).join('\n  ')}`);
+  return `${checked} series within 0.1 % + 1 µs (worst ${(worst * 100).toFixed(3)} % at p95 ≥ 1 ms)`;
+}
+
 const dir = mkdtempSync(join(process.env.CHAOSGATE_BENCH_DIR ?? tmpdir(), 'chaosgate-bench-'));
 const rows: string[] = [];
-const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
+const liveRows: string[] = [];
+const extraRows: string[] = [];
 try {
+  log(`k6: ${k6Bin}; DuckDB: ${haveDuckdb ? 'yes' : 'no (pip install duckdb)'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  const recorded = await recordK6(dir, flag('--record') ?? '8s');
+  const rec = loadRecording(recorded);
+  log(`recorded ${rec.prefix.length} points of real k6 output (${(rec.spanMs / 1000).toFixed(0)} s)`);
   for (const points of sizes) {
-    const needGb = (points * 350 * 1.15) / 1e9;
+    const needGb = (points * 330 * 1.15) / 1e9;
     if (freeGb(dir) < needGb + 2) throw new Error(`${dir}: needs ~${needGb.toFixed(1)} GB free for ${points} points`);
-    for (const gzip of [false, true]) {
-      const file = join(dir, `k6-${points}.json${gzip ? '.gz' : ''}`);
-      const g0 = performance.now();
-      await generateNdjson(file, points, { gzip, seed: 42 });
-      const bytes = statSync(file).size;
-      // Let the page cache settle so the first reader does not pay for the writer's flush.
-      execFileSync('sync');
-      process.stderr.write(`generated ${file}: ${(bytes / 1e9).toFixed(2)} GB in ${((performance.now() - g0) / 1000).toFixed(0)} s\n`);
-      const refs: Run[] = [];
-      const evs: Run[] = [];
-      for (let r = 0; r < repeat; r++) {
-        for (const [mode, runs] of [['reference', refs], ['evaluator', evs]] as const) {
-          const run = await child(mode, file);
-          runs.push(run);
-          process.stderr.write(`  ${mode} ${fmt(run.points / run.seconds)}/s (${fmt(run.points / run.cpuSeconds)}/cpu-s), peak RSS ${run.maxRssMb.toFixed(0)} MB\n`);
+    for (const zone of zones) {
+      for (const input of inputs) {
+        const gzip = input === 'gzip';
+        const file = join(dir, `k6-${points}-${zone === 'Z' ? 'utc' : 'cet'}.json${gzip ? '.gz' : ''}`);
+        const g0 = performance.now();
+        await replicate(rec, file, points, { offsetMinutes: zone === 'Z' ? 0 : 60, gzip });
+        execFileSync('sync');
+        log(`${file}: ${(statSync(file).size / 1e9).toFixed(2)} GB in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
+        const runs: Record<string, Run[]> = { reference: [], evaluator: [], duckdb: [], zcat: [] };
+        for (let r = 0; r < repeat; r++) {
+          const order: [string, () => Promise<Run>][] = [
+            ['reference', () => child('reference', file)],
+            ['evaluator', () => child('evaluator', file)],
+          ];
+          if (haveDuckdb) order.push(['duckdb', () => duckdb(file)]);
+          if (gzip) order.push(['zcat', () => zcat(file)]);
+          for (const [mode, go] of order) {
+            const run = await go();
+            runs[mode]!.push(run);
+            log(`  ${mode} ${run.seconds.toFixed(2)} s${run.points ? ` ${fmt(run.points / run.seconds)}/s` : ''}${run.cpuSeconds ? `, ${run.cpuSeconds.toFixed(1)} CPU-s` : ''}${run.maxRssMb ? `, peak RSS ${run.maxRssMb.toFixed(0)} MB` : ''}`);
+          }
         }
+        for (const run of [...runs.reference!, ...runs.evaluator!, ...runs.duckdb!]) {
+          if (run.points !== points) throw new Error(`point count mismatch: ${run.mode} read ${run.points}, wrote ${points}`);
+        }
+        const wall = (mode: string) => median(runs[mode]!.map((r) => r.seconds));
+        const cpu = (mode: string) => median(runs[mode]!.map((r) => r.cpuSeconds));
+        const evRss = Math.max(...runs.evaluator!.map((r) => r.maxRssMb));
+        const p95 = haveDuckdb ? checkP95(runs.evaluator![0]!, runs.duckdb![0]!) : 'no DuckDB';
+        rows.push(
+          `| ${fmt(points)} | ${zone} | ${input} | ${fmt(points / wall('reference'))}/s | ${fmt(points / wall('evaluator'))}/s | **${(wall('reference') / wall('evaluator')).toFixed(1)}×** | ${(cpu('reference') / cpu('evaluator')).toFixed(1)}× | ${evRss.toFixed(0)} MB | ` +
+            (haveDuckdb ? `${fmt(points / wall('duckdb'))}/s | **${(wall('duckdb') / wall('evaluator')).toFixed(1)}×** | ` : '– | – | ') +
+            (gzip ? `${(wall('evaluator') / wall('zcat')).toFixed(2)}× zcat | ` : '– | ') +
+            `${p95} |`,
+        );
+        log(rows.at(-1)!);
+        rmSync(file);
       }
-      for (const run of [...refs, ...evs]) {
-        if (run.points !== points) throw new Error(`point count mismatch: ${run.mode} read ${run.points}, generated ${points}`);
-      }
-      const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-      const refRate = median(refs.map((r) => r.points / r.seconds));
-      const evRate = median(evs.map((r) => r.points / r.seconds));
-      const refCpuRate = median(refs.map((r) => r.points / r.cpuSeconds));
-      const evCpuRate = median(evs.map((r) => r.points / r.cpuSeconds));
-      const ref = { maxRssMb: Math.max(...refs.map((r) => r.maxRssMb)) };
-      const ev = { maxRssMb: Math.max(...evs.map((r) => r.maxRssMb)), series: evs[0]!.series };
-      rows.push(
-        `| ${fmt(points)} | ${gzip ? 'gzip' : 'plain'} | ${fmt(refRate)}/s | ${fmt(refCpuRate)}/cpu-s | ${ref.maxRssMb.toFixed(0)} MB | ${fmt(evRate)}/s | ${fmt(evCpuRate)}/cpu-s | ${ev.maxRssMb.toFixed(0)} MB | ${(evRate / refRate).toFixed(1)}× | ${(evCpuRate / refCpuRate).toFixed(1)}× | ${ev.series} |`,
-      );
-      process.stderr.write(rows.at(-1)! + '\n');
-      rmSync(file);
     }
   }
+  if (!args.includes('--no-live')) await liveRow();
+  if (!args.includes('--no-cardinality')) await cardinalityRow();
 } finally {
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }
+
+/** k6's fastest output (50 VUs adding Trend points, no HTTP) piped into the evaluator vs to /dev/null. */
+async function liveRow(): Promise<void> {
+  const duration = flag('--live-duration') ?? '10s';
+  const script = join(dir, 'live.js');
+  writeFileSync(
+    script,
+    `import { Trend } from 'k6/metrics';
+const t = new Trend('live_trend', true);
+export const options = { vus: 50, duration: '${duration}' };
+export default function () { for (let i = 0; i < 20; i++) t.add(Math.random() * 100, { kind: 'k' + (i % 4) }); }
+`,
+  );
+  const time = (rss: string) => (timeBin ? `${timeBin} -f %M -o '${rss}' ` : '');
+  const summary = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as { metrics: { iterations: { rate: number; count: number } } };
+  const kb = (p: string) => (timeBin ? Number(readFileSync(p, 'utf8').trim().split('\n').at(-1)) / 1024 : Number.NaN);
+  const alone: { rate: number; rss: number }[] = [];
+  const piped: { rate: number; rss: number; ev: Run }[] = [];
+  for (let r = 0; r < Math.max(1, Number(flag('--live-repeat') ?? repeat)); r++) {
+    await collect('sh', ['-c', `${time(join(dir, 'alone.rss'))}'${k6Bin}' run -q --summary-export='${join(dir, 'alone.json')}' --out json=/dev/null '${script}' > /dev/null`]);
+    alone.push({ rate: summary(join(dir, 'alone.json')).metrics.iterations.rate, rss: kb(join(dir, 'alone.rss')) });
+    const out = await collect('sh', [
+      '-c',
+      `(${time(join(dir, 'pipe.rss'))}'${k6Bin}' run -q --summary-export='${join(dir, 'pipe.json')}' --out json=/dev/fd/3 '${script}' 3>&1 >/dev/null) | '${process.execPath}' '${childScript}' evaluator -`,
+    ]);
+    const ev = JSON.parse(out) as Run;
+    piped.push({ rate: summary(join(dir, 'pipe.json')).metrics.iterations.rate, rss: kb(join(dir, 'pipe.rss')), ev });
+    log(`  live: k6 alone ${alone.at(-1)!.rate.toFixed(0)} it/s ${alone.at(-1)!.rss.toFixed(0)} MB; piped ${piped.at(-1)!.rate.toFixed(0)} it/s ${piped.at(-1)!.rss.toFixed(0)} MB, evaluator ${ev.points} points ${ev.cpuSeconds.toFixed(2)} CPU-s in ${ev.seconds.toFixed(1)} s`);
+  }
+  const aloneRate = median(alone.map((a) => a.rate));
+  const pipedRate = median(piped.map((a) => a.rate));
+  const aloneRss = median(alone.map((a) => a.rss));
+  const pipedRss = median(piped.map((a) => a.rss));
+  const evPoints = median(piped.map((p) => p.ev.points / p.ev.seconds));
+  const cores = median(piped.map((p) => p.ev.cpuSeconds / p.ev.seconds));
+  liveRows.push(
+    `| ${duration} | ${aloneRate.toFixed(0)} it/s | ${pipedRate.toFixed(0)} it/s | **${((pipedRate / aloneRate) * 100).toFixed(0)} %** | ${aloneRss.toFixed(0)} MB | ${pipedRss.toFixed(0)} MB | **${((pipedRss / aloneRss - 1) * 100).toFixed(0)} %** | ${fmt(evPoints)}/s | **${cores.toFixed(2)}** |`,
+  );
+  log(liveRows.at(-1)!);
+}
+
+/** 500 k points, each of its own metric name: memory must stay bounded by the series cap. */
+async function cardinalityRow(): Promise<void> {
+  const points = 500_000;
+  const file = join(dir, 'distinct-metrics.json');
+  await writeDistinctMetrics(file, points);
+  let run: Run;
+  try {
+    run = await child('evaluator', file);
+  } catch (err) {
+    extraRows.push(`| ${fmt(points)} points, ${fmt(points)} metric names | – | – | **failed: ${(err as Error).message.split('\n')[0]}** |`);
+    log(extraRows.at(-1)!);
+    rmSync(file);
+    return;
+  }
+  extraRows.push(`| ${fmt(points)} points, ${fmt(points)} metric names | ${run.series} series (cap 10 000) | ${fmt(run.points / run.seconds)}/s | **${run.maxRssMb.toFixed(0)} MB** |`);
+  log(extraRows.at(-1)!);
+  rmSync(file);
+}
+
 process.stdout.write(
   [
-    '| points | input | reference wall | reference CPU | reference peak RSS | evaluator wall | evaluator CPU | evaluator peak RSS | wall ratio | CPU ratio | series |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    '',
+    '| points | zone | input | reference | evaluator | vs reference (wall) | (CPU) | evaluator peak RSS | DuckDB (2 threads) | vs DuckDB | gzip: evaluator / zcat | p95 vs DuckDB quantile_disc |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
+    '',
+    ...(liveRows.length
+      ? ['| live run | k6 alone | k6 → evaluate - | k6 rate kept | k6 peak RSS alone | piped | k6 RSS change | evaluator | evaluator cores |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...liveRows, '']
+      : []),
+    ...(extraRows.length ? ['| cardinality | series | evaluator | evaluator peak RSS |', '| --- | ---: | ---: | ---: |', ...extraRows] : []),
   ].join('\n') + '\n',
 );

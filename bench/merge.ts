@@ -1,5 +1,5 @@
-// `npm run bench:merge [-- --shards 8 --points 2500000]`: k6-shaped gzip NDJSON for N shards (the
-// same time span, different seeds), then in separate processes: one evaluate over all N files;
+// `npm run bench:merge [-- --shards 8 --points 2500000]`: gzip NDJSON of real k6 output for N shards
+// (the same time span), then in separate processes: one evaluate over all N files;
 // each shard to a state (evaluate --state); the merge of the N states. Prints the merge's time and
 // peak RSS beside the one-process evaluation's, and whether the two reports are equal field by
 // field (sums within 1e-12 relative); then evaluate of the N files in parallel (a state per file in
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reportDifferences } from '../test/support/report-diff.js';
 import type { ReportModel } from '../evaluator/model.js';
-import { generateNdjson } from './evaluator-data.js';
+import { loadRecording, recordK6, replicate } from './evaluator-data.js';
 
 interface Step {
   mode: string;
@@ -47,9 +47,12 @@ const comparable = (r: ReportModel) => {
 try {
   const files: string[] = [];
   const genStart = performance.now();
+  // Real k6 output (a short recorded run, as bench:evaluator does), replicated in order for each
+  // shard: the shards cover the same time span, as k6-operator's runners do.
+  const recording = loadRecording(await recordK6(dir));
   for (let i = 0; i < shards; i++) {
     const f = join(dir, `shard-${i + 1}.ndjson.gz`);
-    await generateNdjson(f, points, { gzip: true, seed: 1000 + i });
+    await replicate(recording, f, points, { offsetMinutes: 0, gzip: true });
     files.push(f);
   }
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);

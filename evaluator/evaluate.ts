@@ -7,7 +7,7 @@ import { formatIssues } from '../config/index.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, type Evaluation } from './evaluation.js';
-import { isGzipFile, readSource } from './input.js';
+import { isGzipFile, isLiveSource, readSource } from './input.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
 import { reportSchema, type InputSummary, type ReportModel } from './model.js';
@@ -190,7 +190,9 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   }
   try {
     for (const input of inputs) {
-      if (script && threads > 1 && (await bigFile(input, evaluateConfig.workerMinBytes))) await readInWorker(ev, script, input, opts.format);
+      // Live input (stdin, a FIFO) too: a reading thread drains the pipe whatever this thread does.
+      const ownThread = (await bigFile(input, evaluateConfig.workerMinBytes)) || (await isLiveSource(input));
+      if (script && threads > 1 && ownThread) await readInWorker(ev, script, input, opts.format);
       else await readSource(ev, input);
     }
     refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);

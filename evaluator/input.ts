@@ -1,12 +1,14 @@
 // Streams files, gzip files, stdin ("-") and FIFOs into an evaluation, line by line.
 // Gzip is recognised by its magic bytes, not the file name.
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { MessageChannel, Worker, isMainThread, receiveMessageOnPort } from 'node:worker_threads';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { InputError } from '../lib/errors.js';
+import { MAX_LINE_CHARS, overlongLineText } from './readers/types.js';
 
 /** What a source is read into: an Evaluation, or a worker thread's scanner. */
 export interface TextTarget {
@@ -14,6 +16,8 @@ export interface TextTarget {
   describeSource(name: string, facts: { gzip?: boolean; bytes?: number }): void;
   /** The complete lines in text[start, end); returns how many lines that was. */
   ingestText(text: string, start: number, end: number, source: string, firstLineNo: number): number;
+  /** A live source has nothing more to read right now (the reader is about to wait for it). */
+  idle?(): void;
 }
 
 // 64 KB reads, decoded piece by piece: a 1 MB string goes to V8's large-object space and costs
@@ -31,7 +35,10 @@ const GUNZIP_CHUNK = 1 << 18;
 /**
  * Feeds the complete lines of `stream` to `onText` a chunk at a time (a last line without newline
  * still counts); returns the (decompressed) byte count. ASCII chunks (k6 output almost always)
- * decode as latin1, which is several times faster than UTF-8 and gives the same string.
+ * decode as latin1, which is several times faster than UTF-8 and gives the same string. A UTF-8
+ * byte-order mark at the start is dropped. A line longer than MAX_LINE_CHARS is never buffered:
+ * its text is dropped as it streams past and `onText` gets a stand-in the readers report as
+ * malformed at that line (readers/types.ts), so memory stays bounded whatever the input.
  */
 export async function forEachText(
   stream: AsyncIterable<Buffer>,
@@ -39,8 +46,15 @@ export async function forEachText(
 ): Promise<number> {
   let decoder: StringDecoder | null = null;
   let rest = '';
+  /** Characters of an overlong line dropped so far, or -1. */
+  let dropped = -1;
+  let atStart = true;
   let lineNo = 1;
   let bytes = 0;
+  const overlong = (chars: number) => {
+    const stand = overlongLineText(chars);
+    lineNo += onText(stand, 0, stand.length, lineNo);
+  };
   for await (const read of stream) {
     bytes += read.length;
     for (let off = 0; off < read.length; off += PIECE) {
@@ -53,17 +67,31 @@ export async function forEachText(
         decoder ??= new StringDecoder('utf8');
         decoded = decoder.write(chunk);
       }
+      if (atStart && decoded.length > 0) {
+        atStart = false;
+        if (decoded.charCodeAt(0) === 0xfeff) decoded = decoded.slice(1);
+      }
       const lastNl = decoded.lastIndexOf('\n');
       if (lastNl < 0) {
-        rest += decoded;
+        if (dropped >= 0) dropped += decoded.length;
+        else if (rest.length + decoded.length > MAX_LINE_CHARS) {
+          dropped = rest.length + decoded.length;
+          rest = '';
+        } else rest += decoded;
         continue;
       }
       let from = 0;
-      if (rest.length) {
+      if (dropped >= 0 || rest.length) {
         // Only the line split across pieces is joined, not the whole piece.
         const firstNl = decoded.indexOf('\n');
-        const joined = rest + decoded.slice(0, firstNl + 1);
-        lineNo += onText(joined, 0, joined.length, lineNo);
+        if (dropped >= 0 || rest.length + firstNl > MAX_LINE_CHARS) {
+          overlong(Math.max(dropped, 0) + rest.length + firstNl);
+          dropped = -1;
+          rest = '';
+        } else {
+          const joined = rest + decoded.slice(0, firstNl + 1);
+          lineNo += onText(joined, 0, joined.length, lineNo);
+        }
         from = firstNl + 1;
       }
       if (lastNl + 1 > from) lineNo += onText(decoded, from, lastNl + 1, lineNo);
@@ -71,7 +99,8 @@ export async function forEachText(
     }
   }
   if (decoder) rest += decoder.end();
-  if (rest.length > 0) onText(rest, 0, rest.length, lineNo);
+  if (dropped >= 0) overlong(dropped + rest.length);
+  else if (rest.length > 0) onText(rest, 0, rest.length, lineNo);
   return bytes;
 }
 
@@ -94,6 +123,143 @@ export async function* fileChunks(path: string, start = 0, end = Infinity): Asyn
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Bytes of the ring a draining thread fills from a pipe: 8 MB, ~0.4 s of k6's fastest output here
+ * (~20 MB/s, written as 2 MB bursts every 100 ms). A pipe holds 64 KB, 3 ms of that output: any
+ * consumer that parses between its reads makes k6's writer wait whenever it is late, and k6 then
+ * buffers samples in its own memory (k6 RSS 74 → 190–240 MB with a parsing reader in measurements).
+ */
+const PIPE_RING = 8 << 20;
+/** Most bytes handed on at once from the ring. */
+const PIPE_PIECE = 1 << 18;
+
+/**
+ * The draining thread (plain CommonJS, run with `eval`: no bundle entry). It does nothing but
+ * blocking reads into the shared ring, like `cat`: its CPU bursts are tiny, so it is scheduled the
+ * moment the writer fills the pipe. ctl: [0] bytes in the ring, [1] 0 running / 1 end / 2 error.
+ */
+/** Atomics.waitAsync (Node ≥ 16; typed only from lib es2024). */
+interface AtomicsWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number, timeout: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+
+const DRAIN_THREAD = `
+const { openSync, readSync } = require('node:fs');
+const { workerData } = require('node:worker_threads');
+const { path, ring, ctl: ctlBuffer, port } = workerData;
+const ctl = new Int32Array(ctlBuffer);
+const bytes = new Uint8Array(ring);
+const size = bytes.length;
+const nap = new Int32Array(new SharedArrayBuffer(4));
+function finish(state) { Atomics.store(ctl, 1, state); Atomics.notify(ctl, 0); }
+try {
+  let fd;
+  try { fd = openSync(path === '-' ? '/dev/stdin' : path, 'r'); }
+  catch (err) { if (path !== '-') throw err; fd = 0; }
+  Atomics.store(ctl, 2, 1); // open: a FIFO now has a writer (see pipeChunks' onOpen)
+  Atomics.notify(ctl, 0);
+  let w = 0;
+  for (;;) {
+    const filled = Atomics.load(ctl, 0);
+    if (filled === size) { Atomics.wait(ctl, 0, filled, 1000); continue; }
+    let got;
+    try { got = readSync(fd, bytes, w, Math.min(size - filled, size - w), null); }
+    catch (err) { if (err.code !== 'EAGAIN') throw err; Atomics.wait(nap, 0, 0, 2); continue; }
+    if (got === 0) break;
+    w = (w + got) % size;
+    Atomics.add(ctl, 0, got);
+    Atomics.notify(ctl, 0);
+  }
+  finish(1);
+} catch (err) {
+  port.postMessage({ message: err.message, code: err.code });
+  finish(2);
+}
+`;
+
+/**
+ * The bytes of a pipe, FIFO or stdin: a draining thread (DRAIN_THREAD) reads them into a shared
+ * ring as fast as the writer writes, and this generator hands them on while its caller parses (a
+ * reading thread, or the main thread of `run`, whose pauses the ring absorbs). `onIdle` runs
+ * before it waits for more (nothing left in the ring).
+ */
+export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: () => void): AsyncGenerator<Buffer> {
+  const ring = new SharedArrayBuffer(PIPE_RING);
+  const bytes = new Uint8Array(ring);
+  // [0] bytes in the ring, [1] 0 reading / 1 ended / 2 failed, [2] 1 once the source is open.
+  const ctlBuffer = new SharedArrayBuffer(12);
+  const ctl = new Int32Array(ctlBuffer);
+  const { port1, port2 } = new MessageChannel();
+  const drain = new Worker(DRAIN_THREAD, { eval: true, workerData: { path: source, ring, ctl: ctlBuffer, port: port2 }, transferList: [port2] });
+  drain.unref();
+  try {
+    let r = 0;
+    let opened = false;
+    for (;;) {
+      if (!opened && Atomics.load(ctl, 2) === 1) {
+        opened = true;
+        onOpen?.();
+      }
+      const filled = Atomics.load(ctl, 0);
+      if (filled === 0) {
+        const state = Atomics.load(ctl, 1);
+        if (state === 1 && Atomics.load(ctl, 0) === 0) return;
+        if (state === 2) {
+          const err = receiveMessageOnPort(port1)?.message as { message: string; code?: string } | undefined;
+          throw Object.assign(new Error(err?.message ?? 'the draining thread failed'), { code: err?.code });
+        }
+        onIdle();
+        // A reading thread blocks; the main thread (run's live FIFO) must keep its timers running.
+        if (isMainThread) {
+          const waited = (Atomics as unknown as AtomicsWaitAsync).waitAsync(ctl, 0, 0, 1000);
+          if (waited.async) await waited.value;
+        } else {
+          Atomics.wait(ctl, 0, 0, 1000);
+        }
+        continue;
+      }
+      const n = Math.min(filled, PIPE_RING - r, PIPE_PIECE);
+      const chunk = Buffer.allocUnsafe(n);
+      chunk.set(bytes.subarray(r, r + n));
+      r = (r + n) % PIPE_RING;
+      Atomics.sub(ctl, 0, n);
+      Atomics.notify(ctl, 0);
+      yield chunk;
+    }
+  } finally {
+    port1.close();
+    void drain.terminate();
+  }
+}
+
+/** A live byte stream read by pipeChunks, with gzip undone. */
+async function openPipe(source: string, onIdle: () => void): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean }> {
+  const chunks = pipeChunks(source, onIdle);
+  const first = await chunks.next();
+  if (first.done) return { stream: chunks, gzip: false };
+  async function* all(): AsyncGenerator<Buffer> {
+    yield first.value as Buffer;
+    yield* chunks;
+  }
+  if (!isGzipHead(first.value as Buffer)) return { stream: all(), gzip: false };
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  const raw = Readable.from(all(), { objectMode: false });
+  raw.pipe(gunzip);
+  raw.on('error', (err) => gunzip.destroy(err));
+  return { stream: gunzip, gzip: true };
+}
+
+/** Whether `source` is live: stdin ("-"), a FIFO or another non-file (read by pipeChunks on a reading thread). */
+export async function isLiveSource(source: string): Promise<boolean> {
+  if (source === '-') return true;
+  try {
+    const st = await stat(source);
+    return st.isFIFO() || st.isCharacterDevice() || st.isSocket();
+  } catch {
+    return false;
   }
 }
 
@@ -173,7 +339,8 @@ export async function readSource(ev: TextTarget, source: string): Promise<void> 
       // A FIFO's size is 0: count what streams through instead.
       if (st.isFile()) fileBytes = st.size;
     }
-    const { stream, gzip } = await openSource(source, fileBytes !== null);
+    // On a reading thread a live source is read with blocking reads; the main thread streams it.
+    const { stream, gzip } = fileBytes === null && !isMainThread ? await openPipe(source, () => ev.idle?.()) : await openSource(source, fileBytes !== null);
     ev.describeSource(source, { gzip });
     const streamed = await forEachText(stream, (text, start, end, lineNo) => ev.ingestText(text, start, end, source, lineNo));
     bytes = fileBytes ?? streamed;

@@ -35,6 +35,9 @@ export interface ScanBatch {
   lines: number;
 }
 
+/** How stale a live source's last batch may get before the reader hands on a part-full one. */
+const IDLE_FLUSH_MS = 100;
+
 /** Distinct metric + tag keys one scanner keeps before it starts its ids again. */
 const MAX_KEYS = 50_000;
 
@@ -53,6 +56,7 @@ export class Scanner implements SampleSink, TextTarget {
   private keyCount = 0;
   private lastTagsRaw: string | null = null;
   private lastKeys: Map<string, number> | null = null;
+  private flushedAt = 0;
 
   /**
    * `emit` gets each full (or flushed) batch and must return only once the next slot is free
@@ -78,10 +82,22 @@ export class Scanner implements SampleSink, TextTarget {
   flush(): void {
     const b = this.batch;
     if (b.count === 0 && b.events.length === 0 && b.lines === 0) return;
+    this.flushedAt = performance.now();
     const slot = (b.slot + 1) % this.slots;
     this.batch = { slot, count: 0, events: [], at: [], lines: 0 };
     this.base = slot * SLOT_VALUES;
     this.emit(b);
+  }
+
+  /**
+   * A live source is about to wait: hand on what is batched if the last batch went out over
+   * IDLE_FLUSH_MS ago. Not at every wait: a batch per pipe read (64 KB) would fill the ring's
+   * slots with small batches, and a pause of the main thread would then stall the reader.
+   */
+  idle(): void {
+    const now = performance.now();
+    if (now - this.flushedAt < IDLE_FLUSH_MS) return;
+    this.flush();
   }
 
   describeSource(_name: string, facts: { gzip?: boolean; bytes?: number }): void {

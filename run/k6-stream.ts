@@ -2,12 +2,12 @@
 // gzip-compressed copy (the `chaos-load-summaries` artifact). A multi-hour soak needs no
 // multi-GB temporary file: the FIFO holds at most a pipe buffer.
 import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream, openSync, closeSync, constants } from 'node:fs';
+import { createWriteStream, openSync, closeSync, constants } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import { CHUNK, forEachText } from '../evaluator/input.js';
+import { forEachText, pipeChunks } from '../evaluator/input.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -30,14 +30,24 @@ export async function openSampleStream(
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
   let opened = false;
   let releasing = false;
-  const source = createReadStream(fifoPath, { highWaterMark: CHUNK });
-  source.once('open', () => (opened = true));
+  const onOpened: Array<() => void> = [];
+  // A draining thread empties the FIFO into an 8 MB ring as fast as k6 writes (evaluator/input.ts):
+  // pauses of this thread (GC, reports, chaos steps) never hold k6's writer up, so k6 never
+  // buffers samples in its own memory.
+  const source = pipeChunks(
+    fifoPath,
+    () => {},
+    () => {
+      opened = true;
+      for (const f of onOpened.splice(0)) f();
+    },
+  );
   const gzip = createGzip({ level: 6 });
   const gzFile = createWriteStream(gzipPath);
   gzip.pipe(gzFile);
   // Reading pulls: a slow evaluation slows the FIFO, and k6 waits, rather than memory growing.
   async function* teeToGzip(): AsyncIterable<Buffer> {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
       if (!gzip.write(chunk)) await once(gzip, 'drain');
       yield chunk;
     }
@@ -61,12 +71,11 @@ export async function openSampleStream(
     fifoPath,
     done,
     release() {
-      if (opened) return;
-      // Our own write end (O_RDWR never blocks on a FIFO) lets the pending open of the read end
-      // complete even if it has not reached the kernel yet; closing it once the reader is open
-      // gives the reader its EOF. A writer-only open could miss a reader not yet waiting (ENXIO)
-      // and leave it blocked forever: the hang when k6 never started.
-      if (releasing) return;
+      if (opened || releasing) return;
+      // Our own write end (O_RDWR never blocks on a FIFO) lets the reader's pending open complete
+      // even if it has not reached the kernel yet; closing it once the reader is open gives the
+      // reader its EOF. A writer-only open could miss a reader not yet waiting (ENXIO) and leave it
+      // blocked forever: the hang when k6 never started.
       releasing = true;
       let fd: number;
       try {
@@ -74,17 +83,9 @@ export async function openSampleStream(
       } catch {
         return; // the FIFO is gone: nothing can be blocked on it
       }
-      let closed = false;
-      const closeOnce = () => {
-        if (closed) return;
-        closed = true;
-        closeSync(fd);
-      };
-      if (opened) closeOnce();
-      else {
-        source.once('open', closeOnce);
-        source.once('error', closeOnce);
-      }
+      const close = () => closeSync(fd);
+      if (opened) close();
+      else onOpened.push(close);
     },
     remove: () => rm(fifoPath, { force: true }),
   };

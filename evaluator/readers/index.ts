@@ -1,7 +1,7 @@
 // The input formats, one reader each; adding a format adds one line here.
 import { csvFormat } from './csv.js';
 import { ndjsonFormat } from './ndjson.js';
-import type { LineReader, ReaderFormat, SampleSink } from './types.js';
+import { overlongLineReason, type LineReader, type ReaderFormat, type SampleSink } from './types.js';
 
 export const readerFormats = {
   ndjson: ndjsonFormat,
@@ -52,6 +52,11 @@ export class SourceReader {
    * lines that was. Once the format is known the reader scans in place when it can.
    */
   readText(text: string, start: number, end: number, firstLineNo: number): number {
+    const overlong = overlongLineReason(text, start);
+    if (overlong !== null) {
+      this.sink.malformed(firstLineNo, overlong);
+      return 1;
+    }
     let lineNo = firstLineNo;
     let pos = start;
     while (pos < end && (this.reader === null || !this.reader.readText)) {

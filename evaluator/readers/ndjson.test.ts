@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NdjsonReader, ndjsonFormat, readLineStrictly } from './ndjson.js';
 import type { SampleSink } from './types.js';
@@ -49,6 +51,23 @@ describe('NDJSON line ends', () => {
   });
 });
 
+/** Times as k6 writes them: any zone, 0–9 fraction digits (Go trims trailing zeros). */
+function k6Times(rnd: () => number, count: number): string[] {
+  const zones = ['Z', '+01:00', '+02:00', '-05:30', '-03:30', '+05:30', '+00:00', '-00:00', '+14:00', '-12:00'];
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const digits = n % 10;
+    const fraction = digits === 0 ? '' : '.' + String(Math.floor(rnd() * 10 ** digits)).padStart(digits, '0');
+    const second = `2026-11-29T0${n % 10}:${String(n % 60).padStart(2, '0')}:${String((n * 7) % 60).padStart(2, '0')}`;
+    out.push(second + fraction + zones[n % zones.length]!);
+  }
+  return out;
+}
+
+/** Real k6 v1.8.1 output (TZ=Europe/Berlin, America/St_Johns, Asia/Kolkata; metadata set by a script). */
+const fixtureDir = join(import.meta.dirname, 'fixtures');
+const realK6Lines = readdirSync(fixtureDir).flatMap((f) => readFileSync(join(fixtureDir, f), 'utf8').split('\n').filter((l) => l !== ''));
+
 describe('NDJSON fast path against the strict reader', () => {
   // Every line is read twice: by the fast path over the whole text (which reuses what it saw on
   // earlier lines) and by JSON.parse line by line. Lines are k6-shaped in both field orders, in
@@ -62,9 +81,10 @@ describe('NDJSON fast path against the strict reader', () => {
     const rnd = random(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const metrics = ['http_reqs', 'http_req_duration', 'http_req_blocked', 'http_req_waiting', 'http_req_failed', 'iterations', 'vus'];
-    const tagSets = ['{"group":"::ocr","method":"POST","status":"200"}', '{"name":"http://127.0.0.1:8000/a?x=\\"q\\"","status":"503"}', 'null', '{}', '{ "a" : "b" }', '{"a":"caf\\u00e9"}', '{"a":"b","a":"c"}'];
+    const tagSets = ['{"group":"::ocr","method":"POST","status":"200"}', '{"status":"200","method":"POST","group":"::ocr"}', '{"b":"}","a":"{"}', '{"a":"\\u00e9\\/\\n"}', '{"name":"http://127.0.0.1:8000/a?x=\\"q\\"","status":"503"}', 'null', '{}', '{ "a" : "b" }', '{"a":"caf\\u00e9"}', '{"a":"b","a":"c"}'];
     const values = ['1', '0', '12.345678', '0.5', '1e3', '2.5E-3', '-1', '01', '.5', '5.', '1.2.3', '1234567890123456789', '1e400', '999999999999', '1000000000001', 'NaN', '"7"', '-0'];
-    const times = ['2026-01-01T00:00:00.123456789Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01.5Z', '2026-01-01T01:00:00.25+01:00', '2026-13-01T00:00:00Z', '2026-01-01T00:00:00.Z'];
+    const times = [...k6Times(rnd, 12), '2026-13-01T00:00:00Z', '2026-01-01T00:00:00.Z', '2026-01-01T00:00:00.5+1:00', '2026-01-01T00:00:00.5+01:0', '2026-01-01T00:00:00.5+24:00', '2026-01-01T00:00:00.5z'];
+    const metadata = ['', '', '', ',"metadata":{"trace_id":"abc0"}', ',"metadata":{}', ',"metadata":{"a":"1","b":"x\\"y"}', ',"metadata":{"n":1}', ',"metadata":null'];
     const lines: string[] = [];
     while (lines.length < count) {
       const v2 = rnd() < 0.5;
@@ -74,14 +94,20 @@ describe('NDJSON fast path against the strict reader', () => {
       for (let k = 0; k < 1 + Math.floor(rnd() * 9); k++) {
         const metric = rnd() < 0.9 ? metrics[(first + k) % metrics.length]! : pick(metrics);
         const value = rnd() < 0.7 ? String(Math.round(rnd() * 1e6) / 10 ** Math.floor(rnd() * 7)) : pick(values);
+        const meta = pick(metadata);
         lines.push(
           v2
-            ? `{"type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}},"metric":"${metric}"}`
-            : `{"metric":"${metric}","type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}}}`,
+            ? `{"type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}${meta}},"metric":"${metric}"}`
+            : `{"metric":"${metric}","type":"Point","data":{"time":"${time}","value":${value},"tags":${tags}${meta}}}`,
         );
       }
     }
-    const noise = ['"', '}', '{', ',', '\\', '0', '.', 'x', ' ', '\r', ':'];
+    // Runs of real k6 output between the generated groups.
+    for (let r = 0; r < 20; r++) {
+      const from = Math.floor(rnd() * realK6Lines.length);
+      lines.splice(Math.floor(rnd() * lines.length), 0, ...realK6Lines.slice(from, from + 30));
+    }
+    const noise = ['"', '}', '{', ',', '\\', '0', '.', 'x', ' ', '\r', ':', '+', '-', 'Z'];
     return lines.map((line) => {
       if (rnd() >= 0.2) return line;
       const at = Math.floor(rnd() * line.length);
@@ -126,21 +152,57 @@ describe('NDJSON fast path against the strict reader', () => {
 });
 
 describe('NDJSON fast path coverage', () => {
-  it('reads clean k6 lines of both field orders without JSON.parse', () => {
-    const out: number[] = [];
-    const reader = new NdjsonReader({ point: (_m, _t, v) => void out.push(v), declare: () => {}, malformed: () => {} });
+  /** Reads `lines` with the fast path; returns the points and how many lines went to JSON.parse. */
+  function fastRead(lines: string[]): { points: [string, number, number][]; strict: number } {
+    const points: [string, number, number][] = [];
+    const reader = new NdjsonReader({ point: (m, t, v) => void points.push([m, t, v]), declare: () => {}, malformed: () => {} });
+    const text = lines.join('\n');
+    expect(reader.readText(text, 0, text.length, 1)).toBe(lines.length);
+    return { points, strict: reader.strictLines };
+  }
+
+  it('reads clean k6 lines of every shape without JSON.parse: both field orders, every zone and fraction length, metadata or not, tags in any order', () => {
+    const rnd = (() => {
+      let s = 7;
+      return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    })();
+    const times = k6Times(rnd, 40);
+    const tagOrders = ['{"name":"n1","status":"200","group":""}', '{"group":"","status":"200","name":"n1"}', '{"status":"200","name":"n1","group":""}', '{"url":"http://127.0.0.1/?a=1\\u0026b=2"}', '{}', 'null'];
+    const metadata = ['', ',"metadata":{"trace_id":"4bf92f3577b34da6"}', ',"metadata":{}'];
     const lines: string[] = [];
-    for (let r = 0; r < 100; r++) {
-      const time = `2026-01-01T00:00:${String(r % 60).padStart(2, '0')}.${r}1Z`;
-      const tags = `{"name":"n${r % 7}","status":"200"}`;
-      for (const m of ['http_reqs', 'http_req_duration', 'http_req_failed']) {
-        lines.push(`{"type":"Point","data":{"time":"${time}","value":${r}.5,"tags":${tags}},"metric":"${m}"}`);
-        lines.push(`{"metric":"${m}","type":"Point","data":{"time":"${time}","value":${r},"tags":${tags}}}`);
+    const shapes = new Set<string>();
+    for (const time of times) {
+      for (const tags of tagOrders) {
+        for (const meta of metadata) {
+          for (const m of ['http_reqs', 'http_req_duration', 'http_req_failed']) {
+            lines.push(`{"type":"Point","data":{"time":"${time}","value":1.5,"tags":${tags}${meta}},"metric":"${m}"}`);
+            lines.push(`{"metric":"${m}","type":"Point","data":{"time":"${time}","value":2,"tags":${tags}${meta}}}`);
+          }
+          shapes.add(`${time.slice(19)}|${meta === '' ? '' : 'meta'}`);
+        }
       }
     }
-    const text = lines.join('\n');
-    expect(reader.readText(text, 0, text.length, 1)).toBe(600);
-    expect(out).toHaveLength(600);
-    expect(reader.strictLines).toBe(0);
+    expect(shapes.size).toBeGreaterThan(60);
+    const { points, strict } = fastRead(lines);
+    expect(points).toHaveLength(lines.length);
+    expect(strict).toBe(0);
+  });
+
+  it('reads every line of real k6 output (Berlin, St John\'s, Kolkata, metadata) without JSON.parse', () => {
+    const points = realK6Lines.filter((l) => l.includes('"type":"Point"'));
+    expect(points.length).toBeGreaterThan(80);
+    expect(points.some((l) => /\+01:00"/.test(l)) && points.some((l) => /-03:30"/.test(l)) && points.some((l) => l.includes('"metadata"'))).toBe(true);
+    const { points: read, strict } = fastRead(points);
+    expect(read).toHaveLength(points.length);
+    expect(strict).toBe(0);
+  });
+
+  it('keeps a +01:00 line on the fast path, at the same instant as its UTC twin', () => {
+    const berlin = '{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-29T01:25:02.606241967+01:00","value":36.15,"tags":{"group":"","status":"200"}}}';
+    const utc = '{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-29T00:25:02.606241967Z","value":36.15,"tags":{"group":"","status":"200"}}}';
+    const stJohns = '{"type":"Point","data":{"time":"2026-11-28T20:55:02.606241967-03:30","value":36.15,"tags":{"group":"","status":"200"}},"metric":"http_req_duration"}';
+    const { points, strict } = fastRead([berlin, utc, stJohns, berlin]);
+    expect(strict).toBe(0);
+    expect(points.map((p) => p[1])).toEqual(Array(4).fill(Date.UTC(2026, 10, 29, 0, 25, 2) + 606.241967));
   });
 });

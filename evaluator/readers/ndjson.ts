@@ -1,13 +1,15 @@
-// k6 NDJSON (`--out json=…`). Point lines take a fast path that reads k6's fixed field order in
-// place, without JSON.parse and without slicing the line: k6 v2's
+// k6 NDJSON (`--out json=…`). Point lines take a fast path that reads k6's field order in place,
+// without JSON.parse and without slicing the line: k6 v2's
 // `{"type":"Point","data":{"time":…,"value":…,"tags":{…}},"metric":"…"}` and k6 v1's
-// `{"metric":"…","type":"Point","data":{…}}`. One request writes ~9 lines that differ only in the
-// value and the metric name, so the fast path compares whole runs of a line with the previous
-// line's (one memcmp each): the head with the time, the tags, and the metric name it predicts from
-// the order k6 wrote them in before. Whatever does not match is read field by field, and any line
-// that deviates from k6's exact shape (metadata, other order, odd zone or number) is read with
-// JSON.parse instead: the fast path changes speed, never results (readers/ndjson.test.ts compares
-// both on mutated lines).
+// `{"metric":"…","type":"Point","data":{…}}`, times in any UTC offset (k6 writes the machine's
+// local zone: `…Z`, `…+01:00`) with 0–9 fraction digits, tags in any order, and the optional
+// `"metadata":{…}` after the tags. One request writes ~9 lines that differ only in the value and
+// the metric name, so the fast path compares whole runs of a line with the previous line's (one
+// memcmp each): the head with the time, the tags, and the metric name it predicts from the order
+// k6 wrote them in before. Whatever does not match is read field by field, and any line that
+// deviates from k6's shape (whitespace, nested metadata, odd numbers) is read with JSON.parse
+// instead: the fast path changes speed, never results (readers/ndjson.test.ts compares both on
+// mutated lines of every shape).
 import { metricKinds } from '../metrics.js';
 import type { LineReader, ReaderFormat, SampleSink } from './types.js';
 import { MAX_VALUE, valueProblem } from './types.js';
@@ -18,8 +20,8 @@ const V1_MID = '","type":"Point","data":{"time":"';
 const V2_HEAD = '{"type":"Point","data":{"time":"';
 const VALUE = '","value":';
 const TAGS = ',"tags":';
-const V2_TAIL = '},"metric":"';
-const V1_TAIL = '}}';
+const METADATA = ',"metadata":';
+const V2_TAIL = ',"metric":"';
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const MAX_METRIC_NAMES = 10_000;
 const MAX_GOOD_TAGS = 10_000;
@@ -28,6 +30,8 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 
 /** Where the last decimal() stopped (a module variable: no object per number). */
 let decimalEnd = 0;
+/** Whether the last decimal() read a well-formed decimal it only declined for its length. */
+let decimalLong = false;
 
 /**
  * The plain decimal `digits[.digits]` of at most 15 significant digits at text[start…], ending at
@@ -54,11 +58,16 @@ function decimal(text: string, start: number): number {
     }
   }
   decimalEnd = i;
+  decimalLong = false;
   const n = i - start;
-  if (n === 0 || digits > 15 || fractionDigits === 0) return Number.NaN; // nothing, too long, "5."
+  if (n === 0 || fractionDigits === 0) return Number.NaN; // nothing, "5."
   const first = text.charCodeAt(start);
   if (first === 46) return Number.NaN; // ".5"
   if (first === 48 && n > 1 && text.charCodeAt(start + 1) !== 46) return Number.NaN; // leading zero
+  if (digits > 15) {
+    decimalLong = true; // e.g. 17 digits of a float64 a script computed: JS's own parse below
+    return Number.NaN;
+  }
   return fractionDigits > 0 ? mantissa / POW10[fractionDigits]! : mantissa;
 }
 
@@ -66,6 +75,50 @@ function isStringRecord(v: unknown): v is Record<string, string> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const x of Object.values(v)) if (typeof x !== 'string') return false;
   return true;
+}
+
+/**
+ * The index after the JSON object of string values that starts at text[i] (`{}` or
+ * `{"k":"v",…}` with JSON escapes, no whitespace: how k6 writes tags and metadata), else -1.
+ * Accepts exactly the texts JSON.parse reads as a flat object of strings, minus whitespace.
+ */
+export function flatObjectEnd(text: string, i: number, limit: number): number {
+  if (text.charCodeAt(i) !== 123) return -1; // {
+  i++;
+  if (text.charCodeAt(i) === 125) return i + 1; // {}
+  for (;;) {
+    i = stringEnd(text, i, limit);
+    if (i < 0 || text.charCodeAt(i) !== 58) return -1; // :
+    i = stringEnd(text, i + 1, limit);
+    if (i < 0) return -1;
+    const c = text.charCodeAt(i);
+    if (c === 125) return i + 1;
+    if (c !== 44) return -1; // ,
+    i++;
+  }
+}
+
+/** The index after the JSON string that starts at text[i], else -1. */
+function stringEnd(text: string, i: number, limit: number): number {
+  if (text.charCodeAt(i) !== 34) return -1;
+  for (i++; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) return i + 1;
+    if (c < 32) return -1;
+    if (c === 92) {
+      const e = text.charCodeAt(++i);
+      if (e === 117) {
+        for (let h = 1; h <= 4; h++) {
+          const x = text.charCodeAt(i + h);
+          if (!((x >= 48 && x <= 57) || (x >= 65 && x <= 70) || (x >= 97 && x <= 102))) return -1;
+        }
+        i += 4;
+      } else if (e !== 34 && e !== 92 && e !== 47 && e !== 98 && e !== 102 && e !== 110 && e !== 114 && e !== 116) {
+        return -1;
+      }
+    }
+  }
+  return -1;
 }
 
 /** A metric name as the fast path meets it, with the runs of text that surround it in a line. */
@@ -121,7 +174,9 @@ export function readLineStrictly(line: string, lineNo: number, sink: SampleSink)
 export class NdjsonReader implements LineReader {
   /** Lines the fast path handed to JSON.parse (tests check the fast path is taken). */
   strictLines = 0;
+  /** The previous time's whole second and zone, and that second in ms since the epoch. */
   private prevSecond = '';
+  private prevZone = '';
   private prevSecondMs = 0;
   /** Set by readTime: the time it read. */
   private timeRead = 0;
@@ -186,22 +241,13 @@ export class NdjsonReader implements LineReader {
   }
 
   /**
-   * Reads `<RFC 3339 UTC time>","value":` at text[i…] into timeRead; returns the index after it,
-   * or -1. The whole second is parsed once per second of the run, the fraction here.
+   * Reads `<RFC 3339 time>","value":` at text[i…] into timeRead; returns the index after it, or -1.
+   * The zone is `Z` or any `±hh:mm` (k6 writes the machine's local zone). The whole second with its
+   * zone is parsed once per second of the run (Date.parse, as the strict path), the fraction here.
    */
   private readTime(text: string, i: number): number {
-    let base: number;
-    if (this.prevSecond !== '' && text.substring(i, i + 19) === this.prevSecond) {
-      base = this.prevSecondMs;
-    } else {
-      if (text.charCodeAt(i + 19) !== 46 && text.charCodeAt(i + 19) !== 90) return -1;
-      const second = text.slice(i, i + 19);
-      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(second)) return -1;
-      base = Date.parse(second + 'Z');
-      if (Number.isNaN(base)) return -1;
-      this.prevSecond = second;
-      this.prevSecondMs = base;
-    }
+    const sameSecond = this.prevSecond !== '' && text.substring(i, i + 19) === this.prevSecond;
+    const secondStart = i;
     i += 19;
     let fraction = 0;
     if (text.charCodeAt(i) === 46) {
@@ -217,10 +263,27 @@ export class NdjsonReader implements LineReader {
       }
       if (i === f0) return -1;
     }
-    // Only UTC ("Z") here; other zones take the strict path.
-    if (text.charCodeAt(i) !== 90 || text.substring(i + 1, i + 1 + VALUE.length) !== VALUE) return -1;
+    const z = text.charCodeAt(i);
+    const zoneLength = z === 90 ? 1 : z === 43 || z === 45 ? 6 : 0; // Z, +, -
+    if (zoneLength === 0) return -1;
+    const zoneEnd = i + zoneLength;
+    if (text.substring(zoneEnd, zoneEnd + VALUE.length) !== VALUE) return -1;
+    let base: number;
+    if (sameSecond && (zoneLength === 1 ? this.prevZone === 'Z' : text.substring(i, zoneEnd) === this.prevZone)) {
+      base = this.prevSecondMs;
+    } else {
+      const second = text.slice(secondStart, secondStart + 19);
+      const zone = text.slice(i, zoneEnd);
+      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(second)) return -1;
+      if (zoneLength === 6 && !/^[+-]\d\d:\d\d$/.test(zone)) return -1;
+      base = Date.parse(second + zone);
+      if (Number.isNaN(base)) return -1;
+      this.prevSecond = second;
+      this.prevZone = zone;
+      this.prevSecondMs = base;
+    }
     this.timeRead = base + fraction;
-    return i + 1 + VALUE.length;
+    return zoneEnd + VALUE.length;
   }
 
   /**
@@ -276,17 +339,20 @@ export class NdjsonReader implements LineReader {
     // The value, up to the comma before the tags.
     let value = decimal(text, i);
     let valueEnd = decimalEnd;
-    if (Number.isNaN(value) || text.charCodeAt(valueEnd) !== 44) {
+    if (decimalLong && text.charCodeAt(valueEnd) === 44) {
+      value = +text.slice(i, valueEnd); // well-formed (checked above): the double JSON.parse gives
+    } else if (Number.isNaN(value) || text.charCodeAt(valueEnd) !== 44) {
       valueEnd = text.indexOf(',', i);
       if (valueEnd < 0 || valueEnd > limit) return -1;
       const valueText = text.slice(i, valueEnd);
       if (!JSON_NUMBER.test(valueText)) return -1;
       value = +valueText;
     }
-    // Tags: usually the previous line's; else up to the fixed tail, checked once per distinct text.
+    // Tags (and metadata): usually the previous line's; else read here, each distinct tag text
+    // checked once (a text in goodTags ends at its first "}": the first "}" of a valid flat object
+    // closes it).
     let tags: string | null;
     let k: number;
-    let newline = -1;
     const tagsPart = this.tagsPart;
     if (tagsPart !== '' && text.substring(valueEnd, valueEnd + tagsPart.length) === tagsPart && (text.charCodeAt(valueEnd + tagsPart.length - 1) === 34) === v2) {
       tags = this.tagsPartTags;
@@ -294,30 +360,41 @@ export class NdjsonReader implements LineReader {
     } else {
       if (text.substring(valueEnd, valueEnd + TAGS.length) !== TAGS) return -1;
       const tagsStart = valueEnd + TAGS.length;
-      newline = text.indexOf('\n', tagsStart);
-      if (newline < 0 || newline > limit) newline = limit;
-      const end = text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      const tagsEnd = v2 ? text.lastIndexOf(V2_TAIL, end) : end - V1_TAIL.length;
-      if (tagsEnd < tagsStart) return -1;
-      if (!v2 && text.substring(tagsEnd, end) !== V1_TAIL) return -1;
-      const raw = text.slice(tagsStart, tagsEnd);
-      if (raw === 'null') {
+      let tagsEnd: number;
+      if (text.charCodeAt(tagsStart) === 110) {
+        if (text.substring(tagsStart, tagsStart + 4) !== 'null') return -1;
         tags = null;
+        tagsEnd = tagsStart + 4;
       } else {
-        if (!this.goodTags.has(raw)) {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(raw);
-          } catch {
-            return -1;
-          }
-          if (!isStringRecord(parsed)) return -1;
+        const close = text.indexOf('}', tagsStart);
+        if (close < 0 || close >= limit) return -1;
+        tags = text.slice(tagsStart, close + 1);
+        if (this.goodTags.has(tags)) {
+          tagsEnd = close + 1;
+        } else {
+          tagsEnd = flatObjectEnd(text, tagsStart, limit);
+          if (tagsEnd < 0) return -1;
+          if (tagsEnd !== close + 1) tags = text.slice(tagsStart, tagsEnd);
           if (this.goodTags.size >= MAX_GOOD_TAGS) this.goodTags.clear();
-          this.goodTags.add(raw);
+          this.goodTags.add(tags);
         }
-        tags = raw;
       }
-      k = tagsEnd + (v2 ? V2_TAIL.length : V1_TAIL.length);
+      k = tagsEnd;
+      // k6 adds `"metadata":{…}` (strings only) after the tags when a script sets any.
+      if (text.charCodeAt(k) === 44) {
+        if (text.substring(k, k + METADATA.length) !== METADATA) return -1;
+        k = flatObjectEnd(text, k + METADATA.length, limit);
+        if (k < 0) return -1;
+      }
+      if (text.charCodeAt(k) !== 125) return -1; // the end of "data"
+      k++;
+      if (v2) {
+        if (text.substring(k, k + V2_TAIL.length) !== V2_TAIL) return -1;
+        k += V2_TAIL.length;
+      } else {
+        if (text.charCodeAt(k) !== 125) return -1; // the end of the line's object
+        k++;
+      }
       this.tagsPart = text.slice(valueEnd, k);
       this.tagsPartTags = tags;
     }
@@ -342,7 +419,6 @@ export class NdjsonReader implements LineReader {
       if (c === 13 && (lineEnd + 1 === limit || text.charCodeAt(lineEnd + 1) === 10)) lineEnd++;
       else if (c !== 10) return -1;
     }
-    if (newline >= 0 && newline !== lineEnd) return -1;
     const last = this.lastSlot;
     if (last !== null && last.next !== slot && slot!.kept) last.next = slot;
     this.lastSlot = slot;

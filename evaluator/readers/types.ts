@@ -45,3 +45,25 @@ export function valueProblem(value: number): string | null {
   if (value > MAX_VALUE) return `value ${value} is larger than ${MAX_VALUE}`;
   return null;
 }
+
+/**
+ * The longest line read, in characters: 1 MiB. k6 writes lines under 4 KB (a long URL tag makes a
+ * few KB); a longer line is not k6 output, and buffering it whole would cost its size several
+ * times over (a 50 MB line cost ~600 MB RSS). Longer lines are skipped without being buffered and
+ * reported as malformed at their line.
+ */
+export const MAX_LINE_CHARS = 1 << 20;
+
+/** What the stream reader hands on in place of a line longer than MAX_LINE_CHARS (a NUL starts no k6 line). */
+const OVERLONG_MARK = '\u0000chaosgate:overlong-line:';
+
+export function overlongLineText(chars: number): string {
+  return OVERLONG_MARK + chars;
+}
+
+/** The reason to report for `text[start…]` when it is an overlong line's stand-in, else null. */
+export function overlongLineReason(text: string, start: number): string | null {
+  if (text.charCodeAt(start) !== 0 || !text.startsWith(OVERLONG_MARK, start)) return null;
+  const chars = parseInt(text.slice(start + OVERLONG_MARK.length), 10);
+  return `line longer than 1 MiB (${chars} characters; k6 writes lines under 4 KB): not read`;
+}
