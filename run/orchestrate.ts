@@ -538,6 +538,8 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   // Never a pass for a run that did not happen as planned.
   if (ctx.incomplete.length || (ctx.failure && !interrupted(ctx))) report.verdict = 'fail';
   k6ThresholdAgreement(ctx, report);
+  const untagged = ctx.services.untaggedNote(report);
+  if (untagged) ctx.notes.push(untagged);
   if (ctx.notes.length) report.notes = [...ctx.notes];
   report.analysis = analyseRun(report, { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), config, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain });
   ctx.services.addSummaries(report);

@@ -4,7 +4,7 @@ import { formatIssues } from '../config/index.js';
 import { createEvaluation } from '../evaluator/evaluation.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
 import { serviceSummaries } from '../analysis/services.js';
-import { groupByWithServices, planPlace, planServices, serviceAddresses, serviceEnv, serviceProxyRoutes, serviceTagger } from './services.js';
+import { groupByWithServices, planPlace, planServices, prepareServices, serviceAddresses, serviceEnv, serviceProxyRoutes, serviceTagger } from './services.js';
 
 const config = (raw: ChaosgateConfigInput) => configSchema.parse(raw);
 
@@ -191,5 +191,21 @@ describe('the service tag in an evaluation', () => {
     expect(summary[0]!.p95!).toBeGreaterThan(580);
     expect(summary[1]!.p95!).toBeGreaterThanOrEqual(18);
     expect(summary[1]!.p95!).toBeLessThan(20);
+  });
+});
+
+describe('requests that matched no service', () => {
+  it('are counted in a note (a named request: k6 puts its name in the url tag), and no note when all matched', () => {
+    const c = config({ services: { web: { url: 'http://127.0.0.1:8000' } } });
+    const run = prepareServices(c, [], planPlace('p'), []);
+    run.start({});
+    const judge = (urls: string[]) => {
+      const ev = createEvaluation({ groupBy: groupByWithServices(c) }, [{ id: 'p95', metric: 'http_req_duration', expression: 'p(95)<100' }], { deriveTags: run.deriveTags });
+      urls.forEach((url, i) => ev.ingestSample({ metric: 'http_req_duration', time: 1_700_000_000_000 + i, value: 5, tags: { url, name: url } }));
+      return run.untaggedNote(ev.finish());
+    };
+    // k6 writes a named request's url tag as its name ("GET /a"): no URL to match.
+    expect(judge(['http://127.0.0.1:8000/x', 'GET /a', 'GET /a'])).toMatch(/^2 HTTP requests matched no service/);
+    expect(judge(['http://127.0.0.1:8000/x', 'http://127.0.0.1:8000/y'])).toBeNull();
   });
 });

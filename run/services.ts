@@ -256,6 +256,23 @@ export class RunServices {
     if (services.length && report.analysis) report.analysis.services = services;
   }
 
+  /**
+   * A note when HTTP requests of a run with services matched none of them. The usual cause: k6
+   * replaces a request's `url` tag by its `name` tag when the script names the request, so the
+   * URL cannot tell the service; the script then tags such requests with `service` itself.
+   */
+  untaggedNote(report: ReportModel): string | null {
+    if (!this.any) return null;
+    const untagged = report.series
+      .filter((s) => s.metric === 'http_req_duration' && s.tags[SERVICE_TAG] === undefined)
+      .reduce((n, s) => n + s.count, 0);
+    if (untagged === 0) return null;
+    return (
+      `${untagged} HTTP requests matched no service (no \`service\` tag): per-service gates do not see them. ` +
+      `k6 replaces a named request's url tag by its name tag; tag those requests with { service: '<name>' } in the script`
+    );
+  }
+
   /** The evaluate section with `service` as a grouping tag. */
   evaluateConfig(config: ChaosgateConfig): ChaosgateConfig['evaluate'] {
     return { ...config.evaluate, groupBy: groupByWithServices(config) };
