@@ -8,13 +8,15 @@ import { renderHtml } from './html.js';
 
 export interface ReportWriter {
   render(model: ReportModel): string;
+  /** The file's name in a run's folder. */
+  fileName: string;
 }
 
 export const reportWriters = {
-  junit: { render: renderJunit },
-  json: { render: renderJson },
-  markdown: { render: renderMarkdown },
-  html: { render: renderHtml },
+  junit: { render: renderJunit, fileName: 'junit.xml' },
+  json: { render: renderJson, fileName: 'report.json' },
+  markdown: { render: renderMarkdown, fileName: 'summary.md' },
+  html: { render: renderHtml, fileName: 'report.html' },
 } satisfies Record<string, ReportWriter>;
 
 export type ReportFormat = keyof typeof reportWriters;

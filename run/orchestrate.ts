@@ -88,7 +88,6 @@ export interface RunResult {
   k6: K6Exit | null;
 }
 
-const REPORT_FILES: Record<string, string> = { junit: 'junit.xml', json: 'report.json', markdown: 'summary.md', html: 'report.html' };
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z');
@@ -546,7 +545,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
 
   const files: Record<string, string> = {};
   for (const format of Object.keys(reportWriters) as ReportFormat[]) {
-    const path = join(ctx.outDir, REPORT_FILES[format] ?? `report.${format}`);
+    const path = join(ctx.outDir, reportWriters[format].fileName);
     await writeReport(format, report, path);
     files[format] = path;
   }
