@@ -116,6 +116,39 @@ describe('analyse', () => {
     expect(liveHistograms()).toBe(0);
   });
 
+  it('the phase table error rate is the chaosgate_error_rate gate over the same samples, dropped iterations included', () => {
+    // 20 requests/s for 30 s; a 10 s overload (10–20 s) fails every 10th request and k6 drops 3
+    // iterations every 500 ms (dropped_iterations carries only scenario tags, as k6 sends it).
+    const ev = createEvaluation({ bucketWidth: '1s', maxBuckets: 1000 }, [
+      { id: 'fault-errors', metric: 'chaosgate_error_rate', expression: 'rate<0.05', phase: 'fault:overload' },
+      { id: 'baseline-errors', metric: 'chaosgate_error_rate', expression: 'rate<0.05', phase: 'baseline' },
+    ], { phaseLabels: true });
+    ev.addPhaseEvent({ time: T0 + 10_000, faultId: 'overload', action: 'on' });
+    ev.addPhaseEvent({ time: T0 + 20_000, faultId: 'overload', action: 'off' });
+    let n = 0;
+    for (let t = 0; t < 30_000; t += 50) {
+      n++;
+      const inFault = t >= 10_000 && t < 20_000;
+      request(ev, T0 + t, 100, inFault && n % 10 === 0);
+      if (inFault && t % 500 === 0) ev.ingestSample({ metric: 'dropped_iterations', time: T0 + t, value: 3, tags: { scenario: 'default' } });
+    }
+    const report = ev.finish();
+    const faults: FaultWindow[] = [{ id: 'overload', kind: 'http-error', target: 'stack', on: T0 + 10_000, off: T0 + 20_000, injections: null }];
+    const a = analyse(report, { profile: 'test', faults, recovery: tolerance, allowedErrorRate: 0.05 });
+    const gate = (id: string) => report.gates.find((g) => g.id === id)!.observed!;
+
+    const fault = a.phases.find((p) => p.phase === 'fault:overload')!;
+    // 200 requests, 20 failed, 60 dropped iterations: (20 + 60) / (200 + 60).
+    expect(fault.requests).toBe(200);
+    expect(fault.errors).toBe(80);
+    expect(gate('fault-errors')).toBeCloseTo(80 / 260, 12);
+    expect(fault.errorRate).toBeCloseTo(gate('fault-errors'), 12);
+    expect(a.phases.find((p) => p.phase === 'baseline')!.errorRate).toBe(gate('baseline-errors'));
+    // The error budget spends the same rate.
+    expect(a.errorBudget!.spent).toBeCloseTo(gate('fault-errors') / 0.05, 12);
+    expect(liveHistograms()).toBe(0);
+  });
+
   it('says "did not recover" for a fault that never ends', () => {
     const report = runWithFault(null);
     const faults: FaultWindow[] = [{ id: 'ocr-latency', kind: 'http-latency', target: 'stack', on: T0 + 20_000, off: null, injections: null }];

@@ -1,14 +1,12 @@
 // Phase analysis from a finished report model: nothing here reads samples again. Series are split
 // by the `phase` tag (evaluate.groupBy), and every series carries time buckets with their own
 // histograms, so per-phase percentiles merge whole-series histograms and windows merge buckets.
+import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, noErrorCounts, type ErrorCounts } from '../evaluator/error-rate.js';
 import { Histogram } from '../evaluator/histogram.js';
 import type { ReportModel, SeriesReport } from '../evaluator/model.js';
 import type { Analysis, PhaseRow, Recovery } from './model.js';
 
 export const LATENCY_METRIC = 'http_req_duration';
-export const REQUESTS_METRIC = 'http_reqs';
-export const FAILED_METRIC = 'http_req_failed';
-export const DROPPED_METRIC = 'dropped_iterations';
 /** Gauges that measure a queue: the probes' and the k6 ingestion scenario's. */
 export const QUEUE_METRICS = ['queue_depth', 'ingestion_queue_depth'];
 
@@ -48,10 +46,6 @@ export function isLatencySeries(s: SeriesReport): boolean {
   return s.metric === LATENCY_METRIC && s.tags.expected_response !== 'false' && !!s.histogram;
 }
 
-function seriesOf(report: ReportModel, metric: string): SeriesReport[] {
-  return report.series.filter((s) => s.metric === metric);
-}
-
 interface Percentiles {
   p50: number;
   p95: number;
@@ -88,30 +82,20 @@ function phaseTagMatches(s: SeriesReport, phase: string | null): boolean {
 }
 
 interface Totals {
-  requests: number;
-  errors: number;
+  /** Requests, failures and dropped iterations: the error rate's counts (evaluator/error-rate.ts). */
+  counts: ErrorCounts;
   percentiles: Percentiles | null;
   queueDepthMax: number | null;
 }
 
 /** Whole-series figures, optionally for one phase. */
 function totalsFor(report: ReportModel, phase: string | null): Totals {
-  const requests = seriesOf(report, REQUESTS_METRIC)
-    .filter((s) => phaseTagMatches(s, phase))
-    .reduce((n, s) => n + (s.counter?.sum ?? s.count), 0);
-  const failed = seriesOf(report, FAILED_METRIC)
-    .filter((s) => phaseTagMatches(s, phase))
-    .reduce((n, s) => n + (s.rate?.passes ?? 0), 0);
-  const dropped = seriesOf(report, DROPPED_METRIC)
-    .filter((s) => phaseTagMatches(s, phase))
-    .reduce((n, s) => n + (s.counter?.sum ?? 0), 0);
   const latency = report.series
     .filter((s) => isLatencySeries(s) && phaseTagMatches(s, phase))
     .map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale }));
   const queue = report.series.filter((s) => QUEUE_METRICS.includes(s.metric) && phaseTagMatches(s, phase) && s.gauge);
   return {
-    requests: Math.round(requests),
-    errors: Math.round(failed + dropped),
+    counts: errorCountsOf(report.series.filter((s) => phaseTagMatches(s, phase))),
     percentiles: mergedPercentiles(latency),
     queueDepthMax: queue.length ? Math.max(...queue.map((s) => s.gauge!.max)) : null,
   };
@@ -120,8 +104,7 @@ function totalsFor(report: ReportModel, phase: string | null): Totals {
 /** Requests, errors and latency per time window, merged across every series. */
 interface Window {
   start: number;
-  requests: number;
-  errors: number;
+  counts: ErrorCounts;
   histograms: { data: string; scale: number }[];
   queueDepthMax: number | null;
 }
@@ -131,15 +114,13 @@ function bucketTimeline(report: ReportModel): Window[] {
   const byStart = new Map<number, Window>();
   const at = (start: number): Window => {
     let w = byStart.get(start);
-    if (!w) byStart.set(start, (w = { start, requests: 0, errors: 0, histograms: [], queueDepthMax: null }));
+    if (!w) byStart.set(start, (w = { start, counts: noErrorCounts(), histograms: [], queueDepthMax: null }));
     return w;
   };
   for (const s of report.series) {
     for (const b of s.buckets.items) {
-      if (s.metric === REQUESTS_METRIC) at(b.start).requests += b.sum;
-      else if (s.metric === FAILED_METRIC) at(b.start).errors += b.passes ?? 0;
-      else if (s.metric === DROPPED_METRIC) at(b.start).errors += b.sum;
-      else if (isLatencySeries(s) && b.histogram) at(b.start).histograms.push({ data: b.histogram, scale: s.histogram!.scale });
+      addErrorSamples(at(b.start).counts, s.metric, bucketStats(b));
+      if (isLatencySeries(s) && b.histogram) at(b.start).histograms.push({ data: b.histogram, scale: s.histogram!.scale });
       else if (QUEUE_METRICS.includes(s.metric) && b.count > 0) {
         const w = at(b.start);
         w.queueDepthMax = Math.max(w.queueDepthMax ?? 0, b.max);
@@ -151,12 +132,13 @@ function bucketTimeline(report: ReportModel): Window[] {
 
 /** The buckets of `timeline` starting in [from, to), merged into one window. */
 function windowOver(timeline: Window[], from: number, to: number): Window {
-  const w: Window = { start: from, requests: 0, errors: 0, histograms: [], queueDepthMax: null };
+  const w: Window = { start: from, counts: noErrorCounts(), histograms: [], queueDepthMax: null };
   for (const b of timeline) {
     if (b.start < from) continue;
     if (b.start >= to) break;
-    w.requests += b.requests;
-    w.errors += b.errors;
+    w.counts.requests += b.counts.requests;
+    w.counts.failed += b.counts.failed;
+    w.counts.dropped += b.counts.dropped;
     w.histograms.push(...b.histograms);
     if (b.queueDepthMax !== null) w.queueDepthMax = Math.max(w.queueDepthMax ?? 0, b.queueDepthMax);
   }
@@ -172,10 +154,6 @@ function windowsOf(timeline: Window[], origin: number, windowMs: number): Window
     if (out.at(-1)?.start !== from) out.push(windowOver(timeline, from, from + windowMs));
   }
   return out;
-}
-
-function errorRate(requests: number, errors: number): number | null {
-  return requests > 0 ? Math.min(1, errors / requests) : null;
 }
 
 /** One stretch of the timeline with its phase tag and the name its row shows. */
@@ -221,8 +199,8 @@ export function owningSpan(spans: Span[], start: number, end: number): Span | un
 
 /** Figures of each span of a tag that several spans share, from the buckets of its series. */
 function totalsPerSpan(report: ReportModel, spans: Span[]): Map<Span, Totals> {
-  const acc = new Map<Span, { requests: number; errors: number; histograms: { data: string; scale: number }[]; queueDepthMax: number | null }>();
-  for (const sp of spans) acc.set(sp, { requests: 0, errors: 0, histograms: [], queueDepthMax: null });
+  const acc = new Map<Span, { counts: ErrorCounts; histograms: { data: string; scale: number }[]; queueDepthMax: number | null }>();
+  for (const sp of spans) acc.set(sp, { counts: noErrorCounts(), histograms: [], queueDepthMax: null });
   const tag = spans[0]!.tag;
   for (const s of report.series) {
     if (s.tags.phase !== tag) continue;
@@ -232,16 +210,14 @@ function totalsPerSpan(report: ReportModel, spans: Span[]): Map<Span, Totals> {
       const sp = owningSpan(spans, b.start, b.start + s.buckets.widthMs);
       if (!sp) continue;
       const a = acc.get(sp)!;
-      if (s.metric === REQUESTS_METRIC) a.requests += b.sum;
-      else if (s.metric === FAILED_METRIC) a.errors += b.passes ?? 0;
-      else if (s.metric === DROPPED_METRIC) a.errors += b.sum;
-      else if (latency && b.histogram) a.histograms.push({ data: b.histogram, scale: s.histogram!.scale });
+      addErrorSamples(a.counts, s.metric, bucketStats(b));
+      if (latency && b.histogram) a.histograms.push({ data: b.histogram, scale: s.histogram!.scale });
       else if (queue && b.count > 0) a.queueDepthMax = Math.max(a.queueDepthMax ?? 0, b.max);
     }
   }
   const out = new Map<Span, Totals>();
   for (const [sp, a] of acc) {
-    out.set(sp, { requests: Math.round(a.requests), errors: Math.round(a.errors), percentiles: mergedPercentiles(a.histograms), queueDepthMax: a.queueDepthMax });
+    out.set(sp, { counts: a.counts, percentiles: mergedPercentiles(a.histograms), queueDepthMax: a.queueDepthMax });
   }
   return out;
 }
@@ -252,7 +228,7 @@ function totalsPerSpan(report: ReportModel, spans: Span[]): Map<Span, Totals> {
  */
 function phaseRows(report: ReportModel): PhaseRow[] {
   const baseline = totalsFor(report, 'baseline');
-  const baseRate = errorRate(baseline.requests, baseline.errors);
+  const baseRate = errorRate(baseline.counts);
   const spans = timelineSpans(report);
   const byTag = new Map<string, Span[]>();
   for (const sp of spans) byTag.set(sp.tag, [...(byTag.get(sp.tag) ?? []), sp]);
@@ -263,17 +239,18 @@ function phaseRows(report: ReportModel): PhaseRow[] {
   }
   return spans.map((sp) => {
     const t = totals.get(sp)!;
-    const rate = errorRate(t.requests, t.errors);
+    const rate = errorRate(t.counts);
     const activeMs = sp.end - sp.start;
     return {
       name: sp.name,
       phase: sp.tag,
       start: sp.start,
       end: sp.end,
-      requests: t.requests,
-      errors: t.errors,
+      requests: Math.round(t.counts.requests),
+      dropped: Math.round(t.counts.dropped),
+      errors: Math.round(errorCount(t.counts)),
       errorRate: rate,
-      throughputPerSecond: activeMs > 0 ? t.requests / (activeMs / 1000) : null,
+      throughputPerSecond: activeMs > 0 ? t.counts.requests / (activeMs / 1000) : null,
       p50: t.percentiles?.p50 ?? null,
       p95: t.percentiles?.p95 ?? null,
       p99: t.percentiles?.p99 ?? null,
@@ -292,7 +269,7 @@ function phaseRows(report: ReportModel): PhaseRow[] {
  */
 export function recoveries(report: ReportModel, faults: FaultWindow[], tol: RecoveryTolerance): Recovery[] {
   const baseline = totalsFor(report, 'baseline');
-  const baseRate = errorRate(baseline.requests, baseline.errors);
+  const baseRate = errorRate(baseline.counts);
   const lastTime = report.totals.lastTime ?? 0;
   // A window can be no finer than the buckets it is made of.
   const step = Math.max(...report.series.map((s) => s.buckets.widthMs), 1);
@@ -320,9 +297,9 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
     for (let i = 0; i < windows - k0; i++) {
       const t = f.off + (k0 + i) * step;
       const w = windowOver(timeline, t, t + windowMs);
-      if (w.requests === 0) continue;
+      if (w.counts.requests === 0) continue;
       const p = mergedPercentiles(w.histograms);
-      const rate = errorRate(w.requests, w.errors)!;
+      const rate = errorRate(w.counts)!;
       const queueOk = limitQueue === null || w.queueDepthMax === null || w.queueDepthMax <= limitQueue;
       if (p && p.p95 <= limitP95 && rate <= limitRate && queueOk) {
         return { ...base, status: 'recovered' as const, recoveredAt: t, timeToRecoverMs: t - f.off };
@@ -357,15 +334,15 @@ function drift(report: ReportModel, windowMs: number, previous: { source: string
   for (const w of windows) {
     const p = mergedPercentiles(w.histograms);
     if (p) p95s.push({ x: w.start / HOUR_MS, y: p.p95 });
-    const r = errorRate(w.requests, w.errors);
+    const r = errorRate(w.counts);
     if (r !== null) rates.push({ x: w.start / HOUR_MS, y: r });
   }
   let prev: NonNullable<Analysis['drift']>['previous'] = null;
   if (previous) {
     const now = totalsFor(report, null);
     const then = totalsFor(previous.report, null);
-    const nowRate = errorRate(now.requests, now.errors);
-    const thenRate = errorRate(then.requests, then.errors);
+    const nowRate = errorRate(now.counts);
+    const thenRate = errorRate(then.counts);
     const thenP95 = then.percentiles?.p95 ?? null;
     prev = {
       source: previous.source,
@@ -387,8 +364,12 @@ function drift(report: ReportModel, windowMs: number, previous: { source: string
 export function analyse(report: ReportModel, opts: AnalysisOptions): Analysis {
   const phases = phaseRows(report);
   const faultRows = phases.filter((p) => p.phase.startsWith('fault:'));
-  const requestsDuringFaults = faultRows.reduce((n, p) => n + p.requests, 0);
-  const errorsDuringFaults = faultRows.reduce((n, p) => n + p.errors, 0);
+  const duringFaults: ErrorCounts = {
+    requests: faultRows.reduce((n, p) => n + p.requests, 0),
+    failed: faultRows.reduce((n, p) => n + p.errors - p.dropped, 0),
+    dropped: faultRows.reduce((n, p) => n + p.dropped, 0),
+  };
+  const rateDuringFaults = errorRate(duringFaults);
   return {
     profile: opts.profile,
     faults: opts.faults,
@@ -399,12 +380,10 @@ export function analyse(report: ReportModel, opts: AnalysisOptions): Analysis {
         ? null
         : {
             allowedErrorRate: opts.allowedErrorRate,
-            requestsDuringFaults,
-            errorsDuringFaults,
-            spent:
-              requestsDuringFaults > 0 && opts.allowedErrorRate > 0
-                ? errorsDuringFaults / (opts.allowedErrorRate * requestsDuringFaults)
-                : null,
+            requestsDuringFaults: duringFaults.requests,
+            droppedDuringFaults: duringFaults.dropped,
+            errorsDuringFaults: errorCount(duringFaults),
+            spent: rateDuringFaults !== null && opts.allowedErrorRate > 0 ? rateDuringFaults / opts.allowedErrorRate : null,
           },
     drift: opts.drift ? drift(report, opts.drift.windowMs, opts.drift.previous) : null,
     drain: opts.drain ?? null,

@@ -3,12 +3,14 @@
 // series by their `service` tag (the run adds it from the `url` tag, or the script sets its own).
 import { z } from 'zod';
 import type { ReportModel, SeriesReport } from '../evaluator/model.js';
-import { FAILED_METRIC, isLatencySeries, mergedPercentiles, REQUESTS_METRIC } from './compute.js';
+import { errorCount, errorCountsOf, errorRate } from '../evaluator/error-rate.js';
+import { isLatencySeries, mergedPercentiles } from './compute.js';
 
 const figuresShape = {
-  requests: z.number().int().nonnegative().describe('http_reqs'),
-  errors: z.number().int().nonnegative().describe('http_req_failed passes'),
-  errorRate: z.number().nullable(),
+  requests: z.number().int().nonnegative().describe('http_req_failed samples: one per HTTP request'),
+  dropped: z.number().int().nonnegative().describe('dropped_iterations tagged with the service, or with no service tag at all'),
+  errors: z.number().int().nonnegative().describe('failed requests (http_req_failed passes) plus dropped'),
+  errorRate: z.number().nullable().describe('errors / (requests + dropped): chaosgate_error_rate{service:<name>}'),
   p50: z.number().nullable().describe('ms, http_req_duration of expected responses'),
   p95: z.number().nullable(),
   p99: z.number().nullable(),
@@ -28,14 +30,21 @@ export type ServiceSummary = z.infer<typeof serviceSummarySchema>;
 
 type Figures = Omit<ServiceSummary, 'service' | 'address' | 'proxied' | 'phases'>;
 
-function figures(series: SeriesReport[]): Figures {
-  const requests = Math.round(series.filter((s) => s.metric === REQUESTS_METRIC).reduce((n, s) => n + (s.counter?.sum ?? s.count), 0));
-  const errors = series.filter((s) => s.metric === FAILED_METRIC).reduce((n, s) => n + (s.rate?.passes ?? 0), 0);
-  const p = mergedPercentiles(series.filter(isLatencySeries).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale })));
+/**
+ * The figures of one service over `series` (all of a run, or one phase's). Its error rate is the
+ * `chaosgate_error_rate{service:<name>}` gate's: dropped iterations without a service tag count
+ * against every service, since k6 cannot say which one an unstarted iteration would have hit.
+ */
+function figures(series: SeriesReport[], service: string): Figures {
+  const counts = errorCountsOf(series, { service });
+  const p = mergedPercentiles(
+    series.filter((s) => s.tags.service === service && isLatencySeries(s)).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale })),
+  );
   return {
-    requests,
-    errors,
-    errorRate: requests > 0 ? Math.min(1, errors / requests) : null,
+    requests: Math.round(counts.requests),
+    dropped: Math.round(counts.dropped),
+    errors: Math.round(errorCount(counts)),
+    errorRate: errorRate(counts),
     p50: p?.p50 ?? null,
     p95: p?.p95 ?? null,
     p99: p?.p99 ?? null,
@@ -57,14 +66,13 @@ export function serviceSummaries(report: ReportModel, known: readonly KnownServi
   const names = [...new Set([...known.map((k) => k.name), ...tagged])].sort();
   const phases = [...new Set(report.phases.map((p) => p.name))];
   return names.map((name) => {
-    const mine = report.series.filter((s) => s.tags.service === name);
     const k = known.find((x) => x.name === name);
     return {
       service: name,
       address: k?.address ?? null,
       proxied: k?.proxied ?? false,
-      ...figures(mine),
-      phases: phases.map((phase) => ({ phase, ...figures(mine.filter((s) => s.tags.phase === phase)) })),
+      ...figures(report.series, name),
+      phases: phases.map((phase) => ({ phase, ...figures(report.series.filter((s) => s.tags.phase === phase), name) })),
     };
   });
 }

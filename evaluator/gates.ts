@@ -1,17 +1,16 @@
 // Judges gates against the series: k6 aggregates on a metric or tag-filtered sub-metric, plus
 // (beyond k6) a phase filter, a sliding window that must hold everywhere, and a baseline taken from
 // another phase or a previous report. The error budget is the virtual metric
-// `chaosgate_error_rate` = (failed requests + dropped iterations) / (requests + dropped iterations).
+// `chaosgate_error_rate`, defined in error-rate.ts.
 import type { GateConfig } from './config.js';
 import { UsageError } from '../lib/errors.js';
 import { parseDuration } from './duration.js';
+import { addErrorSamples, ERROR_RATE_METRIC, ERROR_RATE_SOURCES, errorRate, errorSourceMatches, noErrorCounts } from './error-rate.js';
 import { Histogram } from './histogram.js';
 import type { MetricKindInfo } from './metrics.js';
 import type { GateResult, ReportModel, SeriesReport, Verdict } from './model.js';
 import { Bag, HISTOGRAM_SCALE, type Series } from './series.js';
 import { compare, parseMetricRef, parseThreshold, resolveRhs, type MetricRef, type Threshold } from './thresholds.js';
-
-export const ERROR_RATE_METRIC = 'chaosgate_error_rate';
 
 export interface CompiledGate {
   id: string;
@@ -50,15 +49,20 @@ function phaseMatches(tag: string | undefined, phase: string | undefined): boole
   return tag === phase;
 }
 
-function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef, sourceMetric: string, phase: string | undefined): boolean {
-  if (metric !== sourceMetric) return false;
-  for (const [k, v] of Object.entries(ref.filter)) if (tags[k] !== v) return false;
+/** Does a series of `metric` count towards the gate on `ref` (in `phase`)? */
+function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef, phase: string | undefined): boolean {
+  if (ref.metric === ERROR_RATE_METRIC) {
+    if (!errorSourceMatches(metric, tags, ref.filter)) return false;
+  } else {
+    if (metric !== ref.metric) return false;
+    for (const [k, v] of Object.entries(ref.filter)) if (tags[k] !== v) return false;
+  }
   return phaseMatches(tags.phase, phase);
 }
 
 /** The metrics a gate reads: its own, or the two behind the error budget. */
 function sourceMetrics(ref: MetricRef): string[] {
-  return ref.metric === ERROR_RATE_METRIC ? ['http_req_failed', 'dropped_iterations'] : [ref.metric];
+  return ref.metric === ERROR_RATE_METRIC ? [...ERROR_RATE_SOURCES] : [ref.metric];
 }
 
 /** The metrics a gate reads (for keeping them apart from the overflow). */
@@ -75,12 +79,7 @@ function select(ctx: GateContext, ref: MetricRef, phase: string | undefined): Se
   for (const m of sourceMetrics(ref)) perMetric.set(m, []);
   for (const s of ctx.series) {
     const list = perMetric.get(s.metric);
-    if (!list) continue;
-    // dropped_iterations carries only scenario-level tags: filter it on the tags it has.
-    const filter = ref.metric === ERROR_RATE_METRIC && s.metric === 'dropped_iterations'
-      ? { ...ref, filter: Object.fromEntries(Object.entries(ref.filter).filter(([k]) => k in s.tags)) }
-      : ref;
-    if (tagsMatch(s.tags, s.metric, filter, s.metric, phase)) list.push(s);
+    if (list && tagsMatch(s.tags, s.metric, ref, phase)) list.push(s);
   }
   return { perMetric };
 }
@@ -88,10 +87,9 @@ function select(ctx: GateContext, ref: MetricRef, phase: string | undefined): Se
 /** The aggregate of a bag, or null when there is nothing to aggregate. */
 function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind: MetricKindInfo | undefined, durationMs: number): number | null {
   if (ref.metric === ERROR_RATE_METRIC) {
-    const failed = bags.get('http_req_failed')!;
-    const dropped = bags.get('dropped_iterations')!;
-    const total = failed.count + dropped.sum;
-    return total === 0 ? null : (failed.nonzero + dropped.sum) / total;
+    const counts = noErrorCounts();
+    for (const [metric, bag] of bags) addErrorSamples(counts, metric, bag);
+    return errorRate(counts);
   }
   const bag = bags.get(ref.metric)!;
   const a = t.aggregate;
@@ -166,7 +164,7 @@ function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | 
   const lists = new Map<string, Bag[]>(sourceMetrics(gate.ref).map((m) => [m, []]));
   for (const s of report.series) {
     const list = lists.get(s.metric);
-    if (list && tagsMatch(s.tags, s.metric, gate.ref, s.metric, gate.config.phase)) list.push(bagFromReport(s));
+    if (list && tagsMatch(s.tags, s.metric, gate.ref, gate.config.phase)) list.push(bagFromReport(s));
   }
   const bags = mergeBags(lists);
   for (const list of lists.values()) for (const b of list) b.destroy();

@@ -3,7 +3,7 @@
 // probes' `queue_*`, the drain check's `drain_*`, the derived `chaosgate_*` — are checked: such a
 // gate is refused when no configured probe, no drain check, no input and no script produces it.
 import type { GateConfig } from './config.js';
-import { ERROR_RATE_METRIC } from './gates.js';
+import { ERROR_RATE_METRIC } from './error-rate.js';
 import { parseMetricRef } from './thresholds.js';
 import { ConfigError } from '../lib/errors.js';
 import { probeMetrics } from '../probes/registry.js';

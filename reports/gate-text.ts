@@ -1,7 +1,7 @@
 // How a gate result reads in every report and on the console, built from its structured fields:
 // rate gates (k6 rate metrics and the error budget, judged by `rate`) in percent, as their limits
 // are written in ids and docs; a windowed gate's worst window as its offset into the run.
-import { ERROR_RATE_METRIC } from '../evaluator/gates.js';
+import { ERROR_RATE_METRIC } from '../evaluator/error-rate.js';
 import { builtinMetrics } from '../evaluator/metrics.js';
 import type { GateResult, ReportModel } from '../evaluator/model.js';
 import { parseDuration } from '../evaluator/duration.js';

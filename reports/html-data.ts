@@ -3,6 +3,7 @@
 // the series of one group; a bucket a phase boundary cuts is split there, since the series are
 // split by phase), queue and GPU gauges over time, fault windows. Per-phase figures come
 // from the run's phase analysis (analysis/), not computed again here.
+import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, FAILED_METRIC, noErrorCounts, seriesStats, type ErrorCounts } from '../evaluator/error-rate.js';
 import { Histogram } from '../evaluator/histogram.js';
 import type { GateResult, ReportModel, SeriesReport } from '../evaluator/model.js';
 import { analysisSchema, type Analysis } from '../analysis/model.js';
@@ -21,8 +22,10 @@ export const MAX_ENDPOINT_CHARTS = 8;
 export interface LatencyPoint {
   t: number;
   end: number;
+  /** Requests (http_req_failed samples) in [t, end). */
   count: number;
-  errorRate: number;
+  /** The error rate (evaluator/error-rate.ts) of the group's requests; null: none. */
+  errorRate: number | null;
   p50: number | null;
   p95: number | null;
   p99: number | null;
@@ -32,6 +35,8 @@ export interface EndpointChart {
   label: string;
   requests: number;
   errors: number;
+  /** Dropped iterations belong to no endpoint: failed / requests of the group. */
+  errorRate: number | null;
   points: LatencyPoint[];
 }
 
@@ -44,6 +49,8 @@ export interface GaugeLine {
 
 export interface HtmlData {
   verdict: ReportModel['verdict'];
+  /** The whole run's error rate, as an unfiltered `chaosgate_error_rate` gate reads it. */
+  overall: { requests: number; dropped: number; errors: number; errorRate: number | null };
   partial: boolean;
   abort: ReportModel['abort'];
   createdAt: string;
@@ -76,15 +83,18 @@ function groupKey(s: SeriesReport): { key: string; label: string } {
 
 /** Merges the bucket histograms of several series and reads percentiles in the metric's unit. */
 class BucketMerge {
-  count = 0;
-  errors = 0;
+  readonly counts: ErrorCounts = noErrorCounts();
   p95Max: number | null = null;
   private hist: Histogram | undefined;
   constructor(private readonly scale: number) {}
 
-  add(b: SeriesReport['buckets']['items'][number]): void {
-    this.count += b.count;
-    this.errors += b.errors;
+  /** A bucket of a group's http_req_failed series. */
+  addRequests(b: SeriesReport['buckets']['items'][number]): void {
+    addErrorSamples(this.counts, FAILED_METRIC, bucketStats(b));
+  }
+
+  /** A bucket of a group's latency series. */
+  addLatency(b: SeriesReport['buckets']['items'][number]): void {
     if (b.p95 !== undefined) this.p95Max = Math.max(this.p95Max ?? 0, b.p95);
     if (b.histogram) {
       // Into a created (auto-resizing) histogram: a decoded one cannot take values beyond its range.
@@ -103,8 +113,8 @@ class BucketMerge {
     const point: LatencyPoint = {
       t,
       end,
-      count: this.count,
-      errorRate: this.count ? this.errors / this.count : 0,
+      count: this.counts.requests,
+      errorRate: errorRate(this.counts),
       p50: pct(50),
       // Without bucket histograms only the worst series' p95 is known: shown as p95, p50/p99 left out.
       p95: pct(95) ?? this.p95Max,
@@ -140,7 +150,8 @@ function endpointCharts(model: ReportModel): { charts: EndpointChart[]; notShown
   const pieceOf = piecesOf(model);
   const groups = new Map<string, { label: string; series: SeriesReport[] }>();
   for (const s of model.series) {
-    if (s.metric !== LATENCY_METRIC || s.kind !== 'trend' || s.overflow) continue;
+    const latency = s.metric === LATENCY_METRIC && s.kind === 'trend';
+    if (!(latency || s.metric === FAILED_METRIC) || s.overflow) continue;
     const { key, label } = groupKey(s);
     const g = groups.get(key) ?? { label, series: [] };
     g.series.push(s);
@@ -148,23 +159,24 @@ function endpointCharts(model: ReportModel): { charts: EndpointChart[]; notShown
   }
   const charts: EndpointChart[] = [];
   for (const g of groups.values()) {
+    if (!g.series.some((s) => s.metric === LATENCY_METRIC)) continue;
     const byPiece = new Map<string, { start: number; end: number; merge: BucketMerge }>();
-    let requests = 0;
-    let errors = 0;
+    const counts = noErrorCounts();
+    const scale = g.series.find((s) => s.histogram)?.histogram!.scale ?? 1000;
     for (const s of g.series) {
-      requests += s.count;
-      errors += s.errors;
-      const scale = s.histogram?.scale ?? 1000;
+      const requests = s.metric === FAILED_METRIC;
+      if (requests) addErrorSamples(counts, s.metric, seriesStats(s));
       for (const b of s.buckets.items) {
         const piece = pieceOf(s, b.start);
         const key = `${piece.start}-${piece.end}`;
         let m = byPiece.get(key);
         if (!m) byPiece.set(key, (m = { ...piece, merge: new BucketMerge(scale) }));
-        m.merge.add(b);
+        if (requests) m.merge.addRequests(b);
+        else m.merge.addLatency(b);
       }
     }
     const points = [...byPiece.values()].sort((a, b) => a.start - b.start || a.end - b.end).map((m) => m.merge.finish(m.start, m.end));
-    charts.push({ label: g.label, requests, errors, points });
+    charts.push({ label: g.label, requests: counts.requests, errors: errorCount(counts), errorRate: errorRate(counts), points });
   }
   charts.sort((a, b) => b.requests - a.requests || a.label.localeCompare(b.label));
   return { charts: charts.slice(0, MAX_ENDPOINT_CHARTS), notShown: Math.max(0, charts.length - MAX_ENDPOINT_CHARTS) };
@@ -204,8 +216,10 @@ export function buildHtmlData(model: ReportModel): HtmlData {
   for (const s of model.series) for (const b of s.buckets.items) end = Math.max(end, b.start + s.buckets.widthMs);
   const { charts, notShown } = endpointCharts(model);
   const analysis = model.analysis === undefined ? null : analysisSchema.safeParse(model.analysis);
+  const overall = errorCountsOf(model.series);
   return {
     verdict: model.verdict,
+    overall: { requests: overall.requests, dropped: overall.dropped, errors: errorCount(overall), errorRate: errorRate(overall) },
     partial: model.partial,
     abort: model.abort,
     createdAt: model.createdAt,

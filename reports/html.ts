@@ -65,9 +65,9 @@ function endpointSection(d: HtmlData): string {
       windows: d.faultWindows,
       formatValue: (v) => `${plain(v)}`,
       minYMax: 1,
-      lines: [line('error rate %', '#9467bd', (p) => (p.count ? p.errorRate * 100 : null))],
+      lines: [line('error rate %', '#9467bd', (p) => (p.errorRate === null ? null : p.errorRate * 100))],
     });
-    return `<section class="card"><h3>${esc(e.label)} <small>${esc(num(e.requests))} requests, ${esc(pct(e.requests ? e.errors / e.requests : null))} errors</small></h3>${latency}${errors}</section>`;
+    return `<section class="card"><h3>${esc(e.label)} <small>${esc(num(e.requests))} requests, ${esc(pct(e.errorRate))} errors</small></h3>${latency}${errors}</section>`;
   });
   const more = d.endpointsNotShown
     ? `<p class="note">${d.endpointsNotShown} more endpoint groups with fewer requests are not charted (see the JSON report).</p>`
@@ -150,7 +150,7 @@ function phaseSection(d: HtmlData): string {
   if (a.errorBudget) {
     const b = a.errorBudget;
     const spent = b.spent === null ? DASH : `${(b.spent * 100).toFixed(0)} % spent`;
-    parts.push(`<p><strong>Error budget during faults:</strong> ${esc(num(b.errorsDuringFaults))} errors in ${esc(num(b.requestsDuringFaults))} requests, allowed ${esc(pct(b.allowedErrorRate))}: ${esc(spent)}.</p>`);
+    parts.push(`<p><strong>Error budget during faults:</strong> ${esc(num(b.errorsDuringFaults))} errors in ${esc(num(b.requestsDuringFaults))} requests${b.droppedDuringFaults ? ` and ${esc(num(b.droppedDuringFaults))} dropped iterations` : ''}, allowed ${esc(pct(b.allowedErrorRate))}: ${esc(spent)}.</p>`);
   }
   if (a.drift) {
     const dr = a.drift;
@@ -219,8 +219,6 @@ code{font-size:12px;overflow-wrap:anywhere}code.expr{font-weight:600}td.nowrap{w
 /** The whole HTML report as one string. */
 export function renderHtml(model: ReportModel): string {
   const d = buildHtmlData(model);
-  const allRequests = d.endpoints.reduce((a, e) => a + e.requests, 0);
-  const allErrors = d.endpoints.reduce((a, e) => a + e.errors, 0);
   const failed = d.gates.filter((g) => g.verdict === 'fail').length;
   const warned = d.gates.filter((g) => g.verdict === 'warn').length;
   const partial = d.partial
@@ -240,7 +238,7 @@ export function renderHtml(model: ReportModel): string {
 <div class="meta">created ${esc(d.createdAt)} · chaosgate ${esc(d.toolVersion)} · run ${esc(new Date(d.start).toISOString())}, ${esc(formatElapsed(d.end - d.start))} long</div>
 <div class="overall" id="overall-verdict">Overall verdict: ${verdictBadge(d.verdict)} <span class="meta">${failed} gate(s) failed, ${warned} warned, ${d.gates.length} total</span></div>
 ${partial}
-<p>${esc(num(allRequests))} requests, ${esc(pct(allRequests ? allErrors / allRequests : null))} errors · ${esc(num(d.totals.points))} samples from ${d.inputs.length} input(s), ${esc(num(d.totals.malformed))} malformed · fault windows: ${faults}</p>
+<p>${esc(num(d.overall.requests))} requests${d.overall.dropped ? `, ${esc(num(d.overall.dropped))} dropped iterations` : ''}, ${esc(pct(d.overall.errorRate))} errors · ${esc(num(d.totals.points))} samples from ${d.inputs.length} input(s), ${esc(num(d.totals.malformed))} malformed · fault windows: ${faults}</p>
 <h2>Gates</h2>
 ${gateTable(d.gates, gateTextContext(model))}
 ${servicesSection(d)}

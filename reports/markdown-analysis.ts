@@ -38,7 +38,7 @@ export function renderAnalysisMarkdown(model: ReportModel): string[] {
   }
   if (a.errorBudget && a.errorBudget.spent !== null) {
     const b = a.errorBudget;
-    lines.push(`Error budget during faults: ${b.errorsDuringFaults} errors in ${b.requestsDuringFaults} requests, ${(b.spent! * 100).toFixed(0)} % of the ${pct(b.allowedErrorRate)} budget spent.`, '');
+    lines.push(`Error budget during faults: ${b.errorsDuringFaults} errors in ${b.requestsDuringFaults} requests${b.droppedDuringFaults ? ` and ${b.droppedDuringFaults} dropped iterations` : ''}, ${(b.spent! * 100).toFixed(0)} % of the ${pct(b.allowedErrorRate)} budget spent.`, '');
   }
   if (a.drift) {
     const d = a.drift;
