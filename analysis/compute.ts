@@ -3,12 +3,10 @@
 // histograms, so per-phase percentiles merge whole-series histograms and windows merge buckets.
 import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, noErrorCounts, type ErrorCounts } from '../evaluator/error-rate.js';
 import { Histogram } from '../evaluator/histogram.js';
+import { LATENCY_METRIC, QUEUE_DEPTH_METRICS } from '../evaluator/metric-names.js';
 import type { ReportModel, SeriesReport } from '../evaluator/model.js';
 import type { Analysis, PhaseRow, Recovery } from './model.js';
 
-export const LATENCY_METRIC = 'http_req_duration';
-/** Gauges that measure a queue: the probes' and the k6 ingestion scenario's. */
-export const QUEUE_METRICS = ['queue_depth', 'ingestion_queue_depth'];
 
 export interface FaultWindow {
   id: string;
@@ -93,7 +91,7 @@ function totalsFor(report: ReportModel, phase: string | null): Totals {
   const latency = report.series
     .filter((s) => isLatencySeries(s) && phaseTagMatches(s, phase))
     .map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale }));
-  const queue = report.series.filter((s) => QUEUE_METRICS.includes(s.metric) && phaseTagMatches(s, phase) && s.gauge);
+  const queue = report.series.filter((s) => QUEUE_DEPTH_METRICS.includes(s.metric) && phaseTagMatches(s, phase) && s.gauge);
   return {
     counts: errorCountsOf(report.series.filter((s) => phaseTagMatches(s, phase))),
     percentiles: mergedPercentiles(latency),
@@ -121,7 +119,7 @@ function bucketTimeline(report: ReportModel): Window[] {
     for (const b of s.buckets.items) {
       addErrorSamples(at(b.start).counts, s.metric, bucketStats(b));
       if (isLatencySeries(s) && b.histogram) at(b.start).histograms.push({ data: b.histogram, scale: s.histogram!.scale });
-      else if (QUEUE_METRICS.includes(s.metric) && b.count > 0) {
+      else if (QUEUE_DEPTH_METRICS.includes(s.metric) && b.count > 0) {
         const w = at(b.start);
         w.queueDepthMax = Math.max(w.queueDepthMax ?? 0, b.max);
       }
@@ -205,7 +203,7 @@ function totalsPerSpan(report: ReportModel, spans: Span[]): Map<Span, Totals> {
   for (const s of report.series) {
     if (s.tags.phase !== tag) continue;
     const latency = isLatencySeries(s);
-    const queue = QUEUE_METRICS.includes(s.metric) && !!s.gauge;
+    const queue = QUEUE_DEPTH_METRICS.includes(s.metric) && !!s.gauge;
     for (const b of s.buckets.items) {
       const sp = owningSpan(spans, b.start, b.start + s.buckets.widthMs);
       if (!sp) continue;

@@ -5,13 +5,13 @@
 // from the run's phase analysis (analysis/), not computed again here.
 import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, FAILED_METRIC, noErrorCounts, seriesStats, type ErrorCounts } from '../evaluator/error-rate.js';
 import { Histogram } from '../evaluator/histogram.js';
+import { isQueueMetric, LATENCY_METRIC } from '../evaluator/metric-names.js';
 import type { GateResult, ReportModel, SeriesReport } from '../evaluator/model.js';
 import { analysisSchema, type Analysis } from '../analysis/model.js';
 import { owningSpan, timelineSpans, type Span } from '../analysis/compute.js';
 
 /** Tags that split one endpoint group into several series; merged back for the charts. */
 const SPLIT_TAGS = new Set(['phase', 'status', 'status_class', 'expected_response', 'error', 'error_code']);
-const LATENCY_METRIC = 'http_req_duration';
 export const MAX_ENDPOINT_CHARTS = 8;
 
 /**
@@ -232,7 +232,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
       .map((p) => ({ name: p.name, start: Math.max(p.start, start), end: p.end ?? end })),
     endpoints: charts,
     endpointsNotShown: notShown,
-    queues: gaugeLines(model, (m) => /^queue_|_queue|queue$/.test(m) && m !== 'probe_errors'),
+    queues: gaugeLines(model, isQueueMetric),
     gpu: gaugeLines(model, (m) => /gpu/i.test(m)),
     phases: timelineSpans(model).map((p) => ({ name: p.name, start: p.start, end: p.end })),
     analysis: analysis?.success ? analysis.data : null,

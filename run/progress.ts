@@ -2,10 +2,12 @@
 // error rate over the last few seconds. On a terminal one line redrawn every second; otherwise
 // (CI) a plain line every `progressEvery`. Live figures come from a light tap on the sample lines
 // and are for watching only: the report's figures come from the evaluation, exactly.
+import { FAILED_METRIC } from '../evaluator/error-rate.js';
+import { LATENCY_METRIC } from '../evaluator/metric-names.js';
 
 const WINDOW_SECONDS = 10;
-const DURATION_RE = /"metric":"http_req_duration"/;
-const FAILED_RE = /"metric":"http_req_failed"/;
+const DURATION_RE = new RegExp(`"metric":"${LATENCY_METRIC}"`);
+const FAILED_RE = new RegExp(`"metric":"${FAILED_METRIC}"`);
 const VALUE_RE = /"value":(-?[\d.eE+-]+)/;
 const TIME_RE = /"time":"([^"]+)"/;
 
@@ -27,7 +29,8 @@ export class LiveTap {
     while (pos < end) {
       let nl = text.indexOf('\n', pos);
       if (nl < 0 || nl > end) nl = end;
-      // Only request metrics matter here: skip the rest without slicing.
+      // Only request metrics matter here (both names above start with http_req_): skip the rest
+      // without slicing.
       const m = text.indexOf('"metric":"http_req_', pos);
       if (m >= 0 && m < nl) this.line(text.slice(pos, nl));
       pos = nl + 1;

@@ -7,6 +7,7 @@ import { isAllowed } from '../chaos/allowlist.js';
 import { isProxyFaultKind, proxyFaults } from '../chaos/faults/index.js';
 import type { ChaosgateConfig } from '../config/index.js';
 import { serviceEnvName, type ServicesSection } from '../config/services.js';
+import { LATENCY_METRIC } from '../evaluator/metric-names.js';
 import type { ReportModel } from '../evaluator/model.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
 import type { ProxyRouteInput } from './stacks.js';
@@ -264,7 +265,7 @@ export class RunServices {
   untaggedNote(report: ReportModel): string | null {
     if (!this.any) return null;
     const untagged = report.series
-      .filter((s) => s.metric === 'http_req_duration' && s.tags[SERVICE_TAG] === undefined)
+      .filter((s) => s.metric === LATENCY_METRIC && s.tags[SERVICE_TAG] === undefined)
       .reduce((n, s) => n + s.count, 0);
     if (untagged === 0) return null;
     return (

@@ -1,0 +1,22 @@
+// The metric names chaosgate gives a meaning to beyond a gate's own, in one place: the latency it
+// reports, which gauges are queues. The error rate's metrics are in
+// error-rate.ts, beside the formula they feed. Plain constants: any layer may import them.
+
+/** The latency of the phase table, recovery, drift, per-service and per-endpoint figures. */
+export const LATENCY_METRIC = 'http_req_duration';
+
+/**
+ * Gauges of how many items wait in a queue: the queue probes' `queue_depth` and the reference
+ * stack's k6 ingestion scenario's. Their maximum is the phase table's "max queue depth" and
+ * recovery waits for it to return near the baseline's. Lag and pending counts are not depths.
+ */
+export const QUEUE_DEPTH_METRICS: readonly string[] = ['queue_depth', 'ingestion_queue_depth'];
+
+/**
+ * Any gauge about a queue (depth, lag, pending, the drain check's depth, a script's own
+ * `*_queue*` gauge): charted under "Queues". Every queue-depth metric is one.
+ */
+export function isQueueMetric(metric: string): boolean {
+  return /^queue_|_queue|queue$/.test(metric);
+}
+
