@@ -2,7 +2,7 @@
 // by the `phase` tag (evaluate.groupBy), and every series carries time buckets with their own
 // histograms, so per-phase percentiles merge whole-series histograms and windows merge buckets.
 import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, noErrorCounts, type ErrorCounts } from '../evaluator/error-rate.js';
-import { Histogram } from '../evaluator/histogram.js';
+import { mergedPercentiles, type Percentiles } from '../evaluator/histogram.js';
 import { LATENCY_METRIC, QUEUE_DEPTH_METRICS } from '../evaluator/metric-names.js';
 import type { ReportModel, SeriesReport } from '../evaluator/model.js';
 import type { Analysis, PhaseRow, Recovery } from './model.js';
@@ -42,37 +42,6 @@ export interface AnalysisOptions {
 /** Latency samples as k6 judges them by default: responses that were expected. */
 export function isLatencySeries(s: SeriesReport): boolean {
   return s.metric === LATENCY_METRIC && s.tags.expected_response !== 'false' && !!s.histogram;
-}
-
-interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-/** Merges encoded histograms (all with the same scale) and reads p50/p95/p99 in the series' unit. */
-export function mergedPercentiles(encoded: { data: string; scale: number }[]): Percentiles | null {
-  if (encoded.length === 0) return null;
-  const merged = Histogram.create();
-  try {
-    for (const e of encoded) {
-      const h = Histogram.decode(e.data);
-      try {
-        merged.merge(h);
-      } finally {
-        h.destroy();
-      }
-    }
-    if (merged.count === 0) return null;
-    const scale = encoded[0]!.scale;
-    return {
-      p50: merged.percentile(50) / scale,
-      p95: merged.percentile(95) / scale,
-      p99: merged.percentile(99) / scale,
-    };
-  } finally {
-    merged.destroy();
-  }
 }
 
 function phaseTagMatches(s: SeriesReport, phase: string | null): boolean {

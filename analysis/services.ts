@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import type { ReportModel, SeriesReport } from '../evaluator/model.js';
 import { errorCount, errorCountsOf, errorRate } from '../evaluator/error-rate.js';
-import { isLatencySeries, mergedPercentiles } from './compute.js';
+import { mergedPercentiles } from '../evaluator/histogram.js';
+import { isLatencySeries } from './compute.js';
 
 const figuresShape = {
   requests: z.number().int().nonnegative().describe('http_req_failed samples: one per HTTP request'),

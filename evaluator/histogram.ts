@@ -122,6 +122,16 @@ export class Histogram {
     }
   }
 
+  /** Adds a histogram in the reports' encoding (compressed base64, see encode) into this one. */
+  mergeEncoded(base64: string): void {
+    const h = Histogram.decode(base64);
+    try {
+      this.merge(h);
+    } finally {
+      h.destroy();
+    }
+  }
+
   /** The standard compressed base64 encoding (reports). */
   encode(): string {
     return this.h !== null ? hdr.encodeIntoCompressedBase64(this.h) : this.read((h) => hdr.encodeIntoCompressedBase64(h));
@@ -176,5 +186,29 @@ export class Histogram {
     this.h = h;
     this.frozen = null;
     return h;
+  }
+}
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/**
+ * Merges histograms in the reports' encoding (all recorded with the same scale) and reads
+ * p50/p95/p99 in the recorded unit (value / scale); null when they hold no value. Merged into a
+ * created (auto-resizing) histogram: a decoded one cannot take values beyond its own range.
+ */
+export function mergedPercentiles(encoded: readonly { data: string; scale: number }[]): Percentiles | null {
+  if (encoded.length === 0) return null;
+  const merged = Histogram.create();
+  try {
+    for (const e of encoded) merged.mergeEncoded(e.data);
+    if (merged.count === 0) return null;
+    const scale = encoded[0]!.scale;
+    return { p50: merged.percentile(50) / scale, p95: merged.percentile(95) / scale, p99: merged.percentile(99) / scale };
+  } finally {
+    merged.destroy();
   }
 }

@@ -262,14 +262,7 @@ function absorbSeries(store: MergeParts['store'], parts: SeriesState[], width: n
   }
   const keepHistograms = s.hist !== null;
   for (const ss of parts) {
-    if (ss.histogram !== null && s.hist !== null) {
-      const h = Histogram.decode(ss.histogram);
-      try {
-        s.hist.merge(h);
-      } finally {
-        h.destroy();
-      }
-    }
+    if (ss.histogram !== null && s.hist !== null) s.hist.mergeEncoded(ss.histogram);
     for (const sb of ss.buckets) {
       const b = bucketFrom(sb, keepHistograms);
       const start = Math.floor(b.start / width) * width;

@@ -4,7 +4,7 @@
 // split by phase), queue and GPU gauges over time, fault windows. Per-phase figures come
 // from the run's phase analysis (analysis/), not computed again here.
 import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, FAILED_METRIC, noErrorCounts, seriesStats, type ErrorCounts } from '../evaluator/error-rate.js';
-import { Histogram } from '../evaluator/histogram.js';
+import { mergedPercentiles } from '../evaluator/histogram.js';
 import { isQueueMetric, LATENCY_METRIC } from '../evaluator/metric-names.js';
 import type { GateResult, ReportModel, SeriesReport } from '../evaluator/model.js';
 import { analysisSchema, type Analysis } from '../analysis/model.js';
@@ -85,7 +85,7 @@ function groupKey(s: SeriesReport): { key: string; label: string } {
 class BucketMerge {
   readonly counts: ErrorCounts = noErrorCounts();
   p95Max: number | null = null;
-  private hist: Histogram | undefined;
+  private readonly histograms: { data: string; scale: number }[] = [];
   constructor(private readonly scale: number) {}
 
   /** A bucket of a group's http_req_failed series. */
@@ -96,32 +96,21 @@ class BucketMerge {
   /** A bucket of a group's latency series. */
   addLatency(b: SeriesReport['buckets']['items'][number]): void {
     if (b.p95 !== undefined) this.p95Max = Math.max(this.p95Max ?? 0, b.p95);
-    if (b.histogram) {
-      // Into a created (auto-resizing) histogram: a decoded one cannot take values beyond its range.
-      this.hist ??= Histogram.create();
-      const h = Histogram.decode(b.histogram);
-      try {
-        this.hist.merge(h);
-      } finally {
-        h.destroy();
-      }
-    }
+    if (b.histogram) this.histograms.push({ data: b.histogram, scale: this.scale });
   }
 
   finish(t: number, end: number): LatencyPoint {
-    const pct = (p: number) => (this.hist && this.hist.count > 0 ? this.hist.percentile(p) / this.scale : null);
-    const point: LatencyPoint = {
+    const p = mergedPercentiles(this.histograms);
+    return {
       t,
       end,
       count: this.counts.requests,
       errorRate: errorRate(this.counts),
-      p50: pct(50),
+      p50: p?.p50 ?? null,
       // Without bucket histograms only the worst series' p95 is known: shown as p95, p50/p99 left out.
-      p95: pct(95) ?? this.p95Max,
-      p99: pct(99),
+      p95: p?.p95 ?? this.p95Max,
+      p99: p?.p99 ?? null,
     };
-    this.hist?.destroy();
-    return point;
   }
 }
 
