@@ -4,10 +4,10 @@
 // gate is refused when no configured probe, no drain check, no input and no script produces it.
 import type { GateConfig } from './config.js';
 import { ERROR_RATE_METRIC } from './error-rate.js';
+import { DRAIN_METRICS } from './metric-names.js';
 import { parseMetricRef } from './thresholds.js';
 import { ConfigError } from '../lib/errors.js';
 import { probeMetrics } from '../probes/registry.js';
-import { DRAIN_METRICS } from '../run/drain.js';
 import type { ProbeConfig } from '../probes/config.js';
 
 /** Prefixes of the metrics chaosgate itself produces (and so can tell are missing). */

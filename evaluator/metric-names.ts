@@ -1,5 +1,5 @@
 // The metric names chaosgate gives a meaning to beyond a gate's own, in one place: the latency it
-// reports, which gauges are queues. The error rate's metrics are in
+// reports, which gauges are queues, the drain check's gauges. The error rate's metrics are in
 // error-rate.ts, beside the formula they feed. Plain constants: any layer may import them.
 
 /** The latency of the phase table, recovery, drift, per-service and per-endpoint figures. */
@@ -20,3 +20,10 @@ export function isQueueMetric(metric: string): boolean {
   return /^queue_|_queue|queue$/.test(metric);
 }
 
+
+/** The gauge metrics the ingestion drain check (run/drain.ts) reports (gates: value==0, value==0, value>0). */
+export const DRAIN_METRICS = {
+  depth: 'drain_queue_depth',
+  retrying: 'drain_retrying',
+  retrieval: 'drain_retrieval_results',
+} as const;

@@ -13,13 +13,6 @@ export interface DrainOptions {
   signal?: AbortSignal;
 }
 
-/** The gauge metrics the drain result is judged by (gates: value==0, value==0, value>0). */
-export const DRAIN_METRICS = {
-  depth: 'drain_queue_depth',
-  retrying: 'drain_retrying',
-  retrieval: 'drain_retrieval_results',
-} as const;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function getJson(url: string, deadline: number, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> | null }> {

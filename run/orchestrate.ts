@@ -14,6 +14,7 @@ import { parseDuration } from '../evaluator/duration.js';
 import { loadReport } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
 import { refuseUnproducibleMetrics } from '../evaluator/known-metrics.js';
+import { DRAIN_METRICS } from '../evaluator/metric-names.js';
 import { analyseRun, RunTimeline } from '../evaluator/run-timeline.js';
 import { SampleLog } from '../evaluator/sample-log.js';
 import type { ReportModel } from '../evaluator/model.js';
@@ -30,7 +31,7 @@ import { gateSentence, gateTextContext, liveGateTextContext } from '../reports/g
 import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
 import { CleanupStack } from './cleanup.js';
 import type { Profile } from './config.js';
-import { checkDrain, DRAIN_METRICS } from './drain.js';
+import { checkDrain } from './drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
 import { openShardStreams, startShards } from './shards.js';
