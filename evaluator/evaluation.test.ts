@@ -227,6 +227,20 @@ describe('gates', () => {
     expect(tonight.gates[1]!.verdict).toBe('fail');
   });
 
+  it('a filtered error-rate baseline from a previous report counts its dropped iterations as the live gate does', () => {
+    // api: 1000 requests, 10 failed, and 30 iterations dropped (scenario tags only, as k6 sends them).
+    const feed = (ev: ReturnType<typeof createEvaluation>) => {
+      for (let i = 0; i < 1000; i++) ev.ingestSample({ metric: 'http_req_failed', time: T0 + i * 10, value: i % 100 === 0 ? 1 : 0, tags: { service: 'api' } });
+      ev.ingestSample({ metric: 'dropped_iterations', time: T0, value: 30, tags: { scenario: 'x' } });
+    };
+    const live = { id: 'live', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<1' };
+    const lastNight = run([live], feed);
+    expect(lastNight.gates[0]!.observed).toBeCloseTo(40 / 1030, 12);
+    const tonight = run([{ id: 'vs last night', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<=baseline', baseline: 'report' }], feed, { baselineReport: lastNight });
+    expect(tonight.gates[0]!.limit).toBe(lastNight.gates[0]!.observed);
+    expect(tonight.gates[0]!.verdict).toBe('pass');
+  });
+
   it('judges live abort gates on demand, and k6-declared thresholds when asked', () => {
     const ev = createEvaluation({ declaredThresholds: true }, [{ metric: 'http_req_failed', expression: 'rate<0.1', abortOnFail: true }, { metric: 'http_reqs', expression: 'count>0' }]);
     ev.ingestLine(JSON.stringify({ type: 'Metric', data: { name: 'my_t', type: 'trend', contains: 'time', thresholds: ['p(95)<1'] }, metric: 'my_t' }), 'k6', 1);
