@@ -84,3 +84,14 @@ describe('one error rate', () => {
     expect(renderHtml(report)).toContain('24 errors in 40 requests and 20 dropped iterations, allowed 5.00 %: 800 % spent');
   });
 });
+
+describe('an input without http_req_failed', () => {
+  it('charts its endpoint with the timed requests and no error rate (not 0 %)', () => {
+    const ev = createEvaluation({ bucketWidth: '1s' }, [], {});
+    for (let i = 0; i < 10; i++) ev.ingestSample({ metric: 'http_req_duration', time: T0 + i * 100, value: 20, tags: { name: 'GET /' } });
+    const d = buildHtmlData(ev.finish());
+    expect(d.endpoints[0]).toMatchObject({ label: 'GET /', requests: 10, errorRate: null });
+    expect(d.overall).toMatchObject({ requests: 10, errorRate: null });
+    expect(d.endpoints[0]!.points.every((p) => p.errorRate === null && p.p95 !== null)).toBe(true);
+  });
+});

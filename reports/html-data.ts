@@ -35,7 +35,7 @@ export interface EndpointChart {
   label: string;
   requests: number;
   errors: number;
-  /** Dropped iterations belong to no endpoint: failed / requests of the group. */
+  /** Dropped iterations belong to no endpoint: failed / requests of the group; null without http_req_failed. */
   errorRate: number | null;
   points: LatencyPoint[];
 }
@@ -165,7 +165,11 @@ function endpointCharts(model: ReportModel): { charts: EndpointChart[]; notShown
       }
     }
     const points = [...byPiece.values()].sort((a, b) => a.start - b.start || a.end - b.end).map((m) => m.merge.finish(m.start, m.end));
-    charts.push({ label: g.label, requests: counts.requests, errors: errorCount(counts), errorRate: errorRate(counts), points });
+    // An input without http_req_failed (a trimmed export) still shows how many requests were timed.
+    const requests = g.series.some((s) => s.metric === FAILED_METRIC)
+      ? counts.requests
+      : g.series.reduce((n, s) => n + s.count, 0);
+    charts.push({ label: g.label, requests, errors: errorCount(counts), errorRate: errorRate(counts), points });
   }
   charts.sort((a, b) => b.requests - a.requests || a.label.localeCompare(b.label));
   return { charts: charts.slice(0, MAX_ENDPOINT_CHARTS), notShown: Math.max(0, charts.length - MAX_ENDPOINT_CHARTS) };
@@ -206,9 +210,13 @@ export function buildHtmlData(model: ReportModel): HtmlData {
   const { charts, notShown } = endpointCharts(model);
   const analysis = model.analysis === undefined ? null : analysisSchema.safeParse(model.analysis);
   const overall = errorCountsOf(model.series);
+  // As per endpoint: without http_req_failed, the timed requests (and no error rate).
+  const requests = model.series.some((s) => s.metric === FAILED_METRIC)
+    ? overall.requests
+    : model.series.filter((s) => s.metric === LATENCY_METRIC).reduce((n, s) => n + s.count, 0);
   return {
     verdict: model.verdict,
-    overall: { requests: overall.requests, dropped: overall.dropped, errors: errorCount(overall), errorRate: errorRate(overall) },
+    overall: { requests, dropped: overall.dropped, errors: errorCount(overall), errorRate: errorRate(overall) },
     partial: model.partial,
     abort: model.abort,
     createdAt: model.createdAt,
