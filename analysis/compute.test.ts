@@ -70,6 +70,52 @@ describe('analyse', () => {
     expect(liveHistograms()).toBe(0);
   });
 
+  it('one row per span in time order: two faults, two recovery spans each named for its fault, figures per span', () => {
+    // 20 requests/s for 40 s. Faults a (10.5–14.5 s) and b (20.5–24.5 s) start mid-bucket (1 s
+    // buckets). Latency: 100 ms baseline, 400 ms in a fault, 200 ms after a, 150 ms after b.
+    const ev = createEvaluation({ bucketWidth: '1s', maxBuckets: 1000 }, [], { phaseLabels: true });
+    const A = { on: 10_500, off: 14_500 };
+    const B = { on: 20_500, off: 24_500 };
+    ev.addPhaseEvent({ time: T0 + A.on, faultId: 'a', action: 'on' });
+    ev.addPhaseEvent({ time: T0 + A.off, faultId: 'a', action: 'off' });
+    ev.addPhaseEvent({ time: T0 + B.on, faultId: 'b', action: 'on' });
+    ev.addPhaseEvent({ time: T0 + B.off, faultId: 'b', action: 'off' });
+    let n = 0;
+    for (let t = 0; t < 40_000; t += 50) {
+      n++;
+      const inFault = (t >= A.on && t < A.off) || (t >= B.on && t < B.off);
+      const ms = inFault ? 400 : t >= B.off ? 150 : t >= A.off ? 200 : 100;
+      // After a, every 4th request fails; after b none.
+      request(ev, T0 + t, ms, !inFault && t >= A.off && t < B.on && n % 4 === 0);
+    }
+    const report = ev.finish();
+    const faults: FaultWindow[] = [
+      { id: 'a', kind: 'http-latency', target: 'stack', on: T0 + A.on, off: T0 + A.off, injections: null },
+      { id: 'b', kind: 'http-latency', target: 'stack', on: T0 + B.on, off: T0 + B.off, injections: null },
+    ];
+    const a = analyse(report, { profile: 'test', faults, recovery: tolerance, allowedErrorRate: 0.05 });
+
+    expect(a.phases.map((p) => p.name)).toEqual(['baseline', 'fault:a', 'recovery:a', 'fault:b', 'recovery:b']);
+    expect(a.phases.map((p) => p.phase)).toEqual(['baseline', 'fault:a', 'recovery', 'fault:b', 'recovery']);
+    expect(a.phases.map((p) => [p.start - T0, p.end - T0])).toEqual([[0, 10_500], [10_500, 14_500], [14_500, 20_500], [20_500, 24_500], [24_500, 39_950]]);
+    for (let i = 1; i < a.phases.length; i++) expect(a.phases[i]!.start).toBeGreaterThanOrEqual(a.phases[i - 1]!.end);
+
+    const [, , afterA, , afterB] = a.phases;
+    // 6 s at 20/s after a, every 4th failing (n counts from 1: 30 of 120); 15.5 s after b, none failing.
+    expect(afterA!.requests).toBe(120);
+    expect(afterA!.errors).toBe(30);
+    expect(afterA!.errorRate).toBeCloseTo(0.25, 10);
+    expect(afterA!.throughputPerSecond).toBeCloseTo(20, 10);
+    expect(afterB!.requests).toBe(310);
+    expect(afterB!.errors).toBe(0);
+    expect(afterA!.requests + afterB!.requests).toBe(report.series.filter((s) => s.metric === 'http_reqs' && s.tags.phase === 'recovery').reduce((n, s) => n + s.count, 0));
+    // Latency per span from the bucket histograms (2 significant digits at least: within 1 %).
+    expect(afterA!.p95! / 200).toBeCloseTo(1, 1);
+    expect(afterB!.p95! / 150).toBeCloseTo(1, 1);
+    expect(afterA!.p95VsBaseline!).toBeCloseTo(2, 1);
+    expect(liveHistograms()).toBe(0);
+  });
+
   it('says "did not recover" for a fault that never ends', () => {
     const report = runWithFault(null);
     const faults: FaultWindow[] = [{ id: 'ocr-latency', kind: 'http-latency', target: 'stack', on: T0 + 20_000, off: null, injections: null }];

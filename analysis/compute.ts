@@ -44,7 +44,7 @@ export interface AnalysisOptions {
 }
 
 /** Latency samples as k6 judges them by default: responses that were expected. */
-function isLatencySeries(s: SeriesReport): boolean {
+export function isLatencySeries(s: SeriesReport): boolean {
   return s.metric === LATENCY_METRIC && s.tags.expected_response !== 'false' && !!s.histogram;
 }
 
@@ -59,7 +59,7 @@ interface Percentiles {
 }
 
 /** Merges encoded histograms (all with the same scale) and reads p50/p95/p99 in the series' unit. */
-function mergedPercentiles(encoded: { data: string; scale: number }[]): Percentiles | null {
+export function mergedPercentiles(encoded: { data: string; scale: number }[]): Percentiles | null {
   if (encoded.length === 0) return null;
   const merged = Histogram.create();
   try {
@@ -178,22 +178,98 @@ function errorRate(requests: number, errors: number): number | null {
   return requests > 0 ? Math.min(1, errors / requests) : null;
 }
 
+/** One stretch of the timeline with its phase tag and the name its row shows. */
+export interface Span {
+  name: string;
+  tag: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The evaluator's phase segments as rows of the timeline, in time order. Every recovery span is
+ * named for the fault(s) whose end began it (`recovery:<id>`), since all of them share one tag.
+ */
+export function timelineSpans(report: ReportModel): Span[] {
+  const lastTime = report.totals.lastTime ?? 0;
+  const sorted = [...report.phases].sort((a, b) => a.start - b.start);
+  return sorted.map((p, i) => {
+    const before = sorted[i - 1]?.name;
+    const name = p.name === 'recovery' && before?.startsWith('fault:') ? `recovery:${before.slice('fault:'.length)}` : p.name;
+    return { name, tag: p.name, start: p.start, end: Math.max(p.start, p.end ?? lastTime) };
+  });
+}
+
+/**
+ * Which of `spans` (all with one tag) a bucket [start, end) of a series with that tag belongs to:
+ * the one it overlaps most. The bucket's samples carry the tag, so they lie inside these spans;
+ * only a span between two of them shorter than one bucket leaves a bucket overlapping both.
+ */
+export function owningSpan(spans: Span[], start: number, end: number): Span | undefined {
+  let best: Span | undefined;
+  let bestOverlap = -Infinity;
+  for (const sp of spans) {
+    // Negative: the distance to a span the bucket misses (a zero-length span's samples).
+    const overlap = Math.min(end, sp.end) - Math.max(start, sp.start);
+    if (overlap > bestOverlap) {
+      best = sp;
+      bestOverlap = overlap;
+    }
+  }
+  return best;
+}
+
+/** Figures of each span of a tag that several spans share, from the buckets of its series. */
+function totalsPerSpan(report: ReportModel, spans: Span[]): Map<Span, Totals> {
+  const acc = new Map<Span, { requests: number; errors: number; histograms: { data: string; scale: number }[]; queueDepthMax: number | null }>();
+  for (const sp of spans) acc.set(sp, { requests: 0, errors: 0, histograms: [], queueDepthMax: null });
+  const tag = spans[0]!.tag;
+  for (const s of report.series) {
+    if (s.tags.phase !== tag) continue;
+    const latency = isLatencySeries(s);
+    const queue = QUEUE_METRICS.includes(s.metric) && !!s.gauge;
+    for (const b of s.buckets.items) {
+      const sp = owningSpan(spans, b.start, b.start + s.buckets.widthMs);
+      if (!sp) continue;
+      const a = acc.get(sp)!;
+      if (s.metric === REQUESTS_METRIC) a.requests += b.sum;
+      else if (s.metric === FAILED_METRIC) a.errors += b.passes ?? 0;
+      else if (s.metric === DROPPED_METRIC) a.errors += b.sum;
+      else if (latency && b.histogram) a.histograms.push({ data: b.histogram, scale: s.histogram!.scale });
+      else if (queue && b.count > 0) a.queueDepthMax = Math.max(a.queueDepthMax ?? 0, b.max);
+    }
+  }
+  const out = new Map<Span, Totals>();
+  for (const [sp, a] of acc) {
+    out.set(sp, { requests: Math.round(a.requests), errors: Math.round(a.errors), percentiles: mergedPercentiles(a.histograms), queueDepthMax: a.queueDepthMax });
+  }
+  return out;
+}
+
+/**
+ * One row per span of the timeline, in time order. A tag with one span takes its whole-series
+ * figures (3-digit histograms); a tag several spans share (recovery) is split by its buckets.
+ */
 function phaseRows(report: ReportModel): PhaseRow[] {
-  const names = [...new Set(report.phases.map((p) => p.name))];
   const baseline = totalsFor(report, 'baseline');
   const baseRate = errorRate(baseline.requests, baseline.errors);
-  const lastTime = report.totals.lastTime ?? 0;
-  return names.map((name) => {
-    const spans = report.phases.filter((p) => p.name === name);
-    const start = Math.min(...spans.map((p) => p.start));
-    const end = Math.max(...spans.map((p) => p.end ?? lastTime));
-    const activeMs = spans.reduce((ms, p) => ms + Math.max(0, (p.end ?? lastTime) - p.start), 0);
-    const t = totalsFor(report, name);
+  const spans = timelineSpans(report);
+  const byTag = new Map<string, Span[]>();
+  for (const sp of spans) byTag.set(sp.tag, [...(byTag.get(sp.tag) ?? []), sp]);
+  const totals = new Map<Span, Totals>();
+  for (const [tag, list] of byTag) {
+    if (list.length === 1) totals.set(list[0]!, totalsFor(report, tag));
+    else for (const [sp, t] of totalsPerSpan(report, list)) totals.set(sp, t);
+  }
+  return spans.map((sp) => {
+    const t = totals.get(sp)!;
     const rate = errorRate(t.requests, t.errors);
+    const activeMs = sp.end - sp.start;
     return {
-      phase: name,
-      start,
-      end,
+      name: sp.name,
+      phase: sp.tag,
+      start: sp.start,
+      end: sp.end,
       requests: t.requests,
       errors: t.errors,
       errorRate: rate,
@@ -234,7 +310,15 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
     const limitP95 = baseline.percentiles.p95 * tol.p95Factor;
     const limitRate = baseRate + tol.errorRateDelta;
     const limitQueue = baseline.queueDepthMax === null ? null : baseline.queueDepthMax + tol.queueDepthSlack;
-    for (let t = f.off; t + windowMs <= Math.min(lastTime + step, nextOn); t += step) {
+    // Candidate windows start at f.off + k * step. Those ending before the first bucket hold no
+    // request: skip them by count, and count the rest, so a fault time far from the samples (an
+    // events file from elsewhere) neither loops for ages nor stalls below a time's precision.
+    const firstTime = report.totals.firstTime ?? f.off;
+    const k0 = Math.max(0, Math.floor((firstTime - step - windowMs - f.off) / step));
+    const windows = Math.floor((Math.min(lastTime + step, nextOn) - windowMs - f.off) / step) + 1;
+    // Counted from 0: a counter as large as k0 may not change when incremented.
+    for (let i = 0; i < windows - k0; i++) {
+      const t = f.off + (k0 + i) * step;
       const w = windowOver(timeline, t, t + windowMs);
       if (w.requests === 0) continue;
       const p = mergedPercentiles(w.histograms);

@@ -2,12 +2,16 @@
 // recovery after each fault, the error budget spent during faults, soak drift, the ingestion drain.
 // Computed from the report model alone (series split by the `phase` tag, their time buckets).
 import { z } from 'zod';
+import { serviceSummarySchema } from './services.js';
 
 export const phaseRowSchema = z
   .object({
-    phase: z.string().describe('baseline, fault:<id> or recovery'),
+    name: z
+      .string()
+      .describe('the span as the timeline reads it: baseline, fault:<id>, recovery:<id> (after that fault), or a phase set by the profile'),
+    phase: z.string().describe('the phase tag its samples carry (what a gate\'s `phase` selects): baseline, fault:<id>, recovery, …'),
     start: z.number().describe('ms epoch'),
-    end: z.number().describe('ms epoch'),
+    end: z.number().describe('ms epoch; rows are in time order and never overlap'),
     requests: z.number().int().nonnegative(),
     errors: z.number().int().nonnegative().describe('http_req_failed passes plus dropped_iterations'),
     errorRate: z.number().nullable(),
@@ -94,6 +98,8 @@ export const analysisSchema = z
     errorBudget: errorBudgetSchema.nullable(),
     drift: driftSchema.nullable(),
     drain: drainSchema.nullable(),
+    /** Per service (config `services` or the script's own `service` tag); absent when none. */
+    services: z.array(serviceSummarySchema).optional(),
   })
   .strict();
 export type Analysis = z.infer<typeof analysisSchema>;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is bundled into dist/ by `npm install` (prepare) or `npm run build`.
+// Thin launcher: the CLI is bundled into dist/ by `npm run setup`, `npm run build` or `npm pack`.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 

@@ -37,7 +37,7 @@ describe('chaos config section', () => {
       }),
     ).toEqual([
       'plan.0.params.status: must be 429, 500, 502 or 503',
-      'plan.2.at: "soon" is not a duration (whole ms, or e.g. 500ms, 30s, 2m, 1h)',
+      'plan.2.at: must be a duration: whole milliseconds, or k6 text such as 500ms, 30s, 2m, 1h (got "soon")',
       expect.stringMatching(/^plan\.3\.kind: Invalid option: expected one of "http-latency"/),
       expect.stringMatching(/^plan\.4\.params\.value: /),
     ]);
@@ -54,5 +54,27 @@ describe('chaos config section', () => {
       'plan.1.id: duplicate id "a"',
       'plan.1.target: no proxy route "nowhere" (chaos.proxy.routes: redis)',
     ]);
+  });
+
+  it('refuses proxy routes and the control endpoint off loopback unless chaos.allowNonLoopbackListen is true', () => {
+    const offLoopback = {
+      proxy: {
+        routes: [
+          { name: 'ok', listen: '127.0.0.1:0', upstream: '127.0.0.1:8080' },
+          { name: 'open', listen: '0.0.0.0:8081', upstream: '127.0.0.1:8080' },
+          { name: 'lan', listen: '192.168.1.20:8082', upstream: '127.0.0.1:8080' },
+          { name: 'v6', listen: '[::]:8083', upstream: '127.0.0.1:8080' },
+          { name: 'local6', listen: '[::1]:0', upstream: '127.0.0.1:8080' },
+        ],
+      },
+      control: { listen: '0.0.0.0:0' },
+    };
+    expect(issues(offLoopback)).toEqual([
+      'proxy.routes.1.listen: "0.0.0.0:8081" is not a loopback address: a proxy route (an open relay to its upstream elsewhere) listens on loopback only unless chaos.allowNonLoopbackListen is true',
+      'proxy.routes.2.listen: "192.168.1.20:8082" is not a loopback address: a proxy route (an open relay to its upstream elsewhere) listens on loopback only unless chaos.allowNonLoopbackListen is true',
+      'proxy.routes.3.listen: "[::]:8083" is not a loopback address: a proxy route (an open relay to its upstream elsewhere) listens on loopback only unless chaos.allowNonLoopbackListen is true',
+      'control.listen: "0.0.0.0:0" is not a loopback address: the control endpoint listens on loopback only unless chaos.allowNonLoopbackListen is true',
+    ]);
+    expect(issues({ ...offLoopback, allowNonLoopbackListen: true })).toEqual([]);
   });
 });

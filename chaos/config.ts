@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { drivers, isDriverKind } from './drivers/index.js';
 import { durationMs } from './duration.js';
 import { isProxyFaultKind, proxyFaults } from './faults/index.js';
+import { isLoopbackHost } from '../lib/net.js';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port');
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits and _ . - only');
@@ -76,6 +77,11 @@ export const chaosSectionSchema = z
   .object({
     /** Hosts chaos may touch besides loopback, by name: staging environments meant for chaos. */
     allowlist: z.array(z.string().min(1)).default([]),
+    /**
+     * Opt-in for proxy routes and the control endpoint listening off loopback (0.0.0.0, a LAN
+     * address): a route there relays to its upstream for anyone who can reach this machine.
+     */
+    allowNonLoopbackListen: z.boolean().default(false),
     journal: z.string().min(1).default('.chaosgate/chaos-journal.json'),
     events: z.string().min(1).default('.chaosgate/chaos-events.jsonl'),
     proxy: z.object({ routes: z.array(routeSchema).default([]) }).strict().prefault({}),
@@ -98,6 +104,19 @@ export const chaosSectionSchema = z
   })
   .strict()
   .superRefine((section, ctx) => {
+    if (!section.allowNonLoopbackListen) {
+      const refuse = (listen: string, path: (string | number)[], what: string) => {
+        const { host } = splitHostPort(listen);
+        if (isLoopbackHost(host)) return;
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${listen}" is not a loopback address: ${what} listens on loopback only unless chaos.allowNonLoopbackListen is true`,
+          path,
+        });
+      };
+      section.proxy.routes.forEach((r, i) => refuse(r.listen, ['proxy', 'routes', i, 'listen'], 'a proxy route (an open relay to its upstream elsewhere)'));
+      refuse(section.control.listen, ['control', 'listen'], 'the control endpoint');
+    }
     const routes = new Map(section.proxy.routes.map((r) => [r.name, r]));
     if (routes.size !== section.proxy.routes.length) {
       ctx.addIssue({ code: 'custom', message: 'route names must be unique', path: ['proxy', 'routes'] });

@@ -1,5 +1,8 @@
 // Undoes what a journal says is still applied: run at every session start and by `chaos clear`.
+// Then stops the processes a killed run left (the process journals beside the chaos journal).
+import { dirname, resolve } from 'node:path';
 import { ChaosgateError, UsageError } from '../lib/errors.js';
+import { reapLeftovers, type ReapReport } from '../lib/process-journal.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { drivers, isDriverKind } from './drivers/index.js';
 import { isAlive } from './drivers/find-process.js';
@@ -22,9 +25,23 @@ export interface RecoveryReport {
   ownerPid?: number;
   ownerAlive: boolean;
   undone: JournalEntry[];
+  /** Processes and files of killed runs, stopped and removed after the undo. */
+  reaped: ReapReport;
 }
 
 export async function recoverJournal(journalPath: string, opts: RecoverOptions = {}): Promise<RecoveryReport> {
+  // The undo first: a paused worker is continued, then stopped for good; the reap runs even when the
+  // undo fails (Redis down), since leftover processes are independent of the toggles.
+  const undone = await undoJournal(journalPath, opts).then(
+    (report) => ({ report }),
+    (error: unknown) => ({ error }),
+  );
+  const reaped = await reapLeftovers(dirname(resolve(journalPath)));
+  if ('error' in undone) throw undone.error;
+  return { ...undone.report, reaped };
+}
+
+async function undoJournal(journalPath: string, opts: RecoverOptions): Promise<Omit<RecoveryReport, 'reaped'>> {
   const journal = await readJournal(journalPath);
   if (!journal || journal.entries.length === 0) return { journalPath, ownerAlive: false, undone: [] };
   const ownerAlive = journal.owner.pid !== process.pid && isAlive(journal.owner.pid);

@@ -54,7 +54,10 @@ export async function openChaosSession(section: ChaosSection, opts: ChaosSession
   checkAllowlist(section, ctx);
   const journalPath = opts.journalPath ?? section.journal;
   const eventsPath = opts.eventsPath ?? section.events;
-  const recovered = await recoverJournal(journalPath, { redisUrl, eventsPath, onEvent: opts.onEvent, env, refuseIfOwnerAlive: true });
+  // Undoing an earlier run's leftovers is not part of this session's timeline: its "off" events
+  // stay out of this event log (they would label this run's start as a recovery); the returned
+  // report says what was undone.
+  const recovered = await recoverJournal(journalPath, { redisUrl, env, refuseIfOwnerAlive: true });
   return new ChaosSession(section, ctx, journalPath, new EventLog(eventsPath, opts.onEvent), recovered);
 }
 
@@ -259,7 +262,9 @@ export class ChaosSession {
     try {
       journal.undo = await driver.prepare(driverEntry, this.ctx);
     } catch (err) {
-      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) not applied: ${(err as Error).message}`, ExitCode.internal);
+      // A refusal (a safety check) keeps its exit code; anything else is the environment's failure.
+      const code = err instanceof ChaosgateError ? err.exitCode : ExitCode.internal;
+      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) not applied: ${(err as Error).message}`, code);
     }
     this.applied.set(entry.id, { entry, journal });
     await this.saveJournal();
@@ -274,7 +279,8 @@ export class ChaosSession {
         },
         () => {},
       );
-      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) failed: ${(err as Error).message}`, ExitCode.internal);
+      const code = err instanceof ChaosgateError ? err.exitCode : ExitCode.internal;
+      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) failed: ${(err as Error).message}`, code);
     }
     journal.state = 'applied';
     await this.saveJournal();

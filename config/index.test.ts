@@ -50,3 +50,83 @@ describe('loadConfig', () => {
     await expect(loadConfig({ set: ['run.outDir'] })).rejects.toBeInstanceOf(UsageError);
   });
 });
+
+describe('odd input', () => {
+  it('accepts a UTF-8 byte-order mark at the start of the file', async () => {
+    const file = join(dir, 'bom.json');
+    await writeFile(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ run: { outDir: 'bom-out' } }))]));
+    expect((await loadConfig({ file })).run.outDir).toBe('bom-out');
+  });
+
+  it('names file:line:col of a JSON syntax error, also where Node says no position', async () => {
+    const file = join(dir, 'syntax.json');
+    // "tru" is Node 20's "Unexpected token '}', … is not valid JSON": no position in the message.
+    await writeFile(file, '{\n  "run": {\n    "outDir": tru\n  }\n}\n');
+    const err = (await loadConfig({ file }).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain(`invalid config ${file}:3:18:`);
+    expect(err.message).toContain('not valid JSON: Unexpected token "\\n"');
+    expect(err.message).not.toMatch(/is not valid JSON/);
+    await writeFile(file, '{\n  "gates": [],\n}\n');
+    expect(((await loadConfig({ file }).catch((e: unknown) => e)) as Error).message).toContain(`${file}:3:1:`);
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses %s as a --set path segment (exit 2) and leaves Object.prototype alone', async (segment) => {
+    for (const path of [`${segment}.polluted`, `run.${segment}.polluted`, `gates.0.${segment}`]) {
+      const err = (await loadConfig({ set: [`${path}=1`] }).catch((e: unknown) => e)) as UsageError;
+      expect(err, path).toBeInstanceOf(UsageError);
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toBe(`--set ${path}: "${segment}" is not allowed as a path segment`);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(() => setPath({}, '__proto__.polluted', 1)).toThrow(/"__proto__" is not allowed/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('names the index of a gate whose metric is malformed, at the top level and in a profile', async () => {
+    const file = join(dir, 'metric.json');
+    const ok = { metric: 'http_req_failed', expression: 'rate<0.1' };
+    await writeFile(
+      file,
+      JSON.stringify({
+        gates: [ok, ok, ok, { metric: 'http_req_duration{bad', expression: 'p(95)<1' }],
+        profiles: { p: { scenario: 'smoke', gates: [{ metric: 'x{name}', expression: 'rate<1' }] } },
+      }),
+    );
+    const err = (await loadConfig({ file }).catch((e: unknown) => e)) as ConfigError;
+    expect(err.issues).toEqual([
+      'gates.3.metric: metric "http_req_duration{bad" is not name or name{tag:value,...}',
+      'profiles.p.gates.0.metric: metric "x{name}": tag filter "name" is not tag:value',
+    ]);
+    expect(err.exitCode).toBe(2);
+  });
+
+  it('takes whole milliseconds wherever a duration is allowed, and refuses a fraction or a negative', async () => {
+    const config = await loadConfig({
+      set: [
+        'evaluate.bucketWidth=1000',
+        'run.recovery.window=5000',
+        'run.drain.timeout=30000',
+        'load.soak.duration=60000',
+        'chaos.plan=[{"id":"t","kind":"redis-toggle","target":"k","at":1500,"duration":2000,"params":{"value":"1"}}]',
+        'gates=[{"metric":"http_req_failed","expression":"rate<0.1","window":3000}]',
+      ],
+    });
+    expect(config.evaluate.bucketWidth).toBe('1000ms');
+    expect(config.run.recovery.window).toBe('5000ms');
+    expect(config.run.drain.timeout).toBe('30000ms');
+    expect(config.load.soak.duration).toBe('60000ms');
+    expect(config.chaos.plan[0]).toMatchObject({ at: 1500, duration: 2000 });
+    expect(config.gates[0]!.window).toBe('3000ms');
+    // The same text as before stays text.
+    expect((await loadConfig({ set: ['evaluate.bucketWidth="2s"'] })).evaluate.bucketWidth).toBe('2s');
+
+    const err = (await loadConfig({ set: ['evaluate.bucketWidth=1.5', 'run.recovery.window=-1', 'run.drain.timeout=0'] }).catch((e: unknown) => e)) as ConfigError;
+    expect(err.issues).toEqual([
+      'evaluate.bucketWidth: must be a duration: whole milliseconds, or k6 text such as 500ms, 30s, 2m, 1h (got 1.5)',
+      'run.recovery.window: must be a duration: whole milliseconds, or k6 text such as 500ms, 30s, 2m, 1h (got -1)',
+      'run.drain.timeout: must be a duration longer than 0 (got 0)',
+    ]);
+  });
+});

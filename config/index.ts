@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, UsageError } from '../lib/errors.js';
+import { jsonErrorOffset, lineColOf } from '../lib/json-error.js';
 import { configSchema, type ChaosgateConfig } from './schema.js';
 
 export { configSchema, type ChaosgateConfig } from './schema.js';
@@ -27,24 +28,22 @@ export interface LoadConfigOptions {
   set?: string[];
 }
 
-/** Line and column of a character offset, for JSON syntax errors. */
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const col = offset - before.lastIndexOf('\n');
-  return `${line}:${col}`;
-}
-
 function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const msg = (err as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const where = pos ? `${source}:${lineCol(text, Number(pos[1]))}` : source;
-    throw new ConfigError(where, [`not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`]);
+    // Node does not always say where (e.g. "Unexpected token 'x', … is not valid JSON"): find it.
+    const offset = jsonErrorOffset(text);
+    const where = offset >= 0 ? `${source}:${Object.values(lineColOf(text, offset)).join(':')}` : source;
+    const reason = (err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
+      // A newline or tab as the token would break the message's line: show it escaped.
+      .replace(/^Unexpected token '([\s\S])'/, (_m, ch: string) => `Unexpected token ${JSON.stringify(ch)}`);
+    throw new ConfigError(where, [`not valid JSON: ${reason}`]);
   }
 }
+
+/** Path segments that would reach Object.prototype (or a constructor) instead of a config field. */
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Sets a dotted path inside a plain object, creating objects on the way; a numeric key indexes an
@@ -52,10 +51,16 @@ function parseJson(text: string, source: string): unknown {
  */
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
+  const forbidden = keys.find((k) => FORBIDDEN_SEGMENTS.has(k));
+  if (forbidden !== undefined) throw new UsageError(`${path}: "${forbidden}" is not allowed as a path segment`);
   let node: Record<string, unknown> | unknown[] = target;
   const isIndex = (container: unknown, key: string) => Array.isArray(container) && /^\d+$/.test(key);
   const get = (container: Record<string, unknown> | unknown[], key: string): unknown =>
-    isIndex(container, key) ? (container as unknown[])[Number(key)] : (container as Record<string, unknown>)[key];
+    isIndex(container, key)
+      ? (container as unknown[])[Number(key)]
+      : Object.hasOwn(container, key)
+        ? (container as Record<string, unknown>)[key]
+        : undefined;
   const set = (container: Record<string, unknown> | unknown[], key: string, v: unknown) => {
     if (isIndex(container, key)) (container as unknown[])[Number(key)] = v;
     else (container as Record<string, unknown>)[key] = v;
@@ -99,7 +104,8 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Chaosgat
     } catch (err) {
       throw new UsageError(`cannot read config ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const parsed = parseJson(text, opts.file);
+    // A byte-order mark (editors on Windows write one) is not part of the JSON.
+    const parsed = parseJson(text.replace(/^\uFEFF/, ''), opts.file);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ConfigError(opts.file, ['(top level): must be a JSON object']);
     }
@@ -116,7 +122,11 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Chaosgat
   for (const pair of opts.set ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set ${pair}: expected path=value`);
-    setPath(raw, pair.slice(0, eq), overrideValue(pair.slice(eq + 1)));
+    try {
+      setPath(raw, pair.slice(0, eq), overrideValue(pair.slice(eq + 1)));
+    } catch (err) {
+      throw err instanceof UsageError ? new UsageError(`--set ${err.message}`) : err;
+    }
     applied.push(`--set ${pair.slice(0, eq)}`);
   }
   const result = configSchema.safeParse(raw);

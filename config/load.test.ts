@@ -57,7 +57,7 @@ describe('load and target config sections', () => {
       ]),
     );
     expect(found.find((l) => l.startsWith('target.host'))).toMatch(/loopback/);
-    expect(found.find((l) => l.startsWith('load.spike.peakDuration'))).toMatch(/k6 duration/);
+    expect(found.find((l) => l.startsWith('load.spike.peakDuration'))).toMatch(/must be a duration: whole milliseconds, or k6 text/);
   });
 
   it('rejects a misspelt field by name', async () => {
@@ -70,6 +70,6 @@ describe('load and target config sections', () => {
   });
 
   it('names the env var when an override is invalid', async () => {
-    await expect(loadConfig({ env: { CHAOSGATE_SOAK_DURATION: 'forever' } })).rejects.toThrow(/CHAOSGATE_SOAK_DURATION -> load\.soak\.duration[\s\S]*load\.soak\.duration: must be a k6 duration/);
+    await expect(loadConfig({ env: { CHAOSGATE_SOAK_DURATION: 'forever' } })).rejects.toThrow(/CHAOSGATE_SOAK_DURATION -> load\.soak\.duration[\s\S]*load\.soak\.duration: must be a duration/);
   });
 });

@@ -1,9 +1,10 @@
 // The `load` section: what the k6 scenarios drive (issue 2). The harness hands the validated
 // section to k6 as a JSON file (see load/scenario-config.ts); k6 does not validate again.
 import { z } from 'zod';
+import { durationTextField } from '../lib/duration.js';
 
-/** k6's duration syntax, e.g. "30s", "5m", "2h30m". */
-export const k6Duration = z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'must be a k6 duration like "30s", "5m" or "2h"');
+/** A duration handed to k6 as its text ("30s", "5m", "2h30m"); whole milliseconds become "<n>ms". */
+export const k6Duration = durationTextField({ allowZero: true });
 
 const rate = z.number().positive().max(100_000);
 const vus = z.number().int().min(1).max(10_000);

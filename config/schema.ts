@@ -7,6 +7,7 @@ import { evaluateSectionSchema, gatesSectionSchema } from '../evaluator/config.j
 import { chaosSectionSchema } from '../chaos/config.js';
 import { probesSectionSchema } from '../probes/config.js';
 import { profilesSectionSchema, runSectionSchema } from '../run/config.js';
+import { servicesSectionSchema } from './services.js';
 
 export const redisSectionSchema = z
   .object({
@@ -26,6 +27,7 @@ export const configSchema = z
     chaos: chaosSectionSchema.prefault({}),
     probes: probesSectionSchema.prefault({}),
     run: runSectionSchema.prefault({}),
+    services: servicesSectionSchema.default({}),
     profiles: profilesSectionSchema.default({}),
   })
   .strict();

@@ -1,9 +1,9 @@
 // The `evaluate` and `gates` sections of the config file (issue 3).
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
-import { parseThreshold } from './thresholds.js';
+import { durationTextField } from '../lib/duration.js';
+import { parseMetricRef, parseThreshold } from './thresholds.js';
 
-const duration = z.string().refine((s) => parseDuration(s) !== null, { message: 'must be a duration like 500ms, 10s, 5m, 1h' });
+const duration = durationTextField();
 
 export const metricKindOverrideSchema = z
   .object({ kind: z.enum(['trend', 'counter', 'rate', 'gauge']), isTime: z.boolean().default(false) })
@@ -53,7 +53,13 @@ export const gateSchema = z
     id: z.string().min(1).optional(),
     group: z.string().min(1).default('gates'),
     /** A metric, optionally tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`. */
-    metric: z.string().min(1),
+    metric: z.string().superRefine((s, ctx) => {
+      try {
+        parseMetricRef(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
     /** k6 threshold syntax, `p(95)<500`; beyond k6 the right side may be `baseline`, `baseline * 1.1`, `baseline + 50`. */
     expression: z.string().superRefine((s, ctx) => {
       try {

@@ -2,7 +2,7 @@
 // phase events joined by time, gates checkable at any moment, a report model at the end.
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { parseDuration } from './duration.js';
-import { compileGate, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
+import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from './metrics.js';
 import {
   REPORT_SCHEMA_VERSION,
@@ -33,6 +33,11 @@ export interface Sample {
   tags?: Record<string, string> | null;
 }
 
+/** A threshold k6 declares (Metric line or `k6 inspect`) as a gate: one id and group for both. */
+export function k6ThresholdGate(metric: string, expression: string): GateConfigInput {
+  return { id: `k6 ${metric}: ${expression}`, group: 'k6 thresholds', metric, expression };
+}
+
 export interface EvaluationOptions {
   /** Label samples with `phase` from phase events (on when the run has chaos). */
   phaseLabels?: boolean;
@@ -40,6 +45,11 @@ export interface EvaluationOptions {
   baselineReport?: ReportModel | null;
   /** Input format for every source (otherwise detected from each source's first line). */
   format?: InputFormat;
+  /**
+   * Tags derived from a sample's own, added before grouping (the run's `service` from `url`); a tag
+   * the sample has wins. Called once per distinct tag set (tag infos are cached).
+   */
+  deriveTags?: (tags: Record<string, string>) => Record<string, string> | null;
 }
 
 interface MetricInfo {
@@ -67,6 +77,12 @@ interface SourceState {
 
 const TAG_CACHE_LIMIT = 50_000;
 
+/**
+ * The metric that stands for every metric name past the cap: a cardinality bomb of distinct names
+ * costs one entry here, one overflow series and a count, not a map entry and a series per name.
+ */
+export const OVERFLOW_METRIC = '(overflow)';
+
 export class Evaluation implements SampleSink {
   readonly config;
   private readonly gates: CompiledGate[];
@@ -93,6 +109,12 @@ export class Evaluation implements SampleSink {
   private finished = false;
   private readonly phaseLabels: boolean;
   private readonly declaredGateIds = new Set<string>();
+  /** Stands for metric names past the cap (see OVERFLOW_METRIC). */
+  private readonly overflowMetric: MetricInfo;
+  /** Metrics whose time buckets keep a histogram (a setting a mergeable state must match). */
+  private readonly bucketHistogramMetrics: string[];
+  /** The phase events as given (a mergeable state carries them). */
+  private readonly phaseEvents: PhaseEvent[] = [];
 
   constructor(
     config: EvaluateConfigInput = {},
@@ -101,11 +123,20 @@ export class Evaluation implements SampleSink {
   ) {
     this.config = evaluateSectionSchema.parse(config);
     this.gates = gates.map((g, i) => compileGate(gateSchema.parse(g), i));
+    // A k6 threshold given up front (the run reads them with `k6 inspect`) is not added twice when
+    // its Metric line declares it again.
+    for (const g of gates) if (g.id !== undefined) this.declaredGateIds.add(g.id);
     const filterKeys = this.gates.flatMap((g) => Object.keys(g.ref.filter));
     this.groupBy = [...new Set([...this.config.groupBy, ...filterKeys])];
     this.phaseLabels = opts.phaseLabels ?? false;
+    // Names that must never fold into the overflow: k6's built-ins, typed ones, the gates' own.
+    for (const name of [...Object.keys(builtinMetrics), ...Object.keys(this.config.metricTypes), ...this.gates.flatMap((g) => gateMetrics(g))]) {
+      this.metricInfo(name);
+    }
+    this.overflowMetric = { index: -1, name: OVERFLOW_METRIC, thresholds: [], kind: undefined, failedRate: false, count: 0 };
     const windowedPercentiles = this.gates.filter((g) => g.windowMs !== null && ['percentile', 'med'].includes(g.threshold.aggregate.kind));
     const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
+    this.bucketHistogramMetrics = [...bucketHistograms].sort();
     this.store = new SeriesStore({
       bucketWidthMs: parseDuration(this.config.bucketWidth)!,
       maxBuckets: this.config.maxBuckets,
@@ -176,8 +207,14 @@ export class Evaluation implements SampleSink {
     this.point(sample.metric, sample.time, sample.value, null, sample.tags ?? null, 0);
   }
 
+  /** What each source has given so far. */
+  inputSummaries(): InputSummary[] {
+    return [...this.sources.values()].map((s) => s.summary);
+  }
+
   addPhaseEvent(event: PhaseEvent): void {
     this.timeline.add(event);
+    this.phaseEvents.push(event);
   }
 
   abort(reason: string, time = Date.now()): void {
@@ -186,9 +223,11 @@ export class Evaluation implements SampleSink {
 
   // ---- SampleSink --------------------------------------------------------------------------
 
-  private metricInfo(name: string): MetricInfo {
+  /** The metric's info; past the cap a new name (unless `keep`) is the one overflow metric's. */
+  private metricInfo(name: string, keep = false): MetricInfo {
     let m = this.metrics.get(name);
     if (!m) {
+      if (!keep && this.metrics.size >= this.config.seriesCap && this.overflowMetric) return this.overflowMetric;
       const override = this.config.metricTypes[name];
       const kind = override ? { kind: override.kind, isTime: override.isTime } : builtinMetrics[name];
       m = { index: this.metrics.size, name, thresholds: [], kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
@@ -198,7 +237,9 @@ export class Evaluation implements SampleSink {
   }
 
   declare(metric: string, kind: string, isTime: boolean, thresholds: string[], line: number): void {
-    const m = this.metricInfo(metric);
+    // A metric with thresholds to judge is kept by name even past the cap: it is a gate's metric.
+    const m = this.metricInfo(metric, this.config.declaredThresholds && thresholds.length > 0);
+    if (m === this.overflowMetric) return; // a name past the cap: nothing of it is kept
     m.thresholds = thresholds;
     if (!this.config.metricTypes[metric]) {
       m.kind = { kind: kind as MetricKind, isTime };
@@ -206,11 +247,11 @@ export class Evaluation implements SampleSink {
     }
     if (this.config.declaredThresholds) {
       for (const expression of thresholds) {
-        const id = `k6 ${metric}: ${expression}`;
-        if (this.declaredGateIds.has(id)) continue;
-        this.declaredGateIds.add(id);
+        const gate = k6ThresholdGate(metric, expression);
+        if (this.declaredGateIds.has(gate.id!)) continue;
+        this.declaredGateIds.add(gate.id!);
         try {
-          this.gates.push(compileGate(gateSchema.parse({ id, group: 'k6 thresholds', metric, expression }), this.gates.length));
+          this.gates.push(compileGate(gateSchema.parse(gate), this.gates.length));
         } catch (err) {
           this.malformed(line, `threshold of ${metric}: ${(err as Error).message}`);
         }
@@ -260,6 +301,10 @@ export class Evaluation implements SampleSink {
     if (time < this.firstTime) this.firstTime = time;
     if (time > this.lastTime) this.lastTime = time;
     m.count++;
+    if (m === this.overflowMetric) {
+      this.store.overflowFor(OVERFLOW_METRIC).record(time, value, info.errorTagged);
+      return;
+    }
     const phase = this.phaseLabels ? this.timeline.at(time) + 1 : 0;
     let perPhase = info.series[m.index];
     if (perPhase === undefined) {
@@ -319,7 +364,9 @@ export class Evaluation implements SampleSink {
     s.summary.lines += batch.lines;
   }
 
-  private tagInfo(tags: Record<string, string> | null): TagInfo {
+  private tagInfo(own: Record<string, string> | null): TagInfo {
+    const derived = own !== null && this.opts.deriveTags ? this.opts.deriveTags(own) : null;
+    const tags = derived ? { ...derived, ...own } : own;
     const selected: Record<string, string> = {};
     if (tags !== null) {
       for (const key of this.groupBy) {
@@ -341,6 +388,47 @@ export class Evaluation implements SampleSink {
   dispose(): void {
     this.finished = true;
     this.store.destroy();
+  }
+
+  // ---- mergeable state (evaluator/state.ts saves and merges through these hooks) -------------
+
+  /** The parts of this evaluation a mergeable state holds; live references, for state.ts only. */
+  mergeParts(): MergeParts {
+    return {
+      settings: {
+        groupBy: [...this.groupBy].sort(),
+        bucketWidthMs: parseDuration(this.config.bucketWidth)!,
+        maxBuckets: this.config.maxBuckets,
+        seriesCap: this.config.seriesCap,
+        bucketHistograms: this.bucketHistogramMetrics,
+        phaseLabels: this.phaseLabels,
+      },
+      store: this.store,
+      metrics: [...this.metrics.values()].map((m) => ({ name: m.name, kind: m.kind, thresholds: m.thresholds, count: m.count })),
+      inputs: [...this.sources.values()].map((s) => s.summary),
+      problems: this.problems,
+      counts: { pointsRead: this.pointsRead, points: this.points, malformed: this.malformedCount, firstTime: this.firstTime, lastTime: this.lastTime },
+      abort: this.abortInfo,
+      partialInput: this.partialInput,
+      phaseEvents: this.phaseEvents,
+    };
+  }
+
+  /** Adds a saved state's bookkeeping (its series go into mergeParts().store via state.ts). */
+  absorbParts(p: Omit<MergeParts, 'settings' | 'store' | 'phaseEvents'>): void {
+    for (const m of p.metrics) {
+      if (m.kind !== undefined) this.declare(m.name, m.kind.kind, m.kind.isTime, m.thresholds, 0);
+      this.metricInfo(m.name).count += m.count;
+    }
+    for (const input of p.inputs) this.sources.set(input.source, { summary: { ...input }, reader: new SourceReader(this, this.opts.format, () => {}) });
+    for (const problem of p.problems) if (this.problems.length < this.config.reportProblems) this.problems.push(problem);
+    this.pointsRead += p.counts.pointsRead;
+    this.points += p.counts.points;
+    this.malformedCount += p.counts.malformed;
+    this.firstTime = Math.min(this.firstTime, p.counts.firstTime);
+    this.lastTime = Math.max(this.lastTime, p.counts.lastTime);
+    if (p.abort && (this.abortInfo === null || p.abort.time < this.abortInfo.time)) this.abortInfo = p.abort;
+    if (p.partialInput) this.partialInput = true;
   }
 
   // ---- gates and report --------------------------------------------------------------------
@@ -389,7 +477,9 @@ export class Evaluation implements SampleSink {
           malformedTolerance: this.config.malformedTolerance,
           trusted,
           problems: this.problems,
-          perMetric: Object.fromEntries([...this.metrics.values()].filter((m) => m.count > 0).map((m) => [m.name, m.count])),
+          perMetric: Object.fromEntries(
+            [...this.metrics.values(), this.overflowMetric].filter((m) => m.count > 0).map((m) => [m.name, m.count]),
+          ),
           series: series.length,
           seriesCap: this.config.seriesCap,
           overflowPoints: series.filter((s) => s.overflow).reduce((n, s) => n + s.count, 0),
@@ -456,7 +546,43 @@ export class Evaluation implements SampleSink {
   }
 }
 
+/** What evaluator/state.ts reads from (and adds to) an evaluation. */
+export interface MergeParts {
+  settings: {
+    groupBy: string[];
+    bucketWidthMs: number;
+    maxBuckets: number;
+    seriesCap: number;
+    bucketHistograms: string[];
+    phaseLabels: boolean;
+  };
+  store: SeriesStore;
+  metrics: Array<{ name: string; kind: MetricKindInfo | undefined; thresholds: string[]; count: number }>;
+  inputs: InputSummary[];
+  problems: ReportModel['totals']['problems'];
+  counts: { pointsRead: number; points: number; malformed: number; firstTime: number; lastTime: number };
+  abort: ReportModel['abort'];
+  partialInput: boolean;
+  phaseEvents: PhaseEvent[];
+}
+
 /** Starts a streaming evaluation. Throws (a plain Error naming the gate) on an invalid gate. */
 export function createEvaluation(config: EvaluateConfigInput = {}, gates: GateConfigInput[] = [], opts: EvaluationOptions = {}): Evaluation {
   return new Evaluation(config, gates, opts);
+}
+
+/**
+ * The console line for samples past the series cap (`run` and `evaluate` print it), or null.
+ * Gates reading an overflowed metric are fail-level (gates.ts).
+ */
+export function overflowNote(model: ReportModel): string | null {
+  const t = model.totals;
+  if (t.overflowPoints === 0) return null;
+  const metrics = model.series.filter((s) => s.overflow).map((s) => s.metric);
+  const shown = metrics.slice(0, 5).join(', ') + (metrics.length > 5 ? `, … (${metrics.length} in all)` : '');
+  const names = model.totals.perMetric[OVERFLOW_METRIC];
+  return (
+    `OVERFLOW ${t.overflowPoints} samples fell past the cap of ${t.seriesCap} series and were folded into overflow series (${shown})` +
+    `${names ? `, ${names} of them of metric names past the cap, not kept one by one` : ''}; gates on these metrics fail. Raise evaluate.seriesCap or group by fewer tags.`
+  );
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { runBounded } from '../test/support/bounded.js';
 import { createEvaluation } from './evaluation.js';
+import { parseCsvTime } from './readers/time.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -32,5 +34,53 @@ describe('windowed gates judge whole windows only', () => {
     const g = ev.finish().gates[0]!;
     expect(g.verdict).toBe('pass');
     expect(g.observed).toBeCloseTo(2 / 42, 5);
+  });
+});
+
+describe('a windowed gate with nothing to judge ends (it looped forever before)', () => {
+  // Judged in a worker with a deadline: a synchronous endless loop would otherwise hang this file.
+  const judge = (gate: string, phaseEvents: boolean) => `
+    import { parentPort } from 'node:worker_threads';
+    import { createEvaluation } from './evaluator/evaluation.ts';
+    const T0 = ${T0};
+    const ev = createEvaluation({ bucketWidth: '1s' }, [${gate}], { phaseLabels: ${phaseEvents} });
+    for (let i = 0; i < 50; i++) ev.ingestSample({ metric: 'http_req_duration', type: 'trend', time: T0 + i * 100, value: 10 + i, tags: { name: 'a' } });
+    const report = ev.finish();
+    parentPort.postMessage(report.gates.map((g) => ({ verdict: g.verdict, message: g.message, observed: g.observed })));
+  `;
+  type Judged = Array<{ verdict: string; message: string; observed: number | null }>;
+
+  it('a filter that matches no samples: "no samples", fail-level', async () => {
+    const r = await runBounded<Judged>('window-no-match', judge(`{ id: 'w', metric: 'http_req_duration{name:nope}', expression: 'p(95)<500', window: '2s' }`, false), 10_000);
+    expect(r.timedOut).toBe(false);
+    if (r.timedOut) return;
+    expect(r.value).toEqual([{ verdict: 'fail', observed: null, message: expect.stringContaining('no samples') as string }]);
+  });
+
+  it('a phase the input never had (evaluate without events): "no samples"', async () => {
+    const r = await runBounded<Judged>('window-no-phase', judge(`{ id: 'w', metric: 'http_req_duration', expression: 'avg<500', window: '2s', phase: 'fault:x', severity: 'warn' }`, false), 10_000);
+    expect(r.timedOut).toBe(false);
+    if (r.timedOut) return;
+    expect(r.value).toEqual([{ verdict: 'warn', observed: null, message: expect.stringContaining('no samples') as string }]);
+  });
+
+  it('samples far in the future, where a bucket step is below the precision of the time, still end', async () => {
+    const src = `
+      import { parentPort } from 'node:worker_threads';
+      import { createEvaluation } from './evaluator/evaluation.ts';
+      const ev = createEvaluation({ bucketWidth: '1s' }, [{ id: 'w', metric: 'vu', expression: 'value<5', window: '2s' }]);
+      ev.ingestSample({ metric: 'vu', type: 'gauge', time: 1e300, value: 1, tags: {} });
+      parentPort.postMessage(ev.finish().gates.map((g) => g.verdict));
+    `;
+    const r = await runBounded<string[]>('window-far-time', src, 10_000);
+    expect(r.timedOut).toBe(false);
+    if (!r.timedOut) expect(r.value).toEqual(['pass']);
+  });
+});
+
+describe('no infinite time reaches the windows', () => {
+  it('a CSV timestamp too long for a number is no time (it was Infinity, and the window loop never ended)', () => {
+    expect(parseCsvTime('9'.repeat(400))).toBeNaN();
+    expect(parseCsvTime('1767268800')).toBe(1767268800_000);
   });
 });

@@ -3,6 +3,7 @@
 // another phase or a previous report. The error budget is the virtual metric
 // `chaosgate_error_rate` = (failed requests + dropped iterations) / (requests + dropped iterations).
 import type { GateConfig } from './config.js';
+import { UsageError } from '../lib/errors.js';
 import { parseDuration } from './duration.js';
 import { Histogram } from './histogram.js';
 import type { MetricKindInfo } from './metrics.js';
@@ -20,10 +21,15 @@ export interface CompiledGate {
   windowMs: number | null;
 }
 
+/** The id of a gate the user gave none: its metric, expression, phase and window. */
+export function defaultGateId(g: Pick<GateConfig, 'metric' | 'expression' | 'phase' | 'window'>): string {
+  return `${g.metric}: ${g.expression}${g.phase ? ` [${g.phase}]` : ''}${g.window ? ` per ${g.window}` : ''}`;
+}
+
 export function compileGate(config: GateConfig, index: number): CompiledGate {
   const ref = parseMetricRef(config.metric);
   const threshold = parseThreshold(config.expression);
-  const id = config.id ?? `${config.metric}: ${config.expression}${config.phase ? ` [${config.phase}]` : ''}${config.window ? ` per ${config.window}` : ''}`;
+  const id = config.id ?? defaultGateId(config);
   if (threshold.rhs.kind === 'baseline' && !config.baseline) {
     throw new Error(`gates[${index}] (${id}): expression uses "baseline" but no baseline is set`);
   }
@@ -53,6 +59,11 @@ function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef,
 /** The metrics a gate reads: its own, or the two behind the error budget. */
 function sourceMetrics(ref: MetricRef): string[] {
   return ref.metric === ERROR_RATE_METRIC ? ['http_req_failed', 'dropped_iterations'] : [ref.metric];
+}
+
+/** The metrics a gate reads (for keeping them apart from the overflow). */
+export function gateMetrics(gate: CompiledGate): string[] {
+  return sourceMetrics(gate.ref);
 }
 
 interface Selection {
@@ -222,14 +233,19 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     // Only whole windows count: a window that runs past the last bucket (the end of the run, or
     // now in a live check) holds too few samples to judge. A run shorter than one window is
     // judged as one window.
-    const lastStart = Math.max(minStart, maxStart + width - span);
-    for (let ws = minStart; ws <= lastStart; ws += width) {
+    // No bucket at all (the filter or phase matched nothing): no window, "no samples" below.
+    // Windows and their buckets are counted, not stepped to a bound: a step below the precision
+    // of a far-off time would never reach it (the bucket count is bounded by the store).
+    const windowCount = minStart === Infinity ? 0 : Math.floor((Math.max(minStart, maxStart + width - span) - minStart) / width) + 1;
+    const bucketsPerWindow = Math.ceil(span / width);
+    for (let w = 0; w < windowCount; w++) {
+      const ws = minStart + w * width;
       const lists = new Map<string, Bag[]>();
       for (const [m, list] of sel.perMetric) {
         const bags: Bag[] = [];
         for (const s of list) {
-          for (let t = ws; t < ws + span; t += width) {
-            const b = s.buckets.get(t);
+          for (let k = 0; k < bucketsPerWindow; k++) {
+            const b = s.buckets.get(ws + k * width);
             if (b) bags.push(b);
           }
         }
@@ -252,7 +268,14 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let message: string;
   const where = `${cfg.metric}${cfg.phase ? ` in phase ${cfg.phase}` : ''}`;
   const rhsText = limit === null ? 'no baseline' : fmt(limit);
-  if (limit === null) {
+  // Samples of this metric past the series cap went to its overflow series, which a tag filter
+  // never matches and an unfiltered aggregate mixes in: the figure cannot be trusted either way.
+  const overflowed = sourceMetrics(gate.ref).filter((m) => ctx.series.some((s) => s.overflow && s.metric === m && s.buckets.size > 0));
+  if (overflowed.length > 0) {
+    verdict = 'fail';
+    // Not a figure to compare or show as one: the message keeps it, as text.
+    message = `${where}: series of ${overflowed.join(', ')} overflowed the cap of series, so its figure is not trustworthy (observed ${observed === null ? 'nothing' : fmt(observed)}, limit ${rhsText}); raise evaluate.seriesCap or group by fewer tags`;
+  } else if (limit === null) {
     verdict = cfg.severity;
     message = `${where}: no baseline value (${baselineSource}), so the gate cannot be shown to hold`;
   } else if (observed === null) {
@@ -275,9 +298,9 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     phase: cfg.phase ?? null,
     baseline: baselineSource,
     abortOnFail: cfg.abortOnFail,
-    observed,
+    observed: overflowed.length > 0 ? null : observed,
     limit,
-    worstWindowStart: worstStart,
+    worstWindowStart: overflowed.length > 0 ? null : worstStart,
     verdict,
     message,
     durationMs: performance.now() - started,
@@ -288,4 +311,16 @@ export function overallVerdict(results: GateResult[]): Verdict {
   if (results.some((r) => r.verdict === 'fail')) return 'fail';
   if (results.some((r) => r.verdict === 'warn')) return 'warn';
   return 'pass';
+}
+
+/**
+ * A gate run with nothing to judge passes whatever happened (a missing config in CI shows green):
+ * refused, exit 2, unless the user says so. `gates` counts every gate that will be judged: the
+ * config's plus k6 thresholds that will be judged beside them. `where` names the fix.
+ */
+export function refuseNoGates(gates: number, opts: { allowNoGates: boolean; where: string }): void {
+  if (gates > 0 || opts.allowNoGates) return;
+  throw new UsageError(
+    `no gates to judge: ${opts.where}. A run with no gates would pass whatever happened; add gates, or pass --allow-no-gates to accept that`,
+  );
 }

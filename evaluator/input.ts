@@ -159,6 +159,8 @@ try {
   let fd;
   try { fd = openSync(path === '-' ? '/dev/stdin' : path, 'r'); }
   catch (err) { if (path !== '-') throw err; fd = 0; }
+  Atomics.store(ctl, 2, 1); // open: a FIFO now has a writer (see pipeChunks' onOpen)
+  Atomics.notify(ctl, 0);
   let w = 0;
   for (;;) {
     const filled = Atomics.load(ctl, 0);
@@ -184,17 +186,23 @@ try {
  * reading thread, or the main thread of `run`, whose pauses the ring absorbs). `onIdle` runs
  * before it waits for more (nothing left in the ring).
  */
-export async function* pipeChunks(source: string, onIdle: () => void): AsyncGenerator<Buffer> {
+export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: () => void): AsyncGenerator<Buffer> {
   const ring = new SharedArrayBuffer(PIPE_RING);
   const bytes = new Uint8Array(ring);
-  const ctlBuffer = new SharedArrayBuffer(8);
+  // [0] bytes in the ring, [1] 0 reading / 1 ended / 2 failed, [2] 1 once the source is open.
+  const ctlBuffer = new SharedArrayBuffer(12);
   const ctl = new Int32Array(ctlBuffer);
   const { port1, port2 } = new MessageChannel();
   const drain = new Worker(DRAIN_THREAD, { eval: true, workerData: { path: source, ring, ctl: ctlBuffer, port: port2 }, transferList: [port2] });
   drain.unref();
   try {
     let r = 0;
+    let opened = false;
     for (;;) {
+      if (!opened && Atomics.load(ctl, 2) === 1) {
+        opened = true;
+        onOpen?.();
+      }
       const filled = Atomics.load(ctl, 0);
       if (filled === 0) {
         const state = Atomics.load(ctl, 1);

@@ -170,6 +170,7 @@ export const reportSchema = z
     series: z.array(seriesSchema),
     gates: z.array(gateResultSchema),
     analysis: z.record(z.string(), z.unknown()).optional().describe('filled by the run orchestrator'),
+    notes: z.array(z.string()).optional().describe('what the run observed beside the gates, e.g. k6 exit code 99 disagreeing with the judged k6 thresholds'),
   })
   .strict();
 

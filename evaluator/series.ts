@@ -79,6 +79,8 @@ export class Bucket extends Bag {
 export class Series {
   buckets = new Map<number, Bucket>();
   readonly hist: Histogram | null;
+  /** Recorded into since the store's last sweep of idle histograms. */
+  touched = true;
   private current: Bucket | null = null;
   private currentEnd = -Infinity;
 
@@ -106,7 +108,11 @@ export class Series {
     // the run by more than a bucket): tracked again, so it is frozen again later.
     if (b.hist !== null && b.hist.isFrozen) this.store.noteLive(b);
     b.add(time, value, isError);
-    if (this.hist !== null) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
+    if (this.hist !== null) {
+      if (this.hist.isFrozen) this.store.noteLiveSeries(this);
+      this.touched = true;
+      this.hist.record(Math.round(value * HISTOGRAM_SCALE));
+    }
   }
 
   /** Whole-run stats: the buckets added up, with this series' histogram lent (never destroy it). */
@@ -176,11 +182,21 @@ export function seriesKey(metric: string, tags: Record<string, string>): string 
  */
 const LIVE_BUCKET_HISTOGRAMS = 128;
 
+/**
+ * Live whole-series histograms kept before idle ones are frozen (~61 KB of WebAssembly memory
+ * each when live, ~0.2–1.5 KB frozen). Without it a cardinality bomb (10 000 series, each
+ * recorded once) held 10 000 live ones: 628 MB peak RSS at 500 k distinct names.
+ */
+const LIVE_SERIES_HISTOGRAMS = 256;
+
 export class SeriesStore {
   readonly byKey = new Map<string, Series>();
   bucketWidthMs: number;
   /** Buckets whose histogram may be live (recording), for freezeOldBuckets. */
   private liveBuckets: Bucket[] = [];
+  /** Series whose histogram may be live, for freezeIdleSeries. */
+  private liveSeries: Series[] = [];
+  private sweepSeriesAt = LIVE_SERIES_HISTOGRAMS;
   private minStart = Infinity;
   private maxStart = -Infinity;
 
@@ -196,6 +212,7 @@ export class SeriesStore {
     if (this.byKey.size >= this.opts.seriesCap) return this.overflowFor(metric);
     s = new Series(this, key, metric, tags, false, this.opts.wantsHistogram(metric));
     this.byKey.set(key, s);
+    if (s.hist !== null) this.noteLiveSeries(s);
     return s;
   }
 
@@ -213,6 +230,29 @@ export class SeriesStore {
     }
     if ((this.maxStart - this.minStart) / this.bucketWidthMs + 1 > this.opts.maxBuckets) this.coarsen();
     return series.buckets.get(Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs)!;
+  }
+
+  /** `s`'s histogram is live (new, or frozen and about to record again). */
+  noteLiveSeries(s: Series): void {
+    this.liveSeries.push(s);
+    if (this.liveSeries.length > this.sweepSeriesAt) this.freezeIdleSeries();
+  }
+
+  /**
+   * Second chance: freezes the histograms of series not recorded into since the last sweep; the
+   * next sweep comes when the live list has doubled, so sweeping stays linear in the samples.
+   */
+  private freezeIdleSeries(): void {
+    this.liveSeries = this.liveSeries.filter((s) => {
+      if (s.hist === null || s.hist.isFrozen) return false;
+      if (s.touched) {
+        s.touched = false;
+        return true;
+      }
+      s.hist.freeze();
+      return false;
+    });
+    this.sweepSeriesAt = Math.max(LIVE_SERIES_HISTOGRAMS, 2 * this.liveSeries.length);
   }
 
   /** `b`'s frozen histogram is about to record again. */
@@ -251,12 +291,14 @@ export class SeriesStore {
     this.freezeOldBuckets(true);
   }
 
-  private overflowFor(metric: string): Series {
+  /** The metric's overflow series: samples past the cap (or of metric names past the cap). */
+  overflowFor(metric: string): Series {
     const okey = `${metric}{__overflow__}`;
     let s = this.byKey.get(okey);
     if (!s) {
       s = new Series(this, okey, metric, {}, true, this.opts.wantsHistogram(metric));
       this.byKey.set(okey, s);
+      if (s.hist !== null) this.noteLiveSeries(s);
     }
     return s;
   }

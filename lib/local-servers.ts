@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
+import type { ProcessJournal } from './process-journal.js';
 
 export interface RunningServer {
   host: string;
@@ -36,15 +37,26 @@ async function startProcess(
   bin: string,
   args: (port: number, dir: string) => string[],
   scheme: string,
+  journal?: ProcessJournal,
 ): Promise<RunningServer> {
   const host = '127.0.0.1';
   const port = await freePort(host);
   const dir = await mkdtemp(join(tmpdir(), 'chaosgate-srv-'));
+  // The folder is journalled before the server exists, the server as soon as it has a PID: a
+  // SIGKILL of this process at any point leaves nothing the next reap does not know about.
+  await journal?.addFile(dir);
   const child = spawn(bin, args(port, dir), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const journalled = journal?.addProcess(child.pid, bin);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const forget = async () => {
+    await journalled;
+    await journal?.removeProcess(child.pid);
+    await journal?.removeFile(dir);
+  };
   try {
+    await journalled;
     await Promise.race([
       waitForPort(host, port),
       exited.then(() => {
@@ -54,6 +66,7 @@ async function startProcess(
   } catch (err) {
     child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
+    await forget();
     throw err;
   }
   return {
@@ -69,16 +82,23 @@ async function startProcess(
         clearTimeout(timer);
       }
       await rm(dir, { recursive: true, force: true });
+      await forget();
     },
   };
 }
 
+export interface StartServerOptions {
+  /** Journals the server's PID and folder, so a SIGKILLed owner's server is reaped later. */
+  journal?: ProcessJournal;
+}
+
 /** A throwaway redis-server: no persistence, loopback only. */
-export function startRedis(): Promise<RunningServer> {
+export function startRedis(opts: StartServerOptions = {}): Promise<RunningServer> {
   return startProcess(
     'redis-server',
     (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     'redis',
+    opts.journal,
   );
 }
 

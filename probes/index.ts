@@ -1,5 +1,5 @@
 // The probes' public face: the sampler, the registry and the config section.
-export { probeFactories, createProbe } from './registry.js';
+export { probeFactories, probeMetrics, createProbe } from './registry.js';
 export { startProbes, type ProbeSampler, type ProbeStats, type StartProbesOptions } from './sampler.js';
 export { probesSectionSchema, probeConfigSchema, type ProbeConfig, type ProbeKind, type ProbesSection } from './config.js';
 export { celeryQueueKeys } from './celery-redis.js';

@@ -1,18 +1,26 @@
 // What the HTML report shows, computed from the report model before any markup is written:
 // per endpoint group p50/p95/p99 and error rate per time bucket (bucket histograms merged across
-// the series of one group), queue and GPU gauges over time, fault windows. Per-phase figures come
+// the series of one group; a bucket a phase boundary cuts is split there, since the series are
+// split by phase), queue and GPU gauges over time, fault windows. Per-phase figures come
 // from the run's phase analysis (analysis/), not computed again here.
 import { Histogram } from '../evaluator/histogram.js';
 import type { GateResult, ReportModel, SeriesReport } from '../evaluator/model.js';
 import { analysisSchema, type Analysis } from '../analysis/model.js';
+import { owningSpan, timelineSpans, type Span } from '../analysis/compute.js';
 
 /** Tags that split one endpoint group into several series; merged back for the charts. */
 const SPLIT_TAGS = new Set(['phase', 'status', 'status_class', 'expected_response', 'error', 'error_code']);
 const LATENCY_METRIC = 'http_req_duration';
 export const MAX_ENDPOINT_CHARTS = 8;
 
+/**
+ * The figures of one bucket, or of the part of a bucket one phase held: samples measured in
+ * [t, end). A bucket a fault began in splits at the fault's start, so its effect is drawn from
+ * there, never from the bucket's start.
+ */
 export interface LatencyPoint {
   t: number;
+  end: number;
   count: number;
   errorRate: number;
   p50: number | null;
@@ -29,7 +37,8 @@ export interface EndpointChart {
 
 export interface GaugeLine {
   label: string;
-  points: { t: number; v: number }[];
+  /** The last value of each bucket (or bucket part, as for latency), held over [t, end). */
+  points: { t: number; end: number; v: number }[];
 }
 
 
@@ -48,7 +57,7 @@ export interface HtmlData {
   endpointsNotShown: number;
   queues: GaugeLine[];
   gpu: GaugeLine[];
-  /** The phases as the evaluator labelled them (name, start, end). */
+  /** The spans of the timeline in time order (recovery named for its fault: recovery:<id>). */
   phases: { name: string; start: number; end: number }[];
   /** The run's phase analysis (per-phase figures, recovery, error budget, drift, drain), when valid. */
   analysis: Analysis | null;
@@ -89,10 +98,11 @@ class BucketMerge {
     }
   }
 
-  finish(t: number): LatencyPoint {
+  finish(t: number, end: number): LatencyPoint {
     const pct = (p: number) => (this.hist && this.hist.count > 0 ? this.hist.percentile(p) / this.scale : null);
     const point: LatencyPoint = {
       t,
+      end,
       count: this.count,
       errorRate: this.count ? this.errors / this.count : 0,
       p50: pct(50),
@@ -105,7 +115,29 @@ class BucketMerge {
   }
 }
 
+/** Where the samples of a series' bucket lie: the bucket, cut to the span of the series' phase tag. */
+type PieceOf = (s: SeriesReport, bucketStart: number) => { start: number; end: number };
+
+function piecesOf(model: ReportModel): PieceOf {
+  const spans = timelineSpans(model);
+  const byTag = new Map<string, Span[]>();
+  for (const sp of spans) byTag.set(sp.tag, [...(byTag.get(sp.tag) ?? []), sp]);
+  const last = spans.at(-1);
+  return (s, bucketStart) => {
+    const end = bucketStart + s.buckets.widthMs;
+    const tagged = s.tags.phase === undefined ? undefined : byTag.get(s.tags.phase);
+    const sp = tagged && owningSpan(tagged, bucketStart, end);
+    if (!sp) return { start: bucketStart, end };
+    // The last span is open: its samples run to the end of their bucket.
+    const spanEnd = sp === last ? Infinity : sp.end;
+    const from = Math.max(bucketStart, sp.start);
+    const to = Math.min(end, spanEnd);
+    return to > from ? { start: from, end: to } : { start: bucketStart, end };
+  };
+}
+
 function endpointCharts(model: ReportModel): { charts: EndpointChart[]; notShown: number } {
+  const pieceOf = piecesOf(model);
   const groups = new Map<string, { label: string; series: SeriesReport[] }>();
   for (const s of model.series) {
     if (s.metric !== LATENCY_METRIC || s.kind !== 'trend' || s.overflow) continue;
@@ -116,7 +148,7 @@ function endpointCharts(model: ReportModel): { charts: EndpointChart[]; notShown
   }
   const charts: EndpointChart[] = [];
   for (const g of groups.values()) {
-    const byStart = new Map<number, BucketMerge>();
+    const byPiece = new Map<string, { start: number; end: number; merge: BucketMerge }>();
     let requests = 0;
     let errors = 0;
     for (const s of g.series) {
@@ -124,12 +156,14 @@ function endpointCharts(model: ReportModel): { charts: EndpointChart[]; notShown
       errors += s.errors;
       const scale = s.histogram?.scale ?? 1000;
       for (const b of s.buckets.items) {
-        let m = byStart.get(b.start);
-        if (!m) byStart.set(b.start, (m = new BucketMerge(scale)));
-        m.add(b);
+        const piece = pieceOf(s, b.start);
+        const key = `${piece.start}-${piece.end}`;
+        let m = byPiece.get(key);
+        if (!m) byPiece.set(key, (m = { ...piece, merge: new BucketMerge(scale) }));
+        m.merge.add(b);
       }
     }
-    const points = [...byStart.entries()].sort(([a], [b]) => a - b).map(([t, m]) => m.finish(t));
+    const points = [...byPiece.values()].sort((a, b) => a.start - b.start || a.end - b.end).map((m) => m.merge.finish(m.start, m.end));
     charts.push({ label: g.label, requests, errors, points });
   }
   charts.sort((a, b) => b.requests - a.requests || a.label.localeCompare(b.label));
@@ -138,9 +172,11 @@ function endpointCharts(model: ReportModel): { charts: EndpointChart[]; notShown
 
 /** One line per gauge series, with the per-phase series of one gauge joined back together. */
 function gaugeLines(model: ReportModel, match: (metric: string) => boolean): GaugeLine[] {
-  const lines = new Map<string, Map<number, number>>();
+  const pieceOf = piecesOf(model);
+  const lines = new Map<string, Map<string, { t: number; end: number; v: number }>>();
   const series = model.series.filter((s) => s.kind === 'gauge' && match(s.metric) && !s.overflow);
-  // In time order, so where two phases share a bucket the later phase's last value wins.
+  // Where two phases share a bucket each holds its own part of it (pieceOf); a piece two series
+  // of one label share (tags outside the label differ) takes the later series' last value.
   series.sort((a, b) => a.firstTime - b.firstTime);
   for (const s of series) {
     const tags = Object.entries(s.tags)
@@ -148,12 +184,15 @@ function gaugeLines(model: ReportModel, match: (metric: string) => boolean): Gau
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
     const label = tags ? `${s.metric} (${tags})` : s.metric;
-    const points = lines.get(label) ?? new Map<number, number>();
-    for (const b of s.buckets.items) points.set(b.start, b.last ?? b.max);
+    const points = lines.get(label) ?? new Map<string, { t: number; end: number; v: number }>();
+    for (const b of s.buckets.items) {
+      const piece = pieceOf(s, b.start);
+      points.set(`${piece.start}-${piece.end}`, { t: piece.start, end: piece.end, v: b.last ?? b.max });
+    }
     lines.set(label, points);
   }
   return [...lines.entries()]
-    .map(([label, points]) => ({ label, points: [...points.entries()].map(([t, v]) => ({ t, v })).sort((a, b) => a.t - b.t) }))
+    .map(([label, points]) => ({ label, points: [...points.values()].sort((a, b) => a.t - b.t || a.end - b.end) }))
     .sort((a, b) => a.label.localeCompare(b.label));
 }
 
@@ -181,7 +220,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
     endpointsNotShown: notShown,
     queues: gaugeLines(model, (m) => /^queue_|_queue|queue$/.test(m) && m !== 'probe_errors'),
     gpu: gaugeLines(model, (m) => /gpu/i.test(m)),
-    phases: model.phases.map((p) => ({ name: p.name, start: p.start, end: p.end ?? end })),
+    phases: timelineSpans(model).map((p) => ({ name: p.name, start: p.start, end: p.end })),
     analysis: analysis?.success ? analysis.data : null,
     gates: model.gates,
     totals: model.totals,

@@ -2,7 +2,9 @@
 // the report model. Figures are computed in html-data.ts; this file only lays them out.
 import type { GateResult, ReportModel } from '../evaluator/model.js';
 import { buildHtmlData, type HtmlData } from './html-data.js';
+import { servicesSection } from './html-services.js';
 import { esc, formatElapsed, renderChart, type ChartLine } from './svg-chart.js';
+import { gateSentence, gateTextContext, gateValue, worstWindowText, type GateTextContext } from './gate-text.js';
 
 const PALETTE = ['#1f77b4', '#e8710a', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
 const DASH = '—';
@@ -31,13 +33,14 @@ function verdictBadge(v: string): string {
 
 function endpointSection(d: HtmlData): string {
   if (d.endpoints.length === 0) return '<p class="empty">No http_req_duration samples in this run.</p>';
-  const gapMs = d.bucketWidthMs * 1.5;
+  // Steps abut exactly; a missing bucket leaves a gap that breaks the line.
+  const gapMs = 0;
   const cards = d.endpoints.map((e) => {
     const line = (name: string, color: string, pick: (p: (typeof e.points)[number]) => number | null, dashed = false): ChartLine => ({
       name,
       color,
       dashed,
-      points: e.points.map((p) => ({ t: p.t, v: pick(p) })),
+      points: e.points.map((p) => ({ t: p.t, end: p.end, v: pick(p) })),
     });
     const latency = renderChart({
       title: `${e.label}: latency percentiles per ${d.bucketWidthMs / 1000} s bucket`,
@@ -79,7 +82,7 @@ function gaugeSection(d: HtmlData, lines: HtmlData['queues'], title: string, uni
     unit,
     start: d.start,
     end: d.end,
-    gapMs: d.bucketWidthMs * 1.5,
+    gapMs: 0,
     windows: d.faultWindows,
     formatValue: plain,
     lines: lines.map((l, i) => ({ name: l.label, color: PALETTE[i % PALETTE.length]!, points: l.points })),
@@ -94,7 +97,11 @@ function table(head: string[], rows: string[][], rowClass: (i: number) => string
 
 const at = (d: HtmlData, t: number) => formatElapsed(t - d.start);
 const faultClass = (name: string) => (name.startsWith('fault:') ? 'fault-row' : '');
-const ratio = (v: number | null) => (v === null ? DASH : `${v >= 1 ? '+' : ''}${((v - 1) * 100).toFixed(0)} %`);
+const ratio = (v: number | null) => {
+  if (v === null) return DASH;
+  const change = Math.round((v - 1) * 100) || 0; // no "-0 %"
+  return `${change >= 0 ? '+' : ''}${change} %`;
+};
 const pp = (v: number | null) => (v === null ? DASH : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(2)} pp`);
 
 function phaseSection(d: HtmlData): string {
@@ -108,7 +115,7 @@ function phaseSection(d: HtmlData): string {
     table(
       ['phase', 'starts at', 'duration', 'requests', 'throughput', 'error rate', 'p50', 'p95', 'p99', 'p95 vs baseline', 'errors vs baseline', 'max queue depth'],
       a.phases.map((p) => [
-        p.phase,
+        p.name,
         at(d, p.start),
         formatElapsed(p.end - p.start),
         num(p.requests),
@@ -121,7 +128,7 @@ function phaseSection(d: HtmlData): string {
         pp(p.errorRateVsBaseline),
         num(p.queueDepthMax),
       ]),
-      (i) => faultClass(a.phases[i]!.phase),
+      (i) => faultClass(a.phases[i]!.name),
       'figures',
     ),
   ];
@@ -163,16 +170,18 @@ function phaseSection(d: HtmlData): string {
   return parts.join('\n');
 }
 
-function gateTable(gates: GateResult[]): string {
+function gateTable(gates: GateResult[], ctx: GateTextContext): string {
   if (gates.length === 0) return '<p class="empty">No gates configured.</p>';
   const rows = gates
     .map((g) => {
-      const scope = [g.window ? `window ${g.window}` : '', g.phase ? `phase ${g.phase}` : '', g.baseline ? `baseline ${g.baseline}` : '']
+      const worst = worstWindowText(g, ctx);
+      const scope = [g.window ? `window ${g.window}` : '', worst ?? '', g.phase ? `phase ${g.phase}` : '', g.baseline ? `baseline ${g.baseline}` : '']
         .filter(Boolean)
         .join(', ');
-      // The message repeats metric, expression and figures; it is spelled out where a gate did not pass.
-      const why = g.verdict === 'pass' ? '' : `<div class="why">${esc(g.message)}</div>`;
-      return `<tr class="g-${esc(g.verdict)}" title="${esc(g.message)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(num(g.observed))}</td><td class="nowrap">${esc(num(g.limit))}</td></tr>`;
+      // The sentence repeats metric, expression and figures; it is spelled out where a gate did not pass.
+      const sentence = gateSentence(g, ctx);
+      const why = g.verdict === 'pass' ? '' : `<div class="why">${esc(sentence)}</div>`;
+      return `<tr class="g-${esc(g.verdict)}" title="${esc(sentence)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(gateValue(g, g.observed, ctx))}</td><td class="nowrap">${esc(gateValue(g, g.limit, ctx))}</td></tr>`;
     })
     .join('');
   return `<table><thead><tr><th>verdict</th><th>gate</th><th>check</th><th>severity</th><th>scope</th><th>observed</th><th>limit</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -233,7 +242,8 @@ export function renderHtml(model: ReportModel): string {
 ${partial}
 <p>${esc(num(allRequests))} requests, ${esc(pct(allRequests ? allErrors / allRequests : null))} errors · ${esc(num(d.totals.points))} samples from ${d.inputs.length} input(s), ${esc(num(d.totals.malformed))} malformed · fault windows: ${faults}</p>
 <h2>Gates</h2>
-${gateTable(d.gates)}
+${gateTable(d.gates, gateTextContext(model))}
+${servicesSection(d)}
 <h2>Latency and error rate per endpoint group</h2>
 ${endpointSection(d)}
 <h2>Queues</h2>

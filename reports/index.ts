@@ -8,16 +8,31 @@ import { renderHtml } from './html.js';
 
 export interface ReportWriter {
   render(model: ReportModel): string;
+  /** The file's name in a run's folder. */
+  fileName: string;
 }
 
 export const reportWriters = {
-  junit: { render: renderJunit },
-  json: { render: renderJson },
-  markdown: { render: renderMarkdown },
-  html: { render: renderHtml },
+  junit: { render: renderJunit, fileName: 'junit.xml' },
+  json: { render: renderJson, fileName: 'report.json' },
+  markdown: { render: renderMarkdown, fileName: 'summary.md' },
+  html: { render: renderHtml, fileName: 'report.html' },
 } satisfies Record<string, ReportWriter>;
 
 export type ReportFormat = keyof typeof reportWriters;
+
+/** The report kinds, in registry order (the choices of `--report kind=path`). */
+export const reportFormats = Object.keys(reportWriters) as ReportFormat[];
+
+/** `kind=path` as given to `--report`; throws a message naming the kinds on a bad one. */
+export function parseReportTarget(text: string): { format: ReportFormat; path: string } {
+  const eq = text.indexOf('=');
+  const kind = eq < 0 ? text : text.slice(0, eq);
+  const path = eq < 0 ? '' : text.slice(eq + 1);
+  if (!(reportFormats as string[]).includes(kind)) throw new Error(`unknown report kind "${kind}" (one of ${reportFormats.join(', ')}; as kind=path)`);
+  if (path === '') throw new Error(`no path for the ${kind} report (as ${kind}=path)`);
+  return { format: kind as ReportFormat, path };
+}
 
 /** Renders and writes atomically (temp file + rename). */
 export async function writeReport(format: ReportFormat, model: ReportModel, path: string): Promise<void> {

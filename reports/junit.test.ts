@@ -47,6 +47,34 @@ describe('JUnit writer', () => {
     expect(xml).toContain('k6.json:7: neither k6 NDJSON nor k6 CSV');
   });
 
+  it('renders a breached warn gate as <skipped> with its message, counted per suite, and validates', () => {
+    const xml = renderJunit(report());
+    expect(() => validate(xml)).not.toThrow();
+    // One warn gate held (rate 10 % < 50 %): no skipped element; the breached one (10 % >= 1 %) is skipped.
+    expect(xml).toMatch(/<testsuite name="chaos smoke" tests="2" failures="1" errors="0" skipped="0"/);
+    expect(xml).toMatch(/<testsuite name="release" tests="1" failures="0" errors="0" skipped="1"/);
+    expect(xml.match(/<skipped /g)).toHaveLength(1);
+    const skipped = /<testcase name="ctrl  chars"[^>]*>\s*<skipped type="warn" message="([^"]+)">/.exec(xml);
+    expect(skipped?.[1]).toBe('WARN (pause the rollout): http_req_failed: rate&lt;0.01 breached (observed 10 %, limit 1 %)');
+  });
+
+  it('marks a partial run: a property on every suite and an error testcase naming the reason', () => {
+    const whole = renderJunit(report());
+    expect(whole).toContain('<property name="chaosgate.partial" value="false"/>');
+    expect(whole).not.toContain('name="run completed as planned"');
+
+    const ev = createEvaluation({ malformedTolerance: 0 }, [{ group: 'chaos smoke', metric: 'http_req_failed', expression: 'rate<0.5' }]);
+    for (let i = 0; i < 10; i++) ev.ingestSample({ metric: 'http_req_failed', time: T0 + i, value: 0, tags: {} });
+    ev.abort('interrupted (SIGINT)', T0 + 10);
+    const model = ev.finish();
+    expect(model.partial).toBe(true);
+    const xml = renderJunit(model);
+    expect(() => validate(xml)).not.toThrow();
+    expect(xml).toMatch(/<testsuites name="chaosgate" tests="2" failures="0" errors="1"/);
+    expect(xml).toMatch(/<testsuite name="chaos smoke"[^>]*>\s*<properties>\s*<property name="chaosgate.verdict" value="pass"\/>\s*<property name="chaosgate.partial" value="true"\/>\s*<property name="chaosgate.partial.reason" value="run aborted: interrupted \(SIGINT\)"\/>/);
+    expect(xml).toMatch(/<testsuite name="run" tests="1" failures="0" errors="1"[^>]*>[\s\S]*<testcase name="run completed as planned" classname="chaosgate.run" time="0">\s*<error type="partial" message="partial run: run aborted: interrupted \(SIGINT\)">/);
+  });
+
   it('a broken document fails the same XSD check (the check can fail)', () => {
     expect(() => validate('<testsuites><testsuite name="x"></testsuite></testsuites>')).toThrow();
   });
@@ -60,9 +88,9 @@ describe('Markdown writer', () => {
   it('shows the verdict, each gate with its observed value, and escapes table cells', () => {
     const md = renderMarkdown(report());
     expect(md).toMatch(/^## chaosgate: ❌ FAIL/);
-    expect(md).toMatch(/\| ❌ \| http_req_duration\{name:GET \/&lt;&"'&gt;\}: p\(95\)&lt;20 \| 94\.02 \| 20 \| fail \|/);
-    expect(md).toMatch(/\| ✅ \| http_req_failed: rate&lt;0\.5 \| 0\.1000 \| 0\.5000 \| warn \|/);
-    expect(md).toMatch(/\| ⚠️ \| ctrl  chars \| 0\.1000 \| 0\.01000 \| warn \|/);
+    expect(md).toMatch(/\| ❌ \| http_req_duration\{name:GET \/&lt;&"'&gt;\}: p\(95\)&lt;20 \| 94\.015 \| 20 \| fail \|/);
+    expect(md).toMatch(/\| ✅ \| http_req_failed: rate&lt;0\.5 \| 10 % \| 50 % \| warn \|/);
+    expect(md).toMatch(/\| ⚠️ \| ctrl  chars \| 10 % \| 1 % \| warn \|/);
     expect(md).toContain('> - `k6.json:7` neither k6 NDJSON nor k6 CSV');
   });
 });

@@ -1,5 +1,6 @@
-// The phase analysis of a run, as Markdown: the phase table, recovery per fault, the error
-// budget, drift and the ingestion drain. Nothing when the report has no (valid) analysis.
+// The phase analysis of a run, as Markdown: the phase table (one row per span of the timeline, in
+// time order), recovery per fault, the error budget, drift and the ingestion drain. Nothing when
+// the report has no (valid) analysis.
 import { analysisSchema } from '../analysis/model.js';
 import type { ReportModel } from '../evaluator/model.js';
 
@@ -22,7 +23,7 @@ export function renderAnalysisMarkdown(model: ReportModel): string[] {
   const lines = ['### Phases', '', '| phase | from | to | requests | error rate | p50 | p95 | p99 | p95 vs baseline | max queue depth |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
   for (const p of a.phases) {
     lines.push(
-      `| ${p.phase} | ${at(p.start)} | ${at(p.end)} | ${p.requests} | ${pct(p.errorRate)} | ${ms(p.p50)} | ${ms(p.p95)} | ${ms(p.p99)} | ${ratio(p.p95VsBaseline)} | ${p.queueDepthMax ?? '—'} |`,
+      `| ${p.name} | ${at(p.start)} | ${at(p.end)} | ${p.requests} | ${pct(p.errorRate)} | ${ms(p.p50)} | ${ms(p.p95)} | ${ms(p.p99)} | ${ratio(p.p95VsBaseline)} | ${p.queueDepthMax ?? '—'} |`,
     );
   }
   lines.push('');

@@ -1,5 +1,7 @@
 // A line chart as inline SVG (no scripts, fonts or external files): time on x with shaded fault
-// windows, one path per line, breaks where buckets are missing. Every text passes through esc().
+// windows, one path per line; a bucket's value is a level step over the bucket's span (what the
+// data says: measured somewhere in it), breaks where buckets are missing. Every text passes
+// through esc().
 
 export function esc(value: unknown): string {
   return String(value)
@@ -10,10 +12,21 @@ export function esc(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
+/**
+ * A value measured over [t, end) (a time bucket, or the part of one a phase held), drawn as a
+ * level step over that span: never before its start, so a fault's effect never shows before
+ * the fault. Without `end`, a value at the instant t.
+ */
+export interface ChartPoint {
+  t: number;
+  end?: number;
+  v: number | null;
+}
+
 export interface ChartLine {
   name: string;
   color: string;
-  points: { t: number; v: number | null }[];
+  points: ChartPoint[];
   dashed?: boolean;
 }
 
@@ -22,7 +35,7 @@ export interface ChartSpec {
   unit: string;
   start: number;
   end: number;
-  /** Gaps wider than this (ms) break the line. */
+  /** Time with no value between one point's end and the next point's start, longer than this (ms), breaks the line. */
   gapMs: number;
   lines: ChartLine[];
   windows: { name: string; start: number; end: number }[];
@@ -94,20 +107,26 @@ export function renderChart(spec: ChartSpec): string {
   for (const line of spec.lines) {
     let d = '';
     let drawn = 0;
-    let prev: number | undefined;
+    let prevEnd: number | undefined;
+    let lone = { x: 0, y: 0 };
     for (const p of line.points) {
       if (p.v === null) {
-        prev = undefined;
+        prevEnd = undefined;
         continue;
       }
-      const cmd = prev === undefined || p.t - prev > spec.gapMs ? 'M' : 'L';
-      d += `${cmd}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`;
-      prev = p.t;
+      const end = p.end ?? p.t;
+      const yy = y(p.v).toFixed(1);
+      // Joined to the previous step by a vertical line at the boundary, unless time is missing between.
+      const cmd = prevEnd === undefined || p.t - prevEnd > spec.gapMs ? 'M' : 'L';
+      d += `${cmd}${x(p.t).toFixed(1)},${yy}`;
+      if (end > p.t) d += `L${x(end).toFixed(1)},${yy}`;
+      prevEnd = end;
+      lone = { x: (x(p.t) + x(end)) / 2, y: y(p.v) };
       drawn++;
     }
     if (!drawn) continue;
-    // A lone point would be an invisible path: mark it with a dot as well.
-    const dot = drawn === 1 ? `<circle cx="${d.split(',')[0]!.slice(1)}" cy="${d.split(',')[1]}" r="3" fill="${esc(line.color)}"/>` : '';
+    // A lone value may be an invisible path (an instant, or a step a pixel wide): mark it with a dot.
+    const dot = drawn === 1 ? `<circle cx="${lone.x.toFixed(1)}" cy="${lone.y.toFixed(1)}" r="3" fill="${esc(line.color)}"/>` : '';
     parts.push(
       `<path class="series-line" data-series="${esc(line.name)}" data-points="${drawn}" d="${d}" stroke="${esc(line.color)}"${line.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${esc(line.name)}</title></path>${dot}`,
     );

@@ -2,11 +2,11 @@
 // evaluation. Built-in profiles (run/profiles.ts) can be overridden or extended by name here.
 import { z } from 'zod';
 import { k6Duration } from '../config/load.js';
-import { parseDuration } from '../evaluator/duration.js';
+import { durationTextField } from '../lib/duration.js';
 import { gatesSectionSchema } from '../evaluator/config.js';
 import { SCENARIOS } from '../load/scenarios.js';
 
-const duration = z.string().refine((s) => parseDuration(s) !== null, { message: 'must be a duration like 500ms, 10s, 5m, 1h' });
+const duration = durationTextField();
 
 
 export const runSectionSchema = z
@@ -38,6 +38,8 @@ export const runSectionSchema = z
     progressEvery: duration.default('5s'),
     /** Soak drift: p95 and error rate per window of this length, their slope over the run. */
     driftWindow: duration.default('1m'),
+    /** Judge the thresholds the k6 script declares (read with `k6 inspect`) as gates, beside the config's. */
+    k6Thresholds: z.boolean().default(true),
     /** The previous night's JSON report, for the soak's comparison and `baseline: "report"` gates. */
     previousReport: z.string().min(1).optional(),
   })
@@ -48,11 +50,19 @@ const namedPhaseSchema = z.object({ at: duration, phase: z.string().regex(/^[a-z
 export const profileSchema = z
   .object({
     description: z.string().default(''),
-    scenario: z.enum(SCENARIOS),
+    /** A built-in scenario (scenarios/<name>.ts, run with the config file and env it reads). */
+    scenario: z.enum(SCENARIOS).optional(),
+    /** Any k6 script (.js/.ts), relative to the config file; it gets CHAOSGATE_BASE_URL and `env`. */
+    script: z.string().min(1).optional(),
+    /** Extra `k6 run` arguments (the command line's arguments after `--` come after these). */
+    k6Args: z.array(z.string()).default([]),
+    /** Extra env for k6 (plain values: secrets belong in the environment, not the config). */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names: letters, digits, _'), z.string()).default({}),
     /** "reference": start Redis, the reference target, its worker and the fault proxy in front.
-     *  "external": load goes to load.baseUrl; chaos uses chaos.proxy.routes as configured. */
-    stack: z.enum(['reference', 'external']).default('reference'),
-    /** The scenario's length where it has one knob for it (soak, chaos-smoke). */
+     *  "external": load goes to load.baseUrl; chaos uses chaos.proxy.routes as configured.
+     *  Default: reference for a built-in scenario, external for a script. */
+    stack: z.enum(['reference', 'external']).optional(),
+    /** The scenario's length where it has one knob for it (soak, chaos-smoke); for a script, env CHAOSGATE_DURATION. */
     duration: k6Duration.optional(),
     /** The chaos timeline: entries as in chaos.plan (targets may use {stack} and {workerPidFile}). */
     plan: z.array(z.unknown()).default([]),
@@ -65,7 +75,10 @@ export const profileSchema = z
     /** Compute soak drift (and compare with run.previousReport). */
     drift: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((p) => (p.scenario === undefined) !== (p.script === undefined), {
+    message: 'give either "scenario" (a built-in one) or "script" (a k6 script), not both or neither',
+  });
 
 export const profilesSectionSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'profile names: lower-case, digits, -'), profileSchema);
 

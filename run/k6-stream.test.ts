@@ -37,3 +37,18 @@ describe('k6 sample stream (FIFO)', () => {
     await stream.remove();
   });
 });
+
+const within = <T>(p: Promise<T>, ms: number, what: string) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms))]);
+
+// The missing-k6 hang: release() raced the reader's open of the FIFO.
+describe('openSampleStream().release() races', () => {
+  it('ends the stream at once when released right after opening (no writer ever came)', async () => {
+    for (let i = 0; i < 25; i++) {
+      const stream = await openSampleStream(join(dir, `s${i}.fifo`), join(dir, `s${i}.ndjson.gz`), () => 0);
+      stream.release();
+      await expect(within(stream.done, 3000, `stream ${i}`)).resolves.toEqual({ lines: 0, bytes: 0 });
+      await stream.remove();
+    }
+  }, 60_000);
+});

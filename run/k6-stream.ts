@@ -29,17 +29,25 @@ export async function openSampleStream(
   await rm(fifoPath, { force: true });
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
   let opened = false;
+  let releasing = false;
+  const onOpened: Array<() => void> = [];
   // A draining thread empties the FIFO into an 8 MB ring as fast as k6 writes (evaluator/input.ts):
   // pauses of this thread (GC, reports, chaos steps) never hold k6's writer up, so k6 never
   // buffers samples in its own memory.
-  const source = pipeChunks(fifoPath, () => {});
+  const source = pipeChunks(
+    fifoPath,
+    () => {},
+    () => {
+      opened = true;
+      for (const f of onOpened.splice(0)) f();
+    },
+  );
   const gzip = createGzip({ level: 6 });
   const gzFile = createWriteStream(gzipPath);
   gzip.pipe(gzFile);
   // Reading pulls: a slow evaluation slows the FIFO, and k6 waits, rather than memory growing.
   async function* teeToGzip(): AsyncIterable<Buffer> {
     for await (const chunk of source) {
-      opened = true;
       if (!gzip.write(chunk)) await once(gzip, 'drain');
       yield chunk;
     }
@@ -63,13 +71,21 @@ export async function openSampleStream(
     fifoPath,
     done,
     release() {
-      if (opened) return;
+      if (opened || releasing) return;
+      // Our own write end (O_RDWR never blocks on a FIFO) lets the reader's pending open complete
+      // even if it has not reached the kernel yet; closing it once the reader is open gives the
+      // reader its EOF. A writer-only open could miss a reader not yet waiting (ENXIO) and leave it
+      // blocked forever: the hang when k6 never started.
+      releasing = true;
+      let fd: number;
       try {
-        // Opening the write end and closing it gives the blocked reader an immediate EOF.
-        closeSync(openSync(fifoPath, constants.O_WRONLY | constants.O_NONBLOCK));
+        fd = openSync(fifoPath, constants.O_RDWR | constants.O_NONBLOCK);
       } catch {
-        // No reader yet either (ENXIO): nothing is blocked.
+        return; // the FIFO is gone: nothing can be blocked on it
       }
+      const close = () => closeSync(fd);
+      if (opened) close();
+      else onOpened.push(close);
     },
     remove: () => rm(fifoPath, { force: true }),
   };

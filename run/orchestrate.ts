@@ -1,36 +1,47 @@
-// `chaosgate run <profile>` as a library call: start (or use) the stack, the fault proxy and k6;
-// stream k6's samples live into the evaluation; run the chaos plan on its timeline; label phases;
-// probe the queues; abort early on abort gates; after k6: roll chaos back, check the ingestion
-// drain, analyse the phases, write every report. Whatever happens, nothing injected stays on.
-import { mkdir } from 'node:fs/promises';
-import { writeFileAtomic } from '../lib/atomic-write.js';
-import { join, resolve } from 'node:path';
-import { analyse, type FaultWindow } from '../analysis/compute.js';
-import { chaosSectionSchema, type ChaosSectionInput } from '../chaos/config.js';
-import { openChaosSession, type ChaosSession } from '../chaos/session.js';
+// `chaosgate run` as a library call, in stages: prepare → stack → chaos → load → watch → teardown
+// → publish. Each stage registers the cleanup of what it acquired on one CleanupStack, unwound in
+// reverse whatever happens, so nothing injected stays on. The load is always a k6 script: a
+// user's (`script:`, `--script`) or a built-in scenario resolved to its script and env, on one
+// path. One function (outcomeExitCode) maps signals, failures and incomplete runs to exit codes.
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
 import type { ChaosEvent } from '../chaos/events.js';
+import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
-import { createEvaluation, type Evaluation } from '../evaluator/evaluation.js';
-import { loadReport } from '../evaluator/evaluate.js';
+import type { GateConfigInput } from '../evaluator/config.js';
 import { parseDuration } from '../evaluator/duration.js';
+import { loadReport } from '../evaluator/evaluate.js';
+import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
+import { refuseUnproducibleMetrics } from '../evaluator/known-metrics.js';
+import { analyseRun, RunTimeline } from '../evaluator/run-timeline.js';
+import { SampleLog } from '../evaluator/sample-log.js';
 import type { ReportModel } from '../evaluator/model.js';
-import { ChaosgateError, ConfigError } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/atomic-write.js';
+import { ChaosgateError, ConfigError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
+import { journalChild } from '../lib/process-journal.js';
+import { builtinScript, runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
 import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-config.js';
-import { runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
+import type { ScenarioName } from '../load/scenarios.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
-import { probeConfigSchema, type ProbeConfig } from '../probes/config.js';
 import { reportWriters, writeReport, type ReportFormat } from '../reports/index.js';
-import { credentialsEnv, resolveCredentials } from '../target/credentials.js';
+import { gateSentence, gateTextContext, liveGateTextContext } from '../reports/gate-text.js';
+import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
+import { CleanupStack } from './cleanup.js';
 import type { Profile } from './config.js';
 import { checkDrain, DRAIN_METRICS } from './drain.js';
+import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
-import { LiveTap, progressPrinter, type ProgressPrinter } from './progress.js';
+import { openShardStreams, startShards } from './shards.js';
 import { resolveProfile } from './profiles.js';
-import { startReferenceStack, type ReferenceStack } from './stack.js';
-import { expectedDurationMs, scenarioPhases } from './scenario.js';
+import { LiveTap, progressPrinter, type ProgressPrinter } from './progress.js';
+import { applyScenarioDuration, scenarioPhases } from './scenario.js';
+import { planPlace, prepareServices, type RunServices } from './services.js';
+import { stackShape, startStack, type RunStack, type StackKind, type StackShape } from './stacks.js';
+import { processJournalDir } from './stack.js';
 
-/** How long k6 may run past the scenario's expected length (graceful stops, teardown) before it is stopped. */
+/** How long k6 may run past its longest possible end (k6's totalDuration) before it is stopped. */
 export const OVERRUN_GRACE_MS = 90_000;
 
 /** Abort gates without a window are judged live only after this long. */
@@ -39,17 +50,34 @@ export const LIVE_ABORT_MIN_AGE_MS = 10_000;
 /** Exit code of a run stopped by SIGINT/SIGTERM: reports are written, marked partial. */
 export const INTERRUPTED_EXIT_CODE = 130;
 
+/** A time-bound run that ends more than this much before its planned length ran short. */
+export const SHORT_RUN_TOLERANCE_MS = 1000;
+
+/** The env a user's script gets for its length (`duration` / `--duration`). */
+export const DURATION_ENV = 'CHAOSGATE_DURATION';
+
 export interface RunOptions {
   config: ChaosgateConfig;
-  profile: string;
-  /** The run's folder; default <run.outDir>/<profile>-<timestamp>. */
+  /** A profile (built-in or the config's); optional with `script`. */
+  profile?: string;
+  /** A k6 script: without a profile, a run with the config's gates and chaos.plan; with one, replaces its script. */
+  script?: string;
+  /** The config file's folder: a profile's `script` is relative to it. Default: the working directory. */
+  configDir?: string;
+  /** Extra `k6 run` arguments after the profile's k6Args (the command line's after `--`). */
+  k6Args?: string[];
+  /** Run even with no gate at all (no config gates, no k6 thresholds). */
+  allowNoGates?: boolean;
+  /** The run's folder; default <run.outDir>/<name>-<timestamp>. */
   outDir?: string;
-  /** Overrides the scenario's length (soak, chaos-smoke). */
+  /** Overrides the scenario's length (soak, chaos-smoke, ocr; a script gets CHAOSGATE_DURATION). */
   duration?: string;
   /** Aborting stops the run early; reports are still written, marked partial. */
   signal?: AbortSignal;
   /** Progress and notes; default stderr. */
   progress?: ProgressPrinter;
+  /** k6 processes as k6-operator runners (execution segments), all into the one evaluation (run/shards.ts). */
+  shards?: number;
 }
 
 export interface RunResult {
@@ -60,274 +88,524 @@ export interface RunResult {
   k6: K6Exit | null;
 }
 
-const REPORT_FILES: Record<string, string> = { junit: 'junit.xml', json: 'report.json', markdown: 'summary.md', html: 'report.html' };
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z');
 }
 
-/** The chaos section this run uses: the config's, plus the stack route and the profile's plan. */
-type StackAddresses = Pick<ReferenceStack, 'targetAddress' | 'workerPidFile'>;
+/** The load of a run: one k6 script, with its arguments and env; a built-in scenario is one too. */
+interface LoadScript {
+  /** For progress lines: the scenario's name or the script's path. */
+  label: string;
+  /** Absolute path of the script (for a built-in: scenarios/<name>.ts). */
+  script: string;
+  builtin: ScenarioName | null;
+  k6Args: string[];
+  env: Record<string, string>;
+  /** A built-in's length knob (soak, chaos-smoke, ocr). */
+  duration: string | null;
+}
 
-function chaosSectionFor(config: ChaosgateConfig, profile: Profile, profileName: string, stack: StackAddresses | null, outDir: string) {
-  const base = config.chaos;
-  const routes: ChaosSectionInput['proxy'] = { routes: [...base.proxy.routes] };
-  if (stack) routes.routes!.push({ name: 'stack', protocol: 'http', listen: '127.0.0.1:0', upstream: stack.targetAddress });
-  const plan = JSON.parse(
-    JSON.stringify(profile.plan).replaceAll('{workerPidFile}', stack ? stack.workerPidFile.replaceAll('\\', '\\\\') : '{workerPidFile}'),
-  ) as unknown[];
+/** Everything the stages share; each stage fills in what it made. */
+interface RunContext {
+  readonly opts: RunOptions;
+  readonly config: ChaosgateConfig;
+  readonly name: string;
+  readonly profile: Profile;
+  readonly stackKind: StackKind;
+  readonly load: LoadScript;
+  readonly gates: GateConfigInput[];
+  readonly outDir: string;
+  readonly out: ProgressPrinter;
+  /** Aborted to stop the run (outer signal, abort gate, overrun, plan failure). */
+  readonly internal: AbortController;
+  readonly cleanup: CleanupStack;
+  readonly credentials: Credentials;
+  readonly previous: { source: string; report: ReportModel } | null;
+  /** Chaos events and named phases of this run (also written to chaos-events.jsonl): phases, fault windows. */
+  readonly timeline: RunTimeline;
+  /** Samples k6 does not write (probes, drain), kept in samples.ndjson so `evaluate --events` can replay the run. */
+  readonly sampleLog: SampleLog;
+  readonly tap: LiveTap;
+  /** The config's services: proxy routes for the faulted ones, the script's env, the `service` tag. */
+  readonly services: RunServices;
+  stack?: RunStack;
+  chaos?: ChaosSection;
+  session?: ChaosSession;
+  proxyUrls: Record<string, string>;
+  plan?: ScriptPlan;
+  ev?: Evaluation;
+  scenarioConfig?: ScenarioConfig;
+  stream?: SampleStream;
+  probes?: ProbeSampler;
+  k6?: RunningK6;
+  k6Log: string[];
+  /** Epoch ms k6 started; the plan's offsets count from here. */
+  t0?: number;
+  planDone?: Promise<void>;
+  counts: Record<string, number>;
+  drain: Awaited<ReturnType<typeof checkDrain>> | null;
+  // The outcome, read by outcomeExitCode.
+  k6Exit: K6Exit | null;
+  k6EndedAt: number | null;
+  failure: unknown;
+  abortReason: string | null;
+  /** Why the run did not happen as planned (k6 died, ran short, a fault never ran): exit 1. */
+  incomplete: string[];
+  notes: string[];
+}
+
+/** The chaos section this run uses: the config's, plus the stack's routes and the profile's plan. */
+function chaosSectionFor(ctx: Pick<RunContext, 'config' | 'profile' | 'name' | 'outDir' | 'opts' | 'services'>, shape: StackShape): ChaosSection {
+  const base = ctx.config.chaos;
+  const routes: ChaosSectionInput['proxy'] = { routes: [...base.proxy.routes, ...shape.routes, ...ctx.services.routes] };
+  const rawPlan = planOf(ctx);
+  let planText = JSON.stringify(rawPlan);
+  for (const [name, value] of Object.entries(shape.planVars)) planText = planText.replaceAll(`{${name}}`, JSON.stringify(value).slice(1, -1));
   const input: ChaosSectionInput = {
     allowlist: base.allowlist,
     journal: base.journal,
-    events: join(outDir, 'chaos-events.jsonl'),
+    events: join(ctx.outDir, 'chaos-events.jsonl'),
     proxy: routes,
     control: base.control,
     toxiproxy: base.toxiproxy,
-    plan: plan as ChaosSectionInput['plan'],
+    plan: JSON.parse(planText) as ChaosSectionInput['plan'],
   };
   const parsed = chaosSectionSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = formatIssues(parsed.error).map((i) => (i.startsWith('plan.') ? `profiles.${profileName}.${i}` : `chaos.${i}`));
-    throw new ConfigError(`profile ${profileName}`, issues);
+    const where = ctx.opts.profile === undefined ? 'chaos.' : `profiles.${ctx.name}.`;
+    const issues = formatIssues(parsed.error).map((i) => (i.startsWith('plan.') ? `${where}${i}` : `chaos.${i}`));
+    throw new ConfigError(ctx.opts.profile === undefined ? 'config' : `profile ${ctx.name}`, issues);
   }
   return parsed.data;
 }
 
-/** A reference stack with no probes configured still has its ingestion queue probed. */
-function probesFor(config: ChaosgateConfig, stack: ReferenceStack | null): ProbeConfig[] {
-  if (config.probes.list.length > 0 || !stack) return config.probes.list;
-  return [probeConfigSchema.parse({ kind: 'celery-redis', id: 'ingestion', queue: config.target.queue })];
+/** A profile-less script run uses chaos.plan; a profile its own plan. */
+function planOf(ctx: Pick<RunContext, 'config' | 'profile' | 'opts'>): unknown[] {
+  return ctx.opts.profile === undefined ? ctx.config.chaos.plan : ctx.profile.plan;
 }
 
-export async function runProfile(opts: RunOptions): Promise<RunResult> {
+function resolveLoad(profile: Profile, opts: RunOptions): LoadScript {
+  const k6Args = [...profile.k6Args, ...(opts.k6Args ?? [])];
+  const env: Record<string, string> = { ...profile.env };
+  const duration = opts.duration ?? profile.duration ?? null;
+  const scriptFile = opts.script !== undefined ? resolve(opts.script) : profile.script !== undefined ? resolve(opts.configDir ?? '.', profile.script) : null;
+  if (scriptFile !== null) {
+    if (duration !== null) env[DURATION_ENV] = duration;
+    return { label: scriptFile, script: scriptFile, builtin: null, k6Args, env, duration: null };
+  }
+  const scenario = profile.scenario!;
+  if (duration !== null && !['soak', 'chaos-smoke', 'ocr'].includes(scenario)) {
+    throw new UsageError(`--duration/duration ${duration}: the ${scenario} scenario has no length to set (only soak, chaos-smoke and ocr do)`);
+  }
+  return { label: scenario, script: '', builtin: scenario, k6Args, env, duration };
+}
+
+// ---- stages ---------------------------------------------------------------------------------
+
+/** prepare: resolve the profile and its script, check the plan, open the run folder. Starts nothing. */
+async function prepare(opts: RunOptions): Promise<RunContext> {
   const { config } = opts;
-  const profile = resolveProfile(config, opts.profile);
-  const outDir = resolve(opts.outDir ?? join(config.run.outDir, `${opts.profile}-${timestamp()}`));
-  // Check the profile's plan before anything starts: a config error must not cost a stack start.
-  chaosSectionFor(config, profile, opts.profile, profile.stack === 'reference' ? { targetAddress: '127.0.0.1:1', workerPidFile: join(outDir, 'worker.pid') } : null, outDir);
-  await mkdir(outDir, { recursive: true });
-  const out = opts.progress ?? progressPrinter(process.stderr, parseDuration(config.run.progressEvery)!);
-  const internal = new AbortController();
-  const onOuterAbort = () => internal.abort();
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-
-  const previous = config.run.previousReport
-    ? { source: config.run.previousReport, report: await loadReport(config.run.previousReport) }
-    : config.evaluate.baselineReport
-      ? { source: config.evaluate.baselineReport, report: await loadReport(config.evaluate.baselineReport) }
-      : null;
-  const ev: Evaluation = createEvaluation(config.evaluate, profile.gates ?? config.gates, {
-    phaseLabels: true,
-    baselineReport: previous?.report ?? null,
+  if (opts.profile === undefined && opts.script === undefined) throw new UsageError('run: name a profile or give --script FILE');
+  const profile: Profile =
+    opts.profile !== undefined ? resolveProfile(config, opts.profile) : { description: '', script: opts.script!, k6Args: [], env: {}, plan: config.chaos.plan, phases: [], drain: false, drift: false };
+  const name = opts.profile ?? (basename(opts.script!, extname(opts.script!)).toLowerCase().replace(/[^a-z0-9-]+/g, '-') || 'script');
+  const load = resolveLoad(profile, opts);
+  // A profile written for a built-in scenario keeps the reference stack even when --script replaces its load.
+  const stackKind: StackKind = profile.stack ?? (profile.scenario !== undefined ? 'reference' : 'external');
+  const outDir = resolve(opts.outDir ?? join(config.run.outDir, `${name}-${timestamp()}`));
+  const gates = profile.gates ?? config.gates;
+  if (gates.length === 0 && !config.run.k6Thresholds && !opts.allowNoGates) throw noGates(name);
+  // A gate on a chaosgate-made metric (queue_*, drain_*, chaosgate_*) nothing in this run produces is a config error now, not a FAIL at the end.
+  refuseUnproducibleMetrics(gates, {
+    probes: config.probes.list.length > 0 ? config.probes.list : stackKind === 'reference' ? [{ kind: 'celery-redis' }] : [],
+    drain: profile.drain && stackKind === 'reference',
+    scripts: await scriptTexts(load.script),
   });
-
-  const faults = new Map<string, FaultWindow>();
-  const onChaosEvent = (e: ChaosEvent) => {
-    ev.addPhaseEvent({ time: e.epochMs, faultId: e.faultId, action: e.action });
-    if (e.action === 'on') faults.set(e.faultId, { id: e.faultId, kind: e.kind, target: e.target, on: e.epochMs, off: null, injections: null });
-    else {
-      const f = faults.get(e.faultId);
-      if (f) f.off = e.epochMs;
-    }
-    out.line(`chaos: ${e.faultId} ${e.action} (${e.kind} -> ${e.target})`);
+  const previousSource = config.run.previousReport ?? config.evaluate.baselineReport;
+  const otherRoutes = [...config.chaos.proxy.routes, ...stackShape(stackKind, outDir).routes].map((r) => r.name);
+  const services = prepareServices(config, planOf({ config, profile, opts }), planPlace(opts.profile), otherRoutes);
+  const ctx: RunContext = {
+    opts,
+    config,
+    name,
+    profile,
+    stackKind,
+    load,
+    gates,
+    outDir,
+    out: opts.progress ?? progressPrinter(process.stderr, parseDuration(config.run.progressEvery)!),
+    internal: new AbortController(),
+    cleanup: new CleanupStack(),
+    credentials: resolveCredentials(),
+    previous: previousSource ? { source: previousSource, report: await loadReport(previousSource) } : null,
+    timeline: new RunTimeline((e) => ctx.ev?.addPhaseEvent(e), join(outDir, 'chaos-events.jsonl')),
+    sampleLog: new SampleLog(join(outDir, 'samples.ndjson')),
+    tap: new LiveTap(),
+    services,
+    proxyUrls: {},
+    k6Log: [],
+    counts: {},
+    drain: null,
+    k6Exit: null,
+    k6EndedAt: null,
+    failure: null,
+    abortReason: null,
+    incomplete: [],
+    notes: [],
   };
+  // Check the plan before anything starts: a config error must not cost a stack start.
+  chaosSectionFor(ctx, stackShape(stackKind, outDir));
+  await mkdir(outDir, { recursive: true });
+  const onOuterAbort = () => ctx.internal.abort();
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal?.aborted) ctx.internal.abort();
+  ctx.cleanup.push('signal', () => opts.signal?.removeEventListener('abort', onOuterAbort));
+  return ctx;
+}
 
-  const credentials = resolveCredentials();
-  let stack: ReferenceStack | null = null;
-  let session: ChaosSession | null = null;
-  let k6: RunningK6 | null = null;
-  let stream: SampleStream | null = null;
-  let probes: ProbeSampler | null = null;
-  let k6Exit: K6Exit | null = null;
-  let failure: unknown = null;
-  let abortReason: string | null = null;
-  let drain: Awaited<ReturnType<typeof checkDrain>> | null = null;
-  const tap = new LiveTap();
-  let counts: Record<string, number> = {};
+function noGates(name: string): UsageError {
+  return new UsageError(
+    `run ${name}: no gates (none in the profile or the config's \`gates\`, no thresholds in the k6 script), so nothing could fail; add gates, or pass --allow-no-gates to run anyway`,
+  );
+}
 
-  try {
-    if (profile.stack === 'reference') {
-      out.line('starting the reference stack (redis-server, target, ingestion worker)');
-      stack = await startReferenceStack(config, outDir, credentials);
-    }
-    const redisUrl = stack?.redisUrl ?? config.redis.url;
-    const chaos = chaosSectionFor(config, profile, opts.profile, stack, outDir);
-    session = await openChaosSession(chaos, { redisUrl, onEvent: onChaosEvent });
-    for (const undone of session.recovered.undone) out.line(`chaos: undid ${undone.faultId} (${undone.kind}) left applied by an earlier run`);
-    const proxyUrls = await session.startProxy();
-    const baseUrl = proxyUrls.stack ?? (stack ? stack.baseUrl : config.load.baseUrl);
+/** stack: start ours (reference) or take the configured one (external). */
+async function stackStage(ctx: RunContext): Promise<void> {
+  ctx.stack = await startStack(ctx.stackKind, ctx.config, ctx.outDir, ctx.credentials, (l) => ctx.out.line(l));
+  const stack = ctx.stack;
+  ctx.cleanup.push('stack', () => stack.stop());
+}
 
-    const scenario = profile.scenario;
-    const scenarioConfig: ScenarioConfig = buildScenarioConfig(config.load, { baseUrl });
-    applyDuration(scenarioConfig, profile, opts.duration);
-    const totalMs = expectedDurationMs(profile.scenario, scenarioConfig);
+/** chaos: undo an earlier run's leftovers, open the session, start the proxy routes. */
+async function chaosStage(ctx: RunContext): Promise<void> {
+  const stack = ctx.stack!;
+  ctx.chaos = chaosSectionFor(ctx, stack);
+  const onChaosEvent = (e: ChaosEvent) => {
+    ctx.timeline.chaos(e);
+    ctx.out.line(`chaos: ${e.faultId} ${e.action} (${e.kind} -> ${e.target})`);
+  };
+  const session = await openChaosSession(ctx.chaos, { redisUrl: stack.redisUrl, onEvent: onChaosEvent });
+  ctx.session = session;
+  ctx.cleanup.push('chaos rollback', async () => {
+    ctx.counts = session.counts();
+    await session.close();
+    ctx.out.line('chaos: rolled back, nothing left applied');
+  });
+  for (const undone of session.recovered.undone) {
+    const note = `undid ${undone.faultId} (${undone.kind} -> ${undone.target}) left applied by an earlier run`;
+    ctx.out.line(`chaos: ${note}`);
+    ctx.notes.push(note);
+  }
+  ctx.proxyUrls = await session.startProxy();
+}
 
-    stream = await openSampleStream(join(outDir, 'k6.fifo'), join(outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
-      tap.text(text, start, end);
+/** load: the script's env, what k6 says about it (length, thresholds), the evaluation, the sample stream, probes, k6. */
+async function loadStage(ctx: RunContext): Promise<void> {
+  const { config, load, stack } = ctx;
+  const target = stack!.loadTarget(ctx.proxyUrls);
+  let script = load.script;
+  const env: Record<string, string> = { ...credentialsEnv(ctx.credentials), ...target.env, ...ctx.services.start(ctx.proxyUrls), ...load.env };
+  for (const line of ctx.services.describe()) ctx.out.line(line);
+  if (load.builtin) {
+    const sc = buildScenarioConfig(config.load, { baseUrl: target.baseUrl });
+    if (load.duration !== null) applyScenarioDuration(load.builtin, sc, load.duration);
+    ctx.scenarioConfig = sc;
+    const b = await builtinScript(load.builtin, sc, ctx.outDir, stack!.redisUrl);
+    script = b.script;
+    Object.assign(env, b.env);
+  }
+
+  ctx.plan = await inspectScript(script, env, ctx.outDir, load.k6Args);
+  const reshaping = executionShapingArgs(load.k6Args);
+  if (reshaping.length) {
+    // k6 inspect cannot see these: no planned length, no overrun guard from it, no short-run check.
+    ctx.plan = { ...ctx.plan, plannedMs: null, maxMs: null };
+    ctx.out.line(`k6 arguments ${reshaping.join(' ')} change the test's length: its planned length is unknown (no short-run check, no overrun guard)`);
+  }
+  const k6Gates = config.run.k6Thresholds ? ctx.plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
+  const gates = [...ctx.gates, ...k6Gates];
+  if (gates.length === 0 && !ctx.opts.allowNoGates) throw noGates(ctx.name);
+  ctx.ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
+    phaseLabels: true,
+    baselineReport: ctx.previous?.report ?? null,
+    deriveTags: ctx.services.deriveTags,
+  });
+  const ev = ctx.ev;
+  if (k6Gates.length) ctx.out.line(`k6 thresholds judged as gates: ${k6Gates.map((g) => g.id).join('; ')}`);
+
+  const shards = ctx.opts.shards ?? 1;
+  let shardStreams: SampleStream[] = [];
+  if (shards > 1) {
+    ({ stream: ctx.stream, shards: shardStreams } = await openShardStreams({ shards, outDir: ctx.outDir, onText: (source, text, start, end, firstLineNo) => {
+      ctx.tap.text(text, start, end);
+      return ev.ingestText(text, start, end, source, firstLineNo);
+    } }));
+  } else {
+    ctx.stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
+      ctx.tap.text(text, start, end);
       return ev.ingestText(text, start, end, 'k6', firstLineNo);
     });
-    probes = startProbes(probesFor(config, stack), {
-      intervalMs: config.probes.intervalMs,
-      timeoutMs: config.probes.timeoutMs,
-      redisUrl,
-      onSample: (s) => ev.ingestSample(s),
-      onError: (e) => out.line(`probe ${e.probe}: ${e.message}`),
-      signal: internal.signal,
-    });
-
-    out.line(`k6: ${scenario} against ${baseUrl}${totalMs ? ` for ~${Math.round(totalMs / 1000)} s` : ''}; reports in ${outDir}`);
-    k6 = await runK6({
-      scenario,
-      config: scenarioConfig,
-      outDir,
-      ndjsonPath: stream.fifoPath,
-      summaryPath: join(outDir, 'k6-summary.json'),
-      redisUrl,
-      env: credentialsEnv(credentials),
-      stdio: 'pipe',
-      signal: internal.signal,
-    });
-    const k6Log: string[] = [];
-    k6.child.stderr?.on('data', (d: Buffer) => k6Log.push(d.toString()));
-    k6.child.stdout?.on('data', (d: Buffer) => k6Log.push(d.toString()));
-    const t0 = Date.now();
-    for (const p of profile.phases) ev.addPhaseEvent({ time: t0 + parseDuration(p.at)!, phase: p.phase });
-    for (const p of scenarioPhases(scenario, scenarioConfig)) ev.addPhaseEvent({ time: t0 + p.atMs, phase: p.phase });
-    const planDone = session.runPlan(chaos.plan, { startedAt: t0, signal: internal.signal }).catch((err: Error) => {
-      abortReason ??= `chaos plan failed: ${err.message}`;
-      failure ??= err;
-      internal.abort();
-    });
-
-    // Watch: progress every second, abort gates, until k6 ends.
-    const k6Done = k6.done;
-    let ended = false;
-    void k6Done.finally(() => (ended = true));
-    while (!ended) {
-      await Promise.race([k6Done, new Promise((r) => setTimeout(r, 1000))]);
-      if (ended) break;
-      const active = session.activeFaults().map((f) => f.id);
-      const phase = active.length ? `fault:${active.join('+')}` : faults.size ? 'recovery' : 'baseline';
-      out.tick({ elapsedMs: Date.now() - t0, totalMs, phase, activeFaults: active }, tap.snapshot());
-      // Every run is bounded in time: k6 past its expected end (plus its graceful stops) is stopped.
-      if (totalMs !== null && !internal.signal.aborted && Date.now() - t0 > totalMs + OVERRUN_GRACE_MS) {
-        abortReason = `k6 ran ${Math.round(OVERRUN_GRACE_MS / 1000)} s past its expected end (${Math.round(totalMs / 1000)} s): stopped`;
-        ev.abort(abortReason);
-        out.line(abortReason);
-        internal.abort();
-      }
-      if (!internal.signal.aborted) {
-        // Like k6's delayAbortEval: a gate is judged live only once the run is as old as its window
-        // (10 s for one without), so the first few requests cannot abort a run on their own.
-        const elapsed = Date.now() - t0;
-        const breached = ev
-          .checkGates({ liveOnly: true })
-          .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
-        if (breached.length) {
-          abortReason = `abort gate breached: ${breached.map((g) => g.message).join('; ')}`;
-          ev.abort(abortReason);
-          out.line(abortReason);
-          internal.abort();
-        }
-      }
-    }
-    out.end();
-    k6Exit = await k6Done;
+  }
+  const stream = ctx.stream;
+  ctx.cleanup.push('sample stream', async () => {
     stream.release();
-    await stream.done;
-    internal.abort(); // ends the plan's pending steps and the probes
-    await planDone;
-    await writeK6Log(outDir, k6Log);
-    if (k6Exit.exitCode !== null && ![0, 99, 105].includes(k6Exit.exitCode) && !opts.signal?.aborted && !abortReason) {
-      failure ??= new ChaosgateError(`k6 exited with code ${k6Exit.exitCode}: see ${join(outDir, 'k6.log')}`, ExitCode.internal);
-    }
-  } catch (err) {
-    failure ??= err;
-  } finally {
-    internal.abort();
-    opts.signal?.removeEventListener('abort', onOuterAbort);
-    if (k6) await k6.stop().catch(() => {});
-    stream?.release();
-    if (stream) await stream.done.catch(() => {});
-    if (probes) await probes.stop().catch(() => {});
-    if (session) {
-      counts = session.counts();
-      try {
-        await session.close();
-        out.line('chaos: rolled back, nothing left applied');
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  }
-
-  try {
-    if (profile.drain && stack && !failure && !opts.signal?.aborted && !abortReason) {
-      out.line(`drain: waiting up to ${config.run.drain.timeout} for queue ${config.run.drain.queue}`);
-      drain = await checkDrain({ baseUrl: stack.baseUrl, queue: config.run.drain.queue, timeoutMs: parseDuration(config.run.drain.timeout)! });
-      const now = Date.now();
-      ev.ingestSample({ metric: DRAIN_METRICS.depth, type: 'gauge', time: now, value: drain.depthAtEnd, tags: { queue: drain.queue } });
-      ev.ingestSample({ metric: DRAIN_METRICS.retrying, type: 'gauge', time: now, value: drain.retriesLeft, tags: { queue: drain.queue } });
-      if (drain.retrievalResults !== null) {
-        ev.ingestSample({ metric: DRAIN_METRICS.retrieval, type: 'gauge', time: now, value: drain.retrievalResults, tags: { queue: drain.queue } });
-      }
-    }
-  } finally {
-    await stack?.stop();
-    await stream?.remove();
-  }
-
-  const interrupted = opts.signal?.aborted === true;
-  if (interrupted) ev.abort('interrupted (SIGINT/SIGTERM)');
-  else if (failure && !abortReason) ev.abort(`run failed: ${(failure as Error).message}`);
-  const report = ev.finish();
-  report.partial ||= interrupted || abortReason !== null || failure !== null;
-  for (const f of faults.values()) f.injections = counts[f.id] ?? null;
-  report.analysis = analyse(report, {
-    profile: opts.profile,
-    faults: [...faults.values()],
-    recovery: {
-      p95Factor: config.run.recovery.p95Factor,
-      errorRateDelta: config.run.recovery.errorRateDelta,
-      windowMs: parseDuration(config.run.recovery.window)!,
-      queueDepthSlack: config.run.recovery.queueDepthSlack,
-    },
-    allowedErrorRate: faults.size ? config.run.allowedErrorRate : null,
-    drift: profile.drift ? { windowMs: parseDuration(config.run.driftWindow)!, previous } : null,
-    drain,
+    await stream.done.catch(() => {});
+    await stream.remove();
   });
+  ctx.probes = startProbes(config.probes.list.length > 0 ? config.probes.list : stack!.defaultProbes, {
+    intervalMs: config.probes.intervalMs,
+    timeoutMs: config.probes.timeoutMs,
+    redisUrl: stack!.redisUrl,
+    onSample: (s) => ingestOwnSample(ctx, s),
+    onError: (e) => ctx.out.line(`probe ${e.probe}: ${e.message}`),
+    signal: ctx.internal.signal,
+  });
+  const probes = ctx.probes;
+  ctx.cleanup.push('probes', () => probes.stop());
+
+  const lengthText = ctx.plan.plannedMs !== null ? ` for ~${Math.round(ctx.plan.plannedMs / 1000)} s` : '';
+  const against = ctx.services.any ? `services ${Object.keys(config.services).join(', ')}` : target.baseUrl;
+  ctx.out.line(`k6: ${load.label} against ${against}${lengthText}${shards > 1 ? ` as ${shards} shards` : ''}; reports in ${ctx.outDir}`);
+  // Each k6 is journalled with its start time: after a SIGKILL of this run, the next run or `chaos clear` stops it.
+  const journalK6 = (k6: RunningK6) => journalChild(processJournalDir(config), k6.child, 'k6');
+  const k6 = shards > 1
+    ? await startShards({ shards, outDir: ctx.outDir, script, k6Args: load.k6Args, env, signal: ctx.internal.signal, onLog: (t) => ctx.k6Log.push(t), onStarted: journalK6 }, shardStreams)
+    : await runK6({
+    script,
+    k6Args: load.k6Args,
+    outDir: ctx.outDir,
+    ndjsonPath: stream.fifoPath,
+    summaryPath: join(ctx.outDir, 'k6-summary.json'),
+    env,
+    stdio: 'pipe',
+    signal: ctx.internal.signal,
+  });
+  ctx.k6 = k6;
+  if (shards <= 1) await journalK6(k6);
+  ctx.t0 = Date.now();
+  ctx.cleanup.push('k6', async () => {
+    await k6.stop();
+    await writeFileAtomic(join(ctx.outDir, 'k6.log'), ctx.k6Log.join(''));
+  });
+  k6.child.stderr?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
+  k6.child.stdout?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
+  void k6.done.then(() => (ctx.k6EndedAt = Date.now()));
+
+  for (const p of ctx.profile.phases) ctx.timeline.phase(ctx.t0 + parseDuration(p.at)!, p.phase);
+  if (ctx.scenarioConfig) for (const p of scenarioPhases(load.builtin, ctx.scenarioConfig)) ctx.timeline.phase(ctx.t0 + p.atMs, p.phase);
+  ctx.planDone = ctx.session!.runPlan(ctx.chaos!.plan, { startedAt: ctx.t0, signal: ctx.internal.signal }).catch((err: Error) => {
+    stopRun(ctx, `chaos plan failed: ${err.message}`);
+    ctx.failure ??= err;
+  });
+}
+
+function stopRun(ctx: RunContext, reason: string): void {
+  ctx.abortReason ??= reason;
+  ctx.ev?.abort(reason);
+  ctx.out.line(reason);
+  ctx.internal.abort();
+}
+
+/** watch: progress every second, the overrun guard and the live abort gates, until k6 ends. */
+async function watchStage(ctx: RunContext): Promise<void> {
+  const { k6, ev, session, plan } = ctx;
+  const t0 = ctx.t0!;
+  const progressTotal = plan!.plannedMs;
+  const windowMs = (w: string | number) => (typeof w === 'number' ? w : parseDuration(w)!);
+  const abortAges = ctx.gates.filter((g) => g.abortOnFail).map((g) => (g.window !== undefined ? windowMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
+  const liveFromMs = abortAges.length ? Math.min(...abortAges) : null;
+  let ended = false;
+  void k6!.done.finally(() => (ended = true));
+  while (!ended) {
+    await Promise.race([k6!.done, new Promise((r) => setTimeout(r, 1000))]);
+    if (ended) break;
+    const active = session!.activeFaults().map((f) => f.id);
+    const phase = active.length ? `fault:${active.join('+')}` : ctx.timeline.hasFaults ? 'recovery' : 'baseline';
+    const elapsed = Date.now() - t0;
+    ctx.out.tick({ elapsedMs: elapsed, totalMs: progressTotal, phase, activeFaults: active }, ctx.tap.snapshot());
+    if (ctx.internal.signal.aborted) continue;
+    // Every run is bounded in time: k6 past its longest possible end (plus a grace) is stopped.
+    const longest = plan!.maxMs;
+    if (longest !== null && elapsed > longest + OVERRUN_GRACE_MS) {
+      stopRun(ctx, `k6 ran ${Math.round(OVERRUN_GRACE_MS / 1000)} s past its expected end (${Math.round(longest / 1000)} s): stopped`);
+      continue;
+    }
+    // Like k6's delayAbortEval: a gate is judged live only once the run is as old as its window
+    // (10 s for one without), so the first few requests cannot abort a run on their own. Before
+    // the youngest abort gate is due nothing is judged at all (no gate work while k6 warms up).
+    if (liveFromMs === null || elapsed < liveFromMs) continue;
+    const breached = ev!
+      .checkGates({ liveOnly: true })
+      .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
+    if (breached.length) {
+      const text = liveGateTextContext(t0, parseDuration(ctx.config.evaluate.bucketWidth)!);
+      stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
+    }
+  }
+  ctx.out.end();
+  ctx.k6Exit = await k6!.done;
+  ctx.k6EndedAt ??= Date.now();
+  await ctx.stream!.done;
+  ctx.internal.abort(); // ends the plan's pending steps and the probes
+  await ctx.planDone;
+}
+
+/** teardown: unwind every stage's cleanup (k6, probes, stream, chaos rollback); the drain check before the stack goes. */
+async function teardown(ctx: RunContext): Promise<void> {
+  ctx.internal.abort();
+  // The stack stays up for the drain check; everything registered after it unwinds first.
+  for (const e of await ctx.cleanup.unwindAbove('stack')) ctx.failure ??= e;
+  try {
+    if (ctx.profile.drain && ctx.stack?.drainBaseUrl && ctx.ev && !ctx.failure && !interrupted(ctx) && !ctx.abortReason && ctx.incomplete.length === 0) {
+      const { config } = ctx;
+      ctx.out.line(`drain: waiting up to ${config.run.drain.timeout} for queue ${config.run.drain.queue}`);
+      const drain = await checkDrain({ baseUrl: ctx.stack.drainBaseUrl, queue: config.run.drain.queue, timeoutMs: parseDuration(config.run.drain.timeout)! });
+      ctx.drain = drain;
+      const now = Date.now();
+      ingestOwnSample(ctx, { metric: DRAIN_METRICS.depth, type: 'gauge', time: now, value: drain.depthAtEnd, tags: { queue: drain.queue } });
+      ingestOwnSample(ctx, { metric: DRAIN_METRICS.retrying, type: 'gauge', time: now, value: drain.retriesLeft, tags: { queue: drain.queue } });
+      if (drain.retrievalResults !== null) {
+        ingestOwnSample(ctx, { metric: DRAIN_METRICS.retrieval, type: 'gauge', time: now, value: drain.retrievalResults, tags: { queue: drain.queue } });
+      }
+    }
+  } finally {
+    for (const e of await ctx.cleanup.unwind()) ctx.failure ??= e;
+  }
+}
+
+const interrupted = (ctx: RunContext) => ctx.opts.signal?.aborted === true;
+
+/** The texts of the script and of the local modules it imports (at most 100 files): where its custom metrics are named. */
+async function scriptTexts(script: string): Promise<string[]> {
+  const texts: string[] = [];
+  const seen = new Set<string>();
+  const queue = [resolve(script)];
+  while (queue.length && seen.size < 100) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = await readFile(file, 'utf8').catch(() => null);
+    if (text === null) continue;
+    texts.push(text);
+    for (const m of text.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)) queue.push(resolve(dirname(file), m[1]!));
+  }
+  return texts;
+}
+
+/** A probe or drain sample: into the evaluation, and into samples.ndjson for a later `evaluate --events`. */
+function ingestOwnSample(ctx: RunContext, s: Parameters<Evaluation['ingestSample']>[0]): void {
+  ctx.ev?.ingestSample(s);
+  ctx.sampleLog.write(s);
+}
+
+/**
+ * What k6's end says about the run: a k6 that was killed, exited with anything but 0/99, ran
+ * shorter than planned, or a fault of the plan that never ran make the run incomplete (exit 1).
+ * A run chaosgate itself stopped (abort gate, overrun, signal) is explained by its abort reason.
+ */
+function judgeK6End(ctx: RunContext): void {
+  const exit = ctx.k6Exit;
+  if (!exit || ctx.abortReason || interrupted(ctx) || ctx.failure) return;
+  const ranMs = (ctx.k6EndedAt ?? Date.now()) - (ctx.t0 ?? Date.now());
+  const ran = `${Math.round(ranMs / 100) / 10} s`;
+  if (exit.exitCode === null) ctx.incomplete.push(`k6 was killed by ${exit.signal ?? 'a signal'} after ${ran}`);
+  else if (exit.exitCode !== 0 && exit.exitCode !== 99) ctx.incomplete.push(`k6 exited with code ${exit.exitCode} after ${ran} (see ${join(ctx.outDir, 'k6.log')})`);
+  const planned = ctx.plan?.plannedMs ?? null;
+  const short = planned !== null && ranMs < planned - SHORT_RUN_TOLERANCE_MS;
+  // k6 stops early with 99 itself when a threshold with abortOnFail is breached: a fail (exit 99)
+  // that explains the short run and the faults it never reached.
+  if (exit.exitCode === 99 && short) {
+    ctx.notes.push(`k6 stopped the test itself after ${ran} of ${Math.round(planned / 1000)} s (a threshold with abortOnFail)`);
+    return;
+  }
+  if (exit.exitCode === 0 && short) ctx.incomplete.push(`k6 ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
+  for (const entry of ctx.chaos?.plan ?? []) {
+    if (!ctx.timeline.faults().some((f) => f.id === entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
+  }
+}
+
+/** publish: the report (partial with the reason when the run stopped early or was incomplete), the analysis, every writer. */
+async function publish(ctx: RunContext): Promise<RunResult> {
+  const { config } = ctx;
+  const ev = (ctx.ev ??= createEvaluation(config.evaluate, ctx.gates, { phaseLabels: true, baselineReport: ctx.previous?.report ?? null }));
+  if (interrupted(ctx)) ev.abort('interrupted (SIGINT/SIGTERM)');
+  else if (ctx.failure && !ctx.abortReason) ev.abort(`run failed: ${(ctx.failure as Error).message}`);
+  else if (ctx.incomplete.length) ev.abort(`the run did not happen as planned: ${ctx.incomplete.join('; ')}`);
+  const report = ev.finish();
+  report.partial ||= interrupted(ctx) || ctx.abortReason !== null || ctx.failure !== null || ctx.incomplete.length > 0;
+  // Never a pass for a run that did not happen as planned.
+  if (ctx.incomplete.length || (ctx.failure && !interrupted(ctx))) report.verdict = 'fail';
+  k6ThresholdAgreement(ctx, report);
+  const untagged = ctx.services.untaggedNote(report);
+  if (untagged) ctx.notes.push(untagged);
+  if (ctx.notes.length) report.notes = [...ctx.notes];
+  report.analysis = analyseRun(report, { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), config, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain });
+  ctx.services.addSummaries(report);
 
   const files: Record<string, string> = {};
   for (const format of Object.keys(reportWriters) as ReportFormat[]) {
-    const path = join(outDir, REPORT_FILES[format] ?? `report.${format}`);
+    const path = join(ctx.outDir, reportWriters[format].fileName);
     await writeReport(format, report, path);
     files[format] = path;
   }
-  for (const g of report.gates) out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.message}`);
-  out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${outDir}`);
+  const gateText = gateTextContext(report);
+  for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${gateSentence(g, gateText)}`);
+  const overflow = overflowNote(report);
+  if (overflow) ctx.out.line(overflow);
+  for (const n of ctx.notes) ctx.out.line(`note: ${n}`);
+  for (const why of ctx.incomplete) ctx.out.line(`INCOMPLETE ${why}`);
+  ctx.out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${ctx.outDir}`);
+  return { report, outDir: ctx.outDir, files, exitCode: outcomeExitCode(ctx, report), k6: ctx.k6Exit };
+}
 
-  if (failure instanceof ChaosgateError && failure.exitCode !== ExitCode.internal) throw failure;
-  if (failure && !interrupted) {
-    throw failure instanceof ChaosgateError ? failure : new ChaosgateError(`run failed: ${(failure as Error).message}; partial reports in ${outDir}`, ExitCode.internal);
+/** k6's exit code 99 must agree with chaosgate's judgement of k6's own thresholds, or the report says why not. */
+function k6ThresholdAgreement(ctx: RunContext, report: ReportModel): void {
+  const exit = ctx.k6Exit?.exitCode;
+  if (exit !== 0 && exit !== 99) return;
+  const k6Gates = report.gates.filter((g) => g.group === 'k6 thresholds');
+  if (k6Gates.length === 0) {
+    if (exit === 99) ctx.notes.push('k6 exited 99 (thresholds breached) but the run judged none of k6\'s thresholds (run.k6Thresholds is off): see k6.log');
+    return;
   }
-  const exitCode = interrupted
-    ? INTERRUPTED_EXIT_CODE
-    : !report.totals.trusted
-      ? ExitCode.unreadableInput
-      : report.verdict === 'fail'
-        ? ExitCode.gateFailed
-        : ExitCode.pass;
-  return { report, outDir, files, exitCode, k6: k6Exit };
+  const failed = k6Gates.filter((g) => g.verdict === 'fail');
+  if (exit === 99 && failed.length === 0) {
+    ctx.notes.push(`k6 exited 99 (a threshold breached by k6's own count) while chaosgate found every k6 threshold held (${k6Gates.map((g) => g.id).join('; ')}); k6 also counts samples chaosgate did not receive (e.g. after an early stop)`);
+  } else if (exit === 0 && failed.length > 0) {
+    ctx.notes.push(`chaosgate found k6 thresholds breached (${failed.map((g) => g.id).join('; ')}) while k6 exited 0: chaosgate judges the samples k6 wrote (k6 ignores thresholds on metrics without samples)`);
+  }
 }
 
-function applyDuration(sc: ScenarioConfig, profile: Profile, override: string | undefined): void {
-  const d = override ?? profile.duration;
-  if (!d) return;
-  if (profile.scenario === 'soak') sc.soak.duration = d;
-  else if (profile.scenario === 'ocr') sc.ocr.duration = d;
-  else if (profile.scenario === 'chaos-smoke') sc.chaosSmoke.duration = d;
+/** The one place a run's outcome becomes an exit code (or a thrown error the CLI maps). */
+function outcomeExitCode(ctx: RunContext, report: ReportModel): number {
+  const { failure } = ctx;
+  if (failure instanceof ChaosgateError && failure.exitCode !== ExitCode.internal) throw failure;
+  if (failure && !interrupted(ctx)) {
+    throw failure instanceof ChaosgateError ? failure : new ChaosgateError(`run failed: ${(failure as Error).message}; partial reports in ${ctx.outDir}`, ExitCode.internal);
+  }
+  if (interrupted(ctx)) return INTERRUPTED_EXIT_CODE;
+  if (ctx.incomplete.length) return ExitCode.internal;
+  if (!report.totals.trusted) return ExitCode.unreadableInput;
+  return report.verdict === 'fail' ? ExitCode.gateFailed : ExitCode.pass;
 }
 
-async function writeK6Log(outDir: string, chunks: string[]): Promise<void> {
-  await writeFileAtomic(join(outDir, 'k6.log'), chunks.join(''));
+export async function runProfile(opts: RunOptions): Promise<RunResult> {
+  const ctx = await prepare(opts);
+  try {
+    await stackStage(ctx);
+    await chaosStage(ctx);
+    await loadStage(ctx);
+    await watchStage(ctx);
+    judgeK6End(ctx);
+  } catch (err) {
+    ctx.failure ??= err;
+  } finally {
+    await teardown(ctx);
+  }
+  return publish(ctx);
+}
+
+/** The folder of a config file, for a profile's relative `script`. */
+export function configDirOf(file: string | undefined): string {
+  return file ? dirname(resolve(file)) : process.cwd();
 }

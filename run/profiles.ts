@@ -1,4 +1,5 @@
-// The built-in profiles. A profile of the same name in the config's `profiles` replaces one here.
+// The built-in profiles: each a built-in scenario (a script under scenarios/) on the reference
+// stack. A profile of the same name in the config's `profiles` replaces one here.
 // Plan targets may say {workerPidFile} (the reference stack's worker) and route "stack" (the
 // fault proxy the reference stack puts in front of the target).
 import { UsageError } from '../lib/errors.js';
@@ -6,12 +7,13 @@ import type { ChaosgateConfig } from '../config/index.js';
 import { profileSchema, type Profile, type ProfileInput } from './config.js';
 
 const builtins: Record<string, ProfileInput> = {
-  smoke: { description: 'every endpoint once, with checks', scenario: 'smoke' },
-  spike: { description: 'baseline rate, a sudden jump to N x, back', scenario: 'spike' },
-  soak: { description: 'constant arrival rate for hours; drift against the previous night', scenario: 'soak', drift: true },
+  smoke: { description: 'every endpoint once, with checks', scenario: 'smoke', stack: 'reference' },
+  spike: { description: 'baseline rate, a sudden jump to N x, back', scenario: 'spike', stack: 'reference' },
+  soak: { description: 'constant arrival rate for hours; drift against the previous night', scenario: 'soak', stack: 'reference', drift: true },
   'chaos-smoke': {
     description: 'the chaos smoke: steady load, an OCR latency fault, a stopped ingestion worker, recovery, a spike; then the ingestion drain',
     scenario: 'chaos-smoke',
+    stack: 'reference',
     drain: true,
     plan: [
       {

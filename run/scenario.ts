@@ -1,27 +1,21 @@
-// What the run needs to know about a k6 scenario: its expected length (for progress and the
-// overrun watchdog), and the phases the load itself makes (the chaos smoke's spike).
+// What the run knows about a built-in scenario beyond its script: the knob its length is set by,
+// and the phases the load itself makes (the chaos smoke's spike). A script's length comes from
+// k6 itself (run/inspect.ts), for built-ins and users' scripts alike.
 import { durationToMs } from '../lib/duration.js';
 import type { ScenarioConfig } from '../load/scenario-config.js';
 import type { ScenarioName } from '../load/scenarios.js';
 
-export function expectedDurationMs(scenario: ScenarioName, sc: ScenarioConfig): number | null {
-  const s = (...ds: string[]) => ds.reduce((t, d) => t + (durationToMs(d) ?? 0), 0);
-  switch (scenario) {
-    case 'spike':
-      return s(sc.spike.baselineDuration, sc.spike.rampDuration, sc.spike.peakDuration, sc.spike.rampDuration, sc.spike.recoveryDuration);
-    case 'soak':
-      return s(sc.soak.duration);
-    case 'ocr':
-      return s(sc.ocr.duration);
-    case 'chaos-smoke':
-      return s(sc.chaosSmoke.duration);
-    default:
-      return null;
-  }
+/** Sets the scenario's length where it has one knob for it; false when it has none. */
+export function applyScenarioDuration(scenario: ScenarioName, sc: ScenarioConfig, duration: string): boolean {
+  if (scenario === 'soak') sc.soak.duration = duration;
+  else if (scenario === 'ocr') sc.ocr.duration = duration;
+  else if (scenario === 'chaos-smoke') sc.chaosSmoke.duration = duration;
+  else return false;
+  return true;
 }
 
 /** Phase names by offset that the scenario's own shape makes. */
-export function scenarioPhases(scenario: ScenarioName, sc: ScenarioConfig): { atMs: number; phase: string }[] {
+export function scenarioPhases(scenario: ScenarioName | null, sc: ScenarioConfig): { atMs: number; phase: string }[] {
   if (scenario !== 'chaos-smoke') return [];
   const at = durationToMs(sc.chaosSmoke.spikeAt) ?? 0;
   const hold = durationToMs(sc.chaosSmoke.spikeDuration) ?? 0;

@@ -1,11 +1,14 @@
 // The reference stack a run brings when the profile says `stack: "reference"`: a private
 // redis-server, the reference target (in this process), its ingestion worker as its own process
 // (so chaos can SIGSTOP it by PID file), all on free loopback ports and all stopped at the end.
+// The processes and the FIFO are journalled next to the chaos journal (lib/process-journal.ts), and
+// what a SIGKILLed earlier run left there is reaped before anything starts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ChaosgateConfig } from '../config/index.js';
 import { startRedis, type RunningServer } from '../lib/local-servers.js';
+import { describeReap, journalChild, ProcessJournal, reapLeftovers, type ReapReport } from '../lib/process-journal.js';
 import { projectRoot } from '../lib/tools.js';
 import { startTarget, type RunningTarget } from '../target/server.js';
 import type { Credentials } from '../target/credentials.js';
@@ -17,7 +20,14 @@ export interface ReferenceStack {
   targetAddress: string;
   workerPidFile: string;
   worker: ChildProcess;
+  /** What an earlier, killed run had left and this start stopped. */
+  reaped: ReapReport;
   stop(): Promise<void>;
+}
+
+/** Where the process journals live: beside the chaos journal, so `chaos clear` finds them too. */
+export function processJournalDir(config: ChaosgateConfig): string {
+  return dirname(resolve(config.chaos.journal));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,13 +54,25 @@ async function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startReferenceStack(config: ChaosgateConfig, outDir: string, credentials: Credentials): Promise<ReferenceStack> {
-  const cleanups: (() => Promise<void>)[] = [];
+export async function startReferenceStack(
+  config: ChaosgateConfig,
+  outDir: string,
+  credentials: Credentials,
+  log: (line: string) => void = (line) => process.stderr.write(`chaosgate: ${line}\n`),
+): Promise<ReferenceStack> {
+  const journalDir = processJournalDir(config);
+  const reaped = await reapLeftovers(journalDir);
+  for (const line of describeReap(reaped)) log(line);
+  const journal = ProcessJournal.forDir(journalDir);
+  // The FIFO the run opens for k6's samples (run/k6-stream.ts) is left behind by a SIGKILL too.
+  const fifo = join(outDir, 'k6.fifo');
+  const cleanups: (() => Promise<void>)[] = [() => journal.removeFile(fifo)];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   };
   try {
-    const redis: RunningServer = await startRedis();
+    await journal.addFile(fifo);
+    const redis: RunningServer = await startRedis({ journal });
     cleanups.push(() => redis.stop());
     const target: RunningTarget = await startTarget({
       ...config.target,
@@ -82,10 +104,15 @@ export async function startReferenceStack(config: ChaosgateConfig, outDir: strin
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
+    const journalled = journal.addFile(workerPidFile).then(() => journalChild(journalDir, worker, 'ingestion worker'));
     cleanups.push(async () => {
       await stopChild(worker);
       await rm(workerPidFile, { force: true });
+      await journalled.catch(() => {});
+      await journal.removeProcess(worker.pid);
+      await journal.removeFile(workerPidFile);
     });
+    await journalled;
     await waitForPidFile(workerPidFile, worker, 10_000);
     return {
       redisUrl: redis.url,
@@ -93,6 +120,7 @@ export async function startReferenceStack(config: ChaosgateConfig, outDir: strin
       targetAddress: `127.0.0.1:${target.port}`,
       workerPidFile,
       worker,
+      reaped,
       stop,
     };
   } catch (err) {

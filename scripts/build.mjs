@@ -1,9 +1,10 @@
-// Bundles the Node side (CLI + library) into dist/ with esbuild. Runs on `npm install` (prepare).
+// Bundles the Node side (CLI + library) into dist/ with esbuild. Runs in `npm run setup`, `npm run
+// build` and before `npm pack` (prepack), so the package carries the built CLI.
 import { build } from 'esbuild';
 
 await build({
   // The evaluator's worker thread is its own file beside the CLI (evaluator/evaluate.ts finds it).
-  entryPoints: { cli: 'cli/main.ts', 'evaluator-worker': 'evaluator/worker.ts' },
+  entryPoints: { cli: 'cli/main.ts', 'evaluator-worker': 'evaluator/worker.ts', 'evaluator-state-worker': 'evaluator/state-worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

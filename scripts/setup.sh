@@ -6,19 +6,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-# ---- pins (README "Pins" says why) -------------------------------------------------------------
-K6_VERSION=v1.8.1                 # newest k6 the Go module proxy serves here; k6 v2 is not served
-XK6_VERSION=v0.20.1               # xk6 builder; v1.x is not served by the proxy here
-XK6_REDIS_VERSION=v0.3.6          # Redis client as k6/x/redis
-TOXIPROXY_VERSION=v2.12.0
-ACTIONLINT_VERSION=v1.7.12
-
 say() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 2; }
 
 command -v node >/dev/null || die "Node.js 20+ is required (https://nodejs.org or apt-get install nodejs)"
 node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || die "Node.js 20+ is required, found $(node --version)"
 command -v npm >/dev/null || die "npm is required"
+
+# ---- pins: lib/pins.json is the one place (README "Pins" says why; `chaosgate setup` reads it too)
+# k6: newest the Go module proxy serves here (v2 is not served); xk6: the builder (v1.x is not
+# served here); xk6Redis: the Redis client as k6/x/redis.
+pin() { node -p "require('./lib/pins.json').$1"; }
+K6_VERSION=$(pin k6)
+XK6_VERSION=$(pin xk6)
+XK6_REDIS_VERSION=$(pin xk6Redis)
+TOXIPROXY_VERSION=$(pin toxiproxy)
+ACTIONLINT_VERSION=$(pin actionlint)
 
 # ---- npm ---------------------------------------------------------------------------------------
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

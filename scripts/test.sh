@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== typecheck"
-npx tsc -p tsconfig.json --noEmit
-npx tsc -p scenarios/tsconfig.json --noEmit
+npm run --silent typecheck
 if compgen -G ".github/workflows/*.yml" >/dev/null; then
   echo "== actionlint"
   tools/bin/actionlint -no-color .github/workflows/*.yml

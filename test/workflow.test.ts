@@ -3,10 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { projectRoot, requireTool } from '../lib/tools.js';
+import { k6CachePath, pins, projectRoot, requireTool } from '../lib/tools.js';
 
 const workflowPath = join(projectRoot, '.github', 'workflows', 'chaos.yml');
 
@@ -149,5 +149,159 @@ describe('the `chaosgate run` step script', () => {
       run: { previousReport: 'previous-night/report.json' },
     });
     rmSync(r.dir, { recursive: true });
+  });
+});
+
+// ---- the composite action (action.yml) and the workflow `chaosgate init` writes ----------------
+
+interface ActionStep extends Step {
+  id?: string;
+  shell?: string;
+  env?: Record<string, string>;
+  'working-directory'?: string;
+}
+interface ActionMeta {
+  name: string;
+  description: string;
+  inputs: Record<string, { description: string; required?: boolean; default?: string }>;
+  outputs: Record<string, { value: string }>;
+  runs: { using: string; steps: ActionStep[] };
+}
+
+const actionPath = join(projectRoot, 'action.yml');
+const action = parse(readFileSync(actionPath, 'utf8')) as ActionMeta;
+const actionStep = (name: string) => action.runs.steps.find((s) => s.name === name)!;
+
+/** A git repository in a temp folder holding action.yml at its root and the init workflow using it as `./`. */
+function lintRepo(workflowText: string): { dir: string; lint: () => { status: number | null; out: string } } {
+  const dir = mkdtempSync(join(tmpdir(), 'chaosgate-action-'));
+  spawnSync('git', ['init', '-q', dir]);
+  writeFileSync(join(dir, 'action.yml'), readFileSync(actionPath, 'utf8'));
+  mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+  writeFileSync(join(dir, '.github', 'workflows', 'chaosgate.yml'), workflowText);
+  return {
+    dir,
+    lint: () => {
+      const res = spawnSync(requireTool('actionlint'), ['-no-color'], { cwd: dir, encoding: 'utf8' });
+      return { status: res.status, out: res.stdout + res.stderr };
+    },
+  };
+}
+
+const initWorkflow = readFileSync(join(projectRoot, 'templates', 'workflows', 'chaosgate.yml'), 'utf8');
+
+describe('the init workflow template with the action', () => {
+  it('passes actionlint, which also checks its `with:` against action.yml\'s inputs', () => {
+    const repo = lintRepo(initWorkflow.replace('{{ACTION}}', './'));
+    expect(repo.lint()).toEqual({ status: 0, out: '' });
+    rmSync(repo.dir, { recursive: true });
+  });
+
+  it('actionlint fails on an input action.yml does not have (so the check above means something)', () => {
+    const repo = lintRepo(initWorkflow.replace('{{ACTION}}', './').replace('          profile:', '          profil:'));
+    const res = repo.lint();
+    expect(res.status).toBe(1);
+    expect(res.out).toContain('input "profil" is not defined in action "chaosgate"');
+    rmSync(repo.dir, { recursive: true });
+  });
+
+  it('has run_chaos dispatch, a nightly soak, and the placeholder init replaces', () => {
+    const wf = parse(initWorkflow.replace('{{ACTION}}', 'o/r@v1')) as Workflow;
+    expect(wf.on.workflow_dispatch.inputs.run_chaos).toMatchObject({ type: 'boolean', default: false });
+    expect(wf.on.workflow_dispatch.inputs.profile!.options).toEqual(['smoke', 'chaos', 'soak']);
+    expect(wf.on.schedule[0]!.cron.split(' ')).toHaveLength(5);
+    const j = Object.values(wf.jobs)[0]!;
+    expect(j.if).toBe("github.event_name == 'schedule' || inputs.run_chaos");
+    const gate = j.steps.find((s) => s.uses === 'o/r@v1')!;
+    expect(gate.with).toMatchObject({ config: 'chaosgate.config.json' });
+    expect(String(gate.with!.profile)).toContain("github.event_name == 'schedule' && 'soak'");
+  });
+});
+
+describe('action.yml', () => {
+  it('is a composite action whose every input is used and every run step names its shell', () => {
+    expect(action.runs.using).toBe('composite');
+    expect(Object.keys(action.inputs).sort()).toEqual(['config', 'duration', 'out-dir', 'profile', 'script']);
+    const text = JSON.stringify(action.runs.steps);
+    for (const name of Object.keys(action.inputs)) expect(text, `inputs.${name} unused`).toContain(`inputs.${name}`);
+    for (const step of action.runs.steps.filter((s) => s.run)) expect(step.shell, step.name).toBe('bash');
+    // Outputs come from a step that exists.
+    for (const out of Object.values(action.outputs)) {
+      const id = /steps\.([\w-]+)\.outputs/.exec(out.value)![1];
+      expect(action.runs.steps.some((s) => s.id === id)).toBe(true);
+    }
+  });
+
+  it('caches k6 by its pins and builds it only on a miss (with Go), runs the gate, then always reports', () => {
+    const cache = action.runs.steps.find((s) => s.uses?.startsWith('actions/cache@'))!;
+    expect(cache.with).toEqual({ path: '${{ steps.pins.outputs.dir }}', key: '${{ steps.pins.outputs.key }}' });
+    expect(action.runs.steps.find((s) => s.uses?.startsWith('actions/setup-go@'))!.if).toBe("steps.k6-cache.outputs.cache-hit != 'true'");
+    expect(actionStep('Build k6 (chaosgate setup)').run).toContain('chaosgate.mjs" setup');
+    const after = action.runs.steps.slice(action.runs.steps.findIndex((s) => s.id === 'gate') + 1);
+    expect(after.map((s) => s.uses?.split('@')[0] ?? s.name)).toEqual(['actions/upload-artifact', 'actions/upload-artifact', 'Job summary', 'dorny/test-reporter']);
+    for (const s of after) expect(s.if).toMatch(/^always\(\)/);
+    expect(after.slice(0, 2).map((s) => s.with!.name)).toEqual(['chaos-test-reports', 'chaos-load-summaries']);
+    const files = (i: number) => String(after[i]!.with!.path).trim().split('\n').map((l) => l.replace('${{ steps.gate.outputs.report-dir }}/', ''));
+    expect(files(0)).toEqual(['junit.xml', 'report.json', 'report.html']);
+    expect(files(1)).toEqual(['k6-summary.json', 'k6.ndjson.gz']);
+    expect(actionStep('Job summary').run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(after[3]!.with).toMatchObject({ reporter: 'java-junit' });
+  });
+
+  it('the pins step caches the folder `chaosgate setup` writes (lib/pins.json → k6CachePath)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chaosgate-pins-'));
+    const output = join(dir, 'out');
+    writeFileSync(output, '');
+    const res = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', actionStep('Pins').run!], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'cache'), GITHUB_ACTION_PATH: projectRoot, GITHUB_OUTPUT: output, RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64' },
+    });
+    expect(res.stderr).toBe('');
+    const outputs = Object.fromEntries(readFileSync(output, 'utf8').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    expect(outputs.k6).toBe(pins.k6);
+    expect(outputs.dir).toBe(dirname(k6CachePath({ XDG_CACHE_HOME: join(dir, 'cache') })));
+    expect(outputs.key).toMatch(/^chaosgate-k6-Linux-X64-[0-9a-f]{16}$/);
+    rmSync(dir, { recursive: true });
+  });
+
+  describe('the `chaosgate run` step script', () => {
+    // The step's bash with GITHUB_ACTION_PATH at a stand-in CLI that prints its arguments and exits
+    // with CODE: checks how the inputs become flags and that the exit code comes through.
+    function gateStep(env: Record<string, string>, code = 0): { status: number | null; args: string; outputs: Record<string, string> } {
+      const dir = mkdtempSync(join(tmpdir(), 'chaosgate-gate-'));
+      mkdirSync(join(dir, 'bin'));
+      writeFileSync(join(dir, 'bin', 'chaosgate.mjs'), `console.log('ARGS: ' + JSON.stringify(process.argv.slice(2))); process.exit(${code});\n`);
+      writeFileSync(join(dir, 'out'), '');
+      const res = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', actionStep('chaosgate run').run!], {
+        encoding: 'utf8',
+        cwd: dir,
+        env: { PATH: process.env.PATH, GITHUB_ACTION_PATH: dir, GITHUB_OUTPUT: join(dir, 'out'), GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'gate', CONFIG: 'chaosgate.config.json', PROFILE: '', DURATION: '', SCRIPT: '', OUT_ROOT: 'chaosgate-results', ...env },
+      });
+      const outputs = Object.fromEntries(readFileSync(join(dir, 'out'), 'utf8').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+      rmSync(dir, { recursive: true });
+      return { status: res.status, args: res.stdout.split('\n').find((l) => l.startsWith('ARGS: ')) ?? res.stdout, outputs };
+    }
+
+    it('passes profile, config, out dir and a non-empty duration', () => {
+      const a = gateStep({ PROFILE: 'chaos', DURATION: '90s' });
+      expect(a.args).toBe('ARGS: ["run","chaos","--config","chaosgate.config.json","--out-dir","chaosgate-results/7-2-gate","--duration","90s"]');
+      expect(a).toMatchObject({ status: 0, outputs: { 'report-dir': 'chaosgate-results/7-2-gate', 'exit-code': '0' } });
+      expect(gateStep({ PROFILE: 'smoke' }).args).toBe('ARGS: ["run","smoke","--config","chaosgate.config.json","--out-dir","chaosgate-results/7-2-gate"]');
+    });
+
+    it('runs a script without a profile', () => {
+      expect(gateStep({ SCRIPT: 'k6/x.ts', CONFIG: 'gate.json' }).args).toBe('ARGS: ["run","--script","k6/x.ts","--config","gate.json","--out-dir","chaosgate-results/7-2-gate"]');
+    });
+
+    it('fails the step with chaosgate\'s exit code, which also becomes the exit-code output', () => {
+      expect(gateStep({ PROFILE: 'chaos' }, 99)).toMatchObject({ status: 99, outputs: { 'exit-code': '99' } });
+    });
+
+    it('neither profile nor script: exit 2 with an error annotation, before running anything', () => {
+      const r = gateStep({});
+      expect(r.status).toBe(2);
+      expect(r.args).toContain('::error title=chaosgate::set the profile input or the script input');
+      expect(r.outputs['exit-code']).toBe('2');
+    });
   });
 });

@@ -1,6 +1,10 @@
 // Finds the process a process driver acts on: a target "cmd:<text>" matches a command line in
-// /proc, any other target is a PID file.
+// /proc, any other target is a PID file. What is found is checked before anything is signalled:
+// never PID 1, chaosgate itself or a process it runs under, and never a PID that now belongs to
+// another process than the one recorded (its /proc start time changed: the PID was reused).
 import { readdir, readFile } from 'node:fs/promises';
+import { SafetyError } from '../../lib/errors.js';
+import { isSameProcess, processStartTicks, selfAndAncestors } from '../../lib/proc.js';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -21,9 +25,11 @@ async function pidFromFile(path: string): Promise<number | undefined> {
 }
 
 async function pidFromCommand(text: string): Promise<number | undefined> {
+  const own = selfAndAncestors();
   for (const name of await readdir('/proc')) {
     const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    // The shell that started chaosgate has the text in its command line too: not a candidate.
+    if (!Number.isInteger(pid) || own.includes(pid)) continue;
     const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
     if (cmdline.replaceAll('\0', ' ').includes(text)) return pid;
   }
@@ -36,8 +42,46 @@ export async function findProcess(target: string): Promise<number | undefined> {
   return pid !== undefined && isAlive(pid) ? pid : undefined;
 }
 
-export async function requireProcess(target: string): Promise<number> {
+/** A process to signal: its PID and its start time when found. */
+export interface ProcessRef {
+  pid: number;
+  /** /proc/PID/stat field 22; absent in journals written before it was recorded. */
+  startTicks?: string;
+}
+
+/** Throws a SafetyError when `pid` is PID 1, chaosgate itself or one of its ancestors. */
+export function refuseOwnProcesses(pid: number, target: string): void {
+  if (pid === 1) throw new SafetyError(`${target} names PID 1 (init): refused`);
+  if (pid === process.pid) throw new SafetyError(`${target} names PID ${pid}, chaosgate itself: refused (it would stop the process that has to undo it)`);
+  if (selfAndAncestors().includes(pid)) {
+    throw new SafetyError(`${target} names PID ${pid}, a parent of chaosgate (pid ${process.pid}): refused (it would stop the process that runs chaosgate)`);
+  }
+}
+
+/** The live, permitted process the target names, with its start time; throws otherwise. */
+export async function requireProcess(target: string): Promise<ProcessRef> {
   const pid = await findProcess(target);
   if (pid === undefined) throw new Error(`no running process for ${target}`);
-  return pid;
+  refuseOwnProcesses(pid, target);
+  const startTicks = processStartTicks(pid);
+  if (startTicks === undefined) throw new Error(`no running process for ${target} (pid ${pid} is gone or a zombie)`);
+  return { pid, startTicks };
+}
+
+/** Throws unless `ref` still names the process recorded (same start time). */
+export function requireSameProcess(ref: ProcessRef, target: string): void {
+  refuseOwnProcesses(ref.pid, target);
+  if (ref.startTicks !== undefined && !isSameProcess(ref.pid, ref.startTicks)) {
+    const now = processStartTicks(ref.pid);
+    throw new SafetyError(
+      now === undefined
+        ? `${target}: pid ${ref.pid} has exited`
+        : `${target}: pid ${ref.pid} now belongs to another process (start time ${now}, recorded ${ref.startTicks}: the PID was reused); not signalled`,
+    );
+  }
+}
+
+/** True when `ref` still names the recorded process (or, without a start time, any live one). */
+export function stillSameProcess(ref: ProcessRef): boolean {
+  return ref.startTicks !== undefined ? isSameProcess(ref.pid, ref.startTicks) : isAlive(ref.pid);
 }

@@ -1,8 +1,10 @@
 // Process kill: SIGKILL a worker ("worker not available"); undone by running the restart command
-// when the target is not running again by then. Target: a PID file or "cmd:<text>".
+// when the target is not running again by then. Target: a PID file or "cmd:<text>". The process
+// killed is the one found when the fault was prepared (same PID and start time), never PID 1,
+// chaosgate or its parents.
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
-import { findProcess, requireProcess } from './find-process.js';
+import { findProcess, requireProcess, requireSameProcess, type ProcessRef } from './find-process.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -17,17 +19,21 @@ export interface ProcessKillUndo {
   target: string;
   restart?: string;
   cwd?: string;
+  /** The process found at prepare; absent in journals written before it was recorded. */
+  process?: ProcessRef;
 }
 
 export const processKill: Driver<z.output<typeof params>, ProcessKillUndo> = {
   params,
   hosts: () => [],
   async prepare(entry) {
-    await requireProcess(entry.target);
-    return { target: entry.target, restart: entry.params.restart, cwd: entry.params.cwd };
+    const found = await requireProcess(entry.target);
+    return { target: entry.target, restart: entry.params.restart, cwd: entry.params.cwd, process: found };
   },
-  async apply(entry) {
-    process.kill(await requireProcess(entry.target), 'SIGKILL');
+  async apply(entry, undo) {
+    const ref = undo.process ?? (await requireProcess(entry.target));
+    requireSameProcess(ref, entry.target);
+    process.kill(ref.pid, 'SIGKILL');
   },
   async undo(record) {
     if (!record.restart || (await findProcess(record.target)) !== undefined) return;

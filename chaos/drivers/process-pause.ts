@@ -1,20 +1,23 @@
 // Process pause: SIGSTOP a worker; undone with SIGCONT. Target: a PID file or "cmd:<text>".
+// The PID and its start time are recorded when found: applying and undoing signal that process only
+// (never PID 1, chaosgate or its parents, never a later process that reused the PID).
 import { z } from 'zod';
-import { isAlive, requireProcess } from './find-process.js';
+import { requireProcess, requireSameProcess, stillSameProcess, type ProcessRef } from './find-process.js';
 import type { Driver } from './types.js';
 
 const params = z.object({}).strict();
 
-export const processPause: Driver<z.output<typeof params>, { pid: number }> = {
+export const processPause: Driver<z.output<typeof params>, ProcessRef & { target?: string }> = {
   params,
   hosts: () => [],
   async prepare(entry) {
-    return { pid: await requireProcess(entry.target) };
+    return { ...(await requireProcess(entry.target)), target: entry.target };
   },
-  async apply(_entry, undo) {
+  async apply(entry, undo) {
+    requireSameProcess(undo, entry.target);
     process.kill(undo.pid, 'SIGSTOP');
   },
   async undo(record) {
-    if (isAlive(record.pid)) process.kill(record.pid, 'SIGCONT');
+    if (stillSameProcess(record)) process.kill(record.pid, 'SIGCONT');
   },
 };

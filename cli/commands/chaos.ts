@@ -1,17 +1,23 @@
 // `chaosgate chaos apply|clear|status`: thin wrappers over the chaos library.
+import { rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openChaosSession, readJournal, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { isAlive } from '../../chaos/drivers/find-process.js';
 import { parseDurationMs } from '../../chaos/duration.js';
 import { loadConfig } from '../../config/index.js';
-import { UsageError } from '../../lib/errors.js';
+import { ChaosgateError, UsageError } from '../../lib/errors.js';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { ExitCode } from '../../lib/exit-codes.js';
+import { isSameProcess } from '../../lib/proc.js';
+import { describeReap, readProcessJournals } from '../../lib/process-journal.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const signalNumber: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 };
 
-async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> {
+async function apply(flags: ConfigFlags & { duration?: string; routesFile?: string }): Promise<void> {
   let holdMs: number | undefined;
   if (flags.duration !== undefined) {
     holdMs = parseDurationMs(flags.duration);
@@ -27,17 +33,28 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
     onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
   });
   for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${session.recovered.ownerPid}`);
+  for (const line of describeReap(session.recovered.reaped)) out(`recovered: ${line}`);
   const stop = new AbortController();
+  let routesFile: string | undefined;
   let signalled: NodeJS.Signals | undefined;
+  let rollbackFailed = false;
   const dispose = rollbackOnSignals(session, {
-    afterRollback: (signal) => {
+    afterRollback: (signal, error) => {
       signalled = signal;
+      // The handler has printed why; closing below meets the same failure and must not print it again.
+      rollbackFailed = error !== undefined;
       stop.abort();
     },
   });
   try {
     const urls = await session.startProxy();
     for (const [name, url] of Object.entries(urls)) out(`proxy ${name}: ${url}`);
+    // For scripts: one line of JSON (route name -> URL), and/or a file removed again at the end.
+    out(`routes ${JSON.stringify(urls)}`);
+    if (flags.routesFile) {
+      await writeFileAtomic(flags.routesFile, `${JSON.stringify(urls)}\n`);
+      routesFile = flags.routesFile;
+    }
     out(`control: ${session.controlUrl}/status`);
     const startedAt = Date.now();
     // Without --duration the run lasts as long as the timeline; entries without a duration are a
@@ -61,7 +78,16 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
     ]).finally(() => stop.abort());
   } finally {
     const counts = session.counts();
-    await session.close().finally(dispose);
+    try {
+      await session.close();
+    } catch (err) {
+      // Interrupted: the exit says so (130/143); a rollback failure was printed once by the handler
+      // and the journal keeps the rest for `chaos clear`.
+      if (!(signalled && rollbackFailed)) throw err;
+    } finally {
+      dispose();
+      if (routesFile) await rm(routesFile, { force: true });
+    }
     for (const [id, n] of Object.entries(counts)) out(`injections ${id}: ${n}`);
   }
   if (signalled) process.exitCode = 128 + (signalNumber[signalled] ?? 0);
@@ -70,9 +96,14 @@ async function apply(flags: ConfigFlags & { duration?: string }): Promise<void> 
 async function clear(flags: ConfigFlags): Promise<void> {
   const config = await loadConfig({ file: flags.config, set: flags.set });
   const report = await recoverJournal(config.chaos.journal, { redisUrl: config.redis.url, eventsPath: config.chaos.events });
-  if (report.undone.length === 0 && !report.ownerAlive) out(`chaos: nothing applied (${report.journalPath})`);
+  const reapedAny = report.reaped.reaped.length + report.reaped.removedFiles.length + report.reaped.problems.length > 0;
+  if (report.undone.length === 0 && !report.ownerAlive && !reapedAny) out(`chaos: nothing applied (${report.journalPath})`);
   for (const entry of report.undone) out(`undone: ${entry.faultId} (${entry.kind} ${entry.target})`);
+  for (const line of describeReap(report.reaped)) out(line);
   if (report.ownerAlive) out(`note: pid ${report.ownerPid} still runs; its proxy faults end when it stops`);
+  if (report.reaped.problems.length > 0) {
+    throw new ChaosgateError(`chaos clear: leftovers could not all be stopped (see above); the process journal keeps them`, ExitCode.internal);
+  }
 }
 
 async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
@@ -85,10 +116,20 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
       .then((r) => (r.ok ? r.json() : undefined))
       .catch(() => undefined);
   }
+  // What killed runs left running: `chaos clear` (or the next run) stops it.
+  const found = await readProcessJournals(dirname(resolve(config.chaos.journal)));
+  const orphans = found.flatMap((f) =>
+    'error' in f || f.ownerRuns ? [] : f.journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks)).map((p) => ({ ...p, ownerPid: f.journal.owner.pid })),
+  );
+  const leftovers = [
+    ...found.flatMap((f) => ('error' in f ? [`unreadable process journal ${f.path}: ${f.error}`] : [])),
+    ...orphans.map((p) => `leftover ${p.role} pid ${p.pid} from killed run pid ${p.ownerPid}: run \`chaosgate chaos clear\``),
+  ];
   if (flags.json) {
-    out(JSON.stringify({ journal: config.chaos.journal, applied: journal?.entries ?? [], owner: journal?.owner, ownerAlive, live }, null, 2));
+    out(JSON.stringify({ journal: config.chaos.journal, applied: journal?.entries ?? [], owner: journal?.owner, ownerAlive, live, orphans }, null, 2));
     return;
   }
+  for (const line of leftovers) out(line);
   if (!journal) {
     out(`chaos: nothing applied (no journal at ${config.chaos.journal})`);
     return;
@@ -104,6 +145,7 @@ export function register(program: Command): void {
   withConfigFlags(chaos.command('apply'))
     .description('run chaos.plan on its timeline (proxy + toggles), then roll everything back')
     .option('--duration <duration>', 'how long to run (default: the timeline; until SIGINT/SIGTERM when an entry has no duration)')
+    .option('--routes-file <path>', 'also write the routes line\'s JSON ({"route": "url"}) to this file while the proxy is up')
     .action(apply);
   withConfigFlags(chaos.command('clear'))
     .description('undo everything the chaos journal says is still applied (after a crash or SIGKILL)')

@@ -4,6 +4,10 @@ import { register as chaos } from './chaos.js';
 import { register as target } from './target.js';
 import { register as load } from './load.js';
 import { register as run } from './run.js';
+import { register as setup } from './setup.js';
+import { register as init } from './init.js';
+import { register as merge } from './merge.js';
+import { register as k8s } from './k8s.js';
 
 /** Each command file exports one `register(program)`; adding a command adds one line here. */
 export type RegisterCommand = (program: Command) => void;
@@ -14,4 +18,8 @@ export const commands: Record<string, RegisterCommand> = {
   target,
   load,
   run,
+  setup,
+  init,
+  merge,
+  k8s,
 };

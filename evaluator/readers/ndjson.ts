@@ -130,6 +130,8 @@ interface MetricSlot {
   v2Tail: string;
   /** The metric of the line after the last line of this one (k6 writes a request's metrics in order). */
   next: MetricSlot | null;
+  /** In the slot table: only kept slots are linked as a prediction (else a chain of every name past the cap stayed reachable). */
+  kept: boolean;
 }
 
 /** Reads one line the slow, strict way (JSON.parse), with a reason for anything malformed. */
@@ -232,8 +234,9 @@ export class NdjsonReader implements LineReader {
     if (known !== undefined) return known;
     // JSON strings hold no raw quote, backslash escape (left to JSON.parse) or control character.
     if (name === '' || /["\\\u0000-\u001f]/.test(name)) return null;
-    const slot: MetricSlot = { name, v1Head: V1_HEAD + name + V1_MID, v2Tail: name + '"}', next: null };
-    if (this.slots.size < MAX_METRIC_NAMES) this.slots.set(name, slot);
+    const kept = this.slots.size < MAX_METRIC_NAMES;
+    const slot: MetricSlot = { name, v1Head: V1_HEAD + name + V1_MID, v2Tail: name + '"}', next: null, kept };
+    if (kept) this.slots.set(name, slot);
     return slot;
   }
 
@@ -417,7 +420,7 @@ export class NdjsonReader implements LineReader {
       else if (c !== 10) return -1;
     }
     const last = this.lastSlot;
-    if (last !== null && last.next !== slot) last.next = slot;
+    if (last !== null && last.next !== slot && slot!.kept) last.next = slot;
     this.lastSlot = slot;
     if (value >= 0 && value <= MAX_VALUE) this.sink.point(slot!.name, time, value, tags, null, lineNo);
     else this.sink.malformed(lineNo, valueProblem(value)!);

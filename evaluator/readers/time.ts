@@ -38,6 +38,8 @@ export function parseRfc3339(s: string): number {
 export function parseCsvTime(s: string): number {
   if (/^\d+$/.test(s)) {
     const n = Number(s);
+    // A digit string too long for a number is no time (an infinite time never ends a window loop).
+    if (!Number.isFinite(n)) return Number.NaN;
     if (s.length <= 11) return n * 1000;
     if (s.length <= 14) return n;
     if (s.length <= 17) return n / 1000;

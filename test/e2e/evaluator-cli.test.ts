@@ -36,7 +36,8 @@ interface Result {
 
 function run(args: string[], stdin?: Buffer): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, 'evaluate', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // These inputs are judged with and without gates: zero gates is refused (evaluate-gates-cli.test.ts).
+    const p = spawn(process.execPath, [cli, 'evaluate', '--allow-no-gates', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -84,10 +85,14 @@ describe('chaosgate evaluate', () => {
         { group: 'smoke', metric: 'http_req_failed', expression: 'rate<0.01', severity: 'warn' },
       ],
     }));
-    const ok = await run([input, '--config', config]);
+    const warnJunit = join(dir, 'out', 'warn-junit.xml');
+    const ok = await run([input, '--config', config, '--junit', warnJunit]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^PASS http_req_duration: p\(95\)<200 holds/m);
-    expect(ok.stdout).toMatch(/^WARN http_req_failed: rate<0\.01 breached \(observed 0\.02/m);
+    expect(ok.stdout).toMatch(/^WARN http_req_failed: rate<0\.01 breached \(observed 2 %, limit 1 %\)$/m);
+    // The breached warn gate is a skipped test in every CI view; the exit code above stays 0.
+    execFileSync('xmllint', ['--noout', '--schema', join(projectRoot, 'reports/schema/junit-10.xsd'), warnJunit], { stdio: 'pipe' });
+    expect(await readFile(warnJunit, 'utf8')).toContain('<skipped type="warn" message="WARN (pause the rollout): http_req_failed: rate&lt;0.01 breached (observed 2 %, limit 1 %)">');
 
     const junit = join(dir, 'out', 'junit.xml');
     const json = join(dir, 'out', 'report.json');

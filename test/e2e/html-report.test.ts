@@ -126,10 +126,10 @@ describe('HTML report in headless Chromium', () => {
     const paths = [...dom.matchAll(/<path class="series-line" data-series="([^"]*)" data-points="(\d+)" d="([^"]+)"/g)];
     const latencyLines = paths.filter((p) => ['p50', 'p95', 'p99'].includes(p[1]!));
     expect(latencyLines).toHaveLength(6);
-    // 120 s in 2 s buckets: 60 points per line, every one of them in the path.
+    // 120 s in 2 s buckets: 60 buckets per line, each a level step (its start and its end) in the path.
     for (const p of latencyLines) {
       expect(Number(p[2])).toBe(60);
-      expect(p[3]!.split(/[ML]/).filter(Boolean)).toHaveLength(60);
+      expect(p[3]!.split(/[ML]/).filter(Boolean)).toHaveLength(120);
     }
     expect(paths.filter((p) => p[1] === 'error rate %').map((p) => Number(p[2]))).toEqual([60, 60]);
     const queue = paths.find((p) => p[1]!.startsWith('queue_depth'));
@@ -148,6 +148,9 @@ describe('HTML report in headless Chromium', () => {
     const inside = ys.filter(([x]) => x > 64 + 840 * (45 / 120) && x < 64 + 840 * (68 / 120)).map(([, y]) => y);
     const before = ys.filter(([x]) => x < 64 + 840 * (38 / 120)).map(([, y]) => y);
     expect(Math.max(...inside)).toBeLessThan(Math.min(...before));
+    // …and not before it: the first coordinate above the baseline level is at the window's left edge or later.
+    const firstRaised = ys.find(([, y]) => y < Math.min(...before) - 1)!;
+    expect(firstRaised[0]).toBeGreaterThanOrEqual(Number(rect[1]) - 0.05);
 
     expect(dom).toContain('Overall verdict: <span class="verdict v-fail">FAIL</span>');
     expect(dom).toMatch(/<td class="nowrap"><span class="verdict v-fail">FAIL<\/span><\/td><td><strong>ocr-p95<\/strong>/);

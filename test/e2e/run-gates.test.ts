@@ -114,6 +114,12 @@ describe('chaosgate run: the seeds gates hold on a healthy stack', () => {
     const a = good.report.analysis as Analysis;
     const row = (p: string) => a.phases.find((x) => x.phase === p)!;
     expect(row('fault:ocr-latency').p95VsBaseline).toBeGreaterThan(1.5);
+    // The phase table reads as the timeline: one row per span, in time order, none overlapping.
+    const names = a.phases.map((p) => p.name);
+    expect(names.slice(0, 4)).toEqual(['baseline', 'fault:ocr-latency', 'recovery:ocr-latency', 'fault:worker-stop']);
+    expect(names.slice(4)).toEqual(names.length > 4 ? ['recovery:worker-stop'] : []);
+    for (let i = 1; i < a.phases.length; i++) expect(a.phases[i]!.start).toBeGreaterThanOrEqual(a.phases[i - 1]!.end);
+    expect(a.phases.find((p) => p.name === 'recovery:ocr-latency')!.requests).toBeGreaterThan(0);
     const ocr = a.recovery.find((r) => r.faultId === 'ocr-latency')!;
     expect(ocr.status).toBe('recovered');
     expect(ocr.timeToRecoverMs).toBeGreaterThanOrEqual(0);

@@ -72,6 +72,11 @@ describe('chaosgate run, stopped early', () => {
     expect(report.totals.points).toBeGreaterThan(100);
     for (const f of ['junit.xml', 'summary.md', 'report.html', 'k6.ndjson.gz']) expect(existsSync(join(outDir, f)), f).toBe(true);
     expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/partial/i);
+    // CI test views show the partial run too: an erroring testcase naming the reason, valid JUnit.
+    const junit = await readFile(join(outDir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testcase name="run completed as planned" classname="chaosgate.run" time="0">\s*<error type="partial" message="partial run: run aborted: [^"]*interrupted/);
+    expect(junit).toContain('<property name="chaosgate.partial" value="true"/>');
+    execFileSync('xmllint', ['--noout', '--schema', join(projectRoot, 'reports/schema/junit-10.xsd'), join(outDir, 'junit.xml')], { stdio: 'pipe' });
 
     // Nothing left applied: every "on" has its "off", the journal is empty, no process is left.
     const lines = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
@@ -98,6 +103,9 @@ describe('chaosgate run, stopped early', () => {
     const took = Date.now() - started;
     expect(took).toBeLessThan(40_000); // the scenario alone would take 60 s
     expect(result.report.abort!.reason).toMatch(/abort gate breached.*chaosgate_error_rate/);
+    // As every report reads it: percent, and the window as an offset into the run (no ISO time).
+    expect(result.report.abort!.reason).toMatch(/observed [\d.]+ %, limit 50 %, worst window \d+:\d\d–\d+:\d\d\)/);
+    expect(result.report.abort!.reason).not.toMatch(/\d{4}-\d\d-\d\dT/);
     const faultOn = (result.report.analysis as { faults: { on: number }[] }).faults[0]!.on;
     // Judged live over 1 s buckets, the newest still filling: a 4 s window is over half 503s
     // about two seconds into the fault.

@@ -24,7 +24,8 @@ describe('chaosgate run soak', () => {
       gates: [{ id: 'p95-vs-last-night', metric: 'http_req_duration', expression: 'p(95)<=baseline*3', baseline: 'report' }],
     };
     const first = await configFile(dir, { ...base, run: { driftWindow: '2s' }, gates: [] });
-    const night1 = await runProfile({ config: first.config, profile: 'soak', duration: '8s', outDir: join(dir, 'night1'), progress: collectingPrinter() });
+    // The first night has nothing to compare with and no gate of its own (allowed explicitly).
+    const night1 = await runProfile({ config: first.config, profile: 'soak', duration: '8s', allowNoGates: true, outDir: join(dir, 'night1'), progress: collectingPrinter() });
     const a1 = night1.report.analysis as Analysis;
     expect(a1.drift!.windows).toBeGreaterThanOrEqual(4);
     expect(a1.drift!.previous).toBeNull();

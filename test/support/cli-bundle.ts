@@ -18,7 +18,11 @@ export async function bundleCli(name: string): Promise<CliBundle> {
   await mkdir(join(projectRoot, '.chaosgate'), { recursive: true });
   const dir = await mkdtemp(join(projectRoot, '.chaosgate', `test-${name}-`));
   await build({
-    entryPoints: { cli: join(projectRoot, 'cli/main.ts'), 'evaluator-worker': join(projectRoot, 'evaluator/worker.ts') },
+    entryPoints: {
+      cli: join(projectRoot, 'cli/main.ts'),
+      'evaluator-worker': join(projectRoot, 'evaluator/worker.ts'),
+      'evaluator-state-worker': join(projectRoot, 'evaluator/state-worker.ts'),
+    },
     outdir: dir,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -1,0 +1,98 @@
+// process-pause and process-kill against real processes: the PID a target names is checked before
+// anything is signalled (PID 1, chaosgate itself, its parents, a PID reused since it was recorded).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readProcStat } from '../../lib/proc.js';
+import type { DriverContext } from './types.js';
+import { processKill } from './process-kill.js';
+import { processPause } from './process-pause.js';
+
+let dir: string;
+let pidFile: string;
+const children: ChildProcess[] = [];
+const ctx = {} as DriverContext;
+
+function sleeper(): ChildProcess {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+  children.push(child);
+  return child;
+}
+const state = (pid: number) => readProcStat(pid)?.state;
+async function waitState(pid: number, want: (s: string | undefined) => boolean): Promise<string | undefined> {
+  for (let i = 0; i < 200 && !want(state(pid)); i++) await new Promise((r) => setTimeout(r, 20));
+  return state(pid);
+}
+const pause = (target: string) => ({ id: 'p', target, params: {} });
+const kill = (target: string) => ({ id: 'k', target, params: {} });
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'chaosgate-pid-'));
+  pidFile = join(dir, 'worker.pid');
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe.each([
+  ['process-pause', processPause, pause],
+  ['process-kill', processKill, kill],
+] as const)('%s refuses', (_name, driver, entry) => {
+  it('PID 1', async () => {
+    await writeFile(pidFile, '1\n');
+    await expect(driver.prepare(entry(pidFile) as never, ctx)).rejects.toThrow(`${pidFile} names PID 1 (init): refused`);
+  });
+
+  it('its own PID', async () => {
+    await writeFile(pidFile, `${process.pid}\n`);
+    await expect(driver.prepare(entry(pidFile) as never, ctx)).rejects.toThrow(`${pidFile} names PID ${process.pid}, chaosgate itself: refused`);
+  });
+
+  it('a parent of its own process', async () => {
+    await writeFile(pidFile, `${process.ppid}\n`);
+    await expect(driver.prepare(entry(pidFile) as never, ctx)).rejects.toThrow(`names PID ${process.ppid}, a parent of chaosgate (pid ${process.pid}): refused`);
+  });
+
+  it('a PID whose start time no longer matches the one recorded (reused), signalling nothing', async () => {
+    const child = sleeper();
+    await waitState(child.pid!, (s) => s !== undefined);
+    await writeFile(pidFile, `${child.pid}\n`);
+    const undo = (await driver.prepare(entry(pidFile) as never, ctx)) as unknown as Record<string, unknown>;
+    const ref = (undo.process ?? undo) as { startTicks: string };
+    ref.startTicks = String(BigInt(ref.startTicks) + 1n);
+    await expect(driver.apply(entry(pidFile) as never, undo as never, ctx)).rejects.toThrow(`now belongs to another process`);
+    await expect(driver.apply(entry(pidFile) as never, undo as never, ctx)).rejects.toThrow(/the PID was reused\); not signalled/);
+    expect(state(child.pid!)).toMatch(/^[RS]$/);
+  });
+});
+
+describe('process-pause', () => {
+  it('stops and continues the process it found', async () => {
+    const child = sleeper();
+    await waitState(child.pid!, (s) => s !== undefined);
+    await writeFile(pidFile, `${child.pid}\n`);
+    const undo = await processPause.prepare(pause(pidFile), ctx);
+    await processPause.apply(pause(pidFile), undo, ctx);
+    expect(await waitState(child.pid!, (s) => s === 'T')).toBe('T');
+    await processPause.undo(undo, ctx);
+    expect(await waitState(child.pid!, (s) => s !== 'T')).toMatch(/^[RS]$/);
+  });
+
+  it('undo does not continue a process that reused the PID', async () => {
+    const child = sleeper();
+    await waitState(child.pid!, (s) => s !== undefined);
+    await writeFile(pidFile, `${child.pid}\n`);
+    const undo = await processPause.prepare(pause(pidFile), ctx);
+    child.kill('SIGSTOP');
+    await waitState(child.pid!, (s) => s === 'T');
+    await processPause.undo({ ...undo, startTicks: String(BigInt(undo.startTicks!) + 1n) }, ctx);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(state(child.pid!)).toBe('T');
+  });
+});

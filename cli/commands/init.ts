@@ -1,0 +1,32 @@
+// `chaosgate init`: writes a config, an example k6 script and a GitHub workflow into a repository.
+import { isAbsolute, relative } from 'node:path';
+import type { Command } from 'commander';
+import { ACTION_PLACEHOLDER, DEFAULT_SERVICE_URL, INIT_FILES, initProject } from '../../lib/init-project.js';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+/** Relative to here when inside it, else absolute. */
+const shown = (path: string) => {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+};
+
+export function register(program: Command): void {
+  program
+    .command('init')
+    .description(`write ${INIT_FILES.map((f) => f.target).join(', ')} for gating your own service; refuses to overwrite (exit 2)`)
+    .option('--service-url <url>', 'the service the example load calls (services.web.url)', DEFAULT_SERVICE_URL)
+    .option('--dir <dir>', 'the repository to write into', '.')
+    .option('--action <ref>', `the workflow's \`uses:\` for chaosgate's action (default ${ACTION_PLACEHOLDER}: replace it)`)
+    .option('--force', 'overwrite existing files')
+    .action(async (flags: { serviceUrl: string; dir: string; action?: string; force?: boolean }) => {
+      const result = await initProject({ dir: flags.dir, serviceUrl: flags.serviceUrl, action: flags.action, force: flags.force });
+      for (const path of result.written) out(`wrote ${shown(path)}`);
+      out('');
+      out(`next: edit k6/chaosgate.ts (the path it calls on ${result.serviceUrl}), then`);
+      out('  npx chaosgate run smoke     # no faults: exit 0 when the gates hold, 99 when one breaches');
+      out('  npx chaosgate run chaos     # latency then 503s on "web", recovery checked');
+      if (result.action === ACTION_PLACEHOLDER) {
+        out(`and in .github/workflows/chaosgate.yml replace ${ACTION_PLACEHOLDER} with where you host chaosgate's action`);
+      }
+    });
+}

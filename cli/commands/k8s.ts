@@ -1,0 +1,89 @@
+// `chaosgate k8s render`: the manifests of a sharded k6 run on k6-operator (k8s/render.ts), written
+// as YAML; docs/scale-out.md has the commands that apply, wait, collect and gate them.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { renderClusterRun, K6_OPERATOR_VERSION, type ClusterRunOptions } from '../../k8s/render.js';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { InputError, UsageError } from '../../lib/errors.js';
+
+interface RenderFlags {
+  script: string;
+  name: string;
+  namespace?: string;
+  parallelism: number;
+  image?: string;
+  collectorImage?: string;
+  storage?: string;
+  storageClass?: string;
+  env: Record<string, string>;
+  out: string;
+}
+
+function intFlag(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('not a whole number');
+  return n;
+}
+
+function envFlag(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected NAME=value');
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** YAML documents, one per manifest (the `yaml` package is loaded only by this command). */
+async function toYaml(manifests: Array<Record<string, unknown>>, header: string): Promise<string> {
+  const { stringify } = await import('yaml');
+  return `# ${header}\n` + manifests.map((m) => `---\n${stringify(m, { lineWidth: 0 })}`).join('');
+}
+
+export function register(program: Command): void {
+  const k8s = program.command('k8s').description(`manifests for a sharded k6 run on Kubernetes with k6-operator ${K6_OPERATOR_VERSION} (see docs/scale-out.md)`);
+  k8s
+    .command('render')
+    .description('write run.yaml (script ConfigMap, results volume claim, TestRun) and collect.yaml (the pod kubectl cp copies the outputs from); exit 2 on a bad option, 3 on an unreadable script')
+    .requiredOption('--script <file>', 'the k6 script (one file; it goes into a ConfigMap)')
+    .requiredOption('--name <name>', 'TestRun name (lower-case, digits, "-")')
+    .requiredOption('--parallelism <n>', 'k6 runners (each gets an execution segment)', intFlag)
+    .requiredOption('--out <dir>', 'folder to write run.yaml and collect.yaml into')
+    .option('--namespace <ns>', 'namespace of every manifest')
+    .option('--image <image>', 'runner image (default grafana/k6:1.8.1)')
+    .option('--collector-image <image>', 'collector pod image with tar (default busybox:1.36)')
+    .option('--storage <size>', 'results volume size (default 1Gi)')
+    .option('--storage-class <class>', 'a storage class with ReadWriteMany')
+    .option('--env <NAME=value>', 'runner environment variable (repeatable; no secrets)', envFlag, {})
+    .argument('[k6Args...]', 'arguments for `k6 run` after --, e.g. -- --vus 50 --duration 5m')
+    .exitOverride()
+    .action(async (k6Args: string[], flags: RenderFlags) => {
+      let scriptText: string;
+      try {
+        scriptText = await readFile(flags.script, 'utf8');
+      } catch (err) {
+        throw new InputError(`--script ${flags.script}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      const opts: ClusterRunOptions = {
+        name: flags.name,
+        namespace: flags.namespace,
+        parallelism: flags.parallelism,
+        scriptPath: flags.script,
+        scriptText,
+        k6Args,
+        env: flags.env,
+        image: flags.image,
+        collectorImage: flags.collectorImage,
+        storage: flags.storage,
+        storageClassName: flags.storageClass,
+      };
+      let rendered;
+      try {
+        rendered = renderClusterRun(opts);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const header = `rendered by chaosgate k8s render for k6-operator ${K6_OPERATOR_VERSION}`;
+      await writeFileAtomic(join(flags.out, 'run.yaml'), await toYaml(rendered.run, `${header}: apply, then wait for .status.stage == finished`));
+      await writeFileAtomic(join(flags.out, 'collect.yaml'), await toYaml(rendered.collect, `${header}: apply after the TestRun finished, then kubectl cp ${flags.name}-collect:/results`));
+      process.stdout.write(`wrote ${join(flags.out, 'run.yaml')} and ${join(flags.out, 'collect.yaml')} (${flags.parallelism} runners)\n`);
+    });
+}

@@ -1,0 +1,82 @@
+// `chaosgate init`'s files: rendered from templates/, loadable by the real config schema, never
+// overwriting a file unless forced, and its flags checked with messages naming them.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.js';
+import { UsageError } from './errors.js';
+import { ACTION_PLACEHOLDER, INIT_FILES, initProject, normalizeServiceUrl } from './init-project.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'chaosgate-init-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function usageError(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(UsageError);
+  return (err as Error).message;
+}
+
+describe('normalizeServiceUrl', () => {
+  it('keeps a path, drops trailing slashes', () => {
+    expect(normalizeServiceUrl('http://127.0.0.1:8000')).toBe('http://127.0.0.1:8000');
+    expect(normalizeServiceUrl('https://staging.example.org/api/')).toBe('https://staging.example.org/api');
+  });
+  it('refuses what cannot be a base URL, naming the flag', () => {
+    expect(() => normalizeServiceUrl('localhost:8000')).toThrow('--service-url localhost:8000: must be http:// or https://');
+    expect(() => normalizeServiceUrl('not a url')).toThrow('--service-url not a url: not a URL');
+    expect(() => normalizeServiceUrl('http://u:secret@h')).toThrow('--service-url: carries credentials');
+    expect(() => normalizeServiceUrl('http://h/?q=1')).toThrow('without ?query');
+  });
+});
+
+describe('initProject', () => {
+  it('writes the three files with the service URL and action filled in; the config loads', async () => {
+    const res = await initProject({ dir, serviceUrl: 'http://127.0.0.1:9123/app/', action: 'acme/chaosgate@v1' });
+    expect(res.written).toEqual(INIT_FILES.map((f) => join(dir, f.target)));
+    const configText = readFileSync(join(dir, 'chaosgate.config.json'), 'utf8');
+    expect(configText).not.toMatch(/\{\{[A-Z_]+\}\}/);
+    const config = await loadConfig({ file: join(dir, 'chaosgate.config.json') });
+    expect(config.services).toEqual({ web: { url: 'http://127.0.0.1:9123/app' } });
+    expect(Object.keys(config.profiles)).toEqual(['smoke', 'chaos', 'soak']);
+    for (const p of Object.values(config.profiles)) expect(p.script).toBe('k6/chaosgate.ts');
+    // The seeds' gates, on the service.
+    expect(config.profiles.chaos!.gates!.map((g) => g.id)).toEqual(['chaos-error-rate', 'chaos-p95', 'abort-meltdown', 'recovery-error-rate', 'recovery-p95']);
+    expect(config.profiles.chaos!.plan).toHaveLength(2);
+    const script = readFileSync(join(dir, 'k6', 'chaosgate.ts'), 'utf8');
+    expect(script).toContain("__ENV.CHAOSGATE_URL_WEB || 'http://127.0.0.1:9123/app'");
+    const workflow = readFileSync(join(dir, '.github', 'workflows', 'chaosgate.yml'), 'utf8');
+    expect(workflow).toContain('      - uses: acme/chaosgate@v1\n');
+    expect(workflow).not.toMatch(/\{\{[A-Z_]+\}\}/);
+  });
+
+  it('defaults: http://127.0.0.1:8000 and the placeholder action', async () => {
+    const res = await initProject({ dir });
+    expect(res).toMatchObject({ serviceUrl: 'http://127.0.0.1:8000', action: ACTION_PLACEHOLDER });
+    expect(readFileSync(join(dir, '.github', 'workflows', 'chaosgate.yml'), 'utf8')).toContain(`uses: ${ACTION_PLACEHOLDER}`);
+  });
+
+  it('refuses when any file exists, naming only those, and writes none of the others', async () => {
+    mkdirSync(join(dir, 'k6'));
+    writeFileSync(join(dir, 'k6', 'chaosgate.ts'), 'mine');
+    expect(await usageError(initProject({ dir }))).toBe(`init: refusing to overwrite ${join(dir, 'k6', 'chaosgate.ts')} (move them away, or --force)`);
+    expect(readFileSync(join(dir, 'k6', 'chaosgate.ts'), 'utf8')).toBe('mine');
+    expect(existsSync(join(dir, 'chaosgate.config.json'))).toBe(false);
+    expect(existsSync(join(dir, '.github'))).toBe(false);
+  });
+
+  it('--force overwrites', async () => {
+    writeFileSync(join(dir, 'chaosgate.config.json'), '{}');
+    await initProject({ dir, force: true });
+    expect(JSON.parse(readFileSync(join(dir, 'chaosgate.config.json'), 'utf8')).services.web.url).toBe('http://127.0.0.1:8000');
+  });
+
+  it('refuses an --action that is not owner/repo@ref or ./path', async () => {
+    expect(await usageError(initProject({ dir, action: 'acme/chaosgate' }))).toBe('--action acme/chaosgate: must be owner/repo@ref, owner/repo/path@ref or ./path');
+    expect(await usageError(initProject({ dir, action: 'a/b@v1; rm -rf /' }))).toMatch(/^--action /);
+    await initProject({ dir, action: './.github/actions/chaosgate' });
+  });
+});

@@ -1,0 +1,83 @@
+// `chaosgate init`: the starting files for gating one's own service, from templates/ — a config
+// (one service, the seeds' gates), an example k6 script reading CHAOSGATE_URL_WEB, and a GitHub
+// workflow using chaosgate's action. Never overwrites a file unless told to.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from './errors.js';
+import { projectRoot } from './tools.js';
+
+/** Template (under templates/) → where it goes in the user's repository. */
+export const INIT_FILES = [
+  { template: 'chaosgate.config.json', target: 'chaosgate.config.json' },
+  { template: 'k6/chaosgate.ts', target: 'k6/chaosgate.ts' },
+  { template: 'workflows/chaosgate.yml', target: '.github/workflows/chaosgate.yml' },
+] as const;
+
+/** Stands for "the repository where you host chaosgate's action"; init says to replace it. */
+export const ACTION_PLACEHOLDER = 'YOUR-ORG/chaosgate@v0.1.0';
+export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8000';
+
+export interface InitOptions {
+  /** The repository to write into. */
+  dir: string;
+  serviceUrl?: string;
+  /** `uses:` of the workflow's chaosgate step: owner/repo@ref (or owner/repo/path@ref, ./path). */
+  action?: string;
+  force?: boolean;
+  /** The templates folder (default: the package's templates/). */
+  templates?: string;
+}
+
+export interface InitResult {
+  /** Absolute paths written, in INIT_FILES order. */
+  written: string[];
+  serviceUrl: string;
+  action: string;
+}
+
+/** An http(s) base URL without a trailing slash, or a UsageError naming the flag. */
+export function normalizeServiceUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--service-url ${raw}: not a URL (e.g. ${DEFAULT_SERVICE_URL})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--service-url ${raw}: must be http:// or https://`);
+  // The config is committed: a password in it would be a leaked secret.
+  if (url.username || url.password) throw new UsageError('--service-url: carries credentials; give the URL without them and pass secrets to the script by env');
+  if (url.search || url.hash) throw new UsageError(`--service-url ${raw}: a base URL without ?query or #fragment`);
+  return url.href.replace(/\/+$/, '');
+}
+
+const ACTION_REF = /^(\.\/[\w./-]+|[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[\w./-]+)$/;
+
+export async function initProject(opts: InitOptions): Promise<InitResult> {
+  const dir = resolve(opts.dir);
+  const serviceUrl = normalizeServiceUrl(opts.serviceUrl ?? DEFAULT_SERVICE_URL);
+  const action = opts.action ?? ACTION_PLACEHOLDER;
+  if (!ACTION_REF.test(action)) throw new UsageError(`--action ${action}: must be owner/repo@ref, owner/repo/path@ref or ./path`);
+  const templates = opts.templates ?? join(projectRoot, 'templates');
+
+  const targets = INIT_FILES.map((f) => ({ ...f, path: join(dir, f.target) }));
+  const existing = targets.filter((t) => existsSync(t.path)).map((t) => t.path);
+  if (existing.length > 0 && !opts.force) {
+    throw new UsageError(`init: refusing to overwrite ${existing.join(', ')} (move them away, or --force)`);
+  }
+
+  const rendered = await Promise.all(
+    targets.map(async (t) => {
+      const text = await readFile(join(templates, t.template), 'utf8');
+      return text.replaceAll('{{SERVICE_URL}}', serviceUrl).replaceAll('{{ACTION}}', action);
+    }),
+  );
+  const written: string[] = [];
+  for (const [i, t] of targets.entries()) {
+    await mkdir(dirname(t.path), { recursive: true });
+    // 'wx': a file that appeared since the check above is still not overwritten.
+    await writeFile(t.path, rendered[i]!, { flag: opts.force ? 'w' : 'wx' });
+    written.push(t.path);
+  }
+  return { written, serviceUrl, action };
+}

@@ -1,0 +1,56 @@
+// What Linux says about a process, from /proc/PID/stat: its state, parent and start time. The start
+// time (field 22, clock ticks since boot) tells a process from a later one that reuses its PID, so
+// nothing recorded earlier ever signals a stranger.
+import { readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  /** R, S, D, T (stopped), t, Z (zombie), X … */
+  state: string;
+  ppid: number;
+  /** Field 22: start time in clock ticks since boot, kept as text (it can outgrow 2^53 in theory). */
+  startTicks: string;
+}
+
+/** The process's stat, or undefined when there is no such process (or /proc cannot say). */
+export function readProcStat(pid: number): ProcStat | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces and parentheses.
+  const fields = text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+  // fields[0] is field 3 (state), so field N is fields[N - 3].
+  const state = fields[0];
+  const ppid = Number(fields[1]);
+  const startTicks = fields[19];
+  if (!state || !Number.isInteger(ppid) || !startTicks || !/^\d+$/.test(startTicks)) return undefined;
+  return { pid, state, ppid, startTicks };
+}
+
+/** The start time of a live process (zombies count as gone), or undefined. */
+export function processStartTicks(pid: number): string | undefined {
+  const stat = readProcStat(pid);
+  return stat && stat.state !== 'Z' && stat.state !== 'X' ? stat.startTicks : undefined;
+}
+
+/** True while the process that had `startTicks` when recorded still runs under `pid`. */
+export function isSameProcess(pid: number, startTicks: string): boolean {
+  return processStartTicks(pid) === startTicks;
+}
+
+/** This process and its ancestors up to PID 1 (inclusive): PIDs nothing of ours may stop or kill. */
+export function selfAndAncestors(pid = process.pid): number[] {
+  const chain: number[] = [];
+  for (let p = pid, hops = 0; p > 0 && hops < 1000 && !chain.includes(p); hops++) {
+    chain.push(p);
+    const stat = readProcStat(p);
+    if (!stat) break;
+    p = stat.ppid;
+  }
+  if (!chain.includes(1)) chain.push(1);
+  return chain;
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { createEvaluation } from '../evaluator/evaluation.js';
+import type { GateResult } from '../evaluator/model.js';
+import { renderHtml } from './html.js';
+import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import { gateLine, gateSentence, isRateGate, liveGateTextContext, percent } from './gate-text.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+/** 60 s of 10 requests/s; from 40 s to 45 s 80 % fail, else 1 in 10. Latency 100 ms. */
+function model() {
+  const ev = createEvaluation({ bucketWidth: '1s', maxBuckets: 1000 }, [
+    { id: 'errors <5 %', group: 'chaos smoke', metric: 'http_req_failed', expression: 'rate<0.05' },
+    { id: '5xx over 5 s <2 %', group: 'windowed', metric: 'http_req_failed', expression: 'rate<0.02', window: '5s' },
+    { id: 'budget', group: 'chaos smoke', metric: 'chaosgate_error_rate', expression: 'rate<0.5' },
+    { id: 'throughput', group: 'chaos smoke', metric: 'http_reqs', expression: 'rate>5' },
+    { id: 'long window', group: 'windowed', metric: 'http_req_failed', expression: 'rate<0.02', window: '5m' },
+    { id: 'p95', group: 'chaos smoke', metric: 'http_req_duration', expression: 'p(95)<500' },
+  ]);
+  let n = 0;
+  for (let t = 0; t < 60_000; t += 100) {
+    n++;
+    const failed = t >= 40_000 && t < 45_000 ? n % 5 !== 0 : n % 10 === 0;
+    ev.ingestSample({ metric: 'http_reqs', time: T0 + t, value: 1, tags: {} });
+    ev.ingestSample({ metric: 'http_req_duration', time: T0 + t, value: 100, tags: {} });
+    ev.ingestSample({ metric: 'http_req_failed', time: T0 + t, value: failed ? 1 : 0, tags: {} });
+  }
+  return ev.finish();
+}
+
+const gate = (m: ReturnType<typeof model>, id: string): GateResult => m.gates.find((g) => g.id === id)!;
+
+describe('gate text', () => {
+  it('formats fractions as percent', () => {
+    expect([percent(0.731), percent(0.05), percent(0), percent(0.0001234), percent(0.1666666)]).toEqual(['73.1 %', '5 %', '0 %', '0.01234 %', '16.67 %']);
+  });
+
+  it('knows rate gates: rate of a rate metric or the error budget, not a counter rate (per second)', () => {
+    const m = model();
+    expect(isRateGate(gate(m, 'errors <5 %'), m)).toBe(true);
+    expect(isRateGate(gate(m, 'budget'), m)).toBe(true);
+    expect(isRateGate(gate(m, 'throughput'), m)).toBe(false);
+    expect(isRateGate(gate(m, 'p95'), m)).toBe(false);
+  });
+
+  it('console lines: percent for rates, the worst window as an offset into the run', () => {
+    const m = model();
+    // 60 of 600 fail outside 40–45 s… overall: 5 s × 10/s × 0.8 = 40, plus 1 in 10 of the other 550 = 55.
+    const errors = gate(m, 'errors <5 %');
+    expect(errors.observed).toBeCloseTo(95 / 600, 10);
+    expect(gateLine(errors, m)).toBe('FAIL http_req_failed: rate<0.05 breached (observed 15.83 %, limit 5 %)');
+    const windowed = gate(m, '5xx over 5 s <2 %');
+    expect(windowed.observed).toBeCloseTo(0.8, 10);
+    expect(gateLine(windowed, m)).toBe('FAIL http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)');
+    expect(gateLine(gate(m, 'throughput'), m)).toBe('PASS http_reqs: rate>5 holds (observed 10.0167, limit 5)');
+    // A window longer than the run is one window, ending with the last sample (59.9 s), not at 5:00.
+    expect(gateLine(gate(m, 'long window'), m)).toBe('FAIL http_req_failed: rate<0.02 breached (observed 15.83 %, limit 2 %, worst window 0:00–1:00)');
+  });
+
+  it('a gate judged live (an abort reason) reads the same, with offsets from the run start given', () => {
+    const m = model();
+    const windowed = m.gates.find((g) => g.id === '5xx over 5 s <2 %')!;
+    expect(gateSentence(windowed, liveGateTextContext(T0 - 2000, 1000))).toBe('http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:42–0:47)');
+  });
+
+  it('every writer shows percent and the offset, never the raw fraction or an ISO time', () => {
+    const m = model();
+    const iso = /\d{4}-\d\d-\d\dT\d\d:\d\d/;
+    const md = renderMarkdown(m);
+    expect(md).toMatch(/\| ❌ \| 5xx over 5 s &lt;2 % \| 80 % \(worst window 0:40–0:45\) \| 2 % \| fail \|/);
+    expect(md).toContain('| 15.83 % | 5 % |');
+    expect(md).not.toMatch(iso);
+    const junit = renderJunit(m);
+    expect(junit).toContain('message="http_req_failed: rate&lt;0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)"');
+    expect(junit).not.toMatch(/ISO|T12:00:40/);
+    const html = renderHtml(m);
+    expect(html).toContain('http_req_failed: rate&lt;0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)');
+    expect(html).toMatch(/<td class="nowrap">80 %<\/td><td class="nowrap">2 %<\/td>/);
+    expect(html).not.toContain('0.158333');
+    const json = JSON.parse(renderJson(m));
+    const jw = json.gates.find((g: GateResult) => g.id === '5xx over 5 s <2 %');
+    expect(jw.observed).toBeCloseTo(0.8, 10); // the figure stays a fraction for machines
+    expect(jw.message).toBe('http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)');
+  });
+});

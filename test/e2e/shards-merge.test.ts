@@ -1,0 +1,149 @@
+// `chaosgate evaluate --state` and `chaosgate merge` as a user runs them: the merged verdict and
+// JSON report equal one evaluate over every shard's file; mismatched states exit 2 naming the
+// setting; an unreadable state exits 3; never a stack trace.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { reportDifferences } from '../support/report-diff.js';
+
+let bundle: CliBundle;
+let dir: string;
+
+beforeAll(async () => {
+  bundle = await bundleCli('merge');
+  dir = await mkdtemp(join(tmpdir(), 'chaosgate-merge-'));
+});
+
+afterAll(async () => {
+  await bundle.remove();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [bundle.cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const HEADER = '{"type":"Metric","data":{"name":"http_req_duration","type":"trend","contains":"time","thresholds":[],"submetrics":null},"metric":"http_req_duration"}';
+function shard(k: number, n: number): string {
+  const lines = [HEADER];
+  for (let i = 0; i < n; i++) {
+    const t = new Date(T0 + i * 50 + k).toISOString();
+    const ms = (3 + ((i * 7919 + k * 104729) % 1000) / 7).toFixed(4);
+    lines.push(`{"type":"Point","data":{"time":"${t}","value":${ms},"tags":{"name":"GET /","status":"200","instance_id":"${k + 1}"}},"metric":"http_req_duration"}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function file(name: string, content: string): Promise<string> {
+  const p = join(dir, name);
+  await writeFile(p, content);
+  return p;
+}
+
+function noStack(r: Result): void {
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('chaosgate merge', () => {
+  it('merges shard states into the verdict and report of one evaluate over all shards', async () => {
+    const shards = await Promise.all([0, 1, 2].map(async (k) => file(`s${k}.ndjson`, shard(k, 2000 + k * 300))));
+    const config = await file('c.json', JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(95)<130' }, { metric: 'http_req_duration', expression: 'p(50)<200', window: '20s' }] }));
+    const states: string[] = [];
+    for (const [k, s] of shards.entries()) {
+      const state = join(dir, `s${k}.state.json.gz`);
+      const r = await cli(['evaluate', s, '-c', config, '--state', state]);
+      expect([0, 99], r.stderr).toContain(r.code);
+      states.push(state);
+    }
+    const whole = await cli(['evaluate', ...shards, '-c', config, '--json', join(dir, 'whole.json')]);
+    const merged = await cli(['merge', ...states, '-c', config, '--report', `json=${join(dir, 'merged.json')}`, '--report', `md=${join(dir, 'merged.md')}`]);
+    noStack(merged);
+    expect(merged.code, merged.stderr).toBe(whole.code);
+    expect(merged.stdout).toMatch(/^3 states merged: 6900 samples/m);
+    const gateLines = (out: string) => out.split('\n').filter((l) => /^(PASS|FAIL|WARN)/.test(l));
+    expect(gateLines(merged.stdout)).toEqual(gateLines(whole.stdout));
+    expect(gateLines(merged.stdout).length).toBe(2);
+    const a = JSON.parse(await readFile(join(dir, 'merged.json'), 'utf8'));
+    const b = JSON.parse(await readFile(join(dir, 'whole.json'), 'utf8'));
+    // Exact except the floating-point sum (and avg), which depends on the order of additions.
+    type Trend = { sum: number; avg: number; [k: string]: number };
+    type S = { id: string; count: number; trend: Trend };
+    const exact = (r: { series: S[] }) => r.series.map((s) => [s.id, s.count, { ...s.trend, sum: 0, avg: 0 }]);
+    expect(exact(a)).toEqual(exact(b));
+    for (const [i, s] of (b.series as S[]).entries()) {
+      expect(Math.abs((a.series as S[])[i]!.trend.sum - s.trend.sum)).toBeLessThanOrEqual(s.trend.sum * 1e-12);
+    }
+    expect(a.gates.map((g: { observed: number }) => g.observed)).toEqual(b.gates.map((g: { observed: number }) => g.observed));
+    expect(a.inputs).toEqual(b.inputs);
+    expect(a.analysis.merge.states).toEqual(states);
+    expect(await readFile(join(dir, 'merged.md'), 'utf8')).toMatch(/chaosgate/);
+  });
+
+  it('refuses mismatched states with exit 2 naming the setting, unreadable ones with exit 3', async () => {
+    const s = await file('one.ndjson', shard(0, 200));
+    const a = join(dir, 'a.state.json');
+    const b = join(dir, 'b.state.json');
+    expect((await cli(['evaluate', s, '--state', a])).code).toBe(0);
+    expect((await cli(['evaluate', s, '--state', b, '--set', 'evaluate.bucketWidth=5s'])).code).toBe(0);
+    const mismatch = await cli(['merge', a, b]);
+    noStack(mismatch);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toMatch(/state .*b\.state\.json: setting bucketWidthMs is 5000, the config has 10000/);
+    const gates = await file('g.json', JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'max<1000' }] }));
+    const ok = await cli(['merge', b, '-c', gates, '--set', 'evaluate.bucketWidth=5s']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const noGates = await cli(['merge', b, '--set', 'evaluate.bucketWidth=5s']);
+    expect(noGates.code).toBe(2);
+    expect(noGates.stderr).toMatch(/merge: no gates/);
+    const garbage = await file('garbage.state.json', '{"not":"a state"}');
+    const bad = await cli(['merge', a, garbage]);
+    noStack(bad);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/garbage\.state\.json: not a chaosgate evaluation state/);
+    const missing = await cli(['merge', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/nope\.json: ENOENT/);
+  });
+
+  it('evaluate of many large inputs: a state per input in worker threads, merged — the sequential report', async () => {
+    const inputs = await Promise.all([0, 1, 2].map(async (k) => file(`p${k}.ndjson`, shard(k, 3000 + k * 500))));
+    const config = await file('pc.json', JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(99)<140' }, { metric: 'http_req_duration', expression: 'p(90)<200', window: '30s' }] }));
+    const parallel = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=4', '--json', join(dir, 'parallel.json')]);
+    const sequential = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workers=1', '--json', join(dir, 'sequential.json')]);
+    noStack(parallel);
+    expect(parallel.code, parallel.stderr).toBe(sequential.code);
+    expect(parallel.stdout).toBe(sequential.stdout);
+    type R = { createdAt: string; inputs: Array<{ threads?: number }>; gates: Array<{ durationMs: number }> };
+    const p = JSON.parse(await readFile(join(dir, 'parallel.json'), 'utf8')) as R;
+    const s = JSON.parse(await readFile(join(dir, 'sequential.json'), 'utf8')) as R;
+    // Each input was read by a thread of its own in the parallel run, by the main thread in the other.
+    expect(p.inputs.map((i) => i.threads)).toEqual([1, 1, 1]);
+    expect(s.inputs.map((i) => i.threads)).toEqual([undefined, undefined, undefined]);
+    const strip = (r: R) => ({ ...r, createdAt: '', inputs: r.inputs.map(({ threads: _t, ...i }) => i), gates: r.gates.map((g) => ({ ...g, durationMs: 0 })) });
+    expect(reportDifferences(strip(p), strip(s))).toEqual([]);
+    // A broken input among them: its own message and exit 3, as without threads.
+    const broken = await file('broken.ndjson', shard(0, 100) + '{"type":"Point","data":{"time":"x"\n');
+    const bad = await cli(['evaluate', inputs[0]!, broken, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=4']);
+    noStack(bad);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/broken\.ndjson:102/);
+  });
+});
