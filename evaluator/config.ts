@@ -14,11 +14,11 @@ export const evaluateSectionSchema = z
     /**
      * Tags that make a series, besides the metric. `status_class` is derived from `status` (2xx…);
      * `phase` is set from chaos events (baseline / fault:<id> / recovery); `probe` and `queue` keep
-     * queue probes' gauges apart.
+     * queue probes' gauges apart; `service` splits by service (the run's services, or the script's own tag).
      */
     groupBy: z
       .array(z.string().min(1))
-      .default(['name', 'group', 'scenario', 'method', 'status_class', 'expected_response', 'phase', 'probe', 'queue']),
+      .default(['name', 'group', 'scenario', 'method', 'status_class', 'expected_response', 'phase', 'probe', 'queue', 'service']),
     bucketWidth: duration.default('10s'),
     /**
      * Metrics whose time buckets keep a histogram (p95 over time for charts); metrics of windowed
