@@ -51,6 +51,29 @@ describe('generated reference', () => {
   });
 });
 
+describe('config reference rows', () => {
+  const lines = renderConfigReference().split('\n');
+  const row = (path: string) => lines.find((l) => l.startsWith(`| \`${path}\` |`));
+
+  it('shows the default of a field whose schema transforms (zod leaves it out of the input side)', () => {
+    expect(row('evaluate.bucketWidth')).toContain('| `"10s"` |');
+    expect(row('chaos.plan[].at')).toContain('| `0` |');
+    expect(row('load.baseUrl')).toContain('| `"http://127.0.0.1:8080"` |');
+  });
+
+  it('lists the fields of each kind of a list of tagged shapes (probes by kind)', () => {
+    expect(row('probes.list[].kind')).toContain('"celery-redis" \\| "redis-stream" \\| "nats-jetstream" \\| "rabbitmq" | required |');
+    expect(row('probes.list[].id')).toBeDefined();
+    expect(row('probes.list[kind=rabbitmq].passwordEnv')).toBeDefined();
+    expect(row('probes.list[kind=redis-stream].id')).toBeUndefined();
+  });
+
+  it('escapes a pipe in a cell once, not twice (a doubled backslash can end the cell)', () => {
+    expect(row('gates[].severity')).toContain('| "fail" \\| "warn" |');
+    expect(lines.filter((l) => l.includes('\\\\|'))).toEqual([]);
+  });
+});
+
 describe('JSON examples in the docs', () => {
   const examples = docs.flatMap((file) => jsonBlocks(readFileSync(file, 'utf8')).map((b) => ({ ...b, where: `${relative(projectRoot, file)}:${b.line}` })));
 
