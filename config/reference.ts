@@ -14,6 +14,7 @@ type JsonSchema = {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: boolean | JsonSchema;
+  propertyNames?: JsonSchema;
   items?: JsonSchema;
   minimum?: number;
   maximum?: number;
@@ -51,6 +52,7 @@ function ruleOf(s: JsonSchema): string {
   if (s.minLength) parts.push('not empty');
   if (s.minItems) parts.push(`at least ${s.minItems}`);
   if (s.pattern) parts.push(`\`${s.pattern}\``);
+  if (s.propertyNames?.pattern) parts.push(`names \`${s.propertyNames.pattern}\``);
   return parts.join(', ');
 }
 
@@ -143,9 +145,11 @@ export function renderConfigReference(): string {
     if (section === '$schema') continue;
     const rows: Row[] = [];
     // An object section's meaning is the paragraph under its heading, not a row of its own.
-    walk(schema, section, false, rows, !(schema.type === 'object' && schema.properties));
+    const isObjectSection = schema.type === 'object' && schema.properties !== undefined;
+    walk(schema, section, false, rows, !isObjectSection);
     out.push(`## \`${section}\``, '');
-    if (schema.description) out.push(schema.description, '');
+    // A section that is a list or a map has a row of its own, which carries its meaning.
+    if (schema.description && isObjectSection) out.push(schema.description, '');
     out.push('| field | type | default | rule | meaning |', '| --- | --- | --- | --- | --- |');
     for (const r of rows) out.push(`| \`${r.path}\` | ${cell(r.type)} | ${cell(r.fallback)} | ${cell(r.rule)} | ${cell(r.description)} |`);
     out.push('');

@@ -63,8 +63,7 @@ export const servicesSectionSchema = z
       }
       byEnv.set(env, name);
     }
-  })
-  .describe('your services by name (exactly one of url or tcp each); a plan entry may target one: see docs/services.md');
+  });
 
 export type ServicesSection = z.output<typeof servicesSectionSchema>;
 export type ServiceConfig = ServicesSection[string];

@@ -72,6 +72,21 @@ describe('config reference rows', () => {
     expect(row('gates[].severity')).toContain('| "fail" \\| "warn" |');
     expect(lines.filter((l) => l.includes('\\\\|'))).toEqual([]);
   });
+
+  it('gives every field a meaning', () => {
+    const fieldRows = lines.filter((l) => l.startsWith('| `'));
+    expect(fieldRows.length).toBeGreaterThan(100);
+    expect(fieldRows.filter((l) => l.endsWith('|  |'))).toEqual([]);
+    const meaning = (l: string) => l.split(/(?<!\\)\|/).at(-2)!.trim();
+    expect(fieldRows.filter((l) => meaning(l).length > 160)).toEqual([]);
+  });
+
+  it('says what each section is for, under its heading or in its own row', () => {
+    const sections = lines.flatMap((l, i) => (l.startsWith('## ') ? [{ name: l.slice(4, -1), next: lines[i + 2]!, firstRow: lines[i + 4] }] : []));
+    expect(sections.length).toBe(Object.keys(configSchema.shape).length - 1); // all but $schema
+    const unexplained = sections.filter((s) => s.next.startsWith('|') && !(s.firstRow?.startsWith(`| \`${s.name}\` |`) && !s.firstRow.endsWith('|  |')));
+    expect(unexplained.map((s) => s.name)).toEqual([]);
+  });
 });
 
 describe('JSON examples in the docs', () => {
