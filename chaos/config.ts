@@ -12,7 +12,7 @@ const slug = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, dig
 const routeSchema = z
   .object({
     name: slug.describe("the route's name: a proxy fault's `target`"),
-    protocol: z.enum(['http', 'tcp']).default('http').describe('http: an HTTP proxy, for http-* faults; tcp: a byte relay, for tcp-* faults'),
+    protocol: z.enum(['http', 'tcp']).default('http').describe('http: an HTTP proxy, for `http-*` faults; tcp: a byte relay, for `tcp-*` faults'),
     listen: hostPort.default('127.0.0.1:0').describe('host:port the proxy listens on; port 0 picks a free one; loopback unless allowNonLoopbackListen'),
     upstream: hostPort.describe('host:port the proxy forwards to: your service'),
   })
@@ -53,11 +53,11 @@ export const faultKinds = [...Object.keys(proxyFaults), ...Object.keys(drivers)]
 const entrySchema = z
   .object({
     id: slug.describe('a unique name: events and reports name the fault by it, its phase is `fault:<id>`'),
-    kind: z.enum(faultKinds).describe('a proxy fault (http-*, tcp-*) or a driver: see docs/chaos.md'),
+    kind: z.enum(faultKinds).describe('a proxy fault (`http-*`, `tcp-*`) or a driver: see docs/chaos.md'),
     target: z
       .string()
       .min(1)
-      .describe('proxy faults: a route (in a profile, also a service); redis-toggle: a key; http-hook: a URL; process-*: a PID file or cmd:<text>; toxiproxy: a proxy'),
+      .describe('proxy faults: a route (in a profile, also a service); `redis-toggle`: a key; `http-hook`: a URL; `process-*`: a PID file or `cmd:<text>`; `toxiproxy`: a proxy'),
     at: durationMs.default(0).describe('when it starts: an offset from the start of the timeline'),
     duration: durationMs.optional().describe("how long it stays; omitted: until the timeline's end (or `chaos clear`)"),
     probability: z
@@ -66,7 +66,7 @@ const entrySchema = z
       .max(1)
       .default(1)
       .describe('the share (0–1) of requests (HTTP) or connections (TCP) the fault hits'),
-    match: matchSchema.optional().describe('http-* faults only: the requests it hits (all given conditions); omitted: every request'),
+    match: matchSchema.optional().describe('`http-*` faults only: the requests it hits (all given conditions); omitted: every request'),
     params: z.record(z.string(), z.unknown()).default({}).describe('per kind, see docs/chaos.md'),
   })
   .strict()
@@ -103,7 +103,7 @@ export const chaosSectionSchema = z
       .describe('the rollback journal: what is applied, written before each change, removed when nothing is; `chaos clear` undoes what it lists'),
     events: z.string().min(1).default('.chaosgate/chaos-events.jsonl').describe('the JSON-lines log of every fault on and off (appended)'),
     proxy: z
-      .object({ routes: z.array(routeSchema).default([]).describe('fault-proxy routes in front of your services: faults of the http-* and tcp-* kinds act on them') })
+      .object({ routes: z.array(routeSchema).default([]).describe('fault-proxy routes in front of your services: faults of the `http-*` and `tcp-*` kinds act on them') })
       .strict()
       .prefault({})
       .describe("chaosgate's fault proxy"),

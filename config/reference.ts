@@ -56,9 +56,16 @@ function ruleOf(s: JsonSchema): string {
   return parts.join(', ');
 }
 
-/** A table cell: one line, its pipes escaped once (GFM unescapes `\|` inside code spans too). */
-function cell(text: string): string {
-  return text.replaceAll('\n', ' ').replaceAll('|', '\\|');
+/**
+ * A table cell: one line, its pipes escaped once (GFM unescapes `\|` inside code spans too). Outside
+ * code spans `<NAME>` would be taken for an HTML tag and dropped, and `http-*, tcp-*` for emphasis.
+ */
+export function markdownCell(text: string): string {
+  const parts = text.replaceAll('\n', ' ').split(/(`[^`]*`)/);
+  return parts
+    .map((part, i) => (i % 2 === 1 ? part : part.replaceAll('<', '&lt;').replaceAll('*', '\\*')))
+    .join('')
+    .replaceAll('|', '\\|');
 }
 
 /** The property every alternative fixes to a constant (a discriminated union's `kind`), if any. */
@@ -151,7 +158,7 @@ export function renderConfigReference(): string {
     // A section that is a list or a map has a row of its own, which carries its meaning.
     if (schema.description && isObjectSection) out.push(schema.description, '');
     out.push('| field | type | default | rule | meaning |', '| --- | --- | --- | --- | --- |');
-    for (const r of rows) out.push(`| \`${r.path}\` | ${cell(r.type)} | ${cell(r.fallback)} | ${cell(r.rule)} | ${cell(r.description)} |`);
+    for (const r of rows) out.push(`| \`${r.path}\` | ${markdownCell(r.type)} | ${markdownCell(r.fallback)} | ${markdownCell(r.rule)} | ${markdownCell(r.description)} |`);
     out.push('');
   }
   return out.join('\n');

@@ -70,7 +70,7 @@ export const evaluateSectionSchema = z
 
 export const gateSchema = z
   .object({
-    id: z.string().min(1).optional().describe('its name in the reports; omitted: "<metric>: <expression>" plus [phase] and "per <window>" when set'),
+    id: z.string().min(1).optional().describe('its name in the reports; omitted: `<metric>: <expression>`, plus the phase and window when set'),
     group: z.string().min(1).default('gates').describe("the JUnit testsuite it is reported in (also shown beside its id)"),
     metric: z
       .string()

@@ -15,7 +15,7 @@ export const runSectionSchema = z
       .string()
       .min(1)
       .default('results')
-      .describe('each run writes into <outDir>/<profile>-<timestamp>/ unless --out-dir names the folder'),
+      .describe('each run writes into `<outDir>/<profile>-<timestamp>/` unless `--out-dir` names the folder'),
     recovery: z
       .object({
         p95Factor: z.number().min(1).max(100).default(1.1).describe("recovered needs a window whose p95 ≤ the baseline phase's p95 × this (1.1: +10 %)"),
@@ -84,7 +84,7 @@ export const profileSchema = z
     scenario: z
       .enum(SCENARIOS)
       .optional()
-      .describe('a built-in scenario (scenarios/<name>.ts, driven by the `load` section); give this or `script`'),
+      .describe('a built-in scenario (`scenarios/<name>.ts`, driven by the `load` section); give this or `script`'),
     script: z
       .string()
       .min(1)
@@ -108,7 +108,7 @@ export const profileSchema = z
     plan: z
       .array(z.unknown())
       .default([])
-      .describe('the fault timeline: entries as in chaos.plan; a target may name a service or use {stack} and {workerPidFile}'),
+      .describe('the fault timeline: entries as in chaos.plan; a target may name a service or use `{stack}` and `{workerPidFile}`'),
     phases: z.array(namedPhaseSchema).default([]).describe('phases the load itself makes (a spike), as offsets from the start'),
     gates: gatesSectionSchema.optional().describe('gates for this profile; omitted: the top-level `gates`'),
     drain: z.boolean().default(false).describe('run the ingestion drain check (run.drain) after k6'),

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderCliReference } from '../cli/reference.js';
-import { renderConfigReference } from '../config/reference.js';
+import { markdownCell, renderConfigReference } from '../config/reference.js';
 import { configSchema, formatIssues } from '../config/index.js';
 import { projectRoot } from '../lib/tools.js';
 
@@ -71,6 +71,13 @@ describe('config reference rows', () => {
   it('escapes a pipe in a cell once, not twice (a doubled backslash can end the cell)', () => {
     expect(row('gates[].severity')).toContain('| "fail" \\| "warn" |');
     expect(lines.filter((l) => l.includes('\\\\|'))).toEqual([]);
+  });
+
+  it('keeps <NAME> and * literal outside code spans (GitHub would drop the tag, or read emphasis), code spans as written', () => {
+    expect(markdownCell('gets CHAOSGATE_URL_<NAME>; http-*, tcp-* faults; `fault:*` and `<outDir>/x`')).toBe(
+      'gets CHAOSGATE_URL_&lt;NAME>; http-\\*, tcp-\\* faults; `fault:*` and `<outDir>/x`',
+    );
+    expect(markdownCell('a | b `c|d`')).toBe('a \\| b `c\\|d`');
   });
 
   it('gives every field a meaning', () => {
