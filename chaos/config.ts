@@ -101,7 +101,7 @@ export const chaosSectionSchema = z
       .min(1)
       .default('.chaosgate/chaos-journal.json')
       .describe('the rollback journal: what is applied, written before each change, removed when nothing is; `chaos clear` undoes what it lists'),
-    events: z.string().min(1).default('.chaosgate/chaos-events.jsonl').describe('the JSON-lines log of every fault on and off (appended)'),
+    events: z.string().min(1).default('.chaosgate/chaos-events.jsonl').describe('the JSON-lines log of every fault on and off, appended; a run writes its own into its folder'),
     proxy: z
       .object({ routes: z.array(routeSchema).default([]).describe('fault-proxy routes in front of your services: faults of the `http-*` and `tcp-*` kinds act on them') })
       .strict()

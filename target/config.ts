@@ -10,7 +10,7 @@ export const targetSectionSchema = z
       .string()
       .default('127.0.0.1')
       .refine(isLoopbackHost, 'must be a loopback host (127.0.0.0/8, ::1, localhost)')
-      .describe('where `chaosgate target` listens; loopback only: the reference target is load-tested and fault-injected, never exposed'),
+      .describe('where the reference target listens; loopback only: it is load-tested and fault-injected, never exposed'),
     port: z.number().int().min(0).max(65535).default(8080).describe("`chaosgate target`'s port; 0 picks a free one (a run's reference stack always does)"),
     webLatencyMs: z.number().min(0).max(60_000).default(2).describe('ms every web endpoint takes before answering'),
     ocrProcessingMs: z.number().min(0).max(600_000).default(120).describe('ms one OCR job holds a GPU slot'),
