@@ -11,19 +11,20 @@ const slug = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, dig
 
 const routeSchema = z
   .object({
-    name: slug,
-    protocol: z.enum(['http', 'tcp']).default('http'),
-    /** Where the proxy listens; port 0 picks a free one. */
-    listen: hostPort.default('127.0.0.1:0'),
-    upstream: hostPort,
+    name: slug.describe("the route's name: a proxy fault's `target`"),
+    protocol: z.enum(['http', 'tcp']).default('http').describe('http: an HTTP proxy, for `http-*` faults; tcp: a byte relay, for `tcp-*` faults'),
+    listen: hostPort.default('127.0.0.1:0').describe('host:port the proxy listens on; port 0 picks a free one; loopback unless allowNonLoopbackListen'),
+    upstream: hostPort.describe('host:port the proxy forwards to: your service'),
   })
   .strict();
 
 const matchSchema = z
   .object({
-    method: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-    /** Path prefix. */
-    path: z.string().startsWith('/').optional(),
+    method: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .optional()
+      .describe('an HTTP method or a list of them (any case)'),
+    path: z.string().startsWith('/').optional().describe('a prefix of the request target (path and query), e.g. `/api/`'),
     pathRegex: z
       .string()
       .refine((s) => {
@@ -34,8 +35,16 @@ const matchSchema = z
           return false;
         }
       }, 'not a valid regular expression')
-      .optional(),
-    header: z.object({ name: z.string().min(1), value: z.string().optional() }).strict().optional(),
+      .optional()
+      .describe('a regular expression the path (without the query) must match'),
+    header: z
+      .object({
+        name: z.string().min(1).describe('the header name (any case)'),
+        value: z.string().optional().describe('its exact value; omitted: any value'),
+      })
+      .strict()
+      .optional()
+      .describe('a header the request must carry'),
   })
   .strict();
 
@@ -43,18 +52,22 @@ export const faultKinds = [...Object.keys(proxyFaults), ...Object.keys(drivers)]
 
 const entrySchema = z
   .object({
-    id: slug,
-    kind: z.enum(faultKinds),
-    /** A proxy route name; a Redis key; a hook URL; a PID file or "cmd:<text>"; a Toxiproxy proxy. */
-    target: z.string().min(1),
-    /** Offset from the start of the timeline. */
-    at: durationMs.default(0),
-    /** Omitted: stays until the timeline's end (or `chaos clear`). */
-    duration: durationMs.optional(),
-    /** Per request (HTTP) or per connection (TCP): the share of traffic the fault hits. */
-    probability: z.number().min(0).max(1).default(1),
-    match: matchSchema.optional(),
-    params: z.record(z.string(), z.unknown()).default({}),
+    id: slug.describe('a unique name: events and reports name the fault by it, its phase is `fault:<id>`'),
+    kind: z.enum(faultKinds).describe('a proxy fault (`http-*`, `tcp-*`) or a driver: see docs/chaos.md'),
+    target: z
+      .string()
+      .min(1)
+      .describe('proxy faults: a route (in a profile, also a service); `redis-toggle`: a key; `http-hook`: a URL; `process-*`: a PID file or `cmd:<text>`; `toxiproxy`: a proxy'),
+    at: durationMs.default(0).describe('when it starts: an offset from the start of the timeline'),
+    duration: durationMs.optional().describe("how long it stays; omitted: until the timeline's end (or `chaos clear`)"),
+    probability: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe('the share (0–1) of requests (HTTP) or connections (TCP) the fault hits'),
+    match: matchSchema.optional().describe('`http-*` faults only: the requests it hits (all given conditions); omitted: every request'),
+    params: z.record(z.string(), z.unknown()).default({}).describe('per kind, see docs/chaos.md'),
   })
   .strict()
   .transform((entry, ctx) => {
@@ -75,32 +88,53 @@ const entrySchema = z
 
 export const chaosSectionSchema = z
   .object({
-    /** Hosts chaos may touch besides loopback, by name: staging environments meant for chaos. */
-    allowlist: z.array(z.string().min(1)).default([]),
-    /**
-     * Opt-in for proxy routes and the control endpoint listening off loopback (0.0.0.0, a LAN
-     * address): a route there relays to its upstream for anyone who can reach this machine.
-     */
-    allowNonLoopbackListen: z.boolean().default(false),
-    journal: z.string().min(1).default('.chaosgate/chaos-journal.json'),
-    events: z.string().min(1).default('.chaosgate/chaos-events.jsonl'),
-    proxy: z.object({ routes: z.array(routeSchema).default([]) }).strict().prefault({}),
-    /** Status endpoint of a running session; off loopback it requires the token in `tokenEnv`. */
+    allowlist: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('hosts chaos may touch besides loopback, by name: staging environments meant for chaos'),
+    allowNonLoopbackListen: z
+      .boolean()
+      .default(false)
+      .describe('let proxy routes and the control endpoint listen off loopback: a route there relays to its upstream for anyone who reaches this machine'),
+    journal: z
+      .string()
+      .min(1)
+      .default('.chaosgate/chaos-journal.json')
+      .describe('the rollback journal: what is applied, written before each change, removed when nothing is; `chaos clear` undoes what it lists'),
+    events: z.string().min(1).default('.chaosgate/chaos-events.jsonl').describe('the JSON-lines log of every fault on and off, appended; a run writes its own into its folder'),
+    proxy: z
+      .object({ routes: z.array(routeSchema).default([]).describe('fault-proxy routes in front of your services: faults of the `http-*` and `tcp-*` kinds act on them') })
+      .strict()
+      .prefault({})
+      .describe("chaosgate's fault proxy"),
     control: z
       .object({
-        listen: hostPort.default('127.0.0.1:0'),
-        tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an env var name').default('CHAOSGATE_CHAOS_CONTROL_TOKEN'),
+        listen: hostPort.default('127.0.0.1:0').describe('host:port of the status endpoint; port 0 picks a free one'),
+        tokenEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, 'an env var name')
+          .default('CHAOSGATE_CHAOS_CONTROL_TOKEN')
+          .describe('the env var holding the bearer token the endpoint requires when it listens off loopback'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('the status endpoint of a running session (active faults, injection counts)'),
     toxiproxy: z
       .object({
-        url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// URL').default('http://127.0.0.1:8474'),
-        timeoutMs: z.number().int().min(1).max(60_000).default(2000),
+        url: z
+          .string()
+          .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// URL')
+          .default('http://127.0.0.1:8474')
+          .describe('the API of an existing Toxiproxy server, for `toxiproxy` entries'),
+        timeoutMs: z.number().int().min(1).max(60_000).default(2000).describe('ms each call to the Toxiproxy API may take'),
       })
       .strict()
-      .prefault({}),
-    plan: z.array(entrySchema).default([]),
+      .prefault({})
+      .describe('a Toxiproxy server the `toxiproxy` driver adds toxics to'),
+    plan: z
+      .array(entrySchema)
+      .default([])
+      .describe('the fault timeline of `chaos apply` and of `run --script` (a profile has its own `plan`)'),
   })
   .strict()
   .superRefine((section, ctx) => {

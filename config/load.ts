@@ -9,87 +9,94 @@ export const k6Duration = durationTextField({ allowZero: true });
 const rate = z.number().positive().max(100_000);
 const vus = z.number().int().min(1).max(10_000);
 
+const preAllocated = (n: number) => vus.default(n).describe("VUs k6 starts before the load (k6's preAllocatedVUs)");
+const maxVus = (n: number) => vus.default(n).describe('VUs k6 may add when responses slow down (k6\'s maxVUs); at least preAllocatedVUs');
+
 const spikeSchema = z
   .object({
-    /** Journeys per second before and after the spike. */
-    baselineRate: rate.default(4),
-    /** The spike's rate is baselineRate x multiplier. */
-    multiplier: z.number().min(1).max(1000).default(6),
-    baselineDuration: k6Duration.default('5s'),
-    /** Ramp up to the peak (and the same back down). */
-    rampDuration: k6Duration.default('1s'),
-    peakDuration: k6Duration.default('6s'),
-    recoveryDuration: k6Duration.default('4s'),
-    preAllocatedVUs: vus.default(20),
-    maxVUs: vus.default(200),
+    baselineRate: rate.default(4).describe('journeys per second before and after the spike'),
+    multiplier: z.number().min(1).max(1000).default(6).describe('the peak rate is baselineRate × this (rounded up)'),
+    baselineDuration: k6Duration.default('5s').describe('how long the baseline rate runs before the ramp up'),
+    rampDuration: k6Duration.default('1s').describe('the ramp up to the peak (and the same back down)'),
+    peakDuration: k6Duration.default('6s').describe('how long the peak rate holds'),
+    recoveryDuration: k6Duration.default('4s').describe('how long the baseline rate runs after the ramp down'),
+    preAllocatedVUs: preAllocated(20),
+    maxVUs: maxVus(200),
   })
   .strict();
 
 const soakSchema = z
   .object({
-    rate: rate.default(4),
-    /** The nightly soak runs for hours: e.g. "4h". */
-    duration: k6Duration.default('30s'),
-    preAllocatedVUs: vus.default(10),
-    maxVUs: vus.default(100),
+    rate: rate.default(4).describe('journeys per second, constant'),
+    duration: k6Duration.default('30s').describe('how long the soak runs; the nightly soak runs for hours, e.g. "4h" (env CHAOSGATE_SOAK_DURATION)'),
+    preAllocatedVUs: preAllocated(10),
+    maxVUs: maxVus(100),
   })
   .strict();
 
 const ingestionSchema = z
   .object({
-    /** Documents per mini-batch. */
-    batchSize: z.number().int().min(1).max(10_000).default(5),
-    batches: z.number().int().min(1).max(10_000).default(2),
-    pollIntervalMs: z.number().int().min(10).max(60_000).default(100),
-    /** Poll rounds per batch before the remaining documents count as timed out. */
-    pollMaxAttempts: z.number().int().min(1).max(100_000).default(200),
+    batchSize: z.number().int().min(1).max(10_000).default(5).describe('documents per mini-batch'),
+    batches: z.number().int().min(1).max(10_000).default(2).describe('mini-batches, submitted one after another'),
+    pollIntervalMs: z.number().int().min(10).max(60_000).default(100).describe("ms between two status polls of a batch's documents"),
+    pollMaxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(200)
+      .describe('poll rounds per batch before the remaining documents count as timed out'),
   })
   .strict();
 
 const ocrSchema = z
   .object({
-    rate: rate.default(4),
-    duration: k6Duration.default('10s'),
-    preAllocatedVUs: vus.default(10),
-    maxVUs: vus.default(100),
+    rate: rate.default(4).describe('OCR jobs (upload + process) per second, constant'),
+    duration: k6Duration.default('10s').describe('how long the OCR scenario runs'),
+    preAllocatedVUs: preAllocated(10),
+    maxVUs: maxVus(100),
   })
   .strict();
 
 const chaosSmokeSchema = z
   .object({
-    /** Journeys per second (page, OCR upload + process, ingestion submit) outside the spike. */
-    rate: rate.default(4),
-    /** Health, auth and GPU checks per second, all run long: failed health checks are a gate. */
-    checksRate: rate.default(2),
-    /** The whole run; the chaos-smoke profile's fault timeline fits in the default. */
-    duration: k6Duration.default('75s'),
-    /** When the spike starts, how long it holds, and how high (rate x multiplier). */
-    spikeAt: k6Duration.default('60s'),
-    spikeDuration: k6Duration.default('8s'),
-    spikeMultiplier: z.number().min(1).max(1000).default(4),
-    preAllocatedVUs: vus.default(20),
-    maxVUs: vus.default(200),
+    rate: rate.default(4).describe('journeys per second (page, OCR upload + process, ingestion submit) outside the spike'),
+    checksRate: rate.default(2).describe('health, auth and GPU checks per second, all run long (failed health checks are a gate)'),
+    duration: k6Duration.default('75s').describe("the whole run; the chaos-smoke profile's fault timeline fits in the default"),
+    spikeAt: k6Duration.default('60s').describe('when the spike starts, from the start of the run'),
+    spikeDuration: k6Duration.default('8s').describe('how long the spike holds'),
+    spikeMultiplier: z.number().min(1).max(1000).default(4).describe("the spike's rate is rate × this (rounded up)"),
+    preAllocatedVUs: preAllocated(20).describe("VUs k6 starts for the journeys before the load (k6's preAllocatedVUs); the checks have their own"),
+    maxVUs: maxVus(200).describe("VUs k6 may add to the journeys when responses slow down (k6's maxVUs); at least preAllocatedVUs"),
   })
   .strict();
 
 export const loadSectionSchema = z
   .object({
-    /** The stack under load. `chaosgate load --start-target` replaces it with the started target's URL. */
     baseUrl: z
       .string()
       .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http:// or https:// URL')
       .transform((u) => u.replace(/\/+$/, ''))
-      .default('http://127.0.0.1:8080'),
-    /** The Celery queue whose depth the scenarios sample (all priority lists). */
-    queue: z.string().regex(/^[\w.:-]+$/, 'letters, digits and _ . : - only').default('ingestion'),
-    httpTimeout: k6Duration.default('30s'),
-    /** How often the queue-depth and GPU-memory gauges are sampled during a scenario. */
-    sampleIntervalMs: z.number().int().min(100).max(60_000).default(1000),
-    spike: spikeSchema.prefault({}),
-    soak: soakSchema.prefault({}),
-    ingestion: ingestionSchema.prefault({}),
-    ocr: ocrSchema.prefault({}),
-    chaosSmoke: chaosSmokeSchema.prefault({}),
+      .default('http://127.0.0.1:8080')
+      .describe("the stack under load; an external-stack run hands it to the script as CHAOSGATE_BASE_URL; `load --start-target` replaces it. Env CHAOSGATE_BASE_URL"),
+    queue: z
+      .string()
+      .regex(/^[\w.:-]+$/, 'letters, digits and _ . : - only')
+      .default('ingestion')
+      .describe('the Celery queue whose depth the scenarios sample (all its priority lists)'),
+    httpTimeout: k6Duration.default('30s').describe("k6's timeout of each request the scenarios send"),
+    sampleIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(1000)
+      .describe('ms between two samples of the queue-depth and GPU-memory gauges during a scenario'),
+    spike: spikeSchema.prefault({}).describe('the `spike` scenario: a baseline rate, a ramp up to a peak, back down'),
+    soak: soakSchema.prefault({}).describe('the `soak` scenario: journeys at a constant rate, for hours at night'),
+    ingestion: ingestionSchema.prefault({}).describe('the `ingestion` scenario: mini-batches submitted and polled until processed, then retrieved'),
+    ocr: ocrSchema.prefault({}).describe('the `ocr` scenario: upload + process at a constant rate, GPU memory sampled'),
+    chaosSmoke: chaosSmokeSchema.prefault({}).describe('the `chaos-smoke` scenario: steady journeys, health checks all along, one spike late in the run'),
   })
   .strict()
   .refine((l) => l.spike.maxVUs >= l.spike.preAllocatedVUs, { message: 'must be >= spike.preAllocatedVUs', path: ['spike', 'maxVUs'] })

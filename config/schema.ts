@@ -11,24 +11,31 @@ import { servicesSectionSchema } from './services.js';
 
 export const redisSectionSchema = z
   .object({
-    /** Redis used by the target's queue, the k6 queue gauge, Redis toggles and queue probes. */
-    url: z.string().regex(/^redis:\/\/[^\s]+$/, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    url: z
+      .string()
+      .regex(/^redis:\/\/[^\s]+$/, 'must be a redis:// URL')
+      .default('redis://127.0.0.1:6379')
+      .describe("the target's queue, the queue gauge, redis-toggle faults, Redis probes without a url (a reference-stack run starts its own); env CHAOSGATE_REDIS_URL"),
   })
   .strict();
 
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    redis: redisSectionSchema.prefault({}),
-    target: targetSectionSchema.prefault({}),
-    load: loadSectionSchema.prefault({}),
-    evaluate: evaluateSectionSchema.prefault({}),
-    gates: gatesSectionSchema.prefault([]),
-    chaos: chaosSectionSchema.prefault({}),
-    probes: probesSectionSchema.prefault({}),
-    run: runSectionSchema.prefault({}),
-    services: servicesSectionSchema.default({}),
-    profiles: profilesSectionSchema.default({}),
+    redis: redisSectionSchema.prefault({}).describe('The Redis of an external stack and of the `target`, `load` and `chaos` commands.'),
+    target: targetSectionSchema.prefault({}).describe('The reference target (`chaosgate target`, and the reference stack of a run): its address, latencies, GPU and ingestion.'),
+    load: loadSectionSchema
+      .prefault({})
+      .describe('What the built-in k6 scenarios drive (handed to them as a JSON file; your own scripts read their own settings). Rates are per second.'),
+    evaluate: evaluateSectionSchema.prefault({}).describe('How the evaluator reads k6 output: which tags make a series, time buckets, bounds, worker threads.'),
+    gates: gatesSectionSchema.prefault([]).describe('The pass/fail rules judged on the samples; a profile may carry its own `gates` instead.'),
+    chaos: chaosSectionSchema.prefault({}).describe('Faults: the allowlist, proxy routes, the control endpoint, Toxiproxy, the plan, and where the journal and events go.'),
+    probes: probesSectionSchema.prefault({}).describe('Queue probes sampled during a run, as gauges (`queue_depth`, `queue_lag`, `queue_pending`): see docs/probes.md.'),
+    run: runSectionSchema.prefault({}).describe('How `chaosgate run` judges recovery, drains, reports progress and compares with a previous run.'),
+    services: servicesSectionSchema
+      .default({})
+      .describe('Your own services by name, each with exactly one of url or tcp; a plan entry may target one: see docs/services.md.'),
+    profiles: profilesSectionSchema.default({}).describe('Run profiles by name (`chaosgate run <name>`): one overrides a built-in one of the same name.'),
   })
   .strict();
 

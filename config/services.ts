@@ -28,7 +28,6 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 
 
 const serviceSchema = z
   .object({
-    /** An HTTP service's base URL (may have a path): http(s)://host[:port][/path]. */
     url: z
       .string()
       .superRefine((s, ctx) => {
@@ -36,9 +35,8 @@ const serviceSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .optional()
-      .describe('an HTTP service: http(s)://host[:port][/path]; the script gets CHAOSGATE_URL_<NAME>'),
-    /** A TCP service: host:port. */
-    tcp: hostPort.optional().describe('a TCP service: host:port; the script gets CHAOSGATE_ADDR_<NAME>'),
+      .describe("an HTTP service's base URL, `http(s)://host[:port][/path]`; the script gets `CHAOSGATE_URL_<NAME>`"),
+    tcp: hostPort.optional().describe('a TCP service, `host:port`; the script gets `CHAOSGATE_ADDR_<NAME>`'),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -63,8 +61,7 @@ export const servicesSectionSchema = z
       }
       byEnv.set(env, name);
     }
-  })
-  .describe('your services by name (exactly one of url or tcp each); a plan entry may target one: see docs/services.md');
+  });
 
 export type ServicesSection = z.output<typeof servicesSectionSchema>;
 export type ServiceConfig = ServicesSection[string];

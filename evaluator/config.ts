@@ -6,78 +6,105 @@ import { parseMetricRef, parseThreshold } from './thresholds.js';
 const duration = durationTextField();
 
 export const metricKindOverrideSchema = z
-  .object({ kind: z.enum(['trend', 'counter', 'rate', 'gauge']), isTime: z.boolean().default(false) })
+  .object({
+    kind: z.enum(['trend', 'counter', 'rate', 'gauge']).describe("the metric's k6 type"),
+    isTime: z.boolean().default(false).describe('its values are milliseconds (shown as times in reports)'),
+  })
   .strict();
 
 export const evaluateSectionSchema = z
   .object({
-    /**
-     * Tags that make a series, besides the metric. `status_class` is derived from `status` (2xx…);
-     * `phase` is set from chaos events (baseline / fault:<id> / recovery); `probe` and `queue` keep
-     * queue probes' gauges apart.
-     */
     groupBy: z
       .array(z.string().min(1))
-      .default(['name', 'group', 'scenario', 'method', 'status_class', 'expected_response', 'phase', 'probe', 'queue']),
-    bucketWidth: duration.default('10s'),
-    /**
-     * Metrics whose time buckets keep a histogram (p95 over time for charts); metrics of windowed
-     * percentile gates are added. Others keep count/sum/min/max per bucket: far less memory.
-     */
-    bucketHistograms: z.array(z.string().min(1)).default(['http_req_duration']),
-    /** When a run outgrows this many buckets, the width doubles (pairs merge exactly). */
-    maxBuckets: z.number().int().min(8).max(100_000).default(120),
-    seriesCap: z.number().int().positive().default(10_000),
-    /** Allowed fraction of malformed sample lines (0 = none): beyond it the input is untrusted, exit 3. */
-    malformedTolerance: z.number().min(0).max(1).default(0),
-    /** How many malformed lines are reported with file:line and reason. */
-    reportProblems: z.number().int().min(0).max(1000).default(10),
-    /** Kinds of metrics a CSV cannot declare (k6's CSV has no type column); built-ins are known. */
-    metricTypes: z.record(z.string(), metricKindOverrideSchema).default({}),
-    /** Also judge the thresholds k6 declared in the NDJSON's Metric lines. */
-    declaredThresholds: z.boolean().default(false),
-    /** A previous run's JSON report for `baseline: "report"` gates. */
-    baselineReport: z.string().optional(),
-    /**
-     * Threads for big files: 0 = as many as there are cores, 1 = only the main thread; with 2 or
-     * more, a worker thread reads and parses each big file while the main thread records it.
-     */
-    workers: z.number().int().min(0).max(64).default(0),
-    /** Files (plain or gzip) at least this big are read by a worker thread. */
-    workerMinBytes: z.number().int().positive().default(64 * 1024 * 1024),
+      .default(['name', 'group', 'scenario', 'method', 'status_class', 'expected_response', 'phase', 'probe', 'queue', 'service'])
+      .describe('tags that make a series besides the metric (status_class from status, phase from chaos events, service from the run); tags in gate filters are added'),
+    bucketWidth: duration.default('10s').describe('width of the time buckets (windowed gates, charts); doubles when a run outgrows maxBuckets'),
+    bucketHistograms: z
+      .array(z.string().min(1))
+      .default(['http_req_duration'])
+      .describe('metrics whose buckets keep a histogram (p95 over time); windowed percentile gates add theirs; others keep count/sum/min/max'),
+    maxBuckets: z
+      .number()
+      .int()
+      .min(8)
+      .max(100_000)
+      .default(120)
+      .describe('buckets per series at most: beyond it the width doubles and pairs merge exactly (memory is series × buckets)'),
+    seriesCap: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('series at most; samples of further tag sets go into one `<metric>{__overflow__}` series, and gates on that metric fail'),
+    malformedTolerance: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe('allowed fraction (0–1) of malformed sample lines; beyond it the input is untrusted, exit 3. Env CHAOSGATE_MALFORMED_TOLERANCE'),
+    reportProblems: z.number().int().min(0).max(1000).default(10).describe('how many malformed lines are reported with file:line and reason'),
+    metricTypes: z
+      .record(z.string(), metricKindOverrideSchema)
+      .default({})
+      .describe("types of metrics by name, for CSV input (k6's CSV has no type column; k6's built-in metrics are known)"),
+    declaredThresholds: z.boolean().default(false).describe("also judge the thresholds k6 declared in the NDJSON's Metric lines (flag --declared-thresholds)"),
+    baselineReport: z
+      .string()
+      .optional()
+      .describe('a previous JSON report for `baseline: "report"` gates (--baseline overrides; a run prefers run.previousReport). Env CHAOSGATE_BASELINE_REPORT'),
+    workers: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(0)
+      .describe('threads for big files: 0 = one per core, 1 = main thread only; with 2 or more a worker thread reads and parses each big file'),
+    workerMinBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024)
+      .describe('files from this many bytes on (a gzip file counts 8 × its size) are read by a worker thread'),
   })
   .strict();
 
 export const gateSchema = z
   .object({
-    id: z.string().min(1).optional(),
-    group: z.string().min(1).default('gates'),
-    /** A metric, optionally tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`. */
-    metric: z.string().superRefine((s, ctx) => {
-      try {
-        parseMetricRef(s);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    }),
-    /** k6 threshold syntax, `p(95)<500`; beyond k6 the right side may be `baseline`, `baseline * 1.1`, `baseline + 50`. */
-    expression: z.string().superRefine((s, ctx) => {
-      try {
-        parseThreshold(s);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    }),
-    severity: z.enum(['fail', 'warn']).default('fail'),
-    /** Must hold in every window of this length (sliding by one bucket). */
-    window: duration.optional(),
-    /** Only samples of this phase; `fault:*` matches every fault phase. */
-    phase: z.string().min(1).optional(),
-    /** `phase:<name>` (another phase of this run) or `report` (evaluate.baselineReport). */
-    baseline: z.string().regex(/^(phase:.+|report)$/, 'must be "phase:<name>" or "report"').optional(),
-    /** Live: a breach aborts the run (the orchestrator polls checkGates). */
-    abortOnFail: z.boolean().default(false),
-    description: z.string().optional(),
+    id: z.string().min(1).optional().describe('its name in the reports; omitted: `<metric>: <expression>`, plus the phase and window when set'),
+    group: z.string().min(1).default('gates').describe("the JUnit testsuite it is reported in (also shown beside its id)"),
+    metric: z
+      .string()
+      .superRefine((s, ctx) => {
+        try {
+          parseMetricRef(s);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .describe('a metric, optionally tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`'),
+    expression: z
+      .string()
+      .superRefine((s, ctx) => {
+        try {
+          parseThreshold(s);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .describe('k6 threshold syntax, `p(95)<500`; the right side may also be `baseline`, `baseline * 1.1`, `baseline + 50`'),
+    severity: z
+      .enum(['fail', 'warn'])
+      .default('fail')
+      .describe('fail: a breach fails the run (exit 99); warn: "pause the rollout", reported but never fails it'),
+    window: duration.optional().describe('must hold in every window of this length (sliding by one bucket); omitted: over the whole run'),
+    phase: z.string().min(1).optional().describe('only samples of this phase (`baseline`, `recovery`, `fault:<id>`, a named phase); `fault:*` matches every fault phase'),
+    baseline: z
+      .string()
+      .regex(/^(phase:.+|report)$/, 'must be "phase:<name>" or "report"')
+      .optional()
+      .describe('what `baseline` in the expression is: `phase:<name>` (another phase of this run) or `report` (the previous report)'),
+    abortOnFail: z.boolean().default(false).describe('live: a breach stops the run while k6 is still running (`chaosgate run`)'),
+    description: z.string().optional().describe('free text for whoever reads the config (not shown in the reports)'),
   })
   .strict();
 

@@ -108,6 +108,8 @@ describe('live input (a FIFO) through the draining thread', () => {
     const fifo = join(dir, 'slow.fifo');
     execFileSync('mkfifo', [fifo]);
     const writer = spawn('sh', ['-c', `(echo a; sleep 1; echo b) > ${fifo}`], { stdio: 'ignore' });
+    // Listened for now: the writer may exit while the loop below still reads (its EOF ends the loop).
+    const writerExited = new Promise((resolve) => writer.once('exit', resolve));
     let ticks = 0;
     const timer = setInterval(() => ticks++, 20);
     let text = '';
@@ -116,7 +118,7 @@ describe('live input (a FIFO) through the draining thread', () => {
     } finally {
       clearInterval(timer);
     }
-    await new Promise((resolve) => writer.once('exit', resolve));
+    await writerExited;
     expect(text).toBe('a\nb\n');
     expect(ticks).toBeGreaterThan(10); // ~50 in the second the reader waited
   });

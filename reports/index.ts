@@ -25,9 +25,13 @@ export type ReportFormat = keyof typeof reportWriters;
 export const reportFormats = Object.keys(reportWriters) as ReportFormat[];
 
 /** `kind=path` as given to `--report`; throws a message naming the kinds on a bad one. */
+/** Short names accepted for a kind (`md` as in the --md flag). */
+const reportKindAliases: Record<string, ReportFormat> = { md: 'markdown' };
+
 export function parseReportTarget(text: string): { format: ReportFormat; path: string } {
   const eq = text.indexOf('=');
-  const kind = eq < 0 ? text : text.slice(0, eq);
+  const given = eq < 0 ? text : text.slice(0, eq);
+  const kind = reportKindAliases[given] ?? given;
   const path = eq < 0 ? '' : text.slice(eq + 1);
   if (!(reportFormats as string[]).includes(kind)) throw new Error(`unknown report kind "${kind}" (one of ${reportFormats.join(', ')}; as kind=path)`);
   if (path === '') throw new Error(`no path for the ${kind} report (as ${kind}=path)`);

@@ -11,69 +11,108 @@ const duration = durationTextField();
 
 export const runSectionSchema = z
   .object({
-    /** Each run writes into <outDir>/<profile>-<timestamp>/ unless --out-dir names the folder. */
-    outDir: z.string().min(1).default('results'),
-    /** "Back to baseline" after a fault: the seeds' p95 <= baseline + 10 %, error rate + 1 point. */
+    outDir: z
+      .string()
+      .min(1)
+      .default('results')
+      .describe('each run writes into `<outDir>/<profile>-<timestamp>/` unless `--out-dir` names the folder'),
     recovery: z
       .object({
-        p95Factor: z.number().min(1).max(100).default(1.1),
-        errorRateDelta: z.number().min(0).max(1).default(0.01),
-        window: duration.default('5s'),
-        /** Queue depth back within the baseline's maximum + this many items. */
-        queueDepthSlack: z.number().int().min(0).default(5),
+        p95Factor: z.number().min(1).max(100).default(1.1).describe("recovered needs a window whose p95 ≤ the baseline phase's p95 × this (1.1: +10 %)"),
+        errorRateDelta: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.01)
+          .describe("recovered also needs the window's error rate ≤ the baseline's + this (a fraction: 0.01 is one percentage point)"),
+        window: duration.default('5s').describe('length of the windows judged after a fault ends (at least one time bucket)'),
+        queueDepthSlack: z
+          .number()
+          .int()
+          .min(0)
+          .default(5)
+          .describe("recovered also needs the window's queue depth ≤ the baseline's maximum + this many items"),
       })
       .strict()
-      .prefault({}),
-    /** The error budget during faults: the chaos smoke's allowed error rate. */
-    allowedErrorRate: z.number().min(0).max(1).default(0.05),
-    /** After k6: the ingestion queue must drain, with nothing left to retry, and retrieval must work. */
+      .prefault({})
+      .describe('when a fault counts as recovered: the first window after it whose p95, error rate and queue depth are back near the baseline'),
+    allowedErrorRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe("the error budget during faults (a fraction of their requests): the report shows how much is spent; not a gate itself"),
     drain: z
       .object({
-        queue: z.string().regex(/^[\w.:-]+$/, 'letters, digits and _ . : - only').default('ingestion'),
-        timeout: duration.default('30s'),
+        queue: z
+          .string()
+          .regex(/^[\w.:-]+$/, 'letters, digits and _ . : - only')
+          .default('ingestion')
+          .describe('the Celery queue that must drain'),
+        timeout: duration.default('30s').describe('how long the drain may take'),
       })
       .strict()
-      .prefault({}),
-    /** Plain progress lines (not a terminal, e.g. CI) come this often. */
-    progressEvery: duration.default('5s'),
-    /** Soak drift: p95 and error rate per window of this length, their slope over the run. */
-    driftWindow: duration.default('1m'),
-    /** Judge the thresholds the k6 script declares (read with `k6 inspect`) as gates, beside the config's. */
-    k6Thresholds: z.boolean().default(true),
-    /** The previous night's JSON report, for the soak's comparison and `baseline: "report"` gates. */
-    previousReport: z.string().min(1).optional(),
+      .prefault({})
+      .describe('after k6 (profiles with `drain`): the ingestion queue must drain with nothing left to retry, and retrieval must work'),
+    progressEvery: duration.default('5s').describe('how often a progress line comes when stderr is not a terminal (CI)'),
+    driftWindow: duration.default('1m').describe('soak drift: p95 and error rate per window of this length, and their slope over the run'),
+    k6Thresholds: z
+      .boolean()
+      .default(true)
+      .describe('judge the thresholds the k6 script declares (read with `k6 inspect`) as gates, beside the config\'s'),
+    previousReport: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the previous JSON report: the soak\'s comparison and `baseline: "report"` gates (used before evaluate.baselineReport)'),
   })
   .strict();
 
-const namedPhaseSchema = z.object({ at: duration, phase: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case name') }).strict();
+const namedPhaseSchema = z
+  .object({
+    at: duration.describe('when the phase starts: an offset from the start of the run'),
+    phase: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]*$/, 'lower-case name')
+      .describe('its name, e.g. `spike`: samples from then on carry it as the `phase` tag'),
+  })
+  .strict();
 
 export const profileSchema = z
   .object({
-    description: z.string().default(''),
-    /** A built-in scenario (scenarios/<name>.ts, run with the config file and env it reads). */
-    scenario: z.enum(SCENARIOS).optional(),
-    /** Any k6 script (.js/.ts), relative to the config file; it gets CHAOSGATE_BASE_URL and `env`. */
-    script: z.string().min(1).optional(),
-    /** Extra `k6 run` arguments (the command line's arguments after `--` come after these). */
-    k6Args: z.array(z.string()).default([]),
-    /** Extra env for k6 (plain values: secrets belong in the environment, not the config). */
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names: letters, digits, _'), z.string()).default({}),
-    /** "reference": start Redis, the reference target, its worker and the fault proxy in front.
-     *  "external": load goes to load.baseUrl; chaos uses chaos.proxy.routes as configured.
-     *  Default: reference for a built-in scenario, external for a script. */
-    stack: z.enum(['reference', 'external']).optional(),
-    /** The scenario's length where it has one knob for it (soak, chaos-smoke); for a script, env CHAOSGATE_DURATION. */
-    duration: k6Duration.optional(),
-    /** The chaos timeline: entries as in chaos.plan (targets may use {stack} and {workerPidFile}). */
-    plan: z.array(z.unknown()).default([]),
-    /** Phases the load itself makes (a spike), as offsets from the start. */
-    phases: z.array(namedPhaseSchema).default([]),
-    /** Gates for this profile; omitted: the top-level `gates`. */
-    gates: gatesSectionSchema.optional(),
-    /** Run the ingestion drain check after k6. */
-    drain: z.boolean().default(false),
-    /** Compute soak drift (and compare with run.previousReport). */
-    drift: z.boolean().default(false),
+    description: z.string().default('').describe('a note for whoever reads the config (no command shows it)'),
+    scenario: z
+      .enum(SCENARIOS)
+      .optional()
+      .describe('a built-in scenario (`scenarios/<name>.ts`, driven by the `load` section); give this or `script`'),
+    script: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('any k6 script (.js/.ts), relative to the config file; it gets CHAOSGATE_BASE_URL and `env`; give this or `scenario`'),
+    k6Args: z
+      .array(z.string())
+      .default([])
+      .describe('extra `k6 run` arguments (the command line\'s arguments after `--` come after these)'),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names: letters, digits, _'), z.string())
+      .default({})
+      .describe('extra env for k6 (plain values: secrets belong in the environment, not the config)'),
+    stack: z
+      .enum(['reference', 'external'])
+      .optional()
+      .describe('reference: start Redis, the target and its worker behind a fault proxy; external: load.baseUrl. Default: reference for a scenario, else external'),
+    duration: k6Duration
+      .optional()
+      .describe("the scenario's length where it has one knob for it (soak, chaos-smoke); for a script, env CHAOSGATE_DURATION"),
+    plan: z
+      .array(z.unknown())
+      .default([])
+      .describe('the fault timeline: entries as in chaos.plan; a target may name a service or use `{stack}` and `{workerPidFile}`'),
+    phases: z.array(namedPhaseSchema).default([]).describe('phases the load itself makes (a spike), as offsets from the start'),
+    gates: gatesSectionSchema.optional().describe('gates for this profile; omitted: the top-level `gates`'),
+    drain: z.boolean().default(false).describe('run the ingestion drain check (run.drain) after k6'),
+    drift: z.boolean().default(false).describe('compute soak drift (run.driftWindow) and compare with run.previousReport'),
   })
   .strict()
   .refine((p) => (p.scenario === undefined) !== (p.script === undefined), {

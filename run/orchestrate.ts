@@ -165,6 +165,7 @@ function chaosSectionFor(ctx: Pick<RunContext, 'config' | 'profile' | 'name' | '
   for (const [name, value] of Object.entries(shape.planVars)) planText = planText.replaceAll(`{${name}}`, JSON.stringify(value).slice(1, -1));
   const input: ChaosSectionInput = {
     allowlist: base.allowlist,
+    allowNonLoopbackListen: base.allowNonLoopbackListen,
     journal: base.journal,
     events: join(ctx.outDir, 'chaos-events.jsonl'),
     proxy: routes,

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderCliReference } from '../cli/reference.js';
-import { renderConfigReference } from '../config/reference.js';
+import { markdownCell, renderConfigReference } from '../config/reference.js';
 import { configSchema, formatIssues } from '../config/index.js';
 import { projectRoot } from '../lib/tools.js';
 
@@ -48,6 +48,51 @@ describe('generated reference', () => {
   });
   it('docs/reference/cli.md is what the commander program renders (run `npm run docs`)', () => {
     expect(read('docs/reference/cli.md')).toBe(renderCliReference());
+  });
+});
+
+describe('config reference rows', () => {
+  const lines = renderConfigReference().split('\n');
+  const row = (path: string) => lines.find((l) => l.startsWith(`| \`${path}\` |`));
+
+  it('shows the default of a field whose schema transforms (zod leaves it out of the input side)', () => {
+    expect(row('evaluate.bucketWidth')).toContain('| `"10s"` |');
+    expect(row('chaos.plan[].at')).toContain('| `0` |');
+    expect(row('load.baseUrl')).toContain('| `"http://127.0.0.1:8080"` |');
+  });
+
+  it('lists the fields of each kind of a list of tagged shapes (probes by kind)', () => {
+    expect(row('probes.list[].kind')).toContain('"celery-redis" \\| "redis-stream" \\| "nats-jetstream" \\| "rabbitmq" | required |');
+    expect(row('probes.list[].id')).toBeDefined();
+    expect(row('probes.list[kind=rabbitmq].passwordEnv')).toBeDefined();
+    expect(row('probes.list[kind=redis-stream].id')).toBeUndefined();
+  });
+
+  it('escapes a pipe in a cell once, not twice (a doubled backslash can end the cell)', () => {
+    expect(row('gates[].severity')).toContain('| "fail" \\| "warn" |');
+    expect(lines.filter((l) => l.includes('\\\\|'))).toEqual([]);
+  });
+
+  it('keeps <NAME> and * literal outside code spans (GitHub would drop the tag, or read emphasis), code spans as written', () => {
+    expect(markdownCell('gets CHAOSGATE_URL_<NAME>; http-*, tcp-* faults; `fault:*` and `<outDir>/x`')).toBe(
+      'gets CHAOSGATE_URL_&lt;NAME>; http-\\*, tcp-\\* faults; `fault:*` and `<outDir>/x`',
+    );
+    expect(markdownCell('a | b `c|d`')).toBe('a \\| b `c\\|d`');
+  });
+
+  it('gives every field a meaning', () => {
+    const fieldRows = lines.filter((l) => l.startsWith('| `'));
+    expect(fieldRows.length).toBeGreaterThan(100);
+    expect(fieldRows.filter((l) => l.endsWith('|  |'))).toEqual([]);
+    const meaning = (l: string) => l.split(/(?<!\\)\|/).at(-2)!.trim();
+    expect(fieldRows.filter((l) => meaning(l).length > 160)).toEqual([]);
+  });
+
+  it('says what each section is for, under its heading or in its own row', () => {
+    const sections = lines.flatMap((l, i) => (l.startsWith('## ') ? [{ name: l.slice(4, -1), next: lines[i + 2]!, firstRow: lines[i + 4] }] : []));
+    expect(sections.length).toBe(Object.keys(configSchema.shape).length - 1); // all but $schema
+    const unexplained = sections.filter((s) => s.next.startsWith('|') && !(s.firstRow?.startsWith(`| \`${s.name}\` |`) && !s.firstRow.endsWith('|  |')));
+    expect(unexplained.map((s) => s.name)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 // `chaosgate evaluate <input…>`: k6 output in, gates judged, reports written, exit code from the verdict.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { evaluate, loadReport } from '../../evaluator/evaluate.js';
@@ -9,15 +9,11 @@ import { refuseUnproducibleMetrics } from '../../evaluator/known-metrics.js';
 import { readTimelineEvents } from '../../evaluator/run-timeline.js';
 import { InputError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
-import { parseReportTarget, reportFormats, writeReport, type ReportFormat } from '../../reports/index.js';
+import { withReportFlags, writeRequestedReports, type ReportFlags } from '../report-flags.js';
 import { gateLine } from '../../reports/gate-text.js';
 
-interface EvaluateFlags extends ConfigFlags {
+interface EvaluateFlags extends ConfigFlags, ReportFlags {
   format?: 'ndjson' | 'csv';
-  report: Array<{ format: ReportFormat; path: string }>;
-  junit?: string;
-  json?: string;
-  md?: string;
   events?: string;
   profile?: string;
   baseline?: string;
@@ -26,23 +22,11 @@ interface EvaluateFlags extends ConfigFlags {
   state?: string;
 }
 
-function reportTarget(value: string, previous: EvaluateFlags['report']): EvaluateFlags['report'] {
-  try {
-    return [...previous, parseReportTarget(value)];
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
 export function register(program: Command): void {
-  withConfigFlags(program.command('evaluate'))
+  withReportFlags(withConfigFlags(program.command('evaluate')))
     .description('judge k6 output (NDJSON, .gz, CSV, "-" for stdin) against the gates; exit 0 pass, 99 gate failed, 2 usage/config, 3 unreadable or empty input')
     .argument('<input...>', 'k6 output files (--out json=… or csv=…), gzip or plain; "-" reads stdin')
     .addOption(new Option('--format <format>', 'input format instead of detecting it').choices(['ndjson', 'csv']))
-    .option('--report <kind=path>', `write a report (repeatable); kind: ${reportFormats.join(', ')}`, reportTarget, [])
-    .option('--junit <file>', 'write JUnit XML (same as --report junit=<file>)')
-    .option('--json <file>', 'write the JSON report (same as --report json=<file>)')
-    .option('--md <file>', 'write a Markdown summary, e.g. $GITHUB_STEP_SUMMARY (same as --report markdown=<file>)')
     .option('--events <file>', "a run's chaos-events.jsonl: label phases and compute the phase analysis and recovery as `run` does")
     .option('--profile <name>', 'the name the phase analysis carries (with --events)', 'evaluate')
     .option('--baseline <report>', 'a previous JSON report for baseline: "report" gates')
@@ -52,7 +36,8 @@ export function register(program: Command): void {
     .action(async (inputs: string[], flags: EvaluateFlags) => {
       const config = await loadConfig({ file: flags.config, set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
-      const allowNoGates = flags.allowNoGates === true;
+      // A shard's evaluation that writes a state for `chaosgate merge` needs no gates: the merge judges them.
+      const allowNoGates = flags.allowNoGates === true || flags.state !== undefined;
       // Declared thresholds are only known once the input is read: checked again below.
       refuseNoGates(config.gates.length + (config.evaluate.declaredThresholds ? 1 : 0), {
         allowNoGates,
@@ -69,14 +54,9 @@ export function register(program: Command): void {
       // A gate on a queue_/drain_/chaosgate_ metric that the input never had: a config error.
       refuseUnproducibleMetrics(config.gates, { seen: Object.keys(model.totals.perMetric) });
       refuseNoGates(model.gates.length, { allowNoGates, where: 'the config has no `gates` and the input declared no k6 thresholds' });
-      const outputs: Array<{ format: ReportFormat; path: string | undefined }> = [
-        ...flags.report,
-        { format: 'junit', path: flags.junit },
-        { format: 'json', path: flags.json },
-        { format: 'markdown', path: flags.md },
-      ];
-      for (const { format, path } of outputs) if (path) await writeReport(format, model, path);
+      await writeRequestedReports(flags, model);
       for (const g of model.gates) process.stdout.write(`${gateLine(g, model)}\n`);
+      if (model.gates.length === 0 && flags.state) process.stdout.write(`no gates judged here: the state in ${flags.state} is for \`chaosgate merge\`, which judges them\n`);
       const t = model.totals;
       const overflow = overflowNote(model);
       if (overflow) process.stdout.write(`${overflow}\n`);

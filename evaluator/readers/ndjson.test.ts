@@ -82,7 +82,7 @@ describe('NDJSON fast path against the strict reader', () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const metrics = ['http_reqs', 'http_req_duration', 'http_req_blocked', 'http_req_waiting', 'http_req_failed', 'iterations', 'vus'];
     const tagSets = ['{"group":"::ocr","method":"POST","status":"200"}', '{"status":"200","method":"POST","group":"::ocr"}', '{"b":"}","a":"{"}', '{"a":"\\u00e9\\/\\n"}', '{"name":"http://127.0.0.1:8000/a?x=\\"q\\"","status":"503"}', 'null', '{}', '{ "a" : "b" }', '{"a":"caf\\u00e9"}', '{"a":"b","a":"c"}'];
-    const values = ['1', '0', '12.345678', '0.5', '1e3', '2.5E-3', '-1', '01', '.5', '5.', '1.2.3', '1234567890123456789', '1e400', '999999999999', '1000000000001', 'NaN', '"7"', '-0'];
+    const values = ['1', '0', '12.345678', '4.8184712266075636', '56.61976801365426', '0.00012345678901234567', '1234567890123456.5', '0.5', '1e3', '2.5E-3', '-1', '01', '.5', '5.', '1.2.3', '1234567890123456789', '1e400', '999999999999', '1000000000001', 'NaN', '"7"', '-0'];
     const times = [...k6Times(rnd, 12), '2026-13-01T00:00:00Z', '2026-01-01T00:00:00.Z', '2026-01-01T00:00:00.5+1:00', '2026-01-01T00:00:00.5+01:0', '2026-01-01T00:00:00.5+24:00', '2026-01-01T00:00:00.5z'];
     const metadata = ['', '', '', ',"metadata":{"trace_id":"abc0"}', ',"metadata":{}', ',"metadata":{"a":"1","b":"x\\"y"}', ',"metadata":{"n":1}', ',"metadata":null'];
     const lines: string[] = [];

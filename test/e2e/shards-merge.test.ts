@@ -141,7 +141,7 @@ describe('chaosgate merge', () => {
     expect(reportDifferences(strip(p), strip(s))).toEqual([]);
     // A broken input among them: its own message and exit 3, as without threads.
     const broken = await file('broken.ndjson', shard(0, 100) + '{"type":"Point","data":{"time":"x"\n');
-    const bad = await cli(['evaluate', inputs[0]!, broken, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=4']);
+    const bad = await cli(['evaluate', inputs[0]!, broken, '--allow-no-gates', '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=4']);
     noStack(bad);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/broken\.ndjson:102/);
