@@ -378,6 +378,8 @@ function skewWarnings(states: NamedState[], widthMs: number): string[] {
 export function finishMerge(merged: MergeResult, names: string[]): ReportModel {
   const model = merged.evaluation.finish();
   model.analysis = { ...(model.analysis ?? {}), merge: { states: names, warnings: merged.warnings } };
+  // Shown by every writer (analysis.merge is JSON only).
+  if (merged.warnings.length) model.notes = [...(model.notes ?? []), ...merged.warnings.map((w) => `merge: ${w}`)];
   return model;
 }
 

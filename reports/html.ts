@@ -241,6 +241,7 @@ ${partial}
 <p>${esc(num(d.overall.requests))} requests${d.overall.dropped ? `, ${esc(num(d.overall.dropped))} dropped iterations` : ''}, ${esc(pct(d.overall.errorRate))} errors · ${esc(num(d.totals.points))} samples from ${d.inputs.length} input(s), ${esc(num(d.totals.malformed))} malformed · fault windows: ${faults}</p>
 <h2>Gates</h2>
 ${gateTable(d.gates, gateTextContext(model))}
+${model.notes?.length ? `<h2>Notes</h2>\n<ul class="notes">${model.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 ${servicesSection(d)}
 <h2>Latency and error rate per endpoint group</h2>
 ${endpointSection(d)}

@@ -53,6 +53,12 @@ function seriesSection(model: ReportModel, maxSeries: number): string[] {
   return lines;
 }
 
+/** What the run observed beside the gates (k6's exit code disagreeing, leftovers undone, merge warnings). */
+function notesSection(model: ReportModel): string[] {
+  if (!model.notes?.length) return [];
+  return ['**Notes**', '', ...model.notes.map((n) => `- ${cell(n)}`), ''];
+}
+
 function inputSection(model: ReportModel): string[] {
   const t = model.totals;
   return [`${t.points} samples in ${t.series} series from ${model.inputs.length} input(s); ${t.malformed} malformed${t.overflowPoints ? `; ${t.overflowPoints} in overflow series (cap ${t.seriesCap})` : ''}.`];
@@ -62,6 +68,7 @@ export function renderMarkdown(model: ReportModel, maxSeries = 15): string {
   const lines = [
     ...headerSection(model),
     ...gatesSection(model),
+    ...notesSection(model),
     ...renderAnalysisMarkdown(model),
     ...renderServicesMarkdown(model),
     ...seriesSection(model, maxSeries),
