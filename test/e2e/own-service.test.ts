@@ -92,8 +92,10 @@ function config(extra: Record<string, unknown> = {}) {
       gate: {
         script: 'load.js',
         plan: [
+          // 5 s between the faults: requests still in flight when web-slow ends (300 ms) land in the
+          // first recovery window, so recovery needs a few windows to be found on a loaded machine.
           { id: 'web-slow', kind: 'http-latency', target: 'web', at: '5s', duration: '6s', params: { fixedMs: 300 } },
-          { id: 'api-503', kind: 'http-abort', target: 'api', at: '14s', duration: '5s', params: { status: 503 } },
+          { id: 'api-503', kind: 'http-abort', target: 'api', at: '16s', duration: '5s', params: { status: 503 } },
         ],
         gates: [
           { id: 'web-p95', metric: 'http_req_duration{service:web}', expression: 'p(95)<2000' },
