@@ -1,12 +1,11 @@
 // `chaosgate evaluate` as a user runs it (a private bundle of the CLI): no hang on a windowed gate
 // with nothing to judge, zero gates and empty input refused, reports by `--report kind=path`
 // (HTML too), gates on metrics nothing produced refused, a cardinality bomb said on the console.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli, type CliBundle, type CliResult } from '../support/cli-bundle.js';
 
 let bundle: CliBundle;
 let dir: string;
@@ -21,30 +20,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 /** Runs `chaosgate evaluate …`; SIGKILLed (signal set) if it has not ended after `timeoutMs`. */
-function evaluate(args: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [bundle.cli, 'evaluate', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    p.stdin.end(opts.stdin ?? '');
-  });
-}
+const evaluate = (args: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<Result> =>
+  runCli(bundle.cli, ['evaluate', ...args], { ...opts, timeoutMs: opts.timeoutMs ?? 30_000 });
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const point = (metric: string, i: number, value: number, tags: Record<string, string> = { name: 'GET /' }) =>

@@ -1,7 +1,6 @@
 // `chaosgate evaluate` as a user runs it (a private bundle of the CLI and its worker): exit codes,
 // clear messages for every kind of bad input (never a stack trace), reports that validate against
 // their published schemas, stdin, and worker threads giving exactly the single-thread result.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/tools.js';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli, type CliBundle, type CliResult } from '../support/cli-bundle.js';
 
 let bundle: CliBundle;
 let cli: string;
@@ -28,25 +27,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
-function run(args: string[], stdin?: Buffer): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    // These inputs are judged with and without gates: zero gates is refused (evaluate-gates-cli.test.ts).
-    const p = spawn(process.execPath, [cli, 'evaluate', '--allow-no-gates', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-    p.stdin.end(stdin ?? '');
-  });
-}
+// These inputs are judged with and without gates: zero gates is refused (evaluate-gates-cli.test.ts).
+const run = (args: string[], stdin?: Buffer): Promise<Result> => runCli(cli, ['evaluate', '--allow-no-gates', ...args], { stdin });
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 function point(metric: string, i: number, value: number | string, tags: string = '{"name":"GET /","status":"200"}'): string {

@@ -1,6 +1,5 @@
 // `chaosgate k8s render` as a user runs it: YAML files whose TestRun validates against the vendored
 // k6-operator v1.6.0 CRD schema; bad options exit 2, an unreadable script exits 3.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { strictSchema, TESTRUN_SCHEMA_FILE } from '../../k8s/render.js';
 import { projectRoot } from '../../lib/tools.js';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli, type CliBundle } from '../support/cli-bundle.js';
 
 let bundle: CliBundle;
 let dir: string;
@@ -22,17 +21,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [bundle.cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(bundle.cli, args);
 
 describe('chaosgate k8s render', () => {
   it('writes run.yaml and collect.yaml; the TestRun validates against the CRD schema', async () => {

@@ -1,12 +1,11 @@
 // `chaosgate evaluate --state` and `chaosgate merge` as a user runs them: the merged verdict and
 // JSON report equal one evaluate over every shard's file; mismatched states exit 2 naming the
 // setting; an unreadable state exits 3; never a stack trace.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli, type CliBundle, type CliResult } from '../support/cli-bundle.js';
 import { reportDifferences } from '../support/report-diff.js';
 
 let bundle: CliBundle;
@@ -22,23 +21,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
-function cli(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [bundle.cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]): Promise<Result> => runCli(bundle.cli, args);
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const HEADER = '{"type":"Metric","data":{"name":"http_req_duration","type":"trend","contains":"time","thresholds":[],"submetrics":null},"metric":"http_req_duration"}';

@@ -1,5 +1,6 @@
 // A private bundle of the CLI and its evaluator worker, built from the sources under test (the
 // same entries as scripts/build.mjs), for end-to-end tests that run `chaosgate` as a user does.
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -32,4 +33,37 @@ export async function bundleCli(name: string): Promise<CliBundle> {
     logLevel: 'error',
   });
   return { dir, cli: join(dir, 'cli.mjs'), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface CliResult {
+  code: number | null;
+  /** Set when the process was killed (the time limit below). */
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node <cli> …args` to its end and collects its output; SIGKILLed after `timeoutMs` (a hang
+ * shows as `signal: 'SIGKILL'`, never as a test that waits forever).
+ */
+export function runCli(
+  cli: string,
+  args: string[],
+  opts: { stdin?: string | Buffer; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd, env: opts.env });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    p.stdout.on('data', (d: Buffer) => (stdout += d));
+    p.stderr.on('data', (d: Buffer) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    p.stdin.end(opts.stdin ?? '');
+  });
 }
