@@ -4,17 +4,16 @@
 // --allow-no-gates. The real CLI bundle, the real k6, a loopback HTTP service the test starts.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../evaluator/model.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
 
 let dir: string;
 let bundle: CliBundle;
-let server: Server;
+let server: LoopbackHttp;
 let baseUrl: string;
 
 const script = (duration: string, thresholds = '') => `
@@ -28,15 +27,13 @@ export default function () { http.get(__ENV.CHAOSGATE_BASE_URL + '/'); }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chaosgate-run-k6-fails-'));
-  server = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startLoopbackHttp((_req, res) => res.end('ok'));
+  baseUrl = server.url;
   bundle = await bundleCli('run-k6-fails');
 }, 60_000);
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   await bundle?.remove();
   if (dir && !process.env.CHAOSGATE_KEEP_TEST_DIRS) await rm(dir, { recursive: true, force: true });
 });

@@ -5,17 +5,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../evaluator/model.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
 
 let dir: string;
 let bundle: CliBundle;
-let server: Server;
+let server: LoopbackHttp;
 let upstream: string;
 
 const SCRIPT = `
@@ -29,15 +28,13 @@ export default function () { http.get(__ENV.CHAOSGATE_BASE_URL + '/'); }
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chaosgate-run-leftover-'));
   await writeFile(join(dir, 'test.js'), SCRIPT);
-  server = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  upstream = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startLoopbackHttp((_req, res) => res.end('ok'));
+  upstream = `127.0.0.1:${server.port}`;
   bundle = await bundleCli('run-leftover');
 }, 60_000);
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   await bundle?.remove();
   if (dir && !process.env.CHAOSGATE_KEEP_TEST_DIRS) await rm(dir, { recursive: true, force: true });
 });

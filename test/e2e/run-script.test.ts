@@ -4,17 +4,16 @@
 // are judged as gates; a breach gives exit 99, as k6's own exit code says.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../evaluator/model.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
 
 let dir: string;
 let bundle: CliBundle;
-let server: Server;
+let server: LoopbackHttp;
 let port: number;
 let requests = 0;
 
@@ -42,19 +41,17 @@ export default function () {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chaosgate-user-script-'));
   await writeFile(join(dir, 'test.js'), SCRIPT);
-  server = createServer((req, res) => {
+  server = await startLoopbackHttp((req, res) => {
     requests++;
     const delay = req.url === '/slow' ? 120 : 0;
     setTimeout(() => res.end('ok'), delay);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as AddressInfo).port;
+  port = server.port;
   bundle = await bundleCli('run-script');
 }, 60_000);
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   await bundle?.remove();
   if (dir && !process.env.CHAOSGATE_KEEP_TEST_DIRS) await rm(dir, { recursive: true, force: true });
 });
