@@ -13,6 +13,7 @@ import type { GateConfigInput } from '../evaluator/config.js';
 import { parseDuration } from '../evaluator/duration.js';
 import { loadReport } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
+import { refuseNoGates } from '../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../evaluator/known-metrics.js';
 import { DRAIN_METRICS } from '../evaluator/metric-names.js';
 import { analyseRun, RunTimeline } from '../evaluator/run-timeline.js';
@@ -217,7 +218,8 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   const stackKind: StackKind = profile.stack ?? (profile.scenario !== undefined ? 'reference' : 'external');
   const outDir = resolve(opts.outDir ?? join(config.run.outDir, `${name}-${timestamp()}`));
   const gates = profile.gates ?? config.gates;
-  if (gates.length === 0 && !config.run.k6Thresholds && !opts.allowNoGates) throw noGates(name);
+  // k6's thresholds are known only after `k6 inspect` (the load stage checks again then).
+  refuseNoGates(gates.length + (config.run.k6Thresholds ? 1 : 0), { allowNoGates: opts.allowNoGates === true, where: noGatesWhere(name) });
   // A gate on a chaosgate-made metric (queue_*, drain_*, chaosgate_*) nothing in this run produces is a config error now, not a FAIL at the end.
   refuseUnproducibleMetrics(gates, {
     probes: config.probes.list.length > 0 ? config.probes.list : stackKind === 'reference' ? [{ kind: 'celery-redis' }] : [],
@@ -266,11 +268,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   return ctx;
 }
 
-function noGates(name: string): UsageError {
-  return new UsageError(
-    `run ${name}: no gates (none in the profile or the config's \`gates\`, no thresholds in the k6 script), so nothing could fail; add gates, or pass --allow-no-gates to run anyway`,
-  );
-}
+const noGatesWhere = (name: string) => `run ${name}: none in the profile or the config's \`gates\`, no thresholds in the k6 script`;
 
 /** stack: start ours (reference) or take the configured one (external). */
 async function stackStage(ctx: RunContext): Promise<void> {
@@ -327,7 +325,7 @@ async function loadStage(ctx: RunContext): Promise<void> {
   }
   const k6Gates = config.run.k6Thresholds ? ctx.plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
   const gates = [...ctx.gates, ...k6Gates];
-  if (gates.length === 0 && !ctx.opts.allowNoGates) throw noGates(ctx.name);
+  refuseNoGates(gates.length, { allowNoGates: ctx.opts.allowNoGates === true, where: noGatesWhere(ctx.name) });
   ctx.ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
     phaseLabels: true,
     baselineReport: ctx.previous?.report ?? null,
