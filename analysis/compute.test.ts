@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEvaluation } from '../evaluator/evaluation.js';
-import { liveHistograms } from '../evaluator/histogram.js';
-import type { ReportModel } from '../evaluator/model.js';
+import { liveHistograms } from '../model/histogram.js';
+import type { ReportModel } from '../model/report.js';
 import { analyse, slope, type FaultWindow } from './compute.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);

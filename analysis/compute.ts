@@ -1,11 +1,12 @@
 // Phase analysis from a finished report model: nothing here reads samples again. Series are split
 // by the `phase` tag (evaluate.groupBy), and every series carries time buckets with their own
 // histograms, so per-phase percentiles merge whole-series histograms and windows merge buckets.
-import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, noErrorCounts, type ErrorCounts } from '../evaluator/error-rate.js';
-import { mergedPercentiles, type Percentiles } from '../evaluator/histogram.js';
-import { LATENCY_METRIC, QUEUE_DEPTH_METRICS } from '../evaluator/metric-names.js';
-import type { ReportModel, SeriesReport } from '../evaluator/model.js';
-import type { Analysis, PhaseRow, Recovery } from './model.js';
+import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, noErrorCounts, type ErrorCounts } from '../model/error-rate.js';
+import { mergedPercentiles, type Percentiles } from '../model/histogram.js';
+import { LATENCY_METRIC, QUEUE_DEPTH_METRICS } from '../model/metric-names.js';
+import type { ReportModel, SeriesReport } from '../model/report.js';
+import type { Analysis, PhaseRow, Recovery } from '../model/analysis.js';
+import { owningSpan, timelineSpans, type Span } from '../model/spans.js';
 
 
 export interface FaultWindow {
@@ -49,7 +50,7 @@ function phaseTagMatches(s: SeriesReport, phase: string | null): boolean {
 }
 
 interface Totals {
-  /** Requests, failures and dropped iterations: the error rate's counts (evaluator/error-rate.ts). */
+  /** Requests, failures and dropped iterations: the error rate's counts (model/error-rate.ts). */
   counts: ErrorCounts;
   percentiles: Percentiles | null;
   queueDepthMax: number | null;
@@ -124,46 +125,6 @@ function windowsOf(timeline: Window[], origin: number, windowMs: number): Window
 }
 
 /** One stretch of the timeline with its phase tag and the name its row shows. */
-export interface Span {
-  name: string;
-  tag: string;
-  start: number;
-  end: number;
-}
-
-/**
- * The evaluator's phase segments as rows of the timeline, in time order. Every recovery span is
- * named for the fault(s) whose end began it (`recovery:<id>`), since all of them share one tag.
- */
-export function timelineSpans(report: ReportModel): Span[] {
-  const lastTime = report.totals.lastTime ?? 0;
-  const sorted = [...report.phases].sort((a, b) => a.start - b.start);
-  return sorted.map((p, i) => {
-    const before = sorted[i - 1]?.name;
-    const name = p.name === 'recovery' && before?.startsWith('fault:') ? `recovery:${before.slice('fault:'.length)}` : p.name;
-    return { name, tag: p.name, start: p.start, end: Math.max(p.start, p.end ?? lastTime) };
-  });
-}
-
-/**
- * Which of `spans` (all with one tag) a bucket [start, end) of a series with that tag belongs to:
- * the one it overlaps most. The bucket's samples carry the tag, so they lie inside these spans;
- * only a span between two of them shorter than one bucket leaves a bucket overlapping both.
- */
-export function owningSpan(spans: Span[], start: number, end: number): Span | undefined {
-  let best: Span | undefined;
-  let bestOverlap = -Infinity;
-  for (const sp of spans) {
-    // Negative: the distance to a span the bucket misses (a zero-length span's samples).
-    const overlap = Math.min(end, sp.end) - Math.max(start, sp.start);
-    if (overlap > bestOverlap) {
-      best = sp;
-      bestOverlap = overlap;
-    }
-  }
-  return best;
-}
-
 /** Figures of each span of a tag that several spans share, from the buckets of its series. */
 function totalsPerSpan(report: ReportModel, spans: Span[]): Map<Span, Totals> {
   const acc = new Map<Span, { counts: ErrorCounts; histograms: { data: string; scale: number }[]; queueDepthMax: number | null }>();

@@ -1,33 +1,11 @@
 // Per-service figures of a run (report.analysis.services): requests, error rate and latency
 // percentiles of each service, over the whole run and per phase. Computed from the report model's
 // series by their `service` tag (the run adds it from the `url` tag, or the script sets its own).
-import { z } from 'zod';
-import type { ReportModel, SeriesReport } from '../evaluator/model.js';
-import { errorCount, errorCountsOf, errorRate } from '../evaluator/error-rate.js';
-import { mergedPercentiles } from '../evaluator/histogram.js';
+import type { ReportModel, SeriesReport } from '../model/report.js';
+import type { ServiceSummary } from '../model/analysis.js';
+import { errorCount, errorCountsOf, errorRate } from '../model/error-rate.js';
+import { mergedPercentiles } from '../model/histogram.js';
 import { isLatencySeries } from './compute.js';
-
-const figuresShape = {
-  requests: z.number().int().nonnegative().describe('http_req_failed samples: one per HTTP request'),
-  dropped: z.number().int().nonnegative().describe('dropped_iterations tagged with the service, or with no service tag at all'),
-  errors: z.number().int().nonnegative().describe('failed requests (http_req_failed passes) plus dropped'),
-  errorRate: z.number().nullable().describe('errors / (requests + dropped): chaosgate_error_rate{service:<name>}'),
-  p50: z.number().nullable().describe('ms, http_req_duration of expected responses'),
-  p95: z.number().nullable(),
-  p99: z.number().nullable(),
-};
-
-export const serviceSummarySchema = z
-  .object({
-    service: z.string(),
-    /** Where the script sent its requests: the fault proxy's URL or the service's own. */
-    address: z.string().nullable().describe('the URL or host:port the script was given; null: a tag the script set'),
-    proxied: z.boolean().describe('a fault-proxy route stood in front of it'),
-    ...figuresShape,
-    phases: z.array(z.object({ phase: z.string(), ...figuresShape }).strict()),
-  })
-  .strict();
-export type ServiceSummary = z.infer<typeof serviceSummarySchema>;
 
 type Figures = Omit<ServiceSummary, 'service' | 'address' | 'proxied' | 'phases'>;
 

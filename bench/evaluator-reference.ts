@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { Histogram } from '../evaluator/histogram.js';
+import { Histogram } from '../model/histogram.js';
 
 const GROUP_BY = ['name', 'group', 'scenario', 'method', 'status', 'expected_response'];
 

@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { evaluate } from '../evaluator/evaluate.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../evaluator/state.js';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 
 const [mode, out, ...paths] = process.argv.slice(2);
 // The same gates everywhere: whole-run, windowed (bucket histograms) and the error budget.

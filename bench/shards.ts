@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: string) => {

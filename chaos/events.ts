@@ -3,17 +3,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { redactUrl } from '../lib/redact.js';
+import type { ChaosEvent } from '../model/events.js';
 
-export interface ChaosEvent {
-  time: string;
-  epochMs: number;
-  faultId: string;
-  kind: string;
-  target: string;
-  action: 'on' | 'off';
-  params: Record<string, unknown>;
-}
-
+export type { ChaosEvent };
 
 export class EventLog {
   constructor(

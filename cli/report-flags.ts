@@ -1,7 +1,7 @@
 // The report flags evaluate and merge share: `--report kind=path` (repeatable, kinds from the writer
 // registry) and the aliases --junit/--json/--md; and writing what was asked for.
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 import { parseReportTarget, reportFormats, writeReport, type ReportFormat } from '../reports/index.js';
 
 export interface ReportFlags {

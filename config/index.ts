@@ -1,5 +1,6 @@
 // Reads, overrides and validates the one config file. Every error names its place: the file and
 // line for JSON syntax, the field path for a value, the env var or --set flag for an override.
+import { formatIssues } from '../lib/zod-issues.js';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, UsageError } from '../lib/errors.js';
@@ -84,13 +85,7 @@ function overrideValue(raw: string): unknown {
   }
 }
 
-/** Formats zod issues as `field.path: message` lines. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    return `${path}: ${issue.message}`;
-  });
-}
+export { formatIssues };
 
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<ChaosgateConfig> {
   const env = opts.env ?? process.env;

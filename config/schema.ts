@@ -6,7 +6,7 @@ import { loadSectionSchema } from './load.js';
 import { evaluateSectionSchema, gatesSectionSchema } from '../evaluator/config.js';
 import { chaosSectionSchema } from '../chaos/config.js';
 import { probesSectionSchema } from '../probes/config.js';
-import { profilesSectionSchema, runSectionSchema } from '../run/config.js';
+import { profilesSectionSchema, runSectionSchema } from './run.js';
 import { servicesSectionSchema } from './services.js';
 
 export const redisSectionSchema = z

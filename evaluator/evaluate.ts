@@ -3,17 +3,15 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { formatIssues } from '../config/index.js';
+import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, type Evaluation } from './evaluation.js';
 import { isGzipFile, isLiveSource, readSource } from './input.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
-import { reportSchema, type InputSummary, type ReportModel } from './model.js';
+import { parseReport, type InputSummary, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
-import { analyseRun, RunTimeline, type TimelineEvent } from './run-timeline.js';
-import type { ChaosgateConfig } from '../config/index.js';
 import type { InputFormat } from './readers/index.js';
 import { evaluateInParallel, stateWorkerScript, writeState } from './state.js';
 
@@ -22,13 +20,10 @@ export interface EvaluateOptions {
   format?: InputFormat;
   /** Chaos events of the run, to label samples with phases. */
   phaseEvents?: PhaseEvent[];
+  /** Label samples with phases even when `phaseEvents` is empty (a run's events file without faults). */
+  phaseLabels?: boolean;
   /** A previous report (overrides evaluate.baselineReport). */
   baselineReport?: ReportModel;
-  /**
-   * A run's events file, read (readTimelineEvents): phases are labelled and the phase analysis
-   * (fault windows, recovery, error budget) computed exactly as `run` does, with `run` settings.
-   */
-  events?: { events: TimelineEvent[]; run: ChaosgateConfig['run']; profile?: string };
   /** Also write the mergeable state here (evaluator/state.ts), before the report is made. */
   statePath?: string;
   /** Many large inputs: one state per input in worker threads, then the merge (default true). */
@@ -127,7 +122,7 @@ export async function loadReport(path: string): Promise<ReportModel> {
   } catch (err) {
     throw new InputError(`baseline report ${path}: not JSON (${(err as Error).message})`);
   }
-  const result = reportSchema.safeParse(parsed);
+  const result = parseReport(parsed);
   if (!result.success) {
     const first = result.error.issues[0]!;
     throw new InputError(`baseline report ${path}: not a chaosgate report (${first.path.join('.')}: ${first.message})`);
@@ -161,22 +156,20 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   try {
     ev = createEvaluation(evaluateConfig, opts.config?.gates ?? [], {
       format: opts.format,
-      phaseLabels: opts.events !== undefined || (opts.phaseEvents?.length ?? 0) > 0,
+      phaseLabels: opts.phaseLabels === true || (opts.phaseEvents?.length ?? 0) > 0,
       baselineReport,
     });
   } catch (err) {
     throw new ConfigError('gates', [(err as Error).message]);
   }
   for (const e of opts.phaseEvents ?? []) ev.addPhaseEvent(e);
-  const timeline = new RunTimeline((e) => ev.addPhaseEvent(e));
-  timeline.replay(opts.events?.events ?? []);
   const script = workerScript();
   const threads = evaluateConfig.workers || availableParallelism();
   // Many large inputs (shards' outputs): one state per input in worker threads, then the merge.
   // From 4 threads: on 2 cores one evaluation with its reading thread was faster (bench:merge,
   // 20 M points in 8 files: 36 s vs 47 s), as each state thread parses and records alone.
   const stateScript = stateWorkerScript();
-  if (stateScript && !opts.events && opts.parallelInputs !== false && threads >= PARALLEL_INPUTS_MIN_THREADS && inputs.length > 1 && !opts.statePath && (await allBig(inputs, evaluateConfig.workerMinBytes))) {
+  if (stateScript && !opts.phaseLabels && opts.parallelInputs !== false && threads >= PARALLEL_INPUTS_MIN_THREADS && inputs.length > 1 && !opts.statePath && (await allBig(inputs, evaluateConfig.workerMinBytes))) {
     ev.dispose();
     return evaluateInParallel(inputs, {
       script: stateScript,
@@ -201,9 +194,5 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
     ev.dispose(); // frees the histograms
     throw err;
   }
-  const report = ev.finish();
-  if (opts.events) {
-    report.analysis = analyseRun(report, { profile: opts.events.profile ?? 'evaluate', faults: timeline.faults(), config: { run: opts.events.run } });
-  }
-  return report;
+  return ev.finish();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEvaluation } from './evaluation.js';
-import { liveHistograms } from './histogram.js';
-import type { ReportModel } from './model.js';
+import { liveHistograms } from '../model/histogram.js';
+import type { ReportModel } from '../model/report.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const iso = (ms: number) => new Date(ms).toISOString();

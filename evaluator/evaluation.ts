@@ -3,7 +3,7 @@
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { parseDuration } from './duration.js';
 import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
-import { builtinMetrics, type MetricKindInfo } from './metrics.js';
+import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import {
   REPORT_SCHEMA_VERSION,
   type GateResult,
@@ -12,14 +12,14 @@ import {
   type ReportModel,
   type SeriesReport,
   type TimeBucket,
-} from './model.js';
+} from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
 import { SourceReader, type InputFormat } from './readers/index.js';
 import type { SampleSink } from './readers/types.js';
 import { tagsKey, valueProblem } from './readers/types.js';
 import { SLOT_VALUES, type ScanBatch } from './scan.js';
 import { HISTOGRAM_SCALE, SeriesStore, type Series } from './series.js';
-import { SIGNIFICANT_DIGITS } from './histogram.js';
+import { SIGNIFICANT_DIGITS } from '../model/histogram.js';
 
 export const TOOL_VERSION = '0.1.0';
 

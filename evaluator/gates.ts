@@ -5,10 +5,10 @@
 import type { GateConfig } from './config.js';
 import { UsageError } from '../lib/errors.js';
 import { parseDuration } from './duration.js';
-import { addErrorSamples, ERROR_RATE_METRIC, ERROR_RATE_SOURCES, errorRate, errorSourceMatches, noErrorCounts } from './error-rate.js';
-import { Histogram } from './histogram.js';
-import type { MetricKindInfo } from './metrics.js';
-import type { GateResult, ReportModel, SeriesReport, Verdict } from './model.js';
+import { addErrorSamples, ERROR_RATE_METRIC, ERROR_RATE_SOURCES, errorRate, errorSourceMatches, noErrorCounts } from '../model/error-rate.js';
+import { Histogram } from '../model/histogram.js';
+import type { MetricKindInfo } from '../model/k6-metrics.js';
+import type { GateResult, ReportModel, SeriesReport, Verdict } from '../model/report.js';
 import { Bag, HISTOGRAM_SCALE, type Series } from './series.js';
 import { compare, parseMetricRef, parseThreshold, resolveRhs, type MetricRef, type Threshold } from './thresholds.js';
 

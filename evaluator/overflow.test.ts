@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createEvaluation, OVERFLOW_METRIC, overflowNote } from './evaluation.js';
-import { histogramBackend } from './histogram.js';
+import { histogramBackend } from '../model/histogram.js';
 import { SeriesStore } from './series.js';
 
 setFlagsFromString('--expose-gc');

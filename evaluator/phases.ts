@@ -2,9 +2,11 @@
 // while faults are on (`fault:a+b` when several overlap), `recovery` after they end, or a name the
 // orchestrator sets. Events arrive before the samples of their time (k6's output lags), but
 // samples may arrive out of order, so the label is looked up by time, not by arrival.
-import type { Phase } from './model.js';
+import type { Phase } from '../model/report.js';
 
-export type PhaseEvent = { time: number; phase: string } | { time: number; faultId: string; action: 'on' | 'off' };
+import type { PhaseEvent } from '../model/events.js';
+
+export type { PhaseEvent };
 
 export class PhaseTimeline {
   /** Distinct phase names; a sample's phase is an index into this list. */

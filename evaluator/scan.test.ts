@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEvaluation } from './evaluation.js';
-import { liveHistograms } from './histogram.js';
-import type { ReportModel } from './model.js';
+import { liveHistograms } from '../model/histogram.js';
+import type { ReportModel } from '../model/report.js';
 import { Scanner, createRing } from './scan.js';
 
 // The worker-thread path (a Scanner's batches applied by the main thread's Evaluation) must give

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram, histogramBackend, liveHistograms } from './histogram.js';
+import { Histogram, histogramBackend, liveHistograms } from '../model/histogram.js';
 import { SeriesStore } from './series.js';
 
 function rng(seed: number): () => number {

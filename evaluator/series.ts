@@ -1,7 +1,7 @@
 // Series: samples grouped by metric + selected tags, each with exact running stats, an HDR
 // histogram for trends and time buckets. Memory is bounded by the series cap (extra series fold
 // into one overflow series per metric) and by the bucket count (the width doubles past the cap).
-import { Histogram, BUCKET_SIGNIFICANT_DIGITS } from './histogram.js';
+import { Histogram, BUCKET_SIGNIFICANT_DIGITS } from '../model/histogram.js';
 
 /** Trend values are recorded as round(value * 1000): microseconds for millisecond metrics. */
 export const HISTOGRAM_SCALE = 1000;

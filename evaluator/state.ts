@@ -16,8 +16,8 @@ import { InputError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import type { EvaluateConfigInput, GateConfigInput } from './config.js';
 import { createEvaluation, TOOL_VERSION, type Evaluation, type EvaluationOptions, type MergeParts } from './evaluation.js';
-import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from './histogram.js';
-import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from './model.js';
+import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from '../model/histogram.js';
+import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
 import type { StateMessage, StateTask } from './state-worker.js';
@@ -374,11 +374,11 @@ function skewWarnings(states: NamedState[], widthMs: number): string[] {
   return out;
 }
 
-/** Finishes a merge into its report, the merge's facts and warnings under analysis.merge. */
+/** Finishes a merge into its report, the merge's facts and warnings under `merge`. */
 export function finishMerge(merged: MergeResult, names: string[]): ReportModel {
   const model = merged.evaluation.finish();
-  model.analysis = { ...(model.analysis ?? {}), merge: { states: names, warnings: merged.warnings } };
-  // Shown by every writer (analysis.merge is JSON only).
+  model.merge = { states: names, warnings: merged.warnings };
+  // Shown by every writer (`merge` is JSON only).
   if (merged.warnings.length) model.notes = [...(model.notes ?? []), ...merged.warnings.map((w) => `merge: ${w}`)];
   return model;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEvaluation } from '../evaluator/evaluation.js';
-import type { GateResult } from '../evaluator/model.js';
+import type { GateResult } from '../model/report.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';

@@ -1,10 +1,10 @@
 // How a gate result reads in every report and on the console, built from its structured fields:
 // rate gates (k6 rate metrics and the error budget, judged by `rate`) in percent, as their limits
 // are written in ids and docs; a windowed gate's worst window as its offset into the run.
-import { ERROR_RATE_METRIC } from '../evaluator/error-rate.js';
-import { builtinMetrics } from '../evaluator/metrics.js';
-import type { GateResult, ReportModel } from '../evaluator/model.js';
-import { parseDuration } from '../evaluator/duration.js';
+import { ERROR_RATE_METRIC } from '../model/error-rate.js';
+import { builtinMetrics } from '../model/k6-metrics.js';
+import type { GateResult, ReportModel } from '../model/report.js';
+import { durationToMs } from '../lib/duration.js';
 import { formatElapsed } from './svg-chart.js';
 
 /** A number as the gate messages write it: integers plainly, else 6 significant digits. */
@@ -65,7 +65,7 @@ export function worstWindowText(g: GateResult, ctx: GateTextContext): string | n
   const origin = ctx.runStart ?? g.worstWindowStart;
   // A window is made of whole buckets (evaluator/gates.ts): its extent rounds up to them.
   const width = ctx.bucketWidthMs;
-  const span = Math.ceil(Math.max(parseDuration(g.window) ?? 0, width) / width) * width;
+  const span = Math.ceil(Math.max(durationToMs(g.window) ?? 0, width) / width) * width;
   const from = g.worstWindowStart - origin;
   // A run shorter than the window is judged as one window: it ends where the samples end.
   const to = ctx.runEnd === null ? from + span : Math.min(from + span, Math.max(ctx.runEnd - origin, from));

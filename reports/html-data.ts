@@ -3,12 +3,12 @@
 // the series of one group; a bucket a phase boundary cuts is split there, since the series are
 // split by phase), queue and GPU gauges over time, fault windows. Per-phase figures come
 // from the run's phase analysis (analysis/), not computed again here.
-import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, FAILED_METRIC, noErrorCounts, seriesStats, type ErrorCounts } from '../evaluator/error-rate.js';
-import { mergedPercentiles } from '../evaluator/histogram.js';
-import { isQueueMetric, LATENCY_METRIC } from '../evaluator/metric-names.js';
-import type { GateResult, ReportModel, SeriesReport } from '../evaluator/model.js';
-import { analysisSchema, type Analysis } from '../analysis/model.js';
-import { owningSpan, timelineSpans, type Span } from '../analysis/compute.js';
+import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, FAILED_METRIC, noErrorCounts, seriesStats, type ErrorCounts } from '../model/error-rate.js';
+import { mergedPercentiles } from '../model/histogram.js';
+import { isQueueMetric, LATENCY_METRIC } from '../model/metric-names.js';
+import type { GateResult, ReportModel, SeriesReport } from '../model/report.js';
+import type { Analysis } from '../model/analysis.js';
+import { owningSpan, timelineSpans, type Span } from '../model/spans.js';
 
 /** Tags that split one endpoint group into several series; merged back for the charts. */
 const SPLIT_TAGS = new Set(['phase', 'status', 'status_class', 'expected_response', 'error', 'error_code']);
@@ -24,7 +24,7 @@ export interface LatencyPoint {
   end: number;
   /** Requests (http_req_failed samples) in [t, end). */
   count: number;
-  /** The error rate (evaluator/error-rate.ts) of the group's requests; null: none. */
+  /** The error rate (model/error-rate.ts) of the group's requests; null: none. */
   errorRate: number | null;
   p50: number | null;
   p95: number | null;
@@ -66,7 +66,7 @@ export interface HtmlData {
   gpu: GaugeLine[];
   /** The spans of the timeline in time order (recovery named for its fault: recovery:<id>). */
   phases: { name: string; start: number; end: number }[];
-  /** The run's phase analysis (per-phase figures, recovery, error budget, drift, drain), when valid. */
+  /** The run's phase analysis (per-phase figures, recovery, error budget, drift, drain), when there is one. */
   analysis: Analysis | null;
   gates: GateResult[];
   totals: ReportModel['totals'];
@@ -208,7 +208,6 @@ export function buildHtmlData(model: ReportModel): HtmlData {
   // The axis covers whole buckets, so the last bucket's points are not cut off.
   for (const s of model.series) for (const b of s.buckets.items) end = Math.max(end, b.start + s.buckets.widthMs);
   const { charts, notShown } = endpointCharts(model);
-  const analysis = model.analysis === undefined ? null : analysisSchema.safeParse(model.analysis);
   const overall = errorCountsOf(model.series);
   // As per endpoint: without http_req_failed, the timed requests (and no error rate).
   const requests = model.series.some((s) => s.metric === FAILED_METRIC)
@@ -232,7 +231,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
     queues: gaugeLines(model, isQueueMetric),
     gpu: gaugeLines(model, (m) => /gpu/i.test(m)),
     phases: timelineSpans(model).map((p) => ({ name: p.name, start: p.start, end: p.end })),
-    analysis: analysis?.success ? analysis.data : null,
+    analysis: model.analysis ?? null,
     gates: model.gates,
     totals: model.totals,
     inputs: model.inputs,

@@ -1,6 +1,6 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no scripts, fonts or network) from
 // the report model. Figures are computed in html-data.ts; this file only lays them out.
-import type { GateResult, ReportModel } from '../evaluator/model.js';
+import type { GateResult, ReportModel } from '../model/report.js';
 import { buildHtmlData, type HtmlData } from './html-data.js';
 import { servicesSection } from './html-services.js';
 import { esc, formatElapsed, renderChart, type ChartLine } from './svg-chart.js';

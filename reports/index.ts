@@ -1,6 +1,6 @@
 // The report writers: each renders the report model to one file; adding one adds one line here.
 import { writeFileAtomic } from '../lib/atomic-write.js';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';

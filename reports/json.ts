@@ -2,7 +2,7 @@
 // (so a file on disk always validates against reports/schema/report.schema.json).
 // Figures stay as computed (rates as fractions); each gate's message reads as in every other
 // report and on the console (percent for rates, the worst window's offset into the run).
-import { reportSchema, type ReportModel } from '../evaluator/model.js';
+import { reportSchema, type ReportModel } from '../model/report.js';
 import { gateSentence, gateTextContext } from './gate-text.js';
 
 export function renderJson(model: ReportModel): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEvaluation } from '../evaluator/evaluation.js';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 import { renderJunit, xmlEscape } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 

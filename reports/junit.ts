@@ -4,7 +4,7 @@
 //   a `chaosgate.partial` property on every suite plus a "run" suite whose testcase errors with
 //   the reason; untrusted input → an "input" suite whose testcase errors with the bad lines.
 // Validated in a test against the Jenkins JUnit XSD (reports/schema/junit-10.xsd).
-import type { GateResult, ReportModel } from '../evaluator/model.js';
+import type { GateResult, ReportModel } from '../model/report.js';
 import { gateSentence, gateTextContext, gateValue, type GateTextContext } from './gate-text.js';
 
 /** XML-escapes text for attributes and content; drops characters XML 1.0 cannot carry. */

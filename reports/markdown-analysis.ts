@@ -1,8 +1,7 @@
 // The phase analysis of a run, as Markdown: the phase table (one row per span of the timeline, in
 // time order), recovery per fault, the error budget, drift and the ingestion drain. Nothing when
 // the report has no (valid) analysis.
-import { analysisSchema } from '../analysis/model.js';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 
 function ms(v: number | null): string {
   return v === null ? '—' : `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
@@ -15,9 +14,8 @@ function ratio(v: number | null): string {
 }
 
 export function renderAnalysisMarkdown(model: ReportModel): string[] {
-  const parsed = analysisSchema.safeParse(model.analysis);
-  if (!parsed.success) return [];
-  const a = parsed.data;
+  const a = model.analysis;
+  if (!a) return [];
   const t0 = model.totals.firstTime ?? 0;
   const at = (t: number) => `${((t - t0) / 1000).toFixed(0)} s`;
   const lines = ['### Phases', '', '| phase | from | to | requests | error rate | p50 | p95 | p99 | p95 vs baseline | max queue depth |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];

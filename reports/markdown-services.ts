@@ -1,7 +1,6 @@
 // Per-service figures of a run as Markdown: one row per service over the whole run, then one per
 // phase. Nothing when the report has no (valid) analysis or no services.
-import { analysisSchema } from '../analysis/model.js';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 
 function ms(v: number | null): string {
   return v === null ? '—' : `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
@@ -14,8 +13,7 @@ function cell(text: string): string {
 }
 
 export function renderServicesMarkdown(model: ReportModel): string[] {
-  const parsed = analysisSchema.safeParse(model.analysis);
-  const services = parsed.success ? parsed.data.services : undefined;
+  const services = model.analysis?.services;
   if (!services?.length) return [];
   const lines = ['### Services', '', '| service | phase | requests | error rate | p50 | p95 | p99 | via |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |'];
   for (const s of services) {

@@ -1,6 +1,6 @@
 // A Markdown summary for $GITHUB_STEP_SUMMARY: verdict, gates, the phase analysis, the busiest
 // trend series, input. One small function per section, so a section is added beside the others.
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
 import { renderServicesMarkdown } from './markdown-services.js';
 import { gateTextContext, gateValue, worstWindowText } from './gate-text.js';

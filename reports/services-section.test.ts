@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyse } from '../analysis/compute.js';
 import { serviceSummaries } from '../analysis/services.js';
 import { createEvaluation } from '../evaluator/evaluation.js';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 

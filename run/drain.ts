@@ -1,7 +1,7 @@
 // The ingestion drain check after the load (seed 000, stage 9): the queue empties within a
 // timeout, no task waits for a retry, and a canary document goes through to retrieval with
 // retrieval_results > 0. Every request here is bounded by the one timeout.
-import type { Analysis } from '../analysis/model.js';
+import type { Analysis } from '../model/analysis.js';
 
 type Drain = NonNullable<Analysis['drain']>;
 

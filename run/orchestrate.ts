@@ -14,11 +14,11 @@ import { parseDuration } from '../evaluator/duration.js';
 import { loadReport } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
 import { refuseNoGates } from '../evaluator/gates.js';
-import { refuseUnproducibleMetrics } from '../evaluator/known-metrics.js';
-import { DRAIN_METRICS } from '../evaluator/metric-names.js';
-import { analyseRun, RunTimeline } from '../evaluator/run-timeline.js';
+import { refuseUnproducibleMetrics } from '../config/known-metrics.js';
+import { DRAIN_METRICS } from '../model/metric-names.js';
+import { analyseRun, RunTimeline } from '../analysis/timeline.js';
 import { SampleLog } from '../evaluator/sample-log.js';
-import type { ReportModel } from '../evaluator/model.js';
+import type { ReportModel } from '../model/report.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { ChaosgateError, ConfigError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
@@ -31,7 +31,7 @@ import { reportWriters, writeReport, type ReportFormat } from '../reports/index.
 import { gateSentence, gateTextContext, liveGateTextContext } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
 import { CleanupStack } from './cleanup.js';
-import type { Profile } from './config.js';
+import type { Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
@@ -540,7 +540,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   const untagged = ctx.services.untaggedNote(report);
   if (untagged) ctx.notes.push(untagged);
   if (ctx.notes.length) report.notes = [...ctx.notes];
-  report.analysis = analyseRun(report, { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), config, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain });
+  report.analysis = analyseRun(report, { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), settings: config.run, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain });
   ctx.services.addSummaries(report);
 
   const files: Record<string, string> = {};

@@ -4,7 +4,7 @@
 // fault proxy the reference stack puts in front of the target).
 import { UsageError } from '../lib/errors.js';
 import type { ChaosgateConfig } from '../config/index.js';
-import { profileSchema, type Profile, type ProfileInput } from './config.js';
+import { profileSchema, type Profile, type ProfileInput } from '../config/run.js';
 
 const builtins: Record<string, ProfileInput> = {
   smoke: { description: 'every endpoint once, with checks', scenario: 'smoke', stack: 'reference' },

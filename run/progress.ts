@@ -2,8 +2,8 @@
 // error rate over the last few seconds. On a terminal one line redrawn every second; otherwise
 // (CI) a plain line every `progressEvery`. Live figures come from a light tap on the sample lines
 // and are for watching only: the report's figures come from the evaluation, exactly.
-import { FAILED_METRIC } from '../evaluator/error-rate.js';
-import { LATENCY_METRIC } from '../evaluator/metric-names.js';
+import { FAILED_METRIC } from '../model/error-rate.js';
+import { LATENCY_METRIC } from '../model/metric-names.js';
 
 const WINDOW_SECONDS = 10;
 const DURATION_RE = new RegExp(`"metric":"${LATENCY_METRIC}"`);

@@ -2,13 +2,14 @@
 // env the k6 script reads (CHAOSGATE_URL_<NAME>, CHAOSGATE_ADDR_<NAME>), and the `service` tag the
 // evaluation adds to each sample whose `url` is one of theirs. Computed from the config and the
 // profile's plan; the orchestrator starts the routes with the rest of the chaos proxy.
-import { serviceSummaries, type ServiceSummary } from '../analysis/services.js';
+import { serviceSummaries } from '../analysis/services.js';
+import type { ServiceSummary } from '../model/analysis.js';
 import { isAllowed } from '../chaos/allowlist.js';
 import { isProxyFaultKind, proxyFaults } from '../chaos/faults/index.js';
 import type { ChaosgateConfig } from '../config/index.js';
 import { serviceEnvName, type ServicesSection } from '../config/services.js';
-import { LATENCY_METRIC } from '../evaluator/metric-names.js';
-import type { ReportModel } from '../evaluator/model.js';
+import { LATENCY_METRIC } from '../model/metric-names.js';
+import type { ReportModel } from '../model/report.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
 import type { ProxyRouteInput } from './stacks.js';
 

@@ -5,8 +5,9 @@ import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { evaluate, loadReport } from '../../evaluator/evaluate.js';
 import { overflowNote } from '../../evaluator/evaluation.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
-import { refuseUnproducibleMetrics } from '../../evaluator/known-metrics.js';
-import { readTimelineEvents } from '../../evaluator/run-timeline.js';
+import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
+import { analyseRun, readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
+import type { PhaseEvent } from '../../model/events.js';
 import { InputError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { withReportFlags, writeRequestedReports, type ReportFlags } from '../report-flags.js';
@@ -43,14 +44,20 @@ export function register(program: Command): void {
         allowNoGates,
         where: 'the config has no `gates`',
       });
+      // The run's timeline replayed: the same phases and analysis as `run` computed live.
       const events = flags.events ? await readTimelineEvents(flags.events) : undefined;
+      const phaseEvents: PhaseEvent[] = [];
+      const timeline = new RunTimeline((e) => phaseEvents.push(e));
+      timeline.replay(events ?? []);
       const model = await evaluate(inputs, {
         config,
         format: flags.format,
         baselineReport: flags.baseline ? await loadReport(flags.baseline) : undefined,
-        events: events ? { events, run: config.run, profile: flags.profile } : undefined,
+        phaseEvents,
+        phaseLabels: events !== undefined,
         statePath: flags.state,
       });
+      if (events) model.analysis = analyseRun(model, { profile: flags.profile ?? 'evaluate', faults: timeline.faults(), settings: config.run });
       // A gate on a queue_/drain_/chaosgate_ metric that the input never had: a config error.
       refuseUnproducibleMetrics(config.gates, { seen: Object.keys(model.totals.perMetric) });
       refuseNoGates(model.gates.length, { allowNoGates, where: 'the config has no `gates` and the input declared no k6 thresholds' });

@@ -10,7 +10,7 @@
 // deviates from k6's shape (whitespace, nested metadata, odd numbers) is read with JSON.parse
 // instead: the fast path changes speed, never results (readers/ndjson.test.ts compares both on
 // mutated lines of every shape).
-import { metricKinds } from '../metrics.js';
+import { metricKinds } from '../../model/k6-metrics.js';
 import type { LineReader, ReaderFormat, SampleSink } from './types.js';
 import { MAX_VALUE, valueProblem } from './types.js';
 import { parseRfc3339 } from './time.js';

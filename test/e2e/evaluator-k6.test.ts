@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../evaluator/evaluate.js';
-import type { ReportModel, SeriesReport } from '../../evaluator/model.js';
+import type { ReportModel, SeriesReport } from '../../model/report.js';
 import { k6Env, requireTool } from '../../lib/tools.js';
 
 const SCRIPT = `

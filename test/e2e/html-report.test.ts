@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvaluation } from '../../evaluator/evaluation.js';
 import { readSource } from '../../evaluator/input.js';
-import { reportSchema, type ReportModel } from '../../evaluator/model.js';
+import { reportSchema, type ReportModel } from '../../model/report.js';
 import { analyse } from '../../analysis/compute.js';
 import { renderHtml } from '../../reports/html.js';
 import { reportWriters } from '../../reports/index.js';

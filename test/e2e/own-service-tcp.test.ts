@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisSchema } from '../../analysis/model.js';
-import { reportSchema } from '../../evaluator/model.js';
+import { analysisSchema } from '../../model/analysis.js';
+import { reportSchema } from '../../model/report.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 import { startRedis, type RunningServer } from '../support/servers.js';
 

@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisSchema, type Analysis } from '../../analysis/model.js';
-import { reportSchema } from '../../evaluator/model.js';
+import { analysisSchema, type Analysis } from '../../model/analysis.js';
+import { reportSchema } from '../../model/report.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 
 interface Service {

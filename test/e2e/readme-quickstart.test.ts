@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisSchema } from '../../analysis/model.js';
-import { reportSchema, type ReportModel } from '../../evaluator/model.js';
+import { analysisSchema } from '../../model/analysis.js';
+import { reportSchema, type ReportModel } from '../../model/report.js';
 import { projectRoot } from '../../lib/tools.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReportModel } from '../../evaluator/model.js';
+import type { ReportModel } from '../../model/report.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
 

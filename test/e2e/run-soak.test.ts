@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Analysis } from '../../analysis/model.js';
+import type { Analysis } from '../../model/analysis.js';
 import { runProfile } from '../../run/orchestrate.js';
 import { collectingPrinter, configFile } from './run-support.js';
 

@@ -78,7 +78,8 @@ describe('chaosgate merge', () => {
     }
     expect(a.gates.map((g: { observed: number }) => g.observed)).toEqual(b.gates.map((g: { observed: number }) => g.observed));
     expect(a.inputs).toEqual(b.inputs);
-    expect(a.analysis.merge.states).toEqual(states);
+    expect(a.merge.states).toEqual(states);
+    expect(a.analysis).toBeUndefined();
     expect(await readFile(join(dir, 'merged.md'), 'utf8')).toMatch(/chaosgate/);
   });
 

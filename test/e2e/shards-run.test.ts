@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../evaluator/evaluate.js';
-import type { ReportModel } from '../../evaluator/model.js';
+import type { ReportModel } from '../../model/report.js';
 import type { PhaseEvent } from '../../evaluator/phases.js';
 import { runProfile, type RunResult } from '../../run/orchestrate.js';
 import { expectSameReport } from '../support/report-compare.js';

@@ -1,6 +1,6 @@
 // Kinds of k6's built-in metrics, for inputs that do not declare them (CSV, or points whose
 // Metric line is in another worker's byte range).
-import type { MetricKind } from './model.js';
+import type { MetricKind } from './report.js';
 
 export interface MetricKindInfo {
   kind: MetricKind;

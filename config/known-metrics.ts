@@ -2,10 +2,10 @@
 // not list a script's custom metrics, so only names that look like chaosgate's own — the queue
 // probes' `queue_*`, the drain check's `drain_*`, the derived `chaosgate_*` — are checked: such a
 // gate is refused when no configured probe, no drain check, no input and no script produces it.
-import type { GateConfig } from './config.js';
-import { ERROR_RATE_METRIC } from './error-rate.js';
-import { DRAIN_METRICS } from './metric-names.js';
-import { parseMetricRef } from './thresholds.js';
+import type { GateConfig } from '../evaluator/config.js';
+import { ERROR_RATE_METRIC } from '../model/error-rate.js';
+import { DRAIN_METRICS } from '../model/metric-names.js';
+import { parseMetricRef } from '../evaluator/thresholds.js';
 import { ConfigError } from '../lib/errors.js';
 import { probeMetrics } from '../probes/registry.js';
 import type { ProbeConfig } from '../probes/config.js';

@@ -2,7 +2,29 @@
 // recovery after each fault, the error budget spent during faults, soak drift, the ingestion drain.
 // Computed from the report model alone (series split by the `phase` tag, their time buckets).
 import { z } from 'zod';
-import { serviceSummarySchema } from './services.js';
+
+/** Per-service figures (analysis.services), over the run and per phase; computed in analysis/services.ts. */
+const figuresShape = {
+  requests: z.number().int().nonnegative().describe('http_req_failed samples: one per HTTP request'),
+  dropped: z.number().int().nonnegative().describe('dropped_iterations tagged with the service, or with no service tag at all'),
+  errors: z.number().int().nonnegative().describe('failed requests (http_req_failed passes) plus dropped'),
+  errorRate: z.number().nullable().describe('errors / (requests + dropped): chaosgate_error_rate{service:<name>}'),
+  p50: z.number().nullable().describe('ms, http_req_duration of expected responses'),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+};
+
+export const serviceSummarySchema = z
+  .object({
+    service: z.string(),
+    /** Where the script sent its requests: the fault proxy's URL or the service's own. */
+    address: z.string().nullable().describe('the URL or host:port the script was given; null: a tag the script set'),
+    proxied: z.boolean().describe('a fault-proxy route stood in front of it'),
+    ...figuresShape,
+    phases: z.array(z.object({ phase: z.string(), ...figuresShape }).strict()),
+  })
+  .strict();
+export type ServiceSummary = z.infer<typeof serviceSummarySchema>;
 
 export const phaseRowSchema = z
   .object({
@@ -18,7 +40,7 @@ export const phaseRowSchema = z
     errorRate: z
       .number()
       .nullable()
-      .describe('errors / (requests + dropped): chaosgate_error_rate over this span (evaluator/error-rate.ts)'),
+      .describe('errors / (requests + dropped): chaosgate_error_rate over this span (model/error-rate.ts)'),
     throughputPerSecond: z.number().nullable(),
     p50: z.number().nullable().describe('ms, http_req_duration over all endpoints'),
     p95: z.number().nullable(),

@@ -8,7 +8,7 @@
 // 1 = failed); dropped iterations are the sum of `dropped_iterations`, each an attempt k6 could not
 // even start, so overload is not hidden. `http_reqs` is not read: it counts the same requests, but
 // a gate keeps only its own metrics apart from the series cap's overflow.
-import type { SeriesReport, TimeBucket } from './model.js';
+import type { SeriesReport, TimeBucket } from './report.js';
 
 /** The virtual metric a gate names to judge the error rate. */
 export const ERROR_RATE_METRIC = 'chaosgate_error_rate';

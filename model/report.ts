@@ -2,8 +2,10 @@
 // and the run orchestrator. Its zod schema is the JSON report's schema (published as JSON Schema in
 // reports/schema/). Bump REPORT_SCHEMA_VERSION on any change a reader of old reports would notice.
 import { z } from 'zod';
+import { analysisSchema } from './analysis.js';
 
-export const REPORT_SCHEMA_VERSION = 1 as const;
+// 2: `analysis` is typed (model/analysis.ts); a merge's facts moved from `analysis.merge` to `merge`.
+export const REPORT_SCHEMA_VERSION = 2 as const;
 
 export const metricKindSchema = z.enum(['trend', 'counter', 'rate', 'gauge']);
 export type MetricKind = z.infer<typeof metricKindSchema>;
@@ -169,7 +171,12 @@ export const reportSchema = z
     phases: z.array(phaseSchema),
     series: z.array(seriesSchema),
     gates: z.array(gateResultSchema),
-    analysis: z.record(z.string(), z.unknown()).optional().describe('filled by the run orchestrator'),
+    analysis: analysisSchema.optional().describe('the phase analysis: added by `run`, and by `evaluate --events` (analysis/timeline.ts)'),
+    merge: z
+      .object({ states: z.array(z.string()).describe('the state files merged, in order'), warnings: z.array(z.string()) })
+      .strict()
+      .optional()
+      .describe('`chaosgate merge` only: what was merged, and what disagreed between the states'),
     notes: z.array(z.string()).optional().describe('what the run observed beside the gates, e.g. k6 exit code 99 disagreeing with the judged k6 thresholds'),
   })
   .strict();
@@ -177,3 +184,21 @@ export const reportSchema = z
 export type ReportModel = z.infer<typeof reportSchema>;
 export type InputSummary = z.infer<typeof inputSummarySchema>;
 export type Totals = z.infer<typeof totalsSchema>;
+
+/**
+ * Reads a report of this or an earlier schema version (a baseline from before an upgrade must still
+ * load): version 1 kept a merge's facts in `analysis.merge`, beside an untyped analysis.
+ */
+export function parseReport(raw: unknown): ReturnType<typeof reportSchema.safeParse> {
+  if (typeof raw === 'object' && raw !== null && (raw as { schemaVersion?: unknown }).schemaVersion === 1) {
+    const { analysis, ...rest } = raw as Record<string, unknown> & { analysis?: Record<string, unknown> };
+    const upgraded: Record<string, unknown> = { ...rest, schemaVersion: REPORT_SCHEMA_VERSION };
+    if (analysis && typeof analysis === 'object') {
+      const { merge, ...phaseAnalysis } = analysis;
+      if (merge !== undefined) upgraded.merge = merge;
+      if (Object.keys(phaseAnalysis).length) upgraded.analysis = phaseAnalysis;
+    }
+    return reportSchema.safeParse(upgraded);
+  }
+  return reportSchema.safeParse(raw);
+}

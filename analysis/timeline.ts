@@ -4,35 +4,12 @@
 // phases, fault windows, recovery and error budget for the same samples and events.
 import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { analyse, type FaultWindow } from '../analysis/compute.js';
-import type { Analysis } from '../analysis/model.js';
-import type { ChaosEvent } from '../chaos/events.js';
-import type { ChaosgateConfig } from '../config/index.js';
+import { analyse, type FaultWindow } from './compute.js';
+import type { Analysis } from '../model/analysis.js';
+import { chaosEventSchema, namedPhaseEventSchema, type ChaosEvent, type NamedPhaseEvent, type PhaseEvent, type TimelineEvent } from '../model/events.js';
 import { InputError } from '../lib/errors.js';
-import { parseDuration } from './duration.js';
-import type { ReportModel } from './model.js';
-import type { PhaseEvent } from './phases.js';
-
-/** A named phase starting at a time; written to the events file beside the chaos events. */
-export interface NamedPhaseEvent {
-  time: string;
-  epochMs: number;
-  phase: string;
-}
-
-export type TimelineEvent = ChaosEvent | NamedPhaseEvent;
-
-const chaosEventSchema = z.object({
-  time: z.string(),
-  epochMs: z.number().finite(),
-  faultId: z.string().min(1),
-  kind: z.string(),
-  target: z.string(),
-  action: z.enum(['on', 'off']),
-  params: z.record(z.string(), z.unknown()).default({}),
-});
-const namedPhaseSchema = z.object({ time: z.string(), epochMs: z.number().finite(), phase: z.string().min(1) });
+import { durationToMs } from '../lib/duration.js';
+import type { ReportModel } from '../model/report.js';
 
 export class RunTimeline {
   private readonly windows = new Map<string, FaultWindow>();
@@ -112,7 +89,7 @@ export async function readTimelineEvents(path: string): Promise<TimelineEvent[]>
       throw new InputError(`${path}:${i + 1}: not JSON (${(err as Error).message})`);
     }
     const isPhase = typeof raw === 'object' && raw !== null && 'phase' in raw;
-    const parsed = isPhase ? namedPhaseSchema.safeParse(raw) : chaosEventSchema.safeParse(raw);
+    const parsed = isPhase ? namedPhaseEventSchema.safeParse(raw) : chaosEventSchema.safeParse(raw);
     if (!parsed.success) {
       const first = parsed.error.issues[0]!;
       throw new InputError(`${path}:${i + 1}: not a chaos event (${first.path.join('.') || 'line'}: ${first.message})`);
@@ -122,10 +99,18 @@ export async function readTimelineEvents(path: string): Promise<TimelineEvent[]>
   return events;
 }
 
+/** What the phase analysis reads of the `run` settings (durations as k6 text, validated by config). */
+export interface RunAnalysisSettings {
+  recovery: { p95Factor: number; errorRateDelta: number; window: string; queueDepthSlack: number };
+  allowedErrorRate: number;
+  driftWindow: string;
+}
+
 export interface AnalyseRunOptions {
   profile: string;
   faults: FaultWindow[];
-  config: Pick<ChaosgateConfig, 'run'>;
+  /** The run's analysis settings (the config's `run` section has this shape). */
+  settings: RunAnalysisSettings;
   /** Soak drift (profiles with `drift`), with the previous report when there is one. */
   drift?: boolean;
   previous?: { source: string; report: ReportModel } | null;
@@ -135,18 +120,18 @@ export interface AnalyseRunOptions {
 
 /** The phase analysis of a finished report: the one composition `run` and `evaluate --events` share. */
 export function analyseRun(report: ReportModel, opts: AnalyseRunOptions): Analysis {
-  const run = opts.config.run;
+  const run = opts.settings;
   return analyse(report, {
     profile: opts.profile,
     faults: opts.faults,
     recovery: {
       p95Factor: run.recovery.p95Factor,
       errorRateDelta: run.recovery.errorRateDelta,
-      windowMs: parseDuration(run.recovery.window)!,
+      windowMs: durationToMs(run.recovery.window)!,
       queueDepthSlack: run.recovery.queueDepthSlack,
     },
     allowedErrorRate: opts.faults.length ? run.allowedErrorRate : null,
-    drift: opts.drift ? { windowMs: parseDuration(run.driftWindow)!, previous: opts.previous ?? null } : null,
+    drift: opts.drift ? { windowMs: durationToMs(run.driftWindow)!, previous: opts.previous ?? null } : null,
     drain: opts.drain ?? null,
   });
 }

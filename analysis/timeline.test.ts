@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../lib/errors.js';
 import { runBounded } from '../test/support/bounded.js';
-import type { PhaseEvent } from './phases.js';
-import { readTimelineEvents, RunTimeline } from './run-timeline.js';
+import type { PhaseEvent } from '../evaluator/phases.js';
+import { readTimelineEvents, RunTimeline } from './timeline.js';
 
 let dir: string;
 beforeAll(async () => (dir = await mkdtemp(join(tmpdir(), 'chaosgate-timeline-'))));
@@ -65,7 +65,7 @@ describe('analyseRun ends whatever the event times', () => {
     const src = `
       import { parentPort } from 'node:worker_threads';
       import { createEvaluation } from './evaluator/evaluation.ts';
-      import { analyseRun, RunTimeline } from './evaluator/run-timeline.ts';
+      import { analyseRun, RunTimeline } from './analysis/timeline.ts';
       import { configSchema } from './config/schema.ts';
       const T0 = ${T0};
       const ev = createEvaluation({ bucketWidth: '1s' }, [], { phaseLabels: true });
@@ -80,7 +80,7 @@ describe('analyseRun ends whatever the event times', () => {
         ev.ingestSample({ metric: 'http_reqs', time: T0 + i * 100, value: 1, tags: {} });
       }
       const report = ev.finish();
-      const analysis = analyseRun(report, { profile: 'x', faults: timeline.faults(), config: configSchema.parse({}) });
+      const analysis = analyseRun(report, { profile: 'x', faults: timeline.faults(), settings: configSchema.parse({}).run });
       parentPort.postMessage(analysis.recovery.map((r) => r.status));
     `;
     const r = await runBounded<string[]>('recovery-far-fault', src, 15_000);

@@ -1,0 +1,24 @@
+// A run's events file (`chaos-events.jsonl`): one JSON object per line, a chaos fault going on or
+// off, or a named phase beginning. The chaos session and the run write it; `evaluate --events`
+// and the run's timeline read it; the evaluator takes the phase events derived from it.
+import { z } from 'zod';
+
+export const chaosEventSchema = z.object({
+  time: z.string().describe('ISO time'),
+  epochMs: z.number().finite(),
+  faultId: z.string().min(1),
+  kind: z.string(),
+  target: z.string().describe('the fault target, with any password redacted'),
+  action: z.enum(['on', 'off']),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+export type ChaosEvent = z.output<typeof chaosEventSchema>;
+
+/** A named phase starting at a time; written to the events file beside the chaos events. */
+export const namedPhaseEventSchema = z.object({ time: z.string(), epochMs: z.number().finite(), phase: z.string().min(1) });
+export type NamedPhaseEvent = z.output<typeof namedPhaseEventSchema>;
+
+export type TimelineEvent = ChaosEvent | NamedPhaseEvent;
+
+/** What labels samples with phases (the evaluator's input): a named phase, or a fault on/off. */
+export type PhaseEvent = { time: number; phase: string } | { time: number; faultId: string; action: 'on' | 'off' };
