@@ -71,7 +71,9 @@ describe('toxiproxy driver', () => {
       expect((await send(`${through}/t`)).ms).toBeGreaterThanOrEqual(195);
       await session.clearAll();
       expect(await fetch(`${api}/proxies/web/toxics`).then((r) => r.json())).toEqual([]);
-      expect((await send(`${through}/t`)).ms).toBeLessThan(150);
+      // The fastest of three: load slows some requests, a toxic left behind slows every one.
+      const after = [(await send(`${through}/t`)).ms, (await send(`${through}/t`)).ms, (await send(`${through}/t`)).ms];
+      expect(Math.min(...after)).toBeLessThan(150);
     } finally {
       await session.close();
     }
