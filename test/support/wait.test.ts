@@ -23,5 +23,8 @@ describe('waitFor', () => {
     ).rejects.toThrow('timed out after 100 ms waiting for the server (last attempt threw: connection refused)');
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     await expect(waitFor(() => false, { what: 'never', timeoutMs: 30 })).rejects.toThrow(/^timed out after 30 ms waiting for never$/);
+    let seen = 'nothing yet';
+    setTimeout(() => (seen = 'a late line'), 5);
+    await expect(waitFor(() => false, { what: () => `a line (seen: ${seen})`, timeoutMs: 50 })).rejects.toThrow('waiting for a line (seen: a late line)');
   });
 });

@@ -2,8 +2,9 @@
 // either too short (the test flakes) or too long (the suite crawls); a polled condition is neither.
 
 export interface WaitOptions {
-  /** What is awaited, for the timeout message ("the worker blocked in BRPOP"). */
-  what: string;
+  /** What is awaited, for the timeout message ("the worker blocked in BRPOP"); a function is
+   *  called at the timeout, so it can name what was seen by then (a child's stderr). */
+  what: string | (() => string);
   /** Give up after this long (default 10 s): generous, since a pass returns as soon as it holds. */
   timeoutMs?: number;
   /** Pause between polls (default 20 ms). */
@@ -30,7 +31,8 @@ export async function waitFor<T>(cond: () => T | Promise<T>, opts: WaitOptions):
     }
     if (Date.now() >= deadline) {
       const cause = lastError === undefined ? '' : ` (last attempt threw: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${opts.what}${cause}`);
+      const what = typeof opts.what === 'function' ? opts.what() : opts.what;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
