@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processStartTicks, readProcStat } from './proc.js';
 import { journalChild, ProcessJournal, reapLeftovers, type ProcessJournalFile } from './process-journal.js';
+import { waitFor } from '../test/support/wait.js';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -22,20 +23,12 @@ function start(args: string[]): ChildProcess {
 /** A process that has exited: its PID and start time make a dead owner. */
 async function deadOwner(): Promise<{ pid: number; startTicks: string }> {
   const child = start(['-e', 'setTimeout(() => {}, 30000)']);
-  await waitFor(() => processStartTicks(child.pid!) !== undefined);
+  await waitFor(() => processStartTicks(child.pid!) !== undefined, { what: `process ${child.pid} started` });
   const owner = { pid: child.pid!, startTicks: processStartTicks(child.pid!)! };
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
   return owner;
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function setOwner(path: string, owner: { pid: number; startTicks: string }): Promise<void> {
@@ -65,7 +58,7 @@ describe('reapLeftovers', () => {
     await journal.addProcess(worker.pid, 'ingestion worker');
     await journal.addFile(fifo);
     worker.kill('SIGSTOP');
-    await waitFor(() => readProcStat(worker.pid!)?.state === 'T');
+    await waitFor(() => readProcStat(worker.pid!)?.state === 'T', { what: `process ${worker.pid} stopped (state T)` });
     await setOwner(journal.path, await deadOwner());
 
     const report = await reapLeftovers(dir, { graceMs: 5000 });
@@ -79,10 +72,10 @@ describe('reapLeftovers', () => {
 
   it('SIGKILLs a process that ignores SIGTERM once the grace is over', async () => {
     const journal = ProcessJournal.forDir(dir);
-    const stubborn = start(['-e', "process.on('SIGTERM', () => {}); setTimeout(() => {}, 30000)"]);
-    await waitFor(() => processStartTicks(stubborn.pid!) !== undefined);
-    // Give node time to install the handler, else SIGTERM kills it before it can ignore it.
-    await new Promise((r) => setTimeout(r, 500));
+    // It says when its handler is in place, else SIGTERM would kill it before it could ignore it.
+    const ready = join(dir, 'stubborn.ready');
+    const stubborn = start(['-e', "process.on('SIGTERM', () => {}); require('fs').writeFileSync(process.argv[1], ''); setTimeout(() => {}, 30000)", ready]);
+    await waitFor(() => existsSync(ready), { what: 'the stubborn process to ignore SIGTERM' });
     await journal.addProcess(stubborn.pid, 'stubborn');
     await setOwner(journal.path, await deadOwner());
     const report = await reapLeftovers(dir, { graceMs: 300 });
@@ -125,8 +118,8 @@ describe('reapLeftovers', () => {
     const listed = () => (JSON.parse(readFileSync(path, 'utf8')) as ProcessJournalFile).processes.map((p) => p.role);
     expect(listed()).toEqual(['k6', 'other']);
     a.kill('SIGKILL');
-    await waitFor(() => existsSync(path) && listed().join() === 'other');
+    await waitFor(() => existsSync(path) && listed().join() === 'other', { what: "the journal to list only 'other'" });
     b.kill('SIGKILL');
-    await waitFor(() => !existsSync(path));
+    await waitFor(() => !existsSync(path), { what: `the journal ${path} removed` });
   });
 });

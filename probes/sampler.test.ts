@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { startProbes } from './sampler.js';
 import type { GaugeSample, QueueProbe } from './types.js';
+import { waitFor } from '../test/support/wait.js';
 
 function counterProbe(id: string, delayMs = 0): QueueProbe & { closed: number; reads: number } {
   const p = {
@@ -27,12 +28,14 @@ describe('startProbes', () => {
   it('skips ticks instead of overlapping when a reading is slower than the interval', async () => {
     const slow = counterProbe('slow', 250);
     const samples: GaugeSample[] = [];
+    const started = Date.now();
     const sampler = startProbes([], { probes: [slow], intervalMs: 100, timeoutMs: 1000, onSample: (s) => samples.push(s) });
-    await new Promise((r) => setTimeout(r, 900));
+    await waitFor(() => slow.reads >= 3, { what: '3 readings' });
     await sampler.stop();
-    // 900 ms of 250 ms readings on a 100 ms grid: one reading per 300 ms, never two at once.
-    expect(slow.reads).toBeGreaterThanOrEqual(2);
-    expect(slow.reads).toBeLessThanOrEqual(4);
+    const elapsed = Date.now() - started;
+    // 250 ms readings on a 100 ms grid, one at a time: at most one started per 250 ms of the run
+    // (overlapping ticks would start one every 100 ms), however late the timers fire.
+    expect(slow.reads).toBeLessThanOrEqual(Math.floor(elapsed / 250) + 1);
     const times = samples.filter((s) => s.metric === 'queue_depth').map((s) => s.time);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(250);
     expect(slow.closed).toBe(1);
@@ -47,6 +50,8 @@ describe('startProbes', () => {
         throw new Error('evaluation already finished');
       },
     });
+    await waitFor(() => p.closed === 1, { what: 'the probes closed after the throw' });
+    // A few more intervals: no reading after the one whose sample threw.
     await new Promise((r) => setTimeout(r, 200));
     expect(p.reads).toBe(1);
     expect(p.closed).toBe(1);

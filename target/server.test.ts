@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RunningServer } from '../test/support/servers.js';
 import { startTarget, type RunningTarget } from './server.js';
 import { chaosKeys } from './chaos-toggles.js';
+import { waitFor } from '../test/support/wait.js';
 
 const credentials = { username: 'qa-user', password: 'not-the-real-one' };
 const adminToken = 'admin-token-for-tests';
@@ -71,20 +72,30 @@ describe('reference target', () => {
     const ids = await Promise.all(Array.from({ length: 6 }, () => upload()));
     const idle = (await (await get('/api/v1/health/gpu-memory')).json()) as { used_percent: number };
     const started = Date.now();
-    const burst = Promise.all(ids.map((document_id) => postJson('/api/v1/ocr/process', { document_id, backend: 'auto' })));
-    await new Promise((r) => setTimeout(r, 30));
-    const busy = (await (await get('/api/v1/health/gpu-memory')).json()) as { used_percent: number; active_jobs: number; waiting_jobs: number };
+    let settled = false;
+    const burst = Promise.all(ids.map((document_id) => postJson('/api/v1/ocr/process', { document_id, backend: 'auto' }))).finally(() => (settled = true));
+    // Sample the GPU all through the burst rather than once after a fixed sleep: on a loaded machine
+    // a single look may come before the burst arrives or after a round ended. Every sample must obey
+    // the slot limit and the memory formula; some must show both slots busy and jobs waiting.
+    type GpuSample = { used_percent: number; active_jobs: number; waiting_jobs: number };
+    const samples: GpuSample[] = [];
+    while (!settled && Date.now() - started < 30_000) {
+      samples.push((await (await get('/api/v1/health/gpu-memory')).json()) as GpuSample);
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const replies = await burst;
     const elapsed = Date.now() - started;
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     const waits = await Promise.all(replies.map(async (r) => ((await r.json()) as { queue_wait_ms: number }).queue_wait_ms));
-    // 6 jobs of 100 ms on 2 slots: three rounds, so the last jobs waited about 200 ms.
+    // 6 jobs of 100 ms on 2 slots: three rounds, so the last jobs waited about 200 ms (load only adds).
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(Math.max(...waits)).toBeGreaterThanOrEqual(180);
-    expect(busy.active_jobs).toBe(2);
-    expect(busy.waiting_jobs).toBe(4);
     expect(idle.used_percent).toBe(12.5); // 2 GiB of 16 GiB
-    expect(busy.used_percent).toBe(62.5); // + 2 jobs x 4 GiB
+    expect(Math.max(...samples.map((s) => s.active_jobs))).toBe(2);
+    for (const s of samples) expect(s.used_percent, JSON.stringify(s)).toBe(12.5 + 25 * s.active_jobs); // + 4 GiB a job
+    const seen = samples.map((s) => `${s.active_jobs} active/${s.waiting_jobs} waiting`).join(', ');
+    expect(samples.some((s) => s.active_jobs === 2 && s.waiting_jobs > 0), seen).toBe(true);
+    expect(Math.max(...samples.map((s) => s.active_jobs + s.waiting_jobs))).toBeLessThanOrEqual(6);
     expect((await postJson('/api/v1/ocr/process', { document_id: 'nope', backend: 'auto' })).status).toBe(404);
     expect((await postJson('/api/v1/ocr/process', { document_id: ids[0], backend: 'quantum' })).status).toBe(422);
   });
@@ -93,12 +104,8 @@ describe('reference target', () => {
     const res = await postJson('/api/ingestion/documents', { title: 'a', priority: 6 });
     expect(res.status).toBe(202);
     const { document_id } = (await res.json()) as { document_id: string };
-    let status = '';
-    for (let i = 0; i < 100 && status !== 'processed'; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      status = ((await (await get(`/api/ingestion/documents/${document_id}`)).json()) as { status: string }).status;
-    }
-    expect(status).toBe('processed');
+    const status = async () => ((await (await get(`/api/ingestion/documents/${document_id}`)).json()) as { status: string }).status;
+    await waitFor(async () => (await status()) === 'processed', { what: `document ${document_id} processed` });
     const retrieved = (await (await get(`/api/rag/retrieve?document_id=${document_id}`)).json()) as { retrieval_results: number };
     expect(retrieved.retrieval_results).toBeGreaterThan(0);
     const queue = (await (await get('/api/ingestion/queue')).json()) as { depth: number; retrying: number };
@@ -107,10 +114,9 @@ describe('reference target', () => {
   });
 
   it('obeys the Redis chaos toggles and the PDF renderer flag', async () => {
-    await redis.set(chaosKeys.errorRate('gpu'), '1');
-    await redis.set(chaosKeys.latencyMs('web'), '150');
-    await new Promise((r) => setTimeout(r, 150));
-    expect((await get('/api/v1/health')).status).toBe(500);
+    await redis.mset(chaosKeys.errorRate('gpu'), '1', chaosKeys.latencyMs('web'), '150');
+    // The target re-reads the toggles every 50 ms; both keys come in the same read.
+    await waitFor(async () => (await get('/api/v1/health')).status === 500, { what: 'the gpu error toggle to take effect' });
     expect((await get('/api/v1/health/gpu-memory')).status).toBe(500);
     const t0 = Date.now();
     expect((await get('/')).status).toBe(200);
@@ -121,7 +127,7 @@ describe('reference target', () => {
     expect(legacy.headers.get('x-pdf-renderer')).toBe('legacy-renderer');
     await redis.set(chaosKeys.newPdfRenderer, 'true');
     await redis.del(chaosKeys.errorRate('gpu'), chaosKeys.latencyMs('web'));
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(async () => (await get('/api/v1/health')).status === 200, { what: 'the toggles to be read again' });
     const fresh = await postJson('/api/v1/ocr/process', { document_id: id });
     expect(((await fresh.json()) as { renderer: string; processing_ms: number })).toMatchObject({ renderer: 'new-pdf-renderer', processing_ms: 150 });
     expect((await get('/api/v1/health')).status).toBe(200);
@@ -157,7 +163,8 @@ describe('reference target', () => {
       await ownRedis.stop();
       const t0 = Date.now();
       expect((await fetch(`${t.baseUrl}/readiness`)).status).toBe(503);
-      expect(Date.now() - t0).toBeLessThan(1500);
+      // The ping gives up after 300 ms; the bound is loose for a loaded machine and still catches a hang.
+      expect(Date.now() - t0).toBeLessThan(5000);
       expect((await fetch(`${t.baseUrl}/health`)).status).toBe(200);
     } finally {
       await t.stop();

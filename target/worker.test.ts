@@ -6,6 +6,7 @@ import { startRedis, type RunningServer } from '../test/support/servers.js';
 import { enqueue, queueDepth, queueKeys } from './celery-queue.js';
 import { IngestionStore } from './ingestion-store.js';
 import { startWorker } from './worker.js';
+import { waitFor } from '../test/support/wait.js';
 
 let server: RunningServer;
 let redis: Redis;
@@ -20,13 +21,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Polls `read` until `done` holds for what it returns, and returns that. */
+function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  return waitFor(async () => {
     const v = await read();
-    if (done(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return done(v) ? { v } : undefined;
+  }, { what, timeoutMs }).then((found) => found.v);
 }
 
 describe('Celery queue layout', () => {
@@ -56,10 +56,11 @@ describe('ingestion worker', () => {
     }
     const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 5, embeddingFailureRate: 0, maxRetries: 3 });
     try {
-      await until(() => queueDepth(redis, queue), (d) => d === 0);
+      await until(() => queueDepth(redis, queue), (d) => d === 0, 'the queue drained');
       const statuses = await until(
         () => Promise.all(ids.map((id) => store.get(id))),
         (s) => s.every((x) => x?.status === 'processed'),
+        'all 4 documents processed',
       );
       const order = statuses.map((s) => s!.processed_at!);
       // Enqueued 9, 6, 3, 0: processed in the reverse order (step 0 first).
@@ -75,13 +76,15 @@ describe('ingestion worker', () => {
     const store = new IngestionStore(redis, queue);
     const id = await store.create(2);
     await enqueue(redis, queue, { documentId: id, retries: 0, priority: 0 });
-    const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 100, embeddingFailureRate: 1, maxRetries: 2 });
+    // Each attempt takes 400 ms: the poll below must catch the second one while it runs, which a
+    // loaded machine can miss in a shorter window.
+    const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 400, embeddingFailureRate: 1, maxRetries: 2 });
     try {
       // The first retry is running: one retry left after it, and the retry counts as open.
-      const midway = await until(() => store.get(id), (s) => s?.attempts === 2);
+      const midway = await until(() => store.get(id), (s) => (s?.attempts ?? 0) >= 2, 'the second attempt');
       expect(midway).toMatchObject({ status: 'processing', attempts: 2, retries_left: 1 });
       expect(await store.retryingCount()).toBe(1);
-      const final = await until(() => store.get(id), (s) => s?.status === 'failed');
+      const final = await until(() => store.get(id), (s) => s?.status === 'failed', 'the document failed for good');
       expect(final).toMatchObject({ status: 'failed', attempts: 3, retries_left: 0, last_error: 'embedding failed' });
       expect(await store.retryingCount()).toBe(0);
       expect(await store.embeddingErrors()).toBe(3);
@@ -99,7 +102,7 @@ describe('ingestion worker', () => {
     try {
       const id = await store.create(1);
       await enqueue(redis, queue, { documentId: id, retries: 0, priority: 0 });
-      const final = await until(() => store.get(id), (s) => s?.status === 'failed');
+      const final = await until(() => store.get(id), (s) => s?.status === 'failed', 'the document failed for good');
       expect(final).toMatchObject({ status: 'failed', attempts: 2 });
     } finally {
       await redis.del('chaos:error_rate:ingestion');
@@ -124,7 +127,7 @@ describe('embedding rate limit', () => {
     // (seen once on a loaded machine), so the test asks for at least one.
     const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 1, embeddingFailureRate: 0, maxRetries: 10, embeddingRateLimit: 2 });
     try {
-      const statuses = await until(() => Promise.all(ids.map((id) => store.get(id))), (s) => s.every((x) => x?.status === 'processed'), 8000);
+      const statuses = await until(() => Promise.all(ids.map((id) => store.get(id))), (s) => s.every((x) => x?.status === 'processed'), 'all 6 documents processed', 15_000);
       expect(statuses.map((s) => s?.status)).toEqual(Array(6).fill('processed'));
       expect(await store.rateLimited()).toBeGreaterThanOrEqual(1);
       expect(statuses.some((s) => s!.last_error === 'embedding rate limit (429)')).toBe(true);

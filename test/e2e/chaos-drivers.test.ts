@@ -12,6 +12,7 @@ import type { DriverContext } from '../../chaos/drivers/types.js';
 import { freePort } from '../../lib/net.js';
 import { requireTool } from '../../lib/tools.js';
 import { waitForPort } from '../support/servers.js';
+import { waitFor } from '../support/wait.js';
 import { section, send, startUpstream, tempPaths, type TestSession, type Upstream } from './chaos-support.js';
 
 let paths: TestSession;
@@ -36,16 +37,6 @@ async function listen(server: Server): Promise<string> {
 
 function processState(pid: number): Promise<string> {
   return readFile(`/proc/${pid}/stat`, 'utf8').then((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3));
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('toxiproxy driver', () => {
@@ -80,7 +71,9 @@ describe('toxiproxy driver', () => {
       expect((await send(`${through}/t`)).ms).toBeGreaterThanOrEqual(195);
       await session.clearAll();
       expect(await fetch(`${api}/proxies/web/toxics`).then((r) => r.json())).toEqual([]);
-      expect((await send(`${through}/t`)).ms).toBeLessThan(150);
+      // The fastest of three: load slows some requests, a toxic left behind slows every one.
+      const after = [(await send(`${through}/t`)).ms, (await send(`${through}/t`)).ms, (await send(`${through}/t`)).ms];
+      expect(Math.min(...after)).toBeLessThan(150);
     } finally {
       await session.close();
     }
@@ -155,9 +148,9 @@ describe('process drivers', () => {
     try {
       await session.runPlan();
       // Signals are delivered asynchronously: wait for the state to change.
-      await until(async () => ((await processState(worker.pid!)) === 'T' ? true : undefined), 2000);
+      await waitFor(async () => (await processState(worker.pid!)) === 'T', { what: `worker ${worker.pid} stopped (state T)` });
       await session.clearAll();
-      await until(async () => ((await processState(worker.pid!)) !== 'T' ? true : undefined), 2000);
+      await waitFor(async () => (await processState(worker.pid!)) !== 'T', { what: `worker ${worker.pid} resumed` });
     } finally {
       await session.close();
     }
@@ -167,19 +160,22 @@ describe('process drivers', () => {
     const pidFile = join(paths.dir, 'worker.pid');
     const first = spawn('sh', ['-c', workerScript(pidFile)], { stdio: 'ignore', detached: true });
     first.unref();
-    const firstPid = await until(async () => Number(await readFile(pidFile, 'utf8').catch(() => '')) || undefined);
+    const firstPid = await waitFor(async () => Number(await readFile(pidFile, 'utf8')) || undefined, { what: `the first worker's PID in ${pidFile}` });
     const session = await openChaosSession(
       section({ plan: [{ id: 'down', kind: 'process-kill', target: pidFile, params: { restart: workerScript(pidFile) } }] }),
       { journalPath: paths.journalPath },
     );
     try {
       await session.runPlan();
-      await until(async () => (isAlive(firstPid) ? undefined : true));
+      await waitFor(() => !isAlive(firstPid), { what: `the first worker ${firstPid} killed` });
       await session.clearAll();
-      const secondPid = await until(async () => {
-        const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
-        return pid && pid !== firstPid && isAlive(pid) ? pid : undefined;
-      });
+      const secondPid = await waitFor(
+        async () => {
+          const pid = Number(await readFile(pidFile, 'utf8'));
+          return pid && pid !== firstPid && isAlive(pid) ? pid : undefined;
+        },
+        { what: `a restarted worker's PID in ${pidFile}` },
+      );
       process.kill(secondPid, 'SIGKILL');
     } finally {
       await session.close();

@@ -48,19 +48,26 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
   return { value, ms: performance.now() - started };
 }
 
+/** The fastest of three calls: a loaded machine slows some calls, a fault that is on slows every one. */
+async function fastestMs(fn: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) best = Math.min(best, (await timed(fn)).ms);
+  return best;
+}
+
 describe('tcp faults through the proxy', () => {
   it('latency hits a connection that was open before the fault, and ends with it', async () => {
     const c = client();
     try {
       await c.set('k', 'v');
-      expect((await timed(() => c.get('k'))).ms).toBeLessThan(100);
+      expect(await fastestMs(() => c.get('k'))).toBeLessThan(100);
       await session.apply(plan.get('lag')!);
       const slow = await timed(() => c.get('k'));
       expect(slow.value).toBe('v');
       expect(slow.ms).toBeGreaterThanOrEqual(145);
       expect(slow.ms).toBeLessThan(600);
       await session.remove('lag');
-      expect((await timed(() => c.get('k'))).ms).toBeLessThan(100);
+      expect(await fastestMs(() => c.get('k'))).toBeLessThan(100);
       expect(session.counts().lag).toBe(1);
     } finally {
       c.disconnect();

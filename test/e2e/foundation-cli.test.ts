@@ -11,8 +11,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget } from '../../target/server.js';
 import { queueDepth } from '../../target/celery-queue.js';
+import { readProcStat } from '../../lib/proc.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 import { startRedis, type RunningServer } from '../support/servers.js';
+import { waitFor } from '../support/wait.js';
 
 let bundle: CliBundle | undefined;
 let cli: string;
@@ -77,35 +79,29 @@ describe('chaosgate target worker', () => {
     const child = spawn(process.execPath, [cli, 'target', 'worker', '--redis', redis.url, '--pid-file', pidFile, '--embedding-ms', '5'], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
-      const pid = Number((await readFile(pidFile, 'utf8')).trim());
+      const pid = await waitFor(async () => Number((await readFile(pidFile, 'utf8')).trim()) || undefined, { what: `the PID file ${pidFile}`, timeoutMs: 20_000 });
       expect(pid).toBe(child.pid);
-      await new Promise((r) => setTimeout(r, 300)); // the worker connects before it pops
+      // The target runs no worker of its own, so the one client blocked in BRPOP is this worker, ready to pop.
+      await waitFor(async () => /^blocked_clients:[1-9]/m.test(await client.info('clients')), { what: 'the worker blocked in BRPOP', timeoutMs: 20_000 });
 
       process.kill(pid, 'SIGSTOP');
+      await waitFor(() => readProcStat(pid)?.state === 'T', { what: `worker ${pid} stopped (state T)` });
       const ids: string[] = [];
       for (const priority of [0, 3, 6, 9]) {
         const res = await fetch(`${target.baseUrl}/api/ingestion/documents`, { method: 'POST', body: JSON.stringify({ priority }) });
         ids.push(((await res.json()) as { document_id: string }).document_id);
       }
-      await new Promise((r) => setTimeout(r, 200));
-      // Paused: nothing drains - except the one message Redis handed to the worker's pending
-      // BRPOP before the pause, which sits in its socket until SIGCONT (and is lost on SIGKILL).
-      expect(await queueDepth(client, 'ingestion')).toBe(3);
+      const statuses = () => Promise.all(ids.map(async (id) => ((await (await fetch(`${target.baseUrl}/api/ingestion/documents/${id}`)).json()) as { status: string }).status));
+      // Paused: nothing is processed in this hold (a running worker embeds one in 5 ms). Redis may
+      // have handed the first message to the worker's pending BRPOP (0.5 s timeout) before the
+      // pause; it sits in the socket until SIGCONT. So 3 or 4 stay queued, never fewer.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await statuses()).toEqual(['queued', 'queued', 'queued', 'queued']);
+      expect(await queueDepth(client, 'ingestion')).toBeGreaterThanOrEqual(3);
 
       process.kill(pid, 'SIGCONT');
-      let depth = 3;
-      for (let i = 0; i < 100 && depth > 0; i++) {
-        await new Promise((r) => setTimeout(r, 30));
-        depth = await queueDepth(client, 'ingestion');
-      }
-      expect(depth).toBe(0);
-      let statuses: string[] = ['queued'];
-      for (let i = 0; i < 100 && !statuses.every((s) => s === 'processed'); i++) {
-        await new Promise((r) => setTimeout(r, 30));
-        statuses = await Promise.all(ids.map(async (id) => ((await (await fetch(`${target.baseUrl}/api/ingestion/documents/${id}`)).json()) as { status: string }).status));
-      }
-      expect(statuses).toEqual(['processed', 'processed', 'processed', 'processed']);
+      await waitFor(async () => (await queueDepth(client, 'ingestion')) === 0, { what: 'the queue drained after SIGCONT', timeoutMs: 20_000 });
+      await waitFor(async () => (await statuses()).every((s) => s === 'processed'), { what: 'all 4 documents processed', timeoutMs: 20_000 });
 
       process.kill(pid, 'SIGTERM');
       expect(await exited).toBe(0);
@@ -130,11 +126,13 @@ describe('chaosgate target worker', () => {
     await writeFile(pidFile, `${gone.pid}\n`);
     const child = spawn(process.execPath, [cli, 'target', 'worker', '--redis', redis.url, '--pid-file', pidFile], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    let pid = gone.pid;
-    for (let i = 0; i < 100 && pid === gone.pid; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-    }
+    const pid = await waitFor(
+      async () => {
+        const written = Number((await readFile(pidFile, 'utf8')).trim());
+        return written !== gone.pid && written;
+      },
+      { what: `the new worker's PID in ${pidFile}`, timeoutMs: 20_000 },
+    );
     expect(pid).toBe(child.pid);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

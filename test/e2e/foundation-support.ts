@@ -25,11 +25,14 @@ export async function readPoints(path: string): Promise<Point[]> {
   return points;
 }
 
-export function p95(values: number[]): number {
+/** The nearest-rank percentile (q in 0..1) of `values`; NaN for none. */
+export function percentile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+export const p95 = (values: number[]): number => percentile(values, 0.95);
 
 /** A throwaway Redis, the reference target on it, and a temp folder: what each foundation test runs k6 against. */
 export interface Stack {

@@ -5,6 +5,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { startNats, type RunningServer } from '../support/servers.js';
 import { createProbe, startProbes, type GaugeSample } from '../../probes/index.js';
+import { waitFor } from '../support/wait.js';
 
 let nats: RunningServer;
 let nc: NatsConnection;
@@ -63,7 +64,7 @@ describe('nats-jetstream probe', () => {
       [{ kind: 'nats-jetstream', id: 'ghost', servers: nats.url, stream: 'JOBS', consumer: 'nobody' }],
       { intervalMs: 200, timeoutMs: 200, onSample: (s) => samples.push(s), signal: abort.signal },
     );
-    await new Promise((r) => setTimeout(r, 650));
+    await waitFor(() => (sampler.stats().ghost?.errors ?? 0) >= 2, { what: 'two ticks counting the missing consumer as an error' });
     abort.abort(); // the run's signal stops the sampler (SIGINT path)
     await sampler.done;
     const count = samples.length;

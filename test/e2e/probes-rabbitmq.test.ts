@@ -11,6 +11,7 @@ import { freePort } from '../../lib/net.js';
 import { waitForPort } from '../support/servers.js';
 import { createProbe, startProbes } from '../../probes/index.js';
 import { probeConfigSchema } from '../../probes/config.js';
+import { waitFor } from '../support/wait.js';
 import { amqpUrl } from '../../probes/rabbitmq.js';
 
 const RABBITMQ = '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -44,9 +45,11 @@ beforeAll(async () => {
   broker = spawn(RABBITMQ, [], { env, stdio: 'ignore' });
   await waitForPort('127.0.0.1', amqpPort, 30_000);
   url = `amqp://guest@127.0.0.1:${amqpPort}`;
-  conn = await connect(`amqp://guest:guest@127.0.0.1:${amqpPort}`);
+  // The port opens before the broker finishes booting: on a loaded machine the first handshakes
+  // are closed abruptly, so retry the connection itself until it holds.
+  conn = await waitFor(() => connect(`amqp://guest:guest@127.0.0.1:${amqpPort}`), { what: 'the broker to accept an AMQP connection', timeoutMs: 30_000, intervalMs: 250 });
   ch = await conn.createChannel();
-}, 45_000);
+}, 60_000);
 
 afterAll(async () => {
   await conn?.close().catch(() => {});
@@ -95,10 +98,10 @@ describe('rabbitmq probe', () => {
       onSample: (s) => s.metric === 'queue_depth' && depths.push(s.value),
       onError: (e) => errors.push(e.message),
     });
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(() => errors.length >= 2, { what: 'two ticks counting the missing queue as an error' });
     await ch.assertQueue('late-queue', { durable: false });
     ch.sendToQueue('late-queue', Buffer.from('x'));
-    await new Promise((r) => setTimeout(r, 700));
+    await waitFor(() => depths.at(-1) === 1, { what: 'a depth reading of 1 once the queue exists' });
     await sampler.stop();
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(errors[0]).toMatch(/NOT_FOUND/);

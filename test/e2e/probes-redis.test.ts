@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RunningServer } from '../support/servers.js';
 import { createProbe, startProbes, type GaugeSample, type ProbeConfig } from '../../probes/index.js';
 import { probeConfigSchema } from '../../probes/config.js';
+import { waitFor } from '../support/wait.js';
 
 let redis: RunningServer;
 let admin: Redis;
@@ -108,10 +109,13 @@ describe('startProbes on Redis', () => {
       onSample: (s) => samples.push(s),
       onError: (e) => errors.push(e.message),
     });
-    await new Promise((r) => setTimeout(r, 700));
+    const depthReadings = () => samples.filter((s) => s.metric === 'queue_depth').length;
+    await waitFor(() => depthReadings() >= 4, { what: '4 depth readings' });
     // Every command from every client waits while Redis is paused: the next reading must time out.
     await admin.call('CLIENT', 'PAUSE', '600', 'ALL');
-    await new Promise((r) => setTimeout(r, 1200));
+    await waitFor(() => errors.length >= 1, { what: 'a reading to time out while Redis is paused' });
+    const beforeResume = depthReadings();
+    await waitFor(() => depthReadings() > beforeResume, { what: 'a depth reading after the pause' });
     await sampler.stop();
     const elapsed = Date.now() - started;
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { projectRoot } from '../../lib/tools.js';
 import { INTERRUPTED_EXIT_CODE, runProfile } from '../../run/orchestrate.js';
+import { waitFor } from '../support/wait.js';
 import { collectingPrinter, configFile } from './run-support.js';
 
 let dir: string;
@@ -54,11 +55,11 @@ describe('chaosgate run, stopped early', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     // Wait until both faults are on (the events file says so), then a few seconds of load.
     const events = join(outDir, 'chaos-events.jsonl');
-    for (let i = 0; i < 300; i++) {
-      const text = existsSync(events) ? await readFile(events, 'utf8') : '';
-      if ((text.match(/"action":"on"/g) ?? []).length >= 2) break;
-      await sleep(100);
-    }
+    await waitFor(async () => existsSync(events) && ((await readFile(events, 'utf8')).match(/"action":"on"/g) ?? []).length >= 2, {
+      what: `both faults on in ${events}`,
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     const pid = Number(await readFile(join(outDir, 'worker.pid'), 'utf8'));
     expect(processesMentioning(String(pid)).some((l) => / T/.test(l.split(/\s+/).slice(0, 3).join(' ')))).toBe(true); // stopped (state T)
     await sleep(3000);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../model/report.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
+import { waitFor } from '../support/wait.js';
 
 let dir: string;
 let bundle: CliBundle;
@@ -139,19 +140,13 @@ describe('chaosgate run when k6 dies mid-run', () => {
     });
     const run = start(['--script', join(dir, 'long.js'), '--config', cfg, '--out-dir', outDir], {}, 90_000);
     // The k6 of this run: its --out names this run's own folder.
-    let k6Pid: number | null = null;
-    for (let i = 0; i < 300 && k6Pid === null; i++) {
-      try {
-        const pids = execFileSync('pgrep', ['-f', `json=${join(outDir, 'k6.fifo')}`], { encoding: 'utf8' }).trim().split('\n').map(Number);
-        k6Pid = pids.find((p) => p !== run.pid) ?? null;
-      } catch {
-        // not started yet
-      }
-      if (k6Pid === null) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(k6Pid).not.toBeNull();
+    // pgrep exits 1 (a throw: not yet) while k6 has not started.
+    const k6Pid = await waitFor(
+      () => execFileSync('pgrep', ['-f', `json=${join(outDir, 'k6.fifo')}`], { encoding: 'utf8' }).trim().split('\n').map(Number).find((p) => p !== run.pid),
+      { what: "this run's k6 process", timeoutMs: 30_000, intervalMs: 100 },
+    );
     await new Promise((r) => setTimeout(r, 3000)); // some load first
-    process.kill(k6Pid!, 'SIGKILL');
+    process.kill(k6Pid, 'SIGKILL');
     const r = await run.exited;
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/INCOMPLETE k6 was killed by SIGKILL/);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../model/report.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
+import { waitFor } from '../support/wait.js';
 
 let dir: string;
 let bundle: CliBundle;
@@ -87,10 +88,7 @@ describe('chaosgate run after a SIGKILLed run', () => {
     const killedDir = join(dir, 'killed');
     const killed = start(['--script', join(dir, 'test.js'), '--config', await write('first', [{ id: 'stuck-latency', kind: 'http-latency', target: 'stack', at: '1s', params: { fixedMs: 30 } }]), '--out-dir', killedDir, '--duration', '30s']);
     const events = join(killedDir, 'chaos-events.jsonl');
-    for (let i = 0; i < 300; i++) {
-      if (existsSync(events) && (await readFile(events, 'utf8')).includes('"action":"on"')) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(async () => existsSync(events) && (await readFile(events, 'utf8')).includes('"action":"on"'), { what: `the fault on in ${events}`, timeoutMs: 30_000, intervalMs: 100 });
     killed.child.kill('SIGKILL');
     expect((await killed.exited).signal).toBe('SIGKILL');
     // Its k6 outlives it (SIGKILL leaves no time to stop it): stop it here, by its own folder.

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/tools.js';
+import { waitFor } from '../support/wait.js';
 import { configFile } from './run-support.js';
 
 const cli = join(projectRoot, 'bin', 'chaosgate.mjs');
@@ -16,7 +17,6 @@ let dir: string;
 let configPath: string;
 const started: ChildProcess[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** "T (stopped)", "S (sleeping)", … from /proc/PID/status; undefined once the process is gone. */
 function procState(pid: number): string | undefined {
@@ -47,14 +47,6 @@ function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 interface Orphans {
   outDir: string;
   workerPid: number;
@@ -69,11 +61,15 @@ async function killRunWhileWorkerStopped(name: string): Promise<Orphans> {
   let stderr = '';
   run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const events = join(outDir, 'chaos-events.jsonl');
-  await waitFor(`the worker pause (stderr: ${stderr})`, async () => existsSync(events) && /"faultId":"worker-stop".*"action":"on"/.test(await readFile(events, 'utf8')));
+  await waitFor(async () => existsSync(events) && /"faultId":"worker-stop".*"action":"on"/.test(await readFile(events, 'utf8')), {
+    what: () => `the worker pause (stderr: ${stderr})`,
+    timeoutMs: 40_000,
+    intervalMs: 100,
+  });
   const workerPid = Number(await readFile(join(outDir, 'worker.pid'), 'utf8'));
   const [redisPid] = pgrep(['-P', String(run.pid), '-x', 'redis-server']);
   expect(redisPid, 'the run has a redis-server child').toBeGreaterThan(0);
-  await waitFor('the worker in state T', () => procState(workerPid)?.startsWith('T') ?? false, 5000);
+  await waitFor(() => procState(workerPid)?.startsWith('T') ?? false, { what: `the worker ${workerPid} in state T` });
 
   const exited = new Promise((r) => run.once('exit', r));
   run.kill('SIGKILL');
