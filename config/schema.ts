@@ -1,6 +1,7 @@
 // The one config file: each part of the pipeline owns the schema of its own section, composed here.
 // Every object is strict, so a misspelt field is an error that names it rather than a silent default.
 import { z } from 'zod';
+import { DEFAULT_REDIS_URL } from '../lib/defaults.js';
 import { targetSectionSchema } from '../target/config.js';
 import { loadSectionSchema } from './load.js';
 import { evaluateSectionSchema, gatesSectionSchema } from '../evaluator/config.js';
@@ -14,7 +15,7 @@ export const redisSectionSchema = z
     url: z
       .string()
       .regex(/^redis:\/\/[^\s]+$/, 'must be a redis:// URL')
-      .default('redis://127.0.0.1:6379')
+      .default(DEFAULT_REDIS_URL)
       .describe("the target's queue, the queue gauge, redis-toggle faults, Redis probes without a url (a reference-stack run starts its own); env CHAOSGATE_REDIS_URL"),
   })
   .strict();
