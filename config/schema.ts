@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { DEFAULT_REDIS_URL } from '../lib/defaults.js';
 import { targetSectionSchema } from '../target/config.js';
-import { loadSectionSchema } from './load.js';
+import { loadSectionSchema } from '../load/config.js';
 import { evaluateSectionSchema, gatesSectionSchema } from '../evaluator/config.js';
 import { chaosSectionSchema } from '../chaos/config.js';
 import { probesSectionSchema } from '../probes/config.js';

@@ -1,7 +1,7 @@
 // The streaming evaluation: lines or samples in (live from a FIFO while k6 runs, or from files),
 // phase events joined by time, gates checkable at any moment, a report model at the end.
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
-import { parseDuration } from './duration.js';
+import { validatedMs } from '../lib/duration.js';
 import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import {
@@ -137,7 +137,7 @@ export class Evaluation implements SampleSink {
     const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
     this.bucketHistogramMetrics = [...bucketHistograms].sort();
     this.store = new SeriesStore({
-      bucketWidthMs: parseDuration(this.config.bucketWidth)!,
+      bucketWidthMs: validatedMs(this.config.bucketWidth),
       maxBuckets: this.config.maxBuckets,
       seriesCap: this.config.seriesCap,
       wantsHistogram: (m) => {
@@ -396,7 +396,7 @@ export class Evaluation implements SampleSink {
     return {
       settings: {
         groupBy: [...this.groupBy].sort(),
-        bucketWidthMs: parseDuration(this.config.bucketWidth)!,
+        bucketWidthMs: validatedMs(this.config.bucketWidth),
         maxBuckets: this.config.maxBuckets,
         seriesCap: this.config.seriesCap,
         bucketHistograms: this.bucketHistogramMetrics,

@@ -4,7 +4,7 @@
 // `chaosgate_error_rate`, defined in error-rate.ts.
 import type { GateConfig } from './config.js';
 import { UsageError } from '../lib/errors.js';
-import { parseDuration } from './duration.js';
+import { validatedMs } from '../lib/duration.js';
 import { addErrorSamples, ERROR_RATE_METRIC, ERROR_RATE_SOURCES, errorRate, errorSourceMatches, noErrorCounts } from '../model/error-rate.js';
 import { Histogram } from '../model/histogram.js';
 import type { MetricKindInfo } from '../model/k6-metrics.js';
@@ -32,7 +32,7 @@ export function compileGate(config: GateConfig, index: number): CompiledGate {
   if (threshold.rhs.kind === 'baseline' && !config.baseline) {
     throw new Error(`gates[${index}] (${id}): expression uses "baseline" but no baseline is set`);
   }
-  return { id, config, ref, threshold, windowMs: config.window ? parseDuration(config.window) : null };
+  return { id, config, ref, threshold, windowMs: config.window ? validatedMs(config.window) : null };
 }
 
 export interface GateContext {
