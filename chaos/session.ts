@@ -17,6 +17,7 @@ import { HttpRoute } from './proxy/http-route.js';
 import { compileMatch, type ActiveFault } from './proxy/roll.js';
 import { TcpRoute } from './proxy/tcp-route.js';
 import { recoverJournal, type RecoveryReport } from './recover.js';
+import { DEFAULT_REDIS_URL } from '../lib/defaults.js';
 
 export interface ChaosSessionOptions {
   /** Redis for toggles; default the config's `redis.url` is passed by the caller. */
@@ -49,7 +50,7 @@ interface Applied {
 /** Opens a session after undoing anything a previous (SIGKILLed) run left in the journal. */
 export async function openChaosSession(section: ChaosSection, opts: ChaosSessionOptions = {}): Promise<ChaosSession> {
   const env = opts.env ?? process.env;
-  const redisUrl = opts.redisUrl ?? 'redis://127.0.0.1:6379';
+  const redisUrl = opts.redisUrl ?? DEFAULT_REDIS_URL;
   const ctx = driverContext(redisUrl, section.toxiproxy, env);
   checkAllowlist(section, ctx);
   const journalPath = opts.journalPath ?? section.journal;

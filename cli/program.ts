@@ -1,11 +1,12 @@
 import { Command } from 'commander';
+import { CHAOSGATE_VERSION } from '../lib/version.js';
 import { commands } from './commands/index.js';
 
 /** The commander program: every command is a thin wrapper around a library call. */
 export function buildProgram(): Command {
   const program = new Command('chaosgate')
     .description('Load-and-chaos release gate: k6 load, fault injection, gate evaluation, reports')
-    .version('0.1.0')
+    .version(CHAOSGATE_VERSION)
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -45,6 +45,28 @@ describe('loadConfig', () => {
     expect((err as ConfigError).exitCode).toBe(2);
   });
 
+  it('refuses run.previousReport (in the file or by --set) naming its replacement, beside the other issues, exit 2', async () => {
+    const file = join(dir, 'retired.json');
+    await writeFile(file, JSON.stringify({ run: { previousReport: 'last-night/report.json', allowedErrorRate: 2 } }));
+    const err = await loadConfig({ file, env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(2);
+    expect((err as ConfigError).issues).toEqual([
+      'run.previousReport: no longer a config field; use evaluate.baselineReport (env CHAOSGATE_BASELINE_REPORT, flag --baseline), the one setting for the previous report',
+      expect.stringMatching(/^run\.allowedErrorRate: /),
+    ]);
+    const viaSet = await loadConfig({ set: ['run.previousReport=r.json'], env: {} }).catch((e: unknown) => e);
+    expect((viaSet as ConfigError).issues).toEqual([expect.stringMatching(/^run\.previousReport: no longer a config field; use evaluate\.baselineReport /)]);
+  });
+
+  it('takes the previous report from evaluate.baselineReport or CHAOSGATE_BASELINE_REPORT, never an empty one', async () => {
+    expect((await loadConfig({ set: ['evaluate.baselineReport=a/report.json'], env: {} })).evaluate.baselineReport).toBe('a/report.json');
+    expect((await loadConfig({ env: { CHAOSGATE_BASELINE_REPORT: 'b/report.json' } })).evaluate.baselineReport).toBe('b/report.json');
+    // An empty env var means none (as a CI step that found no previous report leaves it).
+    expect((await loadConfig({ env: { CHAOSGATE_BASELINE_REPORT: '' } })).evaluate.baselineReport).toBeUndefined();
+    await expect(loadConfig({ set: ['evaluate.baselineReport=""'], env: {} })).rejects.toThrow(/evaluate\.baselineReport: /);
+  });
+
   it('refuses a missing file and a --set without "="', async () => {
     await expect(loadConfig({ file: join(dir, 'nope.json') })).rejects.toThrow(/cannot read config .*nope\.json: ENOENT/);
     await expect(loadConfig({ set: ['run.outDir'] })).rejects.toBeInstanceOf(UsageError);

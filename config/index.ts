@@ -21,6 +21,31 @@ export const envOverrides: Record<string, string> = {
   CHAOSGATE_MALFORMED_TOLERANCE: 'evaluate.malformedTolerance',
 };
 
+/**
+ * Fields that no longer exist, with what replaces each: a config that still sets one is refused
+ * with the replacement named (zod alone would only say "Unrecognized key").
+ */
+export const retiredFields: Record<string, string> = {
+  'run.previousReport': 'evaluate.baselineReport (env CHAOSGATE_BASELINE_REPORT, flag --baseline), the one setting for the previous report',
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Removes the retired fields found in `raw`, returning one issue line for each. */
+function takeRetiredFields(raw: Record<string, unknown>): string[] {
+  const issues: string[] = [];
+  for (const [path, replacement] of Object.entries(retiredFields)) {
+    const keys = path.split('.');
+    const last = keys.pop()!;
+    let parent: unknown = raw;
+    for (const key of keys) parent = isObject(parent) && Object.hasOwn(parent, key) ? parent[key] : undefined;
+    if (!isObject(parent) || !Object.hasOwn(parent, last)) continue;
+    delete parent[last];
+    issues.push(`${path}: no longer a config field; use ${replacement}`);
+  }
+  return issues;
+}
+
 export interface LoadConfigOptions {
   /** Path of the JSON config; omitted: defaults only. */
   file?: string;
@@ -124,10 +149,11 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Chaosgat
     }
     applied.push(`--set ${pair.slice(0, eq)}`);
   }
+  const retired = takeRetiredFields(raw);
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
+  if (!result.success || retired.length > 0) {
     const where = applied.length ? `${source} (with overrides: ${applied.join(', ')})` : source;
-    throw new ConfigError(where, formatIssues(result.error));
+    throw new ConfigError(where, [...retired, ...(result.success ? [] : formatIssues(result.error))]);
   }
   return result.data;
 }

@@ -60,11 +60,6 @@ export const runSectionSchema = z
       .boolean()
       .default(true)
       .describe('judge the thresholds the k6 script declares (read with `k6 inspect`) as gates, beside the config\'s'),
-    previousReport: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('the previous JSON report: the soak\'s comparison and `baseline: "report"` gates (used before evaluate.baselineReport)'),
   })
   .strict();
 
@@ -112,7 +107,7 @@ export const profileSchema = z
     phases: z.array(namedPhaseSchema).default([]).describe('phases the load itself makes (a spike), as offsets from the start'),
     gates: gatesSectionSchema.optional().describe('gates for this profile; omitted: the top-level `gates`'),
     drain: z.boolean().default(false).describe('run the ingestion drain check (run.drain) after k6'),
-    drift: z.boolean().default(false).describe('compute soak drift (run.driftWindow) and compare with run.previousReport'),
+    drift: z.boolean().default(false).describe('compute soak drift (run.driftWindow) and compare with evaluate.baselineReport (the previous report)'),
   })
   .strict()
   .refine((p) => (p.scenario === undefined) !== (p.script === undefined), {

@@ -1,6 +1,7 @@
 // The one config file: each part of the pipeline owns the schema of its own section, composed here.
 // Every object is strict, so a misspelt field is an error that names it rather than a silent default.
 import { z } from 'zod';
+import { DEFAULT_REDIS_URL } from '../lib/defaults.js';
 import { targetSectionSchema } from '../target/config.js';
 import { loadSectionSchema } from '../load/config.js';
 import { evaluateSectionSchema, gatesSectionSchema } from '../evaluator/config.js';
@@ -14,7 +15,7 @@ export const redisSectionSchema = z
     url: z
       .string()
       .regex(/^redis:\/\/[^\s]+$/, 'must be a redis:// URL')
-      .default('redis://127.0.0.1:6379')
+      .default(DEFAULT_REDIS_URL)
       .describe("the target's queue, the queue gauge, redis-toggle faults, Redis probes without a url (a reference-stack run starts its own); env CHAOSGATE_REDIS_URL"),
   })
   .strict();
@@ -31,7 +32,7 @@ export const configSchema = z
     gates: gatesSectionSchema.prefault([]).describe('The pass/fail rules judged on the samples; a profile may carry its own `gates` instead.'),
     chaos: chaosSectionSchema.prefault({}).describe('Faults: the allowlist, proxy routes, the control endpoint, Toxiproxy, the plan, and where the journal and events go.'),
     probes: probesSectionSchema.prefault({}).describe('Queue probes sampled during a run, as gauges (`queue_depth`, `queue_lag`, `queue_pending`): see docs/probes.md.'),
-    run: runSectionSchema.prefault({}).describe('How `chaosgate run` judges recovery, drains, reports progress and compares with a previous run.'),
+    run: runSectionSchema.prefault({}).describe('How `chaosgate run` judges recovery, drains, reports progress and measures soak drift (the previous run is evaluate.baselineReport).'),
     services: servicesSectionSchema
       .default({})
       .describe('Your own services by name, each with exactly one of url or tcp; a plan entry may target one: see docs/services.md.'),

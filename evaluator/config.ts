@@ -51,8 +51,9 @@ export const evaluateSectionSchema = z
     declaredThresholds: z.boolean().default(false).describe("also judge the thresholds k6 declared in the NDJSON's Metric lines (flag --declared-thresholds)"),
     baselineReport: z
       .string()
+      .min(1)
       .optional()
-      .describe('a previous JSON report for `baseline: "report"` gates (--baseline overrides; a run prefers run.previousReport). Env CHAOSGATE_BASELINE_REPORT'),
+      .describe('the previous JSON report, for `baseline: "report"` gates and a soak\'s drift comparison. Env CHAOSGATE_BASELINE_REPORT; flag --baseline'),
     workers: z
       .number()
       .int()

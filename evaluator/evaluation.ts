@@ -20,8 +20,7 @@ import { tagsKey, valueProblem } from './readers/types.js';
 import { SLOT_VALUES, type ScanBatch } from './scan.js';
 import { HISTOGRAM_SCALE, SeriesStore, type Series } from './series.js';
 import { SIGNIFICANT_DIGITS } from '../model/histogram.js';
-
-export const TOOL_VERSION = '0.1.0';
+import { CHAOSGATE_VERSION } from '../lib/version.js';
 
 export interface Sample {
   metric: string;
@@ -464,7 +463,7 @@ export class Evaluation implements SampleSink {
       const trusted = this.trusted;
       return {
         schemaVersion: REPORT_SCHEMA_VERSION,
-        tool: { name: 'chaosgate', version: TOOL_VERSION },
+        tool: { name: 'chaosgate', version: CHAOSGATE_VERSION },
         createdAt: new Date().toISOString(),
         verdict: trusted ? overallVerdict(gates) : 'fail',
         partial: this.abortInfo !== null || this.partialInput,

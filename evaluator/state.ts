@@ -14,8 +14,9 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { InputError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
+import { CHAOSGATE_VERSION } from '../lib/version.js';
 import type { EvaluateConfigInput, GateConfigInput } from './config.js';
-import { createEvaluation, TOOL_VERSION, type Evaluation, type EvaluationOptions, type MergeParts } from './evaluation.js';
+import { createEvaluation, type Evaluation, type EvaluationOptions, type MergeParts } from './evaluation.js';
 import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from '../model/histogram.js';
 import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
@@ -156,7 +157,7 @@ export function exportState(ev: Evaluation): EvaluationState {
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
-    tool: TOOL_VERSION,
+    tool: CHAOSGATE_VERSION,
     settings: settingsOf(p),
     currentBucketWidthMs: p.store.bucketWidthMs,
     metrics: p.metrics.map((m) => ({ name: m.name, kind: m.kind ?? null, thresholds: m.thresholds, count: m.count })),

@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { projectRoot } from './tools.js';
+import { CHAOSGATE_VERSION } from './version.js';
 
 /** Template (under templates/) → where it goes in the user's repository. */
 export const INIT_FILES = [
@@ -15,7 +16,7 @@ export const INIT_FILES = [
 ] as const;
 
 /** Stands for "the repository where you host chaosgate's action"; init says to replace it. */
-export const ACTION_PLACEHOLDER = 'YOUR-ORG/chaosgate@v0.1.0';
+export const ACTION_PLACEHOLDER = `YOUR-ORG/chaosgate@v${CHAOSGATE_VERSION}`;
 export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8000';
 
 export interface InitOptions {

@@ -5,6 +5,7 @@
 import type { ProbeConfig } from './config.js';
 import type { GaugeSample, ProbeContext, ProbeReading, QueueProbe } from './types.js';
 import { createProbe } from './registry.js';
+import { DEFAULT_REDIS_URL } from '../lib/defaults.js';
 
 export interface StartProbesOptions {
   intervalMs?: number;
@@ -45,7 +46,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOptions): ProbeSampler {
   const intervalMs = options.intervalMs ?? 1000;
   const timeoutMs = options.timeoutMs ?? Math.max(10, Math.floor(intervalMs * 0.8));
-  const ctx: ProbeContext = { redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379', timeoutMs };
+  const ctx: ProbeContext = { redisUrl: options.redisUrl ?? DEFAULT_REDIS_URL, timeoutMs };
   const probes = options.probes ?? probeConfigs.map((c) => createProbe(c, ctx));
   const stats: Record<string, ProbeStats> = Object.fromEntries(probes.map((p) => [p.id, { readings: 0, errors: 0 }]));
 

@@ -226,7 +226,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     drain: profile.drain && stackKind === 'reference',
     scripts: await scriptTexts(load.script),
   });
-  const previousSource = config.run.previousReport ?? config.evaluate.baselineReport;
+  const previousSource = config.evaluate.baselineReport;
   const otherRoutes = [...config.chaos.proxy.routes, ...stackShape(stackKind, outDir).routes].map((r) => r.name);
   const services = prepareServices(config, planOf({ config, profile, opts }), planPlace(opts.profile), otherRoutes);
   const ctx: RunContext = {

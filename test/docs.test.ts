@@ -111,3 +111,18 @@ describe('JSON examples in the docs', () => {
     expect(parsed.success ? [] : formatIssues(parsed.error)).toEqual([]);
   });
 });
+
+describe('the version in the docs', () => {
+  // package.json is the one source; the docs name it in the tarball's file name and the action's tag.
+  const version = (JSON.parse(read('package.json')) as { version: string }).version;
+  const mentions = docs.flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .flatMap((text, i) => [...text.matchAll(/chaosgate-(\d+\.\d+\.\d+[\w.-]*?)\.tgz|chaosgate@v(\d+\.\d+\.\d+[\w.-]*)/g)].map((m) => ({ where: `${relative(projectRoot, file)}:${i + 1}`, version: m[1] ?? m[2] }))),
+  );
+
+  it('every chaosgate-X.Y.Z.tgz and chaosgate@vX.Y.Z is package.json\'s version', () => {
+    expect(mentions.length).toBeGreaterThan(2);
+    expect(mentions.filter((m) => m.version !== version)).toEqual([]);
+  });
+});

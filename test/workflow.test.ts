@@ -92,12 +92,14 @@ describe('.github/workflows/chaos.yml', () => {
 });
 
 describe('the `chaosgate run` step script', () => {
-  // The step's own bash, run with `npx` on PATH replaced by a script that prints its arguments:
-  // checks how the inputs and the previous night's report become chaosgate's flags.
-  function runStep(env: Record<string, string>, files: Record<string, string> = {}): { out: string; dir: string } {
+  // The step's own bash, run with `npx` on PATH replaced by a script (by default one that prints its
+  // arguments and the previous-report variable): checks how the inputs and the previous night's
+  // report reach chaosgate.
+  const printArgs = '#!/bin/sh\necho "NPX: $*"\necho "BASELINE: ${CHAOSGATE_BASELINE_REPORT-unset}"\n';
+  function runStep(env: Record<string, string>, files: Record<string, string> = {}, npx = printArgs) {
     const dir = mkdtempSync(join(tmpdir(), 'chaosgate-wf-'));
     mkdirSync(join(dir, 'bin'));
-    writeFileSync(join(dir, 'bin', 'npx'), '#!/bin/sh\necho "NPX: $*"\n');
+    writeFileSync(join(dir, 'bin', 'npx'), npx);
     chmodSync(join(dir, 'bin', 'npx'), 0o755);
     for (const [name, text] of Object.entries(files)) {
       mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -105,50 +107,43 @@ describe('the `chaosgate run` step script', () => {
     }
     const script = job.steps.find((s) => s.name === 'chaosgate run')!.run!;
     writeFileSync(join(dir, 'step.sh'), script);
-    // As GitHub Actions runs a `run:` block with `shell: bash`.
+    // As GitHub Actions runs a `run:` block with `shell: bash`, with the job's env.
     const res = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', 'step.sh'], {
       cwd: dir,
       encoding: 'utf8',
-      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, OUT_DIR: 'results/7-1', PREVIOUS_DIR: 'previous-night', CHAOSGATE_CONFIG: '', ...env },
+      timeout: 30_000,
+      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, OUT_DIR: 'results/7-1', PREVIOUS_DIR: job.env!.PREVIOUS_DIR!, CHAOSGATE_CONFIG: '', ...env },
     });
-    expect(res.stderr).toBe('');
-    expect(res.status).toBe(0);
-    return { out: res.stdout.split('\n').find((l) => l.startsWith('NPX: '))!, dir };
+    rmSync(dir, { recursive: true });
+    const line = (prefix: string) => res.stdout.split('\n').find((l) => l.startsWith(prefix))?.slice(prefix.length);
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr, args: line('NPX: '), baseline: line('BASELINE: ') };
   }
 
   it('passes profile, out dir and a non-empty duration', () => {
-    const a = runStep({ PROFILE: 'chaos-smoke', DURATION: '90s' });
-    expect(a.out).toBe('NPX: chaosgate run chaos-smoke --out-dir results/7-1 --duration 90s');
-    rmSync(a.dir, { recursive: true });
-    const b = runStep({ PROFILE: 'spike', DURATION: '' });
-    expect(b.out).toBe('NPX: chaosgate run spike --out-dir results/7-1');
-    rmSync(b.dir, { recursive: true });
+    expect(runStep({ PROFILE: 'chaos-smoke', DURATION: '90s' })).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run chaos-smoke --out-dir results/7-1 --duration 90s' });
+    expect(runStep({ PROFILE: 'spike', DURATION: '' })).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run spike --out-dir results/7-1' });
   });
 
-  it('turns the previous night\'s JSON report into run.previousReport, keeping a given config', () => {
+  it('gives the previous night\'s JSON report as CHAOSGATE_BASELINE_REPORT, beside a given config', () => {
     const r = runStep(
       { PROFILE: 'soak', DURATION: '2h', CHAOSGATE_CONFIG: 'gate.json' },
       { 'previous-night/report.json': '{}', 'previous-night/junit.xml': '<x/>', 'gate.json': '{"gates":[{"metric":"m","expression":"max<1"}]}' },
     );
-    expect(r.out).toBe('NPX: chaosgate run soak --out-dir results/7-1 --duration 2h --config results/ci-config.json');
-    expect(JSON.parse(readFileSync(join(r.dir, 'results', 'ci-config.json'), 'utf8'))).toEqual({
-      gates: [{ metric: 'm', expression: 'max<1' }],
-      run: { previousReport: 'previous-night/report.json' },
-    });
-    rmSync(r.dir, { recursive: true });
+    expect(r).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run soak --out-dir results/7-1 --duration 2h --config gate.json', baseline: 'previous-night/report.json' });
+    expect(r.stdout).toContain('comparing with previous-night/report.json');
   });
 
-  it('keeps ./chaosgate.config.json (chaosgate\'s default) when merging the previous report', () => {
-    const r = runStep(
-      { PROFILE: 'soak', DURATION: '' },
-      { 'previous-night/report.json': '{}', 'chaosgate.config.json': '{"profiles":{}}' },
-    );
-    expect(r.out).toBe('NPX: chaosgate run soak --out-dir results/7-1 --config results/ci-config.json');
-    expect(JSON.parse(readFileSync(join(r.dir, 'results', 'ci-config.json'), 'utf8'))).toEqual({
-      profiles: {},
-      run: { previousReport: 'previous-night/report.json' },
-    });
-    rmSync(r.dir, { recursive: true });
+  it('without a previous report (first night, expired artifact) sets no baseline, and leaves ./chaosgate.config.json to chaosgate', () => {
+    const r = runStep({ PROFILE: 'soak', DURATION: '' }, { 'previous-night/junit.xml': '<x/>', 'chaosgate.config.json': '{"profiles":{}}' });
+    expect(r).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run soak --out-dir results/7-1', baseline: 'unset' });
+    expect(r.stdout).not.toContain('comparing with');
+  });
+
+  it('the real CLI reads the report the step names (a broken one: exit 3 naming it, before anything starts)', () => {
+    const cli = join(projectRoot, 'bin', 'chaosgate.mjs');
+    const r = runStep({ PROFILE: 'soak', DURATION: '' }, { 'previous-night/report.json': '{"not":"a report"}' }, `#!/bin/sh\nshift\nexec "${process.execPath}" "${cli}" "$@"\n`);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('baseline report previous-night/report.json: not a chaosgate report');
   });
 });
 

@@ -15,6 +15,7 @@ interface RunFlags extends ConfigFlags {
   script?: string;
   allowNoGates?: boolean;
   shards?: string;
+  baseline?: string;
 }
 
 /** The config a run uses without --config: ./chaosgate.config.json when there is one. */
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--out-dir <dir>', 'the run folder (default: <run.outDir>/<profile>-<timestamp>)')
     .option('--duration <duration>', 'the scenario length (soak, chaos-smoke, ocr; a script gets it as CHAOSGATE_DURATION), e.g. 90s, 4h')
     .option('--shards <n>', 'run k6 as N processes with the execution segments k6-operator gives its runners, all judged as one load (docs/scale-out.md)')
+    .option('--baseline <report>', 'the previous JSON report, for baseline: "report" gates and a soak\'s comparison (overrides evaluate.baselineReport)')
     .option('--allow-no-gates', 'run even when there is no gate at all (no config gates, no k6 thresholds)')
     .allowExcessArguments()
     .usage('[options] [profile] [-- k6 run arguments]')
@@ -58,7 +60,8 @@ export function register(program: Command): void {
       }
       if (flags.script !== undefined && !existsSync(flags.script)) throw new UsageError(`--script ${flags.script}: no such file`);
       const file = flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-      const config = await loadConfig({ file, set: flags.set });
+      const loaded = await loadConfig({ file, set: flags.set });
+      const config = flags.baseline === undefined ? loaded : { ...loaded, evaluate: { ...loaded.evaluate, baselineReport: flags.baseline } };
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => {
         if (controller.signal.aborted) {

@@ -1,10 +1,14 @@
 // Loads the harness's config in the init context (open() works only there).
 import { scenarioEnv, type ScenarioConfig } from './scenario-config.ts';
 
+function required(name: string): string {
+  const value = __ENV[name];
+  if (!value) throw new Error(`${name} is not set: run scenarios through \`chaosgate load\``);
+  return value;
+}
+
 function load(): ScenarioConfig {
-  const path = __ENV[scenarioEnv.configFile];
-  if (!path) throw new Error(`${scenarioEnv.configFile} is not set: run scenarios through \`chaosgate load\``);
-  return JSON.parse(open(path)) as ScenarioConfig;
+  return JSON.parse(open(required(scenarioEnv.configFile))) as ScenarioConfig;
 }
 
 export const config: ScenarioConfig = load();
@@ -14,7 +18,8 @@ export const credentials = {
   password: __ENV[scenarioEnv.password] ?? '',
 };
 
-export const redisUrl: string = __ENV[scenarioEnv.redisUrl] ?? 'redis://127.0.0.1:6379';
+/** Always set by chaosgate (load/k6-runner.ts builtinScript), from redis.url: no default here. */
+export const redisUrl: string = required(scenarioEnv.redisUrl);
 
 /** k6 durations of the spike, summed, e.g. for the samplers that run alongside. */
 export function durationSeconds(d: string): number {

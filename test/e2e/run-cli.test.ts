@@ -59,6 +59,20 @@ describe('chaosgate run: bad input', () => {
     expect(r.stderr).toMatch(/profiles\.x\.scenario/);
   });
 
+  it('refuses run.previousReport, naming evaluate.baselineReport that replaced it', async () => {
+    const r = await exec(['soak'], { run: { previousReport: 'last-night/report.json' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('run.previousReport: no longer a config field; use evaluate.baselineReport (env CHAOSGATE_BASELINE_REPORT, flag --baseline)');
+    noTrace(r.stderr);
+  });
+
+  it('reads --baseline (as evaluate and merge do) before starting anything: a missing report is exit 3', async () => {
+    const r = await exec(['soak', '--baseline', 'no-such-night/report.json']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('no-such-night/report.json');
+    noTrace(r.stderr);
+  });
+
   it('gives file:line:col for a config that is not JSON', async () => {
     const r = await exec(['smoke'], '{\n  "run": {\n    "outDir": "x",,\n  }\n}');
     expect(r.code).toBe(2);

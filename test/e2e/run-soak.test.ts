@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/index.js';
 import type { Analysis } from '../../model/analysis.js';
 import { runProfile } from '../../run/orchestrate.js';
 import { collectingPrinter, configFile } from './run-support.js';
@@ -31,8 +32,10 @@ describe('chaosgate run soak', () => {
     expect(a1.drift!.previous).toBeNull();
     expect(Number.isFinite(a1.drift!.p95SlopeMsPerHour)).toBe(true);
 
-    const second = await configFile(dir, { ...base, run: { driftWindow: '2s', previousReport: join(night1.outDir, 'report.json') } });
-    const night2 = await runProfile({ config: second.config, profile: 'soak', duration: '8s', outDir: join(dir, 'night2'), progress: collectingPrinter() });
+    // The previous report comes as the CI workflow gives it: CHAOSGATE_BASELINE_REPORT (evaluate.baselineReport).
+    const second = await configFile(dir, { ...base, run: { driftWindow: '2s' } });
+    const secondConfig = await loadConfig({ file: second.path, env: { CHAOSGATE_BASELINE_REPORT: join(night1.outDir, 'report.json') } });
+    const night2 = await runProfile({ config: secondConfig, profile: 'soak', duration: '8s', outDir: join(dir, 'night2'), progress: collectingPrinter() });
     const prev = (night2.report.analysis as Analysis).drift!.previous!;
     expect(prev.source).toBe(join(night1.outDir, 'report.json'));
     const p1 = a1.phases.find((p) => p.phase === 'baseline')!.p95!;
