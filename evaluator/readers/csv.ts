@@ -43,6 +43,7 @@ export function splitCsv(line: string): string[] | null {
 }
 
 export const csvFormat: ReaderFormat = {
+  label: 'k6 CSV',
   detect: (first) => first.startsWith('metric_name,'),
   create(sink: SampleSink): LineReader {
     let header: string[] | null = null;

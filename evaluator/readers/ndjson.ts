@@ -429,6 +429,7 @@ export class NdjsonReader implements LineReader {
 }
 
 export const ndjsonFormat: ReaderFormat = {
+  label: 'k6 NDJSON',
   detect: (first) => first.startsWith('{'),
   create: (sink: SampleSink) => new NdjsonReader(sink),
 };
