@@ -20,7 +20,7 @@ export interface AggregateDef {
   word: string;
   /** Written with a numeric argument in parentheses; `check` says why one is not allowed. */
   argument?: { name: string; check(value: number, raw: string): string | null };
-  /** The metric kinds it is meant for (the reference; k6 accepts the same). */
+  /** The metric kinds k6 allows it on (the reference; chaosgate computes it on any kind). */
   appliesTo: readonly MetricKind[];
   /** Its line in the reference. */
   doc: string;
@@ -57,14 +57,14 @@ export const aggregates = {
   },
   count: {
     word: 'count',
-    appliesTo: ['counter', 'trend'],
-    doc: "a counter's sum, else the number of samples; 0 without samples",
+    appliesTo: ['counter'],
+    doc: "a counter's sum (on another kind: the number of samples); 0 without samples",
     definedWithoutSamples: true,
     compute: (b, { kind }) => (kind?.kind === 'counter' ? b.sum : b.count),
   },
   rate: {
     word: 'rate',
-    appliesTo: ['rate', 'counter'],
+    appliesTo: ['counter', 'rate'],
     doc: "a rate metric's fraction of non-zero samples; a counter's sum per second over the samples' span (or the window)",
     compute(b, { kind, durationMs }) {
       if (kind?.kind === 'counter') return durationMs > 0 ? b.sum / (durationMs / 1000) : null;

@@ -29,7 +29,7 @@ export const celeryRedisProbe = defineProbe({
   kind: 'celery-redis',
   schema,
   reads:
-    "Celery on Redis (kombu's layout): `LLEN` of the queue list **and** its priority siblings `<queue>\\x06\\x16<step>` for the steps `[0, 3, 6, 9]` (step 0 is the bare name), with kombu's `global_keyprefix`; `prioritySteps`, `separator`, `keyPrefix` configurable",
+    "Celery on Redis (kombu's layout): `LLEN` of the queue list and of its priority siblings `<queue>\\x06\\x16<step>` for the steps `[0, 3, 6, 9]` (step 0 is the bare name), with kombu's `global_keyprefix`; `prioritySteps`, `separator`, `keyPrefix` configurable",
   // Celery's Redis messages carry no enqueue time: depth only, never lag.
   metrics: { queue_depth: 'the sum' },
   create(config, ctx) {
