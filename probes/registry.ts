@@ -9,7 +9,12 @@ import { redisStreamProbe } from './redis-stream.js';
 import { natsJetStreamProbe } from './nats-jetstream.js';
 import { rabbitMqProbe } from './rabbitmq.js';
 
-export const probeKinds = [celeryRedisProbe, redisStreamProbe, natsJetStreamProbe, rabbitMqProbe] as const;
+export const probeKinds = [
+  celeryRedisProbe,
+  redisStreamProbe,
+  natsJetStreamProbe,
+  rabbitMqProbe,
+] as const;
 
 type Probes = typeof probeKinds;
 export type ProbeKind = Probes[number]['kind'];
