@@ -8,7 +8,7 @@ import { analyse, type FaultWindow } from './compute.js';
 import type { Analysis } from '../model/analysis.js';
 import { chaosEventSchema, namedPhaseEventSchema, type ChaosEvent, type NamedPhaseEvent, type PhaseEvent, type TimelineEvent } from '../model/events.js';
 import { InputError } from '../lib/errors.js';
-import { durationToMs } from '../lib/duration.js';
+import { validatedMs } from '../lib/duration.js';
 import type { ReportModel } from '../model/report.js';
 
 export class RunTimeline {
@@ -127,11 +127,11 @@ export function analyseRun(report: ReportModel, opts: AnalyseRunOptions): Analys
     recovery: {
       p95Factor: run.recovery.p95Factor,
       errorRateDelta: run.recovery.errorRateDelta,
-      windowMs: durationToMs(run.recovery.window)!,
+      windowMs: validatedMs(run.recovery.window),
       queueDepthSlack: run.recovery.queueDepthSlack,
     },
     allowedErrorRate: opts.faults.length ? run.allowedErrorRate : null,
-    drift: opts.drift ? { windowMs: durationToMs(run.driftWindow)!, previous: opts.previous ?? null } : null,
+    drift: opts.drift ? { windowMs: validatedMs(run.driftWindow), previous: opts.previous ?? null } : null,
     drain: opts.drain ?? null,
   });
 }

@@ -1,14 +1,22 @@
 // The report flags evaluate and merge share: `--report kind=path` (repeatable, kinds from the writer
-// registry) and the aliases --junit/--json/--md; and writing what was asked for.
+// registry) and each writer's own flag (--junit/--json/--md, from the registry too); and writing
+// what was asked for.
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ReportModel } from '../model/report.js';
-import { parseReportTarget, reportFormats, writeReport, type ReportFormat } from '../reports/index.js';
+import { parseReportTarget, reportFormats, reportWriters, writeReport, type ReportFormat, type ReportWriter } from '../reports/index.js';
 
 export interface ReportFlags {
   report: Array<{ format: ReportFormat; path: string }>;
-  junit?: string;
-  json?: string;
-  md?: string;
+  /** The writers' own flags (`md`, …): commander stores them under the flag's name. */
+  [flag: string]: unknown;
+}
+
+/** Writers with a flag of their own, and the flag. */
+function flaggedWriters(): Array<{ format: ReportFormat; flag: string; what: string }> {
+  return reportFormats.flatMap((format) => {
+    const w: ReportWriter = reportWriters[format];
+    return w.flag ? [{ format, flag: w.flag, what: w.what }] : [];
+  });
 }
 
 function reportTarget(value: string, previous: ReportFlags['report']): ReportFlags['report'] {
@@ -20,20 +28,16 @@ function reportTarget(value: string, previous: ReportFlags['report']): ReportFla
 }
 
 export function withReportFlags(command: Command): Command {
-  return command
-    .option('--report <kind=path>', `write a report (repeatable); kind: ${reportFormats.join(', ')}`, reportTarget, [])
-    .option('--junit <file>', 'write JUnit XML (same as --report junit=<file>)')
-    .option('--json <file>', 'write the JSON report (same as --report json=<file>)')
-    .option('--md <file>', 'write a Markdown summary, e.g. $GITHUB_STEP_SUMMARY (same as --report markdown=<file>)');
+  command.option('--report <kind=path>', `write a report (repeatable); kind: ${reportFormats.join(', ')}`, reportTarget, []);
+  for (const { format, flag, what } of flaggedWriters()) command.option(`--${flag} <file>`, `write ${what} (same as --report ${format}=<file>)`);
+  return command;
 }
 
 /** Writes every report the flags ask for (atomically, each to its path). */
 export async function writeRequestedReports(flags: ReportFlags, model: ReportModel): Promise<void> {
-  const outputs: Array<{ format: ReportFormat; path: string | undefined }> = [
+  const outputs: Array<{ format: ReportFormat; path: unknown }> = [
     ...flags.report,
-    { format: 'junit', path: flags.junit },
-    { format: 'json', path: flags.json },
-    { format: 'markdown', path: flags.md },
+    ...flaggedWriters().map(({ format, flag }) => ({ format, path: flags[flag] })),
   ];
-  for (const { format, path } of outputs) if (path) await writeReport(format, model, path);
+  for (const { format, path } of outputs) if (typeof path === 'string' && path) await writeReport(format, model, path);
 }

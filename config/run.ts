@@ -1,7 +1,7 @@
 // The `run` and `profiles` sections: how `chaosgate run <profile>` orchestrates load, chaos and
 // evaluation. Built-in profiles (run/profiles.ts) can be overridden or extended by name here.
 import { z } from 'zod';
-import { k6Duration } from './load.js';
+import { k6Duration } from '../load/config.js';
 import { durationTextField } from '../lib/duration.js';
 import { gatesSectionSchema } from '../evaluator/config.js';
 import { SCENARIOS } from '../load/scenarios.js';

@@ -2,7 +2,7 @@
 // Every object is strict, so a misspelt field is an error that names it rather than a silent default.
 import { z } from 'zod';
 import { targetSectionSchema } from '../target/config.js';
-import { loadSectionSchema } from './load.js';
+import { loadSectionSchema } from '../load/config.js';
 import { evaluateSectionSchema, gatesSectionSchema } from '../evaluator/config.js';
 import { chaosSectionSchema } from '../chaos/config.js';
 import { probesSectionSchema } from '../probes/config.js';

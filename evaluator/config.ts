@@ -1,6 +1,7 @@
 // The `evaluate` and `gates` sections of the config file (issue 3).
 import { z } from 'zod';
 import { durationTextField } from '../lib/duration.js';
+import { LATENCY_METRIC } from '../model/metric-names.js';
 import { parseMetricRef, parseThreshold } from './thresholds.js';
 
 const duration = durationTextField();
@@ -21,7 +22,7 @@ export const evaluateSectionSchema = z
     bucketWidth: duration.default('10s').describe('width of the time buckets (windowed gates, charts); doubles when a run outgrows maxBuckets'),
     bucketHistograms: z
       .array(z.string().min(1))
-      .default(['http_req_duration'])
+      .default([LATENCY_METRIC])
       .describe('metrics whose buckets keep a histogram (p95 over time); windowed percentile gates add theirs; others keep count/sum/min/max'),
     maxBuckets: z
       .number()

@@ -2,7 +2,7 @@
 // phase events joined by time, gates checkable at any moment, a report model at the end.
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
-import { parseDuration } from './duration.js';
+import { validatedMs } from '../lib/duration.js';
 import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import {
@@ -139,7 +139,7 @@ export class Evaluation implements SampleSink {
     const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
     this.bucketHistogramMetrics = [...bucketHistograms].sort();
     this.store = new SeriesStore({
-      bucketWidthMs: parseDuration(this.config.bucketWidth)!,
+      bucketWidthMs: validatedMs(this.config.bucketWidth),
       maxBuckets: this.config.maxBuckets,
       seriesCap: this.config.seriesCap,
       wantsHistogram: (m) => {
@@ -398,7 +398,7 @@ export class Evaluation implements SampleSink {
     return {
       settings: {
         groupBy: [...this.groupBy].sort(),
-        bucketWidthMs: parseDuration(this.config.bucketWidth)!,
+        bucketWidthMs: validatedMs(this.config.bucketWidth),
         maxBuckets: this.config.maxBuckets,
         seriesCap: this.config.seriesCap,
         bucketHistograms: this.bucketHistogramMetrics,

@@ -4,7 +4,7 @@
 // sample carries (the error budget `chaosgate_error_rate`) are evaluator/derived-metrics.ts's.
 import type { GateConfig } from './config.js';
 import { UsageError } from '../lib/errors.js';
-import { parseDuration } from './duration.js';
+import { validatedMs } from '../lib/duration.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import { Histogram } from '../model/histogram.js';
@@ -33,7 +33,7 @@ export function compileGate(config: GateConfig, index: number): CompiledGate {
   if (threshold.rhs.kind === 'baseline' && !config.baseline) {
     throw new Error(`gates[${index}] (${id}): expression uses "baseline" but no baseline is set`);
   }
-  return { id, config, ref, threshold, windowMs: config.window ? parseDuration(config.window) : null };
+  return { id, config, ref, threshold, windowMs: config.window ? validatedMs(config.window) : null };
 }
 
 export interface GateContext {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationMsField, durationTextField, durationToMs } from './duration.js';
+import { durationMsField, durationTextField, durationToMs, validatedMs } from './duration.js';
 
 describe('durationToMs', () => {
   it('reads single and compound k6 durations', () => {
@@ -33,5 +33,12 @@ describe('the duration fields', () => {
     expect(durationTextField().safeParse('0s').success).toBe(false);
     expect(durationMsField({ allowZero: true }).parse(0)).toBe(0);
     expect(durationTextField({ allowZero: true }).parse('0s')).toBe('0s');
+  });
+});
+
+describe('validatedMs', () => {
+  it('gives the milliseconds of validated text and calls anything else a bug', () => {
+    expect(validatedMs(durationTextField().parse('1m30s'))).toBe(90_000);
+    expect(() => validatedMs('soon')).toThrow(/internal: "soon" reached past validation/);
   });
 });

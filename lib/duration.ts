@@ -14,6 +14,16 @@ export function durationToMs(text: string): number | null {
   return Math.round(ms);
 }
 
+/**
+ * Milliseconds of a duration a schema has already validated (a config field, a gate's window): for
+ * code past validation, so a bad value there is a bug, not input to report.
+ */
+export function validatedMs(text: string): number {
+  const ms = durationToMs(text);
+  if (ms === null) throw new Error(`internal: "${text}" reached past validation as a duration`);
+  return ms;
+}
+
 // The one duration field of every config schema: whole milliseconds (a number) or k6 text, as the
 // docs allow everywhere. Two outputs of the same input: milliseconds, or k6 text for fields handed
 // on as text (to k6, or to code that reads them with durationToMs).

@@ -1,6 +1,6 @@
 // The JSON the scenarios read (path in env CHAOSGATE_SCENARIO_CONFIG): the validated `load`
 // section plus the queue's Redis keys. No secrets: those travel by env (see k6-runner.ts).
-import type { LoadConfig } from '../config/load.js';
+import type { LoadConfig } from './config.js';
 import { queueKeys } from '../target/celery-queue.js';
 import type { ScenarioConfig } from '../scenarios/lib/scenario-config.js';
 

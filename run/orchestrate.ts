@@ -10,7 +10,7 @@ import type { ChaosEvent } from '../chaos/events.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import type { GateConfigInput } from '../evaluator/config.js';
-import { parseDuration } from '../evaluator/duration.js';
+import { validatedMs } from '../lib/duration.js';
 import { loadReport } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
 import { refuseNoGates } from '../evaluator/gates.js';
@@ -238,7 +238,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     load,
     gates,
     outDir,
-    out: opts.progress ?? progressPrinter(process.stderr, parseDuration(config.run.progressEvery)!),
+    out: opts.progress ?? progressPrinter(process.stderr, validatedMs(config.run.progressEvery)),
     internal: new AbortController(),
     cleanup: new CleanupStack(),
     credentials: resolveCredentials(),
@@ -392,7 +392,7 @@ async function loadStage(ctx: RunContext): Promise<void> {
   k6.child.stdout?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
   void k6.done.then(() => (ctx.k6EndedAt = Date.now()));
 
-  for (const p of ctx.profile.phases) ctx.timeline.phase(ctx.t0 + parseDuration(p.at)!, p.phase);
+  for (const p of ctx.profile.phases) ctx.timeline.phase(ctx.t0 + validatedMs(p.at), p.phase);
   if (ctx.scenarioConfig) for (const p of scenarioPhases(load.builtin, ctx.scenarioConfig)) ctx.timeline.phase(ctx.t0 + p.atMs, p.phase);
   ctx.planDone = ctx.session!.runPlan(ctx.chaos!.plan, { startedAt: ctx.t0, signal: ctx.internal.signal }).catch((err: Error) => {
     stopRun(ctx, `chaos plan failed: ${err.message}`);
@@ -412,7 +412,7 @@ async function watchStage(ctx: RunContext): Promise<void> {
   const { k6, ev, session, plan } = ctx;
   const t0 = ctx.t0!;
   const progressTotal = plan!.plannedMs;
-  const windowMs = (w: string | number) => (typeof w === 'number' ? w : parseDuration(w)!);
+  const windowMs = (w: string | number) => (typeof w === 'number' ? w : validatedMs(w));
   const abortAges = ctx.gates.filter((g) => g.abortOnFail).map((g) => (g.window !== undefined ? windowMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
   const liveFromMs = abortAges.length ? Math.min(...abortAges) : null;
   let ended = false;
@@ -437,9 +437,9 @@ async function watchStage(ctx: RunContext): Promise<void> {
     if (liveFromMs === null || elapsed < liveFromMs) continue;
     const breached = ev!
       .checkGates({ liveOnly: true })
-      .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? parseDuration(g.window)! : LIVE_ABORT_MIN_AGE_MS));
+      .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? validatedMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
     if (breached.length) {
-      const text = liveGateTextContext(t0, parseDuration(ctx.config.evaluate.bucketWidth)!);
+      const text = liveGateTextContext(t0, validatedMs(ctx.config.evaluate.bucketWidth));
       stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
     }
   }
@@ -460,7 +460,7 @@ async function teardown(ctx: RunContext): Promise<void> {
     if (ctx.profile.drain && ctx.stack?.drainBaseUrl && ctx.ev && !ctx.failure && !interrupted(ctx) && !ctx.abortReason && ctx.incomplete.length === 0) {
       const { config } = ctx;
       ctx.out.line(`drain: waiting up to ${config.run.drain.timeout} for queue ${config.run.drain.queue}`);
-      const drain = await checkDrain({ baseUrl: ctx.stack.drainBaseUrl, queue: config.run.drain.queue, timeoutMs: parseDuration(config.run.drain.timeout)! });
+      const drain = await checkDrain({ baseUrl: ctx.stack.drainBaseUrl, queue: config.run.drain.queue, timeoutMs: validatedMs(config.run.drain.timeout) });
       ctx.drain = drain;
       const now = Date.now();
       ingestOwnSample(ctx, { metric: DRAIN_METRICS.depth, type: 'gauge', time: now, value: drain.depthAtEnd, tags: { queue: drain.queue } });

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openChaosSession, readJournal, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { isAlive } from '../../chaos/drivers/find-process.js';
-import { parseDurationMs } from '../../chaos/duration.js';
+import { durationToMs } from '../../lib/duration.js';
 import { loadConfig } from '../../config/index.js';
 import { ChaosgateError, UsageError } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
@@ -20,7 +20,7 @@ const signalNumber: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTE
 async function apply(flags: ConfigFlags & { duration?: string; routesFile?: string }): Promise<void> {
   let holdMs: number | undefined;
   if (flags.duration !== undefined) {
-    holdMs = parseDurationMs(flags.duration);
+    holdMs = durationToMs(flags.duration) ?? undefined;
     if (holdMs === undefined) throw new UsageError(`--duration ${flags.duration}: not a duration (e.g. 30s, 5m)`);
   }
   const config = await loadConfig({ file: flags.config, set: flags.set });

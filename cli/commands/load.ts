@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { runLoad } from '../../load/run-load.js';
+import { runLoad } from '../../run/load-only.js';
 import { requireScenario, SCENARIOS } from '../../load/scenarios.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 

@@ -2,7 +2,7 @@
 // processed, with one end-to-end latency point per document and a queue-depth gauge that rose
 // while the batch waited and is back at 0.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSectionSchema } from '../../config/load.js';
+import { loadSectionSchema } from '../../load/config.js';
 import { runK6 } from '../../load/k6-runner.js';
 import { buildScenarioConfig } from '../../load/scenario-config.js';
 import { credentialsEnv } from '../../target/credentials.js';

@@ -2,7 +2,7 @@
 // a percentage; with the "new PDF renderer" flag on, OCR takes 1.5x as long (the target obeys it).
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSectionSchema } from '../../config/load.js';
+import { loadSectionSchema } from '../../load/config.js';
 import { runK6 } from '../../load/k6-runner.js';
 import { buildScenarioConfig } from '../../load/scenario-config.js';
 import { credentialsEnv } from '../../target/credentials.js';

@@ -2,7 +2,7 @@
 // answers, the gauges are sampled, and the bad-credentials 401 is not a failed request.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSectionSchema } from '../../config/load.js';
+import { loadSectionSchema } from '../../load/config.js';
 import { runK6 } from '../../load/k6-runner.js';
 import { buildScenarioConfig } from '../../load/scenario-config.js';
 import { credentialsEnv } from '../../target/credentials.js';

@@ -2,7 +2,7 @@
 // rate, above what 2 GPU slots of 120 ms serve) OCR jobs queue for a slot, so OCR p95 in the
 // peak window rises well above the baseline window's - computed here from k6's NDJSON points.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSectionSchema } from '../../config/load.js';
+import { loadSectionSchema } from '../../load/config.js';
 import { runK6 } from '../../load/k6-runner.js';
 import { buildScenarioConfig } from '../../load/scenario-config.js';
 import { credentialsEnv } from '../../target/credentials.js';

@@ -5,9 +5,9 @@ import { UsageError } from '../lib/errors.js';
 import { credentialsEnv, resolveCredentials } from '../target/credentials.js';
 import { closeRedis, connectRedis, pingRedis, waitReady } from '../target/redis.js';
 import { startTarget, type RunningTarget } from '../target/server.js';
-import { runK6, type K6Exit, type RunningK6 } from './k6-runner.js';
-import { buildScenarioConfig } from './scenario-config.js';
-import type { ScenarioName } from './scenarios.js';
+import { runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
+import { buildScenarioConfig } from '../load/scenario-config.js';
+import type { ScenarioName } from '../load/scenarios.js';
 
 export interface RunLoadOptions {
   scenario: ScenarioName;
