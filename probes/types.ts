@@ -58,7 +58,10 @@ export type ProbeSettings<K extends string, Shape extends z.ZodRawShape> = { kin
  */
 export interface ProbeDescriptor<K extends string = string, Shape extends z.ZodRawShape = z.ZodRawShape> {
   kind: K;
-  /** Its own config fields, strict (`kind` and `id` are added by the registry). */
+  /**
+   * Its own config fields, strict (`kind` and `id` are added by the registry). Rules go on the fields:
+   * the registry takes the object's shape, so a refine on the object itself would be dropped.
+   */
   schema: z.ZodObject<Shape, z.core.$strict>;
   /** What it reads, for the reference. */
   reads: string;
