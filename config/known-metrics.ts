@@ -3,7 +3,7 @@
 // probes' `queue_*`, the drain check's `drain_*`, the derived `chaosgate_*` — are checked: such a
 // gate is refused when no configured probe, no drain check, no input and no script produces it.
 import type { GateConfig } from '../evaluator/config.js';
-import { ERROR_RATE_METRIC } from '../model/error-rate.js';
+import { derivedMetrics } from '../evaluator/derived-metrics.js';
 import { DRAIN_METRICS } from '../model/metric-names.js';
 import { parseMetricRef } from '../evaluator/thresholds.js';
 import { ConfigError } from '../lib/errors.js';
@@ -26,7 +26,7 @@ export interface Producers {
 }
 
 function producedBy(p: Producers): Set<string> {
-  const out = new Set<string>([ERROR_RATE_METRIC]);
+  const out = new Set<string>(Object.keys(derivedMetrics));
   for (const probe of p.probes ?? []) for (const m of probeMetrics[probe.kind]) out.add(m);
   if (p.drain) for (const m of Object.values(DRAIN_METRICS)) out.add(m);
   for (const m of p.seen ?? []) out.add(m);

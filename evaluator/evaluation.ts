@@ -1,6 +1,7 @@
 // The streaming evaluation: lines or samples in (live from a FIFO while k6 runs, or from files),
 // phase events joined by time, gates checkable at any moment, a report model at the end.
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
+import { aggregates, type AggregateDef } from './aggregates.js';
 import { validatedMs } from '../lib/duration.js';
 import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
@@ -133,7 +134,7 @@ export class Evaluation implements SampleSink {
       this.metricInfo(name);
     }
     this.overflowMetric = { index: -1, name: OVERFLOW_METRIC, thresholds: [], kind: undefined, failedRate: false, count: 0 };
-    const windowedPercentiles = this.gates.filter((g) => g.windowMs !== null && ['percentile', 'med'].includes(g.threshold.aggregate.kind));
+    const windowedPercentiles = this.gates.filter((g) => g.windowMs !== null && (aggregates[g.threshold.aggregate.kind] as AggregateDef).histogram === true);
     const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
     this.bucketHistogramMetrics = [...bucketHistograms].sort();
     this.store = new SeriesStore({

@@ -1,15 +1,16 @@
 // Judges gates against the series: k6 aggregates on a metric or tag-filtered sub-metric, plus
 // (beyond k6) a phase filter, a sliding window that must hold everywhere, and a baseline taken from
-// another phase or a previous report. The error budget is the virtual metric
-// `chaosgate_error_rate`, defined in error-rate.ts.
+// another phase or a previous report. The aggregates are evaluator/aggregates.ts's; metrics no
+// sample carries (the error budget `chaosgate_error_rate`) are evaluator/derived-metrics.ts's.
 import type { GateConfig } from './config.js';
 import { UsageError } from '../lib/errors.js';
 import { validatedMs } from '../lib/duration.js';
-import { addErrorSamples, ERROR_RATE_METRIC, ERROR_RATE_SOURCES, errorRate, errorSourceMatches, noErrorCounts } from '../model/error-rate.js';
+import { aggregates, type AggregateDef } from './aggregates.js';
+import { derivedMetric } from './derived-metrics.js';
 import { Histogram } from '../model/histogram.js';
 import type { MetricKindInfo } from '../model/k6-metrics.js';
 import type { GateResult, ReportModel, SeriesReport, Verdict } from '../model/report.js';
-import { Bag, HISTOGRAM_SCALE, type Series } from './series.js';
+import { Bag, type Series } from './series.js';
 import { compare, parseMetricRef, parseThreshold, resolveRhs, type MetricRef, type Threshold } from './thresholds.js';
 
 export interface CompiledGate {
@@ -51,8 +52,9 @@ function phaseMatches(tag: string | undefined, phase: string | undefined): boole
 
 /** Does a series of `metric` count towards the gate on `ref` (in `phase`)? */
 function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef, phase: string | undefined): boolean {
-  if (ref.metric === ERROR_RATE_METRIC) {
-    if (!errorSourceMatches(metric, tags, ref.filter)) return false;
+  const derived = derivedMetric(ref.metric);
+  if (derived) {
+    if (!derived.matches(metric, tags, ref.filter)) return false;
   } else {
     if (metric !== ref.metric) return false;
     for (const [k, v] of Object.entries(ref.filter)) if (tags[k] !== v) return false;
@@ -60,9 +62,9 @@ function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef,
   return phaseMatches(tags.phase, phase);
 }
 
-/** The metrics a gate reads: its own, or the two behind the error budget. */
+/** The metrics a gate reads: its own, or those a derived metric is computed from. */
 function sourceMetrics(ref: MetricRef): string[] {
-  return ref.metric === ERROR_RATE_METRIC ? [...ERROR_RATE_SOURCES] : [ref.metric];
+  return [...(derivedMetric(ref.metric)?.sources ?? [ref.metric])];
 }
 
 /** The metrics a gate reads (for keeping them apart from the overflow). */
@@ -86,35 +88,12 @@ function select(ctx: GateContext, ref: MetricRef, phase: string | undefined): Se
 
 /** The aggregate of a bag, or null when there is nothing to aggregate. */
 function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind: MetricKindInfo | undefined, durationMs: number): number | null {
-  if (ref.metric === ERROR_RATE_METRIC) {
-    const counts = noErrorCounts();
-    for (const [metric, bag] of bags) addErrorSamples(counts, metric, bag);
-    return errorRate(counts);
-  }
+  const derived = derivedMetric(ref.metric);
+  if (derived) return derived.compute(bags);
   const bag = bags.get(ref.metric)!;
-  const a = t.aggregate;
-  if (a.kind === 'count') return kind?.kind === 'counter' ? bag.sum : bag.count;
-  if (bag.count === 0) return null;
-  switch (a.kind) {
-    case 'avg':
-      return bag.sum / bag.count;
-    case 'min':
-      return bag.min;
-    case 'max':
-      return bag.max;
-    case 'value':
-      return bag.last;
-    case 'rate':
-      if (kind?.kind === 'counter') return durationMs > 0 ? bag.sum / (durationMs / 1000) : null;
-      return bag.nonzero / bag.count;
-    case 'med':
-    case 'percentile': {
-      if (!bag.hist) return null;
-      const p = a.kind === 'percentile' ? a.p : 50;
-      // A bucket's highest equivalent value may pass the exact max: bound it.
-      return Math.min(bag.max, Math.max(bag.min, bag.hist.percentile(p) / HISTOGRAM_SCALE));
-    }
-  }
+  const aggregate: AggregateDef = aggregates[t.aggregate.kind];
+  if (bag.count === 0 && !aggregate.definedWithoutSamples) return null;
+  return aggregate.compute(bag, { kind, durationMs, argument: t.aggregate.p });
 }
 
 function mergeBags(lists: Map<string, Bag[]>): Map<string, Bag> {

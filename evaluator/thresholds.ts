@@ -2,7 +2,7 @@
 // between tokens):
 //
 //   threshold := aggregate op rhs
-//   aggregate := "avg" | "min" | "max" | "med" | "count" | "rate" | "value" | "p(" number ")"
+//   aggregate := word | word "(" number ")"     (the words of evaluator/aggregates.ts)
 //   op        := "<" | "<=" | ">" | ">=" | "==" | "===" | "!="
 //   rhs       := number | "baseline" [ ("*" | "+" | "-") number ]
 //   number    := ["-"] digits ["." digits] [("e"|"E") ["+"|"-"] digits]
@@ -11,9 +11,10 @@
 //
 //   metric    := name [ "{" tag ":" value { "," tag ":" value } "}" ]   (value may contain ":")
 
-export type Aggregate =
-  | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'value' }
-  | { kind: 'percentile'; p: number };
+import { aggregates, aggregateSyntax, type AggregateDef, type AggregateName } from './aggregates.js';
+
+/** A registered aggregate, with its argument when it takes one (p(N)'s N). */
+export type Aggregate = { kind: AggregateName; p?: number };
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 export type Rhs = { kind: 'number'; value: number } | { kind: 'baseline'; op: '*' | '+' | '-' | null; operand: number };
 
@@ -25,30 +26,41 @@ export interface Threshold {
 }
 
 const NUMBER = '-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
+const WORD = '[a-z_]+';
+// Groups: 1 word with an argument, 2 the argument, 3 a bare word, 4 op, 5 number, 6 baseline op, 7 its operand.
 const THRESHOLD = new RegExp(
-  `^\\s*(avg|min|max|med|count|rate|value|p\\(\\s*(${NUMBER})\\s*\\))\\s*(===|==|!=|<=|>=|<|>)\\s*(?:(${NUMBER})|baseline(?:\\s*([*+-])\\s*(${NUMBER}))?)\\s*$`,
+  `^\\s*(?:(${WORD})\\(\\s*(${NUMBER})\\s*\\)|(${WORD}))\\s*(===|==|!=|<=|>=|<|>)\\s*(?:(${NUMBER})|baseline(?:\\s*([*+-])\\s*(${NUMBER}))?)\\s*$`,
 );
+
+/** Each aggregate by the word it is written with. */
+const byWord = new Map<string, AggregateName>(Object.entries(aggregates).map(([name, a]) => [a.word, name as AggregateName]));
+
+function notAThreshold(source: string): Error {
+  const words = Object.values(aggregates).map((a: AggregateDef) => aggregateSyntax(a));
+  return new Error(`threshold "${source}" is not "<aggregate> <op> <number|baseline>" (aggregate: ${words.join(', ')}; op: < <= > >= == !=)`);
+}
 
 export function parseThreshold(source: string): Threshold {
   const m = THRESHOLD.exec(source);
-  if (!m) {
-    throw new Error(
-      `threshold "${source}" is not "<aggregate> <op> <number|baseline>" (aggregate: avg, min, max, med, count, rate, value, p(N); op: < <= > >= == !=)`,
-    );
-  }
+  const word = m?.[1] ?? m?.[3];
+  const name = word === undefined ? undefined : byWord.get(word);
+  const def: AggregateDef | undefined = name === undefined ? undefined : aggregates[name];
+  // A known word written with an argument it does not take (or without one it needs) is no aggregate either.
+  if (!m || !name || !def || (m[2] !== undefined) !== (def.argument !== undefined)) throw notAThreshold(source);
   let aggregate: Aggregate;
-  if (m[2] !== undefined) {
-    const p = Number(m[2]);
-    if (!(p >= 0 && p <= 100)) throw new Error(`threshold "${source}": percentile ${m[2]} is not within 0..100`);
-    aggregate = { kind: 'percentile', p };
+  if (def.argument) {
+    const argument = Number(m[2]);
+    const problem = def.argument.check(argument, m[2]!);
+    if (problem !== null) throw new Error(`threshold "${source}": ${problem}`);
+    aggregate = { kind: name, p: argument };
   } else {
-    aggregate = { kind: m[1] as 'avg' };
+    aggregate = { kind: name };
   }
-  const operator = (m[3] === '===' ? '==' : m[3]) as Operator;
+  const operator = (m[4] === '===' ? '==' : m[4]) as Operator;
   const rhs: Rhs =
-    m[4] !== undefined
-      ? { kind: 'number', value: Number(m[4]) }
-      : { kind: 'baseline', op: (m[5] as '*' | '+' | '-' | undefined) ?? null, operand: m[6] !== undefined ? Number(m[6]) : 0 };
+    m[5] !== undefined
+      ? { kind: 'number', value: Number(m[5]) }
+      : { kind: 'baseline', op: (m[6] as '*' | '+' | '-' | undefined) ?? null, operand: m[7] !== undefined ? Number(m[7]) : 0 };
   return { source, aggregate, operator, rhs };
 }
 

@@ -3,6 +3,7 @@
 // reports/schema/). Bump REPORT_SCHEMA_VERSION on any change a reader of old reports would notice.
 import { z } from 'zod';
 import { analysisSchema } from './analysis.js';
+import { INPUT_FORMATS } from './input-formats.js';
 
 // 2: `analysis` is typed (model/analysis.ts); a merge's facts moved from `analysis.merge` to `merge`.
 export const REPORT_SCHEMA_VERSION = 2 as const;
@@ -17,7 +18,7 @@ export type Verdict = z.infer<typeof verdictSchema>;
 export const inputSummarySchema = z
   .object({
     source: z.string().describe('path, or "-" for stdin'),
-    format: z.enum(['ndjson', 'csv']),
+    format: z.enum(INPUT_FORMATS),
     gzip: z.boolean(),
     lines: z.number().int().nonnegative(),
     points: z.number().int().nonnegative().describe('sample lines accepted'),

@@ -1,6 +1,6 @@
 // The probes' public face: the sampler, the registry and the config section.
-export { probeFactories, probeMetrics, createProbe } from './registry.js';
+export { probeKinds, probeMetrics, createProbe } from './registry.js';
 export { startProbes, type ProbeSampler, type ProbeStats, type StartProbesOptions } from './sampler.js';
 export { probesSectionSchema, probeConfigSchema, type ProbeConfig, type ProbeKind, type ProbesSection } from './config.js';
 export { celeryQueueKeys } from './celery-redis.js';
-export type { GaugeSample, ProbeMetric, ProbeReading, QueueProbe, ProbeContext } from './types.js';
+export type { GaugeSample, ProbeMetric, ProbeReading, QueueProbe, ProbeContext, ProbeDescriptor } from './types.js';

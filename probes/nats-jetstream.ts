@@ -2,32 +2,49 @@
 // delivered but not acknowledged (num_ack_pending), from the consumer info API.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { ProbeFactory } from './types.js';
+import { z } from 'zod';
+import { defineProbe } from './types.js';
 
-export const createNatsJetStreamProbe: ProbeFactory<'nats-jetstream'> = (config, ctx) => {
-  let nc: NatsConnection | undefined;
-  let jsm: JetStreamManager | undefined;
-  let closed = false;
-  return {
-    id: config.id,
-    kind: config.kind,
-    queue: `${config.stream}/${config.consumer}`,
-    async read() {
-      if (closed) throw new Error('probe closed');
-      if (!nc || nc.isClosed()) {
-        jsm = undefined;
-        nc = await connect({ servers: config.servers, timeout: ctx.timeoutMs, name: `chaosgate-probe-${config.id}` });
-      }
-      jsm ??= await jetstreamManager(nc, { timeout: ctx.timeoutMs, checkAPI: false });
-      const info = await jsm.consumers.info(config.stream, config.consumer);
-      return [
-        { metric: 'queue_lag', value: info.num_pending + info.num_ack_pending },
-        { metric: 'queue_pending', value: info.num_ack_pending },
-      ];
-    },
-    async close() {
-      closed = true;
-      if (nc && !nc.isClosed()) await nc.close();
-    },
-  };
-};
+const schema = z
+  .object({
+    servers: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .describe('a NATS server URL or a list, e.g. `nats://127.0.0.1:4222` (the probe sends no credentials)'),
+    stream: z.string().min(1).describe('the JetStream stream'),
+    consumer: z.string().min(1).describe('a durable consumer of it: `queue_lag` is its num_pending + num_ack_pending'),
+  })
+  .strict();
+
+export const natsJetStreamProbe = defineProbe({
+  kind: 'nats-jetstream',
+  schema,
+  reads: 'JetStream consumer info (`@nats-io/jetstream`)',
+  metrics: { queue_lag: '`num_pending + num_ack_pending`', queue_pending: '`num_ack_pending`' },
+  create(config, ctx) {
+    let nc: NatsConnection | undefined;
+    let jsm: JetStreamManager | undefined;
+    let closed = false;
+    return {
+      id: config.id,
+      kind: config.kind,
+      queue: `${config.stream}/${config.consumer}`,
+      async read() {
+        if (closed) throw new Error('probe closed');
+        if (!nc || nc.isClosed()) {
+          jsm = undefined;
+          nc = await connect({ servers: config.servers, timeout: ctx.timeoutMs, name: `chaosgate-probe-${config.id}` });
+        }
+        jsm ??= await jetstreamManager(nc, { timeout: ctx.timeoutMs, checkAPI: false });
+        const info = await jsm.consumers.info(config.stream, config.consumer);
+        return [
+          { metric: 'queue_lag', value: info.num_pending + info.num_ack_pending },
+          { metric: 'queue_pending', value: info.num_ack_pending },
+        ];
+      },
+      async close() {
+        closed = true;
+        if (nc && !nc.isClosed()) await nc.close();
+      },
+    };
+  },
+});

@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 const out = resolve('dist/docs-gen.mjs');
 await build({
   stdin: {
-    contents: "export { renderConfigReference } from './config/reference.ts'; export { renderCliReference } from './cli/reference.ts';",
+    contents:
+      "export { renderConfigReference } from './config/reference.ts'; export { renderCliReference } from './cli/reference.ts'; export { renderKindsReference } from './config/kinds-reference.ts';",
     resolveDir: process.cwd(),
     loader: 'ts',
   },
@@ -20,8 +21,9 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
-const { renderConfigReference, renderCliReference } = await import(pathToFileURL(out).href);
+const { renderConfigReference, renderCliReference, renderKindsReference } = await import(pathToFileURL(out).href);
 mkdirSync('docs/reference', { recursive: true });
 writeFileSync('docs/reference/config.md', renderConfigReference());
 writeFileSync('docs/reference/cli.md', renderCliReference());
-console.log('docs: wrote docs/reference/config.md and docs/reference/cli.md');
+writeFileSync('docs/reference/kinds.md', renderKindsReference());
+console.log('docs: wrote docs/reference/config.md, docs/reference/cli.md and docs/reference/kinds.md');

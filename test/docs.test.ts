@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderCliReference } from '../cli/reference.js';
 import { markdownCell, renderConfigReference } from '../config/reference.js';
+import { renderKindsReference } from '../config/kinds-reference.js';
 import { configSchema, formatIssues } from '../config/index.js';
 import { projectRoot } from '../lib/tools.js';
 
@@ -48,6 +49,9 @@ describe('generated reference', () => {
   });
   it('docs/reference/cli.md is what the commander program renders (run `npm run docs`)', () => {
     expect(read('docs/reference/cli.md')).toBe(renderCliReference());
+  });
+  it('docs/reference/kinds.md is what the registries render (run `npm run docs`)', () => {
+    expect(read('docs/reference/kinds.md')).toBe(renderKindsReference());
   });
 });
 

@@ -9,12 +9,13 @@ import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
 import { analyseRun, readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
 import type { PhaseEvent } from '../../model/events.js';
 import { InputError } from '../../lib/errors.js';
+import { INPUT_FORMATS, type InputFormat } from '../../model/input-formats.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { withReportFlags, writeRequestedReports, type ReportFlags } from '../report-flags.js';
 import { gateLine } from '../../reports/gate-text.js';
 
 interface EvaluateFlags extends ConfigFlags, ReportFlags {
-  format?: 'ndjson' | 'csv';
+  format?: InputFormat;
   events?: string;
   profile?: string;
   baseline?: string;
@@ -27,7 +28,7 @@ export function register(program: Command): void {
   withReportFlags(withConfigFlags(program.command('evaluate')))
     .description('judge k6 output (NDJSON, .gz, CSV, "-" for stdin) against the gates; exit 0 pass, 99 gate failed, 2 usage/config, 3 unreadable or empty input')
     .argument('<input...>', 'k6 output files (--out json=… or csv=…), gzip or plain; "-" reads stdin')
-    .addOption(new Option('--format <format>', 'input format instead of detecting it').choices(['ndjson', 'csv']))
+    .addOption(new Option('--format <format>', 'input format instead of detecting it').choices(INPUT_FORMATS))
     .option('--events <file>', "a run's chaos-events.jsonl: label phases and compute the phase analysis and recovery as `run` does")
     .option('--profile <name>', 'the name the phase analysis carries (with --events)', 'evaluate')
     .option('--baseline <report>', 'the previous JSON report, for baseline: "report" gates (overrides evaluate.baselineReport)')

@@ -43,6 +43,8 @@ export function splitCsv(line: string): string[] | null {
 }
 
 export const csvFormat: ReaderFormat = {
+  label: 'k6 CSV',
+  doc: "k6's `--out csv=FILE` (`.gz` too); detected by the header line `metric_name,…`",
   detect: (first) => first.startsWith('metric_name,'),
   create(sink: SampleSink): LineReader {
     let header: string[] | null = null;

@@ -1,14 +1,17 @@
-// The input formats, one reader each; adding a format adds one line here.
+// The input formats, one reader each; adding a format adds one line here (and its name to
+// model/input-formats.ts, which the report schema and the CLI's `--format` choices read).
+// Detection tries them in this order.
+import type { InputFormat } from '../../model/input-formats.js';
 import { csvFormat } from './csv.js';
 import { ndjsonFormat } from './ndjson.js';
 import { overlongLineReason, type LineReader, type ReaderFormat, type SampleSink } from './types.js';
 
+export type { InputFormat };
+
 export const readerFormats = {
   ndjson: ndjsonFormat,
   csv: csvFormat,
-} satisfies Record<string, ReaderFormat>;
-
-export type InputFormat = keyof typeof readerFormats;
+} satisfies Record<InputFormat, ReaderFormat>;
 
 export function detectFormat(firstLine: string): InputFormat | null {
   for (const [name, format] of Object.entries(readerFormats)) {
@@ -16,6 +19,11 @@ export function detectFormat(firstLine: string): InputFormat | null {
   }
   return null;
 }
+
+/** What a first line that no format detects is reported as: "neither k6 NDJSON nor k6 CSV". */
+const UNDETECTED = `neither ${Object.values(readerFormats)
+  .map((f: ReaderFormat) => f.label)
+  .join(' nor ')}`;
 
 /**
  * Reads the lines of one source into a sink: the first non-empty line picks the format (unless
@@ -38,7 +46,7 @@ export class SourceReader {
       if (trimmed === '') return;
       const format = this.format ?? detectFormat(trimmed);
       if (format === null) {
-        this.sink.malformed(lineNo, 'neither k6 NDJSON nor k6 CSV');
+        this.sink.malformed(lineNo, UNDETECTED);
         return;
       }
       this.onFormat(format);

@@ -429,6 +429,8 @@ export class NdjsonReader implements LineReader {
 }
 
 export const ndjsonFormat: ReaderFormat = {
+  label: 'k6 NDJSON',
+  doc: "k6's `--out json=FILE` (`.gz` too): one JSON object a line; detected by a first line starting `{`",
   detect: (first) => first.startsWith('{'),
   create: (sink: SampleSink) => new NdjsonReader(sink),
 };

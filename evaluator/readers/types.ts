@@ -30,6 +30,10 @@ export interface LineReader {
 }
 
 export interface ReaderFormat {
+  /** How an error names it ("k6 NDJSON"). */
+  label: string;
+  /** Its line in the reference: what writes it, how it is detected. */
+  doc: string;
   /** Does this first non-empty line look like this format? */
   detect(firstLine: string): boolean;
   create(sink: SampleSink): LineReader;

@@ -1,0 +1,31 @@
+// The registry is the one list of probe kinds: the config union, the `kind` description and the
+// metrics of the unproducible-metric check all follow from it.
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { probeConfigSchema, probeKinds, probeMetrics } from './registry.js';
+
+describe('probe registry', () => {
+  it('the config union accepts exactly the registered kinds, each with its own fields', () => {
+    const kinds = probeKinds.map((p) => p.kind);
+    expect(kinds).toEqual(['celery-redis', 'redis-stream', 'nats-jetstream', 'rabbitmq']);
+    const json = z.toJSONSchema(probeConfigSchema, { io: 'input' }) as { oneOf: Array<{ properties: Record<string, { const?: string; description?: string }> }> };
+    expect(json.oneOf.map((o) => o.properties.kind!.const)).toEqual(kinds);
+    for (const [i, p] of probeKinds.entries()) {
+      expect(Object.keys(json.oneOf[i]!.properties)).toEqual(['kind', 'id', ...Object.keys(p.schema.shape)]);
+    }
+  });
+
+  it("describes `kind` with every registered kind's name", () => {
+    const kind = probeConfigSchema.options[0].shape.kind;
+    expect(kind.description).toBe('what to read: celery-redis, redis-stream, nats-jetstream or rabbitmq (see docs/probes.md)');
+  });
+
+  it("probeMetrics is each kind's declared metrics", () => {
+    expect(probeMetrics).toEqual({
+      'celery-redis': ['queue_depth'],
+      'redis-stream': ['queue_depth', 'queue_pending', 'queue_lag'],
+      'nats-jetstream': ['queue_lag', 'queue_pending'],
+      rabbitmq: ['queue_depth'],
+    });
+  });
+});
