@@ -28,8 +28,7 @@ const PROJECT_FOLDERS = [
 
 const HDR_ONLY_IN_MODEL = {
   name: 'hdr-histogram-js',
-  message:
-    'only model/ imports hdr-histogram-js: histogram merge, encode and percentiles are one definition (model/histogram.ts), so every figure is computed the same way.',
+  message: 'only model/ imports hdr-histogram-js: histogram merge, encode and percentiles are one definition (model/histogram.ts), so every figure is computed the same way.',
 };
 
 // The deepest a source file sits below its top-level folder (e.g. evaluator/readers/x.ts is 2).
@@ -171,11 +170,7 @@ export default tseslint.config(
       },
     },
   ),
-  ...importRule(
-    'lib',
-    allBut('lib'),
-    'lib/ is the shared ground floor (errors, durations, tools); a lib/ file importing a stage would make every stage depend on it.',
-  ),
+  ...importRule('lib', allBut('lib'), 'lib/ is the shared ground floor (errors, durations, tools); a lib/ file importing a stage would make every stage depend on it.'),
   ...importRule(
     'evaluator',
     ['config', 'reports', 'chaos', 'run', 'analysis', 'probes', 'cli', 'load', 'target', 'k8s'],
@@ -184,7 +179,7 @@ export default tseslint.config(
   ...importRule(
     'reports',
     ['evaluator', 'run', 'chaos', 'config', 'cli', 'probes'],
-    'writers present the report model (model/) only, so a report can be rendered from any saved report.json; computing is the evaluator\'s and analysis\'s job.',
+    "writers present the report model (model/) only, so a report can be rendered from any saved report.json; computing is the evaluator's and analysis's job.",
   ),
   ...importRule(
     'analysis',
@@ -194,21 +189,13 @@ export default tseslint.config(
   ...importRule(
     'chaos',
     ['evaluator', 'reports', 'run', 'analysis', 'cli'],
-    'chaos switches faults and writes the events file (model/events.ts); judging the run is the evaluator\'s, orchestration is run/.',
+    "chaos switches faults and writes the events file (model/events.ts); judging the run is the evaluator's, orchestration is run/.",
   ),
-  ...importRule(
-    'target',
-    allBut('target', 'lib'),
-    'target/ is the reference demo service, a stand-in for the user\'s own service: it knows nothing of the harness that tests it.',
-  ),
+  ...importRule('target', allBut('target', 'lib'), "target/ is the reference demo service, a stand-in for the user's own service: it knows nothing of the harness that tests it."),
   ...importRule(
     'probes',
     ['evaluator', 'run', 'reports', 'cli'],
     'probes sample queues into metric samples; the evaluator consumes them and run/ wires them, not the other way round.',
   ),
-  ...importRule(
-    'config',
-    ['run', 'cli'],
-    'config/ composes the section schemas of the packages; run/ and cli/ sit on top of config, so importing them makes a cycle.',
-  ),
+  ...importRule('config', ['run', 'cli'], 'config/ composes the section schemas of the packages; run/ and cli/ sit on top of config, so importing them makes a cycle.'),
 );

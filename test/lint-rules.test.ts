@@ -63,7 +63,10 @@ describe('import rules: forbidden imports are errors that say why', () => {
 
 describe('import rules: allowed imports pass', () => {
   const allowed: [path: string, code: string][] = [
-    ['model/histogram.ts', "import * as hdr from 'hdr-histogram-js';\nimport { z } from 'zod';\nimport { readFile } from 'node:fs/promises';\nimport { ConfigError } from '../lib/errors.js';\nimport { x } from './report.js';"],
+    [
+      'model/histogram.ts',
+      "import * as hdr from 'hdr-histogram-js';\nimport { z } from 'zod';\nimport { readFile } from 'node:fs/promises';\nimport { ConfigError } from '../lib/errors.js';\nimport { x } from './report.js';",
+    ],
     ['evaluator/new.ts', "import { reportSchema } from '../model/report.js';\nimport { parseDuration } from '../lib/duration.js';\nimport { x } from './series.js';"],
     // evaluator/readers/ reaching evaluator's own config.ts is not the top-level config/.
     ['evaluator/readers/new.ts', "import { evaluateSectionSchema } from '../config.js';\nimport { x } from '../../model/events.js';"],
@@ -72,7 +75,10 @@ describe('import rules: allowed imports pass', () => {
     ['chaos/new.ts', "import type { ChaosEvent } from '../model/events.js';\nimport { x } from '../lib/errors.js';\nimport { y } from './faults/index.js';"],
     ['target/new.ts', "import { connectRedis } from './redis.js';\nimport { x } from '../lib/errors.js';\nimport { Redis } from 'ioredis';"],
     ['config/new.ts', "import { evaluateSectionSchema } from '../evaluator/config.js';\nimport { chaosSectionSchema } from '../chaos/config.js';"],
-    ['run/new.ts', "import { loadConfig } from '../config/index.js';\nimport { createEvaluation } from '../evaluator/evaluation.js';\nimport { renderJson } from '../reports/json.js';"],
+    [
+      'run/new.ts',
+      "import { loadConfig } from '../config/index.js';\nimport { createEvaluation } from '../evaluator/evaluation.js';\nimport { renderJson } from '../reports/json.js';",
+    ],
     // A test beside the code builds its input with the real upstream stage.
     ['reports/new.test.ts', "import { createEvaluation } from '../evaluator/evaluation.js';"],
   ];
