@@ -51,7 +51,7 @@ function run() {
 
 describe('one error rate', () => {
   it('per-service summaries are the chaosgate_error_rate{service:…} gates, dropped iterations included', () => {
-    const { report, analysis, gate } = run();
+    const { analysis, gate } = run();
     const api = analysis.services!.find((s) => s.service === 'api')!;
     const web = analysis.services!.find((s) => s.service === 'web')!;
     // api: 40 requests, 8 failed; 10 iterations dropped with its tag, 10 with no service tag.

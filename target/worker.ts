@@ -2,7 +2,6 @@
 // first, as kombu does), "embeds" (takes time), retries failures up to the limit and records
 // each document's status. Runs inside the target or alone (`chaosgate target worker`), where
 // chaos can SIGSTOP/SIGCONT/SIGKILL it.
-import type { Redis } from 'ioredis';
 import { ChaosToggles } from './chaos-toggles.js';
 import { decodeMessage, enqueue, queueKeys } from './celery-queue.js';
 import { IngestionStore } from './ingestion-store.js';

@@ -83,6 +83,7 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     } catch (err) {
       // Interrupted: the exit says so (130/143); a rollback failure was printed once by the handler
       // and the journal keeps the rest for `chaos clear`.
+      // eslint-disable-next-line no-unsafe-finally -- a failed rollback (faults left on) outranks the run's own error
       if (!(signalled && rollbackFailed)) throw err;
     } finally {
       dispose();
