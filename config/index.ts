@@ -2,7 +2,6 @@
 // line for JSON syntax, the field path for a value, the env var or --set flag for an override.
 import { formatIssues } from '../lib/zod-issues.js';
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { ConfigError, UsageError } from '../lib/errors.js';
 import { jsonErrorOffset, lineColOf } from '../lib/json-error.js';
 import { configSchema, type ChaosgateConfig } from './schema.js';

@@ -212,3 +212,20 @@ export function mergedPercentiles(encoded: readonly { data: string; scale: numbe
     merged.destroy();
   }
 }
+
+/**
+ * What a compressed-base64 histogram holds, as text: its precision, total and every recorded value
+ * with its count. Two encodings of the same contents can differ (the header carries the array
+ * size, which depends on how the histogram grew); their contents compare equal.
+ */
+export function encodedContents(base64: string): string {
+  const h = hdr.decodeFromCompressedBase64(base64, 32, false) as unknown as hdr.JsHistogram;
+  const it = h.recordedValuesIterator;
+  it.reset();
+  const parts = [`digits=${h.numberOfSignificantValueDigits} total=${h.totalCount}`];
+  while (it.hasNext()) {
+    const v = it.next();
+    parts.push(`${v.valueIteratedTo}:${v.countAtValueIteratedTo}`);
+  }
+  return parts.join(' ');
+}

@@ -2,19 +2,10 @@
 // everywhere except floating-point sums (and what is computed from them), which depend on the
 // order of additions (relative 1e-12); HDR histograms compared by their contents (the encoding's
 // header carries the array size, which depends on how the histogram grew).
-import * as hdr from 'hdr-histogram-js';
+import { encodedContents } from '../../model/histogram.js';
 
-export function histogramContents(base64: string): string {
-  const h = hdr.decodeFromCompressedBase64(base64, 32, false) as unknown as hdr.JsHistogram;
-  const it = h.recordedValuesIterator;
-  it.reset();
-  const parts = [`digits=${h.numberOfSignificantValueDigits} total=${h.totalCount}`];
-  while (it.hasNext()) {
-    const v = it.next();
-    parts.push(`${v.valueIteratedTo}:${v.countAtValueIteratedTo}`);
-  }
-  return parts.join(' ');
-}
+/** A histogram's contents (model/histogram.ts), to compare two encodings. */
+export const histogramContents = encodedContents;
 
 const SUMMED = /\.(sum|avg|ratePerSecond|observed|limit)$/;
 export const SUM_TOLERANCE = 1e-12;
