@@ -57,7 +57,7 @@ const entrySchema = z
     target: z
       .string()
       .min(1)
-      .describe('proxy faults: a route (in a profile, also a service); `redis-toggle`: a key; `http-hook`: a URL; `process-*`: a PID file or `cmd:<text>`; `toxiproxy`: a proxy'),
+      .describe('proxy faults: a route or a service; `redis-toggle`: a key; `http-hook`: a URL; `process-*`: a PID file or `cmd:<text>`; `toxiproxy`: a proxy'),
     at: durationMs.default(0).describe('when it starts: an offset from the start of the timeline'),
     duration: durationMs.optional().describe("how long it stays; omitted: until the timeline's end (or `chaos clear`)"),
     probability: z
@@ -86,7 +86,7 @@ const entrySchema = z
     return { ...entry, params: parsed.data as Record<string, unknown> };
   });
 
-export const chaosSectionSchema = z
+const chaosSectionObject = z
   .object({
     allowlist: z
       .array(z.string().min(1))
@@ -136,43 +136,78 @@ export const chaosSectionSchema = z
       .default([])
       .describe('the fault timeline of `chaos apply` and of `run --script` (a profile has its own `plan`)'),
   })
-  .strict()
-  .superRefine((section, ctx) => {
-    if (!section.allowNonLoopbackListen) {
-      const refuse = (listen: string, path: (string | number)[], what: string) => {
-        const { host } = splitHostPort(listen);
-        if (isLoopbackHost(host)) return;
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${listen}" is not a loopback address: ${what} listens on loopback only unless chaos.allowNonLoopbackListen is true`,
-          path,
-        });
-      };
-      section.proxy.routes.forEach((r, i) => refuse(r.listen, ['proxy', 'routes', i, 'listen'], 'a proxy route (an open relay to its upstream elsewhere)'));
-      refuse(section.control.listen, ['control', 'listen'], 'the control endpoint');
+  .strict();
+
+type ChaosSectionShape = z.output<typeof chaosSectionObject>;
+
+/** A place a plan's proxy fault may target: a route, or (in a run) a service the run puts a route in front of. */
+export interface PlanTarget {
+  name: string;
+  protocol: 'http' | 'tcp';
+}
+
+/**
+ * The plan's proxy faults checked against what they may target (each fault's layer matches its
+ * target's), as issues at `plan.<i>.target`. `targets` are the section's routes plus any the caller
+ * adds: a config's services, which `run` fronts with routes of their own.
+ */
+export function planTargetIssues(section: Pick<ChaosSectionShape, 'plan' | 'proxy'>, extra: readonly PlanTarget[] = []): Array<{ path: (string | number)[]; message: string }> {
+  const targets = new Map<string, PlanTarget>(section.proxy.routes.map((r) => [r.name, { name: r.name, protocol: r.protocol }]));
+  for (const t of extra) if (!targets.has(t.name)) targets.set(t.name, t);
+  const issues: Array<{ path: (string | number)[]; message: string }> = [];
+  section.plan.forEach((entry, i) => {
+    if (!isProxyFaultKind(entry.kind)) return;
+    const target = targets.get(entry.target);
+    const layer = proxyFaults[entry.kind].layer;
+    if (!target) {
+      const routes = section.proxy.routes.map((r) => r.name).join(', ') || 'none configured';
+      const services = extra.length ? `; services: ${extra.map((s) => s.name).join(', ')}` : '';
+      issues.push({ path: ['plan', i, 'target'], message: `no proxy route "${entry.target}" (chaos.proxy.routes: ${routes}${services})` });
+    } else if (target.protocol !== layer) {
+      issues.push({ path: ['plan', i, 'target'], message: `${entry.kind} needs an ${layer} route; "${target.name}" is ${target.protocol}` });
     }
-    const routes = new Map(section.proxy.routes.map((r) => [r.name, r]));
-    if (routes.size !== section.proxy.routes.length) {
-      ctx.addIssue({ code: 'custom', message: 'route names must be unique', path: ['proxy', 'routes'] });
-    }
-    const ids = new Set<string>();
-    section.plan.forEach((entry, i) => {
-      if (ids.has(entry.id)) ctx.addIssue({ code: 'custom', message: `duplicate id "${entry.id}"`, path: ['plan', i, 'id'] });
-      ids.add(entry.id);
-      if (!isProxyFaultKind(entry.kind)) return;
-      const route = routes.get(entry.target);
-      const layer = proxyFaults[entry.kind].layer;
-      if (!route) {
-        const known = [...routes.keys()].join(', ') || 'none configured';
-        ctx.addIssue({ code: 'custom', message: `no proxy route "${entry.target}" (chaos.proxy.routes: ${known})`, path: ['plan', i, 'target'] });
-      } else if (route.protocol !== layer) {
-        ctx.addIssue({ code: 'custom', message: `${entry.kind} needs an ${layer} route; "${route.name}" is ${route.protocol}`, path: ['plan', i, 'target'] });
-      }
-      if (entry.match && layer !== 'http') {
-        ctx.addIssue({ code: 'custom', message: 'match applies to http-* faults only', path: ['plan', i, 'match'] });
-      }
-    });
   });
+  return issues;
+}
+
+/** Every check of the section but the plan's targets (which need to know the config's services). */
+function refineSection(section: ChaosSectionShape, ctx: z.RefinementCtx, checkTargets: boolean): void {
+  if (!section.allowNonLoopbackListen) {
+    const refuse = (listen: string, path: (string | number)[], what: string) => {
+      const { host } = splitHostPort(listen);
+      if (isLoopbackHost(host)) return;
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${listen}" is not a loopback address: ${what} listens on loopback only unless chaos.allowNonLoopbackListen is true`,
+        path,
+      });
+    };
+    section.proxy.routes.forEach((r, i) => refuse(r.listen, ['proxy', 'routes', i, 'listen'], 'a proxy route (an open relay to its upstream elsewhere)'));
+    refuse(section.control.listen, ['control', 'listen'], 'the control endpoint');
+  }
+  if (new Set(section.proxy.routes.map((r) => r.name)).size !== section.proxy.routes.length) {
+    ctx.addIssue({ code: 'custom', message: 'route names must be unique', path: ['proxy', 'routes'] });
+  }
+  const targetIssues = checkTargets ? planTargetIssues(section) : [];
+  const ids = new Set<string>();
+  section.plan.forEach((entry, i) => {
+    if (ids.has(entry.id)) ctx.addIssue({ code: 'custom', message: `duplicate id "${entry.id}"`, path: ['plan', i, 'id'] });
+    ids.add(entry.id);
+    for (const issue of targetIssues) if (issue.path[1] === i) ctx.addIssue({ code: 'custom', ...issue });
+    if (entry.match && isProxyFaultKind(entry.kind) && proxyFaults[entry.kind].layer !== 'http') {
+      ctx.addIssue({ code: 'custom', message: 'match applies to http-* faults only', path: ['plan', i, 'match'] });
+    }
+  });
+}
+
+/** The chaos section on its own (`chaos apply`, a run's section): plan targets are its routes. */
+export const chaosSectionSchema = chaosSectionObject.superRefine((section, ctx) => refineSection(section, ctx, true));
+
+/**
+ * The chaos section inside the config file, whose plan may also target a service (`run --script`
+ * fronts it with a route): the config checks the targets with planTargetIssues and its services.
+ */
+export const chaosSectionInConfigSchema = chaosSectionObject.superRefine((section, ctx) => refineSection(section, ctx, false));
 
 export type ChaosSection = z.output<typeof chaosSectionSchema>;
 export type ChaosSectionInput = z.input<typeof chaosSectionSchema>;

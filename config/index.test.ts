@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../lib/errors.js';
-import { loadConfig, setPath } from './index.js';
+import { configSchema, formatIssues, loadConfig, setPath } from './index.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -149,6 +149,26 @@ describe('odd input', () => {
       'evaluate.bucketWidth: must be a duration: whole milliseconds, or k6 text such as 500ms, 30s, 2m, 1h (got 1.5)',
       'run.recovery.window: must be a duration: whole milliseconds, or k6 text such as 500ms, 30s, 2m, 1h (got -1)',
       'run.drain.timeout: must be a duration longer than 0 (got 0)',
+    ]);
+  });
+});
+
+describe('the top-level chaos.plan and services', () => {
+  const entry = (target: string, kind = 'http-latency') => ({ id: `f-${target}`, kind, target, params: kind === 'http-latency' ? { fixedMs: 10 } : {} });
+  const issuesOf = (raw: unknown): string[] => {
+    const r = configSchema.safeParse(raw);
+    return r.success ? [] : formatIssues(r.error);
+  };
+
+  it('may target a service (run --script fronts it with a route) or a route, each at its layer', () => {
+    const services = { web: { url: 'http://127.0.0.1:8000' }, db: { tcp: '127.0.0.1:5432' } };
+    expect(issuesOf({ services, chaos: { plan: [entry('web'), entry('db', 'tcp-reset')] } })).toEqual([]);
+    expect(issuesOf({ services, chaos: { plan: [entry('db')] } })).toEqual(['chaos.plan.0.target: http-latency needs an http route; "db" is tcp']);
+  });
+
+  it('names the routes and the services when a target is neither', () => {
+    expect(issuesOf({ services: { web: { url: 'http://127.0.0.1:8000' } }, chaos: { plan: [entry('nope')] } })).toEqual([
+      'chaos.plan.0.target: no proxy route "nope" (chaos.proxy.routes: none configured; services: web)',
     ]);
   });
 });

@@ -4,9 +4,10 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openChaosSession, readJournal, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { isAlive } from '../../chaos/drivers/find-process.js';
+import { planTargetIssues } from '../../chaos/config.js';
 import { durationToMs } from '../../lib/duration.js';
 import { loadConfig } from '../../config/index.js';
-import { ChaosgateError, UsageError } from '../../lib/errors.js';
+import { ChaosgateError, ConfigError, UsageError } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { isSameProcess } from '../../lib/proc.js';
@@ -27,6 +28,15 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
   const plan = config.chaos.plan;
   if (plan.length === 0 && config.chaos.proxy.routes.length === 0) {
     throw new UsageError('chaos.plan and chaos.proxy.routes are empty: nothing to apply');
+  }
+  // A plan entry may target a service (for `run`, which fronts it with a route); this command has
+  // only the configured routes to fault.
+  const untargetable = planTargetIssues(config.chaos);
+  if (untargetable.length) {
+    throw new ConfigError(
+      'config',
+      untargetable.map((i) => `chaos.${i.path.join('.')}: ${i.message}; \`chaos apply\` faults proxy routes only (\`chaosgate run\` puts one in front of a faulted service)`),
+    );
   }
   const session = await openChaosSession(config.chaos, {
     redisUrl: config.redis.url,

@@ -122,6 +122,54 @@ describe('chaosgate run --script: a user script from outside the repository', ()
     }
   }, 120_000);
 
+  it('without a profile, chaos.plan may fault one of the services: the run fronts it with a proxy route', async () => {
+    const svcScript = join(dir, 'svc.js');
+    await writeFile(
+      svcScript,
+      `import http from 'k6/http';
+export const options = { scenarios: { main: { executor: 'constant-arrival-rate', rate: 10, timeUnit: '1s', duration: '6s', preAllocatedVUs: 4, maxVUs: 20 } } };
+export default function () { http.get(__ENV.CHAOSGATE_URL_WEB + '/fast'); }
+`,
+    );
+    const config = join(dir, 'service-plan.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        evaluate: { bucketWidth: '1s' },
+        services: { web: { url: `http://127.0.0.1:${port}` } },
+        chaos: {
+          journal: join(dir, 'service-plan-journal.json'),
+          plan: [{ id: 'web-slow', kind: 'http-latency', target: 'web', at: '2s', duration: '2s', params: { fixedMs: 150 } }],
+        },
+        gates: [{ id: 'web-p95', metric: 'http_req_duration{service:web}', expression: 'p(95)<5000' }],
+      }),
+    );
+    const outDir = join(dir, 'service-plan');
+    const r = await runCli(['--script', svcScript, '--config', config, '--out-dir', outDir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/service web: CHAOSGATE_URL_WEB=http:\/\/127\.0\.0\.1:\d+ \(fault proxy\)/);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    const rows = report.analysis!.phases;
+    const fault = rows.find((p) => p.name === 'fault:web-slow')!;
+    const baseline = rows.find((p) => p.name === 'baseline')!;
+    expect(fault.requests).toBeGreaterThan(0);
+    // The service answers /fast at once: only the proxy's 150 ms makes the fault phase slow.
+    expect(fault.p50!).toBeGreaterThanOrEqual(150);
+    expect(baseline.p50!).toBeLessThan(150);
+    expect(report.analysis!.services!.map((s) => [s.service, s.proxied])).toEqual([['web', true]]);
+
+    // `chaos apply` has no run to front the service: refused (exit 2) naming the field.
+    const apply = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bundle.cli, 'chaos', 'apply', '--config', config, '--duration', '1s'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(apply.code).toBe(2);
+    expect(apply.stderr).toContain('chaos.plan.0.target: no proxy route "web"');
+    expect(apply.stderr).toContain('`chaos apply` faults proxy routes only');
+  }, 120_000);
+
   it('exits 99 when the sub-metric threshold is breached, as k6 itself does', async () => {
     const config = await writeConfig('fail');
     const outDir = join(dir, 'fail');
