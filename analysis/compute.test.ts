@@ -97,7 +97,13 @@ describe('analyse', () => {
 
     expect(a.phases.map((p) => p.name)).toEqual(['baseline', 'fault:a', 'recovery:a', 'fault:b', 'recovery:b']);
     expect(a.phases.map((p) => p.phase)).toEqual(['baseline', 'fault:a', 'recovery', 'fault:b', 'recovery']);
-    expect(a.phases.map((p) => [p.start - T0, p.end - T0])).toEqual([[0, 10_500], [10_500, 14_500], [14_500, 20_500], [20_500, 24_500], [24_500, 39_950]]);
+    expect(a.phases.map((p) => [p.start - T0, p.end - T0])).toEqual([
+      [0, 10_500],
+      [10_500, 14_500],
+      [14_500, 20_500],
+      [20_500, 24_500],
+      [24_500, 39_950],
+    ]);
     for (let i = 1; i < a.phases.length; i++) expect(a.phases[i]!.start).toBeGreaterThanOrEqual(a.phases[i - 1]!.end);
 
     const [, , afterA, , afterB] = a.phases;
@@ -119,10 +125,14 @@ describe('analyse', () => {
   it('the phase table error rate is the chaosgate_error_rate gate over the same samples, dropped iterations included', () => {
     // 20 requests/s for 30 s; a 10 s overload (10–20 s) fails every 10th request and k6 drops 3
     // iterations every 500 ms (dropped_iterations carries only scenario tags, as k6 sends it).
-    const ev = createEvaluation({ bucketWidth: '1s', maxBuckets: 1000 }, [
-      { id: 'fault-errors', metric: 'chaosgate_error_rate', expression: 'rate<0.05', phase: 'fault:overload' },
-      { id: 'baseline-errors', metric: 'chaosgate_error_rate', expression: 'rate<0.05', phase: 'baseline' },
-    ], { phaseLabels: true });
+    const ev = createEvaluation(
+      { bucketWidth: '1s', maxBuckets: 1000 },
+      [
+        { id: 'fault-errors', metric: 'chaosgate_error_rate', expression: 'rate<0.05', phase: 'fault:overload' },
+        { id: 'baseline-errors', metric: 'chaosgate_error_rate', expression: 'rate<0.05', phase: 'baseline' },
+      ],
+      { phaseLabels: true },
+    );
     ev.addPhaseEvent({ time: T0 + 10_000, faultId: 'overload', action: 'on' });
     ev.addPhaseEvent({ time: T0 + 20_000, faultId: 'overload', action: 'off' });
     let n = 0;
@@ -175,7 +185,13 @@ describe('analyse', () => {
   });
 
   it('computes a least-squares slope', () => {
-    expect(slope([{ x: 0, y: 1 }, { x: 1, y: 3 }, { x: 2, y: 5 }])).toBeCloseTo(2, 10);
+    expect(
+      slope([
+        { x: 0, y: 1 },
+        { x: 1, y: 3 },
+        { x: 2, y: 5 },
+      ]),
+    ).toBeCloseTo(2, 10);
     expect(slope([{ x: 0, y: 1 }])).toBeNull();
   });
 });

@@ -8,7 +8,6 @@ import type { ReportModel, SeriesReport } from '../model/report.js';
 import type { Analysis, PhaseRow, Recovery } from '../model/analysis.js';
 import { owningSpan, timelineSpans, type Span } from '../model/spans.js';
 
-
 export interface FaultWindow {
   id: string;
   kind: string;
@@ -58,9 +57,7 @@ interface Totals {
 
 /** Whole-series figures, optionally for one phase. */
 function totalsFor(report: ReportModel, phase: string | null): Totals {
-  const latency = report.series
-    .filter((s) => isLatencySeries(s) && phaseTagMatches(s, phase))
-    .map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale }));
+  const latency = report.series.filter((s) => isLatencySeries(s) && phaseTagMatches(s, phase)).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale }));
   const queue = report.series.filter((s) => QUEUE_DEPTH_METRICS.includes(s.metric) && phaseTagMatches(s, phase) && s.gauge);
   return {
     counts: errorCountsOf(report.series.filter((s) => phaseTagMatches(s, phase))),
@@ -183,8 +180,7 @@ function phaseRows(report: ReportModel): PhaseRow[] {
       p95: t.percentiles?.p95 ?? null,
       p99: t.percentiles?.p99 ?? null,
       queueDepthMax: t.queueDepthMax,
-      p95VsBaseline:
-        t.percentiles && baseline.percentiles && baseline.percentiles.p95 > 0 ? t.percentiles.p95 / baseline.percentiles.p95 : null,
+      p95VsBaseline: t.percentiles && baseline.percentiles && baseline.percentiles.p95 > 0 ? t.percentiles.p95 / baseline.percentiles.p95 : null,
       errorRateVsBaseline: rate !== null && baseRate !== null ? rate - baseRate : null,
     };
   });

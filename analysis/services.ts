@@ -16,9 +16,7 @@ type Figures = Omit<ServiceSummary, 'service' | 'address' | 'proxied' | 'phases'
  */
 function figures(series: SeriesReport[], service: string): Figures {
   const counts = errorCountsOf(series, { service });
-  const p = mergedPercentiles(
-    series.filter((s) => s.tags.service === service && isLatencySeries(s)).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale })),
-  );
+  const p = mergedPercentiles(series.filter((s) => s.tags.service === service && isLatencySeries(s)).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale })));
   return {
     requests: Math.round(counts.requests),
     dropped: Math.round(counts.dropped),
@@ -51,7 +49,13 @@ export function serviceSummaries(report: ReportModel, known: readonly KnownServi
       address: k?.address ?? null,
       proxied: k?.proxied ?? false,
       ...figures(report.series, name),
-      phases: phases.map((phase) => ({ phase, ...figures(report.series.filter((s) => s.tags.phase === phase), name) })),
+      phases: phases.map((phase) => ({
+        phase,
+        ...figures(
+          report.series.filter((s) => s.tags.phase === phase),
+          name,
+        ),
+      })),
     };
   });
 }

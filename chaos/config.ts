@@ -60,22 +60,13 @@ const entrySchema = z
       .describe('proxy faults: a route or a service; `redis-toggle`: a key; `http-hook`: a URL; `process-*`: a PID file or `cmd:<text>`; `toxiproxy`: a proxy'),
     at: durationMs.default(0).describe('when it starts: an offset from the start of the timeline'),
     duration: durationMs.optional().describe("how long it stays; omitted: until the timeline's end (or `chaos clear`)"),
-    probability: z
-      .number()
-      .min(0)
-      .max(1)
-      .default(1)
-      .describe('the share (0–1) of requests (HTTP) or connections (TCP) the fault hits'),
+    probability: z.number().min(0).max(1).default(1).describe('the share (0–1) of requests (HTTP) or connections (TCP) the fault hits'),
     match: matchSchema.optional().describe('`http-*` faults only: the requests it hits (all given conditions); omitted: every request'),
     params: z.record(z.string(), z.unknown()).default({}).describe('per kind, see docs/chaos.md'),
   })
   .strict()
   .transform((entry, ctx) => {
-    const schema = isProxyFaultKind(entry.kind)
-      ? proxyFaults[entry.kind].params
-      : isDriverKind(entry.kind)
-        ? drivers[entry.kind].params
-        : undefined;
+    const schema = isProxyFaultKind(entry.kind) ? proxyFaults[entry.kind].params : isDriverKind(entry.kind) ? drivers[entry.kind].params : undefined;
     const parsed = schema!.safeParse(entry.params);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -88,10 +79,7 @@ const entrySchema = z
 
 const chaosSectionObject = z
   .object({
-    allowlist: z
-      .array(z.string().min(1))
-      .default([])
-      .describe('hosts chaos may touch besides loopback, by name: staging environments meant for chaos'),
+    allowlist: z.array(z.string().min(1)).default([]).describe('hosts chaos may touch besides loopback, by name: staging environments meant for chaos'),
     allowNonLoopbackListen: z
       .boolean()
       .default(false)
@@ -131,10 +119,7 @@ const chaosSectionObject = z
       .strict()
       .prefault({})
       .describe('a Toxiproxy server the `toxiproxy` driver adds toxics to'),
-    plan: z
-      .array(entrySchema)
-      .default([])
-      .describe('the fault timeline of `chaos apply` and of `run --script` (a profile has its own `plan`)'),
+    plan: z.array(entrySchema).default([]).describe('the fault timeline of `chaos apply` and of `run --script` (a profile has its own `plan`)'),
   })
   .strict();
 

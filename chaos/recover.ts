@@ -46,9 +46,7 @@ async function undoJournal(journalPath: string, opts: RecoverOptions): Promise<O
   if (!journal || journal.entries.length === 0) return { journalPath, ownerAlive: false, undone: [] };
   const ownerAlive = journal.owner.pid !== process.pid && isAlive(journal.owner.pid);
   if (ownerAlive && opts.refuseIfOwnerAlive) {
-    throw new UsageError(
-      `chaos journal ${journalPath} belongs to a running chaosgate (pid ${journal.owner.pid}); stop it, or undo its faults with \`chaosgate chaos clear\``,
-    );
+    throw new UsageError(`chaos journal ${journalPath} belongs to a running chaosgate (pid ${journal.owner.pid}); stop it, or undo its faults with \`chaosgate chaos clear\``);
   }
   const ctx = driverContext(opts.redisUrl ?? journal.redisUrl, { url: '', timeoutMs: 2000 }, opts.env ?? process.env);
   const events = new EventLog(opts.eventsPath, opts.onEvent);

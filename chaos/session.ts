@@ -174,13 +174,16 @@ export class ChaosSession {
       if (opts.signal?.aborted || left === 0) return finish();
       opts.signal?.addEventListener('abort', onAbort);
       for (const step of steps) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (settled) return;
-          step.run().then(() => {
-            if (--left === 0) finish();
-          }, finish);
-        }, Math.max(0, step.at - Date.now()));
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            if (settled) return;
+            step.run().then(() => {
+              if (--left === 0) finish();
+            }, finish);
+          },
+          Math.max(0, step.at - Date.now()),
+        );
         timers.add(timer);
       }
     });

@@ -60,7 +60,9 @@ function parseJson(text: string, source: string): unknown {
     // Node does not always say where (e.g. "Unexpected token 'x', … is not valid JSON"): find it.
     const offset = jsonErrorOffset(text);
     const where = offset >= 0 ? `${source}:${Object.values(lineColOf(text, offset)).join(':')}` : source;
-    const reason = (err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
+    const reason = (err as Error).message
+      .replace(/ in JSON at position \d+.*$/, '')
+      .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '')
       // A newline or tab as the token would break the message's line: show it escaped.
       .replace(/^Unexpected token '([\s\S])'/, (_m, ch: string) => `Unexpected token ${JSON.stringify(ch)}`);
     throw new ConfigError(where, [`not valid JSON: ${reason}`]);
@@ -81,11 +83,7 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   let node: Record<string, unknown> | unknown[] = target;
   const isIndex = (container: unknown, key: string) => Array.isArray(container) && /^\d+$/.test(key);
   const get = (container: Record<string, unknown> | unknown[], key: string): unknown =>
-    isIndex(container, key)
-      ? (container as unknown[])[Number(key)]
-      : Object.hasOwn(container, key)
-        ? (container as Record<string, unknown>)[key]
-        : undefined;
+    isIndex(container, key) ? (container as unknown[])[Number(key)] : Object.hasOwn(container, key) ? (container as Record<string, unknown>)[key] : undefined;
   const set = (container: Record<string, unknown> | unknown[], key: string, v: unknown) => {
     if (isIndex(container, key)) (container as unknown[])[Number(key)] = v;
     else (container as Record<string, unknown>)[key] = v;

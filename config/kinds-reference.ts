@@ -14,11 +14,7 @@ function table(head: string[], rows: string[][]): string[] {
 }
 
 export function renderKindsReference(): string {
-  const aggregateRows = (Object.values(aggregates) as AggregateDef[]).map((a) => [
-    `\`${aggregateSyntax(a)}\``,
-    a.appliesTo.join(', '),
-    a.doc,
-  ]);
+  const aggregateRows = (Object.values(aggregates) as AggregateDef[]).map((a) => [`\`${aggregateSyntax(a)}\``, a.appliesTo.join(', '), a.doc]);
   const derivedRows = (Object.entries(derivedMetrics) as Array<[string, DerivedMetric]>).map(([name, d]) => [
     `\`${name}\``,
     d.sources.map((s) => `\`${s}\``).join(', '),
@@ -42,7 +38,7 @@ export function renderKindsReference(): string {
     '',
     '## Gate aggregates',
     '',
-    'The left side of a gate\'s `expression` (`p(95)<500`, k6\'s threshold grammar): `evaluator/aggregates.ts`.',
+    "The left side of a gate's `expression` (`p(95)<500`, k6's threshold grammar): `evaluator/aggregates.ts`.",
     '',
     ...table(['aggregate', 'k6 allows it on', 'figure'], aggregateRows),
     '',

@@ -13,9 +13,7 @@ describe('gates on metrics nothing produces', () => {
 
   it('a Celery probe measures depth only: a queue_lag gate on it is refused, naming the gate and what the probe gives', () => {
     const problems = unproducibleMetrics(gates, { probes: [{ kind: 'celery-redis' }], drain: true });
-    expect(problems).toEqual([
-      'gates[0] (lag): metric queue_lag is produced by nothing here (the configured probes produce celery-redis: queue_depth)',
-    ]);
+    expect(problems).toEqual(['gates[0] (lag): metric queue_lag is produced by nothing here (the configured probes produce celery-redis: queue_depth)']);
     expect(() => refuseUnproducibleMetrics(gates, { probes: [{ kind: 'celery-redis' }], drain: true })).toThrow(ConfigError);
   });
 

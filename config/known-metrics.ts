@@ -13,7 +13,6 @@ import type { ProbeConfig } from '../probes/config.js';
 /** Prefixes of the metrics chaosgate itself produces (and so can tell are missing). */
 export const OWN_METRIC_PREFIXES = ['queue_', 'drain_', 'chaosgate_'] as const;
 
-
 export interface Producers {
   /** Probes that will sample (a run's, incl. the reference stack's default one). */
   probes?: readonly Pick<ProbeConfig, 'kind'>[];

@@ -97,7 +97,9 @@ function walkVariants(alts: JsonSchema[], key: string, path: string, rows: Row[]
   });
   const shared = new Set(
     Object.keys(first.properties!).filter(
-      (name) => name !== key && alts.every((a) => JSON.stringify(a.properties![name]) === JSON.stringify(first.properties![name]) && a.required?.includes(name) === first.required?.includes(name)),
+      (name) =>
+        name !== key &&
+        alts.every((a) => JSON.stringify(a.properties![name]) === JSON.stringify(first.properties![name]) && a.required?.includes(name) === first.required?.includes(name)),
     ),
   );
   walkProperties({ ...first, properties: Object.fromEntries([...shared].map((n) => [n, first.properties![n]!])) }, `${path}[]`, rows);

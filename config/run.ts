@@ -8,14 +8,9 @@ import { SCENARIOS } from '../load/scenarios.js';
 
 const duration = durationTextField();
 
-
 export const runSectionSchema = z
   .object({
-    outDir: z
-      .string()
-      .min(1)
-      .default('results')
-      .describe('each run writes into `<outDir>/<profile>-<timestamp>/` unless `--out-dir` names the folder'),
+    outDir: z.string().min(1).default('results').describe('each run writes into `<outDir>/<profile>-<timestamp>/` unless `--out-dir` names the folder'),
     recovery: z
       .object({
         p95Factor: z.number().min(1).max(100).default(1.1).describe("recovered needs a window whose p95 ≤ the baseline phase's p95 × this (1.1: +10 %)"),
@@ -26,12 +21,7 @@ export const runSectionSchema = z
           .default(0.01)
           .describe("recovered also needs the window's error rate ≤ the baseline's + this (a fraction: 0.01 is one percentage point)"),
         window: duration.default('5s').describe('length of the windows judged after a fault ends (at least one time bucket)'),
-        queueDepthSlack: z
-          .number()
-          .int()
-          .min(0)
-          .default(5)
-          .describe("recovered also needs the window's queue depth ≤ the baseline's maximum + this many items"),
+        queueDepthSlack: z.number().int().min(0).default(5).describe("recovered also needs the window's queue depth ≤ the baseline's maximum + this many items"),
       })
       .strict()
       .prefault({})
@@ -41,7 +31,7 @@ export const runSectionSchema = z
       .min(0)
       .max(1)
       .default(0.05)
-      .describe("the error budget during faults (a fraction of their requests): the report shows how much is spent; not a gate itself"),
+      .describe('the error budget during faults (a fraction of their requests): the report shows how much is spent; not a gate itself'),
     drain: z
       .object({
         queue: z
@@ -56,10 +46,7 @@ export const runSectionSchema = z
       .describe('after k6 (profiles with `drain`): the ingestion queue must drain with nothing left to retry, and retrieval must work'),
     progressEvery: duration.default('5s').describe('how often a progress line comes when stderr is not a terminal (CI)'),
     driftWindow: duration.default('1m').describe('soak drift: p95 and error rate per window of this length, and their slope over the run'),
-    k6Thresholds: z
-      .boolean()
-      .default(true)
-      .describe('judge the thresholds the k6 script declares (read with `k6 inspect`) as gates, beside the config\'s'),
+    k6Thresholds: z.boolean().default(true).describe("judge the thresholds the k6 script declares (read with `k6 inspect`) as gates, beside the config's"),
   })
   .strict();
 
@@ -76,19 +63,9 @@ const namedPhaseSchema = z
 export const profileSchema = z
   .object({
     description: z.string().default('').describe('a note for whoever reads the config (no command shows it)'),
-    scenario: z
-      .enum(SCENARIOS)
-      .optional()
-      .describe('a built-in scenario (`scenarios/<name>.ts`, driven by the `load` section); give this or `script`'),
-    script: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('any k6 script (.js/.ts), relative to the config file; it gets CHAOSGATE_BASE_URL and `env`; give this or `scenario`'),
-    k6Args: z
-      .array(z.string())
-      .default([])
-      .describe('extra `k6 run` arguments (the command line\'s arguments after `--` come after these)'),
+    scenario: z.enum(SCENARIOS).optional().describe('a built-in scenario (`scenarios/<name>.ts`, driven by the `load` section); give this or `script`'),
+    script: z.string().min(1).optional().describe('any k6 script (.js/.ts), relative to the config file; it gets CHAOSGATE_BASE_URL and `env`; give this or `scenario`'),
+    k6Args: z.array(z.string()).default([]).describe("extra `k6 run` arguments (the command line's arguments after `--` come after these)"),
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names: letters, digits, _'), z.string())
       .default({})
@@ -97,13 +74,8 @@ export const profileSchema = z
       .enum(['reference', 'external'])
       .optional()
       .describe('reference: start Redis, the target and its worker behind a fault proxy; external: load.baseUrl. Default: reference for a scenario, else external'),
-    duration: k6Duration
-      .optional()
-      .describe("the scenario's length where it has one knob for it (soak, chaos-smoke); for a script, env CHAOSGATE_DURATION"),
-    plan: z
-      .array(z.unknown())
-      .default([])
-      .describe('the fault timeline: entries as in chaos.plan; a target may name a service or use `{stack}` and `{workerPidFile}`'),
+    duration: k6Duration.optional().describe("the scenario's length where it has one knob for it (soak, chaos-smoke); for a script, env CHAOSGATE_DURATION"),
+    plan: z.array(z.unknown()).default([]).describe('the fault timeline: entries as in chaos.plan; a target may name a service or use `{stack}` and `{workerPidFile}`'),
     phases: z.array(namedPhaseSchema).default([]).describe('phases the load itself makes (a spike), as offsets from the start'),
     gates: gatesSectionSchema.optional().describe('gates for this profile; omitted: the top-level `gates`'),
     drain: z.boolean().default(false).describe('run the ingestion drain check (run.drain) after k6'),

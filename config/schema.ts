@@ -32,10 +32,10 @@ export const configSchema = z
     gates: gatesSectionSchema.prefault([]).describe('The pass/fail rules judged on the samples; a profile may carry its own `gates` instead.'),
     chaos: chaosSectionInConfigSchema.prefault({}).describe('Faults: the allowlist, proxy routes, the control endpoint, Toxiproxy, the plan, and where the journal and events go.'),
     probes: probesSectionSchema.prefault({}).describe('Queue probes sampled during a run, as gauges (`queue_depth`, `queue_lag`, `queue_pending`): see docs/probes.md.'),
-    run: runSectionSchema.prefault({}).describe('How `chaosgate run` judges recovery, drains, reports progress and measures soak drift (the previous run is evaluate.baselineReport).'),
-    services: servicesSectionSchema
-      .default({})
-      .describe('Your own services by name, each with exactly one of url or tcp; a plan entry may target one: see docs/services.md.'),
+    run: runSectionSchema
+      .prefault({})
+      .describe('How `chaosgate run` judges recovery, drains, reports progress and measures soak drift (the previous run is evaluate.baselineReport).'),
+    services: servicesSectionSchema.default({}).describe('Your own services by name, each with exactly one of url or tcp; a plan entry may target one: see docs/services.md.'),
     profiles: profilesSectionSchema.default({}).describe('Run profiles by name (`chaosgate run <name>`): one overrides a built-in one of the same name.'),
   })
   .strict()

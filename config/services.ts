@@ -45,23 +45,21 @@ const serviceSchema = z
     }
   });
 
-export const servicesSectionSchema = z
-  .record(z.string(), serviceSchema)
-  .superRefine((services, ctx) => {
-    const byEnv = new Map<string, string>();
-    for (const name of Object.keys(services)) {
-      // Checked here rather than as the record's key schema, whose message would not say why.
-      if (!/^[a-z][a-z0-9_-]*$/.test(name)) {
-        ctx.addIssue({ code: 'custom', message: 'service names: lower-case letters, digits, _ and - (starting with a letter)', path: [name] });
-      }
-      const env = serviceEnvName(name);
-      const other = byEnv.get(env);
-      if (other !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${name}" and "${other}" both become CHAOSGATE_*_${env}: rename one`, path: [name] });
-      }
-      byEnv.set(env, name);
+export const servicesSectionSchema = z.record(z.string(), serviceSchema).superRefine((services, ctx) => {
+  const byEnv = new Map<string, string>();
+  for (const name of Object.keys(services)) {
+    // Checked here rather than as the record's key schema, whose message would not say why.
+    if (!/^[a-z][a-z0-9_-]*$/.test(name)) {
+      ctx.addIssue({ code: 'custom', message: 'service names: lower-case letters, digits, _ and - (starting with a letter)', path: [name] });
     }
-  });
+    const env = serviceEnvName(name);
+    const other = byEnv.get(env);
+    if (other !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${name}" and "${other}" both become CHAOSGATE_*_${env}: rename one`, path: [name] });
+    }
+    byEnv.set(env, name);
+  }
+});
 
 export type ServicesSection = z.output<typeof servicesSectionSchema>;
 export type ServiceConfig = ServicesSection[string];

@@ -51,12 +51,17 @@ const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Throws (a plain Error naming the option) on a value Kubernetes would refuse. */
 function check(opts: ClusterRunOptions): void {
-  if (!NAME.test(opts.name) || opts.name.length > 40) throw new Error(`--name "${opts.name}": must be lower-case letters, digits and "-", at most 40 characters (pod names are made from it)`);
+  if (!NAME.test(opts.name) || opts.name.length > 40)
+    throw new Error(`--name "${opts.name}": must be lower-case letters, digits and "-", at most 40 characters (pod names are made from it)`);
   if (opts.namespace !== undefined && !NAME.test(opts.namespace)) throw new Error(`--namespace "${opts.namespace}": not a Kubernetes namespace name`);
-  if (!Number.isInteger(opts.parallelism) || opts.parallelism < 1 || opts.parallelism > 1000) throw new Error(`--parallelism ${opts.parallelism}: must be a whole number from 1 to 1000`);
+  if (!Number.isInteger(opts.parallelism) || opts.parallelism < 1 || opts.parallelism > 1000)
+    throw new Error(`--parallelism ${opts.parallelism}: must be a whole number from 1 to 1000`);
   if (!/^[A-Za-z0-9._-]+$/.test(basename(opts.scriptPath))) throw new Error(`--script ${opts.scriptPath}: the file name must be usable as a ConfigMap key ([A-Za-z0-9._-])`);
-  if (Buffer.byteLength(opts.scriptText) > 1_000_000) throw new Error(`--script ${opts.scriptPath}: larger than a ConfigMap holds (1 MB); bundle it smaller or use a volumeClaim script`);
-  for (const key of Object.keys(opts.env ?? {})) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || key === 'K6_OUT' || key === 'POD_NAME') throw new Error(`--env ${key}: not a usable variable name (K6_OUT and POD_NAME are set by chaosgate)`);
+  if (Buffer.byteLength(opts.scriptText) > 1_000_000)
+    throw new Error(`--script ${opts.scriptPath}: larger than a ConfigMap holds (1 MB); bundle it smaller or use a volumeClaim script`);
+  for (const key of Object.keys(opts.env ?? {}))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || key === 'K6_OUT' || key === 'POD_NAME')
+      throw new Error(`--env ${key}: not a usable variable name (K6_OUT and POD_NAME are set by chaosgate)`);
 }
 
 export function renderClusterRun(opts: ClusterRunOptions): ClusterRun {

@@ -8,11 +8,6 @@ export const KOMBU_PRIORITY_STEPS = [0, 3, 6, 9] as const;
 export const KOMBU_PRIORITY_SEPARATOR = '\x06\x16';
 
 /** The Redis keys of one queue, in the order a consumer pops them (step 0 first). */
-export function celeryQueueKeys(
-  queue: string,
-  prioritySteps: readonly number[] = KOMBU_PRIORITY_STEPS,
-  separator: string = KOMBU_PRIORITY_SEPARATOR,
-  keyPrefix = '',
-): string[] {
+export function celeryQueueKeys(queue: string, prioritySteps: readonly number[] = KOMBU_PRIORITY_STEPS, separator: string = KOMBU_PRIORITY_SEPARATOR, keyPrefix = ''): string[] {
   return prioritySteps.map((step) => keyPrefix + (step === 0 ? queue : `${queue}${separator}${step}`));
 }

@@ -33,12 +33,7 @@ export async function waitForPort(host: string, port: number, timeoutMs = 10_000
   }
 }
 
-async function startProcess(
-  bin: string,
-  args: (port: number, dir: string) => string[],
-  scheme: string,
-  journal?: ProcessJournal,
-): Promise<RunningServer> {
+async function startProcess(bin: string, args: (port: number, dir: string) => string[], scheme: string, journal?: ProcessJournal): Promise<RunningServer> {
   const host = '127.0.0.1';
   const port = await freePort(host);
   const dir = await mkdtemp(join(tmpdir(), 'chaosgate-srv-'));
@@ -94,12 +89,7 @@ export interface StartServerOptions {
 
 /** A throwaway redis-server: no persistence, loopback only. */
 export function startRedis(opts: StartServerOptions = {}): Promise<RunningServer> {
-  return startProcess(
-    'redis-server',
-    (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    'redis',
-    opts.journal,
-  );
+  return startProcess('redis-server', (port, dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], 'redis', opts.journal);
 }
 
 /** A throwaway nats-server with JetStream enabled, storing in a temp folder. */

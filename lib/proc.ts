@@ -22,7 +22,10 @@ export function readProcStat(pid: number): ProcStat | undefined {
     return undefined;
   }
   // The command name (field 2) is in parentheses and may itself contain spaces and parentheses.
-  const fields = text.slice(text.lastIndexOf(')') + 2).trim().split(' ');
+  const fields = text
+    .slice(text.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
   // fields[0] is field 3 (state), so field N is fields[N - 3].
   const state = fields[0];
   const ppid = Number(fields[1]);

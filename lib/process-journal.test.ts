@@ -108,7 +108,7 @@ describe('reapLeftovers', () => {
     expect(existsSync(join(dir, 'processes-123.json'))).toBe(true);
   });
 
-  it('journalChild records a child in the process\'s one journal for the folder and forgets it when it exits', async () => {
+  it("journalChild records a child in the process's one journal for the folder and forgets it when it exits", async () => {
     expect(ProcessJournal.forDir(dir)).toBe(ProcessJournal.forDir(join(dir, '.')));
     const a = start(['-e', 'setTimeout(() => {}, 30000)']);
     const b = start(['-e', 'setTimeout(() => {}, 30000)']);

@@ -203,7 +203,13 @@ export async function reapLeftovers(dir: string, opts: ReapOptions = {}): Promis
       report.problems.push(`${p.role} (pid ${p.pid}, state ${readProcStat(p.pid)?.state ?? '?'}) did not stop after SIGKILL`);
     }
     for (const file of journal.files) {
-      if (!(await lstat(file).then(() => true, () => false))) continue;
+      if (
+        !(await lstat(file).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
       await rm(file, { recursive: true, force: true }).then(
         () => report.removedFiles.push(file),
         (err: Error) => report.problems.push(`${file}: ${err.message}`),

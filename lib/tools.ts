@@ -14,7 +14,7 @@ import pinsJson from './pins.json' with { type: 'json' };
  */
 export const projectRoot: string = (() => {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; ) {
+  for (let dir = here; ;) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     const up = resolve(dir, '..');
     if (up === dir) return here;
@@ -183,7 +183,11 @@ export function findK6(opts: FindK6Options): K6Binary {
     const projectK6 = opts.projectK6 === undefined ? (isRepositoryClone ? toolPath.k6 : null) : opts.projectK6;
     if (projectK6) candidates.push({ path: projectK6, source: 'project tools/bin' });
     candidates.push({ path: k6CachePath(env), source: 'chaosgate setup cache' });
-    const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'k6')).find(isExecutableFile);
+    const onPath = (env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'k6'))
+      .find(isExecutableFile);
     if (onPath) candidates.push({ path: onPath, source: 'PATH' });
   }
 

@@ -12,7 +12,7 @@ import { CHAOSGATE_VERSION } from './version.js';
 const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('the chaosgate version', () => {
-  it('is package.json\'s', () => {
+  it("is package.json's", () => {
     expect(packageVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(CHAOSGATE_VERSION).toBe(packageVersion);
   });
@@ -26,7 +26,7 @@ describe('the chaosgate version', () => {
     expect(out).toBe(`${packageVersion}\n`);
   });
 
-  it('is the report\'s tool.version and the evaluation state\'s tool', () => {
+  it("is the report's tool.version and the evaluation state's tool", () => {
     const ev = createEvaluation();
     ev.ingestLine(JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: new Date(Date.UTC(2026, 0, 1)).toISOString(), value: 1, tags: null } }), 'gen', 1);
     expect(exportState(ev).tool).toBe(packageVersion);

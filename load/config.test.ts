@@ -70,6 +70,8 @@ describe('load and target config sections', () => {
   });
 
   it('names the env var when an override is invalid', async () => {
-    await expect(loadConfig({ env: { CHAOSGATE_SOAK_DURATION: 'forever' } })).rejects.toThrow(/CHAOSGATE_SOAK_DURATION -> load\.soak\.duration[\s\S]*load\.soak\.duration: must be a duration/);
+    await expect(loadConfig({ env: { CHAOSGATE_SOAK_DURATION: 'forever' } })).rejects.toThrow(
+      /CHAOSGATE_SOAK_DURATION -> load\.soak\.duration[\s\S]*load\.soak\.duration: must be a duration/,
+    );
   });
 });

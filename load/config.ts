@@ -10,7 +10,7 @@ const rate = z.number().positive().max(100_000);
 const vus = z.number().int().min(1).max(10_000);
 
 const preAllocated = (n: number) => vus.default(n).describe("VUs k6 starts before the load (k6's preAllocatedVUs)");
-const maxVus = (n: number) => vus.default(n).describe('VUs k6 may add when responses slow down (k6\'s maxVUs); at least preAllocatedVUs');
+const maxVus = (n: number) => vus.default(n).describe("VUs k6 may add when responses slow down (k6's maxVUs); at least preAllocatedVUs");
 
 const spikeSchema = z
   .object({
@@ -39,13 +39,7 @@ const ingestionSchema = z
     batchSize: z.number().int().min(1).max(10_000).default(5).describe('documents per mini-batch'),
     batches: z.number().int().min(1).max(10_000).default(2).describe('mini-batches, submitted one after another'),
     pollIntervalMs: z.number().int().min(10).max(60_000).default(100).describe("ms between two status polls of a batch's documents"),
-    pollMaxAttempts: z
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(200)
-      .describe('poll rounds per batch before the remaining documents count as timed out'),
+    pollMaxAttempts: z.number().int().min(1).max(100_000).default(200).describe('poll rounds per batch before the remaining documents count as timed out'),
   })
   .strict();
 
@@ -78,20 +72,14 @@ export const loadSectionSchema = z
       .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http:// or https:// URL')
       .transform((u) => u.replace(/\/+$/, ''))
       .default('http://127.0.0.1:8080')
-      .describe("the stack under load; an external-stack run hands it to the script as CHAOSGATE_BASE_URL; `load --start-target` replaces it. Env CHAOSGATE_BASE_URL"),
+      .describe('the stack under load; an external-stack run hands it to the script as CHAOSGATE_BASE_URL; `load --start-target` replaces it. Env CHAOSGATE_BASE_URL'),
     queue: z
       .string()
       .regex(/^[\w.:-]+$/, 'letters, digits and _ . : - only')
       .default('ingestion')
       .describe('the Celery queue whose depth the scenarios sample (all its priority lists)'),
     httpTimeout: k6Duration.default('30s').describe("k6's timeout of each request the scenarios send"),
-    sampleIntervalMs: z
-      .number()
-      .int()
-      .min(100)
-      .max(60_000)
-      .default(1000)
-      .describe('ms between two samples of the queue-depth and GPU-memory gauges during a scenario'),
+    sampleIntervalMs: z.number().int().min(100).max(60_000).default(1000).describe('ms between two samples of the queue-depth and GPU-memory gauges during a scenario'),
     spike: spikeSchema.prefault({}).describe('the `spike` scenario: a baseline rate, a ramp up to a peak, back down'),
     soak: soakSchema.prefault({}).describe('the `soak` scenario: journeys at a constant rate, for hours at night'),
     ingestion: ingestionSchema.prefault({}).describe('the `ingestion` scenario: mini-batches submitted and polled until processed, then retrieved'),

@@ -28,19 +28,14 @@ export type ServiceSummary = z.infer<typeof serviceSummarySchema>;
 
 export const phaseRowSchema = z
   .object({
-    name: z
-      .string()
-      .describe('the span as the timeline reads it: baseline, fault:<id>, recovery:<id> (after that fault), or a phase set by the profile'),
-    phase: z.string().describe('the phase tag its samples carry (what a gate\'s `phase` selects): baseline, fault:<id>, recovery, …'),
+    name: z.string().describe('the span as the timeline reads it: baseline, fault:<id>, recovery:<id> (after that fault), or a phase set by the profile'),
+    phase: z.string().describe("the phase tag its samples carry (what a gate's `phase` selects): baseline, fault:<id>, recovery, …"),
     start: z.number().describe('ms epoch'),
     end: z.number().describe('ms epoch; rows are in time order and never overlap'),
     requests: z.number().int().nonnegative().describe('http_req_failed samples: one per HTTP request'),
     dropped: z.number().int().nonnegative().describe('dropped_iterations: iterations k6 could not start'),
     errors: z.number().int().nonnegative().describe('failed requests (http_req_failed passes) plus dropped'),
-    errorRate: z
-      .number()
-      .nullable()
-      .describe('errors / (requests + dropped): chaosgate_error_rate over this span (model/error-rate.ts)'),
+    errorRate: z.number().nullable().describe('errors / (requests + dropped): chaosgate_error_rate over this span (model/error-rate.ts)'),
     throughputPerSecond: z.number().nullable(),
     p50: z.number().nullable().describe('ms, http_req_duration over all endpoints'),
     p95: z.number().nullable(),
@@ -71,10 +66,7 @@ export const errorBudgetSchema = z
     requestsDuringFaults: z.number().int().nonnegative(),
     droppedDuringFaults: z.number().int().nonnegative(),
     errorsDuringFaults: z.number().int().nonnegative().describe('failed requests plus dropped iterations'),
-    spent: z
-      .number()
-      .nullable()
-      .describe('error rate during faults / allowed rate, i.e. errors / (allowed rate x (requests + dropped)): 1.0 = budget used up'),
+    spent: z.number().nullable().describe('error rate during faults / allowed rate, i.e. errors / (allowed rate x (requests + dropped)): 1.0 = budget used up'),
   })
   .strict();
 

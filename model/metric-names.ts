@@ -20,7 +20,6 @@ export function isQueueMetric(metric: string): boolean {
   return /^queue_|_queue|queue$/.test(metric);
 }
 
-
 /** The gauge metrics the ingestion drain check (run/drain.ts) reports (gates: value==0, value==0, value>0). */
 export const DRAIN_METRICS = {
   depth: 'drain_queue_depth',

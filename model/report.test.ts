@@ -16,7 +16,7 @@ describe('parseReport', () => {
     expect(r.data?.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
   });
 
-  it("reads a version-1 merge report: analysis.merge becomes merge, and no analysis is left", () => {
+  it('reads a version-1 merge report: analysis.merge becomes merge, and no analysis is left', () => {
     const v1 = { ...smallReport(), schemaVersion: 1, analysis: { merge: { states: ['a.json', 'b.json'], warnings: ['skew'] } } };
     const r = parseReport(v1);
     expect(r.success, JSON.stringify(r.error?.issues)).toBe(true);

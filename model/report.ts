@@ -29,9 +29,7 @@ export const inputSummarySchema = z
   .strict();
 
 /** A malformed line, reported with its place and reason (the first few only). */
-export const inputProblemSchema = z
-  .object({ source: z.string(), line: z.number().int().nonnegative(), reason: z.string() })
-  .strict();
+export const inputProblemSchema = z.object({ source: z.string(), line: z.number().int().nonnegative(), reason: z.string() }).strict();
 
 export const totalsSchema = z
   .object({
@@ -64,9 +62,7 @@ export const trendStatsSchema = z
   .strict()
   .describe('min/max/avg/sum exact; percentiles from the HDR histogram (3 significant digits)');
 
-export const counterStatsSchema = z
-  .object({ sum: z.number(), ratePerSecond: z.number(), min: z.number(), max: z.number() })
-  .strict();
+export const counterStatsSchema = z.object({ sum: z.number(), ratePerSecond: z.number(), min: z.number(), max: z.number() }).strict();
 
 export const rateStatsSchema = z
   .object({
@@ -77,9 +73,7 @@ export const rateStatsSchema = z
   })
   .strict();
 
-export const gaugeStatsSchema = z
-  .object({ last: z.number(), min: z.number(), max: z.number(), avg: z.number() })
-  .strict();
+export const gaugeStatsSchema = z.object({ last: z.number(), min: z.number(), max: z.number(), avg: z.number() }).strict();
 
 /** One time bucket of a series: [start, start + width). */
 export const timeBucketSchema = z
@@ -123,9 +117,7 @@ export const seriesSchema = z
       })
       .strict()
       .optional(),
-    buckets: z
-      .object({ widthMs: z.number().positive(), items: z.array(timeBucketSchema) })
-      .strict(),
+    buckets: z.object({ widthMs: z.number().positive(), items: z.array(timeBucketSchema) }).strict(),
   })
   .strict();
 export type SeriesReport = z.infer<typeof seriesSchema>;
@@ -151,9 +143,7 @@ export const gateResultSchema = z
   .strict();
 export type GateResult = z.infer<typeof gateResultSchema>;
 
-export const phaseSchema = z
-  .object({ name: z.string(), start: z.number(), end: z.number().nullable() })
-  .strict();
+export const phaseSchema = z.object({ name: z.string(), start: z.number(), end: z.number().nullable() }).strict();
 export type Phase = z.infer<typeof phaseSchema>;
 
 export const reportSchema = z
@@ -166,9 +156,7 @@ export const reportSchema = z
     abort: z.object({ reason: z.string(), time: z.number() }).strict().nullable(),
     inputs: z.array(inputSummarySchema),
     totals: totalsSchema,
-    config: z
-      .object({ groupBy: z.array(z.string()), bucketWidthMs: z.number(), maxBuckets: z.number().int(), seriesCap: z.number().int() })
-      .strict(),
+    config: z.object({ groupBy: z.array(z.string()), bucketWidthMs: z.number(), maxBuckets: z.number().int(), seriesCap: z.number().int() }).strict(),
     phases: z.array(phaseSchema),
     series: z.array(seriesSchema),
     gates: z.array(gateResultSchema),

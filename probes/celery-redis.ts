@@ -17,10 +17,7 @@ const schema = z
       .min(1)
       .default([...KOMBU_PRIORITY_STEPS])
       .describe("Celery's broker_transport_options.priority_steps; step 0 is the bare queue key"),
-    separator: z
-      .string()
-      .default(KOMBU_PRIORITY_SEPARATOR)
-      .describe("Celery's broker_transport_options.sep, between the queue name and the priority step"),
+    separator: z.string().default(KOMBU_PRIORITY_SEPARATOR).describe("Celery's broker_transport_options.sep, between the queue name and the priority step"),
     keyPrefix: z.string().default('').describe("Celery's broker_transport_options.global_keyprefix"),
   })
   .strict();

@@ -13,15 +13,18 @@ describe('probes config section', () => {
     const cfg = configSchema.parse({ probes: { list: [{ kind: 'celery-redis', id: 'ing', queue: 'ingestion' }] } });
     expect(cfg.probes.intervalMs).toBe(1000);
     expect(cfg.probes.list[0]).toEqual({
-      kind: 'celery-redis', id: 'ing', queue: 'ingestion', prioritySteps: [0, 3, 6, 9], separator: '\x06\x16', keyPrefix: '',
+      kind: 'celery-redis',
+      id: 'ing',
+      queue: 'ingestion',
+      prioritySteps: [0, 3, 6, 9],
+      separator: '\x06\x16',
+      keyPrefix: '',
     });
     expect(configSchema.parse({}).probes).toEqual({ intervalMs: 1000, timeoutMs: 800, list: [] });
   });
 
   it('names the field of a misspelt, missing or unknown-kind probe', () => {
-    expect(issues({ list: [{ kind: 'celery-redis', id: 'a', queue: 'q', priority: [0] }] })).toEqual([
-      expect.stringMatching(/^probes\.list\.0: Unrecognized key: "priority"/),
-    ]);
+    expect(issues({ list: [{ kind: 'celery-redis', id: 'a', queue: 'q', priority: [0] }] })).toEqual([expect.stringMatching(/^probes\.list\.0: Unrecognized key: "priority"/)]);
     expect(issues({ list: [{ kind: 'redis-stream', id: 'a', stream: 's' }] })[0]).toMatch(/^probes\.list\.0\.group: /);
     expect(issues({ list: [{ kind: 'kafka', id: 'a' }] })[0]).toMatch(/^probes\.list\.0\.kind: /);
   });
@@ -35,9 +38,7 @@ describe('probes config section', () => {
 
 describe('celeryQueueKeys', () => {
   it('is the bare name for step 0 and name + separator + step otherwise', () => {
-    expect(celeryQueueKeys('ingestion', [0, 3, 6, 9], '\x06\x16')).toEqual([
-      'ingestion', 'ingestion\x06\x163', 'ingestion\x06\x166', 'ingestion\x06\x169',
-    ]);
+    expect(celeryQueueKeys('ingestion', [0, 3, 6, 9], '\x06\x16')).toEqual(['ingestion', 'ingestion\x06\x163', 'ingestion\x06\x166', 'ingestion\x06\x169']);
     expect(celeryQueueKeys('q', [0, 5], ':', 'p/')).toEqual(['p/q', 'p/q:5']);
   });
 });

@@ -8,18 +8,12 @@ export { probeConfigSchema, type ProbeConfig, type ProbeKind };
 export const probesSectionSchema = z
   .object({
     intervalMs: z.number().int().min(100).max(60_000).default(1000).describe('ms between two readings of every probe'),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(10)
-      .max(60_000)
-      .default(800)
-      .describe('ms one reading may take; a slower one counts as a probe error (`probe_errors`); at most intervalMs'),
+    timeoutMs: z.number().int().min(10).max(60_000).default(800).describe('ms one reading may take; a slower one counts as a probe error (`probe_errors`); at most intervalMs'),
     list: z
       .array(probeConfigSchema)
       .default([])
       .refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'probe ids must be unique')
-      .describe("the probes; omitted or empty: a reference-stack run probes its own Celery queue, others probe nothing"),
+      .describe('the probes; omitted or empty: a reference-stack run probes its own Celery queue, others probe nothing'),
   })
   .strict()
   .refine((s) => s.timeoutMs <= s.intervalMs, { message: 'must not exceed intervalMs', path: ['timeoutMs'] });

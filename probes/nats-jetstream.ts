@@ -7,9 +7,7 @@ import { defineProbe } from './types.js';
 
 const schema = z
   .object({
-    servers: z
-      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-      .describe('a NATS server URL or a list, e.g. `nats://127.0.0.1:4222` (the probe sends no credentials)'),
+    servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('a NATS server URL or a list, e.g. `nats://127.0.0.1:4222` (the probe sends no credentials)'),
     stream: z.string().min(1).describe('the JetStream stream'),
     consumer: z.string().min(1).describe('a durable consumer of it: `queue_lag` is its num_pending + num_ack_pending'),
   })

@@ -9,12 +9,7 @@ import { redisStreamProbe } from './redis-stream.js';
 import { natsJetStreamProbe } from './nats-jetstream.js';
 import { rabbitMqProbe } from './rabbitmq.js';
 
-export const probeKinds = [
-  celeryRedisProbe,
-  redisStreamProbe,
-  natsJetStreamProbe,
-  rabbitMqProbe,
-] as const;
+export const probeKinds = [celeryRedisProbe, redisStreamProbe, natsJetStreamProbe, rabbitMqProbe] as const;
 
 type Probes = typeof probeKinds;
 export type ProbeKind = Probes[number]['kind'];
@@ -27,8 +22,7 @@ function orList(names: readonly string[]): string {
 const kindDescription = `what to read: ${orList(probeKinds.map((p) => p.kind))} (see docs/probes.md)`;
 
 /** A kind's config entry: `kind` and `id` first, then its own fields; strict like its own schema. */
-type EntrySchema<D> =
-  D extends ProbeDescriptor<infer K, infer Shape> ? z.ZodObject<{ kind: z.ZodLiteral<K>; id: typeof probeId } & Shape, z.core.$strict> : never;
+type EntrySchema<D> = D extends ProbeDescriptor<infer K, infer Shape> ? z.ZodObject<{ kind: z.ZodLiteral<K>; id: typeof probeId } & Shape, z.core.$strict> : never;
 
 type EntrySchemas<T extends readonly unknown[]> = { -readonly [I in keyof T]: EntrySchema<T[I]> };
 
@@ -37,10 +31,7 @@ function entrySchema<K extends string, Shape extends z.ZodRawShape>(d: ProbeDesc
 }
 
 /** One strict schema per kind, joined on `kind`, so a misspelt field or an unknown kind is an error naming the field. */
-export const probeConfigSchema = z.discriminatedUnion(
-  'kind',
-  probeKinds.map((p) => entrySchema(p as ProbeDescriptor)) as unknown as EntrySchemas<Probes>,
-);
+export const probeConfigSchema = z.discriminatedUnion('kind', probeKinds.map((p) => entrySchema(p as ProbeDescriptor)) as unknown as EntrySchemas<Probes>);
 
 export type ProbeConfig = z.output<typeof probeConfigSchema>;
 

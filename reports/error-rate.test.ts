@@ -14,12 +14,16 @@ const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
  * drops 2 iterations every 100 ms: 10 of them tagged service=api (a scenario-level tag), 10 untagged.
  */
 function run() {
-  const ev = createEvaluation({ bucketWidth: '1s', maxBuckets: 100 }, [
-    { id: 'all', metric: 'chaosgate_error_rate', expression: 'rate<0.05' },
-    { id: 'api', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<0.05' },
-    { id: 'web', metric: 'chaosgate_error_rate{service:web}', expression: 'rate<0.05' },
-    { id: 'api-fault', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<0.05', phase: 'fault:overload' },
-  ], { phaseLabels: true });
+  const ev = createEvaluation(
+    { bucketWidth: '1s', maxBuckets: 100 },
+    [
+      { id: 'all', metric: 'chaosgate_error_rate', expression: 'rate<0.05' },
+      { id: 'api', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<0.05' },
+      { id: 'web', metric: 'chaosgate_error_rate{service:web}', expression: 'rate<0.05' },
+      { id: 'api-fault', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<0.05', phase: 'fault:overload' },
+    ],
+    { phaseLabels: true },
+  );
   ev.addPhaseEvent({ time: T0 + 1000, faultId: 'overload', action: 'on' });
   ev.addPhaseEvent({ time: T0 + 2000, faultId: 'overload', action: 'off' });
   for (let i = 0; i < 40; i++) {
@@ -76,7 +80,11 @@ describe('one error rate', () => {
     const apiChart = d.endpoints.find((e) => e.label === 'GET /api')!;
     expect(apiChart).toMatchObject({ requests: 40, errors: 8, errorRate: 0.2 });
     const rows = analysis.phases;
-    const total = rows.reduce((a, p) => ({ requests: a.requests + p.requests, dropped: a.dropped + p.dropped, errors: a.errors + p.errors }), { requests: 0, dropped: 0, errors: 0 });
+    const total = rows.reduce((a, p) => ({ requests: a.requests + p.requests, dropped: a.dropped + p.dropped, errors: a.errors + p.errors }), {
+      requests: 0,
+      dropped: 0,
+      errors: 0,
+    });
     expect(total).toEqual({ requests: 80, dropped: 20, errors: 28 });
     // The error budget: 40 requests (4 failed) and 20 dropped iterations during the fault.
     expect(analysis.errorBudget).toMatchObject({ requestsDuringFaults: 40, droppedDuringFaults: 20, errorsDuringFaults: 24 });

@@ -46,7 +46,6 @@ export interface GaugeLine {
   points: { t: number; end: number; v: number }[];
 }
 
-
 export interface HtmlData {
   verdict: ReportModel['verdict'];
   /** The whole run's error rate, as an unfiltered `chaosgate_error_rate` gate reads it. */
@@ -166,9 +165,7 @@ function endpointCharts(model: ReportModel): { charts: EndpointChart[]; notShown
     }
     const points = [...byPiece.values()].sort((a, b) => a.start - b.start || a.end - b.end).map((m) => m.merge.finish(m.start, m.end));
     // An input without http_req_failed (a trimmed export) still shows how many requests were timed.
-    const requests = g.series.some((s) => s.metric === FAILED_METRIC)
-      ? counts.requests
-      : g.series.reduce((n, s) => n + s.count, 0);
+    const requests = g.series.some((s) => s.metric === FAILED_METRIC) ? counts.requests : g.series.reduce((n, s) => n + s.count, 0);
     charts.push({ label: g.label, requests, errors: errorCount(counts), errorRate: errorRate(counts), points });
   }
   charts.sort((a, b) => b.requests - a.requests || a.label.localeCompare(b.label));
@@ -223,9 +220,7 @@ export function buildHtmlData(model: ReportModel): HtmlData {
     start,
     end,
     bucketWidthMs: model.config.bucketWidthMs,
-    faultWindows: model.phases
-      .filter((p) => p.name.startsWith('fault:'))
-      .map((p) => ({ name: p.name, start: Math.max(p.start, start), end: p.end ?? end })),
+    faultWindows: model.phases.filter((p) => p.name.startsWith('fault:')).map((p) => ({ name: p.name, start: Math.max(p.start, start), end: p.end ?? end })),
     endpoints: charts,
     endpointsNotShown: notShown,
     queues: gaugeLines(model, isQueueMetric),

@@ -50,12 +50,16 @@ describe('renderHtml charts and fault windows', () => {
     return { rise, edge };
   }
 
-  it('never shows a fault\'s effect before the fault: latency and errors rise at the window\'s left edge, not at the bucket\'s start', () => {
+  it("never shows a fault's effect before the fault: latency and errors rise at the window's left edge, not at the bucket's start", () => {
     const html = renderHtml(faultMidBucket());
     const charts = html.split('<figure class="chart">').slice(1);
     const latency = charts.find((c) => c.includes('latency percentiles'))!;
     const errors = charts.find((c) => c.includes('error rate'))!;
-    for (const [svg, series] of [[latency, 'p95'], [latency, 'p50'], [errors, 'error rate %']] as const) {
+    for (const [svg, series] of [
+      [latency, 'p95'],
+      [latency, 'p50'],
+      [errors, 'error rate %'],
+    ] as const) {
       const { rise, edge } = firstRise(svg, series);
       expect(rise, series).toBeGreaterThanOrEqual(edge - 0.05);
       // And it does rise right there: the step starts at the fault's start (10.5 s), within a pixel.

@@ -50,11 +50,9 @@ function endpointSection(d: HtmlData): string {
       gapMs,
       windows: d.faultWindows,
       formatValue: plain,
-      lines: [
-        line('p50', '#1f77b4', (p) => p.p50),
-        line('p95', '#e8710a', (p) => p.p95),
-        line('p99', '#d62728', (p) => p.p99, true),
-      ].filter((l) => l.points.some((p) => p.v !== null)),
+      lines: [line('p50', '#1f77b4', (p) => p.p50), line('p95', '#e8710a', (p) => p.p95), line('p99', '#d62728', (p) => p.p99, true)].filter((l) =>
+        l.points.some((p) => p.v !== null),
+      ),
     });
     const errors = renderChart({
       title: `${e.label}: error rate`,
@@ -69,9 +67,7 @@ function endpointSection(d: HtmlData): string {
     });
     return `<section class="card"><h3>${esc(e.label)} <small>${esc(num(e.requests))} requests, ${esc(pct(e.errorRate))} errors</small></h3>${latency}${errors}</section>`;
   });
-  const more = d.endpointsNotShown
-    ? `<p class="note">${d.endpointsNotShown} more endpoint groups with fewer requests are not charted (see the JSON report).</p>`
-    : '';
+  const more = d.endpointsNotShown ? `<p class="note">${d.endpointsNotShown} more endpoint groups with fewer requests are not charted (see the JSON report).</p>` : '';
   return cards.join('') + more;
 }
 
@@ -145,12 +141,17 @@ function phaseSection(d: HtmlData): string {
       r.timeToRecoverMs === null ? DASH : `${(r.timeToRecoverMs / 1000).toFixed(1)} s`,
       `p95 ≤ baseline × ${r.tolerance.p95Factor}, error rate ≤ baseline + ${(r.tolerance.errorRateDelta * 100).toFixed(1)} pp, in ${r.tolerance.windowMs / 1000} s windows`,
     ]);
-    parts.push('<h3>Recovery</h3>', table(['fault', 'fault ended at', 'status', 'time to recover', 'tolerance'], rows, (i) => (a.recovery[i]!.status === 'did-not-recover' ? 'g-fail' : '')));
+    parts.push(
+      '<h3>Recovery</h3>',
+      table(['fault', 'fault ended at', 'status', 'time to recover', 'tolerance'], rows, (i) => (a.recovery[i]!.status === 'did-not-recover' ? 'g-fail' : '')),
+    );
   }
   if (a.errorBudget) {
     const b = a.errorBudget;
     const spent = b.spent === null ? DASH : `${(b.spent * 100).toFixed(0)} % spent`;
-    parts.push(`<p><strong>Error budget during faults:</strong> ${esc(num(b.errorsDuringFaults))} errors in ${esc(num(b.requestsDuringFaults))} requests${b.droppedDuringFaults ? ` and ${esc(num(b.droppedDuringFaults))} dropped iterations` : ''}, allowed ${esc(pct(b.allowedErrorRate))}: ${esc(spent)}.</p>`);
+    parts.push(
+      `<p><strong>Error budget during faults:</strong> ${esc(num(b.errorsDuringFaults))} errors in ${esc(num(b.requestsDuringFaults))} requests${b.droppedDuringFaults ? ` and ${esc(num(b.droppedDuringFaults))} dropped iterations` : ''}, allowed ${esc(pct(b.allowedErrorRate))}: ${esc(spent)}.</p>`,
+    );
   }
   if (a.drift) {
     const dr = a.drift;
@@ -165,7 +166,9 @@ function phaseSection(d: HtmlData): string {
   if (a.drain) {
     const dn = a.drain;
     const state = dn.drained ? 'drained' : '<span class="verdict v-fail">NOT DRAINED</span>';
-    parts.push(`<p><strong>Ingestion drain</strong> (queue ${esc(dn.queue)}): ${state}, depth at end ${esc(num(dn.depthAtEnd))} after ${esc((dn.waitedMs / 1000).toFixed(1))} s, retries left ${esc(num(dn.retriesLeft))}, retrieval_results ${esc(num(dn.retrievalResults))}.</p>`);
+    parts.push(
+      `<p><strong>Ingestion drain</strong> (queue ${esc(dn.queue)}): ${state}, depth at end ${esc(num(dn.depthAtEnd))} after ${esc((dn.waitedMs / 1000).toFixed(1))} s, retries left ${esc(num(dn.retriesLeft))}, retrieval_results ${esc(num(dn.retrievalResults))}.</p>`,
+    );
   }
   return parts.join('\n');
 }
@@ -175,9 +178,7 @@ function gateTable(gates: GateResult[], ctx: GateTextContext): string {
   const rows = gates
     .map((g) => {
       const worst = worstWindowText(g, ctx);
-      const scope = [g.window ? `window ${g.window}` : '', worst ?? '', g.phase ? `phase ${g.phase}` : '', g.baseline ? `baseline ${g.baseline}` : '']
-        .filter(Boolean)
-        .join(', ');
+      const scope = [g.window ? `window ${g.window}` : '', worst ?? '', g.phase ? `phase ${g.phase}` : '', g.baseline ? `baseline ${g.baseline}` : ''].filter(Boolean).join(', ');
       // The sentence repeats metric, expression and figures; it is spelled out where a gate did not pass.
       const sentence = gateSentence(g, ctx);
       const why = g.verdict === 'pass' ? '' : `<div class="why">${esc(sentence)}</div>`;

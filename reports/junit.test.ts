@@ -71,8 +71,12 @@ describe('JUnit writer', () => {
     const xml = renderJunit(model);
     expect(() => validate(xml)).not.toThrow();
     expect(xml).toMatch(/<testsuites name="chaosgate" tests="2" failures="0" errors="1"/);
-    expect(xml).toMatch(/<testsuite name="chaos smoke"[^>]*>\s*<properties>\s*<property name="chaosgate.verdict" value="pass"\/>\s*<property name="chaosgate.partial" value="true"\/>\s*<property name="chaosgate.partial.reason" value="run aborted: interrupted \(SIGINT\)"\/>/);
-    expect(xml).toMatch(/<testsuite name="run" tests="1" failures="0" errors="1"[^>]*>[\s\S]*<testcase name="run completed as planned" classname="chaosgate.run" time="0">\s*<error type="partial" message="partial run: run aborted: interrupted \(SIGINT\)">/);
+    expect(xml).toMatch(
+      /<testsuite name="chaos smoke"[^>]*>\s*<properties>\s*<property name="chaosgate.verdict" value="pass"\/>\s*<property name="chaosgate.partial" value="true"\/>\s*<property name="chaosgate.partial.reason" value="run aborted: interrupted \(SIGINT\)"\/>/,
+    );
+    expect(xml).toMatch(
+      /<testsuite name="run" tests="1" failures="0" errors="1"[^>]*>[\s\S]*<testcase name="run completed as planned" classname="chaosgate.run" time="0">\s*<error type="partial" message="partial run: run aborted: interrupted \(SIGINT\)">/,
+    );
   });
 
   it('a broken document fails the same XSD check (the check can fail)', () => {

@@ -88,7 +88,11 @@ export function renderJunit(model: ReportModel): string {
     `<testsuites name="chaosgate" tests="${model.gates.length + errors}" failures="${failures}" errors="${errors}" time="${seconds(totalMs)}">`,
   ];
   // Every suite says whether the run is partial: some CI views show only suite properties.
-  const runProps = [property('chaosgate.verdict', model.verdict), property('chaosgate.partial', String(model.partial)), ...(partial ? [property('chaosgate.partial.reason', partial)] : [])];
+  const runProps = [
+    property('chaosgate.verdict', model.verdict),
+    property('chaosgate.partial', String(model.partial)),
+    ...(partial ? [property('chaosgate.partial.reason', partial)] : []),
+  ];
   for (const [group, gates] of groups) {
     const f = gates.filter((g) => g.verdict === 'fail').length;
     const w = gates.filter((g) => g.verdict === 'warn').length;

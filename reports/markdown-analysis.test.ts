@@ -36,7 +36,14 @@ describe('phase table', () => {
   it('Markdown: one row per span in time order, recovery named for its fault, requests per span', () => {
     const md = renderMarkdown(twoFaults());
     const rows = md.split('\n').filter((l) => /^\| (baseline|fault:|recovery)/.test(l));
-    expect(rows.map((r) => r.split('|').slice(1, 5).map((c) => c.trim()))).toEqual([
+    expect(
+      rows.map((r) =>
+        r
+          .split('|')
+          .slice(1, 5)
+          .map((c) => c.trim()),
+      ),
+    ).toEqual([
       ['baseline', '0 s', '8 s', '80'],
       ['fault:a', '8 s', '12 s', '40'],
       ['recovery:a', '12 s', '16 s', '40'],

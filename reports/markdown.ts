@@ -9,7 +9,12 @@ const ICON = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 
 /** Escapes text for a Markdown table cell. */
 export function cell(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+  return text
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
 }
 
 function num(v: number | null | undefined): string {
@@ -42,7 +47,10 @@ function gatesSection(model: ReportModel): string[] {
 }
 
 function seriesSection(model: ReportModel, maxSeries: number): string[] {
-  const trends = model.series.filter((s) => s.trend).sort((a, b) => b.count - a.count).slice(0, maxSeries);
+  const trends = model.series
+    .filter((s) => s.trend)
+    .sort((a, b) => b.count - a.count)
+    .slice(0, maxSeries);
   if (!trends.length) return [];
   const lines = ['| series | count | errors | p50 | p95 | p99 | max |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
   for (const s of trends) {
@@ -61,7 +69,9 @@ function notesSection(model: ReportModel): string[] {
 
 function inputSection(model: ReportModel): string[] {
   const t = model.totals;
-  return [`${t.points} samples in ${t.series} series from ${model.inputs.length} input(s); ${t.malformed} malformed${t.overflowPoints ? `; ${t.overflowPoints} in overflow series (cap ${t.seriesCap})` : ''}.`];
+  return [
+    `${t.points} samples in ${t.series} series from ${model.inputs.length} input(s); ${t.malformed} malformed${t.overflowPoints ? `; ${t.overflowPoints} in overflow series (cap ${t.seriesCap})` : ''}.`,
+  ];
 }
 
 export function renderMarkdown(model: ReportModel, maxSeries = 15): string {

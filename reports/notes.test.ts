@@ -15,7 +15,7 @@ function report(notes?: string[]) {
 
 describe('report notes', () => {
   it('are listed in the Markdown summary and the HTML, escaped', () => {
-    const model = report(['merge: shards\' timelines disagree by 4000 ms', 'k6 exited 99 <but> all held']);
+    const model = report(["merge: shards' timelines disagree by 4000 ms", 'k6 exited 99 <but> all held']);
     const md = renderMarkdown(model);
     expect(md).toContain('**Notes**');
     expect(md).toContain("- merge: shards' timelines disagree by 4000 ms");

@@ -16,7 +16,10 @@ function report(withServices: boolean): ReportModel {
   for (let i = 0; i < 40; i++) {
     const time = T0 + i * 25;
     const failed = i % 4 === 0;
-    for (const [service, value, bad] of [['web', time >= T0 + 500 && time < T0 + 1000 ? 300 : 5, false], ['api', 20, failed]] as const) {
+    for (const [service, value, bad] of [
+      ['web', time >= T0 + 500 && time < T0 + 1000 ? 300 : 5, false],
+      ['api', 20, failed],
+    ] as const) {
       const tags = { service, expected_response: bad ? 'false' : 'true' };
       ev.ingestSample({ metric: 'http_req_duration', time, value, tags });
       ev.ingestSample({ metric: 'http_reqs', time, value: 1, tags });

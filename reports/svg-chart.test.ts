@@ -37,15 +37,28 @@ describe('svg chart', () => {
       gapMs: 0,
       formatValue: String,
       windows: [],
-      lines: [{ name: 'p95', color: '#000', points: [{ t: 0, end: 1000, v: 10 }, { t: 1000, end: 2000, v: 20 }, { t: 3000, end: 4000, v: 10 }] }],
+      lines: [
+        {
+          name: 'p95',
+          color: '#000',
+          points: [
+            { t: 0, end: 1000, v: 10 },
+            { t: 1000, end: 2000, v: 20 },
+            { t: 3000, end: 4000, v: 10 },
+          ],
+        },
+      ],
     });
     const d = /data-points="3" d="([^"]+)"/.exec(svg)![1]!;
     const coords = [...d.matchAll(/([ML])([\d.]+),([\d.]+)/g)].map((m) => [m[1], Number(m[2]), Number(m[3])] as const);
     const x = (t: number) => 64 + (t / 10_000) * (920 - 64 - 16);
     expect(coords.map(([c, xx]) => [c, Math.round(xx)])).toEqual([
-      ['M', Math.round(x(0))], ['L', Math.round(x(1000))], // first bucket, level
-      ['L', Math.round(x(1000))], ['L', Math.round(x(2000))], // vertical join, then level
-      ['M', Math.round(x(3000))], ['L', Math.round(x(4000))], // 2–3 s missing: a new subpath
+      ['M', Math.round(x(0))],
+      ['L', Math.round(x(1000))], // first bucket, level
+      ['L', Math.round(x(1000))],
+      ['L', Math.round(x(2000))], // vertical join, then level
+      ['M', Math.round(x(3000))],
+      ['L', Math.round(x(4000))], // 2–3 s missing: a new subpath
     ]);
     expect(coords[0]![2]).toBe(coords[1]![2]);
     expect(coords[2]![2]).toBeLessThan(coords[1]![2]); // 20 is drawn higher than 10

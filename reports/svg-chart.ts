@@ -4,12 +4,7 @@
 // through esc().
 
 export function esc(value: unknown): string {
-  return String(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /**
@@ -96,7 +91,7 @@ export function renderChart(spec: ChartSpec): string {
     parts.push(`<line class="grid" x1="${M.left}" x2="${M.left + iw}" y1="${yy}" y2="${yy}"/>`);
     parts.push(`<text class="tick" x="${M.left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${esc(spec.formatValue(v))}</text>`);
   }
-  const stepMs = (TIME_STEPS_S.find((s) => (s * 1000 * 8) >= span) ?? 21600) * 1000;
+  const stepMs = (TIME_STEPS_S.find((s) => s * 1000 * 8 >= span) ?? 21600) * 1000;
   for (let t = 0; t <= span; t += stepMs) {
     const xx = x(spec.start + t).toFixed(1);
     parts.push(`<line class="xtick" x1="${xx}" x2="${xx}" y1="${M.top + ih}" y2="${M.top + ih + 4}"/>`);
@@ -132,9 +127,7 @@ export function renderChart(spec: ChartSpec): string {
     );
   }
 
-  const legend = spec.lines
-    .map((l) => `<span class="key"><i style="background:${esc(l.color)}"></i>${esc(l.name)}</span>`)
-    .join('');
+  const legend = spec.lines.map((l) => `<span class="key"><i style="background:${esc(l.color)}"></i>${esc(l.name)}</span>`).join('');
   const windowKey = spec.windows.length ? '<span class="key"><i class="fault-key"></i>fault window</span>' : '';
   return `<figure class="chart"><figcaption>${esc(spec.title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(spec.title)}">${parts.join('')}</svg><div class="legend">${legend}${windowKey}</div></figure>`;
 }

@@ -16,7 +16,10 @@ describe('k6 sample stream (FIFO)', () => {
     writeFileSync(data, lines.join('\n') + '\n');
     const seen: string[] = [];
     const stream = await openSampleStream(join(dir, 'k6.fifo'), join(dir, 'copy.ndjson.gz'), (text, start, end) => {
-      const part = text.slice(start, end).split('\n').filter((l) => l !== '');
+      const part = text
+        .slice(start, end)
+        .split('\n')
+        .filter((l) => l !== '');
       seen.push(...part);
       return part.length;
     });

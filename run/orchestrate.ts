@@ -90,7 +90,6 @@ export interface RunResult {
   k6: K6Exit | null;
 }
 
-
 function timestamp(): string {
   return new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z');
 }
@@ -211,8 +210,15 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   const { config } = opts;
   if (opts.profile === undefined && opts.script === undefined) throw new UsageError('run: name a profile or give --script FILE');
   const profile: Profile =
-    opts.profile !== undefined ? resolveProfile(config, opts.profile) : { description: '', script: opts.script!, k6Args: [], env: {}, plan: config.chaos.plan, phases: [], drain: false, drift: false };
-  const name = opts.profile ?? (basename(opts.script!, extname(opts.script!)).toLowerCase().replace(/[^a-z0-9-]+/g, '-') || 'script');
+    opts.profile !== undefined
+      ? resolveProfile(config, opts.profile)
+      : { description: '', script: opts.script!, k6Args: [], env: {}, plan: config.chaos.plan, phases: [], drain: false, drift: false };
+  const name =
+    opts.profile ??
+    (basename(opts.script!, extname(opts.script!))
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-') ||
+      'script');
   const load = resolveLoad(profile, opts);
   // A profile written for a built-in scenario keeps the reference stack even when --script replaces its load.
   const stackKind: StackKind = profile.stack ?? (profile.scenario !== undefined ? 'reference' : 'external');
@@ -337,10 +343,14 @@ async function loadStage(ctx: RunContext): Promise<void> {
   const shards = ctx.opts.shards ?? 1;
   let shardStreams: SampleStream[] = [];
   if (shards > 1) {
-    ({ stream: ctx.stream, shards: shardStreams } = await openShardStreams({ shards, outDir: ctx.outDir, onText: (source, text, start, end, firstLineNo) => {
-      ctx.tap.text(text, start, end);
-      return ev.ingestText(text, start, end, source, firstLineNo);
-    } }));
+    ({ stream: ctx.stream, shards: shardStreams } = await openShardStreams({
+      shards,
+      outDir: ctx.outDir,
+      onText: (source, text, start, end, firstLineNo) => {
+        ctx.tap.text(text, start, end);
+        return ev.ingestText(text, start, end, source, firstLineNo);
+      },
+    }));
   } else {
     ctx.stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
       ctx.tap.text(text, start, end);
@@ -369,18 +379,22 @@ async function loadStage(ctx: RunContext): Promise<void> {
   ctx.out.line(`k6: ${load.label} against ${against}${lengthText}${shards > 1 ? ` as ${shards} shards` : ''}; reports in ${ctx.outDir}`);
   // Each k6 is journalled with its start time: after a SIGKILL of this run, the next run or `chaos clear` stops it.
   const journalK6 = (k6: RunningK6) => journalChild(processJournalDir(config), k6.child, 'k6');
-  const k6 = shards > 1
-    ? await startShards({ shards, outDir: ctx.outDir, script, k6Args: load.k6Args, env, signal: ctx.internal.signal, onLog: (t) => ctx.k6Log.push(t), onStarted: journalK6 }, shardStreams)
-    : await runK6({
-    script,
-    k6Args: load.k6Args,
-    outDir: ctx.outDir,
-    ndjsonPath: stream.fifoPath,
-    summaryPath: join(ctx.outDir, 'k6-summary.json'),
-    env,
-    stdio: 'pipe',
-    signal: ctx.internal.signal,
-  });
+  const k6 =
+    shards > 1
+      ? await startShards(
+          { shards, outDir: ctx.outDir, script, k6Args: load.k6Args, env, signal: ctx.internal.signal, onLog: (t) => ctx.k6Log.push(t), onStarted: journalK6 },
+          shardStreams,
+        )
+      : await runK6({
+          script,
+          k6Args: load.k6Args,
+          outDir: ctx.outDir,
+          ndjsonPath: stream.fifoPath,
+          summaryPath: join(ctx.outDir, 'k6-summary.json'),
+          env,
+          stdio: 'pipe',
+          signal: ctx.internal.signal,
+        });
   ctx.k6 = k6;
   if (shards <= 1) await journalK6(k6);
   ctx.t0 = Date.now();
@@ -435,9 +449,7 @@ async function watchStage(ctx: RunContext): Promise<void> {
     // (10 s for one without), so the first few requests cannot abort a run on their own. Before
     // the youngest abort gate is due nothing is judged at all (no gate work while k6 warms up).
     if (liveFromMs === null || elapsed < liveFromMs) continue;
-    const breached = ev!
-      .checkGates({ liveOnly: true })
-      .filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? validatedMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
+    const breached = ev!.checkGates({ liveOnly: true }).filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? validatedMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
     if (breached.length) {
       const text = liveGateTextContext(t0, validatedMs(ctx.config.evaluate.bucketWidth));
       stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
@@ -521,7 +533,8 @@ function judgeK6End(ctx: RunContext): void {
   }
   if (exit.exitCode === 0 && short) ctx.incomplete.push(`k6 ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
   for (const entry of ctx.chaos?.plan ?? []) {
-    if (!ctx.timeline.faults().some((f) => f.id === entry.id)) ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
+    if (!ctx.timeline.faults().some((f) => f.id === entry.id))
+      ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
   }
 }
 
@@ -540,7 +553,14 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   const untagged = ctx.services.untaggedNote(report);
   if (untagged) ctx.notes.push(untagged);
   if (ctx.notes.length) report.notes = [...ctx.notes];
-  report.analysis = analyseRun(report, { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), settings: config.run, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain });
+  report.analysis = analyseRun(report, {
+    profile: ctx.name,
+    faults: ctx.timeline.faults(ctx.counts),
+    settings: config.run,
+    drift: ctx.profile.drift,
+    previous: ctx.previous,
+    drain: ctx.drain,
+  });
   ctx.services.addSummaries(report);
 
   const files: Record<string, string> = {};
@@ -565,14 +585,18 @@ function k6ThresholdAgreement(ctx: RunContext, report: ReportModel): void {
   if (exit !== 0 && exit !== 99) return;
   const k6Gates = report.gates.filter((g) => g.group === 'k6 thresholds');
   if (k6Gates.length === 0) {
-    if (exit === 99) ctx.notes.push('k6 exited 99 (thresholds breached) but the run judged none of k6\'s thresholds (run.k6Thresholds is off): see k6.log');
+    if (exit === 99) ctx.notes.push("k6 exited 99 (thresholds breached) but the run judged none of k6's thresholds (run.k6Thresholds is off): see k6.log");
     return;
   }
   const failed = k6Gates.filter((g) => g.verdict === 'fail');
   if (exit === 99 && failed.length === 0) {
-    ctx.notes.push(`k6 exited 99 (a threshold breached by k6's own count) while chaosgate found every k6 threshold held (${k6Gates.map((g) => g.id).join('; ')}); k6 also counts samples chaosgate did not receive (e.g. after an early stop)`);
+    ctx.notes.push(
+      `k6 exited 99 (a threshold breached by k6's own count) while chaosgate found every k6 threshold held (${k6Gates.map((g) => g.id).join('; ')}); k6 also counts samples chaosgate did not receive (e.g. after an early stop)`,
+    );
   } else if (exit === 0 && failed.length > 0) {
-    ctx.notes.push(`chaosgate found k6 thresholds breached (${failed.map((g) => g.id).join('; ')}) while k6 exited 0: chaosgate judges the samples k6 wrote (k6 ignores thresholds on metrics without samples)`);
+    ctx.notes.push(
+      `chaosgate found k6 thresholds breached (${failed.map((g) => g.id).join('; ')}) while k6 exited 0: chaosgate judges the samples k6 wrote (k6 ignores thresholds on metrics without samples)`,
+    );
   }
 }
 

@@ -33,10 +33,7 @@ describe('LiveTap', () => {
 
 describe('progress output', () => {
   it('formats elapsed, remaining, phase, faults and live figures', () => {
-    const text = formatProgress(
-      { elapsedMs: 65_000, totalMs: 75_000, phase: 'fault:ocr-latency', activeFaults: ['ocr-latency'] },
-      { rps: 18.04, p95: 381.2, errorRate: 0.012 },
-    );
+    const text = formatProgress({ elapsedMs: 65_000, totalMs: 75_000, phase: 'fault:ocr-latency', activeFaults: ['ocr-latency'] }, { rps: 18.04, p95: 381.2, errorRate: 0.012 });
     expect(text).toBe('1:05 / 1:15 (0:10 left)  phase fault:ocr-latency  faults ocr-latency  rps 18.0  p95 381ms  errors 1.2%');
   });
 

@@ -42,9 +42,7 @@ describe('services section', () => {
     expect(issuesOf({ services: { db: { url: 'http://x', tcp: 'x:1' } } })[0]).toMatch(/^services\.db: give exactly one/);
     expect(issuesOf({ services: { web: { url: 'http://x', port: 1 } } })[0]).toMatch(/^services\.web: Unrecognized key: "port"/);
     expect(issuesOf({ services: { Web: { url: 'http://x' } } })[0]).toMatch(/^services\.Web: .*service names/);
-    expect(issuesOf({ services: { 'a-b': { url: 'http://x' }, a_b: { url: 'http://y' } } })).toEqual([
-      'services.a_b: "a_b" and "a-b" both become CHAOSGATE_*_A_B: rename one',
-    ]);
+    expect(issuesOf({ services: { 'a-b': { url: 'http://x' }, a_b: { url: 'http://y' } } })).toEqual(['services.a_b: "a_b" and "a-b" both become CHAOSGATE_*_A_B: rename one']);
   });
 });
 
@@ -181,7 +179,10 @@ describe('the service tag in an evaluation', () => {
     expect(byId['web-p95']!.observed!).toBeLessThan(20);
     expect(byId['api-errors']!.verdict).toBe('fail');
     expect(byId['api-errors']!.observed).toBeCloseTo(0.25, 5);
-    const summary = serviceSummaries(report, addresses.map((a) => ({ name: a.name, address: a.value, proxied: a.proxied })));
+    const summary = serviceSummaries(
+      report,
+      addresses.map((a) => ({ name: a.name, address: a.value, proxied: a.proxied })),
+    );
     expect(summary.map((s) => [s.service, s.requests, s.errors])).toEqual([
       ['api', 100, 25],
       ['web', 100, 0],

@@ -249,7 +249,10 @@ export class RunServices {
   }
 
   summaries(report: ReportModel): ServiceSummary[] {
-    return serviceSummaries(report, this.addresses.map((a) => ({ name: a.name, address: a.value, proxied: a.proxied })));
+    return serviceSummaries(
+      report,
+      this.addresses.map((a) => ({ name: a.name, address: a.value, proxied: a.proxied })),
+    );
   }
 
   /** Adds report.analysis.services when there is any service (configured, or a script's own tag). */
@@ -265,9 +268,7 @@ export class RunServices {
    */
   untaggedNote(report: ReportModel): string | null {
     if (!this.any) return null;
-    const untagged = report.series
-      .filter((s) => s.metric === LATENCY_METRIC && s.tags[SERVICE_TAG] === undefined)
-      .reduce((n, s) => n + s.count, 0);
+    const untagged = report.series.filter((s) => s.metric === LATENCY_METRIC && s.tags[SERVICE_TAG] === undefined).reduce((n, s) => n + s.count, 0);
     if (untagged === 0) return null;
     return (
       `${untagged} HTTP requests matched no service (no \`service\` tag): per-service gates do not see them. ` +

@@ -50,13 +50,7 @@ export function stackShape(kind: StackKind, outDir: string): StackShape {
   return kind === 'reference' ? referenceShape(outDir, '127.0.0.1:1') : { routes: [], planVars: {} };
 }
 
-export async function startStack(
-  kind: StackKind,
-  config: ChaosgateConfig,
-  outDir: string,
-  credentials: Credentials,
-  log: (line: string) => void,
-): Promise<RunStack> {
+export async function startStack(kind: StackKind, config: ChaosgateConfig, outDir: string, credentials: Credentials, log: (line: string) => void): Promise<RunStack> {
   if (kind === 'external') {
     return {
       kind,

@@ -1,17 +1,6 @@
 // smoke: every endpoint once, with checks; any failed check fails the run (exit 99).
 import { config } from './lib/config.ts';
-import {
-  enqueueIngestion,
-  ingestionStatus,
-  login,
-  loginWithBadCredentials,
-  ocrHealth,
-  processOcr,
-  retrievalResults,
-  uploadDocument,
-  webPage,
-  webPages,
-} from './lib/endpoints.ts';
+import { enqueueIngestion, ingestionStatus, login, loginWithBadCredentials, ocrHealth, processOcr, retrievalResults, uploadDocument, webPage, webPages } from './lib/endpoints.ts';
 import { ingestionDocuments, ingestionLatency, sampleGpuMemory, sampleQueueDepth } from './lib/metrics.ts';
 import { check, sleep } from 'k6';
 

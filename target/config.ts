@@ -15,10 +15,31 @@ export const targetSectionSchema = z
     webLatencyMs: z.number().min(0).max(60_000).default(2).describe('ms every web endpoint takes before answering'),
     ocrProcessingMs: z.number().min(0).max(600_000).default(120).describe('ms one OCR job holds a GPU slot'),
     gpuSlots: z.number().int().min(1).max(1024).default(2).describe('concurrent OCR jobs; further requests wait for a free slot, as on a saturated GPU'),
-    gpuTotalBytes: z.number().int().positive().default(16 * GiB).describe('memory of the simulated GPU, bytes (the GPU memory gauge is a percentage of it)'),
-    gpuIdleBytes: z.number().int().min(0).default(2 * GiB).describe('GPU memory in use with no job running (the loaded models), bytes; at most gpuTotalBytes'),
-    gpuBytesPerJob: z.number().int().min(0).default(4 * GiB).describe('GPU memory each running OCR job adds, bytes (use is capped at gpuTotalBytes)'),
-    workers: z.number().int().min(0).max(64).default(1).describe('ingestion workers inside the target process; 0 when the worker runs as its own process (`chaosgate target worker`)'),
+    gpuTotalBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * GiB)
+      .describe('memory of the simulated GPU, bytes (the GPU memory gauge is a percentage of it)'),
+    gpuIdleBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(2 * GiB)
+      .describe('GPU memory in use with no job running (the loaded models), bytes; at most gpuTotalBytes'),
+    gpuBytesPerJob: z
+      .number()
+      .int()
+      .min(0)
+      .default(4 * GiB)
+      .describe('GPU memory each running OCR job adds, bytes (use is capped at gpuTotalBytes)'),
+    workers: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(1)
+      .describe('ingestion workers inside the target process; 0 when the worker runs as its own process (`chaosgate target worker`)'),
     queue: z
       .string()
       .regex(/^[\w.:-]+$/, 'letters, digits and _ . : - only')

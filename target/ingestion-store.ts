@@ -73,11 +73,7 @@ export class IngestionStore {
   }
 
   async processed(id: string, chunks: number): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(ingestionKeys.doc(this.queue, id), { status: 'processed', chunks, processed_at: Date.now() })
-      .srem(ingestionKeys.retrying(this.queue), id)
-      .exec();
+    await this.redis.multi().hset(ingestionKeys.doc(this.queue, id), { status: 'processed', chunks, processed_at: Date.now() }).srem(ingestionKeys.retrying(this.queue), id).exec();
   }
 
   /** A failed attempt, either queued again (`willRetry`) or final. */

@@ -94,7 +94,10 @@ describe('reference target', () => {
     expect(Math.max(...samples.map((s) => s.active_jobs))).toBe(2);
     for (const s of samples) expect(s.used_percent, JSON.stringify(s)).toBe(12.5 + 25 * s.active_jobs); // + 4 GiB a job
     const seen = samples.map((s) => `${s.active_jobs} active/${s.waiting_jobs} waiting`).join(', ');
-    expect(samples.some((s) => s.active_jobs === 2 && s.waiting_jobs > 0), seen).toBe(true);
+    expect(
+      samples.some((s) => s.active_jobs === 2 && s.waiting_jobs > 0),
+      seen,
+    ).toBe(true);
     expect(Math.max(...samples.map((s) => s.active_jobs + s.waiting_jobs))).toBeLessThanOrEqual(6);
     expect((await postJson('/api/v1/ocr/process', { document_id: 'nope', backend: 'auto' })).status).toBe(404);
     expect((await postJson('/api/v1/ocr/process', { document_id: ids[0], backend: 'quantum' })).status).toBe(422);
@@ -129,7 +132,7 @@ describe('reference target', () => {
     await redis.del(chaosKeys.errorRate('gpu'), chaosKeys.latencyMs('web'));
     await waitFor(async () => (await get('/api/v1/health')).status === 200, { what: 'the toggles to be read again' });
     const fresh = await postJson('/api/v1/ocr/process', { document_id: id });
-    expect(((await fresh.json()) as { renderer: string; processing_ms: number })).toMatchObject({ renderer: 'new-pdf-renderer', processing_ms: 150 });
+    expect((await fresh.json()) as { renderer: string; processing_ms: number }).toMatchObject({ renderer: 'new-pdf-renderer', processing_ms: 150 });
     expect((await get('/api/v1/health')).status).toBe(200);
     await redis.del(chaosKeys.newPdfRenderer);
   });

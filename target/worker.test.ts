@@ -23,10 +23,13 @@ afterAll(async () => {
 
 /** Polls `read` until `done` holds for what it returns, and returns that. */
 function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  return waitFor(async () => {
-    const v = await read();
-    return done(v) ? { v } : undefined;
-  }, { what, timeoutMs }).then((found) => found.v);
+  return waitFor(
+    async () => {
+      const v = await read();
+      return done(v) ? { v } : undefined;
+    },
+    { what, timeoutMs },
+  ).then((found) => found.v);
 }
 
 describe('Celery queue layout', () => {
@@ -56,7 +59,11 @@ describe('ingestion worker', () => {
     }
     const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 5, embeddingFailureRate: 0, maxRetries: 3 });
     try {
-      await until(() => queueDepth(redis, queue), (d) => d === 0, 'the queue drained');
+      await until(
+        () => queueDepth(redis, queue),
+        (d) => d === 0,
+        'the queue drained',
+      );
       const statuses = await until(
         () => Promise.all(ids.map((id) => store.get(id))),
         (s) => s.every((x) => x?.status === 'processed'),
@@ -81,10 +88,18 @@ describe('ingestion worker', () => {
     const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 400, embeddingFailureRate: 1, maxRetries: 2 });
     try {
       // The first retry is running: one retry left after it, and the retry counts as open.
-      const midway = await until(() => store.get(id), (s) => (s?.attempts ?? 0) >= 2, 'the second attempt');
+      const midway = await until(
+        () => store.get(id),
+        (s) => (s?.attempts ?? 0) >= 2,
+        'the second attempt',
+      );
       expect(midway).toMatchObject({ status: 'processing', attempts: 2, retries_left: 1 });
       expect(await store.retryingCount()).toBe(1);
-      const final = await until(() => store.get(id), (s) => s?.status === 'failed', 'the document failed for good');
+      const final = await until(
+        () => store.get(id),
+        (s) => s?.status === 'failed',
+        'the document failed for good',
+      );
       expect(final).toMatchObject({ status: 'failed', attempts: 3, retries_left: 0, last_error: 'embedding failed' });
       expect(await store.retryingCount()).toBe(0);
       expect(await store.embeddingErrors()).toBe(3);
@@ -102,7 +117,11 @@ describe('ingestion worker', () => {
     try {
       const id = await store.create(1);
       await enqueue(redis, queue, { documentId: id, retries: 0, priority: 0 });
-      const final = await until(() => store.get(id), (s) => s?.status === 'failed', 'the document failed for good');
+      const final = await until(
+        () => store.get(id),
+        (s) => s?.status === 'failed',
+        'the document failed for good',
+      );
       expect(final).toMatchObject({ status: 'failed', attempts: 2 });
     } finally {
       await redis.del('chaos:error_rate:ingestion');
@@ -127,7 +146,12 @@ describe('embedding rate limit', () => {
     // (seen once on a loaded machine), so the test asks for at least one.
     const worker = await startWorker({ redisUrl: server.url, queue, embeddingMs: 1, embeddingFailureRate: 0, maxRetries: 10, embeddingRateLimit: 2 });
     try {
-      const statuses = await until(() => Promise.all(ids.map((id) => store.get(id))), (s) => s.every((x) => x?.status === 'processed'), 'all 6 documents processed', 15_000);
+      const statuses = await until(
+        () => Promise.all(ids.map((id) => store.get(id))),
+        (s) => s.every((x) => x?.status === 'processed'),
+        'all 6 documents processed',
+        15_000,
+      );
       expect(statuses.map((s) => s?.status)).toEqual(Array(6).fill('processed'));
       expect(await store.rateLimited()).toBeGreaterThanOrEqual(1);
       expect(statuses.some((s) => s!.last_error === 'embedding rate limit (429)')).toBe(true);

@@ -12,9 +12,7 @@ import { projectRoot } from '../lib/tools.js';
 const read = (rel: string) => readFileSync(join(projectRoot, rel), 'utf8');
 
 function markdownFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : [],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
 }
 
 const docs = [join(projectRoot, 'README.md'), join(projectRoot, 'CONTRIBUTING.md'), ...markdownFiles(join(projectRoot, 'docs'))].filter((f) => {
@@ -88,7 +86,11 @@ describe('config reference rows', () => {
     const fieldRows = lines.filter((l) => l.startsWith('| `'));
     expect(fieldRows.length).toBeGreaterThan(100);
     expect(fieldRows.filter((l) => l.endsWith('|  |'))).toEqual([]);
-    const meaning = (l: string) => l.split(/(?<!\\)\|/).at(-2)!.trim();
+    const meaning = (l: string) =>
+      l
+        .split(/(?<!\\)\|/)
+        .at(-2)!
+        .trim();
     expect(fieldRows.filter((l) => meaning(l).length > 160)).toEqual([]);
   });
 
@@ -122,10 +124,15 @@ describe('the version in the docs', () => {
   const mentions = docs.flatMap((file) =>
     readFileSync(file, 'utf8')
       .split('\n')
-      .flatMap((text, i) => [...text.matchAll(/chaosgate-(\d+\.\d+\.\d+[\w.-]*?)\.tgz|chaosgate@v(\d+\.\d+\.\d+[\w.-]*)/g)].map((m) => ({ where: `${relative(projectRoot, file)}:${i + 1}`, version: m[1] ?? m[2] }))),
+      .flatMap((text, i) =>
+        [...text.matchAll(/chaosgate-(\d+\.\d+\.\d+[\w.-]*?)\.tgz|chaosgate@v(\d+\.\d+\.\d+[\w.-]*)/g)].map((m) => ({
+          where: `${relative(projectRoot, file)}:${i + 1}`,
+          version: m[1] ?? m[2],
+        })),
+      ),
   );
 
-  it('every chaosgate-X.Y.Z.tgz and chaosgate@vX.Y.Z is package.json\'s version', () => {
+  it("every chaosgate-X.Y.Z.tgz and chaosgate@vX.Y.Z is package.json's version", () => {
     expect(mentions.length).toBeGreaterThan(2);
     expect(mentions.filter((m) => m.version !== version)).toEqual([]);
   });

@@ -72,7 +72,11 @@ describe('.github/workflows/chaos.yml', () => {
     expect(uploads.map((s) => s.with!.name)).toEqual(['chaos-test-reports', 'chaos-load-summaries']);
     expect(uploads.every((s) => s.if === 'always()')).toBe(true);
     // The file names `chaosgate run` writes into its out dir (run/orchestrate.ts, load/k6-runner.ts).
-    const files = (i: number) => String(uploads[i]!.with!.path).trim().split('\n').map((l) => l.replace('${{ env.OUT_DIR }}/', ''));
+    const files = (i: number) =>
+      String(uploads[i]!.with!.path)
+        .trim()
+        .split('\n')
+        .map((l) => l.replace('${{ env.OUT_DIR }}/', ''));
     expect(files(0)).toEqual(['junit.xml', 'report.json', 'report.html']);
     expect(files(1)).toEqual(['k6-summary.json', 'k6.ndjson.gz']);
     const junit = uses('dorny/test-reporter@');
@@ -83,7 +87,7 @@ describe('.github/workflows/chaos.yml', () => {
     expect(summary?.if).toBe('always()');
   });
 
-  it('downloads the previous night\'s report for the soak, optionally', () => {
+  it("downloads the previous night's report for the soak, optionally", () => {
     const download = uses('actions/download-artifact@');
     expect(download).toHaveLength(1);
     expect(download[0]!.with!.name).toBe('chaos-test-reports');
@@ -115,7 +119,11 @@ describe('the `chaosgate run` step script', () => {
       env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, OUT_DIR: 'results/7-1', PREVIOUS_DIR: job.env!.PREVIOUS_DIR!, CHAOSGATE_CONFIG: '', ...env },
     });
     rmSync(dir, { recursive: true });
-    const line = (prefix: string) => res.stdout.split('\n').find((l) => l.startsWith(prefix))?.slice(prefix.length);
+    const line = (prefix: string) =>
+      res.stdout
+        .split('\n')
+        .find((l) => l.startsWith(prefix))
+        ?.slice(prefix.length);
     return { status: res.status, stdout: res.stdout, stderr: res.stderr, args: line('NPX: '), baseline: line('BASELINE: ') };
   }
 
@@ -124,7 +132,7 @@ describe('the `chaosgate run` step script', () => {
     expect(runStep({ PROFILE: 'spike', DURATION: '' })).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run spike --out-dir results/7-1' });
   });
 
-  it('gives the previous night\'s JSON report as CHAOSGATE_BASELINE_REPORT, beside a given config', () => {
+  it("gives the previous night's JSON report as CHAOSGATE_BASELINE_REPORT, beside a given config", () => {
     const r = runStep(
       { PROFILE: 'soak', DURATION: '2h', CHAOSGATE_CONFIG: 'gate.json' },
       { 'previous-night/report.json': '{}', 'previous-night/junit.xml': '<x/>', 'gate.json': '{"gates":[{"metric":"m","expression":"max<1"}]}' },
@@ -186,7 +194,7 @@ function lintRepo(workflowText: string): { dir: string; lint: () => { status: nu
 const initWorkflow = readFileSync(join(projectRoot, 'templates', 'workflows', 'chaosgate.yml'), 'utf8');
 
 describe('the init workflow template with the action', () => {
-  it('passes actionlint, which also checks its `with:` against action.yml\'s inputs', () => {
+  it("passes actionlint, which also checks its `with:` against action.yml's inputs", () => {
     const repo = lintRepo(initWorkflow.replace('{{ACTION}}', './'));
     expect(repo.lint()).toEqual({ status: 0, out: '' });
     rmSync(repo.dir, { recursive: true });
@@ -236,7 +244,11 @@ describe('action.yml', () => {
     expect(after.map((s) => s.uses?.split('@')[0] ?? s.name)).toEqual(['actions/upload-artifact', 'actions/upload-artifact', 'Job summary', 'dorny/test-reporter']);
     for (const s of after) expect(s.if).toMatch(/^always\(\)/);
     expect(after.slice(0, 2).map((s) => s.with!.name)).toEqual(['chaos-test-reports', 'chaos-load-summaries']);
-    const files = (i: number) => String(after[i]!.with!.path).trim().split('\n').map((l) => l.replace('${{ steps.gate.outputs.report-dir }}/', ''));
+    const files = (i: number) =>
+      String(after[i]!.with!.path)
+        .trim()
+        .split('\n')
+        .map((l) => l.replace('${{ steps.gate.outputs.report-dir }}/', ''));
     expect(files(0)).toEqual(['junit.xml', 'report.json', 'report.html']);
     expect(files(1)).toEqual(['k6-summary.json', 'k6.ndjson.gz']);
     expect(actionStep('Job summary').run).toContain('>> "$GITHUB_STEP_SUMMARY"');
@@ -249,10 +261,23 @@ describe('action.yml', () => {
     writeFileSync(output, '');
     const res = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', actionStep('Pins').run!], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'cache'), GITHUB_ACTION_PATH: projectRoot, GITHUB_OUTPUT: output, RUNNER_OS: 'Linux', RUNNER_ARCH: 'X64' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: join(dir, 'home'),
+        XDG_CACHE_HOME: join(dir, 'cache'),
+        GITHUB_ACTION_PATH: projectRoot,
+        GITHUB_OUTPUT: output,
+        RUNNER_OS: 'Linux',
+        RUNNER_ARCH: 'X64',
+      },
     });
     expect(res.stderr).toBe('');
-    const outputs = Object.fromEntries(readFileSync(output, 'utf8').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    const outputs = Object.fromEntries(
+      readFileSync(output, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
     expect(outputs.k6).toBe(pins.k6);
     expect(outputs.dir).toBe(dirname(k6CachePath({ XDG_CACHE_HOME: join(dir, 'cache') })));
     expect(outputs.key).toMatch(/^chaosgate-k6-Linux-X64-[0-9a-f]{16}$/);
@@ -270,9 +295,27 @@ describe('action.yml', () => {
       const res = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', actionStep('chaosgate run').run!], {
         encoding: 'utf8',
         cwd: dir,
-        env: { PATH: process.env.PATH, GITHUB_ACTION_PATH: dir, GITHUB_OUTPUT: join(dir, 'out'), GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'gate', CONFIG: 'chaosgate.config.json', PROFILE: '', DURATION: '', SCRIPT: '', OUT_ROOT: 'chaosgate-results', ...env },
+        env: {
+          PATH: process.env.PATH,
+          GITHUB_ACTION_PATH: dir,
+          GITHUB_OUTPUT: join(dir, 'out'),
+          GITHUB_RUN_ID: '7',
+          GITHUB_RUN_ATTEMPT: '2',
+          GITHUB_JOB: 'gate',
+          CONFIG: 'chaosgate.config.json',
+          PROFILE: '',
+          DURATION: '',
+          SCRIPT: '',
+          OUT_ROOT: 'chaosgate-results',
+          ...env,
+        },
       });
-      const outputs = Object.fromEntries(readFileSync(join(dir, 'out'), 'utf8').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+      const outputs = Object.fromEntries(
+        readFileSync(join(dir, 'out'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+      );
       rmSync(dir, { recursive: true });
       return { status: res.status, args: res.stdout.split('\n').find((l) => l.startsWith('ARGS: ')) ?? res.stdout, outputs };
     }
@@ -288,7 +331,7 @@ describe('action.yml', () => {
       expect(gateStep({ SCRIPT: 'k6/x.ts', CONFIG: 'gate.json' }).args).toBe('ARGS: ["run","--script","k6/x.ts","--config","gate.json","--out-dir","chaosgate-results/7-2-gate"]');
     });
 
-    it('fails the step with chaosgate\'s exit code, which also becomes the exit-code output', () => {
+    it("fails the step with chaosgate's exit code, which also becomes the exit-code output", () => {
       expect(gateStep({ PROFILE: 'chaos' }, 99)).toMatchObject({ status: 99, outputs: { 'exit-code': '99' } });
     });
 

@@ -6,11 +6,7 @@ export interface OwnedDriverContext extends DriverContext {
   close(): Promise<void>;
 }
 
-export function driverContext(
-  redisUrl: string,
-  toxiproxy: { url: string; timeoutMs: number },
-  env: NodeJS.ProcessEnv,
-): OwnedDriverContext {
+export function driverContext(redisUrl: string, toxiproxy: { url: string; timeoutMs: number }, env: NodeJS.ProcessEnv): OwnedDriverContext {
   let client: Redis | undefined;
   return {
     redisUrl,

@@ -8,7 +8,10 @@ const params = z
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
     on: z.unknown().default({ enabled: true }),
     off: z.unknown().default({ enabled: false }),
-    tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an env var name').default('CHAOSGATE_TARGET_ADMIN_TOKEN'),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'an env var name')
+      .default('CHAOSGATE_TARGET_ADMIN_TOKEN'),
     timeoutMs: z.number().int().min(1).max(60_000).default(5000),
   })
   .strict();

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { jittered } from './paced-stream.js';
 import type { HttpFault } from './types.js';
 
-const params = z
-  .object({ fixedMs: z.number().min(0).max(600_000), jitterMs: z.number().min(0).max(600_000).default(0) })
-  .strict();
+const params = z.object({ fixedMs: z.number().min(0).max(600_000), jitterMs: z.number().min(0).max(600_000).default(0) }).strict();
 
 export const httpLatency: HttpFault<z.output<typeof params>> = {
   layer: 'http',

@@ -2,9 +2,7 @@
 import { z } from 'zod';
 import { inStream, tcpStream, type TcpFault } from './types.js';
 
-const params = z
-  .object({ bytesPerSecond: z.number().int().min(1), stream: tcpStream })
-  .strict();
+const params = z.object({ bytesPerSecond: z.number().int().min(1), stream: tcpStream }).strict();
 
 export const tcpBandwidth: TcpFault<z.output<typeof params>> = {
   layer: 'tcp',

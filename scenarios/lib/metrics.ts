@@ -17,7 +17,10 @@ const client = new Client(redisUrl as RedisConnectionURL);
 export async function sampleQueueDepth(): Promise<void> {
   try {
     const lengths = await Promise.all(config.queueKeys.map((key) => client.llen(key)));
-    queueDepth.add(lengths.reduce((a: number, b: number) => a + b, 0), { queue: config.queue, group: 'ingestion' });
+    queueDepth.add(
+      lengths.reduce((a: number, b: number) => a + b, 0),
+      { queue: config.queue, group: 'ingestion' },
+    );
   } catch (err) {
     console.warn(`queue depth of ${config.queue} not sampled: ${String(err)}`);
   }

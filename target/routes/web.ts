@@ -32,8 +32,6 @@ export const webRoutes: Route[] = [
     group: 'web',
     // The seeds' DB ping: here Redis, the store everything else depends on.
     handle: async ({ state }) =>
-      (await pingRedis(state.redis))
-        ? { status: 200, body: { status: 'ready' } }
-        : { status: 503, body: { status: 'unavailable', reason: 'redis does not answer PING' } },
+      (await pingRedis(state.redis)) ? { status: 200, body: { status: 'ready' } } : { status: 503, body: { status: 'unavailable', reason: 'redis does not answer PING' } },
   },
 ];

@@ -59,10 +59,7 @@ function start(cmd: string, args: string[]): Running {
 
 async function config(name: string, chaos: Record<string, unknown>, redisUrl = 'redis://127.0.0.1:1'): Promise<string> {
   const path = join(dir, `${name}.json`);
-  await writeFile(
-    path,
-    JSON.stringify({ redis: { url: redisUrl }, chaos: { journal: join(dir, `${name}-journal.json`), events: join(dir, `${name}-events.jsonl`), ...chaos } }),
-  );
+  await writeFile(path, JSON.stringify({ redis: { url: redisUrl }, chaos: { journal: join(dir, `${name}-journal.json`), events: join(dir, `${name}-events.jsonl`), ...chaos } }));
   return path;
 }
 
@@ -142,17 +139,21 @@ describe('chaos apply', () => {
   it.each([
     ['its own PID', 'exec ', 'chaosgate itself: refused'],
     ['the PID of its parent shell', '', 'a parent of chaosgate'],
-  ])('refuses a PID file naming %s (exit 2, no hang)', async (_what, exec, message) => {
-    const pidFile = join(dir, `self-${exec ? 'own' : 'parent'}.pid`);
-    const path = await config(`self-${exec ? 'own' : 'parent'}`, { plan: [{ id: 'freeze', kind: 'process-pause', target: pidFile }] });
-    // The shell writes its PID, then (with exec) becomes chaosgate: the file names chaosgate itself.
-    const apply = start('sh', ['-c', `echo $$ > '${pidFile}'; ${exec}'${process.execPath}' '${cli}' chaos apply -c '${path}' --duration 5s`]);
-    const { code, ms } = await apply.exited;
-    expect(code, apply.output()).toBe(2);
-    expect(apply.stderr()).toContain(`chaos freeze (process-pause ${pidFile}) not applied: ${pidFile} names PID`);
-    expect(apply.stderr()).toContain(message);
-    expect(ms).toBeLessThan(5000);
-  }, 20_000);
+  ])(
+    'refuses a PID file naming %s (exit 2, no hang)',
+    async (_what, exec, message) => {
+      const pidFile = join(dir, `self-${exec ? 'own' : 'parent'}.pid`);
+      const path = await config(`self-${exec ? 'own' : 'parent'}`, { plan: [{ id: 'freeze', kind: 'process-pause', target: pidFile }] });
+      // The shell writes its PID, then (with exec) becomes chaosgate: the file names chaosgate itself.
+      const apply = start('sh', ['-c', `echo $$ > '${pidFile}'; ${exec}'${process.execPath}' '${cli}' chaos apply -c '${path}' --duration 5s`]);
+      const { code, ms } = await apply.exited;
+      expect(code, apply.output()).toBe(2);
+      expect(apply.stderr()).toContain(`chaos freeze (process-pause ${pidFile}) not applied: ${pidFile} names PID`);
+      expect(apply.stderr()).toContain(message);
+      expect(ms).toBeLessThan(5000);
+    },
+    20_000,
+  );
 
   it('refuses a route listening on 0.0.0.0 naming the field and the opt-in (exit 2)', async () => {
     const path = await config('open', { proxy: { routes: [{ name: 'web', listen: '0.0.0.0:0', upstream: `127.0.0.1:${upstream.port}` }] } });

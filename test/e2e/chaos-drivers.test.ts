@@ -135,8 +135,7 @@ describe('http hook driver', () => {
 });
 
 describe('process drivers', () => {
-  const workerScript = (pidFile: string) =>
-    `node -e 'require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)'`;
+  const workerScript = (pidFile: string) => `node -e 'require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)'`;
 
   it('pauses a worker found by its command line with SIGSTOP and resumes it with SIGCONT', async () => {
     const marker = `chaosgate-test-worker-${process.pid}`;
@@ -161,10 +160,9 @@ describe('process drivers', () => {
     const first = spawn('sh', ['-c', workerScript(pidFile)], { stdio: 'ignore', detached: true });
     first.unref();
     const firstPid = await waitFor(async () => Number(await readFile(pidFile, 'utf8')) || undefined, { what: `the first worker's PID in ${pidFile}` });
-    const session = await openChaosSession(
-      section({ plan: [{ id: 'down', kind: 'process-kill', target: pidFile, params: { restart: workerScript(pidFile) } }] }),
-      { journalPath: paths.journalPath },
-    );
+    const session = await openChaosSession(section({ plan: [{ id: 'down', kind: 'process-kill', target: pidFile, params: { restart: workerScript(pidFile) } }] }), {
+      journalPath: paths.journalPath,
+    });
     try {
       await session.runPlan();
       await waitFor(() => !isAlive(firstPid), { what: `the first worker ${firstPid} killed` });

@@ -107,14 +107,24 @@ describe('http faults through the proxy', () => {
   });
 
   it('reset: the client sees a connection reset', async () => {
-    const err = await withFault('reset', () => send(`${base}/r`, { agent }).then(() => undefined, (e: NodeJS.ErrnoException) => e));
+    const err = await withFault('reset', () =>
+      send(`${base}/r`, { agent }).then(
+        () => undefined,
+        (e: NodeJS.ErrnoException) => e,
+      ),
+    );
     expect(err?.code).toBe('ECONNRESET');
     expect((await send(`${base}/r`, { agent })).status).toBe(200);
   });
 
   it('blackhole: no answer, the connection closes after holdMs', async () => {
     const started = performance.now();
-    const err = await withFault('hole', () => send(`${base}/b`, { agent }).then(() => undefined, (e: Error) => e));
+    const err = await withFault('hole', () =>
+      send(`${base}/b`, { agent }).then(
+        () => undefined,
+        (e: Error) => e,
+      ),
+    );
     const held = performance.now() - started;
     expect(err).toBeInstanceOf(Error);
     expect(held).toBeGreaterThanOrEqual(290);

@@ -53,9 +53,7 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 }
 
 beforeAll(async () => {
-  await new Promise<void>((resolve, reject) =>
-    execFile('node', [join(projectRoot, 'scripts', 'build.mjs')], { cwd: projectRoot }, (err) => (err ? reject(err) : resolve())),
-  );
+  await new Promise<void>((resolve, reject) => execFile('node', [join(projectRoot, 'scripts', 'build.mjs')], { cwd: projectRoot }, (err) => (err ? reject(err) : resolve())));
   redis = await startRedis();
   upstream = await startUpstream();
   paths = await tempPaths();
@@ -158,9 +156,14 @@ describe('chaos rollback', () => {
 
   it('refuses chaos aimed at a host off the allowlist, naming the field, with exit 2', async () => {
     const offList = await runCli([
-      'chaos', 'apply', '-c', configPath,
-      '--set', 'chaos.proxy.routes=[{"name":"web","upstream":"db.staging.example:5432","protocol":"tcp"}]',
-      '--set', 'chaos.plan=[{"id":"x","kind":"tcp-reset","target":"web"}]',
+      'chaos',
+      'apply',
+      '-c',
+      configPath,
+      '--set',
+      'chaos.proxy.routes=[{"name":"web","upstream":"db.staging.example:5432","protocol":"tcp"}]',
+      '--set',
+      'chaos.plan=[{"id":"x","kind":"tcp-reset","target":"web"}]',
     ]);
     expect(offList.code).toBe(2);
     expect(offList.stderr).toMatch(/chaos refused: not on the allowlist/);
@@ -168,8 +171,12 @@ describe('chaos rollback', () => {
     expect(offList.stderr).not.toMatch(/\n\s+at /);
 
     const remoteHook = await runCli([
-      'chaos', 'apply', '-c', configPath,
-      '--set', 'chaos.plan=[{"id":"m","kind":"http-hook","target":"https://api.example.com/admin/chaos/maintenance"}]',
+      'chaos',
+      'apply',
+      '-c',
+      configPath,
+      '--set',
+      'chaos.plan=[{"id":"m","kind":"http-hook","target":"https://api.example.com/admin/chaos/maintenance"}]',
     ]);
     expect(remoteHook.code).toBe(2);
     expect(remoteHook.stderr).toMatch(/chaos\.plan\.0 \(m, http-hook\): host "api\.example\.com"/);

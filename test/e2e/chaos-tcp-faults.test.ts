@@ -79,7 +79,10 @@ describe('tcp faults through the proxy', () => {
     try {
       await c.ping();
       await session.apply(plan.get('rst')!);
-      const err = await c.get('k').then(() => undefined, (e: Error) => e);
+      const err = await c.get('k').then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err).toBeInstanceOf(Error);
       expect(String(err?.message)).toMatch(/ECONNRESET|Connection is closed/);
       await session.remove('rst');
@@ -97,7 +100,10 @@ describe('tcp faults through the proxy', () => {
       await c.ping();
       await session.apply(plan.get('hole')!);
       const started = performance.now();
-      const err = await c.get('k').then(() => undefined, (e: Error) => e);
+      const err = await c.get('k').then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err?.message).toMatch(/timed out/i);
       expect(performance.now() - started).toBeGreaterThanOrEqual(390);
     } finally {

@@ -65,15 +65,22 @@ function evaluate(args: string[]): Promise<{ code: number | null; stdout: string
 }
 
 describe('evaluate --events replays a run', () => {
-  it('gives the run report\'s phases, gates and analysis (fault windows, recovery, error budget)', async () => {
+  it("gives the run report's phases, gates and analysis (fault windows, recovery, error budget)", async () => {
     expect(run.exitCode).toBe(0);
     const out = join(dir, 'replayed.json');
     const r = await evaluate([
-      '-c', configPath,
-      join(run.outDir, 'k6.ndjson.gz'), join(run.outDir, 'samples.ndjson'),
-      '--events', join(run.outDir, 'chaos-events.jsonl'),
-      '--profile', 'replay',
-      '--report', `json=${out}`, '--report', `html=${join(dir, 'replayed.html')}`,
+      '-c',
+      configPath,
+      join(run.outDir, 'k6.ndjson.gz'),
+      join(run.outDir, 'samples.ndjson'),
+      '--events',
+      join(run.outDir, 'chaos-events.jsonl'),
+      '--profile',
+      'replay',
+      '--report',
+      `json=${out}`,
+      '--report',
+      `html=${join(dir, 'replayed.html')}`,
     ]);
     expect(r.code, r.stderr).toBe(0);
     const ran = JSON.parse(await readFile(join(run.outDir, 'report.json'), 'utf8')) as ReportModel;

@@ -133,7 +133,10 @@ describe('chaosgate evaluate: gates', () => {
   });
 
   it('a cardinality bomb: the overflow is said on the console and an overflowed gate fails', async () => {
-    const cfg = await file('bomb.json', JSON.stringify({ evaluate: { seriesCap: 100 }, gates: [{ id: 'p95', metric: 'http_req_duration', expression: 'p(95)<500', severity: 'warn' }] }));
+    const cfg = await file(
+      'bomb.json',
+      JSON.stringify({ evaluate: { seriesCap: 100 }, gates: [{ id: 'p95', metric: 'http_req_duration', expression: 'p(95)<500', severity: 'warn' }] }),
+    );
     const lines: string[] = [];
     for (let i = 0; i < 3000; i++) lines.push(point(`custom_${i}`, i, 1), point('http_req_duration', i, 20, { name: `GET /item/${i}` }));
     const bomb = await file('bomb.ndjson', `${lines.join('\n')}\n`);

@@ -16,7 +16,15 @@ beforeAll(async () => {
   // 30 % of attempts fail, 6 retries each: a document fails for good with p = 0.3^7 (2e-4).
   stack = await startStack({ embeddingMs: 40, embeddingFailureRate: 0.3, maxRetries: 6 });
   const config = buildScenarioConfig(loadSectionSchema.parse({ ingestion: { batchSize: 6, batches: 1, pollIntervalMs: 50 } }), { baseUrl: stack.target.baseUrl });
-  const k6 = await runK6({ scenario: 'ingestion', config, outDir: stack.dir, redisUrl: stack.redis.url, env: credentialsEnv(stack.credentials), stdio: 'ignore', summaryPath: null });
+  const k6 = await runK6({
+    scenario: 'ingestion',
+    config,
+    outDir: stack.dir,
+    redisUrl: stack.redis.url,
+    env: credentialsEnv(stack.credentials),
+    stdio: 'ignore',
+    summaryPath: null,
+  });
   ({ exitCode } = await k6.done);
   points = await readPoints(k6.paths.ndjson);
 });

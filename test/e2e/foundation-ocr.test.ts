@@ -34,7 +34,11 @@ beforeAll(async () => {
   const uploaded = (await (await fetch(`${stack.target.baseUrl}/api/v1/documents/`, { method: 'POST', body: form })).json()) as { document_id: string };
   await waitFor(
     async () => {
-      const res = await fetch(`${stack.target.baseUrl}/api/v1/ocr/process`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ document_id: uploaded.document_id }) });
+      const res = await fetch(`${stack.target.baseUrl}/api/v1/ocr/process`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ document_id: uploaded.document_id }),
+      });
       await res.arrayBuffer();
       return res.headers.get('x-pdf-renderer') === 'new-pdf-renderer';
     },

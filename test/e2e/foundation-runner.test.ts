@@ -27,7 +27,17 @@ describe('runK6', () => {
     const config = buildScenarioConfig(loadSectionSchema.parse({ soak: { duration: '60s', rate: 5 } }), { baseUrl: stack.target.baseUrl });
     const abort = new AbortController();
     const started = Date.now();
-    const k6 = await runK6({ scenario: 'soak', config, outDir: stack.dir, ndjsonPath: fifo, redisUrl: stack.redis.url, env: credentialsEnv(stack.credentials), stdio: 'ignore', signal: abort.signal, tags: { phase_source: 'test' } });
+    const k6 = await runK6({
+      scenario: 'soak',
+      config,
+      outDir: stack.dir,
+      ndjsonPath: fifo,
+      redisUrl: stack.redis.url,
+      env: credentialsEnv(stack.credentials),
+      stdio: 'ignore',
+      signal: abort.signal,
+      tags: { phase_source: 'test' },
+    });
     let httpReqs = 0;
     for await (const line of createInterface({ input: createReadStream(fifo) })) {
       if (!line.includes('"type":"Point"') || !line.includes('"metric":"http_reqs"')) continue;

@@ -16,7 +16,15 @@ let summary: { metrics: Record<string, unknown> };
 beforeAll(async () => {
   stack = await startStack({ embeddingMs: 5 });
   const config = buildScenarioConfig(loadSectionSchema.parse({ ingestion: { pollIntervalMs: 50 } }), { baseUrl: stack.target.baseUrl });
-  const k6 = await runK6({ scenario: 'smoke', config, outDir: stack.dir, redisUrl: stack.redis.url, env: credentialsEnv(stack.credentials), stdio: 'pipe', tags: { run_id: 'smoke-test' } });
+  const k6 = await runK6({
+    scenario: 'smoke',
+    config,
+    outDir: stack.dir,
+    redisUrl: stack.redis.url,
+    env: credentialsEnv(stack.credentials),
+    stdio: 'pipe',
+    tags: { run_id: 'smoke-test' },
+  });
   let output = '';
   k6.child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   k6.child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -41,7 +49,17 @@ describe('smoke scenario (real k6)', () => {
     const reqs = points.filter((p) => p.metric === 'http_reqs');
     expect(new Set(reqs.map((p) => p.tags.group))).toEqual(new Set(['web', 'auth', 'ocr', 'gpu', 'ingestion']));
     const names = new Set(reqs.map((p) => p.tags.name));
-    for (const name of ['GET /', 'GET /readiness', 'POST /api/auth/login', 'POST /api/v1/documents/', 'POST /api/v1/ocr/process', 'GET /api/v1/health/gpu-memory', 'POST /api/ingestion/documents', 'GET /api/ingestion/documents/:id', 'GET /api/rag/retrieve']) {
+    for (const name of [
+      'GET /',
+      'GET /readiness',
+      'POST /api/auth/login',
+      'POST /api/v1/documents/',
+      'POST /api/v1/ocr/process',
+      'GET /api/v1/health/gpu-memory',
+      'POST /api/ingestion/documents',
+      'GET /api/ingestion/documents/:id',
+      'GET /api/rag/retrieve',
+    ]) {
       expect(names, name).toContain(name);
     }
     // No ids in names; the run tag reaches every sample.

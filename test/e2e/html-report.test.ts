@@ -26,7 +26,7 @@ let dir: string;
 /** A deterministic pseudo-random sequence, so every run renders the same figures. */
 function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
 function point(metric: string, time: number, value: number, tags: Record<string, string>): string {
@@ -36,9 +36,7 @@ function point(metric: string, time: number, value: number, tags: Record<string,
 /** ~10 requests/s to two endpoints for RUN_S seconds; OCR slows down and fails 20 % during the fault. */
 function k6Ndjson(): string {
   const rand = rng(7);
-  const lines = [
-    JSON.stringify({ metric: 'http_req_duration', type: 'Metric', data: { type: 'trend', contains: 'time', thresholds: [], submetrics: null } }),
-  ];
+  const lines = [JSON.stringify({ metric: 'http_req_duration', type: 'Metric', data: { type: 'trend', contains: 'time', thresholds: [], submetrics: null } })];
   for (let t = T0; t < T0 + RUN_S * 1000; t += 100) {
     const ocr = rand() < 0.5;
     const inFault = ocr && t >= FAULT_ON && t < FAULT_OFF;
@@ -93,8 +91,15 @@ function chromium(args: string[]): { stdout: string; status: number | null } {
   const res = spawnSync(
     CHROMIUM,
     [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, `profile-${Math.random().toString(36).slice(2)}`)}`,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${join(dir, `profile-${Math.random().toString(36).slice(2)}`)}`,
       ...args,
     ],
     { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
@@ -144,7 +149,10 @@ describe('HTML report in headless Chromium', () => {
     // The OCR p95 line rises inside the window: points within it sit higher (smaller y) than before it.
     const ocrCard = dom.split('<section class="card">').find((c) => c.startsWith('<h3>POST /api/v1/ocr/process'))!;
     const ocrP95 = /data-series="p95" data-points="\d+" d="([^"]+)"/.exec(ocrCard)!;
-    const ys = ocrP95[1]!.split(/[ML]/).filter(Boolean).map((xy) => xy.split(',').map(Number) as [number, number]);
+    const ys = ocrP95[1]!
+      .split(/[ML]/)
+      .filter(Boolean)
+      .map((xy) => xy.split(',').map(Number) as [number, number]);
     const inside = ys.filter(([x]) => x > 64 + 840 * (45 / 120) && x < 64 + 840 * (68 / 120)).map(([, y]) => y);
     const before = ys.filter(([x]) => x < 64 + 840 * (38 / 120)).map(([, y]) => y);
     expect(Math.max(...inside)).toBeLessThan(Math.min(...before));

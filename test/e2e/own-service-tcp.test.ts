@@ -94,8 +94,6 @@ describe('gate your own TCP service', () => {
     expect(gates['cache-fault-p50']!.observed!).toBeGreaterThanOrEqual(190);
     const analysis = analysisSchema.parse(report.analysis);
     expect(analysis.faults.map((f) => [f.id, f.target])).toEqual([['cache-slow', 'cache']]);
-    expect(analysis.services).toEqual([
-      expect.objectContaining({ service: 'cache', proxied: true, address: `127.0.0.1:${proxied![1]}`, requests: 0 }),
-    ]);
+    expect(analysis.services).toEqual([expect.objectContaining({ service: 'cache', proxied: true, address: `127.0.0.1:${proxied![1]}`, requests: 0 })]);
   }, 150_000);
 });

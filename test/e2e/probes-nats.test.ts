@@ -26,10 +26,7 @@ describe('nats-jetstream probe', () => {
   it('reports pending + ack-pending as lag and follows fetches and acks', async () => {
     const js = jetstream(nc);
     for (let i = 0; i < 12; i++) await js.publish(`jobs.${i % 3}`, `job ${i}`);
-    const probe = createProbe(
-      { kind: 'nats-jetstream', id: 'jobs', servers: nats.url, stream: 'JOBS', consumer: 'worker' },
-      { redisUrl: 'redis://unused', timeoutMs: 2000 },
-    );
+    const probe = createProbe({ kind: 'nats-jetstream', id: 'jobs', servers: nats.url, stream: 'JOBS', consumer: 'worker' }, { redisUrl: 'redis://unused', timeoutMs: 2000 });
     try {
       expect(probe.queue).toBe('JOBS/worker');
       expect(await probe.read()).toEqual([
@@ -60,10 +57,12 @@ describe('nats-jetstream probe', () => {
   it('a missing consumer is a counted probe error, not a zero', async () => {
     const samples: GaugeSample[] = [];
     const abort = new AbortController();
-    const sampler = startProbes(
-      [{ kind: 'nats-jetstream', id: 'ghost', servers: nats.url, stream: 'JOBS', consumer: 'nobody' }],
-      { intervalMs: 200, timeoutMs: 200, onSample: (s) => samples.push(s), signal: abort.signal },
-    );
+    const sampler = startProbes([{ kind: 'nats-jetstream', id: 'ghost', servers: nats.url, stream: 'JOBS', consumer: 'nobody' }], {
+      intervalMs: 200,
+      timeoutMs: 200,
+      onSample: (s) => samples.push(s),
+      signal: abort.signal,
+    });
     await waitFor(() => (sampler.stats().ghost?.errors ?? 0) >= 2, { what: 'two ticks counting the missing consumer as an error' });
     abort.abort(); // the run's signal stops the sampler (SIGINT path)
     await sampler.done;
@@ -75,8 +74,6 @@ describe('nats-jetstream probe', () => {
     expect(stats.errors).toBeGreaterThanOrEqual(2);
     expect(stats.lastError).toMatch(/consumer not found/i);
     expect(samples.some((s) => s.metric === 'queue_lag')).toBe(false);
-    expect(samples.filter((s) => s.metric === 'probe_errors').map((s) => s.value)).toEqual(
-      Array.from({ length: stats.errors }, (_, i) => i + 1),
-    );
+    expect(samples.filter((s) => s.metric === 'probe_errors').map((s) => s.value)).toEqual(Array.from({ length: stats.errors }, (_, i) => i + 1));
   });
 });

@@ -69,10 +69,10 @@ describe('rabbitmq probe', () => {
   it('reports the ready messages: published minus fetched (acked or not)', async () => {
     await ch.assertQueue('ocr-jobs', { durable: false });
     for (let i = 0; i < 9; i++) ch.sendToQueue('ocr-jobs', Buffer.from(`job ${i}`));
-    const probe = createProbe(
-      probeConfigSchema.parse({ kind: 'rabbitmq', id: 'ocr', url, passwordEnv: 'CHAOSGATE_TEST_RMQ_PASSWORD', queue: 'ocr-jobs' }),
-      { redisUrl: 'redis://unused', timeoutMs: 2000 },
-    );
+    const probe = createProbe(probeConfigSchema.parse({ kind: 'rabbitmq', id: 'ocr', url, passwordEnv: 'CHAOSGATE_TEST_RMQ_PASSWORD', queue: 'ocr-jobs' }), {
+      redisUrl: 'redis://unused',
+      timeoutMs: 2000,
+    });
     process.env.CHAOSGATE_TEST_RMQ_PASSWORD = 'guest';
     try {
       await expect.poll(async () => (await probe.read())[0]?.value, { timeout: 5000 }).toBe(9);

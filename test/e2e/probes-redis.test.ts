@@ -50,7 +50,12 @@ describe('celery-redis probe', () => {
     await push('pfx:q2:5', 4);
     await push('q2:5', 8); // without the prefix: not this broker's key
     const config = probeConfigSchema.parse({
-      kind: 'celery-redis', id: 'q2', queue: 'q2', prioritySteps: [0, 1, 5], separator: ':', keyPrefix: 'pfx:',
+      kind: 'celery-redis',
+      id: 'q2',
+      queue: 'q2',
+      prioritySteps: [0, 1, 5],
+      separator: ':',
+      keyPrefix: 'pfx:',
     });
     const probe = createProbe(config, ctx());
     try {

@@ -103,7 +103,7 @@ async function userFolder(): Promise<string> {
   return dir;
 }
 
-describe("README: gate your own service, as written", () => {
+describe('README: gate your own service, as written', () => {
   it('passes against a healthy service, with the fault in its own phase (exit 0)', async () => {
     const dir = await userFolder();
     try {

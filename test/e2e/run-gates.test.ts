@@ -112,7 +112,10 @@ describe('chaosgate run: the seeds gates hold on a healthy stack', () => {
     expect(reportSchema.safeParse(json).success).toBe(true);
     expect(analysisSchema.safeParse(json.analysis).success).toBe(true);
     // Exact accounting: every NDJSON point line in the gzip copy was counted.
-    const points = gunzipSync(await readFile(join(good.outDir, 'k6.ndjson.gz'))).toString('utf8').split('\n').filter((l) => l.includes('"type":"Point"')).length;
+    const points = gunzipSync(await readFile(join(good.outDir, 'k6.ndjson.gz')))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"Point"')).length;
     expect(json.inputs.find((i: { source: string }) => i.source === 'k6').points).toBe(points);
     const md = await readFile(join(good.outDir, 'summary.md'), 'utf8');
     expect(md).toMatch(/\| fault:ocr-latency \| \d+ s \| \d+ s \| \d+ \|/);
@@ -121,7 +124,10 @@ describe('chaosgate run: the seeds gates hold on a healthy stack', () => {
     const html = await readFile(join(good.outDir, 'report.html'), 'utf8');
     expect(html).toContain('fault:ocr-latency');
     expect(html).toContain('fault:worker-stop');
-    const events = (await readFile(join(good.outDir, 'chaos-events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const events = (await readFile(join(good.outDir, 'chaos-events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => `${e.faultId}:${e.action}`)).toEqual(['ocr-latency:on', 'ocr-latency:off', 'worker-stop:on', 'worker-stop:off']);
   });
 

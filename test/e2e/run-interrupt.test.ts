@@ -75,13 +75,23 @@ describe('chaosgate run, stopped early', () => {
     expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/partial/i);
     // CI test views show the partial run too: an erroring testcase naming the reason, valid JUnit.
     const junit = await readFile(join(outDir, 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testcase name="run completed as planned" classname="chaosgate.run" time="0">\s*<error type="partial" message="partial run: run aborted: [^"]*interrupted/);
+    expect(junit).toMatch(
+      /<testcase name="run completed as planned" classname="chaosgate.run" time="0">\s*<error type="partial" message="partial run: run aborted: [^"]*interrupted/,
+    );
     expect(junit).toContain('<property name="chaosgate.partial" value="true"/>');
     execFileSync('xmllint', ['--noout', '--schema', join(projectRoot, 'reports/schema/junit-10.xsd'), join(outDir, 'junit.xml')], { stdio: 'pipe' });
 
     // Nothing left applied: every "on" has its "off", the journal is empty, no process is left.
-    const lines = (await readFile(events, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.filter((e) => e.action === 'off').map((e) => e.faultId).sort()).toEqual(['slow-ocr', 'worker-stop']);
+    const lines = (await readFile(events, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(
+      lines
+        .filter((e) => e.action === 'off')
+        .map((e) => e.faultId)
+        .sort(),
+    ).toEqual(['slow-ocr', 'worker-stop']);
     if (existsSync(journal)) expect(JSON.parse(await readFile(journal, 'utf8')).entries).toEqual([]);
     expect(processesMentioning(outDir)).toEqual([]);
   }, 120_000);

@@ -76,7 +76,11 @@ describe('chaosgate run when k6 cannot start', () => {
   it('fails at once with exit 2 when k6 is not found (a --script run)', async () => {
     await writeFile(join(dir, 'short.js'), script('2s'));
     const started = Date.now();
-    const r = await start(['--script', join(dir, 'short.js'), '--config', await config('nok6', { gates }), '--out-dir', join(dir, 'nok6')], { CHAOSGATE_K6_BIN: '/nonexistent/k6' }, 30_000).exited;
+    const r = await start(
+      ['--script', join(dir, 'short.js'), '--config', await config('nok6', { gates }), '--out-dir', join(dir, 'nok6')],
+      { CHAOSGATE_K6_BIN: '/nonexistent/k6' },
+      30_000,
+    ).exited;
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/k6.*\/nonexistent\/k6/);
     expect(Date.now() - started).toBeLessThan(20_000);
@@ -84,7 +88,8 @@ describe('chaosgate run when k6 cannot start', () => {
   }, 40_000);
 
   it('fails at once with exit 2 when k6 is not found (a built-in profile on the reference stack)', async () => {
-    const r = await start(['smoke', '--config', await config('nok6-smoke', { gates }), '--out-dir', join(dir, 'nok6-smoke')], { CHAOSGATE_K6_BIN: '/nonexistent/k6' }, 30_000).exited;
+    const r = await start(['smoke', '--config', await config('nok6-smoke', { gates }), '--out-dir', join(dir, 'nok6-smoke')], { CHAOSGATE_K6_BIN: '/nonexistent/k6' }, 30_000)
+      .exited;
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/k6.*\/nonexistent\/k6/);
     noTrace(r.stderr);
@@ -95,7 +100,8 @@ describe('chaosgate run when k6 cannot start', () => {
     await writeFile(fake, '#!/bin/sh\nexit 0\n');
     await chmod(fake, 0o644);
     await writeFile(join(dir, 'short.js'), script('2s'));
-    const r = await start(['--script', join(dir, 'short.js'), '--config', await config('noexec', { gates }), '--out-dir', join(dir, 'noexec')], { CHAOSGATE_K6_BIN: fake }, 30_000).exited;
+    const r = await start(['--script', join(dir, 'short.js'), '--config', await config('noexec', { gates }), '--out-dir', join(dir, 'noexec')], { CHAOSGATE_K6_BIN: fake }, 30_000)
+      .exited;
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(fake);
     expect(r.stderr).toMatch(/EACCES|cannot start/);
@@ -142,7 +148,12 @@ describe('chaosgate run when k6 dies mid-run', () => {
     // The k6 of this run: its --out names this run's own folder.
     // pgrep exits 1 (a throw: not yet) while k6 has not started.
     const k6Pid = await waitFor(
-      () => execFileSync('pgrep', ['-f', `json=${join(outDir, 'k6.fifo')}`], { encoding: 'utf8' }).trim().split('\n').map(Number).find((p) => p !== run.pid),
+      () =>
+        execFileSync('pgrep', ['-f', `json=${join(outDir, 'k6.fifo')}`], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .map(Number)
+          .find((p) => p !== run.pid),
       { what: "this run's k6 process", timeoutMs: 30_000, intervalMs: 100 },
     );
     await new Promise((r) => setTimeout(r, 3000)); // some load first

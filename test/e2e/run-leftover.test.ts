@@ -86,9 +86,22 @@ describe('chaosgate run after a SIGKILLed run', () => {
 
     // 1. A run whose fault (no end) is on when the run is SIGKILLed: the journal keeps it.
     const killedDir = join(dir, 'killed');
-    const killed = start(['--script', join(dir, 'test.js'), '--config', await write('first', [{ id: 'stuck-latency', kind: 'http-latency', target: 'stack', at: '1s', params: { fixedMs: 30 } }]), '--out-dir', killedDir, '--duration', '30s']);
+    const killed = start([
+      '--script',
+      join(dir, 'test.js'),
+      '--config',
+      await write('first', [{ id: 'stuck-latency', kind: 'http-latency', target: 'stack', at: '1s', params: { fixedMs: 30 } }]),
+      '--out-dir',
+      killedDir,
+      '--duration',
+      '30s',
+    ]);
     const events = join(killedDir, 'chaos-events.jsonl');
-    await waitFor(async () => existsSync(events) && (await readFile(events, 'utf8')).includes('"action":"on"'), { what: `the fault on in ${events}`, timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(async () => existsSync(events) && (await readFile(events, 'utf8')).includes('"action":"on"'), {
+      what: `the fault on in ${events}`,
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     killed.child.kill('SIGKILL');
     expect((await killed.exited).signal).toBe('SIGKILL');
     // Its k6 outlives it (SIGKILL leaves no time to stop it): stop it here, by its own folder.
@@ -98,7 +111,16 @@ describe('chaosgate run after a SIGKILLed run', () => {
     // 2. The next run: undoes it (and says so), then runs its own timeline from a clean baseline.
     const nextDir = join(dir, 'next');
     const next = await start(
-      ['--script', join(dir, 'test.js'), '--config', await write('next', [{ id: 'brief-latency', kind: 'http-latency', target: 'stack', at: '3s', duration: '2s', params: { fixedMs: 20 } }]), '--out-dir', nextDir, '--duration', '8s'],
+      [
+        '--script',
+        join(dir, 'test.js'),
+        '--config',
+        await write('next', [{ id: 'brief-latency', kind: 'http-latency', target: 'stack', at: '3s', duration: '2s', params: { fixedMs: 20 } }]),
+        '--out-dir',
+        nextDir,
+        '--duration',
+        '8s',
+      ],
       90_000,
     ).exited;
     expect(next.stderr).toMatch(/undid stuck-latency \(http-latency -> stack\) left applied by an earlier run/);
@@ -106,7 +128,10 @@ describe('chaosgate run after a SIGKILLed run', () => {
     const report = JSON.parse(await readFile(join(nextDir, 'report.json'), 'utf8')) as ReportModel;
     expect(report.phases[0]!.name).toBe('baseline');
     expect(report.gates.find((g) => g.id === 'recovered-latency')!.verdict).toBe('pass');
-    const lines = (await readFile(join(nextDir, 'chaos-events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { faultId: string; action: string });
+    const lines = (await readFile(join(nextDir, 'chaos-events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { faultId: string; action: string });
     expect(lines.map((e) => `${e.faultId}:${e.action}`)).toEqual(['brief-latency:on', 'brief-latency:off']);
     if (existsSync(journal)) expect(JSON.parse(await readFile(journal, 'utf8')).entries).toEqual([]);
     // What was undone is said in the report, beside the timeline rather than on it.

@@ -17,7 +17,6 @@ let dir: string;
 let configPath: string;
 const started: ChildProcess[] = [];
 
-
 /** "T (stopped)", "S (sleeping)", … from /proc/PID/status; undefined once the process is gone. */
 function procState(pid: number): string | undefined {
   try {

@@ -28,9 +28,29 @@ describe('chaosgate k8s render', () => {
     const script = join(dir, 'load.js');
     await writeFile(script, "import http from 'k6/http';\nexport default function () { http.get(__ENV.BASE_URL); }\n");
     const out = join(dir, 'manifests');
-    const r = await cli(['k8s', 'render', '--script', script, '--name', 'shop', '--parallelism', '3', '--out', out, '--env', 'BASE_URL=http://shop:80', '--', '--vus', '30', '--duration', '2m']);
+    const r = await cli([
+      'k8s',
+      'render',
+      '--script',
+      script,
+      '--name',
+      'shop',
+      '--parallelism',
+      '3',
+      '--out',
+      out,
+      '--env',
+      'BASE_URL=http://shop:80',
+      '--',
+      '--vus',
+      '30',
+      '--duration',
+      '2m',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    const docs = parseAllDocuments(await readFile(join(out, 'run.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>).filter((d) => d !== null);
+    const docs = parseAllDocuments(await readFile(join(out, 'run.yaml'), 'utf8'))
+      .map((d) => d.toJS() as Record<string, any>)
+      .filter((d) => d !== null);
     expect(docs.map((d) => d.kind)).toEqual(['ConfigMap', 'PersistentVolumeClaim', 'TestRun']);
     const schema = strictSchema(JSON.parse(await readFile(join(projectRoot, TESTRUN_SCHEMA_FILE), 'utf8')));
     const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema as object);
@@ -39,7 +59,9 @@ describe('chaosgate k8s render', () => {
     expect(testRun.spec.parallelism).toBe(3);
     expect(testRun.spec.args).toEqual(['--vus', '30', '--duration', '2m']);
     expect(docs[0]!.data['load.js']).toMatch(/http\.get/);
-    const collect = parseAllDocuments(await readFile(join(out, 'collect.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>).filter((d) => d !== null);
+    const collect = parseAllDocuments(await readFile(join(out, 'collect.yaml'), 'utf8'))
+      .map((d) => d.toJS() as Record<string, any>)
+      .filter((d) => d !== null);
     expect(collect.map((d) => d.kind)).toEqual(['Pod']);
     expect(collect[0]!.metadata.name).toBe('shop-collect');
   });

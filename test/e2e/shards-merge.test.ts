@@ -50,7 +50,15 @@ function noStack(r: Result): void {
 describe('chaosgate merge', () => {
   it('merges shard states into the verdict and report of one evaluate over all shards', async () => {
     const shards = await Promise.all([0, 1, 2].map(async (k) => file(`s${k}.ndjson`, shard(k, 2000 + k * 300))));
-    const config = await file('c.json', JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(95)<130' }, { metric: 'http_req_duration', expression: 'p(50)<200', window: '20s' }] }));
+    const config = await file(
+      'c.json',
+      JSON.stringify({
+        gates: [
+          { metric: 'http_req_duration', expression: 'p(95)<130' },
+          { metric: 'http_req_duration', expression: 'p(50)<200', window: '20s' },
+        ],
+      }),
+    );
     const states: string[] = [];
     for (const [k, s] of shards.entries()) {
       const state = join(dir, `s${k}.state.json.gz`);
@@ -111,7 +119,15 @@ describe('chaosgate merge', () => {
 
   it('evaluate of many large inputs: a state per input in worker threads, merged — the sequential report', async () => {
     const inputs = await Promise.all([0, 1, 2].map(async (k) => file(`p${k}.ndjson`, shard(k, 3000 + k * 500))));
-    const config = await file('pc.json', JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(99)<140' }, { metric: 'http_req_duration', expression: 'p(90)<200', window: '30s' }] }));
+    const config = await file(
+      'pc.json',
+      JSON.stringify({
+        gates: [
+          { metric: 'http_req_duration', expression: 'p(99)<140' },
+          { metric: 'http_req_duration', expression: 'p(90)<200', window: '30s' },
+        ],
+      }),
+    );
     const parallel = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=4', '--json', join(dir, 'parallel.json')]);
     const sequential = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workers=1', '--json', join(dir, 'sequential.json')]);
     noStack(parallel);

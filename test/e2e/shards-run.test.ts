@@ -83,7 +83,10 @@ describe('chaosgate run --shards 3', () => {
     const files = ['k6-1', 'k6-2', 'k6-3'].map((s) => join(result.outDir, `${s}.ndjson.gz`));
     const requests: number[] = [];
     for (const [i, f] of files.entries()) {
-      const points = gunzipSync(await readFile(f)).toString('utf8').split('\n').filter((l) => l.includes('"metric":"http_reqs"') && l.includes('"type":"Point"'));
+      const points = gunzipSync(await readFile(f))
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.includes('"metric":"http_reqs"') && l.includes('"type":"Point"'));
       // k6 tagged every sample of runner i with instance_id=i, as k6-operator's runners are.
       expect(points.every((l) => l.includes(`"instance_id":"${i + 1}"`))).toBe(true);
       requests.push(points.length);
