@@ -1,7 +1,7 @@
 // What the run knows about a built-in scenario beyond its script: the knob its length is set by,
 // and the phases the load itself makes (the chaos smoke's spike). A script's length comes from
 // k6 itself (run/inspect.ts), for built-ins and users' scripts alike.
-import { durationToMs } from '../lib/duration.js';
+import { durationToMs, validatedMs } from '../lib/duration.js';
 import type { ScenarioConfig } from '../load/scenario-config.js';
 import type { ScenarioName } from '../load/scenarios.js';
 
@@ -11,6 +11,7 @@ export function applyScenarioDuration(scenario: ScenarioName, sc: ScenarioConfig
   else if (scenario === 'ocr') sc.ocr.duration = duration;
   else if (scenario === 'chaos-smoke') sc.chaosSmoke.duration = duration;
   else return false;
+  sc.seconds[duration] = validatedMs(duration) / 1000;
   return true;
 }
 

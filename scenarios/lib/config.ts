@@ -21,13 +21,9 @@ export const credentials = {
 /** Always set by chaosgate (load/k6-runner.ts builtinScript), from redis.url: no default here. */
 export const redisUrl: string = required(scenarioEnv.redisUrl);
 
-/** k6 durations of the spike, summed, e.g. for the samplers that run alongside. */
+/** Seconds of a duration text of the config (the harness parsed it: `seconds` in the config file). */
 export function durationSeconds(d: string): number {
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  for (let m = re.exec(d); m; m = re.exec(d)) {
-    const unit = m[2] === 'ms' ? 0.001 : m[2] === 's' ? 1 : m[2] === 'm' ? 60 : 3600;
-    total += Number(m[1]) * unit;
-  }
-  return total;
+  const s = config.seconds[d];
+  if (s === undefined) throw new Error(`duration "${d}" is not one the harness parsed (ScenarioConfig.seconds)`);
+  return s;
 }

@@ -32,6 +32,11 @@ export interface ScenarioConfig {
     preAllocatedVUs: number;
     maxVUs: number;
   };
+  /**
+   * Seconds of every duration text above, parsed by the harness's one parser (lib/duration.ts), so
+   * the scenarios never parse a duration themselves.
+   */
+  seconds: Record<string, number>;
 }
 
 /** The env vars a scenario reads. */
