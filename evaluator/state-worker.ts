@@ -3,22 +3,9 @@
 // (dist/evaluator-state-worker.mjs) next to the CLI bundle.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChaosgateError } from '../lib/errors.js';
-import type { EvaluateConfigInput, GateConfigInput } from './config.js';
 import { createEvaluation } from './evaluation.js';
 import { readSource } from './input.js';
-import type { PhaseEvent } from './phases.js';
-import type { InputFormat } from './readers/index.js';
-import { exportState, type EvaluationState } from './state.js';
-
-export interface StateTask {
-  path: string;
-  format?: InputFormat;
-  config: EvaluateConfigInput;
-  gates: GateConfigInput[];
-  phaseEvents: PhaseEvent[];
-}
-
-export type StateMessage = { state: EvaluationState } | { error: string; exitCode: number | null };
+import { exportState, type StateMessage, type StateTask } from './state.js';
 
 const task = workerData as StateTask;
 const ev = createEvaluation(task.config, task.gates, { format: task.format, phaseLabels: task.phaseEvents.length > 0 });

@@ -21,7 +21,6 @@ import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from '../mod
 import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
-import type { StateMessage, StateTask } from './state-worker.js';
 import { Bucket, HISTOGRAM_SCALE, Series } from './series.js';
 
 export const STATE_FORMAT = 'chaosgate-evaluation-state';
@@ -385,6 +384,17 @@ export function finishMerge(merged: MergeResult, names: string[]): ReportModel {
 }
 
 // ---- many large inputs in parallel ------------------------------------------------------------
+
+/** What the state worker (state-worker.ts) is given, and what it answers. */
+export interface StateTask {
+  path: string;
+  format?: InputFormat;
+  config: EvaluateConfigInput;
+  gates: GateConfigInput[];
+  phaseEvents: PhaseEvent[];
+}
+
+export type StateMessage = { state: EvaluationState } | { error: string; exitCode: number | null };
 
 /** The bundled state worker beside this module (dist/); null when run from source. */
 export function stateWorkerScript(): URL | null {
