@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkShards, combinedExit } from './shards.js';
+import { checkShards, combinedExit, shardFailed } from './shards.js';
 
 describe('shards', () => {
   it('one exit stands for all: a killed or failed shard first, then a breached threshold, else 0', () => {
@@ -11,6 +11,8 @@ describe('shards', () => {
     expect(combinedExit([ok, breached, ok])).toEqual(breached);
     expect(combinedExit([breached, died, ok])).toEqual(died);
     expect(combinedExit([died, killed, breached])).toEqual(killed);
+    // What stops the other shards at once: killed or died, not a threshold breach.
+    expect([ok, breached, died, killed].map(shardFailed)).toEqual([false, false, true, true]);
   });
 
   it('--shards must be 1..64', () => {

@@ -71,8 +71,13 @@ export async function openShardStreams(
  * The exit that stands for all shards: a killed shard or one with an unexpected code first (the
  * run did not happen as planned), then 99 (a threshold breached on a shard), else 0.
  */
+/** Killed, or an exit code other than k6's pass (0) and thresholds-breached (99). */
+export function shardFailed(exit: K6Exit): boolean {
+  return exit.exitCode === null || (exit.exitCode !== 0 && exit.exitCode !== 99);
+}
+
 export function combinedExit(exits: K6Exit[]): K6Exit {
-  return exits.find((e) => e.exitCode === null) ?? exits.find((e) => e.exitCode !== 0 && e.exitCode !== 99) ?? exits.find((e) => e.exitCode === 99) ?? exits[0]!;
+  return exits.find((e) => e.exitCode === null) ?? exits.find(shardFailed) ?? exits.find((e) => e.exitCode === 99) ?? exits[0]!;
 }
 
 /**
@@ -108,7 +113,17 @@ export async function startShards(opts: ShardedLoadOptions, streams: SampleStrea
     await Promise.all(runners.map((r) => r.stop()));
     throw err;
   }
-  const done = Promise.all(runners.map((r) => r.done)).then(combinedExit);
+  // One shard killed or failing is a run that did not happen as planned: the others stop at once
+  // (not hours later, at the end of a soak), and the first failure is the one reported.
+  let firstFailure: K6Exit | null = null;
+  for (const r of runners) {
+    void r.done.then((exit) => {
+      if (firstFailure !== null || !shardFailed(exit)) return;
+      firstFailure = exit;
+      for (const other of runners) if (other !== r) void other.stop();
+    });
+  }
+  const done = Promise.all(runners.map((r) => r.done)).then((exits) => firstFailure ?? combinedExit(exits));
   return {
     child: runners[0]!.child,
     done,

@@ -48,6 +48,8 @@ async function config(name: string, raw: Record<string, unknown>): Promise<strin
 interface Started {
   pid: number;
   exited: Promise<{ code: number | null; stderr: string }>;
+  /** What it has printed so far. */
+  output(): string;
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Started {
@@ -66,7 +68,7 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000):
       resolve({ code, stderr });
     });
   });
-  return { pid: child.pid!, exited };
+  return { pid: child.pid!, exited, output: () => stderr };
 }
 
 const noTrace = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
@@ -170,6 +172,39 @@ describe('chaosgate run when k6 dies mid-run', () => {
     // The gate itself held on what was measured; the run is still not a pass.
     expect(report.gates[0]!.verdict).toBe('pass');
     expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/Partial result.*k6 was killed by SIGKILL/);
+  }, 120_000);
+
+  it('SIGKILL of one k6 of two shards: exit 1, partial, never a pass on the survivor\'s samples', async () => {
+    await writeFile(join(dir, 'sharded.js'), script('20s'));
+    const outDir = join(dir, 'killed-shard');
+    const cfg = await config('killed-shard', { gates });
+    const run = start(['--script', join(dir, 'sharded.js'), '--config', cfg, '--out-dir', outDir, '--shards', '2'], {}, 90_000);
+    // The second shard's k6: its own execution segment, and an --out into this run's folder.
+    const shard2 = await waitFor(
+      () =>
+        execFileSync('pgrep', ['-af', 'execution-segment=1/2:1'], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .filter((line) => line.includes(outDir))
+          .map((line) => Number(line.split(' ')[0]))
+          .find((p) => p !== run.pid),
+      { what: "this run's second k6 shard", timeoutMs: 30_000, intervalMs: 100 },
+    );
+    // Samples of both shards first: the survivor goes on producing a healthy-looking load.
+    await waitFor(() => /^0:0[3-9] .* rps [1-9]/m.test(run.output()), { what: 'a progress line with load after 3 s', timeoutMs: 30_000 });
+    process.kill(shard2, 'SIGKILL');
+    const r = await run.exited;
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/INCOMPLETE k6 was killed by SIGKILL/);
+    expect(r.stderr).not.toMatch(/verdict pass/);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    expect(report.partial).toBe(true);
+    expect(report.verdict).not.toBe('pass');
+    expect(report.abort!.reason).toMatch(/k6 was killed by SIGKILL/);
+    // Both shards' samples were read before the kill.
+    expect(report.inputs.map((i) => i.source).sort()).toEqual(['k6-1', 'k6-2']);
+    // The surviving shard was stopped then, not left to run out its 20 s.
+    expect(report.totals.lastTime! - report.totals.firstTime!).toBeLessThan(15_000);
   }, 120_000);
 
   it('a fault of the plan that never ran (the load ended first): exit 1, partial, not a pass', async () => {
