@@ -23,6 +23,13 @@ describe('chaos config section', () => {
     expect(section.plan[0]).toMatchObject({ at: 1500, duration: 120_000, params: { fixedMs: 100, jitterMs: 0 } });
   });
 
+  it('tls is for http routes only', () => {
+    expect(issues({ proxy: { routes: [{ name: 'secure', upstream: 'example.org:443', tls: true }] } })).toEqual([]);
+    expect(issues({ proxy: { routes: [{ name: 'db', protocol: 'tcp', upstream: '127.0.0.1:5432', tls: true }] } })).toEqual([
+      'proxy.routes.0.tls: tls applies to http routes only (a tcp route relays bytes as they are)',
+    ]);
+  });
+
   it('names the field of every mistake', () => {
     expect(
       issues({

@@ -15,8 +15,13 @@ const routeSchema = z
     protocol: z.enum(['http', 'tcp']).default('http').describe('http: an HTTP proxy, for `http-*` faults; tcp: a byte relay, for `tcp-*` faults'),
     listen: hostPort.default('127.0.0.1:0').describe('host:port the proxy listens on; port 0 picks a free one; loopback unless allowNonLoopbackListen'),
     upstream: hostPort.describe('host:port the proxy forwards to: your service'),
+    tls: z
+      .boolean()
+      .default(false)
+      .describe('http routes: speak TLS to the upstream (an https service) and send its host as Host; certificates checked against the system CAs and NODE_EXTRA_CA_CERTS'),
   })
-  .strict();
+  .strict()
+  .refine((r) => !r.tls || r.protocol === 'http', { message: 'tls applies to http routes only (a tcp route relays bytes as they are)', path: ['tls'] });
 
 const matchSchema = z
   .object({

@@ -81,7 +81,7 @@ export class ChaosSession {
   ) {
     for (const route of section.proxy.routes) {
       const upstream = splitHostPort(route.upstream);
-      this.routes.set(route.name, route.protocol === 'http' ? new HttpRoute(route.name, upstream) : new TcpRoute(route.name, upstream));
+      this.routes.set(route.name, route.protocol === 'http' ? new HttpRoute(route.name, { ...upstream, tls: route.tls }) : new TcpRoute(route.name, upstream));
     }
     this.journal = {
       version: 1,

@@ -71,11 +71,19 @@ describe('planServices', () => {
 
   it('an http service with only tcp faults gets a tcp route, and keeps its URL scheme and path', () => {
     const p = planServices(config({ services }), [{ id: 'w', kind: 'tcp-latency', target: 'web' }], planPlace('chaos'), []);
-    expect(p.routes).toEqual([{ service: 'web', protocol: 'tcp', upstream: '127.0.0.1:8000' }]);
+    expect(p.routes).toEqual([{ service: 'web', protocol: 'tcp', upstream: '127.0.0.1:8000', tls: false }]);
     expect(serviceEnv(serviceAddresses(p, { web: 'tcp://127.0.0.1:41002' })).CHAOSGATE_URL_WEB).toBe('http://127.0.0.1:41002/app');
   });
 
-  it('names the plan field of an unknown target, a wrong layer, mixed layers and https', () => {
+  it('an https service with http faults gets a TLS-originating route; the script speaks plain http to it', () => {
+    const c = config({ services: { secure: { url: 'https://staging.local/api' } }, chaos: { allowlist: ['staging.local'] } });
+    const p = planServices(c, [{ id: 's', kind: 'http-latency', target: 'secure' }], planPlace('chaos'), []);
+    expect(p.routes).toEqual([{ service: 'secure', protocol: 'http', upstream: 'staging.local:443', tls: true }]);
+    expect(serviceProxyRoutes(p)).toEqual([{ name: 'secure', protocol: 'http', listen: '127.0.0.1:0', upstream: 'staging.local:443', tls: true }]);
+    expect(serviceEnv(serviceAddresses(p, { secure: 'http://127.0.0.1:41003' })).CHAOSGATE_URL_SECURE).toBe('http://127.0.0.1:41003/api');
+  });
+
+  it('names the plan field of an unknown target, a wrong layer, mixed layers and tcp faults on https', () => {
     const c = config({ services: { ...services, secure: { url: 'https://127.0.0.1:8443' } } });
     const err = thrown(() =>
       planServices(
@@ -85,7 +93,7 @@ describe('planServices', () => {
           { id: 'b', kind: 'http-latency', target: 'db' },
           { id: 'c', kind: 'http-latency', target: 'web' },
           { id: 'd', kind: 'tcp-reset', target: 'web' },
-          { id: 'e', kind: 'http-abort', target: 'secure' },
+          { id: 'e', kind: 'tcp-reset', target: 'secure' },
           { id: 'f', kind: 'http-abort', target: 'stack' },
           { id: 'g', kind: 'http-abort', target: 'constructor' },
         ],
@@ -98,7 +106,7 @@ describe('planServices', () => {
       'profiles.chaos.plan.0.target: no service or proxy route "nope" (services: web, api, db, secure; proxy routes: stack)',
       'profiles.chaos.plan.1.target: http-latency needs an HTTP service; "db" is a tcp service (services.db.tcp)',
       'profiles.chaos.plan.3.target: tcp-reset and http-latency (c) on one service need an http and a tcp route; use one layer per service',
-      'profiles.chaos.plan.4.target: "secure" is https (services.secure.url); the fault proxy forwards plain http only: fault an http:// URL of the service',
+      'profiles.chaos.plan.4.target: tcp-reset on "secure", an https service (services.secure.url): tcp faults need a plain http:// or tcp service; use an http-* fault',
       'profiles.chaos.plan.6.target: no service or proxy route "constructor" (services: web, api, db, secure; proxy routes: stack)',
     ]);
   });

@@ -21,6 +21,8 @@ export interface ServiceRoute {
   /** http for http-* faults on an HTTP service; tcp for tcp-* faults (on either kind). */
   protocol: 'http' | 'tcp';
   upstream: string;
+  /** An https service: the proxy takes plain HTTP from the script and speaks TLS to the service. */
+  tls: boolean;
 }
 
 export interface ServicesPlan {
@@ -100,9 +102,12 @@ export function planServices(config: ChaosgateConfig, plan: readonly unknown[], 
       issues.push(`${field}: ${entry.kind} needs an HTTP service; "${entry.target}" is a tcp service (services.${entry.target}.tcp)`);
       continue;
     }
-    if (service.url !== undefined && new URL(service.url).protocol === 'https:') {
-      // The proxy forwards plain HTTP or raw TCP: TLS to the service would end at the proxy's address.
-      issues.push(`${field}: "${entry.target}" is https (services.${entry.target}.url); the fault proxy forwards plain http only: fault an http:// URL of the service`);
+    if (service.url !== undefined && new URL(service.url).protocol === 'https:' && layer === 'tcp') {
+      // A byte relay would carry the TLS session to the proxy's address, where the certificate does
+      // not match; HTTP faults work (the proxy speaks TLS to the service itself).
+      issues.push(
+        `${field}: ${entry.kind} on "${entry.target}", an https service (services.${entry.target}.url): tcp faults need a plain http:// or tcp service; use an http-* fault`,
+      );
       continue;
     }
     const seen = protocols.get(entry.target);
@@ -120,7 +125,7 @@ export function planServices(config: ChaosgateConfig, plan: readonly unknown[], 
     const s = services[service]!;
     const upstream = s.url !== undefined ? urlHostPort(new URL(s.url)) : s.tcp!;
     if (!isAllowed(hostOf(upstream), config.chaos.allowlist)) refused.push(`services.${service}: host "${hostOf(upstream)}"`);
-    routes.push({ service, protocol, upstream });
+    routes.push({ service, protocol, upstream, tls: s.url !== undefined && new URL(s.url).protocol === 'https:' });
   }
   if (refused.length) {
     throw new SafetyError(
@@ -133,7 +138,7 @@ export function planServices(config: ChaosgateConfig, plan: readonly unknown[], 
 
 /** The proxy routes to add to the run's chaos section (each listens on a free loopback port). */
 export function serviceProxyRoutes(plan: ServicesPlan): ProxyRouteInput[] {
-  return plan.routes.map((r) => ({ name: r.service, protocol: r.protocol, listen: '127.0.0.1:0', upstream: r.upstream }));
+  return plan.routes.map((r) => ({ name: r.service, protocol: r.protocol, listen: '127.0.0.1:0', upstream: r.upstream, ...(r.tls ? { tls: true } : {}) }));
 }
 
 export interface ServiceAddress {
@@ -159,7 +164,8 @@ export function serviceAddresses(plan: ServicesPlan, proxyUrls: Record<string, s
     }
     const direct = baseUrl(s.url!);
     const u = new URL(s.url!);
-    const value = proxyHostPort ? baseUrl(`${u.protocol}//${proxyHostPort}${u.pathname}`) : direct;
+    // The proxy takes plain HTTP, also in front of an https service (it speaks TLS upstream).
+    const value = proxyHostPort ? baseUrl(`http://${proxyHostPort}${u.pathname}`) : direct;
     return { name, envName: `CHAOSGATE_URL_${serviceEnvName(name)}`, value, urls: value === direct ? [direct] : [value, direct], proxied: routed !== undefined };
   });
 }

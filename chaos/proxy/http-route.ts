@@ -3,7 +3,8 @@
 // the HTTP path at its next request boundary, where a streaming reverse proxy over keep-alive
 // upstream connections lets every request meet the faults.
 import { Agent, createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect, createServer as createNetServer, isIP, type Server as NetServer, type Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import type { HttpFault } from '../faults/types.js';
 import { listenOn } from './listen.js';
@@ -27,12 +28,19 @@ export class HttpRoute {
   private readonly server: Server;
   private readonly listener: NetServer;
   private readonly rawSockets = new Set<Socket>();
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' });
+  private readonly agent: Agent;
+  /** The Host an https upstream is sent (virtual hosts and SNI go by it); null: the client's, as is. */
+  private readonly upstreamHost: string | null;
 
+  /** `tls`: an https service; the proxy takes plain HTTP and speaks TLS to it (certificates checked). */
   constructor(
     readonly name: string,
-    private readonly upstream: { host: string; port: number },
+    private readonly upstream: { host: string; port: number; tls?: boolean },
   ) {
+    const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const };
+    this.agent = upstream.tls ? new HttpsAgent(agentOptions) : new Agent(agentOptions);
+    const host = isIP(upstream.host) === 6 ? `[${upstream.host}]` : upstream.host;
+    this.upstreamHost = upstream.tls ? (upstream.port === 443 ? host : `${host}:${upstream.port}`) : null;
     this.server = createServer({ keepAliveTimeout: 60_000, noDelay: true }, (req, res) => this.handle(req, res));
     this.listener = createNetServer({ noDelay: true }, (socket) => this.accept(socket));
   }
@@ -49,7 +57,8 @@ export class HttpRoute {
   }
 
   private accept(client: Socket): void {
-    if (this.active.length > 0) {
+    // The raw pass-through relays bytes: to an https service every request goes the HTTP path.
+    if (this.active.length > 0 || this.upstream.tls) {
       this.server.emit('connection', client);
       return;
     }
@@ -115,12 +124,14 @@ export class HttpRoute {
   }
 
   private forward(req: IncomingMessage, res: ServerResponse, responseBody?: Transform): void {
-    const upstreamReq = request({
+    const headers = endToEnd(req.headers);
+    if (this.upstreamHost !== null) headers.host = this.upstreamHost;
+    const upstreamReq = (this.upstream.tls ? httpsRequest : request)({
       host: this.upstream.host,
       port: this.upstream.port,
       method: req.method,
       path: req.url,
-      headers: endToEnd(req.headers),
+      headers,
       agent: this.agent,
     });
     upstreamReq.on('response', (upstreamRes) => {
@@ -128,10 +139,15 @@ export class HttpRoute {
       if (responseBody) upstreamRes.pipe(responseBody).pipe(res);
       else upstreamRes.pipe(res);
     });
-    upstreamReq.on('error', () => {
+    upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end('chaosgate proxy: upstream unreachable\n');
+        // A TLS failure (an untrusted certificate) says so: it is a setup problem, not the service.
+        res.end(
+          this.upstream.tls && err.code !== 'ECONNREFUSED'
+            ? `chaosgate proxy: upstream TLS or connection failed (${err.code ?? err.message})\n`
+            : 'chaosgate proxy: upstream unreachable\n',
+        );
       } else res.destroy();
     });
     res.on('close', () => {
