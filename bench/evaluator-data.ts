@@ -103,7 +103,10 @@ export async function replicate(rec: Recorded, path: string, points: number, opt
   const file = createWriteStream(path, { highWaterMark: 1 << 20 });
   const out: Writable = opts.gzip ? createGzip({ level: 1 }) : file;
   if (opts.gzip) out.pipe(file);
-  const zone = opts.offsetMinutes === 0 ? 'Z' : `${opts.offsetMinutes > 0 ? '+' : '-'}${String(Math.floor(Math.abs(opts.offsetMinutes) / 60)).padStart(2, '0')}:${String(Math.abs(opts.offsetMinutes) % 60).padStart(2, '0')}`;
+  const zone =
+    opts.offsetMinutes === 0
+      ? 'Z'
+      : `${opts.offsetMinutes > 0 ? '+' : '-'}${String(Math.floor(Math.abs(opts.offsetMinutes) / 60)).padStart(2, '0')}:${String(Math.abs(opts.offsetMinutes) % 60).padStart(2, '0')}`;
   let buf = rec.head.join('\n') + '\n';
   const seconds = new Map<number, string>();
   let written = 0;

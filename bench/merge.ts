@@ -78,11 +78,17 @@ try {
   const fmt = (s: Step) => `${s.seconds.toFixed(2)} s wall, ${s.cpuSeconds.toFixed(2)} s CPU, peak RSS ${s.maxRssMb.toFixed(0)} MB`;
   console.log(`one process, ${b.totals.points} points, ${b.totals.series} series: ${fmt(whole)}`);
   const sum = (k: 'seconds' | 'cpuSeconds') => stateSteps.reduce((n, s) => n + s[k], 0);
-  console.log(`${shards} shard states (evaluate --state, one after another): ${sum('seconds').toFixed(2)} s wall, ${sum('cpuSeconds').toFixed(2)} s CPU, peak RSS max ${Math.max(...stateSteps.map((s) => s.maxRssMb)).toFixed(0)} MB; states ${(stateBytes / 1e6).toFixed(2)} MB gzip`);
+  console.log(
+    `${shards} shard states (evaluate --state, one after another): ${sum('seconds').toFixed(2)} s wall, ${sum('cpuSeconds').toFixed(2)} s CPU, peak RSS max ${Math.max(...stateSteps.map((s) => s.maxRssMb)).toFixed(0)} MB; states ${(stateBytes / 1e6).toFixed(2)} MB gzip`,
+  );
   console.log(`merge of ${shards} states: ${fmt(merge)}`);
-  console.log(`reports equal field by field: ${diffs.length === 0 ? 'yes' : `NO (${diffs.length} differences)`} (${a.series.length} series, ${a.gates.length} gates; sums within 1e-12 relative)`);
+  console.log(
+    `reports equal field by field: ${diffs.length === 0 ? 'yes' : `NO (${diffs.length} differences)`} (${a.series.length} series, ${a.gates.length} gates; sums within 1e-12 relative)`,
+  );
   for (const d of diffs.slice(0, 20)) console.log(`  ${d}`);
-  console.log(`evaluate of the ${shards} files in parallel (a state per file in worker threads, then the merge): ${fmt(parallel)}; equal to one process: ${parallelDiffs.length === 0 ? 'yes' : `NO (${parallelDiffs.length} differences)`}`);
+  console.log(
+    `evaluate of the ${shards} files in parallel (a state per file in worker threads, then the merge): ${fmt(parallel)}; equal to one process: ${parallelDiffs.length === 0 ? 'yes' : `NO (${parallelDiffs.length} differences)`}`,
+  );
   for (const d of parallelDiffs.slice(0, 20)) console.log(`  ${d}`);
   if (diffs.length || parallelDiffs.length) process.exitCode = 1;
 } finally {

@@ -178,7 +178,10 @@ async function main(): Promise<void> {
         cpuTarget[name]!.push((cpuMicros(target.pid!) - before.target) / run.requests);
         cpuProxy[name]!.push(pid ? (cpuMicros(pid) - before.proxy) / run.requests : 0);
       }
-      const paired = await pairedLatencies(names.map((n) => targets[n]), fixedRate);
+      const paired = await pairedLatencies(
+        names.map((n) => targets[n]),
+        fixedRate,
+      );
       names.forEach((name, i) => lat[name]!.push(...paired[i]!));
       process.stderr.write(`bench: round ${r + 1}/${rounds} done\n`);
     }
@@ -191,7 +194,9 @@ async function main(): Promise<void> {
       return { name, ...m, ratio, addedP50: m.p50 - direct.p50, addedP99: m.p99 - direct.p99 };
     });
     const f = (n: number, d = 0) => n.toFixed(d);
-    console.log(`proxy overhead vs the reference target (GET ${path}; ${rounds} rounds; wrk -t1 -c${connections} -d${seconds}s; ${fixedRate} req/s per path open loop, paired, ${lat.direct!.length} requests each)`);
+    console.log(
+      `proxy overhead vs the reference target (GET ${path}; ${rounds} rounds; wrk -t1 -c${connections} -d${seconds}s; ${fixedRate} req/s per path open loop, paired, ${lat.direct!.length} requests each)`,
+    );
     console.log('| path | max RPS (median) | of direct (median per round) | p50 ms | p99 ms | added p50 ms | added p99 ms |');
     console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const row of rows) {

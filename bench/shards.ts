@@ -140,8 +140,7 @@ function runOnce(dir: string, shards: number, index: number): Promise<Run> {
         reject(new Error(`run with --shards ${shards} exited ${code} without report.json:\n${stderr}`));
         return;
       }
-      const sum = (metric: string, pick: (s: ReportModel['series'][number]) => number) =>
-        report.series.filter((s) => s.metric === metric).reduce((n, s) => n + pick(s), 0);
+      const sum = (metric: string, pick: (s: ReportModel['series'][number]) => number) => report.series.filter((s) => s.metric === metric).reduce((n, s) => n + pick(s), 0);
       let k6 = 0;
       let other = 0;
       for (const c of children.values()) {
@@ -190,7 +189,9 @@ try {
       profiles: { bench: { script: 'load.js', stack: 'reference' } },
     }),
   );
-  console.log(`chaosgate run --shards 1 vs --shards 2: constant-arrival-rate ${rate}/s for ${durationS} s (${planned} iterations planned) on the reference stack, ${repeat} x each, alternated`);
+  console.log(
+    `chaosgate run --shards 1 vs --shards 2: constant-arrival-rate ${rate}/s for ${durationS} s (${planned} iterations planned) on the reference stack, ${repeat} x each, alternated`,
+  );
   const runs: Run[] = [];
   for (let i = 0; i < repeat; i++) {
     for (const shards of [1, 2]) {
@@ -204,7 +205,9 @@ try {
     }
   }
   console.log('');
-  console.log('| --shards | runs | http_reqs/s | iterations reached / planned | dropped_iterations | `run` process CPU | of which main thread | k6 CPU (all shards) | redis + worker CPU | wall | verdicts |');
+  console.log(
+    '| --shards | runs | http_reqs/s | iterations reached / planned | dropped_iterations | `run` process CPU | of which main thread | k6 CPU (all shards) | redis + worker CPU | wall | verdicts |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const shards of [1, 2]) {
     const rs = runs.filter((r) => r.shards === shards);

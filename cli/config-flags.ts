@@ -10,10 +10,7 @@ export interface ConfigFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function withConfigFlags(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <file>', 'the chaosgate config (JSON)')
-    .option('--set <path=value>', 'override one config field (repeatable)', collect, [])
-    .exitOverride();
+  return cmd.option('-c, --config <file>', 'the chaosgate config (JSON)').option('--set <path=value>', 'override one config field (repeatable)', collect, []).exitOverride();
 }
 
 export function numberFlag(value: string): number {

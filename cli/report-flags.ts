@@ -35,9 +35,6 @@ export function withReportFlags(command: Command): Command {
 
 /** Writes every report the flags ask for (atomically, each to its path). */
 export async function writeRequestedReports(flags: ReportFlags, model: ReportModel): Promise<void> {
-  const outputs: Array<{ format: ReportFormat; path: unknown }> = [
-    ...flags.report,
-    ...flaggedWriters().map(({ format, flag }) => ({ format, path: flags[flag] })),
-  ];
+  const outputs: Array<{ format: ReportFormat; path: unknown }> = [...flags.report, ...flaggedWriters().map(({ format, flag }) => ({ format, path: flags[flag] }))];
   for (const { format, path } of outputs) if (typeof path === 'string' && path) await writeReport(format, model, path);
 }

@@ -20,8 +20,7 @@ export interface DerivedMetric {
 
 export const derivedMetrics = {
   [ERROR_RATE_METRIC]: {
-    doc:
-      '(failed requests + `dropped_iterations`) / (requests + `dropped_iterations`): requests and failures are the samples of `http_req_failed`; `dropped_iterations` (scenario tags only) matches a tag filter on the tags it has (model/error-rate.ts)',
+    doc: '(failed requests + `dropped_iterations`) / (requests + `dropped_iterations`): requests and failures are the samples of `http_req_failed`; `dropped_iterations` (scenario tags only) matches a tag filter on the tags it has (model/error-rate.ts)',
     example: '`chaosgate_error_rate{service:api}` `rate<0.05`',
     sources: ERROR_RATE_SOURCES,
     matches: errorSourceMatches,

@@ -11,7 +11,7 @@ const point = (metric: string, time: number, value: number, tags: Record<string,
 /** Deterministic pseudo-random numbers (so a failure reproduces). */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function exactPercentile(sorted: number[], p: number): number {
@@ -35,14 +35,22 @@ describe('evaluation', () => {
     const report = ev.finish();
     const s = report.series.find((x) => x.metric === 'http_req_duration')!;
     const sorted = [...values].sort((a, b) => a - b);
-    for (const [key, p] of [['p50', 50], ['p90', 90], ['p95', 95], ['p99', 99]] as const) {
+    for (const [key, p] of [
+      ['p50', 50],
+      ['p90', 90],
+      ['p95', 95],
+      ['p99', 99],
+    ] as const) {
       const exact = exactPercentile(sorted, p);
       expect(Math.abs(s.trend![key] - exact) / exact, `${key}: ${s.trend![key]} vs ${exact}`).toBeLessThanOrEqual(0.001);
     }
     expect(s.count).toBe(values.length);
     expect(s.trend!.min).toBe(sorted[0]);
     expect(s.trend!.max).toBe(sorted.at(-1));
-    expect(s.trend!.sum).toBeCloseTo(values.reduce((a, b) => a + b, 0), 6);
+    expect(s.trend!.sum).toBeCloseTo(
+      values.reduce((a, b) => a + b, 0),
+      6,
+    );
     expect(s.tags).toEqual({ name: 'GET /', status_class: '2xx' });
     expect(report.totals.points).toBe(values.length);
     expect(liveHistograms()).toBe(0);
@@ -96,7 +104,8 @@ describe('evaluation', () => {
   });
 
   it('reads k6 CSV with any time format', () => {
-    const header = 'metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata';
+    const header =
+      'metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata';
     const row = (t: string, v: string) => `http_req_duration,${t},${v},,,,true,,GET,"GET /a,b",HTTP/1.1,default,,200,,,http://x/,kind=a&z=1,`;
     const secs = Math.floor(T0 / 1000);
     const ev = createEvaluation({ groupBy: ['name', 'kind'] });
@@ -188,10 +197,14 @@ describe('gates', () => {
   });
 
   it('labels phases from chaos events and compares with the baseline phase', () => {
-    const ev = createEvaluation({}, [
-      { id: 'p95 under fault', metric: 'http_req_duration', expression: 'p(95) <= baseline * 1.10', phase: 'fault:*', baseline: 'phase:baseline' },
-      { id: 'recovery', metric: 'http_req_duration', expression: 'p(95) <= baseline * 1.10', phase: 'recovery', baseline: 'phase:baseline', severity: 'warn' },
-    ], { phaseLabels: true });
+    const ev = createEvaluation(
+      {},
+      [
+        { id: 'p95 under fault', metric: 'http_req_duration', expression: 'p(95) <= baseline * 1.10', phase: 'fault:*', baseline: 'phase:baseline' },
+        { id: 'recovery', metric: 'http_req_duration', expression: 'p(95) <= baseline * 1.10', phase: 'recovery', baseline: 'phase:baseline', severity: 'warn' },
+      ],
+      { phaseLabels: true },
+    );
     ev.addPhaseEvent({ time: T0 + 100_000, faultId: 'latency', action: 'on' });
     ev.addPhaseEvent({ time: T0 + 200_000, faultId: 'latency', action: 'off' });
     for (let i = 0; i < 3000; i++) {
@@ -216,10 +229,14 @@ describe('gates', () => {
       { id: 'vs last night', metric: 'http_req_failed', expression: 'rate<=baseline', baseline: 'report' },
       { id: 'budget', metric: 'chaosgate_error_rate', expression: 'rate<0.05' },
     ];
-    const tonight = run(gates, (ev) => {
-      feed(25)(ev);
-      ev.ingestSample({ metric: 'dropped_iterations', time: T0, value: 20, tags: { scenario: 'x' } });
-    }, { baselineReport: lastNight });
+    const tonight = run(
+      gates,
+      (ev) => {
+        feed(25)(ev);
+        ev.ingestSample({ metric: 'dropped_iterations', time: T0, value: 20, tags: { scenario: 'x' } });
+      },
+      { baselineReport: lastNight },
+    );
     expect(tonight.gates[0]!.limit).toBeCloseTo(0.02, 10);
     expect(tonight.gates[0]!.verdict).toBe('fail');
     // (40 failed + 20 dropped) / (1000 + 20)
@@ -236,13 +253,18 @@ describe('gates', () => {
     const live = { id: 'live', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<1' };
     const lastNight = run([live], feed);
     expect(lastNight.gates[0]!.observed).toBeCloseTo(40 / 1030, 12);
-    const tonight = run([{ id: 'vs last night', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<=baseline', baseline: 'report' }], feed, { baselineReport: lastNight });
+    const tonight = run([{ id: 'vs last night', metric: 'chaosgate_error_rate{service:api}', expression: 'rate<=baseline', baseline: 'report' }], feed, {
+      baselineReport: lastNight,
+    });
     expect(tonight.gates[0]!.limit).toBe(lastNight.gates[0]!.observed);
     expect(tonight.gates[0]!.verdict).toBe('pass');
   });
 
   it('judges live abort gates on demand, and k6-declared thresholds when asked', () => {
-    const ev = createEvaluation({ declaredThresholds: true }, [{ metric: 'http_req_failed', expression: 'rate<0.1', abortOnFail: true }, { metric: 'http_reqs', expression: 'count>0' }]);
+    const ev = createEvaluation({ declaredThresholds: true }, [
+      { metric: 'http_req_failed', expression: 'rate<0.1', abortOnFail: true },
+      { metric: 'http_reqs', expression: 'count>0' },
+    ]);
     ev.ingestLine(JSON.stringify({ type: 'Metric', data: { name: 'my_t', type: 'trend', contains: 'time', thresholds: ['p(95)<1'] }, metric: 'my_t' }), 'k6', 1);
     ev.ingestSample({ metric: 'my_t', time: T0, value: 5, tags: {} });
     ev.ingestSample({ metric: 'http_req_failed', time: T0, value: 1, tags: {} });

@@ -58,7 +58,11 @@ describe('a windowed gate with nothing to judge ends (it looped forever before)'
   });
 
   it('a phase the input never had (evaluate without events): "no samples"', async () => {
-    const r = await runBounded<Judged>('window-no-phase', judge(`{ id: 'w', metric: 'http_req_duration', expression: 'avg<500', window: '2s', phase: 'fault:x', severity: 'warn' }`, false), 10_000);
+    const r = await runBounded<Judged>(
+      'window-no-phase',
+      judge(`{ id: 'w', metric: 'http_req_duration', expression: 'avg<500', window: '2s', phase: 'fault:x', severity: 'warn' }`, false),
+      10_000,
+    );
     expect(r.timedOut).toBe(false);
     if (r.timedOut) return;
     expect(r.value).toEqual([{ verdict: 'warn', observed: null, message: expect.stringContaining('no samples') as string }]);

@@ -297,7 +297,5 @@ export function overallVerdict(results: GateResult[]): Verdict {
  */
 export function refuseNoGates(gates: number, opts: { allowNoGates: boolean; where: string }): void {
   if (gates > 0 || opts.allowNoGates) return;
-  throw new UsageError(
-    `no gates to judge: ${opts.where}. A run with no gates would pass whatever happened; add gates, or pass --allow-no-gates to accept that`,
-  );
+  throw new UsageError(`no gates to judge: ${opts.where}. A run with no gates would pass whatever happened; add gates, or pass --allow-no-gates to accept that`);
 }

@@ -14,7 +14,7 @@ function ndjsonText(): string {
   for (let i = 0; i < 20_000; i++) {
     const tags = JSON.stringify({ name: `GET /item/${i % 97}`, status: i % 11 ? '200' : '503', expected_response: i % 11 ? 'true' : 'false' });
     const time = iso(T0 + i * 7);
-    lines.push(`{"type":"Point","data":{"time":"${time}","value":${(i * 7919) % 5000 / 7},"tags":${tags}},"metric":"http_req_duration"}`);
+    lines.push(`{"type":"Point","data":{"time":"${time}","value":${((i * 7919) % 5000) / 7},"tags":${tags}},"metric":"http_req_duration"}`);
     lines.push(`{"metric":"http_req_failed","type":"Point","data":{"time":"${time}","value":${i % 11 ? 0 : 1},"tags":${tags}}}`);
     if (i % 1000 === 0) lines.push(`{"type":"Point","data":{"time":"${time}","value":-${i},"tags":null},"metric":"gpu_util"}`); // negative: malformed
     if (i % 1500 === 0) lines.push('{"type":"Point","data":{"time":"2026-01-01T12:00:00Z","value":1,"tags":{'); // half a line
@@ -31,7 +31,10 @@ function csvText(): string {
 }
 
 const config = { bucketWidth: '1s', malformedTolerance: 0.01, declaredThresholds: true };
-const gates = [{ metric: 'http_req_duration', expression: 'p(95)<700' }, { metric: 'http_req_duration', expression: 'p(99)<710', window: '5s' }];
+const gates = [
+  { metric: 'http_req_duration', expression: 'p(95)<700' },
+  { metric: 'http_req_duration', expression: 'p(99)<710', window: '5s' },
+];
 
 function direct(text: string, pieces: number[]): ReportModel {
   const ev = createEvaluation(config, gates);

@@ -155,7 +155,6 @@ export class Series {
     this.buckets.clear();
     this.current = null;
   }
-
 }
 
 export interface SeriesStoreOptions {

@@ -34,7 +34,7 @@ const HEADER = [
 /** A deterministic stream of k6 points: `n` requests over `spanMs`, several metrics and tags. */
 function points(n: number, spanMs: number, seed: number, startMs = 0): string[] {
   let x = seed;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const t = new Date(T0 + startMs + Math.floor((i / n) * spanMs) + Math.floor(rnd() * 50)).toISOString();
@@ -113,9 +113,7 @@ describe('mergeable evaluation state', () => {
     for (const s of whole.series) {
       const m = merged.series.find((x) => x.id === s.id)!;
       expect(m.trend && [m.trend.p50, m.trend.p90, m.trend.p95, m.trend.p99]).toEqual(s.trend && [s.trend.p50, s.trend.p90, s.trend.p95, s.trend.p99]);
-      expect(m.histogram && { ...m.histogram, data: histogramContents(m.histogram.data) }).toEqual(
-        s.histogram && { ...s.histogram, data: histogramContents(s.histogram.data) },
-      );
+      expect(m.histogram && { ...m.histogram, data: histogramContents(m.histogram.data) }).toEqual(s.histogram && { ...s.histogram, data: histogramContents(s.histogram.data) });
     }
     expect(merged.merge).toEqual({ states: shards, warnings: [] });
     expect(merged.analysis).toBeUndefined();

@@ -292,7 +292,7 @@ function finalWidth(store: MergeParts['store'], width: number, maxBuckets: numbe
     }
   }
   if (!Number.isFinite(min)) return width;
-  while ((Math.floor(max / width) - Math.floor(min / width)) + 1 > maxBuckets) width *= 2;
+  while (Math.floor(max / width) - Math.floor(min / width) + 1 > maxBuckets) width *= 2;
   return width;
 }
 

@@ -28,9 +28,7 @@ export interface Threshold {
 const NUMBER = '-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
 const WORD = '[a-z_]+';
 // Groups: 1 word with an argument, 2 the argument, 3 a bare word, 4 op, 5 number, 6 baseline op, 7 its operand.
-const THRESHOLD = new RegExp(
-  `^\\s*(?:(${WORD})\\(\\s*(${NUMBER})\\s*\\)|(${WORD}))\\s*(===|==|!=|<=|>=|<|>)\\s*(?:(${NUMBER})|baseline(?:\\s*([*+-])\\s*(${NUMBER}))?)\\s*$`,
-);
+const THRESHOLD = new RegExp(`^\\s*(?:(${WORD})\\(\\s*(${NUMBER})\\s*\\)|(${WORD}))\\s*(===|==|!=|<=|>=|<|>)\\s*(?:(${NUMBER})|baseline(?:\\s*([*+-])\\s*(${NUMBER}))?)\\s*$`);
 
 /** Each aggregate by the word it is written with. */
 const byWord = new Map<string, AggregateName>(Object.entries(aggregates).map(([name, a]) => [a.word, name as AggregateName]));

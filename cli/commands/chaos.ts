@@ -158,9 +158,7 @@ export function register(program: Command): void {
     .option('--duration <duration>', 'how long to run (default: the timeline; until SIGINT/SIGTERM when an entry has no duration)')
     .option('--routes-file <path>', 'also write the routes line\'s JSON ({"route": "url"}) to this file while the proxy is up')
     .action(apply);
-  withConfigFlags(chaos.command('clear'))
-    .description('undo everything the chaos journal says is still applied (after a crash or SIGKILL)')
-    .action(clear);
+  withConfigFlags(chaos.command('clear')).description('undo everything the chaos journal says is still applied (after a crash or SIGKILL)').action(clear);
   withConfigFlags(chaos.command('status'))
     .description('what the chaos journal says is applied, with live injection counts from a running session')
     .option('--json', 'print JSON')

@@ -71,9 +71,7 @@ export function register(program: Command): void {
       process.stdout.write(`${t.points} samples, ${t.series} series, ${t.malformed} malformed; verdict ${model.verdict}\n`);
       if (!t.trusted) {
         const where = t.problems.map((p) => `\n  ${p.source}:${p.line}: ${p.reason}`).join('');
-        throw new InputError(
-          `input not trusted: ${t.malformed} of ${t.pointsRead} sample lines malformed (tolerance ${t.malformedTolerance})${where}`,
-        );
+        throw new InputError(`input not trusted: ${t.malformed} of ${t.pointsRead} sample lines malformed (tolerance ${t.malformedTolerance})${where}`);
       }
       process.exitCode = model.verdict === 'fail' ? ExitCode.gateFailed : ExitCode.pass;
     });

@@ -42,7 +42,9 @@ export function register(program: Command): void {
   const k8s = program.command('k8s').description(`manifests for a sharded k6 run on Kubernetes with k6-operator ${K6_OPERATOR_VERSION} (see docs/scale-out.md)`);
   k8s
     .command('render')
-    .description('write run.yaml (script ConfigMap, results volume claim, TestRun) and collect.yaml (the pod kubectl cp copies the outputs from); exit 2 on a bad option, 3 on an unreadable script')
+    .description(
+      'write run.yaml (script ConfigMap, results volume claim, TestRun) and collect.yaml (the pod kubectl cp copies the outputs from); exit 2 on a bad option, 3 on an unreadable script',
+    )
     .requiredOption('--script <file>', 'the k6 script (one file; it goes into a ConfigMap)')
     .requiredOption('--name <name>', 'TestRun name (lower-case, digits, "-")')
     .requiredOption('--parallelism <n>', 'k6 runners (each gets an execution segment)', intFlag)
@@ -83,7 +85,10 @@ export function register(program: Command): void {
       }
       const header = `rendered by chaosgate k8s render for k6-operator ${K6_OPERATOR_VERSION}`;
       await writeFileAtomic(join(flags.out, 'run.yaml'), await toYaml(rendered.run, `${header}: apply, then wait for .status.stage == finished`));
-      await writeFileAtomic(join(flags.out, 'collect.yaml'), await toYaml(rendered.collect, `${header}: apply after the TestRun finished, then kubectl cp ${flags.name}-collect:/results`));
+      await writeFileAtomic(
+        join(flags.out, 'collect.yaml'),
+        await toYaml(rendered.collect, `${header}: apply after the TestRun finished, then kubectl cp ${flags.name}-collect:/results`),
+      );
       process.stdout.write(`wrote ${join(flags.out, 'run.yaml')} and ${join(flags.out, 'collect.yaml')} (${flags.parallelism} runners)\n`);
     });
 }

@@ -22,7 +22,7 @@ export function register(program: Command): void {
     )
     .argument('<state...>', 'state files written by `chaosgate evaluate --state` (plain or .gz)')
     .option('--baseline <report>', 'the previous JSON report, for baseline: "report" gates (overrides evaluate.baselineReport)')
-    .option('--declared-thresholds', "also judge the thresholds k6 declared (kept in the states)")
+    .option('--declared-thresholds', 'also judge the thresholds k6 declared (kept in the states)')
     .action(async (paths: string[], flags: MergeFlags) => {
       const config = await loadConfig({ file: flags.config, set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
@@ -44,7 +44,9 @@ export function register(program: Command): void {
       const model = finishMerge(merged, paths);
       // Nothing to judge is never a pass.
       if (model.gates.length === 0) {
-        throw new UsageError('merge: no gates (none in the config, and no k6 thresholds judged: add gates, or --declared-thresholds for the thresholds k6 declared), so nothing could fail');
+        throw new UsageError(
+          'merge: no gates (none in the config, and no k6 thresholds judged: add gates, or --declared-thresholds for the thresholds k6 declared), so nothing could fail',
+        );
       }
       await writeRequestedReports(flags, model);
       for (const g of model.gates) process.stdout.write(`${gateLine(g, model)}\n`);

@@ -34,7 +34,7 @@ export function register(program: Command): void {
       'run a profile or a k6 script: load + chaos timeline + live evaluation + reports; exit 0 pass, 99 gate failed, 1 the run did not happen as planned (k6 died, ran short), 2 usage/config, 3 untrusted input, 130 interrupted',
     )
     .argument('[profile]', `smoke, spike, soak, chaos-smoke, or a profile from the config (without -c: ./${DEFAULT_CONFIG_FILE} if present)`)
-    .option('--script <file>', 'a k6 script to run (without a profile: with the config\'s gates and chaos.plan; with one: instead of its script)')
+    .option('--script <file>', "a k6 script to run (without a profile: with the config's gates and chaos.plan; with one: instead of its script)")
     .option('--out-dir <dir>', 'the run folder (default: <run.outDir>/<profile>-<timestamp>)')
     .option('--duration <duration>', 'the scenario length (soak, chaos-smoke, ocr; a script gets it as CHAOSGATE_DURATION), e.g. 90s, 4h')
     .option('--shards <n>', 'run k6 as N processes with the execution segments k6-operator gives its runners, all judged as one load (docs/scale-out.md)')

@@ -71,13 +71,13 @@ async function worker(flags: WorkerFlags): Promise<void> {
 
 export function register(program: Command): void {
   const target = withConfigFlags(program.command('target'))
-    .description('run the reference target (the seeds\' stack stand-in) in the foreground until SIGINT/SIGTERM')
+    .description("run the reference target (the seeds' stack stand-in) in the foreground until SIGINT/SIGTERM")
     .option('--port <port>', 'listen port (overrides target.port; 0 picks a free one)', numberFlag)
     .option('--workers <n>', 'in-process ingestion workers (overrides target.workers; 0 with `target worker`)', numberFlag)
     .action(serve);
   withConfigFlags(target.command('worker'))
     .description('run the ingestion worker as its own process until SIGINT/SIGTERM')
-    .requiredOption('--pid-file <file>', 'write this process\'s PID here (for chaos process signals)')
+    .requiredOption('--pid-file <file>', "write this process's PID here (for chaos process signals)")
     .option('--redis <url>', 'Redis with the Celery queue (overrides redis.url)')
     .option('--queue <name>', 'queue to pop (overrides target.queue)')
     .option('--embedding-ms <ms>', 'time one embedding takes (overrides target.embeddingMs)', numberFlag)

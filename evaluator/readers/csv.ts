@@ -61,9 +61,7 @@ export const csvFormat: ReaderFormat = {
             return;
           }
           extraIdx = header.indexOf('extra_tags');
-          tagColumns = header
-            .map((name, idx) => [idx, name] as [number, string])
-            .filter(([idx, name]) => idx > 2 && name !== 'extra_tags' && name !== 'metadata');
+          tagColumns = header.map((name, idx) => [idx, name] as [number, string]).filter(([idx, name]) => idx > 2 && name !== 'extra_tags' && name !== 'metadata');
           return;
         }
         const cells = splitCsv(line);

@@ -16,7 +16,24 @@ function readAll(lines: string[]): { values: number[]; malformed: string[] } {
 
 describe('NDJSON fast path', () => {
   it('gives exactly the doubles JSON.parse gives, for every number shape', () => {
-    const texts = ['0', '1', '0.5', '12.345678', '51.876381501969945', '123456.789012345', '1234567.890123456', '999999999999', '0.1', '0.30000000000000004', '99.99900000000001', '1e3', '2.5E-3', '100', '0.000001', '7.0'];
+    const texts = [
+      '0',
+      '1',
+      '0.5',
+      '12.345678',
+      '51.876381501969945',
+      '123456.789012345',
+      '1234567.890123456',
+      '999999999999',
+      '0.1',
+      '0.30000000000000004',
+      '99.99900000000001',
+      '1e3',
+      '2.5E-3',
+      '100',
+      '0.000001',
+      '7.0',
+    ];
     const rand = Array.from({ length: 2000 }, (_, k) => String(Math.round(Math.sin(k) * Math.sin(k) * 1e9) / 10 ** (k % 12)));
     const all = [...texts, ...rand];
     const lines = all.map((v) => `{"type":"Point","data":{"time":"2026-01-01T00:00:00.123456789Z","value":${v},"tags":{"a":"b"}},"metric":"m"}`);
@@ -66,7 +83,11 @@ function k6Times(rnd: () => number, count: number): string[] {
 
 /** Real k6 v1.8.1 output (TZ=Europe/Berlin, America/St_Johns, Asia/Kolkata; metadata set by a script). */
 const fixtureDir = join(import.meta.dirname, 'fixtures');
-const realK6Lines = readdirSync(fixtureDir).flatMap((f) => readFileSync(join(fixtureDir, f), 'utf8').split('\n').filter((l) => l !== ''));
+const realK6Lines = readdirSync(fixtureDir).flatMap((f) =>
+  readFileSync(join(fixtureDir, f), 'utf8')
+    .split('\n')
+    .filter((l) => l !== ''),
+);
 
 describe('NDJSON fast path against the strict reader', () => {
   // Every line is read twice: by the fast path over the whole text (which reuses what it saw on
@@ -74,16 +95,58 @@ describe('NDJSON fast path against the strict reader', () => {
   // request groups like k6 writes them, and a fifth of them are mutated one character at a time.
   function random(seed: number): () => number {
     let s = seed >>> 0;
-    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   }
 
   function k6Lines(count: number, seed: number): string[] {
     const rnd = random(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const metrics = ['http_reqs', 'http_req_duration', 'http_req_blocked', 'http_req_waiting', 'http_req_failed', 'iterations', 'vus'];
-    const tagSets = ['{"group":"::ocr","method":"POST","status":"200"}', '{"status":"200","method":"POST","group":"::ocr"}', '{"b":"}","a":"{"}', '{"a":"\\u00e9\\/\\n"}', '{"name":"http://127.0.0.1:8000/a?x=\\"q\\"","status":"503"}', 'null', '{}', '{ "a" : "b" }', '{"a":"caf\\u00e9"}', '{"a":"b","a":"c"}'];
-    const values = ['1', '0', '12.345678', '4.8184712266075636', '56.61976801365426', '0.00012345678901234567', '1234567890123456.5', '0.5', '1e3', '2.5E-3', '-1', '01', '.5', '5.', '1.2.3', '1234567890123456789', '1e400', '999999999999', '1000000000001', 'NaN', '"7"', '-0'];
-    const times = [...k6Times(rnd, 12), '2026-13-01T00:00:00Z', '2026-01-01T00:00:00.Z', '2026-01-01T00:00:00.5+1:00', '2026-01-01T00:00:00.5+01:0', '2026-01-01T00:00:00.5+24:00', '2026-01-01T00:00:00.5z'];
+    const tagSets = [
+      '{"group":"::ocr","method":"POST","status":"200"}',
+      '{"status":"200","method":"POST","group":"::ocr"}',
+      '{"b":"}","a":"{"}',
+      '{"a":"\\u00e9\\/\\n"}',
+      '{"name":"http://127.0.0.1:8000/a?x=\\"q\\"","status":"503"}',
+      'null',
+      '{}',
+      '{ "a" : "b" }',
+      '{"a":"caf\\u00e9"}',
+      '{"a":"b","a":"c"}',
+    ];
+    const values = [
+      '1',
+      '0',
+      '12.345678',
+      '4.8184712266075636',
+      '56.61976801365426',
+      '0.00012345678901234567',
+      '1234567890123456.5',
+      '0.5',
+      '1e3',
+      '2.5E-3',
+      '-1',
+      '01',
+      '.5',
+      '5.',
+      '1.2.3',
+      '1234567890123456789',
+      '1e400',
+      '999999999999',
+      '1000000000001',
+      'NaN',
+      '"7"',
+      '-0',
+    ];
+    const times = [
+      ...k6Times(rnd, 12),
+      '2026-13-01T00:00:00Z',
+      '2026-01-01T00:00:00.Z',
+      '2026-01-01T00:00:00.5+1:00',
+      '2026-01-01T00:00:00.5+01:0',
+      '2026-01-01T00:00:00.5+24:00',
+      '2026-01-01T00:00:00.5z',
+    ];
     const metadata = ['', '', '', ',"metadata":{"trace_id":"abc0"}', ',"metadata":{}', ',"metadata":{"a":"1","b":"x\\"y"}', ',"metadata":{"n":1}', ',"metadata":null'];
     const lines: string[] = [];
     while (lines.length < count) {
@@ -164,10 +227,17 @@ describe('NDJSON fast path coverage', () => {
   it('reads clean k6 lines of every shape without JSON.parse: both field orders, every zone and fraction length, metadata or not, tags in any order', () => {
     const rnd = (() => {
       let s = 7;
-      return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+      return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     })();
     const times = k6Times(rnd, 40);
-    const tagOrders = ['{"name":"n1","status":"200","group":""}', '{"group":"","status":"200","name":"n1"}', '{"status":"200","name":"n1","group":""}', '{"url":"http://127.0.0.1/?a=1\\u0026b=2"}', '{}', 'null'];
+    const tagOrders = [
+      '{"name":"n1","status":"200","group":""}',
+      '{"group":"","status":"200","name":"n1"}',
+      '{"status":"200","name":"n1","group":""}',
+      '{"url":"http://127.0.0.1/?a=1\\u0026b=2"}',
+      '{}',
+      'null',
+    ];
     const metadata = ['', ',"metadata":{"trace_id":"4bf92f3577b34da6"}', ',"metadata":{}'];
     const lines: string[] = [];
     const shapes = new Set<string>();
@@ -188,7 +258,7 @@ describe('NDJSON fast path coverage', () => {
     expect(strict).toBe(0);
   });
 
-  it('reads every line of real k6 output (Berlin, St John\'s, Kolkata, metadata) without JSON.parse', () => {
+  it("reads every line of real k6 output (Berlin, St John's, Kolkata, metadata) without JSON.parse", () => {
     const points = realK6Lines.filter((l) => l.includes('"type":"Point"'));
     expect(points.length).toBeGreaterThan(80);
     expect(points.some((l) => /\+01:00"/.test(l)) && points.some((l) => /-03:30"/.test(l)) && points.some((l) => l.includes('"metadata"'))).toBe(true);

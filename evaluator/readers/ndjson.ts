@@ -44,7 +44,7 @@ function decimal(text: string, start: number): number {
   let digits = 0;
   let fractionDigits = -1;
   let i = start;
-  for (;; i++) {
+  for (; ; i++) {
     const c = text.charCodeAt(i);
     const d = c - 48;
     if (d >= 0 && d <= 9) {

@@ -54,11 +54,10 @@ beforeAll(async () => {
   csv = join(dir, 'out.csv');
   gz = join(dir, 'out.json.gz');
   const summaryFile = join(dir, 'summary.json');
-  await promisify(execFile)(
-    requireTool('k6'),
-    ['run', '--quiet', '--out', `json=${ndjson}`, '--out', `csv=${csv}`, '--summary-export', summaryFile, script],
-    { env: k6Env({ K6_CSV_TIME_FORMAT: 'unix_milli' }), timeout: 90_000 },
-  );
+  await promisify(execFile)(requireTool('k6'), ['run', '--quiet', '--out', `json=${ndjson}`, '--out', `csv=${csv}`, '--summary-export', summaryFile, script], {
+    env: k6Env({ K6_CSV_TIME_FORMAT: 'unix_milli' }),
+    timeout: 90_000,
+  });
   await pipeline(createReadStream(ndjson), createGzip(), createWriteStream(gz));
   summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
   // The exact samples, read the plain way, to know the order statistics around each rank.
@@ -111,7 +110,11 @@ describe('evaluator on real k6 output', () => {
     expect(lat.min).toBe(k6Latency.min);
     expect(lat.max).toBe(k6Latency.max);
     expect(lat.avg).toBeCloseTo(k6Latency.avg!, 9);
-    for (const [ours, theirs, p] of [[lat.p90, k6Latency['p(90)']!, 90], [lat.p95, k6Latency['p(95)']!, 95], [lat.p50, k6Latency.med!, 50]] as const) {
+    for (const [ours, theirs, p] of [
+      [lat.p90, k6Latency['p(90)']!, 90],
+      [lat.p95, k6Latency['p(95)']!, 95],
+      [lat.p50, k6Latency.med!, 50],
+    ] as const) {
       const rank = (p / 100) * (sorted.length - 1);
       const gap = sorted[Math.ceil(rank)]! - sorted[Math.floor(rank)]!;
       expect(Math.abs(ours - theirs), `p(${p}): ours ${ours}, k6 ${theirs}`).toBeLessThanOrEqual(theirs * 0.001 + gap + 1e-9);

@@ -174,7 +174,7 @@ describe('chaosgate run when k6 dies mid-run', () => {
     expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/Partial result.*k6 was killed by SIGKILL/);
   }, 120_000);
 
-  it('SIGKILL of one k6 of two shards: exit 1, partial, never a pass on the survivor\'s samples', async () => {
+  it("SIGKILL of one k6 of two shards: exit 1, partial, never a pass on the survivor's samples", async () => {
     await writeFile(join(dir, 'sharded.js'), script('20s'));
     const outDir = join(dir, 'killed-shard');
     const cfg = await config('killed-shard', { gates });
