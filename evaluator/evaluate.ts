@@ -8,6 +8,7 @@ import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, type Evaluation } from './evaluation.js';
 import { isGzipFile, isLiveSource, readSource } from './input.js';
+import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
 import { reportSchema, type InputSummary, type ReportModel } from './model.js';
@@ -72,11 +73,11 @@ async function bigFile(path: string, minBytes: number): Promise<boolean> {
  * pool) while this thread records the points it sends (Evaluation.ingestBatch): two cores busy,
  * one set of histograms.
  */
-async function readInWorker(ev: Evaluation, script: URL, path: string, format: InputFormat | undefined): Promise<void> {
+async function readInWorker(ev: Evaluation, script: URL, path: string, format: InputFormat | undefined, drain: PipeDrain | undefined): Promise<void> {
   const pending = new SharedArrayBuffer(4);
   const counter = new Int32Array(pending);
   const ring = createRing(RING_SLOTS);
-  const task: ScanTask = { path, format, ring, pending };
+  const task: ScanTask = { path, format, ring, pending, drain };
   // A small young generation: the reader's garbage dies young, and gzip's output buffers (native
   // memory, freed only when their JS objects are collected) do not pile up. Peak RSS at 20 M gzip
   // points: 218–245 MB with 8 MB, 190–198 MB with 4 MB, 185–193 MB with 2 MB; speed within noise.
@@ -192,8 +193,10 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
     for (const input of inputs) {
       // Live input (stdin, a FIFO) too: a reading thread drains the pipe whatever this thread does.
       const ownThread = (await bigFile(input, evaluateConfig.workerMinBytes)) || (await isLiveSource(input));
-      if (script && threads > 1 && ownThread) await readInWorker(ev, script, input, opts.format);
-      else await readSource(ev, input);
+      // stdin's draining thread may be running already (the CLI's entry starts it for `evaluate -`).
+      const drain = takeEarlyDrain(input);
+      if (script && threads > 1 && ownThread) await readInWorker(ev, script, input, opts.format, drain);
+      else await readSource(ev, input, drain);
     }
     refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);
     if (opts.statePath) await writeState(ev, opts.statePath);

@@ -3,6 +3,7 @@
 // (dist/evaluator-worker.mjs) next to the CLI bundle.
 import { parentPort, workerData } from 'node:worker_threads';
 import { readSource } from './input.js';
+import type { PipeDrain } from './pipe-drain.js';
 import type { InputFormat } from './readers/index.js';
 import { SLOT_VALUES, Scanner, type ScanBatch } from './scan.js';
 
@@ -13,6 +14,8 @@ export interface ScanTask {
   ring: Float64Array;
   /** Int32 [batches posted and not yet applied by the main thread]. */
   pending: SharedArrayBuffer;
+  /** A live source's draining thread, started before this thread (pipe-drain.ts). */
+  drain?: PipeDrain;
 }
 
 export type ScanMessage = { batch: ScanBatch } | { done: true } | { error: string };
@@ -29,7 +32,7 @@ const scanner = new Scanner(task.ring, (batch) => {
   for (let n = Atomics.load(pending, 0); n >= slots; n = Atomics.load(pending, 0)) Atomics.wait(pending, 0, n, 1000);
 }, task.format);
 
-readSource(scanner, task.path).then(
+readSource(scanner, task.path, task.drain).then(
   () => {
     scanner.flush();
     post({ done: true });
