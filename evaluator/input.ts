@@ -1,6 +1,6 @@
 // Streams files, gzip files, stdin ("-") and FIFOs into an evaluation, line by line.
 // Gzip is recognised by its magic bytes, not the file name.
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
@@ -44,12 +44,14 @@ const GUNZIP_CHUNK = 1 << 18;
 export async function forEachText(
   stream: AsyncIterable<Buffer>,
   onText: (text: string, start: number, end: number, firstLineNo: number) => number,
+  opts: { fromFileStart?: boolean } = {},
 ): Promise<number> {
   let decoder: StringDecoder | null = null;
   let rest = '';
   /** Characters of an overlong line dropped so far, or -1. */
   let dropped = -1;
-  let atStart = true;
+  /** A byte-order mark is dropped only at the start of a file (not of a block in its middle). */
+  let atStart = opts.fromFileStart ?? true;
   let lineNo = 1;
   let bytes = 0;
   const overlong = (chars: number) => {
@@ -121,6 +123,43 @@ export async function* fileChunks(path: string, start = 0, end = Infinity): Asyn
       pos += got;
       yield buffer.subarray(0, got);
       if (reads % 256 === 0) await new Promise(setImmediate);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first byte of the first line that starts at or after byte `pos` of the file (`size` if none does). */
+export function lineStartAt(fd: number, pos: number, size: number): number {
+  if (pos <= 0) return 0;
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  for (let at = pos - 1; at < size; ) {
+    const got = readSync(fd, buffer, 0, Math.min(CHUNK, size - at), at);
+    if (got === 0) break;
+    const nl = buffer.subarray(0, got).indexOf(10);
+    if (nl >= 0) return at + nl + 1;
+    at += got;
+  }
+  return size;
+}
+
+/**
+ * Blocks `index`, `index + count`, … of a plain file (`bytes` each, moved to line starts: every
+ * reader of the same file and block size cuts it alike) into `target`, each block's lines numbered
+ * from 1; `endBlock` runs after each block (also an empty one). With `count` readers taking one
+ * index each, every line is read once, and block k's reader is k % count.
+ */
+export async function readBlocks(target: TextTarget, path: string, blocks: { index: number; count: number; bytes: number }, endBlock: () => void): Promise<void> {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    for (let k = blocks.index; k * blocks.bytes < size; k += blocks.count) {
+      const start = lineStartAt(fd, k * blocks.bytes, size);
+      const end = lineStartAt(fd, (k + 1) * blocks.bytes, size);
+      if (end > start) {
+        await forEachText(fileChunks(path, start, end), (text, from, to, lineNo) => target.ingestText(text, from, to, path, lineNo), { fromFileStart: start === 0 });
+      }
+      endBlock();
     }
   } finally {
     closeSync(fd);
