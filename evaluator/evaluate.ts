@@ -79,6 +79,13 @@ const BATCHES_PER_TURN = 64;
  */
 const READERS = 2;
 const BLOCK_BYTES = 8 << 20;
+/**
+ * Two readers from 4 × workerMinBytes (256 MB by default) on: the second reader's heap and tables
+ * cost ~50 MB, which a 72 MB file of 500 k distinct metric names (bench:evaluator's cardinality
+ * row) took from 287 to 335 MB peak RSS, over its 300 MB bound; at 2 M points (530 MB) and more
+ * the second reader is what pays.
+ */
+const READERS_MIN_FACTOR = 4;
 
 function blockBytes(fileBytes: number): number {
   return Math.max(1 << 16, Math.min(BLOCK_BYTES, Math.ceil(fileBytes / 8)));
@@ -281,7 +288,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       // stdin's draining thread may be running already (the CLI's entry starts it for `evaluate -`).
       const drain = takeEarlyDrain(input);
       if (script && threads > 1 && ownThread) {
-        const readers = opts.format !== 'csv' && plainNdjson(input) ? Math.min(READERS, threads) : 1;
+        const readers = opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input) ? Math.min(READERS, threads) : 1;
         await readInWorkers(ev, script, input, opts.format, drain, readers);
       }
       else await readSource(ev, input, drain);
