@@ -164,3 +164,11 @@ describe('readBlocks (several reading threads of one plain file)', () => {
     expect(blocks.some((k) => perBlock.get(k)!.length === 0)).toBe(true);
   });
 });
+
+describe('readBlocks errors', () => {
+  it('reports a file it cannot read as an input error naming it', async () => {
+    const missing = join(dir, 'gone.ndjson');
+    const target = { describeSource: () => {}, ingestText: () => 0 };
+    await expect(readBlocks(target, missing, { index: 0, count: 2, bytes: 4096 }, () => {})).rejects.toThrow(`${missing}: no such file`);
+  });
+});

@@ -150,6 +150,14 @@ export function lineStartAt(fd: number, pos: number, size: number): number {
  * index each, every line is read once, and block k's reader is k % count.
  */
 export async function readBlocks(target: TextTarget, path: string, blocks: { index: number; count: number; bytes: number }, endBlock: () => void): Promise<void> {
+  try {
+    await readBlocksOf(target, path, blocks, endBlock);
+  } catch (err) {
+    throw new InputError(`${path}: ${describe(err as NodeJS.ErrnoException)}`);
+  }
+}
+
+async function readBlocksOf(target: TextTarget, path: string, blocks: { index: number; count: number; bytes: number }, endBlock: () => void): Promise<void> {
   const size = statSync(path).size;
   const fd = openSync(path, 'r');
   try {
