@@ -37,6 +37,8 @@ const inputs = (flag('--inputs') ?? 'plain,gzip').split(',');
 const repeat = Math.max(1, Number(flag('--repeat') ?? 3));
 const here = import.meta.dirname;
 const childScript = join(here, 'evaluator-child.mjs');
+/** The built CLI (dist/cli.mjs; bench/run.mjs passes its path). */
+const cliBundle = process.env.CHAOSGATE_BENCH_CLI ?? join(process.cwd(), 'dist/cli.mjs');
 const duckdbScript = join(process.cwd(), 'bench/duckdb-peer.py');
 const haveDuckdb = !args.includes('--no-duckdb') && spawnSync('python3', ['-c', 'import duckdb'], { stdio: 'ignore' }).status === 0;
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -170,11 +172,18 @@ export default function () { for (let i = 0; i < 20; i++) t.add(Math.random() * 
   for (let r = 0; r < Math.max(1, Number(flag('--live-repeat') ?? repeat)); r++) {
     await collect('sh', ['-c', `${time(join(dir, 'alone.rss'))}'${k6Bin}' run -q --summary-export='${join(dir, 'alone.json')}' --out json=/dev/null '${script}' > /dev/null`]);
     alone.push({ rate: summary(join(dir, 'alone.json')).metrics.iterations.rate, rss: kb(join(dir, 'alone.rss')) });
-    const out = await collect('sh', [
+    // The built CLI as users run it (`chaosgate evaluate -`: its entry starts draining stdin before
+    // it loads the commands); its time and CPU from /usr/bin/time, its points from its JSON report.
+    const report = join(dir, 'live-report.json');
+    const evTime = join(dir, 'evaluate.time');
+    await collect('sh', [
       '-c',
-      `(${time(join(dir, 'pipe.rss'))}'${k6Bin}' run -q --summary-export='${join(dir, 'pipe.json')}' --out json=/dev/fd/3 '${script}' 3>&1 >/dev/null) | '${process.execPath}' '${childScript}' evaluator -`,
+      `(${time(join(dir, 'pipe.rss'))}'${k6Bin}' run -q --summary-export='${join(dir, 'pipe.json')}' --out json=/dev/fd/3 '${script}' 3>&1 >/dev/null) | ` +
+        `${timeBin ? `${timeBin} -f '%e %U %S %M' -o '${evTime}' ` : ''}'${process.execPath}' '${cliBundle}' evaluate --allow-no-gates --json '${report}' - > /dev/null`,
     ]);
-    const ev = JSON.parse(out) as Run;
+    const [seconds, user, sys, rssKb] = timeBin ? readFileSync(evTime, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) : [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+    const totals = (JSON.parse(readFileSync(report, 'utf8')) as { totals: { points: number; series: number } }).totals;
+    const ev: Run = { mode: 'evaluate -', points: totals.points, series: totals.series, seconds: seconds!, cpuSeconds: user! + sys!, maxRssMb: rssKb! / 1024 };
     piped.push({ rate: summary(join(dir, 'pipe.json')).metrics.iterations.rate, rss: kb(join(dir, 'pipe.rss')), ev });
     log(`  live: k6 alone ${alone.at(-1)!.rate.toFixed(0)} it/s ${alone.at(-1)!.rss.toFixed(0)} MB; piped ${piped.at(-1)!.rate.toFixed(0)} it/s ${piped.at(-1)!.rss.toFixed(0)} MB, evaluator ${ev.points} points ${ev.cpuSeconds.toFixed(2)} CPU-s in ${ev.seconds.toFixed(1)} s`);
   }

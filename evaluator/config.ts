@@ -60,7 +60,7 @@ export const evaluateSectionSchema = z
       .min(0)
       .max(64)
       .default(0)
-      .describe('threads for big files: 0 = one per core, 1 = main thread only; with 2 or more a worker thread reads and parses each big file'),
+      .describe('threads for big files: 0 = one per core, 1 = main thread only; from 2, worker threads read and parse each big file (plain NDJSON from 256 MB: two)'),
     workerMinBytes: z
       .number()
       .int()

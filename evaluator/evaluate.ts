@@ -1,5 +1,5 @@
 // The whole-file API the CLI wraps: inputs in, report model out.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -8,6 +8,8 @@ import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, type Evaluation } from './evaluation.js';
 import { isGzipFile, isLiveSource, readSource } from './input.js';
+import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
+import { BatchConsumer } from './batch-channel.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
 import { parseReport, type InputSummary, type ReportModel } from '../model/report.js';
@@ -62,45 +64,136 @@ async function bigFile(path: string, minBytes: number): Promise<boolean> {
   }
 }
 
+/** Batches the main thread applies per turn of its event loop (timers and signals run between). */
+const BATCHES_PER_TURN = 64;
+
 /**
- * Reads `path` in a worker thread (lines checked and parsed there, gzip inflated on the thread
- * pool) while this thread records the points it sends (Evaluation.ingestBatch): two cores busy,
- * one set of histograms.
+ * A plain NDJSON file read by a worker thread is parsed by READERS reading threads at once, in
+ * blocks of at most BLOCK_BYTES (at least 8 blocks): parsing is most of the work, and one reading
+ * thread left the main thread ~75 % idle (profile at 2 M points).
  */
-async function readInWorker(ev: Evaluation, script: URL, path: string, format: InputFormat | undefined): Promise<void> {
-  const pending = new SharedArrayBuffer(4);
-  const counter = new Int32Array(pending);
-  const ring = createRing(RING_SLOTS);
-  const task: ScanTask = { path, format, ring, pending };
-  // A small young generation: the reader's garbage dies young, and gzip's output buffers (native
-  // memory, freed only when their JS objects are collected) do not pile up. Peak RSS at 20 M gzip
-  // points: 218–245 MB with 8 MB, 190–198 MB with 4 MB, 185–193 MB with 2 MB; speed within noise.
-  const worker = new Worker(script, { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+const READERS = 2;
+const BLOCK_BYTES = 8 << 20;
+/**
+ * Two readers from 4 × workerMinBytes (256 MB by default) on: the second reader's heap and tables
+ * cost ~50 MB, which a 72 MB file of 500 k distinct metric names (bench:evaluator's cardinality
+ * row) took from 287 to 335 MB peak RSS, over its 300 MB bound; at 2 M points (530 MB) and more
+ * the second reader is what pays.
+ */
+const READERS_MIN_FACTOR = 4;
+
+function blockBytes(fileBytes: number): number {
+  return Math.max(1 << 16, Math.min(BLOCK_BYTES, Math.ceil(fileBytes / 8)));
+}
+
+/** Whether `path` is a plain file whose first byte opens a JSON object (NDJSON: no CSV header to share). */
+function plainNdjson(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(1);
+      return readSync(fd, head, 0, 1, 0) === 1 && head[0] === 0x7b && !isGzipFile(path);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads `path` in worker threads (lines checked and parsed there, gzip inflated on the thread pool)
+ * while this thread records the points they hand on (Evaluation.ingestBatch, in file order): one
+ * set of histograms. A plain NDJSON file is cut into blocks read by `readers` threads at once (block
+ * k by thread k % readers); anything else is read by one.
+ */
+async function readInWorkers(ev: Evaluation, script: URL, path: string, format: InputFormat | undefined, drain: PipeDrain | undefined, readers: number): Promise<void> {
+  // A small young generation for gzip (and live input, never opened twice): its output buffers
+  // (native memory, freed only when their JS objects are collected) do not pile up. Peak RSS at
+  // 20 M gzip points: 218–245 MB with 8 MB, 190–198 MB with 4 MB, 185–193 MB with 2 MB; speed
+  // within noise. Plain files have no such buffers, and there 16 MB took ~17 % less CPU than 2 MB
+  // (scavenges copying the 64 KB pieces being parsed) for +5–9 MB (2 M points of real k6 output).
+  const youngMb = (await isLiveSource(path)) || isGzipFile(path) ? 2 : 16;
+  const bytes = readers > 1 ? blockBytes((await stat(path)).size) : 0;
+  const consumers: BatchConsumer[] = [];
+  const rings: Float64Array[] = [];
+  const workers: Worker[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
-      worker.on('message', (msg: ScanMessage) => {
-        if ('batch' in msg) {
-          try {
-            ev.ingestBatch(path, msg.batch, ring);
-          } catch (err) {
-            reject(err as Error);
-            return;
+      let done = 0;
+      /** The block being applied (its reader is block % readers), and the lines before it. */
+      let block = 0;
+      let lineBase = 0;
+      let blockLines = 0;
+      let scheduled = false;
+      const pump = () => {
+        try {
+          for (let applied = 0; ; applied++) {
+            if (applied === BATCHES_PER_TURN) {
+              if (!scheduled) {
+                scheduled = true;
+                setImmediate(() => {
+                  scheduled = false;
+                  pump();
+                });
+              }
+              return;
+            }
+            const reader = block % readers;
+            const batch = consumers[reader]!.take();
+            if (batch === null) {
+              if (done === readers) resolve();
+              return; // its reader sends a wake message when it publishes
+            }
+            // A block's line numbers start at 1: made the file's here.
+            if (lineBase > 0) for (const e of batch.events) if (e.kind === 'declare' || e.kind === 'malformed') e.line += lineBase;
+            ev.ingestBatch(path, batch, rings[reader]!, readers > 1 ? `${path}\u0000${reader}` : path);
+            consumers[reader]!.release();
+            blockLines += batch.lines;
+            if (batch.endOfBlock) {
+              block++;
+              lineBase += blockLines;
+              blockLines = 0;
+            }
           }
-          Atomics.sub(counter, 0, 1);
-          Atomics.notify(counter, 0);
-        } else if ('done' in msg) {
-          resolve();
-        } else {
-          reject(new InputError(msg.error));
+        } catch (err) {
+          reject(err as Error);
         }
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the reading thread for ${path} stopped (exit ${code})`)));
+      };
+      for (let index = 0; index < readers; index++) {
+        const consumer = new BatchConsumer(RING_SLOTS);
+        consumers.push(consumer);
+        rings.push(createRing(RING_SLOTS));
+        const task: ScanTask = {
+          path,
+          format: readers > 1 ? 'ndjson' : format,
+          ring: rings[index]!,
+          channel: consumer.channel,
+          drain,
+          blocks: readers > 1 ? { index, count: readers, bytes } : undefined,
+        };
+        const worker = new Worker(script, { workerData: task, transferList: [consumer.channel.events], resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
+        workers.push(worker);
+        let finished = false;
+        worker.on('message', (msg: ScanMessage) => {
+          if ('error' in msg) return reject(new InputError(msg.error));
+          if ('done' in msg) {
+            finished = true;
+            done++;
+          }
+          pump();
+        });
+        worker.once('error', reject);
+        // A reader that is done may end while the others still read.
+        worker.once('exit', (code) => finished || reject(new Error(`the reading thread for ${path} stopped (exit ${code})`)));
+      }
     });
   } finally {
-    void worker.terminate();
+    for (const c of consumers) c.close();
+    for (const w of workers) void w.terminate();
   }
-  ev.describeSource(path, { threads: 1 });
+  if (readers > 1) ev.describeSource(path, { gzip: false, bytes: (await stat(path)).size });
+  ev.describeSource(path, { threads: readers });
 }
 
 async function allBig(paths: string[], minBytes: number): Promise<boolean> {
@@ -185,8 +278,13 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
     for (const input of inputs) {
       // Live input (stdin, a FIFO) too: a reading thread drains the pipe whatever this thread does.
       const ownThread = (await bigFile(input, evaluateConfig.workerMinBytes)) || (await isLiveSource(input));
-      if (script && threads > 1 && ownThread) await readInWorker(ev, script, input, opts.format);
-      else await readSource(ev, input);
+      // stdin's draining thread may be running already (the CLI's entry starts it for `evaluate -`).
+      const drain = takeEarlyDrain(input);
+      if (script && threads > 1 && ownThread) {
+        const readers = opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input) ? Math.min(READERS, threads) : 1;
+        await readInWorkers(ev, script, input, opts.format, drain, readers);
+      }
+      else await readSource(ev, input, drain);
     }
     refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);
     if (opts.statePath) await writeState(ev, opts.statePath);

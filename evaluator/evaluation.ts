@@ -324,11 +324,12 @@ export class Evaluation implements SampleSink {
    * A batch a worker thread's Scanner read from `source` (scan.ts): its events and points in
    * stream order, with the same effect as reading those lines here.
    */
-  ingestBatch(source: string, batch: ScanBatch, ring: Float64Array): void {
+  ingestBatch(source: string, batch: ScanBatch, ring: Float64Array, keySpace = source): void {
     const s = this.current?.summary.source === source ? this.current : this.source(source);
     this.current = s;
-    let keys = this.batchKeys.get(source);
-    if (keys === undefined) this.batchKeys.set(source, (keys = []));
+    // Each reading thread numbers its own keys (several read blocks of one file).
+    let keys = this.batchKeys.get(keySpace);
+    if (keys === undefined) this.batchKeys.set(keySpace, (keys = []));
     const { count, events, at } = batch;
     const base = batch.slot * SLOT_VALUES;
     let e = 0;

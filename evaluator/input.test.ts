@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEvaluation } from './evaluation.js';
-import { forEachText, pipeChunks, readSource } from './input.js';
+import { forEachText, pipeChunks, readBlocks, readSource } from './input.js';
 import { MAX_LINE_CHARS } from './readers/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chaosgate-input-'));
@@ -129,5 +129,46 @@ describe('live input (a FIFO) through the draining thread', () => {
     const gen = pipeChunks(missing, () => {});
     await expect(gen.next()).rejects.toMatchObject({ code: 'ENOENT' });
     ev.dispose();
+  });
+});
+
+describe('readBlocks (several reading threads of one plain file)', () => {
+  it('gives every line to exactly one reader, in blocks cut at line starts, also around a line longer than a block', async () => {
+    const lines = Array.from({ length: 3_000 }, (_, i) => (i === 1_500 ? 'x'.repeat(10_000) : `line ${i} ${'y'.repeat(i % 50)}`));
+    const file = join(dir, 'blocks.txt');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const bytes = 4_096;
+    const perBlock = new Map<number, string[]>();
+    for (let index = 0; index < 3; index++) {
+      let block = index;
+      let current: string[] = [];
+      const target = {
+        describeSource: () => {},
+        ingestText: (text: string, start: number, end: number) => {
+          const got = text.slice(start, end).split('\n');
+          if (got.at(-1) === '') got.pop();
+          current.push(...got);
+          return got.length;
+        },
+      };
+      await readBlocks(target, file, { index, count: 3, bytes }, () => {
+        perBlock.set(block, current);
+        block += 3;
+        current = [];
+      });
+    }
+    const blocks = [...perBlock.keys()].sort((a, b) => a - b);
+    expect(blocks).toEqual(Array.from({ length: Math.ceil((lines.join('\n').length + 1) / bytes) }, (_, k) => k));
+    expect(blocks.flatMap((k) => perBlock.get(k)!)).toEqual(lines);
+    // The long line's block holds it whole; the block after it is empty (no line starts in it).
+    expect(blocks.some((k) => perBlock.get(k)!.length === 0)).toBe(true);
+  });
+});
+
+describe('readBlocks errors', () => {
+  it('reports a file it cannot read as an input error naming it', async () => {
+    const missing = join(dir, 'gone.ndjson');
+    const target = { describeSource: () => {}, ingestText: () => 0 };
+    await expect(readBlocks(target, missing, { index: 0, count: 2, bytes: 4096 }, () => {})).rejects.toThrow(`${missing}: no such file`);
   });
 });

@@ -1,7 +1,7 @@
 // Streams files, gzip files, stdin ("-") and FIFOs into an evaluation, line by line.
 // Gzip is recognised by its magic bytes, not the file name.
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { MessageChannel, Worker, isMainThread, receiveMessageOnPort } from 'node:worker_threads';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { InputError } from '../lib/errors.js';
 import { MAX_LINE_CHARS, overlongLineText } from './readers/types.js';
+import { drainError, startPipeDrain, type PipeDrain } from './pipe-drain.js';
 
 /** What a source is read into: an Evaluation, or a worker thread's scanner. */
 export interface TextTarget {
@@ -43,12 +44,14 @@ const GUNZIP_CHUNK = 1 << 18;
 export async function forEachText(
   stream: AsyncIterable<Buffer>,
   onText: (text: string, start: number, end: number, firstLineNo: number) => number,
+  opts: { fromFileStart?: boolean } = {},
 ): Promise<number> {
   let decoder: StringDecoder | null = null;
   let rest = '';
   /** Characters of an overlong line dropped so far, or -1. */
   let dropped = -1;
-  let atStart = true;
+  /** A byte-order mark is dropped only at the start of a file (not of a block in its middle). */
+  let atStart = opts.fromFileStart ?? true;
   let lineNo = 1;
   let bytes = 0;
   const overlong = (chars: number) => {
@@ -126,75 +129,71 @@ export async function* fileChunks(path: string, start = 0, end = Infinity): Asyn
   }
 }
 
+/** The first byte of the first line that starts at or after byte `pos` of the file (`size` if none does). */
+export function lineStartAt(fd: number, pos: number, size: number): number {
+  if (pos <= 0) return 0;
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  for (let at = pos - 1; at < size; ) {
+    const got = readSync(fd, buffer, 0, Math.min(CHUNK, size - at), at);
+    if (got === 0) break;
+    const nl = buffer.subarray(0, got).indexOf(10);
+    if (nl >= 0) return at + nl + 1;
+    at += got;
+  }
+  return size;
+}
+
 /**
- * Bytes of the ring a draining thread fills from a pipe: 8 MB, ~0.4 s of k6's fastest output here
- * (~20 MB/s, written as 2 MB bursts every 100 ms). A pipe holds 64 KB, 3 ms of that output: any
- * consumer that parses between its reads makes k6's writer wait whenever it is late, and k6 then
- * buffers samples in its own memory (k6 RSS 74 → 190–240 MB with a parsing reader in measurements).
+ * Blocks `index`, `index + count`, … of a plain file (`bytes` each, moved to line starts: every
+ * reader of the same file and block size cuts it alike) into `target`, each block's lines numbered
+ * from 1; `endBlock` runs after each block (also an empty one). With `count` readers taking one
+ * index each, every line is read once, and block k's reader is k % count.
  */
-const PIPE_RING = 8 << 20;
+export async function readBlocks(target: TextTarget, path: string, blocks: { index: number; count: number; bytes: number }, endBlock: () => void): Promise<void> {
+  try {
+    await readBlocksOf(target, path, blocks, endBlock);
+  } catch (err) {
+    throw new InputError(`${path}: ${describe(err as NodeJS.ErrnoException)}`);
+  }
+}
+
+async function readBlocksOf(target: TextTarget, path: string, blocks: { index: number; count: number; bytes: number }, endBlock: () => void): Promise<void> {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    for (let k = blocks.index; k * blocks.bytes < size; k += blocks.count) {
+      const start = lineStartAt(fd, k * blocks.bytes, size);
+      const end = lineStartAt(fd, (k + 1) * blocks.bytes, size);
+      if (end > start) {
+        await forEachText(fileChunks(path, start, end), (text, from, to, lineNo) => target.ingestText(text, from, to, path, lineNo), { fromFileStart: start === 0 });
+      }
+      endBlock();
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Most bytes handed on at once from the ring. */
 const PIPE_PIECE = 1 << 18;
 
-/**
- * The draining thread (plain CommonJS, run with `eval`: no bundle entry). It does nothing but
- * blocking reads into the shared ring, like `cat`: its CPU bursts are tiny, so it is scheduled the
- * moment the writer fills the pipe. ctl: [0] bytes in the ring, [1] 0 running / 1 end / 2 error.
- */
 /** Atomics.waitAsync (Node ≥ 16; typed only from lib es2024). */
 interface AtomicsWaitAsync {
   waitAsync(array: Int32Array, index: number, value: number, timeout: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }
 
-const DRAIN_THREAD = `
-const { openSync, readSync } = require('node:fs');
-const { workerData } = require('node:worker_threads');
-const { path, ring, ctl: ctlBuffer, port } = workerData;
-const ctl = new Int32Array(ctlBuffer);
-const bytes = new Uint8Array(ring);
-const size = bytes.length;
-const nap = new Int32Array(new SharedArrayBuffer(4));
-function finish(state) { Atomics.store(ctl, 1, state); Atomics.notify(ctl, 0); }
-try {
-  let fd;
-  try { fd = openSync(path === '-' ? '/dev/stdin' : path, 'r'); }
-  catch (err) { if (path !== '-') throw err; fd = 0; }
-  Atomics.store(ctl, 2, 1); // open: a FIFO now has a writer (see pipeChunks' onOpen)
-  Atomics.notify(ctl, 0);
-  let w = 0;
-  for (;;) {
-    const filled = Atomics.load(ctl, 0);
-    if (filled === size) { Atomics.wait(ctl, 0, filled, 1000); continue; }
-    let got;
-    try { got = readSync(fd, bytes, w, Math.min(size - filled, size - w), null); }
-    catch (err) { if (err.code !== 'EAGAIN') throw err; Atomics.wait(nap, 0, 0, 2); continue; }
-    if (got === 0) break;
-    w = (w + got) % size;
-    Atomics.add(ctl, 0, got);
-    Atomics.notify(ctl, 0);
-  }
-  finish(1);
-} catch (err) {
-  port.postMessage({ message: err.message, code: err.code });
-  finish(2);
-}
-`;
-
 /**
- * The bytes of a pipe, FIFO or stdin: a draining thread (DRAIN_THREAD) reads them into a shared
+ * The bytes of a pipe, FIFO or stdin: a draining thread (pipe-drain.ts) reads them into a shared
  * ring as fast as the writer writes, and this generator hands them on while its caller parses (a
  * reading thread, or the main thread of `run`, whose pauses the ring absorbs). `onIdle` runs
  * before it waits for more (nothing left in the ring).
  */
-export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: () => void): AsyncGenerator<Buffer> {
-  const ring = new SharedArrayBuffer(PIPE_RING);
-  const bytes = new Uint8Array(ring);
-  // [0] bytes in the ring, [1] 0 reading / 1 ended / 2 failed, [2] 1 once the source is open.
-  const ctlBuffer = new SharedArrayBuffer(12);
-  const ctl = new Int32Array(ctlBuffer);
-  const { port1, port2 } = new MessageChannel();
-  const drain = new Worker(DRAIN_THREAD, { eval: true, workerData: { path: source, ring, ctl: ctlBuffer, port: port2 }, transferList: [port2] });
-  drain.unref();
+export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: () => void, started?: PipeDrain): AsyncGenerator<Buffer> {
+  // A drain started before (the CLI's entry starts one for `evaluate -`) ends by itself at the end of its input.
+  const own = started ? null : startPipeDrain(source);
+  const drain = started ?? own!.drain;
+  const bytes = new Uint8Array(drain.ring);
+  const ctl = new Int32Array(drain.ctl);
   try {
     let r = 0;
     let opened = false;
@@ -208,8 +207,7 @@ export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: (
         const state = Atomics.load(ctl, 1);
         if (state === 1 && Atomics.load(ctl, 0) === 0) return;
         if (state === 2) {
-          const err = receiveMessageOnPort(port1)?.message as { message: string; code?: string } | undefined;
-          throw Object.assign(new Error(err?.message ?? 'the draining thread failed'), { code: err?.code });
+          throw drainError(drain);
         }
         onIdle();
         // A reading thread blocks; the main thread (run's live FIFO) must keep its timers running.
@@ -221,23 +219,22 @@ export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: (
         }
         continue;
       }
-      const n = Math.min(filled, PIPE_RING - r, PIPE_PIECE);
+      const n = Math.min(filled, bytes.length - r, PIPE_PIECE);
       const chunk = Buffer.allocUnsafe(n);
       chunk.set(bytes.subarray(r, r + n));
-      r = (r + n) % PIPE_RING;
+      r = (r + n) % bytes.length;
       Atomics.sub(ctl, 0, n);
       Atomics.notify(ctl, 0);
       yield chunk;
     }
   } finally {
-    port1.close();
-    void drain.terminate();
+    own?.stop();
   }
 }
 
 /** A live byte stream read by pipeChunks, with gzip undone. */
-async function openPipe(source: string, onIdle: () => void): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean }> {
-  const chunks = pipeChunks(source, onIdle);
+async function openPipe(source: string, onIdle: () => void, drain?: PipeDrain): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean }> {
+  const chunks = pipeChunks(source, onIdle, undefined, drain);
   const first = await chunks.next();
   if (first.done) return { stream: chunks, gzip: false };
   async function* all(): AsyncGenerator<Buffer> {
@@ -328,8 +325,11 @@ function describe(err: NodeJS.ErrnoException): string {
   return err.message;
 }
 
-/** Reads one source completely into `ev`. Unreadable input is an InputError (exit 3). */
-export async function readSource(ev: TextTarget, source: string): Promise<void> {
+/**
+ * Reads one source completely into `ev`. Unreadable input is an InputError (exit 3). `drain`: a
+ * live source's draining thread, already started (pipe-drain.ts).
+ */
+export async function readSource(ev: TextTarget, source: string, drain?: PipeDrain): Promise<void> {
   let bytes = 0;
   try {
     let fileBytes: number | null = null;
@@ -339,8 +339,9 @@ export async function readSource(ev: TextTarget, source: string): Promise<void> 
       // A FIFO's size is 0: count what streams through instead.
       if (st.isFile()) fileBytes = st.size;
     }
-    // On a reading thread a live source is read with blocking reads; the main thread streams it.
-    const { stream, gzip } = fileBytes === null && !isMainThread ? await openPipe(source, () => ev.idle?.()) : await openSource(source, fileBytes !== null);
+    // On a reading thread (or with a drain already running) a live source is read through the
+    // draining thread's ring; otherwise the main thread streams it.
+    const { stream, gzip } = fileBytes === null && (drain || !isMainThread) ? await openPipe(source, () => ev.idle?.(), drain) : await openSource(source, fileBytes !== null);
     ev.describeSource(source, { gzip });
     const streamed = await forEachText(stream, (text, start, end, lineNo) => ev.ingestText(text, start, end, source, lineNo));
     bytes = fileBytes ?? streamed;

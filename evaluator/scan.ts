@@ -33,6 +33,8 @@ export interface ScanBatch {
   at: number[];
   /** Lines read since the previous batch. */
   lines: number;
+  /** The last batch of a block of the file (input.ts readBlocks: one of several reading threads). */
+  endOfBlock?: boolean;
 }
 
 /** How stale a live source's last batch may get before the reader hands on a part-full one. */
@@ -82,6 +84,17 @@ export class Scanner implements SampleSink, TextTarget {
   flush(): void {
     const b = this.batch;
     if (b.count === 0 && b.events.length === 0 && b.lines === 0) return;
+    this.send();
+  }
+
+  /** Ends a block of the file (input.ts readBlocks): sends what is batched, marked so, even when empty. */
+  endBlock(): void {
+    this.batch.endOfBlock = true;
+    this.send();
+  }
+
+  private send(): void {
+    const b = this.batch;
     this.flushedAt = performance.now();
     const slot = (b.slot + 1) % this.slots;
     this.batch = { slot, count: 0, events: [], at: [], lines: 0 };

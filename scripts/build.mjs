@@ -4,7 +4,8 @@ import { build } from 'esbuild';
 
 await build({
   // The evaluator's worker thread is its own file beside the CLI (evaluator/evaluate.ts finds it).
-  entryPoints: { cli: 'cli/main.ts', 'evaluator-worker': 'evaluator/worker.ts', 'evaluator-state-worker': 'evaluator/state-worker.ts' },
+  // dist/cli.mjs is a small entry (cli/launch.ts) that loads the commands from dist/cli-main.mjs.
+  entryPoints: { cli: 'cli/launch.ts', 'cli-main': 'cli/main.ts', 'evaluator-worker': 'evaluator/worker.ts', 'evaluator-state-worker': 'evaluator/state-worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

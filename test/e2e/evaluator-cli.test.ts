@@ -161,9 +161,14 @@ describe('chaosgate evaluate', () => {
     for (let i = 0; i < 30_000; i++) {
       lines.push(point('http_req_duration', i, ((i * 7919) % 100_000) / 97, `{"name":"GET /${i % 7}","status":"${i % 13 ? 200 : 503}"}`));
     }
-    // A bad line in the second thread's half: its line number must come out absolute.
+    // Bad lines in the first and a later block (two reading threads read blocks of a plain file):
+    // their line numbers must come out absolute.
     const badLine = lines.length - 5_000;
+    const earlyBad = 1_000;
     lines.splice(badLine - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":-1,"tags":null},"metric":"m"}');
+    lines.splice(earlyBad - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":-2,"tags":null},"metric":"m"}');
+    // A metric declared late (in another thread's block than the start): declared before its point.
+    lines.splice(lines.length - 2_000, 0, '{"type":"Metric","data":{"name":"late_trend","type":"trend","contains":"time","thresholds":["p(95)<1"],"submetrics":null},"metric":"late_trend"}', point('late_trend', 1, 5, '{"name":"late"}'));
     const input = await file('split.json', lines.join('\n') + '\n');
     const one = join(dir, 'one.json');
     const two = join(dir, 'two.json');
@@ -180,9 +185,13 @@ describe('chaosgate evaluate', () => {
     expect(same(b)).toEqual(same(a));
     expect(b.inputs[0].lines).toBe(a.inputs[0].lines);
     expect(a.inputs[0].threads).toBeUndefined();
-    expect(b.inputs[0].threads).toBe(1);
-    expect(a.totals.points).toBe(30_000);
-    expect(b.totals.problems).toEqual([{ source: input, line: badLine, reason: 'negative value -1' }]);
+    expect(b.inputs[0].threads).toBe(2);
+    expect(a.totals.points).toBe(30_001);
+    const problems = (source: string) => [
+      { source, line: earlyBad, reason: 'negative value -2' },
+      { source, line: badLine + 1, reason: 'negative value -1' },
+    ];
+    expect(b.totals.problems).toEqual(problems(input));
 
     // gzip through the reading thread: the same samples; a truncated one is exit 3, as on the main thread.
     const text = lines.join('\n') + '\n';
@@ -194,7 +203,7 @@ describe('chaosgate evaluate', () => {
     const c = JSON.parse(await readFile(three, 'utf8'));
     expect(c.inputs[0]).toMatchObject({ gzip: true, threads: 1, lines: a.inputs[0].lines, bytes: zipped.length });
     expect(c.series).toEqual(a.series);
-    expect(c.totals.problems).toEqual([{ source: gz, line: badLine, reason: 'negative value -1' }]);
+    expect(c.totals.problems).toEqual(problems(gz));
     const cut = await file('cut.json.gz', zipped.subarray(0, 20_000));
     const r4 = await run([cut, '--set', 'evaluate.workers=2', '--set', 'evaluate.workerMinBytes=1000']);
     expect(r4.code).toBe(3);

@@ -90,12 +90,12 @@ afterAll(async () => {
 describe('npm pack', () => {
   it('carries the built CLI and worker, the built-in scenarios and the templates; no sources', () => {
     const files = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).stdout.trim().split('\n').sort();
-    for (const f of ['dist/cli.mjs', 'dist/evaluator-worker.mjs', 'dist/evaluator-state-worker.mjs', 'bin/chaosgate.mjs', 'scenarios/chaos-smoke.ts', 'scenarios/lib/endpoints.ts', 'templates/chaosgate.config.json', 'templates/k6/chaosgate.ts', 'templates/workflows/chaosgate.yml']) {
+    for (const f of ['dist/cli.mjs', 'dist/cli-main.mjs', 'dist/evaluator-worker.mjs', 'dist/evaluator-state-worker.mjs', 'bin/chaosgate.mjs', 'scenarios/chaos-smoke.ts', 'scenarios/lib/endpoints.ts', 'templates/chaosgate.config.json', 'templates/k6/chaosgate.ts', 'templates/workflows/chaosgate.yml']) {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => /^package\/(cli|lib|evaluator|run|test)\//.test(f))).toEqual([]);
     // Only the two bundles of dist/ (not the docs generator or a benchmark built beside them).
-    expect(files.filter((f) => f.startsWith('package/dist/'))).toEqual(['package/dist/cli.mjs', 'package/dist/evaluator-state-worker.mjs', 'package/dist/evaluator-worker.mjs']);
+    expect(files.filter((f) => f.startsWith('package/dist/'))).toEqual(['package/dist/cli-main.mjs', 'package/dist/cli.mjs', 'package/dist/evaluator-state-worker.mjs', 'package/dist/evaluator-worker.mjs']);
   });
 
   it('installs under --engine-strict, and our engines cover every installed dependency\'s', () => {

@@ -20,7 +20,8 @@ export async function bundleCli(name: string): Promise<CliBundle> {
   const dir = await mkdtemp(join(projectRoot, '.chaosgate', `test-${name}-`));
   await build({
     entryPoints: {
-      cli: join(projectRoot, 'cli/main.ts'),
+      cli: join(projectRoot, 'cli/launch.ts'),
+      'cli-main': join(projectRoot, 'cli/main.ts'),
       'evaluator-worker': join(projectRoot, 'evaluator/worker.ts'),
       'evaluator-state-worker': join(projectRoot, 'evaluator/state-worker.ts'),
     },
