@@ -125,7 +125,9 @@ try {
           for (const [mode, go] of order) {
             const run = await go();
             runs[mode]!.push(run);
-            log(`  ${mode} ${run.seconds.toFixed(2)} s${run.points ? ` ${fmt(run.points / run.seconds)}/s` : ''}${run.cpuSeconds ? `, ${run.cpuSeconds.toFixed(1)} CPU-s` : ''}${run.maxRssMb ? `, peak RSS ${run.maxRssMb.toFixed(0)} MB` : ''}`);
+            log(
+              `  ${mode} ${run.seconds.toFixed(2)} s${run.points ? ` ${fmt(run.points / run.seconds)}/s` : ''}${run.cpuSeconds ? `, ${run.cpuSeconds.toFixed(1)} CPU-s` : ''}${run.maxRssMb ? `, peak RSS ${run.maxRssMb.toFixed(0)} MB` : ''}`,
+            );
           }
         }
         for (const run of [...runs.reference!, ...runs.evaluator!, ...runs.duckdb!]) {
@@ -185,7 +187,9 @@ export default function () { for (let i = 0; i < 20; i++) t.add(Math.random() * 
     const totals = (JSON.parse(readFileSync(report, 'utf8')) as { totals: { points: number; series: number } }).totals;
     const ev: Run = { mode: 'evaluate -', points: totals.points, series: totals.series, seconds: seconds!, cpuSeconds: user! + sys!, maxRssMb: rssKb! / 1024 };
     piped.push({ rate: summary(join(dir, 'pipe.json')).metrics.iterations.rate, rss: kb(join(dir, 'pipe.rss')), ev });
-    log(`  live: k6 alone ${alone.at(-1)!.rate.toFixed(0)} it/s ${alone.at(-1)!.rss.toFixed(0)} MB; piped ${piped.at(-1)!.rate.toFixed(0)} it/s ${piped.at(-1)!.rss.toFixed(0)} MB, evaluator ${ev.points} points ${ev.cpuSeconds.toFixed(2)} CPU-s in ${ev.seconds.toFixed(1)} s`);
+    log(
+      `  live: k6 alone ${alone.at(-1)!.rate.toFixed(0)} it/s ${alone.at(-1)!.rss.toFixed(0)} MB; piped ${piped.at(-1)!.rate.toFixed(0)} it/s ${piped.at(-1)!.rss.toFixed(0)} MB, evaluator ${ev.points} points ${ev.cpuSeconds.toFixed(2)} CPU-s in ${ev.seconds.toFixed(1)} s`,
+    );
   }
   const aloneRate = median(alone.map((a) => a.rate));
   const pipedRate = median(piped.map((a) => a.rate));
@@ -213,7 +217,9 @@ async function cardinalityRow(): Promise<void> {
     rmSync(file);
     return;
   }
-  extraRows.push(`| ${fmt(points)} points, ${fmt(points)} metric names | ${run.series} series (cap 10 000) | ${fmt(run.points / run.seconds)}/s | **${run.maxRssMb.toFixed(0)} MB** |`);
+  extraRows.push(
+    `| ${fmt(points)} points, ${fmt(points)} metric names | ${run.series} series (cap 10 000) | ${fmt(run.points / run.seconds)}/s | **${run.maxRssMb.toFixed(0)} MB** |`,
+  );
   log(extraRows.at(-1)!);
   rmSync(file);
 }
@@ -227,7 +233,12 @@ process.stdout.write(
     ...rows,
     '',
     ...(liveRows.length
-      ? ['| live run | k6 alone | k6 → evaluate - | k6 rate kept | k6 peak RSS alone | piped | k6 RSS change | evaluator | evaluator cores |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', ...liveRows, '']
+      ? [
+          '| live run | k6 alone | k6 → evaluate - | k6 rate kept | k6 peak RSS alone | piped | k6 RSS change | evaluator | evaluator cores |',
+          '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...liveRows,
+          '',
+        ]
       : []),
     ...(extraRows.length ? ['| cardinality | series | evaluator | evaluator peak RSS |', '| --- | ---: | ---: | ---: |', ...extraRows] : []),
   ].join('\n') + '\n',

@@ -73,7 +73,7 @@ export const evaluateSectionSchema = z
 export const gateSchema = z
   .object({
     id: z.string().min(1).optional().describe('its name in the reports; omitted: `<metric>: <expression>`, plus the phase and window when set'),
-    group: z.string().min(1).default('gates').describe("the JUnit testsuite it is reported in (also shown beside its id)"),
+    group: z.string().min(1).default('gates').describe('the JUnit testsuite it is reported in (also shown beside its id)'),
     metric: z
       .string()
       .superRefine((s, ctx) => {
@@ -94,10 +94,7 @@ export const gateSchema = z
         }
       })
       .describe('k6 threshold syntax, `p(95)<500`; the right side may also be `baseline`, `baseline * 1.1`, `baseline + 50`'),
-    severity: z
-      .enum(['fail', 'warn'])
-      .default('fail')
-      .describe('fail: a breach fails the run (exit 99); warn: "pause the rollout", reported but never fails it'),
+    severity: z.enum(['fail', 'warn']).default('fail').describe('fail: a breach fails the run (exit 99); warn: "pause the rollout", reported but never fails it'),
     window: duration.optional().describe('must hold in every window of this length (sliding by one bucket); omitted: over the whole run'),
     phase: z.string().min(1).optional().describe('only samples of this phase (`baseline`, `recovery`, `fault:<id>`, a named phase); `fault:*` matches every fault phase'),
     baseline: z

@@ -262,7 +262,15 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   // From 4 threads: on 2 cores one evaluation with its reading thread was faster (bench:merge,
   // 20 M points in 8 files: 36 s vs 47 s), as each state thread parses and records alone.
   const stateScript = stateWorkerScript();
-  if (stateScript && !opts.phaseLabels && opts.parallelInputs !== false && threads >= PARALLEL_INPUTS_MIN_THREADS && inputs.length > 1 && !opts.statePath && (await allBig(inputs, evaluateConfig.workerMinBytes))) {
+  if (
+    stateScript &&
+    !opts.phaseLabels &&
+    opts.parallelInputs !== false &&
+    threads >= PARALLEL_INPUTS_MIN_THREADS &&
+    inputs.length > 1 &&
+    !opts.statePath &&
+    (await allBig(inputs, evaluateConfig.workerMinBytes))
+  ) {
     ev.dispose();
     return evaluateInParallel(inputs, {
       script: stateScript,
@@ -283,8 +291,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       if (script && threads > 1 && ownThread) {
         const readers = opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input) ? Math.min(READERS, threads) : 1;
         await readInWorkers(ev, script, input, opts.format, drain, readers);
-      }
-      else await readSource(ev, input, drain);
+      } else await readSource(ev, input, drain);
     }
     refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);
     if (opts.statePath) await writeState(ev, opts.statePath);

@@ -5,15 +5,7 @@ import { aggregates, type AggregateDef } from './aggregates.js';
 import { validatedMs } from '../lib/duration.js';
 import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
-import {
-  REPORT_SCHEMA_VERSION,
-  type GateResult,
-  type InputSummary,
-  type MetricKind,
-  type ReportModel,
-  type SeriesReport,
-  type TimeBucket,
-} from '../model/report.js';
+import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
 import { SourceReader, type InputFormat } from './readers/index.js';
 import type { SampleSink } from './readers/types.js';
@@ -478,9 +470,7 @@ export class Evaluation implements SampleSink {
           malformedTolerance: this.config.malformedTolerance,
           trusted,
           problems: this.problems,
-          perMetric: Object.fromEntries(
-            [...this.metrics.values(), this.overflowMetric].filter((m) => m.count > 0).map((m) => [m.name, m.count]),
-          ),
+          perMetric: Object.fromEntries([...this.metrics.values(), this.overflowMetric].filter((m) => m.count > 0).map((m) => [m.name, m.count])),
           series: series.length,
           seriesCap: this.config.seriesCap,
           overflowPoints: series.filter((s) => s.overflow).reduce((n, s) => n + s.count, 0),

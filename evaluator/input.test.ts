@@ -29,10 +29,13 @@ describe('line length bound', () => {
   it('drops a 50 MB line as it streams past (never a string over 1 MiB) and reports it malformed at its line', async () => {
     const ev = createEvaluation({ malformedTolerance: 0.5 });
     let longest = 0;
-    await forEachText(pieces([point(1) + '\n{"metric":"x","junk":"', { repeat: 'abcdefgh', bytes: 50 << 20 }, '"}\n' + point(2) + '\n{"a":"', { repeat: 'z', bytes: 3 << 20 }]), (text, start, end, lineNo) => {
-      longest = Math.max(longest, end - start);
-      return ev.ingestText(text, start, end, 'big.ndjson', lineNo);
-    });
+    await forEachText(
+      pieces([point(1) + '\n{"metric":"x","junk":"', { repeat: 'abcdefgh', bytes: 50 << 20 }, '"}\n' + point(2) + '\n{"a":"', { repeat: 'z', bytes: 3 << 20 }]),
+      (text, start, end, lineNo) => {
+        longest = Math.max(longest, end - start);
+        return ev.ingestText(text, start, end, 'big.ndjson', lineNo);
+      },
+    );
     const report = ev.finish();
     expect(longest).toBeLessThanOrEqual(MAX_LINE_CHARS + 65536);
     expect(report.totals.points).toBe(2);
@@ -84,7 +87,9 @@ describe('live input (a FIFO) through the draining thread', () => {
     const data = join(dir, 'k6.ndjson');
     const lines = Array.from({ length: 20_000 }, (_, i) => point(i)); // ~3.4 MB, under the 8 MB ring
     writeFileSync(data, lines.join('\n') + '\n');
-    const want = createHash('sha256').update(lines.join('\n') + '\n').digest('hex');
+    const want = createHash('sha256')
+      .update(lines.join('\n') + '\n')
+      .digest('hex');
     // The writer: `cat` into the FIFO, as k6 writes into it; timed until it has written everything.
     const started = performance.now();
     const writer = spawn('sh', ['-c', `cat ${data} > ${fifo}`], { stdio: 'ignore' });

@@ -133,7 +133,7 @@ export async function* fileChunks(path: string, start = 0, end = Infinity): Asyn
 export function lineStartAt(fd: number, pos: number, size: number): number {
   if (pos <= 0) return 0;
   const buffer = Buffer.allocUnsafe(CHUNK);
-  for (let at = pos - 1; at < size; ) {
+  for (let at = pos - 1; at < size;) {
     const got = readSync(fd, buffer, 0, Math.min(CHUNK, size - at), at);
     if (got === 0) break;
     const nl = buffer.subarray(0, got).indexOf(10);
@@ -283,7 +283,7 @@ async function openSource(source: string, regularFile: boolean): Promise<{ strea
   // Peek the first two bytes for gzip's magic number, then put them back.
   const first = await new Promise<Buffer | null>((resolve, reject) => {
     const onReadable = () => {
-      const b = raw.read(2) as Buffer | null ?? (raw.readableEnded ? null : undefined);
+      const b = (raw.read(2) as Buffer | null) ?? (raw.readableEnded ? null : undefined);
       if (b === undefined) return;
       cleanup();
       resolve(b);

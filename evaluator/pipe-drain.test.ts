@@ -9,7 +9,8 @@ import { PIPE_RING, readsStdinEarly, startEarlyDrain, takeEarlyDrain } from './p
 const dir = mkdtempSync(join(tmpdir(), 'chaosgate-drain-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const point = (i: number) => `{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-29T01:25:02.${String(i % 1000).padStart(3, '0')}+01:00","value":${i % 500},"tags":{"status":"200","name":"GET /items/${i % 7}"}}}`;
+const point = (i: number) =>
+  `{"metric":"http_req_duration","type":"Point","data":{"time":"2026-11-29T01:25:02.${String(i % 1000).padStart(3, '0')}+01:00","value":${i % 500},"tags":{"status":"200","name":"GET /items/${i % 7}"}}}`;
 
 describe('readsStdinEarly', () => {
   it('is `evaluate` with "-" among its arguments, nothing else', () => {

@@ -63,12 +63,15 @@ function noStack(r: Result): void {
 describe('chaosgate evaluate', () => {
   it('passes, fails with 99, warns without failing; JUnit and JSON validate against their schemas', async () => {
     const input = await file('good.json', goodLines(400).join('\n') + '\n');
-    const config = await file('gates.json', JSON.stringify({
-      gates: [
-        { group: 'smoke', metric: 'http_req_duration', expression: 'p(95)<200' },
-        { group: 'smoke', metric: 'http_req_failed', expression: 'rate<0.01', severity: 'warn' },
-      ],
-    }));
+    const config = await file(
+      'gates.json',
+      JSON.stringify({
+        gates: [
+          { group: 'smoke', metric: 'http_req_duration', expression: 'p(95)<200' },
+          { group: 'smoke', metric: 'http_req_failed', expression: 'rate<0.01', severity: 'warn' },
+        ],
+      }),
+    );
     const warnJunit = join(dir, 'out', 'warn-junit.xml');
     const ok = await run([input, '--config', config, '--junit', warnJunit]);
     expect(ok.code, ok.stderr).toBe(0);
@@ -76,7 +79,9 @@ describe('chaosgate evaluate', () => {
     expect(ok.stdout).toMatch(/^WARN http_req_failed: rate<0\.01 breached \(observed 2 %, limit 1 %\)$/m);
     // The breached warn gate is a skipped test in every CI view; the exit code above stays 0.
     execFileSync('xmllint', ['--noout', '--schema', join(projectRoot, 'reports/schema/junit-10.xsd'), warnJunit], { stdio: 'pipe' });
-    expect(await readFile(warnJunit, 'utf8')).toContain('<skipped type="warn" message="WARN (pause the rollout): http_req_failed: rate&lt;0.01 breached (observed 2 %, limit 1 %)">');
+    expect(await readFile(warnJunit, 'utf8')).toContain(
+      '<skipped type="warn" message="WARN (pause the rollout): http_req_failed: rate&lt;0.01 breached (observed 2 %, limit 1 %)">',
+    );
 
     const junit = join(dir, 'out', 'junit.xml');
     const json = join(dir, 'out', 'report.json');
@@ -108,7 +113,10 @@ describe('chaosgate evaluate', () => {
     const fromGz = await run([gz]);
     expect(fromGz.code, fromGz.stderr).toBe(0);
     expect(fromGz.stdout).toMatch(/^100 samples/m);
-    const csv = await file('k6.csv', 'metric_name,timestamp,metric_value,name,status,extra_tags,metadata\nhttp_req_duration,1767268800000,12.5,GET /,200,,\nhttp_reqs,1767268800000,1,GET /,200,,\n');
+    const csv = await file(
+      'k6.csv',
+      'metric_name,timestamp,metric_value,name,status,extra_tags,metadata\nhttp_req_duration,1767268800000,12.5,GET /,200,,\nhttp_reqs,1767268800000,1,GET /,200,,\n',
+    );
     const fromCsv = await run([csv]);
     expect(fromCsv.code, fromCsv.stderr).toBe(0);
     expect(fromCsv.stdout).toMatch(/^2 samples/m);
@@ -123,7 +131,11 @@ describe('chaosgate evaluate', () => {
       ['nan.json', [...good, point('http_req_duration', 1, 'NaN')].join('\n'), /nan\.json:43: not JSON/],
       ['negative.json', [...good, point('http_req_duration', 1, -4)].join('\n'), /negative\.json:43: negative value -4/],
       ['huge.json', [...good, point('http_req_duration', 1, '1e300')].join('\n'), /huge\.json:43: value 1e\+300 is larger than/],
-      ['unknown-type.json', [...good, '{"type":"Metric","data":{"name":"x","type":"histogram"},"metric":"x"}'].join('\n'), /unknown-type\.json:43: unknown metric type "histogram"/],
+      [
+        'unknown-type.json',
+        [...good, '{"type":"Metric","data":{"name":"x","type":"histogram"},"metric":"x"}'].join('\n'),
+        /unknown-type\.json:43: unknown metric type "histogram"/,
+      ],
     ];
     for (const [name, content, message] of cases) {
       const r = await run([await file(name, content)]);
@@ -168,7 +180,12 @@ describe('chaosgate evaluate', () => {
     lines.splice(badLine - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":-1,"tags":null},"metric":"m"}');
     lines.splice(earlyBad - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":-2,"tags":null},"metric":"m"}');
     // A metric declared late (in another thread's block than the start): declared before its point.
-    lines.splice(lines.length - 2_000, 0, '{"type":"Metric","data":{"name":"late_trend","type":"trend","contains":"time","thresholds":["p(95)<1"],"submetrics":null},"metric":"late_trend"}', point('late_trend', 1, 5, '{"name":"late"}'));
+    lines.splice(
+      lines.length - 2_000,
+      0,
+      '{"type":"Metric","data":{"name":"late_trend","type":"trend","contains":"time","thresholds":["p(95)<1"],"submetrics":null},"metric":"late_trend"}',
+      point('late_trend', 1, 5, '{"name":"late"}'),
+    );
     const input = await file('split.json', lines.join('\n') + '\n');
     const one = join(dir, 'one.json');
     const two = join(dir, 'two.json');

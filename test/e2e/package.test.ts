@@ -32,10 +32,15 @@ interface Result {
 /** A command in `cwd` with a bounded run time; env: a clean PATH/HOME unless given. */
 function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: opts.cwd ?? app, env: opts.env ?? userEnv(), timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd ?? app, env: opts.env ?? userEnv(), timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
+        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -63,7 +68,11 @@ beforeAll(async () => {
   mkdirSync(app);
   mkdirSync(join(work, 'home'));
   // Packs the working tree as it is (prepack builds dist/).
-  const pack = await sh('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: projectRoot, env: { ...process.env, npm_config_update_notifier: 'false' }, timeoutMs: 120_000 });
+  const pack = await sh('npm', ['pack', '--pack-destination', work, '--loglevel=error'], {
+    cwd: projectRoot,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+    timeoutMs: 120_000,
+  });
   expect(pack.stderr).toBe('');
   expect(pack.code).toBe(0);
   tarball = join(work, pack.stdout.trim().split('\n').at(-1)!);
@@ -90,15 +99,31 @@ afterAll(async () => {
 describe('npm pack', () => {
   it('carries the built CLI and worker, the built-in scenarios and the templates; no sources', () => {
     const files = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).stdout.trim().split('\n').sort();
-    for (const f of ['dist/cli.mjs', 'dist/cli-main.mjs', 'dist/evaluator-worker.mjs', 'dist/evaluator-state-worker.mjs', 'bin/chaosgate.mjs', 'scenarios/chaos-smoke.ts', 'scenarios/lib/endpoints.ts', 'templates/chaosgate.config.json', 'templates/k6/chaosgate.ts', 'templates/workflows/chaosgate.yml']) {
+    for (const f of [
+      'dist/cli.mjs',
+      'dist/cli-main.mjs',
+      'dist/evaluator-worker.mjs',
+      'dist/evaluator-state-worker.mjs',
+      'bin/chaosgate.mjs',
+      'scenarios/chaos-smoke.ts',
+      'scenarios/lib/endpoints.ts',
+      'templates/chaosgate.config.json',
+      'templates/k6/chaosgate.ts',
+      'templates/workflows/chaosgate.yml',
+    ]) {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => /^package\/(cli|lib|evaluator|run|test)\//.test(f))).toEqual([]);
     // Only the two bundles of dist/ (not the docs generator or a benchmark built beside them).
-    expect(files.filter((f) => f.startsWith('package/dist/'))).toEqual(['package/dist/cli-main.mjs', 'package/dist/cli.mjs', 'package/dist/evaluator-state-worker.mjs', 'package/dist/evaluator-worker.mjs']);
+    expect(files.filter((f) => f.startsWith('package/dist/'))).toEqual([
+      'package/dist/cli-main.mjs',
+      'package/dist/cli.mjs',
+      'package/dist/evaluator-state-worker.mjs',
+      'package/dist/evaluator-worker.mjs',
+    ]);
   });
 
-  it('installs under --engine-strict, and our engines cover every installed dependency\'s', () => {
+  it("installs under --engine-strict, and our engines cover every installed dependency's", () => {
     const ours = Number(/>=\s*(\d+)/.exec(pkg.engines.node)![1]);
     const modules = join(app, 'node_modules');
     const dirs = readdirSync(modules).flatMap((d) => (d.startsWith('@') ? readdirSync(join(modules, d)).map((s) => join(d, s)) : [d]));
@@ -170,7 +195,12 @@ describe('the installed chaosgate', () => {
     for (const f of ['junit.xml', 'report.json', 'report.html', 'summary.md', 'k6-summary.json', 'k6.ndjson.gz']) expect(existsSync(join(runDir('healthy'), f)), f).toBe(true);
     const report = JSON.parse(readFileSync(join(runDir('healthy'), 'report.json'), 'utf8')) as { verdict: string; gates: { id: string; verdict: string }[] };
     expect(report.verdict).toBe('pass');
-    expect(report.gates.map((g) => [g.id, g.verdict])).toEqual(expect.arrayContaining([['error-rate', 'pass'], ['web-p95', 'pass']]));
+    expect(report.gates.map((g) => [g.id, g.verdict])).toEqual(
+      expect.arrayContaining([
+        ['error-rate', 'pass'],
+        ['web-p95', 'pass'],
+      ]),
+    );
   }, 100_000);
 
   it('run smoke against the same service made slow (600 ms an answer): web-p95 breaches, exit 99', async () => {
@@ -183,13 +213,18 @@ describe('the installed chaosgate', () => {
     expect(readFileSync(join(runDir('slow'), 'junit.xml'), 'utf8')).toMatch(/<failure[^>]*>[\s\S]*web-p95|web-p95[\s\S]*<failure/);
   }, 100_000);
 
-  it('the installed evaluate judges the healthy run\'s NDJSON: 0 when the gates hold, 99 when one cannot', async () => {
+  it("the installed evaluate judges the healthy run's NDJSON: 0 when the gates hold, 99 when one cannot", async () => {
     const gates = (p95: number) => {
       const path = join(work, `gates-${p95}.json`);
-      writeFileSync(path, JSON.stringify({ gates: [
-        { id: 'web-errors', metric: 'http_req_failed{service:web}', expression: 'rate==0' },
-        { id: 'web-p95', metric: 'http_req_duration{service:web}', expression: `p(95)<${p95}` },
-      ] }));
+      writeFileSync(
+        path,
+        JSON.stringify({
+          gates: [
+            { id: 'web-errors', metric: 'http_req_failed{service:web}', expression: 'rate==0' },
+            { id: 'web-p95', metric: 'http_req_duration{service:web}', expression: `p(95)<${p95}` },
+          ],
+        }),
+      );
       return path;
     };
     const ndjson = join(runDir('healthy'), 'k6.ndjson.gz');
@@ -197,7 +232,10 @@ describe('the installed chaosgate', () => {
     expect(held.stderr).toBe('');
     expect(held.code).toBe(0);
     const report = JSON.parse(readFileSync(join(work, 'report.json'), 'utf8')) as { verdict: string; gates: { id: string; verdict: string }[] };
-    expect(report.gates.map((g) => [g.id, g.verdict])).toEqual([['web-errors', 'pass'], ['web-p95', 'pass']]);
+    expect(report.gates.map((g) => [g.id, g.verdict])).toEqual([
+      ['web-errors', 'pass'],
+      ['web-p95', 'pass'],
+    ]);
     // Every answer took at least 5 ms: p95 < 1 ms cannot hold.
     const breached = await chaosgate(['evaluate', ndjson, '--config', gates(1)]);
     expect(breached.code).toBe(99);
@@ -207,7 +245,11 @@ describe('the installed chaosgate', () => {
   it('a built-in profile runs from the package too (its scenario and the reference stack it starts)', async () => {
     const dir = join(work, 'no-config');
     mkdirSync(dir);
-    const run = await sh(process.execPath, [join(app, 'node_modules', '.bin', 'chaosgate'), 'run', 'smoke', '--out-dir', join(dir, 'out')], { cwd: dir, env: k6User(), timeoutMs: 90_000 });
+    const run = await sh(process.execPath, [join(app, 'node_modules', '.bin', 'chaosgate'), 'run', 'smoke', '--out-dir', join(dir, 'out')], {
+      cwd: dir,
+      env: k6User(),
+      timeoutMs: 90_000,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('starting the reference stack');
     expect(run.stderr).toMatch(/^PASS k6 checks: rate==1/m);

@@ -48,11 +48,7 @@ export interface CliResult {
  * Runs `node <cli> …args` to its end and collects its output; SIGKILLed after `timeoutMs` (a hang
  * shows as `signal: 'SIGKILL'`, never as a test that waits forever).
  */
-export function runCli(
-  cli: string,
-  args: string[],
-  opts: { stdin?: string | Buffer; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<CliResult> {
+export function runCli(cli: string, args: string[], opts: { stdin?: string | Buffer; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd, env: opts.env });
     let stdout = '';
