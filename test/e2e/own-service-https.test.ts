@@ -2,7 +2,7 @@
 // this test): an http-latency fault on it puts a proxy route in front that takes the script's plain
 // HTTP and speaks TLS to the service, sending the service's own Host. The certificate is checked:
 // trusted through NODE_EXTRA_CA_CERTS, refused without it (and then the run cannot pass).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportSchema } from '../../model/report.js';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli, type CliBundle } from '../support/cli-bundle.js';
 
 const SCRIPT = `
 import http from 'k6/http';
@@ -79,22 +79,10 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function run(outDir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli.cli, 'run', '--script', 'load.js', '--out-dir', outDir], {
-      cwd: dir,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
+/** `chaosgate run --script load.js` in the test's folder; stdout and stderr together. */
+async function run(outDir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  const r = await runCli(cli.cli, ['run', '--script', 'load.js', '--out-dir', outDir], { cwd: dir, env: { ...process.env, ...env }, timeoutMs: 90_000 });
+  return { code: r.code, stderr: r.stdout + r.stderr };
 }
 
 describe('an https service of your own', () => {

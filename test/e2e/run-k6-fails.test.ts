@@ -71,6 +71,22 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000):
   return { pid: child.pid!, exited, output: () => stderr };
 }
 
+/** A run that lost its k6 to SIGKILL: exit 1, never a pass, every report partial with the reason. */
+async function expectKilledRun(r: { code: number | null; stderr: string }, outDir: string): Promise<ReportModel> {
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toMatch(/INCOMPLETE k6 was killed by SIGKILL/);
+  expect(r.stderr).not.toMatch(/verdict pass/);
+  const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+  expect(report.partial).toBe(true);
+  expect(report.verdict).not.toBe('pass');
+  expect(report.abort!.reason).toMatch(/did not happen as planned: k6 was killed by SIGKILL after \d+(\.\d)? s/);
+  expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/Partial result.*k6 was killed by SIGKILL/);
+  return report;
+}
+
+/** Some load first: a progress line past 3 s with requests in it. */
+const loadUnderWay = (run: Started) => waitFor(() => /^0:0[3-9] .* rps [1-9]/m.test(run.output()), { what: 'a progress line with load after 3 s', timeoutMs: 30_000 });
+
 const noTrace = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 const gates = [{ id: 'errors', metric: 'http_req_failed', expression: 'rate<0.5' }];
 
@@ -158,20 +174,12 @@ describe('chaosgate run when k6 dies mid-run', () => {
           .find((p) => p !== run.pid),
       { what: "this run's k6 process", timeoutMs: 30_000, intervalMs: 100 },
     );
-    await new Promise((r) => setTimeout(r, 3000)); // some load first
+    await loadUnderWay(run);
     process.kill(k6Pid, 'SIGKILL');
-    const r = await run.exited;
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/INCOMPLETE k6 was killed by SIGKILL/);
-    expect(r.stderr).not.toMatch(/verdict pass/);
-    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
-    expect(report.partial).toBe(true);
-    expect(report.verdict).not.toBe('pass');
-    expect(report.abort!.reason).toMatch(/did not happen as planned: k6 was killed by SIGKILL after \d+(\.\d)? s/);
+    const report = await expectKilledRun(await run.exited, outDir);
     expect(report.abort!.reason).toMatch(/fault late-latency of the plan never ran/);
     // The gate itself held on what was measured; the run is still not a pass.
     expect(report.gates[0]!.verdict).toBe('pass');
-    expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/Partial result.*k6 was killed by SIGKILL/);
   }, 120_000);
 
   it("SIGKILL of one k6 of two shards: exit 1, partial, never a pass on the survivor's samples", async () => {
@@ -191,16 +199,9 @@ describe('chaosgate run when k6 dies mid-run', () => {
       { what: "this run's second k6 shard", timeoutMs: 30_000, intervalMs: 100 },
     );
     // Samples of both shards first: the survivor goes on producing a healthy-looking load.
-    await waitFor(() => /^0:0[3-9] .* rps [1-9]/m.test(run.output()), { what: 'a progress line with load after 3 s', timeoutMs: 30_000 });
+    await loadUnderWay(run);
     process.kill(shard2, 'SIGKILL');
-    const r = await run.exited;
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/INCOMPLETE k6 was killed by SIGKILL/);
-    expect(r.stderr).not.toMatch(/verdict pass/);
-    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
-    expect(report.partial).toBe(true);
-    expect(report.verdict).not.toBe('pass');
-    expect(report.abort!.reason).toMatch(/k6 was killed by SIGKILL/);
+    const report = await expectKilledRun(await run.exited, outDir);
     // Both shards' samples were read before the kill.
     expect(report.inputs.map((i) => i.source).sort()).toEqual(['k6-1', 'k6-2']);
     // The surviving shard was stopped then, not left to run out its 20 s.
