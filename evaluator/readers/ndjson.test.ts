@@ -34,8 +34,11 @@ describe('NDJSON fast path', () => {
       '0.000001',
       '7.0',
     ];
+    // 16 and 17 significant digits on both sides of 2^53 (9007199254740992) as an integer of digits.
+    const nearExactLimit = ['900719.9254740991', '900719.9254740992', '900719.9254740993', '90071992.54740991', '90071992.54740993', '9.007199254740993', '0.9007199254740993'];
+    const scripted = Array.from({ length: 2000 }, (_, k) => String(Math.abs(Math.sin(k + 0.5)) * 100)); // 16–17 digits, as Math.random() * 100 prints
     const rand = Array.from({ length: 2000 }, (_, k) => String(Math.round(Math.sin(k) * Math.sin(k) * 1e9) / 10 ** (k % 12)));
-    const all = [...texts, ...rand];
+    const all = [...texts, ...nearExactLimit, ...scripted, ...rand];
     const lines = all.map((v) => `{"type":"Point","data":{"time":"2026-01-01T00:00:00.123456789Z","value":${v},"tags":{"a":"b"}},"metric":"m"}`);
     const { values, malformed } = readAll(lines);
     expect(malformed).toEqual([]);

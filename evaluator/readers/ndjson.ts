@@ -33,15 +33,19 @@ let decimalEnd = 0;
 /** Whether the last decimal() read a well-formed decimal it only declined for its length. */
 let decimalLong = false;
 
+/** 2^53: every integer below it is a double, exactly. */
+const EXACT_INTEGERS = 2 ** 53;
+
 /**
- * The plain decimal `digits[.digits]` of at most 15 significant digits at text[start…], ending at
- * the first other character (its index in decimalEnd), else NaN (then the caller uses Number).
- * Exact: the digits form an integer below 2^53 and 10^k is exact, so one IEEE division rounds
- * correctly, the same double JSON.parse gives (Clinger's fast path).
+ * The plain decimal `digits[.digits]` whose digits form an integer below 2^53 (any 15 significant
+ * digits, most 16: `Math.random() * 100` prints 16 or 17) at text[start…], ending at the
+ * first other character (its index in decimalEnd), else NaN (then the caller uses Number).
+ * Exact: the integer is exact (the running value only grows, so computed below 2^53 means every
+ * step was exact) and 10^k is exact, so one IEEE division rounds correctly, the same double
+ * JSON.parse gives (Clinger's fast path).
  */
 function decimal(text: string, start: number): number {
   let mantissa = 0;
-  let digits = 0;
   let fractionDigits = -1;
   let i = start;
   for (; ; i++) {
@@ -49,7 +53,6 @@ function decimal(text: string, start: number): number {
     const d = c - 48;
     if (d >= 0 && d <= 9) {
       mantissa = mantissa * 10 + d;
-      if (mantissa !== 0) digits++;
       if (fractionDigits >= 0) fractionDigits++;
     } else if (c === 46 && fractionDigits < 0) {
       fractionDigits = 0;
@@ -64,7 +67,7 @@ function decimal(text: string, start: number): number {
   const first = text.charCodeAt(start);
   if (first === 46) return Number.NaN; // ".5"
   if (first === 48 && n > 1 && text.charCodeAt(start + 1) !== 46) return Number.NaN; // leading zero
-  if (digits > 15) {
+  if (mantissa >= EXACT_INTEGERS) {
     decimalLong = true; // e.g. 17 digits of a float64 a script computed: JS's own parse below
     return Number.NaN;
   }
