@@ -74,6 +74,12 @@ function decimal(text: string, start: number): number {
   return fractionDigits > 0 ? mantissa / POW10[fractionDigits]! : mantissa;
 }
 
+/** The index of the time's last digit in a run that ends `<time><zone>","value":` (zone `Z` or `±hh:mm`). */
+function lastTimeDigit(run: string): number {
+  const zone = run.length - VALUE.length - 1;
+  return run.charCodeAt(zone) === 90 ? zone - 1 : zone - 6;
+}
+
 function isStringRecord(v: unknown): v is Record<string, string> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const x of Object.values(v)) if (typeof x !== 'string') return false;
@@ -189,6 +195,13 @@ export class NdjsonReader implements LineReader {
   /** v1: the previous line's `<time>","value":`, and that time. */
   private v1Time = '';
   private v1TimeValue = 0;
+  /**
+   * Where in v2Head / v1Time the time's last digit stands. k6 writes nanoseconds, so lines of
+   * different instants (a script adding its own samples, VUs interleaved) mostly differ there: one
+   * char tells, before the whole run is compared.
+   */
+  private v2HeadProbe = 0;
+  private v1TimeProbe = 0;
   /** The previous line from `,"tags":` through the tags' end (v2: through `"metric":"`), and the tags. */
   private tagsPart = '';
   private tagsPartTags: string | null = null;
@@ -302,7 +315,8 @@ export class NdjsonReader implements LineReader {
     let i: number;
     if (v2) {
       const head = this.v2Head;
-      if (head !== '' && text.substring(start, start + head.length) === head) {
+      const probe = this.v2HeadProbe;
+      if (head !== '' && text.charCodeAt(start + probe) === head.charCodeAt(probe) && text.substring(start, start + head.length) === head) {
         time = this.v2HeadTime;
         i = start + head.length;
       } else {
@@ -312,6 +326,7 @@ export class NdjsonReader implements LineReader {
         time = this.timeRead;
         this.v2Head = text.slice(start, i);
         this.v2HeadTime = time;
+        this.v2HeadProbe = lastTimeDigit(this.v2Head);
       }
     } else {
       const predicted = this.lastSlot?.next;
@@ -327,7 +342,8 @@ export class NdjsonReader implements LineReader {
         i = q + V1_MID.length;
       }
       const timePart = this.v1Time;
-      if (timePart !== '' && text.substring(i, i + timePart.length) === timePart) {
+      const probe = this.v1TimeProbe;
+      if (timePart !== '' && text.charCodeAt(i + probe) === timePart.charCodeAt(probe) && text.substring(i, i + timePart.length) === timePart) {
         time = this.v1TimeValue;
         i += timePart.length;
       } else {
@@ -336,6 +352,7 @@ export class NdjsonReader implements LineReader {
         time = this.timeRead;
         this.v1Time = text.slice(i, after);
         this.v1TimeValue = time;
+        this.v1TimeProbe = lastTimeDigit(this.v1Time);
         i = after;
       }
     }
