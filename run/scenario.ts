@@ -1,7 +1,7 @@
 // What the run knows about a built-in scenario beyond its script: the knob its length is set by,
 // and the phases the load itself makes (the chaos smoke's spike). A script's length comes from
 // k6 itself (run/inspect.ts), for built-ins and users' scripts alike.
-import { durationToMs, validatedMs } from '../lib/duration.js';
+import { validatedMs } from '../lib/duration.js';
 import type { ScenarioConfig } from '../load/scenario-config.js';
 import type { ScenarioName } from '../load/scenarios.js';
 
@@ -18,9 +18,9 @@ export function applyScenarioDuration(scenario: ScenarioName, sc: ScenarioConfig
 /** Phase names by offset that the scenario's own shape makes. */
 export function scenarioPhases(scenario: ScenarioName | null, sc: ScenarioConfig): { atMs: number; phase: string }[] {
   if (scenario !== 'chaos-smoke') return [];
-  const at = durationToMs(sc.chaosSmoke.spikeAt) ?? 0;
-  const hold = durationToMs(sc.chaosSmoke.spikeDuration) ?? 0;
-  const total = durationToMs(sc.chaosSmoke.duration) ?? 0;
+  const at = validatedMs(sc.chaosSmoke.spikeAt);
+  const hold = validatedMs(sc.chaosSmoke.spikeDuration);
+  const total = validatedMs(sc.chaosSmoke.duration);
   if (hold <= 0 || at >= total) return [];
   return [
     { atMs: at, phase: 'spike' },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../model/report.js';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli as runBundledCli, type CliBundle } from '../support/cli-bundle.js';
 import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
 
 let dir: string;
@@ -159,12 +159,7 @@ export default function () { http.get(__ENV.CHAOSGATE_URL_WEB + '/fast'); }
     expect(report.analysis!.services!.map((s) => [s.service, s.proxied])).toEqual([['web', true]]);
 
     // `chaos apply` has no run to front the service: refused (exit 2) naming the field.
-    const apply = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bundle.cli, 'chaos', 'apply', '--config', config, '--duration', '1s'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('exit', (code) => resolve({ code, stderr }));
-    });
+    const apply = await runBundledCli(bundle.cli, ['chaos', 'apply', '--config', config, '--duration', '1s'], { cwd: dir, timeoutMs: 30_000 });
     expect(apply.code).toBe(2);
     expect(apply.stderr).toContain('chaos.plan.0.target: no proxy route "web"');
     expect(apply.stderr).toContain('`chaos apply` faults proxy routes only');
