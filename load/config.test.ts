@@ -1,13 +1,17 @@
 // The `load` and `target` sections: defaults, overrides, and errors that name the field.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/errors.js';
 import { loadConfig } from '../config/index.js';
 
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
 async function configFile(content: unknown): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'chaosgate-cfg-'));
+  dirs.push(dir);
   const file = join(dir, 'chaosgate.json');
   await writeFile(file, JSON.stringify(content));
   return file;
