@@ -1,5 +1,5 @@
 // `npm run bench:evaluator [-- --points 2000000,20000000] [--zones Z,+01:00] [--inputs plain,gzip]
-// [--repeat 3] [--live-repeat N] [--no-duckdb] [--no-live] [--no-cardinality] [--keep]`
+// [--repeat 3] [--live-repeat N] [--no-files] [--no-duckdb] [--no-live] [--no-cardinality] [--keep]`
 //
 // Records a short real k6 run against a loopback server once, replicates it in order (shifted
 // times) to each size, in UTC and as k6 writes times in Europe/Berlin (+01:00), plain and gzip,
@@ -7,8 +7,10 @@
 // plain reference (readline + JSON.parse + HDR), the evaluator, DuckDB (read_ndjson +
 // quantile_disc, 2 threads, when `python3 -c 'import duckdb'` works) and, for gzip, `zcat` alone.
 // Rates are medians, peak RSS the highest seen; every ratio is between runs of this one
-// benchmark. The p95 of every series is checked against DuckDB's exact quantile_disc. Then a
-// live row (k6's fastest output piped into the evaluator vs k6 writing to /dev/null) and the
+// benchmark. The p95 of every series is checked against DuckDB's exact quantile_disc. For plain
+// files, the read floor (read-floor.ts: reading, then decoding and finding line ends, on two
+// threads and no parsing) beside the time 4× DuckDB would take. Then a
+// live row (k6's fastest output piped into the evaluator, into `cat`, and to /dev/null) and the
 // cardinality row (500 k points, each of its own metric name). Prints tables; deletes the data.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,7 +33,7 @@ const flag = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const sizes = (flag('--points') ?? '2000000,20000000').split(',').map(Number);
+const sizes = args.includes('--no-files') ? [] : (flag('--points') ?? '2000000,20000000').split(',').map(Number);
 const zones = (flag('--zones') ?? 'Z,+01:00').split(',');
 const inputs = (flag('--inputs') ?? 'plain,gzip').split(',');
 const repeat = Math.max(1, Number(flag('--repeat') ?? 3));
@@ -97,13 +99,14 @@ function checkP95(ev: Run, duck: Run): string {
 const dir = mkdtempSync(join(process.env.CHAOSGATE_BENCH_DIR ?? tmpdir(), 'chaosgate-bench-'));
 const rows: string[] = [];
 const liveRows: string[] = [];
+/** Plain files: the read floor (read-floor.ts) beside the evaluator and what 4× DuckDB would take. */
+const floorRows: string[] = [];
 const extraRows: string[] = [];
 try {
   log(`k6: ${k6Bin}; DuckDB: ${haveDuckdb ? 'yes' : 'no (pip install duckdb)'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-  const recorded = await recordK6(dir, flag('--record') ?? '8s');
-  const rec = loadRecording(recorded);
-  log(`recorded ${rec.prefix.length} points of real k6 output (${(rec.spanMs / 1000).toFixed(0)} s)`);
-  for (const points of sizes) {
+  const rec = sizes.length > 0 ? loadRecording(await recordK6(dir, flag('--record') ?? '8s')) : null;
+  if (rec) log(`recorded ${rec.prefix.length} points of real k6 output (${(rec.spanMs / 1000).toFixed(0)} s)`);
+  for (const points of rec ? sizes : []) {
     const needGb = (points * 330 * 1.15) / 1e9;
     if (freeGb(dir) < needGb + 2) throw new Error(`${dir}: needs ~${needGb.toFixed(1)} GB free for ${points} points`);
     for (const zone of zones) {
@@ -111,10 +114,10 @@ try {
         const gzip = input === 'gzip';
         const file = join(dir, `k6-${points}-${zone === 'Z' ? 'utc' : 'cet'}.json${gzip ? '.gz' : ''}`);
         const g0 = performance.now();
-        await replicate(rec, file, points, { offsetMinutes: zone === 'Z' ? 0 : 60, gzip });
+        await replicate(rec!, file, points, { offsetMinutes: zone === 'Z' ? 0 : 60, gzip });
         execFileSync('sync');
         log(`${file}: ${(statSync(file).size / 1e9).toFixed(2)} GB in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
-        const runs: Record<string, Run[]> = { reference: [], evaluator: [], duckdb: [], zcat: [] };
+        const runs: Record<string, Run[]> = { reference: [], evaluator: [], duckdb: [], zcat: [], 'read-floor': [], 'lines-floor': [] };
         for (let r = 0; r < repeat; r++) {
           const order: [string, () => Promise<Run>][] = [
             ['reference', () => child('reference', file)],
@@ -122,6 +125,7 @@ try {
           ];
           if (haveDuckdb) order.push(['duckdb', () => duckdb(file)]);
           if (gzip) order.push(['zcat', () => zcat(file)]);
+          else order.push(['read-floor', () => child('read-floor', file)], ['lines-floor', () => child('lines-floor', file)]);
           for (const [mode, go] of order) {
             const run = await go();
             runs[mode]!.push(run);
@@ -144,6 +148,16 @@ try {
             `${p95} |`,
         );
         log(rows.at(-1)!);
+        if (!gzip) {
+          const budget = haveDuckdb ? wall('duckdb') / 4 : Number.NaN;
+          const share = (mode: string) => (haveDuckdb ? ` (${((wall(mode) / budget) * 100).toFixed(0)} %)` : '');
+          floorRows.push(
+            `| ${fmt(points)} | ${zone} | ${wall('read-floor').toFixed(2)} s / ${cpu('read-floor').toFixed(1)} CPU-s${share('read-floor')} | ` +
+              `${wall('lines-floor').toFixed(2)} s / ${cpu('lines-floor').toFixed(1)} CPU-s${share('lines-floor')} | ${wall('evaluator').toFixed(2)} s / ${cpu('evaluator').toFixed(1)} CPU-s${share('evaluator')} | ` +
+              (haveDuckdb ? `${wall('duckdb').toFixed(2)} s / ${cpu('duckdb').toFixed(1)} CPU-s | **${budget.toFixed(2)} s** |` : '– | – |'),
+          );
+          log(floorRows.at(-1)!);
+        }
         rmSync(file);
       }
     }
@@ -170,35 +184,47 @@ export default function () { for (let i = 0; i < 20; i++) t.add(Math.random() * 
   const summary = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as { metrics: { iterations: { rate: number; count: number } } };
   const kb = (p: string) => (timeBin ? Number(readFileSync(p, 'utf8').trim().split('\n').at(-1)) / 1024 : Number.NaN);
   const alone: { rate: number; rss: number }[] = [];
+  // `| cat`: what any consumer of the pipe costs k6 on this machine (the floor for the evaluator).
+  const toCat: { rate: number; rss: number }[] = [];
   const piped: { rate: number; rss: number; ev: Run }[] = [];
+  const k6Json = (name: string, out: string) => `${time(join(dir, `${name}.rss`))}'${k6Bin}' run -q --summary-export='${join(dir, `${name}.json`)}' --out json=${out} '${script}'`;
+  const k6Run = (name: string) => ({ rate: summary(join(dir, `${name}.json`)).metrics.iterations.rate, rss: kb(join(dir, `${name}.rss`)) });
   for (let r = 0; r < Math.max(1, Number(flag('--live-repeat') ?? repeat)); r++) {
-    await collect('sh', ['-c', `${time(join(dir, 'alone.rss'))}'${k6Bin}' run -q --summary-export='${join(dir, 'alone.json')}' --out json=/dev/null '${script}' > /dev/null`]);
-    alone.push({ rate: summary(join(dir, 'alone.json')).metrics.iterations.rate, rss: kb(join(dir, 'alone.rss')) });
+    await collect('sh', ['-c', `${k6Json('alone', '/dev/null')} > /dev/null`]);
+    alone.push(k6Run('alone'));
+    await collect('sh', ['-c', `(${k6Json('cat', '/dev/fd/3')} 3>&1 >/dev/null) | cat > /dev/null`]);
+    toCat.push(k6Run('cat'));
     // The built CLI as users run it (`chaosgate evaluate -`: its entry starts draining stdin before
     // it loads the commands); its time and CPU from /usr/bin/time, its points from its JSON report.
     const report = join(dir, 'live-report.json');
     const evTime = join(dir, 'evaluate.time');
     await collect('sh', [
       '-c',
-      `(${time(join(dir, 'pipe.rss'))}'${k6Bin}' run -q --summary-export='${join(dir, 'pipe.json')}' --out json=/dev/fd/3 '${script}' 3>&1 >/dev/null) | ` +
+      `(${k6Json('pipe', '/dev/fd/3')} 3>&1 >/dev/null) | ` +
         `${timeBin ? `${timeBin} -f '%e %U %S %M' -o '${evTime}' ` : ''}'${process.execPath}' '${cliBundle}' evaluate --allow-no-gates --json '${report}' - > /dev/null`,
     ]);
     const [seconds, user, sys, rssKb] = timeBin ? readFileSync(evTime, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) : [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
     const totals = (JSON.parse(readFileSync(report, 'utf8')) as { totals: { points: number; series: number } }).totals;
     const ev: Run = { mode: 'evaluate -', points: totals.points, series: totals.series, seconds: seconds!, cpuSeconds: user! + sys!, maxRssMb: rssKb! / 1024 };
-    piped.push({ rate: summary(join(dir, 'pipe.json')).metrics.iterations.rate, rss: kb(join(dir, 'pipe.rss')), ev });
+    piped.push({ ...k6Run('pipe'), ev });
     log(
-      `  live: k6 alone ${alone.at(-1)!.rate.toFixed(0)} it/s ${alone.at(-1)!.rss.toFixed(0)} MB; piped ${piped.at(-1)!.rate.toFixed(0)} it/s ${piped.at(-1)!.rss.toFixed(0)} MB, evaluator ${ev.points} points ${ev.cpuSeconds.toFixed(2)} CPU-s in ${ev.seconds.toFixed(1)} s`,
+      `  live: k6 alone ${alone.at(-1)!.rate.toFixed(0)} it/s ${alone.at(-1)!.rss.toFixed(0)} MB; | cat ${toCat.at(-1)!.rate.toFixed(0)} it/s ${toCat.at(-1)!.rss.toFixed(0)} MB; ` +
+        `| evaluate ${piped.at(-1)!.rate.toFixed(0)} it/s ${piped.at(-1)!.rss.toFixed(0)} MB, evaluator ${ev.points} points ${ev.cpuSeconds.toFixed(2)} CPU-s in ${ev.seconds.toFixed(1)} s`,
     );
   }
   const aloneRate = median(alone.map((a) => a.rate));
+  const catRate = median(toCat.map((a) => a.rate));
   const pipedRate = median(piped.map((a) => a.rate));
   const aloneRss = median(alone.map((a) => a.rss));
+  const catRss = median(toCat.map((a) => a.rss));
   const pipedRss = median(piped.map((a) => a.rss));
   const evPoints = median(piped.map((p) => p.ev.points / p.ev.seconds));
   const cores = median(piped.map((p) => p.ev.cpuSeconds / p.ev.seconds));
+  const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+  const change = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(0)} %`;
   liveRows.push(
-    `| ${duration} | ${aloneRate.toFixed(0)} it/s | ${pipedRate.toFixed(0)} it/s | **${((pipedRate / aloneRate) * 100).toFixed(0)} %** | ${aloneRss.toFixed(0)} MB | ${pipedRss.toFixed(0)} MB | **${((pipedRss / aloneRss - 1) * 100).toFixed(0)} %** | ${fmt(evPoints)}/s | **${cores.toFixed(2)}** |`,
+    `| ${duration} × ${alone.length} | ${aloneRate.toFixed(0)} it/s | ${catRate.toFixed(0)} it/s (${pct(catRate / aloneRate)}) | ${pipedRate.toFixed(0)} it/s | **${pct(pipedRate / aloneRate)}** | ` +
+      `${aloneRss.toFixed(0)} MB | ${catRss.toFixed(0)} MB (${change(catRss / aloneRss)}) | ${pipedRss.toFixed(0)} MB | **${change(pipedRss / aloneRss)}** | ${fmt(evPoints)}/s | **${cores.toFixed(2)}** |`,
   );
   log(liveRows.at(-1)!);
 }
@@ -232,10 +258,18 @@ process.stdout.write(
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
+    ...(floorRows.length
+      ? [
+          '| points | zone | read floor, 2 threads (share of the 4×-DuckDB time) | + latin1 decode + line ends | evaluator | DuckDB (2 threads) | 4× DuckDB would be |',
+          '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+          ...floorRows,
+          '',
+        ]
+      : []),
     ...(liveRows.length
       ? [
-          '| live run | k6 alone | k6 → evaluate - | k6 rate kept | k6 peak RSS alone | piped | k6 RSS change | evaluator | evaluator cores |',
-          '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          '| live run (medians) | k6 alone | k6 → cat | k6 → evaluate - | k6 rate kept | k6 peak RSS alone | → cat | → evaluate - | k6 RSS change | evaluator | evaluator cores |',
+          '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
           ...liveRows,
           '',
         ]
