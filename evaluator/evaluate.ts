@@ -112,8 +112,10 @@ async function readInWorkers(ev: Evaluation, script: URL, path: string, format: 
   // (native memory, freed only when their JS objects are collected) do not pile up. Peak RSS at
   // 20 M gzip points: 218–245 MB with 8 MB, 190–198 MB with 4 MB, 185–193 MB with 2 MB; speed
   // within noise. Plain files have no such buffers, and there 16 MB took ~17 % less CPU than 2 MB
-  // (scavenges copying the 64 KB pieces being parsed) for +5–9 MB (2 M points of real k6 output).
-  const youngMb = (await isLiveSource(path)) || isGzipFile(path) ? 2 : 16;
+  // (scavenges copying the 64 KB pieces being parsed) for +5–9 MB (2 M points of real k6 output),
+  // but only where two readers share the work (from 256 MB on): on the 72 MB file of 500 k metric
+  // names it took peak RSS from 280–295 MB to 299–312 MB, past that file's 300 MB bound.
+  const youngMb = readers > 1 ? 16 : 2;
   const bytes = readers > 1 ? blockBytes((await stat(path)).size) : 0;
   const consumers: BatchConsumer[] = [];
   const rings: Float64Array[] = [];
