@@ -1,5 +1,5 @@
 // `npm run bench:evaluator [-- --points 2000000,20000000] [--zones Z,+01:00] [--inputs plain,gzip]
-// [--repeat 3] [--live-repeat N] [--no-files] [--no-duckdb] [--no-live] [--no-cardinality] [--keep]`
+// [--repeat 3] [--live-iterations 120000] [--live-repeat N] [--no-files] [--no-duckdb] [--no-live] [--no-cardinality] [--keep]`
 //
 // Records a short real k6 run against a loopback server once, replicates it in order (shifted
 // times) to each size, in UTC and as k6 writes times in Europe/Berlin (+01:00), plain and gzip,
@@ -170,13 +170,16 @@ try {
 
 /** k6's fastest output (50 VUs adding Trend points, no HTTP) piped into the evaluator vs to /dev/null. */
 async function liveRow(): Promise<void> {
-  const duration = flag('--live-duration') ?? '10s';
+  // A fixed number of iterations, not a duration: k6 keeps every Trend value for its end-of-test
+  // summary, so its RSS grows with the samples it made, and a run slowed by its consumer would
+  // otherwise hold fewer of them (a smaller RSS for the wrong reason). 120 k: ~10 s alone here.
+  const iterations = Number(flag('--live-iterations') ?? 120_000);
   const script = join(dir, 'live.js');
   writeFileSync(
     script,
     `import { Trend } from 'k6/metrics';
 const t = new Trend('live_trend', true);
-export const options = { vus: 50, duration: '${duration}' };
+export const options = { scenarios: { live: { executor: 'shared-iterations', vus: 50, iterations: ${iterations}, maxDuration: '10m' } } };
 export default function () { for (let i = 0; i < 20; i++) t.add(Math.random() * 100, { kind: 'k' + (i % 4) }); }
 `,
   );
@@ -223,7 +226,7 @@ export default function () { for (let i = 0; i < 20; i++) t.add(Math.random() * 
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
   const change = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(0)} %`;
   liveRows.push(
-    `| ${duration} × ${alone.length} | ${aloneRate.toFixed(0)} it/s | ${catRate.toFixed(0)} it/s (${pct(catRate / aloneRate)}) | ${pipedRate.toFixed(0)} it/s | **${pct(pipedRate / aloneRate)}** | ` +
+    `| ${fmt(iterations)} iterations × ${alone.length} | ${aloneRate.toFixed(0)} it/s | ${catRate.toFixed(0)} it/s (${pct(catRate / aloneRate)}) | ${pipedRate.toFixed(0)} it/s | **${pct(pipedRate / aloneRate)}** | ` +
       `${aloneRss.toFixed(0)} MB | ${catRss.toFixed(0)} MB (${change(catRss / aloneRss)}) | ${pipedRss.toFixed(0)} MB | **${change(pipedRss / aloneRss)}** | ${fmt(evPoints)}/s | **${cores.toFixed(2)}** |`,
   );
   log(liveRows.at(-1)!);
