@@ -116,6 +116,7 @@ async function readInWorkers(ev: Evaluation, script: URL, path: string, format: 
   // but only where two readers share the work (from 256 MB on): on the 72 MB file of 500 k metric
   // names it took peak RSS from 280–295 MB to 299–312 MB, past that file's 300 MB bound.
   const youngMb = readers > 1 ? 16 : 2;
+  const live = await isLiveSource(path);
   const bytes = readers > 1 ? blockBytes((await stat(path)).size) : 0;
   const consumers: BatchConsumer[] = [];
   const rings: Float64Array[] = [];
@@ -172,6 +173,7 @@ async function readInWorkers(ev: Evaluation, script: URL, path: string, format: 
           ring: rings[index]!,
           channel: consumer.channel,
           drain,
+          live,
           blocks: readers > 1 ? { index, count: readers, bytes } : undefined,
         };
         const worker = new Worker(script, { workerData: task, transferList: [consumer.channel.events], resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
