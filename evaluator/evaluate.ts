@@ -107,7 +107,12 @@ function plainNdjson(path: string): boolean {
  * set of histograms. A plain NDJSON file is cut into blocks read by `readers` threads at once (block
  * k by thread k % readers); anything else is read by one.
  */
-async function readInWorkers(ev: Evaluation, script: URL, path: string, format: InputFormat | undefined, drain: PipeDrain | undefined, readers: number): Promise<void> {
+async function readInWorkers(
+  ev: Evaluation,
+  script: URL,
+  path: string,
+  { format, drain, readers, live }: { format: InputFormat | undefined; drain: PipeDrain | undefined; readers: number; live: boolean },
+): Promise<void> {
   // A small young generation for gzip (and live input, never opened twice): its output buffers
   // (native memory, freed only when their JS objects are collected) do not pile up. Peak RSS at
   // 20 M gzip points: 218–245 MB with 8 MB, 190–198 MB with 4 MB, 185–193 MB with 2 MB; speed
@@ -116,7 +121,6 @@ async function readInWorkers(ev: Evaluation, script: URL, path: string, format: 
   // but only where two readers share the work (from 256 MB on): on the 72 MB file of 500 k metric
   // names it took peak RSS from 280–295 MB to 299–312 MB, past that file's 300 MB bound.
   const youngMb = readers > 1 ? 16 : 2;
-  const live = await isLiveSource(path);
   const bytes = readers > 1 ? blockBytes((await stat(path)).size) : 0;
   const consumers: BatchConsumer[] = [];
   const rings: Float64Array[] = [];
@@ -289,12 +293,13 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   try {
     for (const input of inputs) {
       // Live input (stdin, a FIFO) too: a reading thread drains the pipe whatever this thread does.
-      const ownThread = (await bigFile(input, evaluateConfig.workerMinBytes)) || (await isLiveSource(input));
+      const live = await isLiveSource(input);
+      const ownThread = live || (await bigFile(input, evaluateConfig.workerMinBytes));
       // stdin's draining thread may be running already (the CLI's entry starts it for `evaluate -`).
       const drain = takeEarlyDrain(input);
       if (script && threads > 1 && ownThread) {
         const readers = opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input) ? Math.min(READERS, threads) : 1;
-        await readInWorkers(ev, script, input, opts.format, drain, readers);
+        await readInWorkers(ev, script, input, { format: opts.format, drain, readers, live });
       } else await readSource(ev, input, drain);
     }
     refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);

@@ -33,8 +33,8 @@ export type ScanMessage = { wake: true } | { done: true } | { error: string };
  * thread then wakes late, the 64 KB pipe fills and k6 buffers samples in its own memory. Nicer by
  * 6, this thread parses in what k6 leaves and the 32 MB ring absorbs the lag (measured, 3 runs
  * each: k6's RSS 147–167 MB vs 145–201 at equal priority, k6 alone 148–156; by 10 or more the
- * parsing fell behind and the ring filled: 419–789 MB). The draining thread and the main thread,
- * whose timers drive `run`, keep their priority.
+ * parsing fell behind and the ring filled: 419–789 MB). The draining thread and the main thread
+ * (timers, live gates) keep their priority.
  */
 const LIVE_READER_NICE_STEPS = 6;
 

@@ -1,6 +1,6 @@
 // Lowers the CPU priority of the calling thread only (Linux: nice is per thread, and a thread's
 // id names it to setpriority). Used by the reading thread of live input, so that parsing k6's
-// samples never takes the CPU from the k6 run that makes them (docs/benchmarks.md, "Live input").
+// samples gives way to the k6 run that makes them (docs/benchmarks.md, "Live input").
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
