@@ -168,7 +168,7 @@ try {
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }
 
-/** k6's fastest output (50 VUs adding Trend points, no HTTP) piped into the evaluator vs to /dev/null. */
+/** k6's fastest output (50 VUs adding Trend points, no HTTP) to /dev/null, piped into `cat`, and piped into the evaluator. */
 async function liveRow(): Promise<void> {
   // A fixed number of iterations, not a duration: k6 keeps every Trend value for its end-of-test
   // summary, so its RSS grows with the samples it made, and a run slowed by its consumer would
