@@ -18,6 +18,7 @@ describe('readProcStat', () => {
       expect(stat.ppid).toBe(process.pid);
       expect(stat.state).toMatch(/^[RS]$/);
       expect(stat.startTicks).toMatch(/^\d+$/);
+      expect(stat.nice).toBe(readProcStat(process.pid)!.nice); // inherited from this process
       // Started after this process: a later start time.
       expect(BigInt(stat.startTicks)).toBeGreaterThanOrEqual(BigInt(processStartTicks(process.pid)!));
       expect(isSameProcess(child.pid!, stat.startTicks)).toBe(true);
@@ -26,6 +27,16 @@ describe('readProcStat', () => {
       child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("reads one thread's stat by its id: the main thread's is the process's", () => {
+    const own = readProcStat(process.pid)!;
+    const main = readProcStat(process.pid, process.pid)!;
+    expect(main).toEqual(own);
+    expect(main.nice).toBeGreaterThanOrEqual(-20);
+    expect(main.nice).toBeLessThanOrEqual(19);
+    expect(readProcStat(process.pid, 2 ** 22 + 7)).toBeUndefined();
+    expect(readProcStat(process.pid, 0)).toBeUndefined();
   });
 
   it('is undefined for a PID that does not exist or is not a PID', () => {

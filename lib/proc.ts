@@ -8,16 +8,21 @@ export interface ProcStat {
   /** R, S, D, T (stopped), t, Z (zombie), X … */
   state: string;
   ppid: number;
+  /** Field 19: the nice value (per thread on Linux: a thread's own stat has its own). */
+  nice: number;
   /** Field 22: start time in clock ticks since boot, kept as text (it can outgrow 2^53 in theory). */
   startTicks: string;
 }
 
-/** The process's stat, or undefined when there is no such process (or /proc cannot say). */
-export function readProcStat(pid: number): ProcStat | undefined {
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+/**
+ * The process's stat (or, given `tid`, that thread's), or undefined when there is no such process
+ * or thread (or /proc cannot say).
+ */
+export function readProcStat(pid: number, tid?: number): ProcStat | undefined {
+  if (!Number.isInteger(pid) || pid <= 0 || (tid !== undefined && (!Number.isInteger(tid) || tid <= 0))) return undefined;
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -29,9 +34,10 @@ export function readProcStat(pid: number): ProcStat | undefined {
   // fields[0] is field 3 (state), so field N is fields[N - 3].
   const state = fields[0];
   const ppid = Number(fields[1]);
+  const nice = Number(fields[16]);
   const startTicks = fields[19];
-  if (!state || !Number.isInteger(ppid) || !startTicks || !/^\d+$/.test(startTicks)) return undefined;
-  return { pid, state, ppid, startTicks };
+  if (!state || !Number.isInteger(ppid) || !Number.isInteger(nice) || !startTicks || !/^\d+$/.test(startTicks)) return undefined;
+  return { pid, state, ppid, nice, startTicks };
 }
 
 /** The start time of a live process (zombies count as gone), or undefined. */

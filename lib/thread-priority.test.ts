@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { transformSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { readProcStat } from './proc.js';
 import { threadId } from './thread-priority.js';
 
-/** A thread's nice value as the kernel shows it (field 19 of /proc/<pid>/task/<tid>/stat). */
-const niceOf = (tid: number) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+/** A thread of this process's nice value as the kernel shows it. */
+const niceOf = (tid: number) => readProcStat(process.pid, tid)?.nice;
 
 describe('lowerThreadPriority', () => {
   it.runIf(process.platform === 'linux')('lowers only the calling thread, by the steps asked, and returns the nice it now has', async () => {

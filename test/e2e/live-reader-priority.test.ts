@@ -2,8 +2,9 @@
 // (6 nice levels), while the CLI's main thread (timers, gates) and the draining thread keep theirs;
 // every line written is still counted. Linux only: nice is per thread there.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readProcStat } from '../../lib/proc.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
 import { waitFor } from '../support/wait.js';
 
@@ -13,15 +14,12 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => bundle?.remove());
 
-/** The nice value of every thread of `pid` (field 19 of /proc/<pid>/task/<tid>/stat), by thread id. */
+/** The nice value of every thread of `pid`, by thread id (a thread that ended meanwhile is left out). */
 function threadNices(pid: number): Map<number, number> {
   const nices = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      nices.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
-    } catch {
-      // the thread ended between the listing and the read
-    }
+  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
+    const stat = readProcStat(pid, tid);
+    if (stat) nices.set(tid, stat.nice);
   }
   return nices;
 }
