@@ -35,32 +35,45 @@ const HDR_ONLY_IN_MODEL = {
 const MAX_DEPTH = 5;
 
 /**
- * One `no-restricted-imports` block per nesting depth of `folder`: a relative import reaches another
- * top-level folder with exactly `depth` leading `../`, so the pattern is exact for each depth.
+ * One block per nesting depth of `folder`, from its allow-list: every project folder not in
+ * `allowed` (nor `folder` itself) is forbidden. A relative import reaches another top-level folder
+ * with exactly `depth` leading `../`, so the pattern is exact for each depth. Static imports and
+ * re-exports are `no-restricted-imports`; a dynamic `import()` is `no-restricted-syntax` (the same
+ * patterns on its literal path; a computed path cannot be checked, so it is refused outright).
  * Tests beside the code are exempt: they build their inputs with the real upstream stages (a writer's
  * test renders a real evaluation), which is the point of an honest test, not a dependency of the code.
  */
-function importRule(folder, forbidden, why, { allowHdr = false, packages } = {}) {
+function importRule(folder, allowed, why, { allowHdr = false, packages } = {}) {
+  const forbidden = PROJECT_FOLDERS.filter((other) => other !== folder && !allowed.includes(other));
+  const allowedText = allowed.length ? `it may import only ${allowed.map((a) => `${a}/`).join(', ')}` : 'it may import no other project folder';
   const blocks = [];
   for (let depth = 1; depth <= MAX_DEPTH; depth++) {
     const patterns = forbidden.map((other) => ({
       regex: `^(\\.\\./){${depth}}${other}(/|$)`,
-      message: `${folder}/ may not import ${other}/: ${why}`,
+      message: `${folder}/ may not import ${other}/ (${allowedText}): ${why}`,
     }));
     if (packages) patterns.push(packages);
+    // esquery reads a regex up to the next "/": the slashes are written \x2F.
+    const dynamic = forbidden.map((other) => ({
+      selector: `ImportExpression[source.value=/^(\\.\\.\\x2F){${depth}}${other}(\\x2F|$)/]`,
+      message: `${folder}/ may not import ${other}/ (${allowedText}), not with import() either: ${why}`,
+    }));
+    dynamic.push({
+      selector: "ImportExpression[source.type!='Literal']",
+      message: `${folder}/: an import() of a computed path cannot be checked against the import rules; import a literal path`,
+    });
     blocks.push({
       name: `import rules: ${folder}/ (depth ${depth})`,
       files: [`${folder}/${'*/'.repeat(depth - 1)}*.{ts,mts,js,mjs}`],
       ignores: ['**/*.test.ts'],
       rules: {
         'no-restricted-imports': ['error', { paths: allowHdr ? [] : [HDR_ONLY_IN_MODEL], patterns }],
+        'no-restricted-syntax': ['error', ...dynamic],
       },
     });
   }
   return blocks;
 }
-
-const allBut = (...allowed) => PROJECT_FOLDERS.filter((f) => !allowed.includes(f));
 
 const NODE_GLOBALS = {
   process: 'readonly',
@@ -157,45 +170,52 @@ export default tseslint.config(
     },
   },
 
-  // The import rules. model/ is the one contract between compute and presentation.
-  ...importRule(
-    'model',
-    allBut('model', 'lib'),
-    'model/ is the contract every stage shares (report schema, histograms, error rate, metric names, events file); it depends on nothing but lib/.',
-    {
-      allowHdr: true,
-      packages: {
-        regex: '^(?!\\.|node:|zod(/|$)|hdr-histogram-js(/|$))',
-        message: 'model/ depends only on zod and hdr-histogram-js (and lib/): the contract stays small and loads anywhere.',
-      },
+  // The import rules, as allow-lists (CONTRIBUTING.md, "Import rules"): a folder imports what its
+  // line names and nothing else, so a new folder or a new edge is a decision here, not an accident.
+  // run/, cli/ (they orchestrate), bench/, scripts/ and test/ have no list.
+  ...importRule('model', ['lib'], 'model/ is the contract every stage shares (report schema, histograms, error rate, metric names, events file); it depends on nothing but lib/.', {
+    allowHdr: true,
+    packages: {
+      regex: '^(?!\\.|node:|zod(/|$)|hdr-histogram-js(/|$))',
+      message: 'model/ depends only on zod and hdr-histogram-js (and lib/): the contract stays small and loads anywhere.',
     },
-  ),
-  ...importRule('lib', allBut('lib'), 'lib/ is the shared ground floor (errors, durations, tools); a lib/ file importing a stage would make every stage depend on it.'),
+  }),
+  ...importRule('lib', [], 'lib/ is the shared ground floor (errors, durations, tools); a lib/ file importing a stage would make every stage depend on it.'),
   ...importRule(
     'evaluator',
-    ['config', 'reports', 'chaos', 'run', 'analysis', 'probes', 'cli', 'load', 'target', 'k8s'],
+    ['model', 'lib'],
     'the evaluator takes its own options and produces the report model (model/); config/ composes its options, run/ wires it to chaos and probes, reports/ presents its output.',
   ),
   ...importRule(
     'reports',
-    ['evaluator', 'run', 'chaos', 'config', 'cli', 'probes'],
+    ['model', 'analysis', 'lib'],
     "writers present the report model (model/) only, so a report can be rendered from any saved report.json; computing is the evaluator's and analysis's job.",
   ),
   ...importRule(
     'analysis',
-    ['evaluator', 'reports', 'run', 'chaos', 'config', 'cli'],
+    ['model', 'lib'],
     'analysis computes from the report model (model/) alone, so evaluate, merge and run give the same analysis; presenting it is reports/.',
   ),
   ...importRule(
     'chaos',
-    ['evaluator', 'reports', 'run', 'analysis', 'cli'],
-    "chaos switches faults and writes the events file (model/events.ts); judging the run is the evaluator's, orchestration is run/.",
+    ['model', 'lib'],
+    "chaos switches faults and writes the events file (model/events.ts) from its own section (chaos/config.ts); judging the run is the evaluator's, orchestration is run/, composing the config is config/.",
   ),
-  ...importRule('target', allBut('target', 'lib'), "target/ is the reference demo service, a stand-in for the user's own service: it knows nothing of the harness that tests it."),
+  ...importRule('target', ['lib'], "target/ is the reference demo service, a stand-in for the user's own service: it knows nothing of the harness that tests it."),
   ...importRule(
     'probes',
-    ['evaluator', 'run', 'reports', 'cli'],
-    'probes sample queues into metric samples; the evaluator consumes them and run/ wires them, not the other way round.',
+    ['model', 'lib'],
+    'probes sample queues into metric samples from their own config fields; the evaluator consumes them, run/ wires them and config/ composes their schemas, not the other way round.',
   ),
-  ...importRule('config', ['run', 'cli'], 'config/ composes the section schemas of the packages; run/ and cli/ sit on top of config, so importing them makes a cycle.'),
+  ...importRule(
+    'config',
+    ['evaluator', 'chaos', 'probes', 'load', 'target', 'model', 'lib'],
+    'config/ composes the section schemas of the packages; run/ and cli/ sit on top of config, so importing them makes a cycle.',
+  ),
+  ...importRule(
+    'load',
+    ['scenarios', 'target', 'model', 'lib'],
+    "load/ spawns k6 with the built-in scenarios' config; orchestrating a run around it is run/'s, so load/ never reaches up into it.",
+  ),
+  ...importRule('k8s', ['model', 'lib'], "k8s/ renders k6-operator manifests from the arguments it is given; a run's stages are run/'s, which calls it."),
 );

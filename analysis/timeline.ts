@@ -6,7 +6,16 @@ import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { analyse, type FaultWindow } from './compute.js';
 import type { Analysis } from '../model/analysis.js';
-import { chaosEventSchema, namedPhaseEventSchema, type ChaosEvent, type NamedPhaseEvent, type PhaseEvent, type TimelineEvent } from '../model/events.js';
+import {
+  chaosEventSchema,
+  namedPhaseEventSchema,
+  serviceAddressEventSchema,
+  type ChaosEvent,
+  type NamedPhaseEvent,
+  type PhaseEvent,
+  type ServiceAddressEvent,
+  type TimelineEvent,
+} from '../model/events.js';
 import { InputError } from '../lib/errors.js';
 import { validatedMs } from '../lib/duration.js';
 import type { ReportModel } from '../model/report.js';
@@ -51,9 +60,17 @@ export class RunTimeline {
     }
   }
 
+  /** Where the script reaches each service (recorded in the events file for a replay's `service` tag). */
+  services(epochMs: number, addresses: ReadonlyArray<Omit<ServiceAddressEvent, 'time' | 'epochMs'>>): void {
+    if (!this.eventsPath || addresses.length === 0) return;
+    const time = new Date(epochMs).toISOString();
+    appendFileSync(this.eventsPath, addresses.map((a) => `${JSON.stringify({ time, epochMs, ...a } satisfies ServiceAddressEvent)}\n`).join(''));
+  }
+
   /** Replays events read from an events file. */
   replay(events: readonly TimelineEvent[]): void {
     for (const e of events) {
+      if ('service' in e) continue;
       if ('phase' in e) this.label({ time: e.epochMs, phase: e.phase });
       else this.chaos(e);
     }
@@ -88,8 +105,8 @@ export async function readTimelineEvents(path: string): Promise<TimelineEvent[]>
     } catch (err) {
       throw new InputError(`${path}:${i + 1}: not JSON (${(err as Error).message})`);
     }
-    const isPhase = typeof raw === 'object' && raw !== null && 'phase' in raw;
-    const parsed = isPhase ? namedPhaseEventSchema.safeParse(raw) : chaosEventSchema.safeParse(raw);
+    const has = (key: string) => typeof raw === 'object' && raw !== null && key in raw;
+    const parsed = has('phase') ? namedPhaseEventSchema.safeParse(raw) : has('service') ? serviceAddressEventSchema.safeParse(raw) : chaosEventSchema.safeParse(raw);
     if (!parsed.success) {
       const first = parsed.error.issues[0]!;
       throw new InputError(`${path}:${i + 1}: not a chaos event (${first.path.join('.') || 'line'}: ${first.message})`);

@@ -1,10 +1,19 @@
 // The config flags every command that reads the config file shares, and flag value parsers that
 // make a bad value a usage error naming the flag.
+import { existsSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 
 export interface ConfigFlags {
   config?: string;
   set: string[];
+}
+
+/** The config a command uses without --config: ./chaosgate.config.json when there is one. */
+export const DEFAULT_CONFIG_FILE = 'chaosgate.config.json';
+
+/** The config file of a command: -c, else ./chaosgate.config.json when present (as `run` reads it). */
+export function configFileOf(flags: Pick<ConfigFlags, 'config'>): string | undefined {
+  return flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

@@ -2,8 +2,7 @@
 // registry) and each writer's own flag (--junit/--json/--md, from the registry too); and writing
 // what was asked for.
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ReportModel } from '../model/report.js';
-import { parseReportTarget, reportFormats, reportWriters, writeReport, type ReportFormat, type ReportWriter } from '../reports/index.js';
+import { parseReportTarget, reportFormats, reportWriters, type ReportFormat, type ReportWriter } from '../reports/index.js';
 
 export interface ReportFlags {
   report: Array<{ format: ReportFormat; path: string }>;
@@ -33,8 +32,8 @@ export function withReportFlags(command: Command): Command {
   return command;
 }
 
-/** Writes every report the flags ask for (atomically, each to its path). */
-export async function writeRequestedReports(flags: ReportFlags, model: ReportModel): Promise<void> {
+/** Every report the flags ask for: kind and path. */
+export function requestedReports(flags: ReportFlags): Array<{ format: ReportFormat; path: string }> {
   const outputs: Array<{ format: ReportFormat; path: unknown }> = [...flags.report, ...flaggedWriters().map(({ format, flag }) => ({ format, path: flags[flag] }))];
-  for (const { format, path } of outputs) if (typeof path === 'string' && path) await writeReport(format, model, path);
+  return outputs.flatMap(({ format, path }) => (typeof path === 'string' && path ? [{ format, path }] : []));
 }

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
-import { createEvaluation, type Evaluation } from './evaluation.js';
+import { createEvaluation, type Evaluation, type EvaluationOptions } from './evaluation.js';
 import { isGzipFile, isLiveSource, readSource } from './input.js';
 import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { BatchConsumer } from './batch-channel.js';
@@ -30,6 +30,8 @@ export interface EvaluateOptions {
   statePath?: string;
   /** Many large inputs: one state per input in worker threads, then the merge (default true). */
   parallelInputs?: boolean;
+  /** Tags derived from a sample's own (the `service` tag, run/services.ts), as a run adds them. */
+  deriveTags?: EvaluationOptions['deriveTags'];
 }
 
 /** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
@@ -232,19 +234,23 @@ export async function loadReport(path: string): Promise<ReportModel> {
 }
 
 /**
- * Zero samples is never a pass: an input that gave none (an empty file, `</dev/null`, only
- * declarations) is unreadable input, whatever the gates are.
+ * Zero samples is never a pass: inputs that together gave none (empty files, `</dev/null`, only
+ * declarations) are unreadable input, whatever the gates are. Judged over all inputs together: an
+ * idle shard's empty file beside the others' is no error (its summary shows 0 points).
  */
-function refuseEmptyInputs(inputs: string[], summaries: InputSummary[], trusted: boolean): void {
-  for (const input of inputs) {
+export function refuseNoSamples(inputs: readonly string[], summaries: readonly InputSummary[], trusted: boolean): void {
+  if (summaries.some((s) => s.points > 0)) return;
+  // Malformed lines beyond the tolerance are reported with file:line by the caller (exit 3 too).
+  if (!trusted && summaries.some((s) => s.malformed > 0)) return;
+  const each = inputs.map((input) => {
     const s = summaries.find((x) => x.source === input);
-    // Malformed lines beyond the tolerance are reported with file:line by the caller (exit 3 too).
-    if (s && s.points === 0 && s.malformed > 0 && !trusted) continue;
-    if (!s || s.points === 0) {
-      const what = !s || s.lines === 0 ? 'it is empty' : `${s.lines} lines but not one sample${s.malformed ? `, ${s.malformed} malformed` : ''}`;
-      throw new InputError(`input ${input === '-' ? '(stdin)' : input}: no samples (${what}); zero samples is never a pass`);
-    }
-  }
+    const what = !s || s.lines === 0 ? 'it is empty' : `${s.lines} lines but not one sample${s.malformed ? `, ${s.malformed} malformed` : ''}`;
+    return { name: input === '-' ? '(stdin)' : input, what };
+  });
+  if (each.length === 1) throw new InputError(`input ${each[0]!.name}: no samples (${each[0]!.what}); zero samples is never a pass`);
+  const listed = each.slice(0, 5).map((e) => `${e.name} (${e.what})`);
+  if (each.length > 5) listed.push(`… (${each.length} in all)`);
+  throw new InputError(`inputs ${listed.join(', ')}: no samples in any of them; zero samples is never a pass`);
 }
 
 export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Promise<ReportModel> {
@@ -259,6 +265,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       format: opts.format,
       phaseLabels: opts.phaseLabels === true || (opts.phaseEvents?.length ?? 0) > 0,
       baselineReport,
+      deriveTags: opts.deriveTags,
     });
   } catch (err) {
     throw new ConfigError('gates', [(err as Error).message]);
@@ -273,6 +280,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   if (
     stateScript &&
     !opts.phaseLabels &&
+    !opts.deriveTags &&
     opts.parallelInputs !== false &&
     threads >= PARALLEL_INPUTS_MIN_THREADS &&
     inputs.length > 1 &&
@@ -280,7 +288,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
     (await allBig(inputs, evaluateConfig.workerMinBytes))
   ) {
     ev.dispose();
-    return evaluateInParallel(inputs, {
+    const model = await evaluateInParallel(inputs, {
       script: stateScript,
       threads,
       config: evaluateConfig,
@@ -289,6 +297,8 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       phaseEvents: opts.phaseEvents ?? [],
       baselineReport,
     });
+    refuseNoSamples(inputs, model.inputs, model.totals.trusted);
+    return model;
   }
   try {
     for (const input of inputs) {
@@ -302,8 +312,9 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
         await readInWorkers(ev, script, input, { format: opts.format, drain, readers, live });
       } else await readSource(ev, input, drain);
     }
-    refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);
+    // A shard's state may hold nothing (an idle runner): the merge judges all shards together.
     if (opts.statePath) await writeState(ev, opts.statePath);
+    else refuseNoSamples(inputs, ev.inputSummaries(), ev.trusted);
   } catch (err) {
     ev.dispose(); // frees the histograms
     throw err;

@@ -7,6 +7,7 @@ import { UsageError } from '../lib/errors.js';
 import { validatedMs } from '../lib/duration.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
+import { defaultGateId } from '../model/gate-id.js';
 import { Histogram } from '../model/histogram.js';
 import type { MetricKindInfo } from '../model/k6-metrics.js';
 import type { GateResult, ReportModel, SeriesReport, Verdict } from '../model/report.js';
@@ -21,10 +22,7 @@ export interface CompiledGate {
   windowMs: number | null;
 }
 
-/** The id of a gate the user gave none: its metric, expression, phase and window. */
-export function defaultGateId(g: Pick<GateConfig, 'metric' | 'expression' | 'phase' | 'window'>): string {
-  return `${g.metric}: ${g.expression}${g.phase ? ` [${g.phase}]` : ''}${g.window ? ` per ${g.window}` : ''}`;
-}
+export { defaultGateId } from '../model/gate-id.js';
 
 export function compileGate(config: GateConfig, index: number): CompiledGate {
   const ref = parseMetricRef(config.metric);
@@ -188,7 +186,6 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let observed: number | null = null;
   let worstStart: number | null = null;
   let holds = true;
-  let windows = 0;
   if (gate.windowMs === null) {
     const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.summary())])));
     observed = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
@@ -232,7 +229,6 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
       const value = aggregateOf(gate.threshold, bags, gate.ref, kind, span);
       destroyAll(bags);
       if (value === null) continue;
-      windows++;
       const ok = limit === null ? true : compare(value, gate.threshold.operator, limit);
       if (observed === null || worse(gate.threshold.operator, value, observed)) {
         observed = value;
@@ -260,10 +256,12 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     message = `${where}: no samples, so the gate cannot be shown to hold`;
   } else if (holds) {
     verdict = 'pass';
-    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} holds (observed ${fmt(observed)}${gate.windowMs !== null ? ` in the worst of ${windows} windows of ${cfg.window}` : ''}, limit ${rhsText})`;
+    // The sentence with the figures is built once, from the result's fields, when the report is
+    // finished (reports/gate-text.ts gateSentence); the message keeps words only where no figure can.
+    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} holds`;
   } else {
     verdict = cfg.severity;
-    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached (observed ${fmt(observed)}${worstStart !== null ? ` in the window from ${new Date(worstStart).toISOString()}` : ''}, limit ${rhsText})`;
+    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached`;
   }
   return {
     id: gate.id,

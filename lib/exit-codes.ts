@@ -6,5 +6,7 @@ export const ExitCode = {
   unreadableInput: 3,
   /** Something inside chaosgate went wrong (a bug or the environment): never a silent pass. */
   internal: 1,
+  /** `chaosgate run` stopped by SIGINT/SIGTERM: chaos rolled back, k6 stopped, partial reports (never a pass). */
+  interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -18,7 +18,22 @@ export type ChaosEvent = z.output<typeof chaosEventSchema>;
 export const namedPhaseEventSchema = z.object({ time: z.string(), epochMs: z.number().finite(), phase: z.string().min(1) });
 export type NamedPhaseEvent = z.output<typeof namedPhaseEventSchema>;
 
-export type TimelineEvent = ChaosEvent | NamedPhaseEvent;
+/**
+ * Where a run's script reached one of its services (the fault proxy's address for a faulted one):
+ * written once k6's env is known, so `evaluate --events` tags samples with `service` as the run did.
+ */
+export const serviceAddressEventSchema = z.object({
+  time: z.string(),
+  epochMs: z.number().finite(),
+  service: z.string().min(1),
+  envName: z.string(),
+  value: z.string(),
+  urls: z.array(z.string()),
+  proxied: z.boolean(),
+});
+export type ServiceAddressEvent = z.output<typeof serviceAddressEventSchema>;
+
+export type TimelineEvent = ChaosEvent | NamedPhaseEvent | ServiceAddressEvent;
 
 /** What labels samples with phases (the evaluator's input): a named phase, or a fault on/off. */
 export type PhaseEvent = { time: number; phase: string } | { time: number; faultId: string; action: 'on' | 'off' };

@@ -5,7 +5,7 @@ import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
-import { gateLine, gateSentence, isRateGate, liveGateTextContext, percent } from './gate-text.js';
+import { gateLine, gateSentence, gateTextContext, isRateGate, liveGateTextContext, percent } from './gate-text.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -50,13 +50,15 @@ describe('gate text', () => {
     // 60 of 600 fail outside 40–45 s… overall: 5 s × 10/s × 0.8 = 40, plus 1 in 10 of the other 550 = 55.
     const errors = gate(m, 'errors <5 %');
     expect(errors.observed).toBeCloseTo(95 / 600, 10);
-    expect(gateLine(errors, m)).toBe('FAIL http_req_failed: rate<0.05 breached (observed 15.83 %, limit 5 %)');
+    expect(gateLine(errors, gateTextContext(m))).toBe('FAIL errors <5 %: http_req_failed: rate<0.05 breached (observed 15.83 %, limit 5 %)');
     const windowed = gate(m, '5xx over 5 s <2 %');
     expect(windowed.observed).toBeCloseTo(0.8, 10);
-    expect(gateLine(windowed, m)).toBe('FAIL http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)');
-    expect(gateLine(gate(m, 'throughput'), m)).toBe('PASS http_reqs: rate>5 holds (observed 10.0167, limit 5)');
+    expect(gateLine(windowed, gateTextContext(m))).toBe('FAIL 5xx over 5 s <2 %: http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)');
+    expect(gateLine(gate(m, 'throughput'), gateTextContext(m))).toBe('PASS throughput: http_reqs: rate>5 holds (observed 10.0167, limit 5)');
     // A window longer than the run is one window, ending with the last sample (59.9 s), not at 5:00.
-    expect(gateLine(gate(m, 'long window'), m)).toBe('FAIL http_req_failed: rate<0.02 breached (observed 15.83 %, limit 2 %, worst window 0:00–1:00)');
+    expect(gateLine(gate(m, 'long window'), gateTextContext(m))).toBe(
+      'FAIL long window: http_req_failed: rate<0.02 breached (observed 15.83 %, limit 2 %, worst window 0:00–1:00)',
+    );
   });
 
   it('a gate judged live (an abort reason) reads the same, with offsets from the run start given', () => {

@@ -2,6 +2,7 @@
 // rate gates (k6 rate metrics and the error budget, judged by `rate`) in percent, as their limits
 // are written in ids and docs; a windowed gate's worst window as its offset into the run.
 import { ERROR_RATE_METRIC } from '../model/error-rate.js';
+import { defaultGateId } from '../model/gate-id.js';
 import { builtinMetrics } from '../model/k6-metrics.js';
 import type { GateResult, ReportModel } from '../model/report.js';
 import { durationToMs } from '../lib/duration.js';
@@ -87,7 +88,11 @@ export function gateSentence(g: GateResult, ctx: GateTextContext): string {
   return `${where}: ${g.expression.replace(/\s+/g, '')} ${held} (${figures.join(', ')})`;
 }
 
-/** The console line of a gate: "FAIL http_req_failed: rate<0.05 breached (observed 7.31 %, …)". */
-export function gateLine(g: GateResult, model: ReportModel): string {
-  return `${g.verdict.toUpperCase().padEnd(4)} ${gateSentence(g, gateTextContext(model))}`;
+/**
+ * The console line of a gate: "FAIL errors: http_req_failed: rate<0.05 breached (observed 7.31 %, …)";
+ * a gate without an id of its own is named by its sentence alone (the default id repeats it).
+ */
+export function gateLine(g: GateResult, ctx: GateTextContext): string {
+  const named = g.id === defaultGateId(g) ? '' : `${g.id}: `;
+  return `${g.verdict.toUpperCase().padEnd(4)} ${named}${gateSentence(g, ctx)}`;
 }

@@ -3,7 +3,7 @@
 // reverse whatever happens, so nothing injected stays on. The load is always a k6 script: a
 // user's (`script:`, `--script`) or a built-in scenario resolved to its script and env, on one
 // path. One function (outcomeExitCode) maps signals, failures and incomplete runs to exit codes.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
 import type { ChaosEvent } from '../chaos/events.js';
@@ -12,11 +12,11 @@ import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import type { GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
 import { loadReport } from '../evaluator/evaluate.js';
-import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
+import { createEvaluation, k6ThresholdGate, type Evaluation } from '../evaluator/evaluation.js';
 import { refuseNoGates } from '../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../config/known-metrics.js';
 import { DRAIN_METRICS } from '../model/metric-names.js';
-import { analyseRun, RunTimeline } from '../analysis/timeline.js';
+import { RunTimeline } from '../analysis/timeline.js';
 import { SampleLog } from '../evaluator/sample-log.js';
 import type { ReportModel } from '../model/report.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
@@ -27,10 +27,11 @@ import { builtinScript, runK6, type K6Exit, type RunningK6 } from '../load/k6-ru
 import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-config.js';
 import type { ScenarioName } from '../load/scenarios.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
-import { reportWriters, writeReport, type ReportFormat } from '../reports/index.js';
-import { gateSentence, gateTextContext, liveGateTextContext } from '../reports/gate-text.js';
+import { reportWriters, type ReportFormat } from '../reports/index.js';
+import { gateSentence, liveGateTextContext } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
 import { CleanupStack } from './cleanup.js';
+import { finishReport } from './finish.js';
 import type { Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
@@ -49,8 +50,8 @@ export const OVERRUN_GRACE_MS = 90_000;
 /** Abort gates without a window are judged live only after this long. */
 export const LIVE_ABORT_MIN_AGE_MS = 10_000;
 
-/** Exit code of a run stopped by SIGINT/SIGTERM: reports are written, marked partial. */
-export const INTERRUPTED_EXIT_CODE = 130;
+/** Exit code of a run stopped by SIGINT/SIGTERM: reports are written, marked partial, never a pass. */
+export const INTERRUPTED_EXIT_CODE = ExitCode.interrupted;
 
 /** A time-bound run that ends more than this much before its planned length ran short. */
 export const SHORT_RUN_TOLERANCE_MS = 1000;
@@ -153,6 +154,10 @@ interface RunContext {
   abortReason: string | null;
   /** Why the run did not happen as planned (k6 died, ran short, a fault never ran): exit 1. */
   incomplete: string[];
+  /** k6 exited 99 before its planned end (publish decides whether a k6 threshold explains it). */
+  k6StoppedEarly?: { ran: string; planned: number };
+  /** The run folder when prepare created it (removed again on a refusal). */
+  madeOutDir?: string;
   notes: string[];
 }
 
@@ -266,7 +271,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   };
   // Check the plan before anything starts: a config error must not cost a stack start.
   chaosSectionFor(ctx, stackShape(stackKind, outDir));
-  await mkdir(outDir, { recursive: true });
+  ctx.madeOutDir = await mkdir(outDir, { recursive: true });
   const onOuterAbort = () => ctx.internal.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) ctx.internal.abort();
@@ -313,6 +318,7 @@ async function loadStage(ctx: RunContext): Promise<void> {
   let script = load.script;
   const env: Record<string, string> = { ...credentialsEnv(ctx.credentials), ...target.env, ...ctx.services.start(ctx.proxyUrls), ...load.env };
   for (const line of ctx.services.describe()) ctx.out.line(line);
+  ctx.timeline.services(Date.now(), ctx.services.recorded());
   if (load.builtin) {
     const sc = buildScenarioConfig(config.load, { baseUrl: target.baseUrl });
     if (load.duration !== null) applyScenarioDuration(load.builtin, sc, load.duration);
@@ -442,7 +448,9 @@ async function watchStage(ctx: RunContext): Promise<void> {
     // Every run is bounded in time: k6 past its longest possible end (plus a grace) is stopped.
     const longest = plan!.maxMs;
     if (longest !== null && elapsed > longest + OVERRUN_GRACE_MS) {
-      stopRun(ctx, `k6 ran ${Math.round(OVERRUN_GRACE_MS / 1000)} s past its expected end (${Math.round(longest / 1000)} s): stopped`);
+      const why = `k6 ran ${Math.round(OVERRUN_GRACE_MS / 1000)} s past its expected end (${Math.round(longest / 1000)} s): stopped`;
+      ctx.incomplete.push(why);
+      stopRun(ctx, why);
       continue;
     }
     // Like k6's delayAbortEval: a gate is judged live only once the run is as old as its window
@@ -528,7 +536,7 @@ function judgeK6End(ctx: RunContext): void {
   // k6 stops early with 99 itself when a threshold with abortOnFail is breached: a fail (exit 99)
   // that explains the short run and the faults it never reached.
   if (exit.exitCode === 99 && short) {
-    ctx.notes.push(`k6 stopped the test itself after ${ran} of ${Math.round(planned / 1000)} s (a threshold with abortOnFail)`);
+    ctx.k6StoppedEarly = { ran, planned: Math.round(planned / 1000) };
     return;
   }
   if (exit.exitCode === 0 && short) ctx.incomplete.push(`k6 ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
@@ -542,41 +550,41 @@ function judgeK6End(ctx: RunContext): void {
 async function publish(ctx: RunContext): Promise<RunResult> {
   const { config } = ctx;
   const ev = (ctx.ev ??= createEvaluation(config.evaluate, ctx.gates, { phaseLabels: true, baselineReport: ctx.previous?.report ?? null }));
-  if (interrupted(ctx)) ev.abort('interrupted (SIGINT/SIGTERM)');
-  else if (ctx.failure && !ctx.abortReason) ev.abort(`run failed: ${(ctx.failure as Error).message}`);
-  else if (ctx.incomplete.length) ev.abort(`the run did not happen as planned: ${ctx.incomplete.join('; ')}`);
   const report = ev.finish();
-  report.partial ||= interrupted(ctx) || ctx.abortReason !== null || ctx.failure !== null || ctx.incomplete.length > 0;
-  // Never a pass for a run that did not happen as planned.
-  if (ctx.incomplete.length || (ctx.failure && !interrupted(ctx))) report.verdict = 'fail';
+  k6StoppedItself(ctx, report);
   k6ThresholdAgreement(ctx, report);
-  const untagged = ctx.services.untaggedNote(report);
-  if (untagged) ctx.notes.push(untagged);
-  if (ctx.notes.length) report.notes = [...ctx.notes];
-  report.analysis = analyseRun(report, {
-    profile: ctx.name,
-    faults: ctx.timeline.faults(ctx.counts),
-    settings: config.run,
-    drift: ctx.profile.drift,
-    previous: ctx.previous,
-    drain: ctx.drain,
-  });
-  ctx.services.addSummaries(report);
-
   const files: Record<string, string> = {};
-  for (const format of Object.keys(reportWriters) as ReportFormat[]) {
-    const path = join(ctx.outDir, reportWriters[format].fileName);
-    await writeReport(format, report, path);
-    files[format] = path;
+  for (const format of Object.keys(reportWriters) as ReportFormat[]) files[format] = join(ctx.outDir, reportWriters[format].fileName);
+  const finished = await finishReport(report, {
+    happened: { interrupted: interrupted(ctx), failure: ctx.failure, incomplete: ctx.incomplete, notes: ctx.notes },
+    analysis: { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), settings: config.run, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain },
+    services: ctx.services,
+    reports: Object.entries(files).map(([format, path]) => ({ format: format as ReportFormat, path })),
+    reportsIn: ctx.outDir,
+  });
+  for (const line of finished.lines) ctx.out.line(line);
+  if (finished.error) throw finished.error;
+  return { report: finished.report, outDir: ctx.outDir, files, exitCode: finished.exitCode, k6: ctx.k6Exit };
+}
+
+/**
+ * k6 stopped the test itself (exit 99, shorter than planned: a threshold with abortOnFail). That
+ * explains the short run only when the run judged one of k6's thresholds as failed; otherwise (no
+ * k6 threshold judged, run.k6Thresholds off, or every one held on chaosgate's samples) the gates
+ * saw a shorter run than planned and nothing failed: incomplete (exit 1), never a pass.
+ */
+function k6StoppedItself(ctx: RunContext, report: ReportModel): void {
+  const stop = ctx.k6StoppedEarly;
+  if (!stop) return;
+  const failedK6 = report.gates.some((g) => g.group === 'k6 thresholds' && g.verdict === 'fail');
+  const what = `k6 stopped the test itself after ${stop.ran} of ${stop.planned} s (a threshold with abortOnFail)`;
+  if (failedK6) ctx.notes.push(what);
+  else {
+    const why = ctx.config.run.k6Thresholds
+      ? 'chaosgate found every k6 threshold held on the samples it received'
+      : "run.k6Thresholds is off, so the run judged none of k6's thresholds";
+    ctx.incomplete.push(`${what}, and ${why}: the gates saw ${stop.ran} of a planned ${stop.planned} s`);
   }
-  const gateText = gateTextContext(report);
-  for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${gateSentence(g, gateText)}`);
-  const overflow = overflowNote(report);
-  if (overflow) ctx.out.line(overflow);
-  for (const n of ctx.notes) ctx.out.line(`note: ${n}`);
-  for (const why of ctx.incomplete) ctx.out.line(`INCOMPLETE ${why}`);
-  ctx.out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${ctx.outDir}`);
-  return { report, outDir: ctx.outDir, files, exitCode: outcomeExitCode(ctx, report), k6: ctx.k6Exit };
 }
 
 /** k6's exit code 99 must agree with chaosgate's judgement of k6's own thresholds, or the report says why not. */
@@ -585,7 +593,7 @@ function k6ThresholdAgreement(ctx: RunContext, report: ReportModel): void {
   if (exit !== 0 && exit !== 99) return;
   const k6Gates = report.gates.filter((g) => g.group === 'k6 thresholds');
   if (k6Gates.length === 0) {
-    if (exit === 99) ctx.notes.push("k6 exited 99 (thresholds breached) but the run judged none of k6's thresholds (run.k6Thresholds is off): see k6.log");
+    if (exit === 99 && !ctx.k6StoppedEarly) ctx.notes.push("k6 exited 99 (thresholds breached) but the run judged none of k6's thresholds (run.k6Thresholds is off): see k6.log");
     return;
   }
   const failed = k6Gates.filter((g) => g.verdict === 'fail');
@@ -600,17 +608,12 @@ function k6ThresholdAgreement(ctx: RunContext, report: ReportModel): void {
   }
 }
 
-/** The one place a run's outcome becomes an exit code (or a thrown error the CLI maps). */
-function outcomeExitCode(ctx: RunContext, report: ReportModel): number {
-  const { failure } = ctx;
-  if (failure instanceof ChaosgateError && failure.exitCode !== ExitCode.internal) throw failure;
-  if (failure && !interrupted(ctx)) {
-    throw failure instanceof ChaosgateError ? failure : new ChaosgateError(`run failed: ${(failure as Error).message}; partial reports in ${ctx.outDir}`, ExitCode.internal);
-  }
-  if (interrupted(ctx)) return INTERRUPTED_EXIT_CODE;
-  if (ctx.incomplete.length) return ExitCode.internal;
-  if (!report.totals.trusted) return ExitCode.unreadableInput;
-  return report.verdict === 'fail' ? ExitCode.gateFailed : ExitCode.pass;
+/**
+ * A refusal (a config, safety or setup error before k6 started: an allowlist refusal, a missing
+ * k6) is the reason alone: no gate results, no verdict, no report folder.
+ */
+function isRefusal(ctx: RunContext): boolean {
+  return ctx.failure instanceof ChaosgateError && ctx.failure.exitCode !== ExitCode.internal && ctx.t0 === undefined && !interrupted(ctx);
 }
 
 export async function runProfile(opts: RunOptions): Promise<RunResult> {
@@ -625,6 +628,10 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
     ctx.failure ??= err;
   } finally {
     await teardown(ctx);
+  }
+  if (isRefusal(ctx)) {
+    if (ctx.madeOutDir) await rm(ctx.madeOutDir, { recursive: true, force: true });
+    throw ctx.failure;
   }
   return publish(ctx);
 }

@@ -9,6 +9,7 @@ import { isProxyFaultKind, proxyFaults } from '../chaos/faults/index.js';
 import type { ChaosgateConfig } from '../config/index.js';
 import { serviceEnvName, type ServicesSection } from '../config/services.js';
 import { LATENCY_METRIC } from '../model/metric-names.js';
+import type { ServiceAddressEvent } from '../model/events.js';
 import type { ReportModel } from '../model/report.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
 import type { ProxyRouteInput } from './stacks.js';
@@ -249,6 +250,27 @@ export class RunServices {
     return serviceEnv(this.addresses);
   }
 
+  /** Where the script reaches each service, as the events file records it (for a replay). */
+  recorded(): Array<Omit<ServiceAddressEvent, 'time' | 'epochMs'>> {
+    return this.addresses.map((a) => ({ service: a.name, envName: a.envName, value: a.value, urls: a.urls, proxied: a.proxied }));
+  }
+
+  /**
+   * For `evaluate` and `merge`: the addresses a run recorded in its events file (the fault proxy's
+   * for a faulted service), else each service's own (a request through a proxy then has no
+   * service: untaggedNote says so).
+   */
+  replay(recorded: readonly ServiceAddressEvent[]): this {
+    const mine = Object.keys(this.plan.services);
+    const known = recorded.filter((r) => mine.includes(r.service));
+    this.addresses = serviceAddresses(this.plan, {}).map((direct) => {
+      const r = known.find((k) => k.service === direct.name);
+      return r ? { name: r.service, envName: r.envName, value: r.value, urls: r.urls, proxied: r.proxied } : direct;
+    });
+    this.tag = serviceTagger(this.addresses);
+    return this;
+  }
+
   /** One line per service for the run's log: where the script reaches it. */
   describe(): string[] {
     return this.addresses.map((a) => `service ${a.name}: ${a.envName}=${a.value}${a.proxied ? ' (fault proxy)' : ''}`);
@@ -286,6 +308,11 @@ export class RunServices {
   evaluateConfig(config: ChaosgateConfig): ChaosgateConfig['evaluate'] {
     return { ...config.evaluate, groupBy: groupByWithServices(config) };
   }
+}
+
+/** The config's services without a plan (evaluate, merge): no routes; `replay` gives the addresses. */
+export function configServices(config: ChaosgateConfig): RunServices {
+  return new RunServices({ services: config.services, routes: [] });
 }
 
 /** Checks the profile's plan against the services and prepares them (see planServices). */

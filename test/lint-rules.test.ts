@@ -12,7 +12,7 @@ beforeAll(() => {
   eslint = new ESLint({ cwd: root });
 });
 
-/** The no-restricted-imports messages ESLint gives `code` placed at `path` (relative to the root). */
+/** The import-rule messages ESLint gives `code` placed at `path` (relative to the root): static imports and import(). */
 async function importErrors(path: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: join(root, path) });
   expect(result, `${path} was linted`).toBeDefined();
@@ -20,7 +20,7 @@ async function importErrors(path: string, code: string): Promise<string[]> {
   // A parse error or "file ignored" (no rule id) would make an empty list meaningless; other rules'
   // findings (an unused import in these snippets) are not the point here.
   expect(messages.filter((m) => m.ruleId === null)).toEqual([]);
-  return messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax').map((m) => m.message);
 }
 
 describe('import rules: forbidden imports are errors that say why', () => {
@@ -51,6 +51,19 @@ describe('import rules: forbidden imports are errors that say why', () => {
     ['lib/new.ts', "import { x } from '../model/report.js';", 'lib/ may not import model/'],
     ['model/new.ts', "import { Histogram } from '../evaluator/histogram.js';", 'model/ may not import evaluator/'],
     ['model/new.ts', "import { Command } from 'commander';", 'model/ depends only on zod and hdr-histogram-js'],
+    // Allow-lists: edges no deny-list named are refused too.
+    ['chaos/new.ts', "import { loadConfig } from '../config/index.js';", 'chaos/ may not import config/ (it may import only model/, lib/)'],
+    ['probes/new.ts', "import type { ChaosgateConfig } from '../config/index.js';", 'probes/ may not import config/'],
+    ['load/new.ts', "import { runProfile } from '../run/orchestrate.js';", 'load/ may not import run/'],
+    ['k8s/new.ts', "import { checkShards } from '../run/shards.js';", 'k8s/ may not import run/'],
+    ['reports/new.ts', "import { runK6 } from '../load/k6-runner.js';", 'reports/ may not import load/'],
+    ['evaluator/new.ts', "import { x } from '../bench/evaluator.js';", 'evaluator/ may not import bench/'],
+    ['lib/new.ts', "import { x } from '../k8s/render.js';", 'lib/ may not import k8s/ (it may import no other project folder)'],
+    // A dynamic import() is held to the same lists, at any depth; a computed path is refused.
+    ['evaluator/new.ts', "export const load = () => import('../run/orchestrate.js');", 'evaluator/ may not import run/'],
+    ['evaluator/readers/new.ts', "export const load = () => import('../../chaos/session.js');", 'evaluator/ may not import chaos/'],
+    ['model/new.ts', "export const load = () => import('../evaluator/evaluate.js');", 'model/ may not import evaluator/'],
+    ['reports/new.ts', 'export const load = (name: string) => import(`../${name}/index.js`);', 'an import() of a computed path cannot be checked'],
   ];
   it.each(forbidden)('%s: %s', async (path, code, says) => {
     const errors = await importErrors(path, code);
@@ -81,6 +94,10 @@ describe('import rules: allowed imports pass', () => {
     ],
     // A test beside the code builds its input with the real upstream stage.
     ['reports/new.test.ts', "import { createEvaluation } from '../evaluator/evaluation.js';"],
+    // Each folder's allow-list: its own files, a dynamic import() of an allowed folder.
+    ['load/new.ts', "import { x } from '../scenarios/lib/x.js';\nimport { y } from '../target/server.js';\nexport const z = () => import('./k6-runner.js');"],
+    ['evaluator/new.ts', "export const load = () => import('../model/report.js');"],
+    ['config/new.ts', "import { probeKinds } from '../probes/registry.js';\nimport { x } from '../load/scenario-config.js';"],
   ];
   it.each(allowed)('%s', async (path, code) => {
     expect(await importErrors(path, code)).toEqual([]);

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { isSameProcess } from '../../lib/proc.js';
 import { describeReap, readProcessJournals } from '../../lib/process-journal.js';
-import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
+import { configFileOf, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -24,7 +24,7 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     holdMs = durationToMs(flags.duration) ?? undefined;
     if (holdMs === undefined) throw new UsageError(`--duration ${flags.duration}: not a duration (e.g. 30s, 5m)`);
   }
-  const config = await loadConfig({ file: flags.config, set: flags.set });
+  const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
   const plan = config.chaos.plan;
   if (plan.length === 0 && config.chaos.proxy.routes.length === 0) {
     throw new UsageError('chaos.plan and chaos.proxy.routes are empty: nothing to apply');
@@ -105,7 +105,7 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
 }
 
 async function clear(flags: ConfigFlags): Promise<void> {
-  const config = await loadConfig({ file: flags.config, set: flags.set });
+  const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
   const report = await recoverJournal(config.chaos.journal, { redisUrl: config.redis.url, eventsPath: config.chaos.events });
   const reapedAny = report.reaped.reaped.length + report.reaped.removedFiles.length + report.reaped.problems.length > 0;
   if (report.undone.length === 0 && !report.ownerAlive && !reapedAny) out(`chaos: nothing applied (${report.journalPath})`);
@@ -118,7 +118,7 @@ async function clear(flags: ConfigFlags): Promise<void> {
 }
 
 async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
-  const config = await loadConfig({ file: flags.config, set: flags.set });
+  const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
   const journal = await readJournal(config.chaos.journal);
   const ownerAlive = journal ? isAlive(journal.owner.pid) : false;
   let live: unknown;

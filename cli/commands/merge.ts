@@ -1,61 +1,97 @@
 // `chaosgate merge <state…>`: shards' evaluation states (evaluate --state) merged exactly, the gates
-// judged on the whole, reports written, exit code from the verdict.
+// judged on the whole, reports written, exit code from the verdict — finished as `evaluate` and
+// `run` finish theirs (run/finish.ts).
 import { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
+import { configFileOf, withConfigFlags, type ConfigFlags } from '../config-flags.js';
+import { readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
 import { loadReport } from '../../evaluator/evaluate.js';
+import { refuseNoGates } from '../../evaluator/gates.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../../evaluator/state.js';
 import { ConfigError, InputError, UsageError } from '../../lib/errors.js';
-import { ExitCode } from '../../lib/exit-codes.js';
-import { withReportFlags, writeRequestedReports, type ReportFlags } from '../report-flags.js';
-import { gateLine } from '../../reports/gate-text.js';
+import type { PhaseEvent, ServiceAddressEvent } from '../../model/events.js';
+import { requestedReports, withReportFlags, type ReportFlags } from '../report-flags.js';
+import { finishReport } from '../../run/finish.js';
+import { resolveProfile } from '../../run/profiles.js';
+import { configServices } from '../../run/services.js';
 
 interface MergeFlags extends ConfigFlags, ReportFlags {
   baseline?: string;
   declaredThresholds?: boolean;
+  allowNoGates?: boolean;
+  events?: string;
+  profile?: string;
 }
 
 export function register(program: Command): void {
   withReportFlags(withConfigFlags(program.command('merge')))
     .description(
-      'merge evaluation states of shards (evaluate --state) exactly and judge the gates of the config on the whole; exit 0 pass, 99 gate failed, 2 usage/config or mismatched states, 3 unreadable state',
+      'merge evaluation states of shards (evaluate --state) exactly and judge the gates of the config (without -c: ./chaosgate.config.json if present) on the whole; exit 0 pass, 99 gate failed, 2 usage/config or mismatched states, 3 unreadable state or no samples in any',
     )
     .argument('<state...>', 'state files written by `chaosgate evaluate --state` (plain or .gz)')
+    .option('--events <file>', "the run's chaos-events.jsonl (the one each shard's evaluate had): the phase analysis, recovery and error budget as one evaluation gives them")
+    .option('--profile <name>', "judge the profile's gates (as `run <profile>` does) and name the phase analysis after it")
     .option('--baseline <report>', 'the previous JSON report, for baseline: "report" gates (overrides evaluate.baselineReport)')
     .option('--declared-thresholds', 'also judge the thresholds k6 declared (kept in the states)')
+    .option('--allow-no-gates', 'accept a merge with no gates to judge (otherwise refused, exit 2)')
     .action(async (paths: string[], flags: MergeFlags) => {
-      const config = await loadConfig({ file: flags.config, set: flags.set });
+      const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
+      const profile = flags.profile !== undefined ? resolveProfile(config, flags.profile) : null;
+      const gates = profile?.gates ?? config.gates;
+      const allowNoGates = flags.allowNoGates === true;
       const states: NamedState[] = [];
       for (const path of paths) states.push({ name: path, state: await readState(path) });
+      const events = flags.events ? await readTimelineEvents(flags.events) : undefined;
+      const timeline = new RunTimeline(() => {});
+      if (events) {
+        const phaseEvents: PhaseEvent[] = [];
+        new RunTimeline((e) => phaseEvents.push(e)).replay(events);
+        timeline.replay(events);
+        // The phases are in the states (each shard's evaluate labelled its samples); the events file must be theirs.
+        if (JSON.stringify(phaseEvents) !== JSON.stringify(states[0]!.state.phaseEvents)) {
+          throw new UsageError(
+            `--events ${flags.events}: its chaos events are not the ones the states were evaluated with (${states[0]!.name}); give each shard's \`evaluate\` the same --events`,
+          );
+        }
+      }
+      const services = configServices(config).replay((events ?? []).filter((e): e is ServiceAddressEvent => 'service' in e));
       const baseline = flags.baseline ?? config.evaluate.baselineReport;
+      const baselineReport = baseline ? await loadReport(baseline) : null;
       let merged;
       try {
-        merged = mergeStates(states, {
-          config: config.evaluate,
-          gates: config.gates,
-          baselineReport: baseline ? await loadReport(baseline) : null,
-        });
+        merged = mergeStates(states, { config: services.evaluateConfig(config), gates, baselineReport });
       } catch (err) {
         if (err instanceof UsageError || err instanceof InputError) throw err;
         throw new ConfigError('gates', [(err as Error).message]);
       }
       for (const w of merged.warnings) process.stderr.write(`warning: ${w}\n`);
       const model = finishMerge(merged, paths);
-      // Nothing to judge is never a pass.
-      if (model.gates.length === 0) {
-        throw new UsageError(
-          'merge: no gates (none in the config, and no k6 thresholds judged: add gates, or --declared-thresholds for the thresholds k6 declared), so nothing could fail',
-        );
+      // Zero samples in all the shards together is never a pass (an idle shard beside others is fine).
+      if (model.totals.points === 0 && model.totals.malformed === 0) {
+        throw new InputError(`${paths.length > 1 ? 'states' : 'state'} ${paths.join(', ')}: no samples in any of them; zero samples is never a pass`);
       }
-      await writeRequestedReports(flags, model);
-      for (const g of model.gates) process.stdout.write(`${gateLine(g, model)}\n`);
-      const t = model.totals;
-      process.stdout.write(`${paths.length} states merged: ${t.points} samples, ${t.series} series, ${t.malformed} malformed; verdict ${model.verdict}\n`);
-      if (!t.trusted) {
-        const where = t.problems.map((p) => `\n  ${p.source}:${p.line}: ${p.reason}`).join('');
-        throw new InputError(`input not trusted: ${t.malformed} of ${t.pointsRead} sample lines malformed (tolerance ${t.malformedTolerance})${where}`);
-      }
-      process.exitCode = model.verdict === 'fail' ? ExitCode.gateFailed : ExitCode.pass;
+      // Nothing to judge is never a pass (after the merge: declared thresholds come from the states).
+      refuseNoGates(model.gates.length, {
+        allowNoGates,
+        where: 'none in the config, and no k6 thresholds judged: add gates, or --declared-thresholds for the thresholds k6 declared',
+      });
+      const finished = await finishReport(model, {
+        analysis: events
+          ? {
+              profile: flags.profile ?? 'merge',
+              faults: timeline.faults(),
+              settings: config.run,
+              drift: profile?.drift,
+              previous: baseline && baselineReport ? { source: baseline, report: baselineReport } : null,
+            }
+          : null,
+        services: services.any ? services : null,
+        reports: requestedReports(flags),
+        what: `${paths.length} states merged: `,
+      });
+      for (const line of finished.lines) process.stdout.write(`${line}\n`);
+      if (finished.error) throw finished.error;
+      process.exitCode = finished.exitCode;
     });
 }

@@ -2,7 +2,7 @@
 // wrapper over runProfile).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
+import { configFileOf, DEFAULT_CONFIG_FILE, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { loadConfig } from '../../config/index.js';
 import { durationToMs } from '../../lib/duration.js';
 import { UsageError } from '../../lib/errors.js';
@@ -17,9 +17,6 @@ interface RunFlags extends ConfigFlags {
   shards?: string;
   baseline?: string;
 }
-
-/** The config a run uses without --config: ./chaosgate.config.json when there is one. */
-export const DEFAULT_CONFIG_FILE = 'chaosgate.config.json';
 
 /** The arguments after `--` (passed to `k6 run`), and the operands before it. */
 function splitPassThrough(operands: string[], argv: string[]): { before: string[]; k6Args: string[] } {
@@ -59,7 +56,7 @@ export function register(program: Command): void {
         }
       }
       if (flags.script !== undefined && !existsSync(flags.script)) throw new UsageError(`--script ${flags.script}: no such file`);
-      const file = flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+      const file = configFileOf(flags);
       const loaded = await loadConfig({ file, set: flags.set });
       const config = flags.baseline === undefined ? loaded : { ...loaded, evaluate: { ...loaded.evaluate, baselineReport: flags.baseline } };
       const controller = new AbortController();

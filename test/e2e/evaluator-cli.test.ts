@@ -101,7 +101,7 @@ describe('chaosgate evaluate', () => {
     // k6's own declared thresholds, when asked (p(95)<1 on http_req_duration fails).
     const declared = await run([input, '--declared-thresholds']);
     expect(declared.code).toBe(99);
-    expect(declared.stdout).toMatch(/FAIL http_req_duration: p\(95\)<1 breached/);
+    expect(declared.stdout).toMatch(/FAIL k6 http_req_duration: p\(95\)<1: http_req_duration: p\(95\)<1 breached/);
   });
 
   it('reads stdin, gzip by its magic bytes, and CSV', async () => {

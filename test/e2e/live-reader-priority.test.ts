@@ -3,6 +3,7 @@
 // every line written is still counted. Linux only: nice is per thread there.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcStat } from '../../lib/proc.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
@@ -35,7 +36,7 @@ describe('evaluate - (live input)', () => {
   it.runIf(process.platform === 'linux')(
     'reads on a thread 6 nice levels below the CLI, whose main thread keeps its priority, and counts every line',
     async () => {
-      const p = spawn(process.execPath, [bundle.cli, 'evaluate', '--allow-no-gates', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [bundle.cli, 'evaluate', '--allow-no-gates', '-'], { stdio: ['pipe', 'pipe', 'pipe'], cwd: tmpdir() });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -192,6 +192,31 @@ describe('gate your own service: two services, a user script, a fault on each', 
     expect(html).toContain('<h2>Services</h2>');
     const junit = await readFile(join(out, 'junit.xml'), 'utf8');
     expect(junit).toMatch(/api-errors/);
+
+    // Same config, same samples: the same report from `evaluate` and from `merge` of the run's files —
+    // the profile's gates (--profile), the `service` tag derived from the addresses the run recorded
+    // in its events file, the config read from ./chaosgate.config.json without -c (as `run` reads it).
+    const inputs = [join(out, 'k6.ndjson.gz'), join(out, 'samples.ndjson')].filter((f) => existsSync(f));
+    const events = join(out, 'chaos-events.jsonl');
+    const same = ['--events', events, '--profile', 'gate'];
+    const replayed = await runCli(['evaluate', ...inputs, ...same, '--json', join(dir, 'replayed.json')], 60_000);
+    expect(replayed.code, replayed.stderr).toBe(99);
+    const states: string[] = [];
+    for (const [i, input] of inputs.entries()) {
+      states.push(join(dir, `part-${i}.state.json.gz`));
+      expect([0, 99]).toContain((await runCli(['evaluate', input, ...same, '--state', states[i]!], 60_000)).code);
+    }
+    const merged = await runCli(['merge', ...states, ...same, '--json', join(dir, 'merged.json')], 60_000);
+    expect(merged.code, merged.stderr).toBe(99);
+    const ranAnalysis = { ...analysis, faults: analysis.faults.map((f) => ({ ...f, injections: null })) };
+    for (const name of ['replayed.json', 'merged.json']) {
+      const other = reportSchema.parse(JSON.parse(await readFile(join(dir, name), 'utf8')));
+      expect(other.verdict, name).toBe(report.verdict);
+      expect(other.gates.map((g) => [g.id, g.verdict, g.observed, g.message])).toEqual(report.gates.map((g) => [g.id, g.verdict, g.observed, g.message]));
+      expect(other.series.map((x) => [x.id, x.count])).toEqual(report.series.map((x) => [x.id, x.count]));
+      expect(other.phases).toEqual(report.phases);
+      expect(other.analysis, name).toEqual(ranAnalysis);
+    }
   }, 180_000);
 
   it('names the plan field of a fault on an unknown service, before starting anything (exit 2)', async () => {

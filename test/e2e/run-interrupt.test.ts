@@ -70,6 +70,11 @@ describe('chaosgate run, stopped early', () => {
     const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8'));
     expect(report.partial).toBe(true);
     expect(report.abort.reason).toMatch(/interrupted/);
+    // Interrupted is never a pass, in any report (the gate itself may hold on what was measured).
+    expect(report.verdict).toBe('fail');
+    expect(stderr).toMatch(/verdict fail \(partial\)/);
+    expect(await readFile(join(outDir, 'junit.xml'), 'utf8')).toContain('<property name="chaosgate.verdict" value="fail"/>');
+    expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/^## chaosgate: ❌ FAIL$/m);
     expect(report.totals.points).toBeGreaterThan(100);
     for (const f of ['junit.xml', 'summary.md', 'report.html', 'k6.ndjson.gz']) expect(existsSync(join(outDir, f)), f).toBe(true);
     expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toMatch(/partial/i);

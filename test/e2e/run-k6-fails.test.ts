@@ -3,6 +3,7 @@
 // every report partial with the reason). A run with no gate at all is refused (exit 2) unless
 // --allow-no-gates. The real CLI bundle, the real k6, a loopback HTTP service the test starts.
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,13 @@ async function expectKilledRun(r: { code: number | null; stderr: string }, outDi
 const loadUnderWay = (run: Started) => waitFor(() => /^0:0[3-9] .* rps [1-9]/m.test(run.output()), { what: 'a progress line with load after 3 s', timeoutMs: 30_000 });
 
 const noTrace = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+/** A config or setup refusal: its reason alone, no gate results or verdict, no run folder left. */
+function expectRefusalOnly(stderr: string, outDir: string): void {
+  expect(stderr).not.toMatch(/^(PASS|FAIL|WARN) /m);
+  expect(stderr).not.toMatch(/verdict (pass|fail|warn)/);
+  expect(existsSync(outDir), `${outDir} left behind`).toBe(false);
+}
 const gates = [{ id: 'errors', metric: 'http_req_failed', expression: 'rate<0.5' }];
 
 describe('chaosgate run when k6 cannot start', () => {
@@ -103,6 +111,8 @@ describe('chaosgate run when k6 cannot start', () => {
     expect(r.stderr).toMatch(/k6.*\/nonexistent\/k6/);
     expect(Date.now() - started).toBeLessThan(20_000);
     noTrace(r.stderr);
+    // A refusal is the reason alone: no gate lines, no verdict, no report folder.
+    expectRefusalOnly(r.stderr, join(dir, 'nok6'));
   }, 40_000);
 
   it('fails at once with exit 2 when k6 is not found (a built-in profile on the reference stack)', async () => {
@@ -111,6 +121,7 @@ describe('chaosgate run when k6 cannot start', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/k6.*\/nonexistent\/k6/);
     noTrace(r.stderr);
+    expectRefusalOnly(r.stderr, join(dir, 'nok6-smoke'));
   }, 40_000);
 
   it('fails at once with exit 2 when the k6 file is not executable', async () => {
@@ -226,5 +237,68 @@ describe('chaosgate run when k6 dies mid-run', () => {
     expect(report.verdict).toBe('fail');
     expect(report.abort!.reason).toMatch(/fault too-late of the plan never ran \(due at 30 s, the load ended after \d/);
     expect(report.gates[0]!.verdict).toBe('pass');
+  }, 90_000);
+});
+
+describe('chaosgate run: refusals and runs that cannot pass', () => {
+  it('chaos aimed at a route off the allowlist: the refusal alone (exit 2), no gate lines, no report folder', async () => {
+    await writeFile(join(dir, 'short.js'), script('2s'));
+    const outDir = join(dir, 'off-allowlist');
+    const cfg = await config('off-allowlist', {
+      gates,
+      chaos: {
+        journal: join(dir, 'off-allowlist-journal.json'),
+        proxy: { routes: [{ name: 'far', upstream: '192.0.2.10:80' }] },
+        plan: [{ id: 'far-latency', kind: 'http-latency', target: 'far', at: '1s', duration: '1s', params: { fixedMs: 20 } }],
+      },
+    });
+    const r = await start(['--script', join(dir, 'short.js'), '--config', cfg, '--out-dir', outDir], {}, 60_000).exited;
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/allowlist/);
+    noTrace(r.stderr);
+    expectRefusalOnly(r.stderr, outDir);
+  }, 90_000);
+
+  it('k6 stopped by its own abortOnFail threshold with run.k6Thresholds off: exit 1, partial, never a pass', async () => {
+    // One request in five fails: k6's threshold (rate<0.01) aborts the test; chaosgate's own gates hold.
+    let n = 0;
+    const flaky = await startLoopbackHttp((_req, res) => {
+      res.statusCode = ++n % 5 === 0 ? 500 : 200;
+      res.end('x');
+    });
+    try {
+      await writeFile(
+        join(dir, 'abort.js'),
+        script('20s', "thresholds: { http_req_failed: [{ threshold: 'rate<0.01', abortOnFail: true }] },").replace("__ENV.CHAOSGATE_BASE_URL + '/'", `'${flaky.url}/'`),
+      );
+      const outDir = join(dir, 'k6-aborted');
+      const cfg = await config('k6-aborted', { run: { k6Thresholds: false }, gates: [{ id: 'p95', metric: 'http_req_duration', expression: 'p(95)<5000' }] });
+      const r = await start(['--script', join(dir, 'abort.js'), '--config', cfg, '--out-dir', outDir], {}, 60_000).exited;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/INCOMPLETE k6 stopped the test itself after \d+(\.\d)? s of 20 s \(a threshold with abortOnFail\), and run\.k6Thresholds is off/);
+      expect(r.stderr).not.toMatch(/verdict pass/);
+      const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+      expect(report.partial).toBe(true);
+      expect(report.verdict).toBe('fail');
+      expect(report.gates.find((g) => g.id === 'p95')!.verdict).toBe('pass');
+    } finally {
+      await flaky.close();
+    }
+  }, 90_000);
+
+  it('a service down for the whole run, gated on latency alone: the failed-requests guard fails it (exit 99)', async () => {
+    const gone = await startLoopbackHttp((_req, res) => res.end());
+    const downUrl = gone.url;
+    await gone.close(); // nothing listens there now: every request is refused at once
+    await writeFile(join(dir, 'down.js'), script('2s'));
+    const outDir = join(dir, 'down');
+    const cfg = await config('down', { load: { baseUrl: downUrl }, gates: [{ id: 'p95', metric: 'http_req_duration', expression: 'p(95)<500' }] });
+    const r = await start(['--script', join(dir, 'down.js'), '--config', cfg, '--out-dir', outDir], {}, 60_000).exited;
+    expect(r.code, r.stderr).toBe(99);
+    expect(r.stderr).toMatch(/^PASS p95: /m);
+    expect(r.stderr).toMatch(/^FAIL chaosgate: most requests failed: chaosgate_error_rate: rate<0\.5 breached \(observed 100 %, limit 50 %\)/m);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    expect(report.verdict).toBe('fail');
+    expect(await readFile(join(outDir, 'junit.xml'), 'utf8')).toContain('chaosgate: most requests failed');
   }, 90_000);
 });

@@ -3,6 +3,7 @@
 // setting; an unreadable state exits 3; never a stack trace.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli, runCli, type CliBundle, type CliResult } from '../support/cli-bundle.js';
@@ -106,7 +107,7 @@ describe('chaosgate merge', () => {
     expect(ok.code, ok.stderr).toBe(0);
     const noGates = await cli(['merge', b, '--set', 'evaluate.bucketWidth=5s']);
     expect(noGates.code).toBe(2);
-    expect(noGates.stderr).toMatch(/merge: no gates/);
+    expect(noGates.stderr).toMatch(/no gates to judge: none in the config/);
     const garbage = await file('garbage.state.json', '{"not":"a state"}');
     const bad = await cli(['merge', a, garbage]);
     noStack(bad);
@@ -147,5 +148,115 @@ describe('chaosgate merge', () => {
     noStack(bad);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toMatch(/broken\.ndjson:102/);
+  });
+
+  it('an idle shard (an empty gzip file, more runners than VUs): an empty state that merges; no samples only when none has any', async () => {
+    const config = await file('idle.json', JSON.stringify({ gates: [{ id: 'p95', metric: 'http_req_duration', expression: 'p(95)<200' }] }));
+    const busy = await file('busy.ndjson', shard(0, 1000));
+    const idle = join(dir, 'idle.ndjson.gz');
+    await writeFile(idle, gzipSync(''));
+    const idleState = join(dir, 'idle.state.json.gz');
+    const busyState = join(dir, 'busy.state.json.gz');
+    // A shard's own verdict (99: its gate saw no samples) is what the documented `|| [ $? -eq 99 ]` lets through.
+    const idleEval = await cli(['evaluate', idle, '-c', config, '--state', idleState]);
+    expect(idleEval.code, idleEval.stderr).toBe(99);
+    expect(idleEval.stdout).toMatch(/^0 samples, /m);
+    expect((await cli(['evaluate', busy, '-c', config, '--state', busyState])).code).toBe(0);
+    // The documented one-step gate over every runner's file, idle ones included.
+    const whole = await cli(['evaluate', busy, idle, '-c', config]);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stdout).toMatch(/^1000 samples, /m);
+    const merged = await cli(['merge', busyState, idleState, '-c', config]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stdout).toMatch(/^2 states merged: 1000 samples, /m);
+    const gateLines = (out: string) => out.split('\n').filter((l) => /^(PASS|FAIL|WARN)/.test(l));
+    expect(gateLines(merged.stdout)).toEqual(gateLines(whole.stdout));
+    // Nothing anywhere is still no pass.
+    const none = await cli(['merge', idleState, idleState, '-c', config]);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toMatch(/no samples in any of them; zero samples is never a pass/);
+    const noneEval = await cli(['evaluate', idle, idle, '-c', config]);
+    expect(noneEval.code).toBe(3);
+    expect(noneEval.stderr).toMatch(/no samples in any of them/);
+  });
+
+  it('merge --events: the phase table, recovery per fault and error budget of one evaluation; --allow-no-gates', async () => {
+    const shards = await Promise.all([0, 1].map(async (k) => file(`e${k}.ndjson`, shard(k, 2000))));
+    const events = await file(
+      'events.jsonl',
+      [
+        { time: new Date(T0 + 30_000).toISOString(), epochMs: T0 + 30_000, faultId: 'slow', kind: 'http-latency', target: 'api', action: 'on', params: {} },
+        { time: new Date(T0 + 50_000).toISOString(), epochMs: T0 + 50_000, faultId: 'slow', kind: 'http-latency', target: 'api', action: 'off', params: {} },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
+    // The gates are the profile's (as `run shards` judges them): --profile picks them, for evaluate and merge alike.
+    const gates = [
+      { id: 'p95', metric: 'http_req_duration', expression: 'p(95)<130' },
+      { id: 'recovered', metric: 'http_req_duration', expression: 'p(95)<200', phase: 'recovery' },
+    ];
+    const config = await file('ev.json', JSON.stringify({ profiles: { shards: { script: 'load.js', gates } } }));
+    expect((await cli(['evaluate', ...shards, '-c', config, '--events', events])).stderr).toMatch(/no gates to judge/);
+    const states: string[] = [];
+    for (const [k, s] of shards.entries()) {
+      const state = join(dir, `e${k}.state.json.gz`);
+      expect([0, 99]).toContain((await cli(['evaluate', s, '-c', config, '--profile', 'shards', '--events', events, '--state', state])).code);
+      states.push(state);
+    }
+    const whole = await cli([
+      'evaluate',
+      ...shards,
+      '-c',
+      config,
+      '--events',
+      events,
+      '--profile',
+      'shards',
+      '--json',
+      join(dir, 'ev-whole.json'),
+      '--md',
+      join(dir, 'ev-whole.md'),
+    ]);
+    const merged = await cli([
+      'merge',
+      ...states,
+      '-c',
+      config,
+      '--events',
+      events,
+      '--profile',
+      'shards',
+      '--json',
+      join(dir, 'ev-merged.json'),
+      '--md',
+      join(dir, 'ev-merged.md'),
+    ]);
+    expect(whole.code, whole.stderr).toBe(99);
+    expect(merged.code, merged.stderr).toBe(whole.code);
+    const a = JSON.parse(await readFile(join(dir, 'ev-merged.json'), 'utf8'));
+    const b = JSON.parse(await readFile(join(dir, 'ev-whole.json'), 'utf8'));
+    expect(b.analysis.faults.map((f: { id: string }) => f.id)).toEqual(['slow']);
+    expect(b.analysis.recovery).toHaveLength(1);
+    expect(a.analysis).toEqual(b.analysis);
+    expect(a.phases).toEqual(b.phases);
+    expect(a.gates.map((g: { id: string }) => g.id)).toEqual(['p95', 'recovered']);
+    expect(a.gates.map((g: { id: string; verdict: string; observed: number }) => [g.id, g.verdict, g.observed])).toEqual(
+      b.gates.map((g: { id: string; verdict: string; observed: number }) => [g.id, g.verdict, g.observed]),
+    );
+    // The Markdown's phase table and recovery, line for line (the merge adds only its own lines).
+    const lines = async (f: string) => (await readFile(join(dir, f), 'utf8')).split('\n').filter((l) => /recovery|fault:slow|baseline/.test(l));
+    expect(await lines('ev-merged.md')).toEqual(await lines('ev-whole.md'));
+    // Another timeline than the states': refused, naming the flag.
+    const other = await file('other.jsonl', (await readFile(events, 'utf8')).replaceAll(String(T0 + 50_000), String(T0 + 60_000)));
+    const mismatch = await cli(['merge', ...states, '-c', config, '--profile', 'shards', '--events', other]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toMatch(/--events .*other\.jsonl: its chaos events are not the ones the states were evaluated with/);
+    // --allow-no-gates, as the docs say: a merge with nothing to judge, accepted.
+    const noGates = await file('nogates.json', JSON.stringify({}));
+    expect((await cli(['merge', ...states, '-c', noGates])).code).toBe(2);
+    const allowed = await cli(['merge', ...states, '-c', noGates, '--allow-no-gates']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toMatch(/^2 states merged: 4000 samples, .*verdict pass$/m);
   });
 });

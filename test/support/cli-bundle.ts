@@ -2,6 +2,7 @@
 // same entries as scripts/build.mjs), for end-to-end tests that run `chaosgate` as a user does.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { projectRoot } from '../../lib/tools.js';
@@ -50,7 +51,8 @@ export interface CliResult {
  */
 export function runCli(cli: string, args: string[], opts: { stdin?: string | Buffer; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd, env: opts.env });
+    // Not the project root by default: its chaosgate.config.json would be every command's config there.
+    const p = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd ?? tmpdir(), env: opts.env });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
