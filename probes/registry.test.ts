@@ -7,7 +7,7 @@ import { probeConfigSchema, probeKinds, probeMetrics } from './registry.js';
 describe('probe registry', () => {
   it('the config union accepts exactly the registered kinds, each with its own fields', () => {
     const kinds = probeKinds.map((p) => p.kind);
-    expect(kinds).toEqual(['celery-redis', 'redis-stream', 'nats-jetstream', 'rabbitmq']);
+    expect(kinds).toEqual(['celery-redis', 'redis-stream', 'nats-jetstream', 'rabbitmq', 'nvidia-smi']);
     const json = z.toJSONSchema(probeConfigSchema, { io: 'input' }) as { oneOf: Array<{ properties: Record<string, { const?: string; description?: string }> }> };
     expect(json.oneOf.map((o) => o.properties.kind!.const)).toEqual(kinds);
     for (const [i, p] of probeKinds.entries()) {
@@ -17,7 +17,7 @@ describe('probe registry', () => {
 
   it("describes `kind` with every registered kind's name", () => {
     const kind = probeConfigSchema.options[0].shape.kind;
-    expect(kind.description).toBe('what to read: celery-redis, redis-stream, nats-jetstream or rabbitmq (see docs/probes.md)');
+    expect(kind.description).toBe('what to read: celery-redis, redis-stream, nats-jetstream, rabbitmq or nvidia-smi (see docs/probes.md)');
   });
 
   it("probeMetrics is each kind's declared metrics", () => {
@@ -26,6 +26,7 @@ describe('probe registry', () => {
       'redis-stream': ['queue_depth', 'queue_pending', 'queue_lag'],
       'nats-jetstream': ['queue_lag', 'queue_pending'],
       rabbitmq: ['queue_depth'],
+      'nvidia-smi': ['gpu_memory_used_percent', 'gpu_memory_used_mib', 'gpu_utilization_percent'],
     });
   });
 });
