@@ -9,8 +9,10 @@ import { redisStreamProbe } from './redis-stream.js';
 import { natsJetStreamProbe } from './nats-jetstream.js';
 import { rabbitMqProbe } from './rabbitmq.js';
 import { nvidiaSmiProbe } from './nvidia-smi.js';
+import { httpJsonProbe } from './http-json.js';
+import { prometheusProbe } from './prometheus.js';
 
-export const probeKinds = [celeryRedisProbe, redisStreamProbe, natsJetStreamProbe, rabbitMqProbe, nvidiaSmiProbe] as const;
+export const probeKinds = [celeryRedisProbe, redisStreamProbe, natsJetStreamProbe, rabbitMqProbe, nvidiaSmiProbe, httpJsonProbe, prometheusProbe] as const;
 
 type Probes = typeof probeKinds;
 export type ProbeKind = Probes[number]['kind'];
