@@ -7,7 +7,7 @@ import { derivedMetrics } from '../evaluator/derived-metrics.js';
 import { DRAIN_METRICS } from '../model/metric-names.js';
 import { parseMetricRef } from '../evaluator/thresholds.js';
 import { ConfigError } from '../lib/errors.js';
-import { probeMetrics } from '../probes/registry.js';
+import { metricsOfProbe } from '../probes/registry.js';
 import type { ProbeConfig } from '../probes/config.js';
 
 /** Prefixes of the metrics chaosgate itself produces (and so can tell are missing). */
@@ -15,7 +15,7 @@ export const OWN_METRIC_PREFIXES = ['queue_', 'drain_', 'chaosgate_'] as const;
 
 export interface Producers {
   /** Probes that will sample (a run's, incl. the reference stack's default one). */
-  probes?: readonly Pick<ProbeConfig, 'kind'>[];
+  probes?: readonly (Pick<ProbeConfig, 'kind'> | ProbeConfig)[];
   /** The run checks the ingestion drain. */
   drain?: boolean;
   /** Metrics seen in the input (evaluate: after reading). */
@@ -26,7 +26,7 @@ export interface Producers {
 
 function producedBy(p: Producers): Set<string> {
   const out = new Set<string>(Object.keys(derivedMetrics));
-  for (const probe of p.probes ?? []) for (const m of probeMetrics[probe.kind]) out.add(m);
+  for (const probe of p.probes ?? []) for (const m of metricsOfProbe(probe)) out.add(m);
   if (p.drain) for (const m of Object.values(DRAIN_METRICS)) out.add(m);
   for (const m of p.seen ?? []) out.add(m);
   return out;
@@ -49,7 +49,7 @@ export function unproducibleMetrics(gates: readonly Pick<GateConfig, 'id' | 'met
     }
     if (!OWN_METRIC_PREFIXES.some((prefix) => metric.startsWith(prefix))) return;
     if (produced.has(metric) || inScript(metric, p.scripts ?? [])) return;
-    const byProbes = (p.probes ?? []).map((x) => `${x.kind}: ${probeMetrics[x.kind].join(', ')}`);
+    const byProbes = (p.probes ?? []).map((x) => `${x.kind}: ${metricsOfProbe(x).join(', ')}`);
     const known = byProbes.length ? `the configured probes produce ${byProbes.join('; ')}` : 'no probe is configured';
     problems.push(`gates[${i}]${g.id ? ` (${g.id})` : ''}: metric ${metric} is produced by nothing here (${known}${p.seen ? '; the input has no sample of it' : ''})`);
   });

@@ -3,13 +3,16 @@
 // unproducible-metric check), the `kind` field's description and the reference.
 import { z } from 'zod';
 import { probeId } from './fields.js';
-import type { ProbeContext, ProbeDescriptor, QueueMetric, QueueProbe } from './types.js';
+import type { ProbeContext, ProbeDescriptor, QueueProbe } from './types.js';
 import { celeryRedisProbe } from './celery-redis.js';
 import { redisStreamProbe } from './redis-stream.js';
 import { natsJetStreamProbe } from './nats-jetstream.js';
 import { rabbitMqProbe } from './rabbitmq.js';
+import { nvidiaSmiProbe } from './nvidia-smi.js';
+import { httpJsonProbe } from './http-json.js';
+import { prometheusProbe } from './prometheus.js';
 
-export const probeKinds = [celeryRedisProbe, redisStreamProbe, natsJetStreamProbe, rabbitMqProbe] as const;
+export const probeKinds = [celeryRedisProbe, redisStreamProbe, natsJetStreamProbe, rabbitMqProbe, nvidiaSmiProbe, httpJsonProbe, prometheusProbe] as const;
 
 type Probes = typeof probeKinds;
 export type ProbeKind = Probes[number]['kind'];
@@ -37,10 +40,16 @@ export type ProbeConfig = z.output<typeof probeConfigSchema>;
 
 const byKind = new Map<string, ProbeDescriptor<string, z.ZodRawShape>>(probeKinds.map((p) => [p.kind, p as never]));
 
-/** The gauges each kind can emit (besides `probe_errors`, which every probe emits). */
-export const probeMetrics = Object.fromEntries(probeKinds.map((p) => [p.kind, Object.keys(p.metrics) as QueueMetric[]])) as unknown as {
-  [K in ProbeKind]: readonly QueueMetric[];
+/** The gauges each kind can emit (besides `probe_errors`, which every probe emits); a kind whose names are configured lists its placeholder. */
+export const probeMetrics = Object.fromEntries(probeKinds.map((p) => [p.kind, Object.keys(p.metrics)])) as unknown as {
+  [K in ProbeKind]: readonly string[];
 };
+
+/** The gauges one configured entry emits (its configured names for a JSON or Prometheus probe); a bare `{ kind }` gets the kind's list. */
+export function metricsOfProbe(config: Pick<ProbeConfig, 'kind'> | ProbeConfig): readonly string[] {
+  const d = byKind.get(config.kind)!;
+  return d.metricsOf && 'id' in config ? d.metricsOf(config as never) : probeMetrics[config.kind];
+}
 
 export function createProbe(config: ProbeConfig, ctx: ProbeContext): QueueProbe {
   return byKind.get(config.kind)!.create(config as never, ctx);

@@ -35,7 +35,7 @@ export interface ProbeSampler {
   readonly done: Promise<void>;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
@@ -55,7 +55,7 @@ export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOpt
   const onAbort = () => void sampler.stop().catch(() => {});
 
   async function sampleOne(probe: QueueProbe, time: number): Promise<void> {
-    const tags = { probe: probe.id, queue: probe.queue, kind: probe.kind };
+    const tags: GaugeSample['tags'] = { probe: probe.id, kind: probe.kind, ...(probe.queue !== undefined ? { queue: probe.queue } : {}) };
     const st = stats[probe.id]!;
     let readings: ProbeReading[] = [];
     try {
@@ -66,7 +66,7 @@ export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOpt
       st.lastError = err instanceof Error ? err.message : String(err);
       options.onError?.({ probe: probe.id, time, message: st.lastError, errors: st.errors });
     }
-    const samples: GaugeSample[] = readings.map((r) => ({ metric: r.metric, type: 'gauge', time, value: r.value, tags }));
+    const samples: GaugeSample[] = readings.map((r) => ({ metric: r.metric, type: 'gauge', time, value: r.value, tags: r.tags ? { ...r.tags, ...tags } : tags }));
     // Always emitted, so a gate or chart sees 0 errors as a fact and a rise as it happens.
     samples.push({ metric: 'probe_errors', type: 'gauge', time, value: st.errors, tags });
     for (const sample of samples) options.onSample(sample);

@@ -2,23 +2,28 @@
 // config fields beside its behaviour), and the gauge sample the sampler emits.
 import type { z } from 'zod';
 
-/** Gauge metrics the probes produce; the evaluator ingests them like k6 gauges. */
-export type ProbeMetric =
+/**
+ * The gauges the queue probes produce (the evaluator ingests them like k6 gauges); other kinds emit
+ * their own names (`gpu_*`, a JSON or Prometheus probe's configured `metric`).
+ */
+export type QueueMetric =
   /** Messages waiting (Celery list total over all priority keys; stream length). */
   | 'queue_depth'
   /** Messages not yet processed by the consumer: JetStream num_pending + num_ack_pending; stream group lag. */
   | 'queue_lag'
-  /** Delivered but not acknowledged (XPENDING count; JetStream num_ack_pending). */
+  /** Delivered but not acknowledged (XPENDING count; JetStream num_ack_pending; Celery's `unacked` hash). */
   | 'queue_pending'
-  /** Failed readings so far for this probe (timeouts, connection errors): never hidden as a zero. */
-  | 'probe_errors';
+  /** Seconds the oldest waiting message has waited (as far as the probe can tell; see its kind). */
+  | 'queue_oldest_age_seconds';
 
-/** The gauges a probe reads (`probe_errors` the sampler emits for every probe). */
-export type QueueMetric = Exclude<ProbeMetric, 'probe_errors'>;
+/** Any gauge a probe emits; `probe_errors` (failed readings so far, never hidden as a zero) the sampler emits for every probe. */
+export type ProbeMetric = QueueMetric | 'probe_errors' | (string & {});
 
 export interface ProbeReading {
-  metric: QueueMetric;
+  metric: ProbeMetric;
   value: number;
+  /** Tags of this reading beside the probe's own (e.g. a GPU's index and uuid, a Prometheus label). */
+  tags?: Record<string, string>;
 }
 
 export interface GaugeSample {
@@ -27,15 +32,16 @@ export interface GaugeSample {
   /** Epoch milliseconds. */
   time: number;
   value: number;
-  tags: { probe: string; queue: string; kind: string };
+  /** `probe` and `kind` always; `queue` for a queue probe; a reading's own tags. */
+  tags: { probe: string; kind: string; queue?: string } & Record<string, string>;
 }
 
 export interface QueueProbe {
   readonly id: string;
   /** Its probe kind (a key of the registry). */
   readonly kind: string;
-  /** The queue's name as shown in reports (Celery queue, stream, stream/consumer). */
-  readonly queue: string;
+  /** The queue's name as shown in reports (Celery queue, stream, stream/consumer); absent for a probe of no queue (GPU, JSON). */
+  readonly queue?: string;
   /** One reading; rejects on any failure (the sampler counts it). */
   read(): Promise<ProbeReading[]>;
   /** Releases connections; safe to call twice. */
@@ -65,8 +71,10 @@ export interface ProbeDescriptor<K extends string = string, Shape extends z.ZodR
   schema: z.ZodObject<Shape, z.core.$strict>;
   /** What it reads, for the reference. */
   reads: string;
-  /** The gauges it emits (besides `probe_errors`) and what each one is. */
-  metrics: Partial<Record<QueueMetric, string>>;
+  /** The gauges it emits (besides `probe_errors`) and what each one is; for a kind whose names are configured, a placeholder row. */
+  metrics: Record<string, string>;
+  /** The gauge names one configured entry emits, when they depend on its config (default: the keys of `metrics`). */
+  metricsOf?(config: ProbeSettings<K, Shape>): string[];
   create(config: ProbeSettings<K, Shape>, ctx: ProbeContext): QueueProbe;
 }
 

@@ -47,6 +47,20 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
 fi
 
+# ---- Python packages the probe tests run for real, only those missing ---------------------------
+# prometheus-client: a real exporter for the Prometheus probe; celery + redis: a real Celery worker
+# for the Celery probe, drain and process-tree tests (test/e2e/probes-http, celery-worker).
+command -v python3 >/dev/null || die "python3 is required for the probe tests (apt-get install python3 python3-pip)"
+need_py=()
+python3 -c 'import prometheus_client' 2>/dev/null || need_py+=(prometheus-client)
+python3 -c 'import celery' 2>/dev/null || need_py+=(celery)
+python3 -c 'import redis' 2>/dev/null || need_py+=(redis)
+if [ ${#need_py[@]} -gt 0 ]; then
+  say "installing Python packages: ${need_py[*]}"
+  # A Debian system Python refuses plain pip (PEP 668): then into the user's site-packages.
+  python3 -m pip install -q "${need_py[@]}" >&2 2>/dev/null || python3 -m pip install -q --user --break-system-packages "${need_py[@]}" >&2
+fi
+
 # ---- Go tools ----------------------------------------------------------------------------------
 command -v go >/dev/null || die "Go 1.22+ is required to build k6 with xk6 (apt-get install golang, or https://go.dev/dl)"
 BIN="$ROOT/tools/bin"; SRC="$ROOT/tools/src"; mkdir -p "$BIN" "$SRC"

@@ -64,7 +64,7 @@ describe('config reference rows', () => {
   });
 
   it('lists the fields of each kind of a list of tagged shapes (probes by kind)', () => {
-    expect(row('probes.list[].kind')).toContain('"celery-redis" \\| "redis-stream" \\| "nats-jetstream" \\| "rabbitmq" | required |');
+    expect(row('probes.list[].kind')).toContain('"celery-redis" \\| "redis-stream" \\| "nats-jetstream" \\| "rabbitmq" \\| "nvidia-smi" \\| "http-json" \\| "prometheus"');
     expect(row('probes.list[].id')).toBeDefined();
     expect(row('probes.list[kind=rabbitmq].passwordEnv')).toBeDefined();
     expect(row('probes.list[kind=redis-stream].id')).toBeUndefined();

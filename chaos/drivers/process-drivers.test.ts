@@ -25,8 +25,25 @@ async function waitState(pid: number, want: (s: string | undefined) => boolean):
   for (let i = 0; i < 200 && !want(state(pid)); i++) await new Promise((r) => setTimeout(r, 20));
   return state(pid);
 }
-const pause = (target: string) => ({ id: 'p', target, params: {} });
-const kill = (target: string) => ({ id: 'k', target, params: {} });
+const pause = (target: string, tree = false) => ({ id: 'p', target, params: { tree } });
+const kill = (target: string, tree = false) => ({ id: 'k', target, params: { tree } });
+
+/** A main process with two children and a grandchild, like a Celery prefork worker and its pool. */
+async function processTree(): Promise<{ root: number; all: number[] }> {
+  const script = `
+    const { spawn } = require('node:child_process');
+    const kid = (code) => spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+    const a = kid("setTimeout(() => {}, 30000)");
+    const b = kid("require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' }); setTimeout(() => {}, 30000)");
+    setTimeout(() => {}, 30000);`;
+  const root = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  children.push(root);
+  const { descendants } = await import('./process-tree.js');
+  for (let i = 0; i < 250 && descendants(root.pid!).length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+  const kids = descendants(root.pid!);
+  expect(kids).toHaveLength(3);
+  return { root: root.pid!, all: [root.pid!, ...kids] };
+}
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chaosgate-pid-'));
@@ -84,6 +101,30 @@ describe('process-pause', () => {
     expect(await waitState(child.pid!, (s) => s !== 'T')).toMatch(/^[RS]$/);
   });
 
+  it('tree: true stops the main process and every descendant, and the undo from the record alone continues them all', async () => {
+    const { root, all } = await processTree();
+    await writeFile(pidFile, `${root}\n`);
+    const undo = await processPause.prepare(pause(pidFile, true), ctx);
+    expect(undo).toMatchObject({ pid: root, tree: true });
+    await processPause.apply(pause(pidFile, true), undo, ctx);
+    for (const pid of all) expect(await waitState(pid, (s) => s === 'T')).toBe('T');
+    // As `chaos clear` after a SIGKILL of chaosgate: only the journalled record (a JSON round trip).
+    await processPause.undo(JSON.parse(JSON.stringify(undo)) as typeof undo, ctx);
+    for (const pid of all) expect(await waitState(pid, (s) => s !== 'T')).toMatch(/^[RS]$/);
+    for (const pid of all.slice(1)) process.kill(pid, 'SIGKILL');
+  });
+
+  it('without tree only the main process stops (the pool children keep running)', async () => {
+    const { root, all } = await processTree();
+    await writeFile(pidFile, `${root}\n`);
+    const undo = await processPause.prepare(pause(pidFile), ctx);
+    await processPause.apply(pause(pidFile), undo, ctx);
+    expect(await waitState(root, (s) => s === 'T')).toBe('T');
+    for (const pid of all.slice(1)) expect(state(pid)).toMatch(/^[RS]$/);
+    await processPause.undo(undo, ctx);
+    for (const pid of all.slice(1)) process.kill(pid, 'SIGKILL');
+  });
+
   it('undo does not continue a process that reused the PID', async () => {
     const child = sleeper();
     await waitState(child.pid!, (s) => s !== undefined);
@@ -94,5 +135,16 @@ describe('process-pause', () => {
     await processPause.undo({ ...undo, startTicks: String(BigInt(undo.startTicks!) + 1n) }, ctx);
     await new Promise((r) => setTimeout(r, 200));
     expect(state(child.pid!)).toBe('T');
+  });
+});
+
+describe('process-kill', () => {
+  it('tree: true kills the main process and every descendant', async () => {
+    const { root, all } = await processTree();
+    await writeFile(pidFile, `${root}\n`);
+    const undo = await processKill.prepare(kill(pidFile, true), ctx);
+    await processKill.apply(kill(pidFile, true), undo, ctx);
+    // The root is our child: it stays a zombie until reaped, which counts as gone.
+    for (const pid of all) expect([undefined, 'Z']).toContain(await waitState(pid, (s) => s === undefined || s === 'Z'));
   });
 });

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { findProcess, requireProcess, requireSameProcess, type ProcessRef } from './find-process.js';
+import { signalTree } from './process-tree.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -12,6 +13,8 @@ const params = z
     /** Shell command that starts the worker again (it writes its own PID file). */
     restart: z.string().min(1).optional(),
     cwd: z.string().optional(),
+    /** Kill the process and all its descendants (a Celery prefork worker and its pool). */
+    tree: z.boolean().default(false),
   })
   .strict();
 
@@ -33,7 +36,8 @@ export const processKill: Driver<z.output<typeof params>, ProcessKillUndo> = {
   async apply(entry, undo) {
     const ref = undo.process ?? (await requireProcess(entry.target));
     requireSameProcess(ref, entry.target);
-    process.kill(ref.pid, 'SIGKILL');
+    if (entry.params.tree) signalTree(ref.pid, 'SIGKILL', entry.target);
+    else process.kill(ref.pid, 'SIGKILL');
   },
   async undo(record) {
     if (!record.restart || (await findProcess(record.target)) !== undefined) return;

@@ -3,21 +3,29 @@
 // (never PID 1, chaosgate or its parents, never a later process that reused the PID).
 import { z } from 'zod';
 import { requireProcess, requireSameProcess, stillSameProcess, type ProcessRef } from './find-process.js';
+import { continueTree, signalTree } from './process-tree.js';
 import type { Driver } from './types.js';
 
-const params = z.object({}).strict();
+const params = z
+  .object({
+    tree: z.boolean().default(false).describe('stop the process and all its descendants (a Celery prefork worker and its pool); SIGCONT them all on undo'),
+  })
+  .strict();
 
-export const processPause: Driver<z.output<typeof params>, ProcessRef & { target?: string }> = {
+export const processPause: Driver<z.output<typeof params>, ProcessRef & { target?: string; tree?: boolean }> = {
   params,
   hosts: () => [],
   async prepare(entry) {
-    return { ...(await requireProcess(entry.target)), target: entry.target };
+    return { ...(await requireProcess(entry.target)), target: entry.target, ...(entry.params.tree ? { tree: true } : {}) };
   },
   async apply(entry, undo) {
     requireSameProcess(undo, entry.target);
-    process.kill(undo.pid, 'SIGSTOP');
+    if (undo.tree) signalTree(undo.pid, 'SIGSTOP', entry.target);
+    else process.kill(undo.pid, 'SIGSTOP');
   },
   async undo(record) {
-    if (stillSameProcess(record)) process.kill(record.pid, 'SIGCONT');
+    if (!stillSameProcess(record)) return;
+    if (record.tree) continueTree(record.pid);
+    else process.kill(record.pid, 'SIGCONT');
   },
 };

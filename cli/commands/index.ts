@@ -8,6 +8,7 @@ import { register as setup } from './setup.js';
 import { register as init } from './init.js';
 import { register as merge } from './merge.js';
 import { register as k8s } from './k8s.js';
+import { register as probe } from './probe.js';
 
 /** Each command file exports one `register(program)`; adding a command adds one line here. */
 export type RegisterCommand = (program: Command) => void;
@@ -22,4 +23,5 @@ export const commands: Record<string, RegisterCommand> = {
   init,
   merge,
   k8s,
+  probe,
 };

@@ -1,0 +1,43 @@
+// One reading of each configured probe, outside a run: `chaosgate probe` prints them (is the
+// endpoint reachable, is the key there, what does it read now), and a run's pre-flight can ask the
+// same before k6 starts.
+import type { ProbeConfig } from './config.js';
+import { createProbe } from './registry.js';
+import { withTimeout } from './sampler.js';
+import type { GaugeSample, ProbeContext } from './types.js';
+
+export interface ProbeOnce {
+  id: string;
+  kind: string;
+  /** The reading's gauges, tagged as in a run; empty on error. */
+  samples: GaugeSample[];
+  error: string | null;
+}
+
+export async function readProbesOnce(configs: readonly ProbeConfig[], ctx: ProbeContext): Promise<ProbeOnce[]> {
+  return Promise.all(
+    configs.map(async (config): Promise<ProbeOnce> => {
+      const probe = createProbe(config, ctx);
+      const time = Date.now();
+      const tags: GaugeSample['tags'] = { probe: probe.id, kind: probe.kind, ...(probe.queue !== undefined ? { queue: probe.queue } : {}) };
+      try {
+        const readings = await withTimeout(probe.read(), ctx.timeoutMs, `probe ${probe.id}`);
+        const samples = readings.map((r): GaugeSample => ({ metric: r.metric, type: 'gauge', time, value: r.value, tags: r.tags ? { ...r.tags, ...tags } : tags }));
+        return { id: probe.id, kind: probe.kind, samples, error: null };
+      } catch (err) {
+        return { id: probe.id, kind: probe.kind, samples: [], error: err instanceof Error ? err.message : String(err) };
+      } finally {
+        await probe.close().catch(() => {});
+      }
+    }),
+  );
+}
+
+/** `gpu_memory_used_mib{gpu=0,gpu_uuid=GPU-…} 46755` (the probe's own id and kind tags left out). */
+export function sampleLine(s: GaugeSample): string {
+  const tags = Object.entries(s.tags)
+    .filter(([k]) => k !== 'probe' && k !== 'kind')
+    .map(([k, v]) => `${k}=${v}`);
+  const value = Number.isInteger(s.value) ? String(s.value) : s.value.toFixed(3);
+  return `${s.metric}${tags.length ? `{${tags.join(',')}}` : ''} ${value}`;
+}
