@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../lib/errors.js';
+import { initProject } from '../../lib/init-project.js';
 import { checkLocustfile } from '../../load/locust-runner.js';
 import { reportSchema } from '../../model/report.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
@@ -91,6 +92,12 @@ describe('the locustfile check', () => {
       `locustfile ${join(dir, 'raises.py')}:3: importing the locustfile raised KeyError: 'CHAOSGATE_URL_NOPE' (no load was started)`,
     );
     expect(await problem('empty.py', 'x = 1\n')).toBe(`${join(dir, 'empty.py')}: the locustfile defines no User class (no load was started)`);
+  }, 60_000);
+
+  it("`init --driver locust`'s locustfile loads in Locust", async () => {
+    const to = join(dir, 'init');
+    await initProject({ dir: to, driver: 'locust' });
+    expect(await checkLocustfile(join(to, 'locust', 'locustfile.py'), {})).toMatchObject({ users: ['WebUser'], shape: null });
   }, 60_000);
 
   it('a Python without Locust: exit 2 with how to install it', async () => {
