@@ -5,6 +5,7 @@ import { k6Duration } from '../load/config.js';
 import { durationTextField } from '../lib/duration.js';
 import { gatesSectionSchema } from '../evaluator/config.js';
 import { SCENARIOS } from '../load/scenarios.js';
+import { locustSectionSchema } from '../load/locust-config.js';
 
 const duration = durationTextField();
 
@@ -65,6 +66,12 @@ export const profileSchema = z
     description: z.string().default('').describe('a note for whoever reads the config (no command shows it)'),
     scenario: z.enum(SCENARIOS).optional().describe('a built-in scenario (`scenarios/<name>.ts`, driven by the `load` section); give this or `script`'),
     script: z.string().min(1).optional().describe('any k6 script (.js/.ts), relative to the config file; it gets CHAOSGATE_BASE_URL and `env`; give this or `scenario`'),
+    locustfile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('a Locust locustfile (.py), relative to the config file, run by Locust instead of k6 (docs/locust.md); the same env as a script; with `locust`'),
+    locust: locustSectionSchema.optional().describe('how Locust runs the `locustfile`: users, spawnRate, runTime (or its LoadTestShape), workers, args'),
     k6Args: z.array(z.string()).default([]).describe("extra `k6 run` arguments (the command line's arguments after `--` come after these)"),
     env: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names: letters, digits, _'), z.string())
@@ -82,9 +89,11 @@ export const profileSchema = z
     drift: z.boolean().default(false).describe('compute soak drift (run.driftWindow) and compare with evaluate.baselineReport (the previous report)'),
   })
   .strict()
-  .refine((p) => (p.scenario === undefined) !== (p.script === undefined), {
-    message: 'give either "scenario" (a built-in one) or "script" (a k6 script), not both or neither',
-  });
+  .refine((p) => [p.scenario, p.script, p.locustfile].filter((x) => x !== undefined).length === 1, {
+    message: 'give one of "scenario" (a built-in one), "script" (a k6 script) or "locustfile" (a Locust locustfile)',
+  })
+  .refine((p) => p.locust === undefined || p.locustfile !== undefined, { message: 'only with "locustfile"', path: ['locust'] })
+  .refine((p) => p.locustfile === undefined || p.k6Args.length === 0, { message: 'k6 arguments do not apply to a locustfile (use locust.args)', path: ['k6Args'] });
 
 export const profilesSectionSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'profile names: lower-case, digits, -'), profileSchema);
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
 import { UsageError } from './errors.js';
-import { ACTION_PLACEHOLDER, INIT_FILES, initProject, normalizeServiceUrl } from './init-project.js';
+import { ACTION_PLACEHOLDER, INIT_DRIVERS, INIT_FILES, initProject, normalizeServiceUrl } from './init-project.js';
+import { pins } from './tools.js';
 
 let dir: string;
 beforeEach(() => {
@@ -54,6 +55,28 @@ describe('initProject', () => {
     const workflow = readFileSync(join(dir, '.github', 'workflows', 'chaosgate.yml'), 'utf8');
     expect(workflow).toContain('      - uses: acme/chaosgate@v1\n');
     expect(workflow).not.toMatch(/\{\{[A-Z_]+\}\}/);
+  });
+
+  it('--driver locust: a locustfile instead of the k6 script, its config loads with Locust profiles, the workflow installs the pinned Locust', async () => {
+    const res = await initProject({ dir, serviceUrl: 'http://127.0.0.1:9123', driver: 'locust' });
+    expect(res.written).toEqual(INIT_DRIVERS.locust.files.map((f) => join(dir, f.target)));
+    expect(existsSync(join(dir, 'k6'))).toBe(false);
+    const config = await loadConfig({ file: join(dir, 'chaosgate.config.json') });
+    expect(Object.keys(config.profiles)).toEqual(['smoke', 'chaos', 'soak']);
+    for (const p of Object.values(config.profiles)) {
+      expect(p.locustfile).toBe('locust/locustfile.py');
+      expect(p.script).toBeUndefined();
+      expect(p.locust).toMatchObject({ users: 10, spawnRate: 10, workers: 0 });
+      expect(p.duration).toBeDefined();
+    }
+    expect(config.profiles.chaos!.plan).toHaveLength(2);
+    expect(config.profiles.smoke!.gates!.map((g) => g.metric)).toContain('locust_user_errors');
+    const locustfile = readFileSync(join(dir, 'locust', 'locustfile.py'), 'utf8');
+    expect(locustfile).toContain('os.environ.get("CHAOSGATE_URL_WEB", "http://127.0.0.1:9123")');
+    const workflow = readFileSync(join(dir, '.github', 'workflows', 'chaosgate.yml'), 'utf8');
+    expect(workflow).toContain(`      - run: pip install locust==${pins.locust}\n`);
+    expect(workflow.indexOf('pip install locust')).toBeLessThan(workflow.indexOf(`uses: ${ACTION_PLACEHOLDER}`));
+    await expect(initProject({ dir: join(dir, 'x'), driver: 'gatling' as never })).rejects.toThrow('--driver gatling: one of k6, locust');
   });
 
   it('defaults: http://127.0.0.1:8000 and the placeholder action', async () => {

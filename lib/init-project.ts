@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
-import { projectRoot } from './tools.js';
+import { pins, projectRoot } from './tools.js';
 import { CHAOSGATE_VERSION } from './version.js';
 
 /** Template (under templates/) → where it goes in the user's repository. */
@@ -14,6 +14,29 @@ export const INIT_FILES = [
   { template: 'k6/chaosgate.ts', target: 'k6/chaosgate.ts' },
   { template: 'workflows/chaosgate.yml', target: '.github/workflows/chaosgate.yml' },
 ] as const;
+
+/** The files per load driver (`init --driver`): k6's script or a Locust locustfile, with its config. */
+export const INIT_DRIVERS = {
+  k6: { files: INIT_FILES, load: 'k6/chaosgate.ts' },
+  locust: {
+    files: [
+      { template: 'locust/chaosgate.config.json', target: 'chaosgate.config.json' },
+      { template: 'locust/locustfile.py', target: 'locust/locustfile.py' },
+      { template: 'workflows/chaosgate.yml', target: '.github/workflows/chaosgate.yml' },
+    ],
+    load: 'locust/locustfile.py',
+  },
+} as const;
+export type InitDriver = keyof typeof INIT_DRIVERS;
+
+/** The workflow's step that installs the pinned Locust, before chaosgate's action (Locust profiles only). */
+const LOCUST_STEPS = `      # Locust for the locustfile (the version chaosgate pins).
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: pip install locust==${pins.locust}
+
+`;
 
 /** Stands for "the repository where you host chaosgate's action"; init says to replace it. */
 export const ACTION_PLACEHOLDER = `YOUR-ORG/chaosgate@v${CHAOSGATE_VERSION}`;
@@ -26,6 +49,8 @@ export interface InitOptions {
   /** `uses:` of the workflow's chaosgate step: owner/repo@ref (or owner/repo/path@ref, ./path). */
   action?: string;
   force?: boolean;
+  /** The load driver the files are for (default k6). */
+  driver?: InitDriver;
   /** The templates folder (default: the package's templates/). */
   templates?: string;
 }
@@ -61,7 +86,9 @@ export async function initProject(opts: InitOptions): Promise<InitResult> {
   if (!ACTION_REF.test(action)) throw new UsageError(`--action ${action}: must be owner/repo@ref, owner/repo/path@ref or ./path`);
   const templates = opts.templates ?? join(projectRoot, 'templates');
 
-  const targets = INIT_FILES.map((f) => ({ ...f, path: join(dir, f.target) }));
+  const driver = opts.driver ?? 'k6';
+  if (!Object.hasOwn(INIT_DRIVERS, driver)) throw new UsageError(`--driver ${driver}: one of ${Object.keys(INIT_DRIVERS).join(', ')}`);
+  const targets = INIT_DRIVERS[driver].files.map((f) => ({ ...f, path: join(dir, f.target) }));
   const existing = targets.filter((t) => existsSync(t.path)).map((t) => t.path);
   if (existing.length > 0 && !opts.force) {
     throw new UsageError(`init: refusing to overwrite ${existing.join(', ')} (move them away, or --force)`);
@@ -70,7 +97,9 @@ export async function initProject(opts: InitOptions): Promise<InitResult> {
   const rendered = await Promise.all(
     targets.map(async (t) => {
       const text = await readFile(join(templates, t.template), 'utf8');
-      return text.replaceAll('{{SERVICE_URL}}', serviceUrl).replaceAll('{{ACTION}}', action);
+      const filled = text.replaceAll('{{SERVICE_URL}}', serviceUrl).replaceAll('{{ACTION}}', action);
+      const actionStep = "      # Where you host chaosgate's action";
+      return driver === 'locust' && t.target.endsWith('.yml') ? filled.replace(actionStep, LOCUST_STEPS + actionStep) : filled;
     }),
   );
   const written: string[] = [];

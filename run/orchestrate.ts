@@ -37,6 +37,7 @@ import { checkDrain } from './drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
 import { openShardStreams, startShards } from './shards.js';
+import { openLocustStreams, planLocust, resolveLocustLoad, startLocust, type LocustLoad } from './locust-load.js';
 import { resolveProfile } from './profiles.js';
 import { LiveTap, progressPrinter, type ProgressPrinter } from './progress.js';
 import { applyScenarioDuration, scenarioPhases } from './scenario.js';
@@ -106,6 +107,8 @@ interface LoadScript {
   env: Record<string, string>;
   /** A built-in's length knob (soak, chaos-smoke, ocr). */
   duration: string | null;
+  /** A profile's `locustfile`: Locust drives the load instead of k6 (run/locust-load.ts). */
+  locust?: LocustLoad | null;
 }
 
 /** Everything the stages share; each stage fills in what it made. */
@@ -196,6 +199,9 @@ function resolveLoad(profile: Profile, opts: RunOptions): LoadScript {
   const k6Args = [...profile.k6Args, ...(opts.k6Args ?? [])];
   const env: Record<string, string> = { ...profile.env };
   const duration = opts.duration ?? profile.duration ?? null;
+  const locust = opts.script === undefined ? resolveLocustLoad(profile, opts) : null;
+  if (locust)
+    return { label: locust.file, script: locust.file, builtin: null, k6Args: [], env: duration !== null ? { ...env, [DURATION_ENV]: duration } : env, duration: null, locust };
   const scriptFile = opts.script !== undefined ? resolve(opts.script) : profile.script !== undefined ? resolve(opts.configDir ?? '.', profile.script) : null;
   if (scriptFile !== null) {
     if (duration !== null) env[DURATION_ENV] = duration;
@@ -328,7 +334,8 @@ async function loadStage(ctx: RunContext): Promise<void> {
     Object.assign(env, b.env);
   }
 
-  ctx.plan = await inspectScript(script, env, ctx.outDir, load.k6Args);
+  // The branch point of the drivers: Locust's check and length, or what `k6 inspect` says.
+  ctx.plan = load.locust ? await planLocust(load.locust, env, ctx.name, (l) => ctx.out.line(l)) : await inspectScript(script, env, ctx.outDir, load.k6Args);
   const reshaping = executionShapingArgs(load.k6Args);
   if (reshaping.length) {
     // k6 inspect cannot see these: no planned length, no overrun guard from it, no short-run check.
@@ -348,7 +355,12 @@ async function loadStage(ctx: RunContext): Promise<void> {
 
   const shards = ctx.opts.shards ?? 1;
   let shardStreams: SampleStream[] = [];
-  if (shards > 1) {
+  if (load.locust) {
+    ({ stream: ctx.stream, streams: shardStreams } = await openLocustStreams(load.locust, ctx.outDir, (source, text, start, end, firstLineNo) => {
+      ctx.tap.text(text, start, end);
+      return ev.ingestText(text, start, end, source, firstLineNo);
+    }));
+  } else if (shards > 1) {
     ({ stream: ctx.stream, shards: shardStreams } = await openShardStreams({
       shards,
       outDir: ctx.outDir,
@@ -382,11 +394,18 @@ async function loadStage(ctx: RunContext): Promise<void> {
 
   const lengthText = ctx.plan.plannedMs !== null ? ` for ~${Math.round(ctx.plan.plannedMs / 1000)} s` : '';
   const against = ctx.services.any ? `services ${Object.keys(config.services).join(', ')}` : target.baseUrl;
-  ctx.out.line(`k6: ${load.label} against ${against}${lengthText}${shards > 1 ? ` as ${shards} shards` : ''}; reports in ${ctx.outDir}`);
+  ctx.out.line(`${driverName(ctx)}: ${load.label} against ${against}${lengthText}${shards > 1 ? ` as ${shards} shards` : ''}; reports in ${ctx.outDir}`);
   // Each k6 is journalled with its start time: after a SIGKILL of this run, the next run or `chaos clear` stops it.
   const journalK6 = (k6: RunningK6) => journalChild(processJournalDir(config), k6.child, 'k6');
-  const k6 =
-    shards > 1
+  const k6 = load.locust
+    ? await startLocust(load.locust, shardStreams, {
+        outDir: ctx.outDir,
+        env,
+        signal: ctx.internal.signal,
+        onLog: (t) => ctx.k6Log.push(t),
+        onStarted: (child) => journalChild(processJournalDir(config), child, 'locust'),
+      })
+    : shards > 1
       ? await startShards(
           { shards, outDir: ctx.outDir, script, k6Args: load.k6Args, env, signal: ctx.internal.signal, onLog: (t) => ctx.k6Log.push(t), onStarted: journalK6 },
           shardStreams,
@@ -402,14 +421,16 @@ async function loadStage(ctx: RunContext): Promise<void> {
           signal: ctx.internal.signal,
         });
   ctx.k6 = k6;
-  if (shards <= 1) await journalK6(k6);
+  if (shards <= 1 && !load.locust) await journalK6(k6);
   ctx.t0 = Date.now();
   ctx.cleanup.push('k6', async () => {
     await k6.stop();
-    await writeFileAtomic(join(ctx.outDir, 'k6.log'), ctx.k6Log.join(''));
+    await writeFileAtomic(join(ctx.outDir, logFile(ctx)), ctx.k6Log.join(''));
   });
-  k6.child.stderr?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
-  k6.child.stdout?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
+  if (!load.locust) {
+    k6.child.stderr?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
+    k6.child.stdout?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
+  }
   void k6.done.then(() => (ctx.k6EndedAt = Date.now()));
 
   for (const p of ctx.profile.phases) ctx.timeline.phase(ctx.t0 + validatedMs(p.at), p.phase);
@@ -419,6 +440,10 @@ async function loadStage(ctx: RunContext): Promise<void> {
     ctx.failure ??= err;
   });
 }
+
+/** The load driver's name in lines and notes, and its log file. */
+const driverName = (ctx: Pick<RunContext, 'load'>) => (ctx.load.locust ? 'Locust' : 'k6');
+const logFile = (ctx: Pick<RunContext, 'load'>) => (ctx.load.locust ? 'locust.log' : 'k6.log');
 
 function stopRun(ctx: RunContext, reason: string): void {
   ctx.abortReason ??= reason;
@@ -529,8 +554,10 @@ function judgeK6End(ctx: RunContext): void {
   if (!exit || ctx.abortReason || interrupted(ctx) || ctx.failure) return;
   const ranMs = (ctx.k6EndedAt ?? Date.now()) - (ctx.t0 ?? Date.now());
   const ran = `${Math.round(ranMs / 100) / 10} s`;
-  if (exit.exitCode === null) ctx.incomplete.push(`k6 was killed by ${exit.signal ?? 'a signal'} after ${ran}`);
-  else if (exit.exitCode !== 0 && exit.exitCode !== 99) ctx.incomplete.push(`k6 exited with code ${exit.exitCode} after ${ran} (see ${join(ctx.outDir, 'k6.log')})`);
+  const tool = driverName(ctx);
+  if (exit.exitCode === null) ctx.incomplete.push(`${tool} was killed by ${exit.signal ?? 'a signal'} after ${ran}`);
+  else if (exit.exitCode !== 0 && (exit.exitCode !== 99 || ctx.load.locust))
+    ctx.incomplete.push(`${tool} exited with code ${exit.exitCode} after ${ran} (see ${join(ctx.outDir, logFile(ctx))})`);
   const planned = ctx.plan?.plannedMs ?? null;
   const short = planned !== null && ranMs < planned - SHORT_RUN_TOLERANCE_MS;
   // k6 stops early with 99 itself when a threshold with abortOnFail is breached: a fail (exit 99)
@@ -539,7 +566,7 @@ function judgeK6End(ctx: RunContext): void {
     ctx.k6StoppedEarly = { ran, planned: Math.round(planned / 1000) };
     return;
   }
-  if (exit.exitCode === 0 && short) ctx.incomplete.push(`k6 ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
+  if (exit.exitCode === 0 && short) ctx.incomplete.push(`${tool} ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
   for (const entry of ctx.chaos?.plan ?? []) {
     if (!ctx.timeline.faults().some((f) => f.id === entry.id))
       ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);

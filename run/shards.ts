@@ -36,12 +36,14 @@ export async function openShardStreams(
   opts: Pick<ShardedLoadOptions, 'shards' | 'outDir'> & {
     /** Complete lines of shard `source` ("k6-<i>"): text[start, end), first line firstLineNo; returns the count. */
     onText: (source: string, text: string, start: number, end: number, firstLineNo: number) => number;
+    /** The source (and file) name of stream i; default shardSource (k6-<i>). */
+    sourceName?: (i: number) => string;
   },
 ): Promise<{ stream: SampleStream; shards: SampleStream[] }> {
   const streams: SampleStream[] = [];
   try {
     for (let i = 1; i <= opts.shards; i++) {
-      const source = shardSource(i);
+      const source = (opts.sourceName ?? shardSource)(i);
       streams.push(
         await openSampleStream(join(opts.outDir, `${source}.fifo`), join(opts.outDir, `${source}.ndjson.gz`), (text, start, end, first) =>
           opts.onText(source, text, start, end, first),

@@ -61,6 +61,15 @@ if [ ${#need_py[@]} -gt 0 ]; then
   python3 -m pip install -q "${need_py[@]}" >&2 2>/dev/null || python3 -m pip install -q --user --break-system-packages "${need_py[@]}" >&2
 fi
 
+# ---- Locust (PyPI), the second load driver (docs/locust.md): only when missing or another version
+LOCUST_VERSION=$(pin locust)
+PYTHON=${CHAOSGATE_PYTHON:-python3}
+command -v "$PYTHON" >/dev/null || die "Python 3.10+ is required for Locust (apt-get install python3 python3-pip)"
+if [ "$("$PYTHON" -c 'import importlib.metadata as m; print(m.version("locust"))' 2>/dev/null)" != "$LOCUST_VERSION" ]; then
+  say "installing locust $LOCUST_VERSION (pip)"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "locust==$LOCUST_VERSION" >&2
+fi
+
 # ---- Go tools ----------------------------------------------------------------------------------
 command -v go >/dev/null || die "Go 1.22+ is required to build k6 with xk6 (apt-get install golang, or https://go.dev/dl)"
 BIN="$ROOT/tools/bin"; SRC="$ROOT/tools/src"; mkdir -p "$BIN" "$SRC"

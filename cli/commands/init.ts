@@ -1,7 +1,8 @@
 // `chaosgate init`: writes a config, an example k6 script and a GitHub workflow into a repository.
 import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
-import { ACTION_PLACEHOLDER, DEFAULT_SERVICE_URL, INIT_FILES, initProject } from '../../lib/init-project.js';
+import { Option } from 'commander';
+import { ACTION_PLACEHOLDER, DEFAULT_SERVICE_URL, INIT_DRIVERS, INIT_FILES, initProject, type InitDriver } from '../../lib/init-project.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 /** Relative to here when inside it, else absolute. */
@@ -13,16 +14,19 @@ const shown = (path: string) => {
 export function register(program: Command): void {
   program
     .command('init')
-    .description(`write ${INIT_FILES.map((f) => f.target).join(', ')} for gating your own service; refuses to overwrite (exit 2)`)
+    .description(
+      `write ${INIT_FILES.map((f) => f.target).join(', ')} (with --driver locust: ${INIT_DRIVERS.locust.load} for the script) for gating your own service; refuses to overwrite (exit 2)`,
+    )
     .option('--service-url <url>', 'the service the example load calls (services.web.url)', DEFAULT_SERVICE_URL)
     .option('--dir <dir>', 'the repository to write into', '.')
     .option('--action <ref>', `the workflow's \`uses:\` for chaosgate's action (default ${ACTION_PLACEHOLDER}: replace it)`)
+    .addOption(new Option('--driver <driver>', 'the load driver: a k6 script, or a Locust locustfile (docs/locust.md)').choices(Object.keys(INIT_DRIVERS)).default('k6'))
     .option('--force', 'overwrite existing files')
-    .action(async (flags: { serviceUrl: string; dir: string; action?: string; force?: boolean }) => {
-      const result = await initProject({ dir: flags.dir, serviceUrl: flags.serviceUrl, action: flags.action, force: flags.force });
+    .action(async (flags: { serviceUrl: string; dir: string; action?: string; force?: boolean; driver: InitDriver }) => {
+      const result = await initProject({ dir: flags.dir, serviceUrl: flags.serviceUrl, action: flags.action, force: flags.force, driver: flags.driver });
       for (const path of result.written) out(`wrote ${shown(path)}`);
       out('');
-      out(`next: edit k6/chaosgate.ts (the path it calls on ${result.serviceUrl}), then`);
+      out(`next: edit ${INIT_DRIVERS[flags.driver].load} (the path it calls on ${result.serviceUrl}), then`);
       out('  npx chaosgate run smoke     # no faults: exit 0 when the gates hold, 99 when one breaches');
       out('  npx chaosgate run chaos     # latency then 503s on "web", recovery checked');
       if (result.action === ACTION_PLACEHOLDER) {

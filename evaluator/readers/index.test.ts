@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { INPUT_FORMATS } from '../../model/input-formats.js';
 import { inputSummarySchema } from '../../model/report.js';
-import { detectFormat, readerFormats, SourceReader } from './index.js';
+import { detectFormat, LOCUST_CSV_REASON, readerFormats, SourceReader } from './index.js';
 import type { SampleSink } from './types.js';
 
 describe('input format registry', () => {
@@ -20,5 +20,23 @@ describe('input format registry', () => {
     const sink: SampleSink = { point() {}, declare() {}, malformed: (line, reason) => problems.push(`${line}: ${reason}`) };
     new SourceReader(sink, undefined, () => {}).readLine('garbage', 1);
     expect(problems).toEqual(['1: neither k6 NDJSON nor k6 CSV']);
+  });
+
+  it("refuses Locust's own --csv stats with the reason (percentiles per interval, not samples) and the way to get samples", () => {
+    const problems: string[] = [];
+    const sink: SampleSink = { point() {}, declare() {}, malformed: (line, reason) => problems.push(`${line}: ${reason}`) };
+    const reader = new SourceReader(sink, undefined, () => {});
+    // The header and rows as Locust 2.47 writes locust_stats_history.csv (abridged to the first columns' shape).
+    reader.readLine('', 1);
+    reader.readLine('Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count', 2);
+    reader.readLine('1796416539,2,,Aggregated,0.000000,0.000000,7,9,10,11,15,34,39,39,39,39,39,40', 3);
+    expect(problems).toEqual([`2: ${LOCUST_CSV_REASON}`, "3: Locust's --csv stats (see line 2)"]);
+    expect(LOCUST_CSV_REASON).toContain('not samples');
+    const stats: string[] = [];
+    new SourceReader({ point() {}, declare() {}, malformed: (_l, r) => stats.push(r) }, undefined, () => {}).readLine(
+      'Type,Name,Request Count,Failure Count,Median Response Time',
+      1,
+    );
+    expect(stats).toEqual([LOCUST_CSV_REASON]);
   });
 });

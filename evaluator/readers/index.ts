@@ -26,12 +26,24 @@ const UNDETECTED = `neither ${Object.values(readerFormats)
   .join(' nor ')}`;
 
 /**
+ * Locust's own `--csv` files (`_stats_history.csv`, `_stats.csv`): percentiles per interval (over
+ * Locust's rolling window) or per run, not samples. Any histogram, window or phase built from them
+ * would be made up, so they are refused with the reason and the way to get samples instead.
+ */
+const LOCUST_CSV = /^(Timestamp,User Count,Type,Name,|Type,Name,Request Count,)/;
+export const LOCUST_CSV_REASON =
+  "Locust's --csv stats hold percentiles per interval or per run, not samples: no gate, window or phase can be judged exactly from them. " +
+  "Record every request with chaosgate's Locust plugin (locust -f locustfile.py,chaosgate_locust.py, CHAOSGATE_LOCUST_OUT=samples.ndjson) or run it with `chaosgate run` (docs/locust.md)";
+
+/**
  * Reads the lines of one source into a sink: the first non-empty line picks the format (unless
  * one is given), then that format's reader reads every line. Used by the Evaluation and by a
  * worker thread's Scanner alike.
  */
 export class SourceReader {
   private reader: LineReader | null = null;
+  /** The line of Locust's own CSV header, when the input starts with one (refused: LOCUST_CSV_REASON); else 0. */
+  private locustCsvLine = 0;
 
   constructor(
     private readonly sink: SampleSink,
@@ -46,7 +58,9 @@ export class SourceReader {
       if (trimmed === '') return;
       const format = this.format ?? detectFormat(trimmed);
       if (format === null) {
-        this.sink.malformed(lineNo, UNDETECTED);
+        const header = this.locustCsvLine === 0 && LOCUST_CSV.test(trimmed);
+        if (header) this.locustCsvLine = lineNo;
+        this.sink.malformed(lineNo, header ? LOCUST_CSV_REASON : this.locustCsvLine ? `Locust's --csv stats (see line ${this.locustCsvLine})` : UNDETECTED);
         return;
       }
       this.onFormat(format);

@@ -110,6 +110,10 @@ describe('npm pack', () => {
       'templates/chaosgate.config.json',
       'templates/k6/chaosgate.ts',
       'templates/workflows/chaosgate.yml',
+      'templates/locust/chaosgate.config.json',
+      'templates/locust/locustfile.py',
+      'load/locust/chaosgate_locust.py',
+      'load/locust/chaosgate_check.py',
     ]) {
       expect(files).toContain(`package/${f}`);
     }

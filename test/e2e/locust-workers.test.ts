@@ -1,0 +1,121 @@
+// Locust's distributed mode (issue 24): a master and 2 local worker processes, each worker's
+// samples streamed into the one evaluation; the samples are exactly Locust's own request count.
+// The per-worker files, evaluated apart with --state and merged (the multi-machine recipe of
+// docs/locust.md), give the same count and verdict.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportSchema, type ReportModel } from '../../model/report.js';
+import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
+
+const LOCUSTFILE = `
+import os
+from locust import HttpUser, task, constant_throughput
+
+class Reader(HttpUser):
+    host = os.environ["CHAOSGATE_URL_WEB"]
+    wait_time = constant_throughput(5)
+
+    @task(3)
+    def page(self):
+        self.client.get("/page")
+
+    @task
+    def missing(self):
+        self.client.get("/missing")
+`;
+
+let dir: string;
+let cli: CliBundle;
+let web: LoopbackHttp;
+let served = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'chaosgate-locust-workers-'));
+  [cli, web] = await Promise.all([
+    bundleCli('locust-workers'),
+    startLoopbackHttp((req, res) => {
+      served++;
+      req.resume();
+      res.statusCode = req.url === '/missing' ? 404 : 200;
+      res.end('x\n');
+    }),
+  ]);
+  await writeFile(join(dir, 'locustfile.py'), LOCUSTFILE);
+}, 60_000);
+
+afterAll(async () => {
+  await web?.close();
+  await cli?.remove();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli.cli, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+const readReport = async (file: string): Promise<ReportModel> => reportSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+
+describe('Locust master + 2 local workers', () => {
+  it("streams every worker's samples into one evaluation: exactly Locust's request count; per-worker files merge to the same", async () => {
+    const gates = [
+      { id: 'errors', metric: 'http_req_failed', expression: 'rate<0.5' },
+      { id: 'p95', metric: 'http_req_duration', expression: 'p(95)<2000' },
+    ];
+    const config = {
+      services: { web: { url: web.url } },
+      evaluate: { bucketWidth: '1s' },
+      chaos: { journal: join(dir, 'journal.json') },
+      profiles: { dist: { locustfile: 'locustfile.py', locust: { users: 4, spawnRate: 4, runTime: '8s', workers: 2 }, gates } },
+    };
+    await writeFile(join(dir, 'chaosgate.config.json'), JSON.stringify(config));
+    const out = join(dir, 'run');
+    const r = await runCli(['run', 'dist', '--out-dir', out], 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('on 2 workers');
+
+    const report = await readReport(join(out, 'report.json'));
+    expect(report.inputs.map((i) => i.source).sort()).toEqual(['locust-1', 'locust-2']);
+    const stats = JSON.parse(await readFile(join(out, 'locust-stats.json'), 'utf8')) as Array<{ num_requests: number; num_failures: number }>;
+    const requests = stats.reduce((n, s) => n + s.num_requests, 0);
+    const failures = stats.reduce((n, s) => n + s.num_failures, 0);
+    expect(requests).toBeGreaterThan(50);
+    expect(requests).toBe(served);
+    expect(report.totals.perMetric.http_reqs).toBe(requests);
+    // Both workers ran users; each worker's count is its own stream's.
+    for (const i of [1, 2]) expect(report.inputs.find((x) => x.source === `locust-${i}`)!.points).toBeGreaterThan(10);
+    const errors = report.gates.find((g) => g.id === 'errors')!;
+    // The 404s are Locust's failures; chaosgate's error rate is failures / requests, the same count.
+    expect(errors.observed).toBeCloseTo(failures / requests, 10);
+    expect(failures).toBeGreaterThan(0);
+
+    // The per-worker files, evaluated apart and merged: the same requests and verdicts.
+    const gatesFile = join(dir, 'gates.json');
+    await writeFile(gatesFile, JSON.stringify({ gates }));
+    for (const i of [1, 2]) {
+      const file = join(out, `locust-${i}.ndjson.gz`);
+      expect(existsSync(file)).toBe(true);
+      const e = await runCli(['evaluate', file, '-c', gatesFile, '--state', join(dir, `w${i}.json.gz`)], 60_000);
+      expect(e.code, e.stderr).toBe(0);
+    }
+    const merged = join(dir, 'merged.json');
+    const m = await runCli(['merge', join(dir, 'w1.json.gz'), join(dir, 'w2.json.gz'), '-c', gatesFile, '--json', merged], 60_000);
+    expect(m.code, m.stderr).toBe(0);
+    const mr = await readReport(merged);
+    expect(mr.totals.perMetric.http_reqs).toBe(requests);
+    expect(mr.gates.map((g) => [g.id, g.verdict, g.observed])).toEqual(report.gates.map((g) => [g.id, g.verdict, g.observed]));
+  }, 180_000);
+});
