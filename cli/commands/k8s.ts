@@ -34,10 +34,13 @@ function envFlag(value: string, previous: Record<string, string>): Record<string
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
-/** YAML documents, one per manifest (the `yaml` package is loaded only by this command). */
+/**
+ * YAML documents, one per manifest (the `yaml` package is loaded only by this command); the header
+ * comment inside the first document, so no tool reads an empty document before it.
+ */
 async function toYaml(manifests: Array<Record<string, unknown>>, header: string): Promise<string> {
   const { stringify } = await import('yaml');
-  return `# ${header}\n` + manifests.map((m) => `---\n${stringify(m, { lineWidth: 0 })}`).join('');
+  return manifests.map((m, i) => `---\n${i === 0 ? `# ${header}\n` : ''}${stringify(m, { lineWidth: 0 })}`).join('');
 }
 
 export function register(program: Command): void {
