@@ -98,8 +98,11 @@ export function loadRecording(path: string): Recorded {
 /**
  * Writes `points` point lines (after the Metric lines): the recording over and over in order, copy
  * k shifted by k × its span, times in UTC or at `offsetMinutes` east (k6's local-zone format).
+ * `names` > 1 spreads the points that carry a `name` tag over that many names (`/n3/…`, by point
+ * number): as many series per named series — a high-cardinality run.
  */
-export async function replicate(rec: Recorded, path: string, points: number, opts: { offsetMinutes: number; gzip: boolean }): Promise<void> {
+export async function replicate(rec: Recorded, path: string, points: number, opts: { offsetMinutes: number; gzip: boolean; names?: number }): Promise<void> {
+  const names = opts.names ?? 1;
   const file = createWriteStream(path, { highWaterMark: 1 << 20 });
   const out: Writable = opts.gzip ? createGzip({ level: 1 }) : file;
   if (opts.gzip) out.pipe(file);
@@ -117,7 +120,8 @@ export async function replicate(rec: Recorded, path: string, points: number, opt
       const s = rec.second[i]!;
       let text = seconds.get(s);
       if (text === undefined) seconds.set(s, (text = new Date(s + shift).toISOString().slice(0, 19)));
-      buf += rec.prefix[i]! + text + rec.fraction[i]! + zone + rec.suffix[i]! + '\n';
+      const suffix = names > 1 ? rec.suffix[i]!.replace('"name":"', `"name":"/n${written % names}`) : rec.suffix[i]!;
+      buf += rec.prefix[i]! + text + rec.fraction[i]! + zone + suffix + '\n';
       if (buf.length > 1 << 20) {
         if (!out.write(buf)) await once(out, 'drain');
         buf = '';

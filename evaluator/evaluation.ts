@@ -12,6 +12,7 @@ import type { SampleSink } from './readers/types.js';
 import { tagsKey, valueProblem } from './readers/types.js';
 import { SLOT_VALUES, type ScanBatch } from './scan.js';
 import { HISTOGRAM_SCALE, SeriesStore, type Series } from './series.js';
+import { INPUT_TAG, INSTANCE_GAUGES, visibleSeries } from './instance-gauges.js';
 import { SIGNIFICANT_DIGITS } from '../model/histogram.js';
 import { CHAOSGATE_VERSION } from '../lib/version.js';
 
@@ -53,6 +54,8 @@ interface MetricInfo {
   kind: MetricKindInfo | undefined;
   failedRate: boolean;
   count: number;
+  /** One of k6's VU gauges: kept per input and added up across inputs (instance-gauges.ts). */
+  perInput?: boolean;
 }
 
 interface TagInfo {
@@ -60,6 +63,8 @@ interface TagInfo {
   errorTagged: boolean;
   /** Per metric (by MetricInfo.index), the series per phase index (+1; 0 = unlabelled). */
   series: Array<Array<Series | undefined> | undefined>;
+  /** The per-input series of VU gauges, by metric index, phase and input. */
+  inputSeries?: Map<string, Series>;
 }
 
 interface SourceState {
@@ -222,7 +227,7 @@ export class Evaluation implements SampleSink {
       if (!keep && this.metrics.size >= this.config.seriesCap && this.overflowMetric) return this.overflowMetric;
       const override = this.config.metricTypes[name];
       const kind = override ? { kind: override.kind, isTime: override.isTime } : builtinMetrics[name];
-      m = { index: this.metrics.size, name, thresholds: [], kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0 };
+      m = { index: this.metrics.size, name, thresholds: [], kind, failedRate: kind?.kind === 'rate' && name.endsWith('_failed'), count: 0, perInput: INSTANCE_GAUGES.has(name) };
       this.metrics.set(name, m);
     }
     return m;
@@ -298,6 +303,10 @@ export class Evaluation implements SampleSink {
       return;
     }
     const phase = this.phaseLabels ? this.timeline.at(time) + 1 : 0;
+    if (m.perInput) {
+      this.recordPerInput(m, info, phase, time, value);
+      return;
+    }
     let perPhase = info.series[m.index];
     if (perPhase === undefined) {
       perPhase = [];
@@ -310,6 +319,20 @@ export class Evaluation implements SampleSink {
       perPhase[phase] = series;
     }
     series.record(time, value, info.errorTagged || (m.failedRate && value !== 0));
+  }
+
+  /** k6's VU gauges go to a series per input, added up across inputs for gates and reports. */
+  private recordPerInput(m: MetricInfo, info: TagInfo, phase: number, time: number, value: number): void {
+    const source = this.current?.summary.source ?? '';
+    const cache = (info.inputSeries ??= new Map());
+    const key = `${m.index}\0${phase}\0${source}`;
+    let series = cache.get(key);
+    if (series === undefined) {
+      const selected = phase === 0 ? info.selected : { ...info.selected, phase: this.timeline.names[phase - 1]! };
+      series = this.store.get(m.name, { ...selected, [INPUT_TAG]: source });
+      cache.set(key, series);
+    }
+    series.record(time, value, info.errorTagged);
   }
 
   /**
@@ -428,7 +451,7 @@ export class Evaluation implements SampleSink {
 
   private gateContext(): GateContext {
     return {
-      series: [...this.store.byKey.values()],
+      series: visibleSeries(this.store),
       kindOf: (m) => this.metricInfo(m).kind,
       bucketWidthMs: this.store.bucketWidthMs,
       baselineReport: this.opts.baselineReport ?? null,
@@ -450,7 +473,7 @@ export class Evaluation implements SampleSink {
     this.finished = true;
     try {
       const gates = this.checkGates();
-      const series = [...this.store.byKey.values()].map((s) => this.seriesReport(s));
+      const series = visibleSeries(this.store).map((s) => this.seriesReport(s));
       series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const first = Number.isFinite(this.firstTime) ? this.firstTime : null;
       const last = Number.isFinite(this.lastTime) ? this.lastTime : null;

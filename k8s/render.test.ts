@@ -6,17 +6,19 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../lib/tools.js';
-import { renderClusterRun, runnerSegmentArgs, strictSchema, TESTRUN_SCHEMA_FILE } from './render.js';
+import { restrictedViolations } from '../test/support/pod-security.js';
+import { MAX_SCRIPT_BYTES, renderClusterRun, runnerSegmentArgs, strictSchema, TESTRUN_SCHEMA_FILE, type ClusterRunOptions } from './render.js';
 
 const vendored = JSON.parse(readFileSync(join(projectRoot, TESTRUN_SCHEMA_FILE), 'utf8')) as Record<string, unknown>;
 const validate = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(strictSchema(vendored) as object);
 
-const opts = {
+const scriptText = 'export default function () {}\n';
+const opts: ClusterRunOptions = {
   name: 'checkout-load',
   namespace: 'perf',
   parallelism: 4,
   scriptPath: 'k6/checkout.ts',
-  scriptText: 'export default function () {}\n',
+  shipped: { kind: 'script', file: 'checkout.ts', text: scriptText },
   k6Args: ['--vus', '40', '--duration', '5m'],
   env: { BASE_URL: 'http://checkout.perf.svc:8080' },
   storageClassName: 'nfs',
@@ -45,9 +47,11 @@ describe('k8s render', () => {
     expect(env[1]!.value).toBe('json=/results/$(POD_NAME).ndjson.gz');
     expect(tr.spec.runner.volumeMounts).toEqual([{ name: 'results', mountPath: '/results' }]);
     expect(tr.spec.runner.volumes).toEqual([{ name: 'results', persistentVolumeClaim: { claimName: 'checkout-load-results' } }]);
-    const [cm, pvc] = run.run as Array<Record<string, any>>;
+    const [cm] = run.script as Array<Record<string, any>>;
+    const [pvc, last] = run.run as Array<Record<string, any>>;
+    expect(last!.kind).toBe('TestRun'); // the TestRun starts the run: applied last
     expect(cm!.kind).toBe('ConfigMap');
-    expect(cm!.data).toEqual({ 'checkout.ts': opts.scriptText });
+    expect(cm!.data).toEqual({ 'checkout.ts': scriptText });
     expect(pvc!.kind).toBe('PersistentVolumeClaim');
     expect(pvc!.spec).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'nfs', resources: { requests: { storage: '1Gi' } } });
     const pod = run.collect[0] as Record<string, any>;
@@ -71,9 +75,105 @@ describe('k8s render', () => {
   });
 
   it('refuses names and values Kubernetes would refuse, naming the option', () => {
-    expect(() => renderClusterRun({ ...opts, name: 'Checkout_Load' })).toThrow(/--name "Checkout_Load"/);
-    expect(() => renderClusterRun({ ...opts, parallelism: 0 })).toThrow(/--parallelism 0/);
-    expect(() => renderClusterRun({ ...opts, env: { K6_OUT: 'x' } })).toThrow(/--env K6_OUT/);
+    const refused: Array<[Partial<ClusterRunOptions>, RegExp]> = [
+      [{ name: 'Checkout_Load' }, /--name "Checkout_Load"/],
+      [{ name: '1checkout' }, /--name "1checkout": must start with a lower-case letter/], // the operator's Services are DNS-1035 labels
+      [{ name: 'checkout-' }, /--name "checkout-"/],
+      [{ name: 'a'.repeat(41) }, /at most 40/],
+      [{ namespace: 'Perf' }, /--namespace "Perf"/],
+      [{ namespace: 'p'.repeat(64) }, /--namespace/],
+      [{ parallelism: 0 }, /--parallelism 0/],
+      [{ parallelism: 1001 }, /--parallelism 1001/],
+      [{ parallelism: 2.5 }, /--parallelism 2\.5/],
+      [{ storage: '5GB' }, /--storage "5GB": not a Kubernetes quantity/],
+      [{ storage: '1 Gi' }, /--storage "1 Gi"/],
+      [{ storage: '1gi' }, /--storage "1gi"/],
+      [{ storage: '0' }, /--storage "0"/],
+      [{ storage: '-1Gi' }, /--storage "-1Gi"/],
+      [{ storageClassName: 'NFS_fast' }, /--storage-class "NFS_fast"/],
+      [{ image: 'grafana/k6 1.8' }, /--image "grafana\/k6 1\.8"/],
+      [{ collectorImage: '' }, /--collector-image ""/],
+      [{ env: { K6_OUT: 'x' } }, /--env K6_OUT/],
+      [{ env: { 'MY-VAR': 'x' } }, /--env MY-VAR/],
+      [{ k6Args: ['--out', 'json=x.json'] }, /k6 argument --out/],
+      [{ k6Args: ['-o', 'csv=x'] }, /k6 argument -o/],
+      [{ shipped: { kind: 'script', file: 'my script.js', text: scriptText } }, /ConfigMap key/],
+    ];
+    for (const [change, message] of refused) expect(() => renderClusterRun({ ...opts, ...change }), JSON.stringify(change)).toThrow(message);
+    for (const storage of ['1Gi', '500Mi', '5G', '1e9', '1.5Gi', '2Ti', '100k'])
+      expect(renderClusterRun({ ...opts, storage }).run[0]).toMatchObject({ spec: { resources: { requests: { storage } } } });
+    expect(() => renderClusterRun({ ...opts, storageClassName: 'fast.nfs-csi' })).not.toThrow();
+  });
+
+  it('the script payload may be 1 MiB exactly (what the API server allows a ConfigMap), not a byte more', () => {
+    const at = renderClusterRun({ ...opts, shipped: { kind: 'script', file: 'big.js', text: 'x'.repeat(MAX_SCRIPT_BYTES) } });
+    expect(((at.script[0] as any).data['big.js'] as string).length).toBe(1024 * 1024);
+    expect(() => renderClusterRun({ ...opts, shipped: { kind: 'script', file: 'big.js', text: 'x'.repeat(MAX_SCRIPT_BYTES + 1) } })).toThrow(
+      /--script k6\/checkout\.ts: the script is 1048577 bytes; a ConfigMap holds at most 1048576/,
+    );
+    // Multi-byte text counts in bytes, as the API server counts it.
+    expect(() => renderClusterRun({ ...opts, shipped: { kind: 'script', file: 'big.js', text: 'é'.repeat(MAX_SCRIPT_BYTES / 2 + 1) } })).toThrow(/1048578 bytes/);
+    const archive = Buffer.alloc(MAX_SCRIPT_BYTES + 1);
+    expect(() => renderClusterRun({ ...opts, shipped: { kind: 'archive', file: 'big.tar', bytes: archive, script: 'big.js', packed: ['lib/a.js'] } })).toThrow(
+      /its k6 archive \(the script and 1 files it reads\) is 1048577 bytes/,
+    );
+  });
+
+  it('a k6 archive ships as binaryData and the TestRun names it as the test file', () => {
+    const bytes = Buffer.from([0, 1, 2, 255, 0x75, 0x73]);
+    const run = renderClusterRun({ ...opts, shipped: { kind: 'archive', file: 'checkout.tar', bytes, script: 'checkout.ts', packed: ['lib/a.ts'] } });
+    const cm = run.script[0] as Record<string, any>;
+    expect(cm.data).toBeUndefined();
+    expect(Buffer.from(cm.binaryData['checkout.tar'], 'base64')).toEqual(bytes);
+    const tr = testRunOf(run);
+    expect(tr.spec.script).toEqual({ configMap: { name: 'checkout-load-script', file: 'checkout.tar' } });
+    expect(validate(tr), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('every pod of the run passes the restricted Pod Security level', () => {
+    const run = renderClusterRun(opts);
+    const collector = (run.collect[0] as Record<string, any>).spec;
+    expect(restrictedViolations(collector)).toEqual([]);
+    const tr = testRunOf(run);
+    // The pods k6-operator builds from the TestRun: the role's securityContext on the pod, its
+    // containerSecurityContext on the k6 container, its volumes plus the script's ConfigMap.
+    for (const role of ['runner', 'initializer', 'starter'] as const) {
+      const spec = tr.spec[role];
+      const pod = {
+        securityContext: spec.securityContext,
+        containers: [{ name: 'k6', image: spec.image ?? 'operator-default', securityContext: spec.containerSecurityContext }],
+        volumes: [...(spec.volumes ?? []), { name: 'k6-test-volume', configMap: { name: 'checkout-load-script' } }],
+      };
+      expect(restrictedViolations(pod), role).toEqual([]);
+    }
+    expect(tr.spec.runner.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 12345, runAsGroup: 12345, fsGroup: 12345, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(tr.spec.initializer.image).toBe(tr.spec.runner.image);
+    // The checker itself: the collector as it was before (busybox as root, no securityContext) fails
+    // on every restricted rule the issue named.
+    const before = structuredClone(collector);
+    delete before.securityContext;
+    delete before.containers[0].securityContext;
+    expect(restrictedViolations(before)).toEqual([
+      'containers[0].securityContext.allowPrivilegeEscalation: must be false',
+      "containers[0].securityContext.runAsNonRoot: must be true (here or in the pod's securityContext)",
+      "containers[0].securityContext.seccompProfile: RuntimeDefault or Localhost must be set (here or in the pod's securityContext)",
+      'containers[0].securityContext.capabilities.drop: must include ALL',
+    ]);
+    const rooted = structuredClone(collector);
+    rooted.securityContext.runAsUser = 0;
+    rooted.hostNetwork = true;
+    rooted.volumes.push({ name: 'h', hostPath: { path: '/' } });
+    rooted.containers[0].securityContext = { ...rooted.containers[0].securityContext, privileged: true, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } };
+    expect(restrictedViolations(rooted)).toEqual(
+      expect.arrayContaining([
+        'securityContext.runAsUser: must not be 0',
+        'hostNetwork: must not be true',
+        'volumes[h]: hostPath is not allowed',
+        'volumes[h]: volume type hostPath is not allowed',
+        'containers[0].securityContext.privileged: must not be true',
+        'containers[0].securityContext.capabilities.add: SYS_ADMIN is not allowed (baseline)',
+      ]),
+    );
   });
 
   it('gives runner i of N the arguments k6-operator gives it', () => {

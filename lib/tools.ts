@@ -23,7 +23,7 @@ export const projectRoot: string = (() => {
 })();
 
 /** The tool versions: lib/pins.json is the one place (scripts/setup.sh and `chaosgate setup` read it). */
-export const pins: Readonly<{ k6: string; xk6: string; xk6Redis: string; toxiproxy: string; actionlint: string; locust: string }> = pinsJson;
+export const pins: Readonly<{ k6: string; xk6: string; xk6Redis: string; toxiproxy: string; actionlint: string; locust: string; kubeconform: string; kubernetesSchemas: string }> = pinsJson;
 
 /** A clone of chaosgate's repository (tools/bin is built there), not an installed package. */
 const isRepositoryClone = existsSync(join(projectRoot, 'scripts', 'setup.sh'));
@@ -33,6 +33,7 @@ export const toolPath = {
   k6: join(projectRoot, 'tools', 'bin', 'k6'),
   toxiproxy: join(projectRoot, 'tools', 'bin', 'toxiproxy-server'),
   actionlint: join(projectRoot, 'tools', 'bin', 'actionlint'),
+  kubeconform: join(projectRoot, 'tools', 'bin', 'kubeconform'),
 } as const;
 
 /**

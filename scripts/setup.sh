@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh machine: npm dependencies, Debian packages the tests and demo need
-# (only when missing), and the Go-built tools (k6 via xk6, Toxiproxy, actionlint) into tools/bin.
+# (only when missing), and the Go-built tools (k6 via xk6, Toxiproxy, actionlint, kubeconform) into tools/bin.
 # A second run with the same pins only checks versions and takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,8 @@ XK6_VERSION=$(pin xk6)
 XK6_REDIS_VERSION=$(pin xk6Redis)
 TOXIPROXY_VERSION=$(pin toxiproxy)
 ACTIONLINT_VERSION=$(pin actionlint)
+KUBECONFORM_VERSION=$(pin kubeconform)
+K8S_SCHEMAS_VERSION=$(pin kubernetesSchemas)
 
 # ---- npm ---------------------------------------------------------------------------------------
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -90,6 +92,18 @@ go_tool() {
 go_tool xk6 "go.k6.io/xk6@$XK6_VERSION" go.k6.io/xk6/cmd/xk6
 go_tool toxiproxy-server "github.com/Shopify/toxiproxy/v2@$TOXIPROXY_VERSION" github.com/Shopify/toxiproxy/v2/cmd/server
 go_tool actionlint "github.com/rhysd/actionlint@$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
+go_tool kubeconform "github.com/yannh/kubeconform@$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform
+# kubeconform's Kubernetes schemas: it would download them from GitHub, which is not reachable here,
+# so they are generated from the release's own OpenAPI v3 document in the k8s.io/kubernetes module
+# (the Go module proxy serves it; about 22 MB, once) — docs/scale-out.md "How the manifests are checked".
+K8S_SCHEMAS="$ROOT/tools/k8s-schemas"
+if [ "$(cat "$K8S_SCHEMAS/.version" 2>/dev/null)" != "$K8S_SCHEMAS_VERSION" ]; then
+  say "generating Kubernetes $K8S_SCHEMAS_VERSION JSON schemas for kubeconform"
+  k8s_dir=$(cd "$SRC" && go mod download -json "k8s.io/kubernetes@$K8S_SCHEMAS_VERSION" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).Dir))')
+  rm -rf "$K8S_SCHEMAS"
+  node scripts/k8s-json-schemas.mjs "$k8s_dir/api/openapi-spec/v3/api__v1_openapi.json" "$K8S_SCHEMAS" >&2
+  echo "$K8S_SCHEMAS_VERSION" > "$K8S_SCHEMAS/.version"
+fi
 
 k6_ok() {
   [ -x "$BIN/k6" ] || return 1
