@@ -5,6 +5,7 @@ import { drivers, isDriverKind } from './drivers/index.js';
 import { durationMs } from './duration.js';
 import { isProxyFaultKind, proxyFaults } from './faults/index.js';
 import { isLoopbackHost } from '../lib/net.js';
+import { planOverlapIssues } from './overlap.js';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port');
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits and _ . - only');
@@ -188,6 +189,7 @@ function refineSection(section: ChaosSectionShape, ctx: z.RefinementCtx, checkTa
       ctx.addIssue({ code: 'custom', message: 'match applies to http-* faults only', path: ['plan', i, 'match'] });
     }
   });
+  for (const issue of planOverlapIssues(section.plan)) ctx.addIssue({ code: 'custom', ...issue });
 }
 
 /** The chaos section on its own (`chaos apply`, a run's section): plan targets are its routes. */

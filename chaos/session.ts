@@ -45,6 +45,8 @@ interface Applied {
   entry: PlanEntry;
   journal: JournalEntry;
   proxyFault?: ActiveFault;
+  /** The driver's shared-target key (a Redis key, a process): faults with the same one compose. */
+  shareKey?: string;
 }
 
 /** Opens a session after undoing anything a previous (SIGKILLed) run left in the journal. */
@@ -224,10 +226,11 @@ export class ChaosSession {
     await writeJournal(this.journalPath, this.journal);
   }
 
-  private event(entry: PlanEntry, action: 'on' | 'off', injections?: number): void {
+  private event(entry: PlanEntry, action: 'on' | 'off', injections?: number, targetStillFaultedBy?: string[]): void {
     const params: Record<string, unknown> = { ...entry.params };
     // On `off`, how often this application injected: the evaluator reconciles it with the errors seen.
     if (injections !== undefined) params.injections = injections;
+    if (targetStillFaultedBy) params.targetStillFaultedBy = targetStillFaultedBy;
     if (isProxyFaultKind(entry.kind)) {
       params.probability = entry.probability;
       if (entry.match) params.match = entry.match;
@@ -270,7 +273,16 @@ export class ChaosSession {
       const code = err instanceof ChaosgateError ? err.exitCode : ExitCode.internal;
       throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) not applied: ${(err as Error).message}`, code);
     }
-    this.applied.set(entry.id, { entry, journal });
+    const shareKey = driver.shared?.key(journal.undo as never);
+    const sharing = this.sharing(shareKey);
+    const clash = sharing.find((a) => a.entry.kind !== entry.kind);
+    if (clash) {
+      throw new ChaosgateError(
+        `chaos ${entry.id} (${entry.kind} ${entry.target}) refused: ${clash.entry.id} (${clash.entry.kind}) is on for the same target (${shareKey}); faults of different kinds on one target cannot be undone in order`,
+        ExitCode.usage,
+      );
+    }
+    this.applied.set(entry.id, { entry, journal, shareKey });
     await this.saveJournal();
     try {
       await driver.apply(driverEntry, journal.undo as never, this.ctx);
@@ -302,14 +314,38 @@ export class ChaosSession {
       else route.active = route.active.filter((f) => f !== proxyFault);
       this.injections.set(id, (this.injections.get(id) ?? 0) + proxyFault.injections);
     } else if (isDriverKind(entry.kind)) {
-      try {
-        await drivers[entry.kind].undo(journal.undo as never, this.ctx);
-      } catch (err) {
-        throw new Error(`${entry.kind} ${journal.target}: ${(err as Error).message}`);
+      const shared = drivers[entry.kind].shared;
+      const others = this.sharing(applied.shareKey).filter((a) => a !== applied);
+      const above = others.find((a) => this.appliedAfter(a, applied));
+      if (shared?.mode === 'stack' && above) {
+        // Ends beneath a later fault: the target keeps the later one's state; that fault now
+        // restores what this one found (written before this one leaves the journal).
+        above.journal.undo = shared.inherit!(above.journal.undo as never, journal.undo as never);
+      } else if (!(shared?.mode === 'count' && others.length > 0)) {
+        try {
+          await drivers[entry.kind].undo(journal.undo as never, this.ctx);
+        } catch (err) {
+          throw new Error(`${entry.kind} ${journal.target}: ${(err as Error).message}`);
+        }
       }
+      this.applied.delete(id);
+      // The off event says when this fault ended and, when it shares its target, which still hold it.
+      this.event(entry, 'off', 1, others.length > 0 ? others.map((a) => a.entry.id) : undefined);
+      await this.saveJournal();
+      return;
     }
     this.applied.delete(id);
     this.event(entry, 'off', proxyFault ? proxyFault.injections : 1);
     await this.saveJournal();
+  }
+
+  /** The applied faults on one shared target, in the order they were applied. */
+  private sharing(key: string | undefined): Applied[] {
+    return key === undefined ? [] : [...this.applied.values()].filter((a) => a.shareKey === key);
+  }
+
+  private appliedAfter(a: Applied, b: Applied): boolean {
+    const order = [...this.applied.values()];
+    return order.indexOf(a) > order.indexOf(b);
   }
 }

@@ -85,3 +85,8 @@ export function requireSameProcess(ref: ProcessRef, target: string): void {
 export function stillSameProcess(ref: ProcessRef): boolean {
   return ref.startTicks !== undefined ? isSameProcess(ref.pid, ref.startTicks) : isAlive(ref.pid);
 }
+
+/** A process as a shared fault target: its PID and start time (a reused PID is another target). */
+export function processKey(ref: ProcessRef): string {
+  return `process ${ref.pid}${ref.startTicks ? `/${ref.startTicks}` : ''}`;
+}

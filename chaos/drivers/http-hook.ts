@@ -54,4 +54,6 @@ export const httpHook: Driver<z.output<typeof params>, HttpHookUndo> = {
   async undo(record, ctx) {
     await call(record.url, record.method, record.off, record.tokenEnv, record.timeoutMs, ctx.env);
   },
+  // Hooks on one URL count (the plan refuses overlapping ones whose bodies differ): off once, at the last end.
+  shared: { key: (record) => `http hook ${record.method} ${record.url}`, mode: 'count' },
 };
