@@ -12,7 +12,8 @@ import { EventLog, type ChaosEvent } from './events.js';
 import { redactUrl } from '../lib/redact.js';
 import { proxyFaults, isProxyFaultKind } from './faults/index.js';
 import type { HttpFault, TcpFault } from './faults/types.js';
-import { writeJournal, type JournalEntry, type JournalFile } from './journal.js';
+import { journalOwnerRuns, openSessionJournals, readJournals, sessionJournalPath, writeJournal, type JournalEntry, type JournalFile } from './journal.js';
+import { processStartTicks } from '../lib/proc.js';
 import { HttpRoute } from './proxy/http-route.js';
 import { compileMatch, type ActiveFault } from './proxy/roll.js';
 import { TcpRoute } from './proxy/tcp-route.js';
@@ -60,8 +61,13 @@ export async function openChaosSession(section: ChaosSection, opts: ChaosSession
   // Undoing an earlier run's leftovers is not part of this session's timeline: its "off" events
   // stay out of this event log (they would label this run's start as a recovery); the returned
   // report says what was undone.
-  const recovered = await recoverJournal(journalPath, { redisUrl, env, refuseIfOwnerAlive: true });
-  return new ChaosSession(section, ctx, journalPath, new EventLog(eventsPath, opts.onEvent), recovered);
+  // Sessions still running keep their journals; a target one of them holds is refused at apply.
+  const recovered = await recoverJournal(journalPath, { redisUrl, env });
+  const startedMs = Date.now();
+  let own = sessionJournalPath(journalPath, process.pid, startedMs);
+  for (let seq = 1; openSessionJournals.has(own); seq++) own = sessionJournalPath(journalPath, process.pid, startedMs, seq);
+  openSessionJournals.add(own);
+  return new ChaosSession(section, ctx, own, new EventLog(eventsPath, opts.onEvent), recovered);
 }
 
 export class ChaosSession {
@@ -69,6 +75,7 @@ export class ChaosSession {
   private readonly applied = new Map<string, Applied>();
   private readonly injections = new Map<string, number>();
   private readonly journal: JournalFile;
+  private readonly configuredJournal: string;
   private queue: Promise<unknown> = Promise.resolve();
   private control: { url: string; close(): Promise<void> } | undefined;
   private started = false;
@@ -76,18 +83,20 @@ export class ChaosSession {
   constructor(
     private readonly section: ChaosSection,
     private readonly ctx: OwnedDriverContext,
+    /** This session's own journal file. */
     readonly journalPath: string,
     private readonly events: EventLog,
     /** What the start undid from a previous run's journal. */
     readonly recovered: RecoveryReport,
   ) {
+    this.configuredJournal = recovered.journalPath;
     for (const route of section.proxy.routes) {
       const upstream = splitHostPort(route.upstream);
       this.routes.set(route.name, route.protocol === 'http' ? new HttpRoute(route.name, { ...upstream, tls: route.tls }) : new TcpRoute(route.name, upstream));
     }
     this.journal = {
       version: 1,
-      owner: { pid: process.pid, startedAt: new Date().toISOString() },
+      owner: { pid: process.pid, startedAt: new Date().toISOString(), startTicks: processStartTicks(process.pid) },
       redisUrl: redactUrl(ctx.redisUrl),
       entries: [],
     };
@@ -212,6 +221,8 @@ export class ChaosSession {
       await Promise.all([...this.routes.values()].map((r) => r.close()));
       await this.control?.close();
       await this.ctx.close();
+      // A journal still listing something is the next start's or `chaos clear`'s to undo.
+      openSessionJournals.delete(this.journalPath);
     }
   }
 
@@ -276,6 +287,10 @@ export class ChaosSession {
     const shareKey = driver.shared?.key(journal.undo as never);
     const sharing = this.sharing(shareKey);
     const clash = sharing.find((a) => a.entry.kind !== entry.kind);
+    const held = shareKey === undefined ? undefined : await this.heldElsewhere(shareKey);
+    if (held) {
+      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) refused: ${held}; two sessions faulting one target cannot restore it in order`, ExitCode.usage);
+    }
     if (clash) {
       throw new ChaosgateError(
         `chaos ${entry.id} (${entry.kind} ${entry.target}) refused: ${clash.entry.id} (${clash.entry.kind}) is on for the same target (${shareKey}); faults of different kinds on one target cannot be undone in order`,
@@ -337,6 +352,19 @@ export class ChaosSession {
     this.applied.delete(id);
     this.event(entry, 'off', proxyFault ? proxyFault.injections : 1);
     await this.saveJournal();
+  }
+
+  /** Which other session's journal lists a fault on this shared target, if any. */
+  private async heldElsewhere(shareKey: string): Promise<string | undefined> {
+    for (const found of await readJournals(this.configuredJournal)) {
+      if (found.path === this.journalPath || 'error' in found) continue;
+      for (const e of found.journal.entries) {
+        if (!isDriverKind(e.kind) || drivers[e.kind].shared?.key(e.undo as never) !== shareKey) continue;
+        const runs = journalOwnerRuns(found.path, found.journal);
+        return `${e.faultId} of ${runs ? 'running' : 'killed'} chaosgate pid ${found.journal.owner.pid} holds ${shareKey} (${found.path}${runs ? '' : '; run `chaosgate chaos clear`'})`;
+      }
+    }
+    return undefined;
   }
 
   /** The applied faults on one shared target, in the order they were applied. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chaosSectionSchema } from '../../chaos/config.js';
+import { openSessionJournals } from '../../chaos/journal.js';
 import { recoverJournal } from '../../chaos/recover.js';
 import { readProcStat } from '../../lib/proc.js';
 import { startRedis, type RunningServer } from '../support/servers.js';
@@ -74,7 +75,8 @@ describe('redis-toggles on one key', () => {
     await session.apply(plan.get('tb')!);
     await session.apply(plan.get('tc')!);
     await session.remove('ta');
-    // As after a SIGKILL: the journal alone puts the key back (this process is its owner, so it undoes).
+    // As after a SIGKILL: the session is gone (no longer open in this process), its journal alone puts the key back.
+    openSessionJournals.delete(session.journalPath);
     const report = await recoverJournal(paths.journalPath, { redisUrl: redis.url });
     expect(report.undone.map((e) => e.faultId)).toEqual(['tc', 'tb']);
     expect(await db.get('feature:x')).toBe('orig');
