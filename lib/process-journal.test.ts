@@ -2,7 +2,7 @@
 // (a SIGSTOPped one included) and its files removed; a live owner's journal and a reused PID are
 // left alone; a process that ignores SIGTERM gets SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,5 +121,26 @@ describe('reapLeftovers', () => {
     await waitFor(() => existsSync(path) && listed().join() === 'other', { what: "the journal to list only 'other'" });
     b.kill('SIGKILL');
     await waitFor(() => !existsSync(path), { what: `the journal ${path} removed` });
+  });
+});
+
+describe('a journal is a file anyone may write: it never gets chaosgate, a thread of it or PID 1 signalled', () => {
+  it('lists this process, one of its threads and PID 1 with their real start times: none signalled, each a problem', async () => {
+    const tid = readdirSync(`/proc/${process.pid}/task`)
+      .map(Number)
+      .find((t) => t !== process.pid)!;
+    const listed = [process.pid, tid, 1].map((pid) => ({
+      pid,
+      startTicks: readProcStat(pid === tid ? process.pid : pid, pid === tid ? tid : undefined)!.startTicks,
+      role: 'planted',
+    }));
+    const path = join(dir, 'processes-999999.json');
+    await writeFile(path, JSON.stringify({ version: 1, owner: await deadOwner(), processes: listed, files: [] }));
+    const report = await reapLeftovers(dir, { graceMs: 100 });
+    // Still here to assert: a SIGTERM to this process (or its thread) would have ended the test worker.
+    expect(report.reaped).toEqual([]);
+    expect(report.problems.join('\n')).toMatch(new RegExp(`pid ${process.pid}, chaosgate itself: not signalled`));
+    expect(report.problems.join('\n')).toMatch(new RegExp(`pid ${tid}, thread ${tid} of chaosgate itself: not signalled`));
+    expect(report.problems.join('\n')).toMatch(/pid 1, PID 1 \(init\): not signalled/);
   });
 });

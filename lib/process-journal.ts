@@ -6,7 +6,7 @@ import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { isSameProcess, processStartTicks, readProcStat } from './proc.js';
+import { isSameProcess, processStartTicks, protectedPidReason, readProcStat, threadGroupOf } from './proc.js';
 
 export interface JournaledProcess {
   pid: number;
@@ -125,9 +125,16 @@ function ownerRuns(owner: ProcessJournalFile['owner']): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Why a listed process is never signalled: chaosgate, its parents, PID 1, or a thread id. */
+function refusal(p: JournaledProcess): string | undefined {
+  const tgid = threadGroupOf(p.pid);
+  return protectedPidReason(p.pid) ?? (tgid !== undefined && tgid !== p.pid ? `thread of process ${tgid}` : undefined);
+}
+
 function signal(p: JournaledProcess, sig: NodeJS.Signals): void {
-  // Checked right before each signal: between two signals the PID may have been reused.
-  if (!isSameProcess(p.pid, p.startTicks)) return;
+  // Checked right before each signal: between two signals the PID may have been reused. A journal
+  // is a file anyone may write: it never gets chaosgate, its parents, PID 1 or a thread signalled.
+  if (!isSameProcess(p.pid, p.startTicks) || refusal(p) !== undefined) return;
   try {
     process.kill(p.pid, sig);
   } catch {
@@ -190,8 +197,10 @@ export async function reapLeftovers(dir: string, opts: ReapOptions = {}): Promis
       report.ownersAlive.push(journal.owner.pid);
       continue;
     }
-    const live = journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks));
-    for (const p of journal.processes) if (!live.includes(p)) report.reaped.push({ ...p, how: 'gone' });
+    const refused = journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks) && refusal(p) !== undefined);
+    for (const p of refused) report.problems.push(`${path} lists ${p.role} pid ${p.pid}, ${refusal(p)}: not signalled`);
+    const live = journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks) && !refused.includes(p));
+    for (const p of journal.processes) if (!live.includes(p) && !refused.includes(p)) report.reaped.push({ ...p, how: 'gone' });
     for (const p of live) signal(p, 'SIGCONT');
     for (const p of live) signal(p, 'SIGTERM');
     const afterTerm = await waitGone(live, opts.graceMs ?? 3000);
