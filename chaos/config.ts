@@ -54,6 +54,19 @@ const matchSchema = z
   })
   .strict();
 
+/** Why an http-hook target cannot be used: not an http(s) URL, or credentials in it (they would reach logs and reports). */
+function hookUrlProblem(target: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return 'must be an http:// or https:// URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
+  if (url.username || url.password) return 'must not carry credentials (user:password@): put the token in the env var params.tokenEnv names';
+  return undefined;
+}
+
 export const faultKinds = [...Object.keys(proxyFaults), ...Object.keys(drivers)] as [string, ...string[]];
 
 const entrySchema = z
@@ -72,6 +85,13 @@ const entrySchema = z
   })
   .strict()
   .transform((entry, ctx) => {
+    if (entry.kind === 'http-hook') {
+      const why = hookUrlProblem(entry.target);
+      if (why) {
+        ctx.addIssue({ code: 'custom', message: why, path: ['target'] });
+        return z.NEVER;
+      }
+    }
     const schema = isProxyFaultKind(entry.kind) ? proxyFaults[entry.kind].params : isDriverKind(entry.kind) ? drivers[entry.kind].params : undefined;
     const parsed = schema!.safeParse(entry.params);
     if (!parsed.success) {

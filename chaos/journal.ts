@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { InputError } from '../lib/errors.js';
 import { isSameProcess } from '../lib/proc.js';
+import { redactUrl } from '../lib/redact.js';
 
 export interface JournalEntry {
   faultId: string;
@@ -47,10 +48,15 @@ export async function readJournal(path: string): Promise<JournalFile | undefined
   }
 }
 
+/** The fields that hold URLs (entry targets, a hook's or Toxiproxy's url): values such as a Redis key's prior stay exact. */
+const URL_FIELDS = new Set(['target', 'url', 'redisUrl', 'controlUrl']);
+
 /** Writes the journal, or removes it when nothing is applied. */
 export async function writeJournal(path: string, journal: JournalFile): Promise<void> {
   if (journal.entries.length === 0) await rm(path, { force: true });
-  else await writeFileAtomic(path, `${JSON.stringify(journal, null, 2)}\n`);
+  // No secret on disk: every URL in it (a hook's, Redis's) loses credentials and query values;
+  // recovery matches a redacted URL back to the config's (unredactUrls).
+  else await writeFileAtomic(path, `${JSON.stringify(journal, (k, v: unknown) => (typeof v === 'string' && URL_FIELDS.has(k) ? redactUrl(v) : v), 2)}\n`);
 }
 
 const stem = (configured: string) => basename(configured).replace(/\.json$/, '');
@@ -101,4 +107,14 @@ export function journalOwnerRuns(path: string, journal: JournalFile): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * A journalled record with each redacted URL replaced by the full one among `candidates` (the
+ * config's plan targets) that redacts to it; a URL no candidate matches stays redacted.
+ */
+export function unredactUrls<T>(record: T, candidates: readonly string[]): T {
+  const full = new Map(candidates.filter((c) => redactUrl(c) !== c).map((c) => [redactUrl(c), c]));
+  if (full.size === 0) return record;
+  return JSON.parse(JSON.stringify(record), (_k, v: unknown) => (typeof v === 'string' ? (full.get(v) ?? v) : v)) as T;
 }

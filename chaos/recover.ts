@@ -11,7 +11,7 @@ import { redactUrl } from '../lib/redact.js';
 import { drivers, isDriverKind } from './drivers/index.js';
 import { driverContext } from './drivers/context.js';
 import { EventLog, type ChaosEvent } from './events.js';
-import { journalOwnerRuns, readJournal, readJournals, writeJournal, type JournalEntry, type JournalFile } from './journal.js';
+import { journalOwnerRuns, readJournal, readJournals, unredactUrls, writeJournal, type JournalEntry, type JournalFile } from './journal.js';
 
 export interface RecoverOptions {
   /** Used instead of the journal's (credential-free) URL, e.g. the config's with credentials. */
@@ -21,6 +21,8 @@ export interface RecoverOptions {
   env?: NodeJS.ProcessEnv;
   /** `chaos clear --force`: SIGTERM a live session (it rolls back itself), then undo what it left. */
   force?: boolean;
+  /** Full URLs (the config's plan targets) a journal's redacted ones are matched back to. */
+  urls?: readonly string[];
   /** `chaos clear --forget ID`: drop these fault ids from dead sessions' journals without undoing them. */
   forget?: string[];
 }
@@ -132,7 +134,7 @@ async function undoOne(path: string, journal: JournalFile, opts: RecoverOptions,
       }
       try {
         // Proxy faults lived in the owner's proxy: gone with the dead owner.
-        if (isDriverKind(entry.kind)) await drivers[entry.kind].undo(entry.undo as never, ctx);
+        if (isDriverKind(entry.kind)) await drivers[entry.kind].undo(unredactUrls(entry.undo, opts.urls ?? []) as never, ctx);
         remaining.splice(remaining.indexOf(entry), 1);
         report.undone.push({ ...entry, ownerPid });
         events.write({ faultId: entry.faultId, kind: entry.kind, target: entry.target, action: 'off', params: { recovered: true } });

@@ -62,7 +62,7 @@ export async function openChaosSession(section: ChaosSection, opts: ChaosSession
   // stay out of this event log (they would label this run's start as a recovery); the returned
   // report says what was undone.
   // Sessions still running keep their journals; a target one of them holds is refused at apply.
-  const recovered = await recoverJournal(journalPath, { redisUrl, env });
+  const recovered = await recoverJournal(journalPath, { redisUrl, env, urls: [...section.plan.map((e) => e.target), section.toxiproxy.url] });
   const startedMs = Date.now();
   let own = sessionJournalPath(journalPath, process.pid, startedMs);
   for (let seq = 1; openSessionJournals.has(own); seq++) own = sessionJournalPath(journalPath, process.pid, startedMs, seq);

@@ -113,7 +113,10 @@ function configFile(flags: ConfigFlags): string | undefined {
 
 async function clear(flags: ConfigFlags & { force?: boolean; forget?: string[] }): Promise<void> {
   const config = await loadConfig({ file: configFile(flags), set: flags.set });
-  const report = await recoverJournal(config.chaos.journal, { redisUrl: config.redis.url, eventsPath: config.chaos.events, force: flags.force, forget: flags.forget });
+  // Hook URLs are journalled redacted: the config's plans give the full ones back to undo with.
+  const profileTargets = Object.values(config.profiles).flatMap((p) => p.plan.map((e) => (e as { target?: unknown }).target).filter((t): t is string => typeof t === 'string'));
+  const urls = [...config.chaos.plan.map((e) => e.target), ...profileTargets, config.chaos.toxiproxy.url];
+  const report = await recoverJournal(config.chaos.journal, { redisUrl: config.redis.url, eventsPath: config.chaos.events, force: flags.force, forget: flags.forget, urls });
   const reapedAny = report.reaped.reaped.length + report.reaped.removedFiles.length + report.reaped.problems.length > 0;
   if (report.undone.length + report.forgotten.length + report.live.length + report.stopped.length === 0 && !reapedAny) out(`chaos: nothing applied (${report.journalPath})`);
   for (const pid of report.stopped) out(`stopped: chaosgate pid ${pid} (SIGTERM; it rolled back its own faults)`);
