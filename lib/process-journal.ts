@@ -4,7 +4,8 @@
 // (processes-<pid>.json next to the chaos journal), so runs side by side never reap each other.
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { isSameProcess, processStartTicks, protectedPidReason, readProcStat, threadGroupOf } from './proc.js';
 
@@ -151,6 +152,21 @@ async function waitGone(procs: JournaledProcess[], timeoutMs: number): Promise<J
   }
 }
 
+/**
+ * What a listed path is, judged by itself (a journal is a file anyone may write): chaosgate lists
+ * only FIFOs (`*.fifo`), PID files (`*.pid`, a few bytes) and its servers' temp folders
+ * (`<tmpdir>/chaosgate-*`); anything else is never deleted.
+ */
+async function madeByChaosgate(file: string): Promise<'gone' | 'file' | 'folder' | 'other'> {
+  const st = await lstat(file).catch(() => undefined);
+  if (!st) return 'gone';
+  const name = basename(file);
+  if (st.isFIFO() && name.endsWith('.fifo')) return 'file';
+  if (st.isFile() && name.endsWith('.pid') && st.size <= 64) return 'file';
+  if (st.isDirectory() && dirname(resolve(file)) === resolve(tmpdir()) && name.startsWith('chaosgate-')) return 'folder';
+  return 'other';
+}
+
 /** One process journal found in a folder: its content, or why it could not be read. */
 export type FoundJournal = { path: string; journal: ProcessJournalFile; ownerRuns: boolean } | { path: string; error: string };
 
@@ -212,14 +228,13 @@ export async function reapLeftovers(dir: string, opts: ReapOptions = {}): Promis
       report.problems.push(`${p.role} (pid ${p.pid}, state ${readProcStat(p.pid)?.state ?? '?'}) did not stop after SIGKILL`);
     }
     for (const file of journal.files) {
-      if (
-        !(await lstat(file).then(
-          () => true,
-          () => false,
-        ))
-      )
+      const kind = await madeByChaosgate(file);
+      if (kind === 'gone') continue;
+      if (kind === 'other') {
+        report.problems.push(`${path} lists ${file}, which is not a FIFO, PID file or temp folder chaosgate makes: not removed`);
         continue;
-      await rm(file, { recursive: true, force: true }).then(
+      }
+      await rm(file, { recursive: kind === 'folder', force: true }).then(
         () => report.removedFiles.push(file),
         (err: Error) => report.problems.push(`${file}: ${err.message}`),
       );

@@ -3,7 +3,8 @@
 // multi-GB temporary file: the FIFO holds at most a pipe buffer.
 import { execFile } from 'node:child_process';
 import { createWriteStream, openSync, closeSync, constants } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
+import { UsageError } from '../lib/errors.js';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
@@ -26,7 +27,10 @@ export async function openSampleStream(
   /** Complete lines text[start, end) starting with line firstLineNo; returns how many lines it held. */
   onText: (text: string, start: number, end: number, firstLineNo: number) => number,
 ): Promise<SampleStream> {
-  await rm(fifoPath, { force: true });
+  // Never deletes what is not a FIFO (a user's file of that name): mkfifo then fails, said clearly.
+  const existing = await lstat(fifoPath).catch(() => undefined);
+  if (existing?.isFIFO()) await rm(fifoPath, { force: true });
+  else if (existing) throw new UsageError(`${fifoPath} exists and is not a FIFO chaosgate made: refused (it is not deleted; choose another --out-dir)`);
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
   let opened = false;
   let releasing = false;
@@ -87,6 +91,9 @@ export async function openSampleStream(
       if (opened) close();
       else onOpened.push(close);
     },
-    remove: () => rm(fifoPath, { force: true }),
+    // Only the FIFO it made: whatever replaced it meanwhile stays.
+    remove: async () => {
+      if ((await lstat(fifoPath).catch(() => undefined))?.isFIFO()) await rm(fifoPath, { force: true });
+    },
   };
 }

@@ -3,7 +3,7 @@
 // reverse whatever happens, so nothing injected stays on. The load is always a k6 script: a
 // user's (`script:`, `--script`) or a built-in scenario resolved to its script and env, on one
 // path. One function (outcomeExitCode) maps signals, failures and incomplete runs to exit codes.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
 import type { ChaosEvent } from '../chaos/events.js';
@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../lib/atomic-write.js';
 import { ChaosgateError, ConfigError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { journalChild } from '../lib/process-journal.js';
+import { prepareOutDir } from './out-dir.js';
 import { builtinScript, runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
 import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-config.js';
 import type { ScenarioName } from '../load/scenarios.js';
@@ -266,7 +267,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   };
   // Check the plan before anything starts: a config error must not cost a stack start.
   chaosSectionFor(ctx, stackShape(stackKind, outDir));
-  await mkdir(outDir, { recursive: true });
+  if (await prepareOutDir(outDir)) ctx.out.line(`${outDir} held an earlier run: its files are replaced`);
   const onOuterAbort = () => ctx.internal.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) ctx.internal.abort();
