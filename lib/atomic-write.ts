@@ -15,7 +15,8 @@ const WHY: Record<string, string> = {
   EROFS: 'read-only file system',
 };
 
-function writeError(path: string, err: unknown): ChaosgateError {
+/** A failed write as a plain error naming the file and the cause (exit 1). */
+export function writeError(path: string, err: unknown): ChaosgateError {
   const code = (err as NodeJS.ErrnoException).code;
   if (err instanceof ChaosgateError) return err;
   return new ChaosgateError(`cannot write ${path}: ${code && WHY[code] ? `${WHY[code]} (${code})` : (err as Error).message}`, ExitCode.internal);

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { createWriteStream, openSync, closeSync, constants } from 'node:fs';
 import { lstat, rm } from 'node:fs/promises';
 import { UsageError } from '../lib/errors.js';
+import { writeError } from '../lib/atomic-write.js';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
@@ -49,17 +50,21 @@ export async function openSampleStream(
   const gzip = createGzip({ level: 6 });
   const gzFile = createWriteStream(gzipPath);
   gzip.pipe(gzFile);
+  // A failed write of the copy (disk full, ulimit -f) ends the stream with a plain error; the
+  // promise is handled at once so that it is never an unhandled rejection before `done` awaits it.
+  const gzFlushed = new Promise<void>((resolve, reject) => {
+    gzFile.once('finish', () => resolve());
+    gzFile.once('error', (err) => reject(writeError(gzipPath, err)));
+  });
+  gzFlushed.catch(() => {});
   // Reading pulls: a slow evaluation slows the FIFO, and k6 waits, rather than memory growing.
   async function* teeToGzip(): AsyncIterable<Buffer> {
     for await (const chunk of source) {
-      if (!gzip.write(chunk)) await once(gzip, 'drain');
+      // A stalled file (its write failed) never drains: the failure ends the wait instead.
+      if (!gzip.write(chunk)) await Promise.race([once(gzip, 'drain'), gzFlushed]);
       yield chunk;
     }
   }
-  const gzFlushed = new Promise<void>((resolve, reject) => {
-    gzFile.once('finish', () => resolve());
-    gzFile.once('error', reject);
-  });
   let count = 0;
   const done = (async () => {
     const bytes = await forEachText(teeToGzip(), (text, start, end, firstLineNo) => {

@@ -565,11 +565,20 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   ctx.services.addSummaries(report);
 
   const files: Record<string, string> = {};
+  const unwritten: string[] = [];
   for (const format of Object.keys(reportWriters) as ReportFormat[]) {
     const path = join(ctx.outDir, reportWriters[format].fileName);
-    await writeReport(format, report, path);
-    files[format] = path;
+    // One report that does not fit (disk full) does not cost the others.
+    await writeReport(format, report, path).then(
+      () => (files[format] = path),
+      (err: Error) => unwritten.push(err.message),
+    );
   }
+  if (unwritten.length)
+    throw new ChaosgateError(
+      `reports not written:\n${unwritten.map((u) => `  - ${u}`).join('\n')}${Object.keys(files).length ? `\nwritten: ${Object.values(files).join(', ')}` : ''}`,
+      ExitCode.internal,
+    );
   const gateText = gateTextContext(report);
   for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${gateSentence(g, gateText)}`);
   const overflow = overflowNote(report);
