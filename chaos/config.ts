@@ -5,6 +5,7 @@ import { drivers, isDriverKind } from './drivers/index.js';
 import { durationMs } from './duration.js';
 import { isProxyFaultKind, proxyFaults } from './faults/index.js';
 import { isLoopbackHost } from '../lib/net.js';
+import { planOverlapIssues } from './overlap.js';
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port');
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits and _ . - only');
@@ -53,6 +54,19 @@ const matchSchema = z
   })
   .strict();
 
+/** Why an http-hook target cannot be used: not an http(s) URL, or credentials in it (they would reach logs and reports). */
+function hookUrlProblem(target: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return 'must be an http:// or https:// URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
+  if (url.username || url.password) return 'must not carry credentials (user:password@): put the token in the env var params.tokenEnv names';
+  return undefined;
+}
+
 export const faultKinds = [...Object.keys(proxyFaults), ...Object.keys(drivers)] as [string, ...string[]];
 
 const entrySchema = z
@@ -71,6 +85,13 @@ const entrySchema = z
   })
   .strict()
   .transform((entry, ctx) => {
+    if (entry.kind === 'http-hook') {
+      const why = hookUrlProblem(entry.target);
+      if (why) {
+        ctx.addIssue({ code: 'custom', message: why, path: ['target'] });
+        return z.NEVER;
+      }
+    }
     const schema = isProxyFaultKind(entry.kind) ? proxyFaults[entry.kind].params : isDriverKind(entry.kind) ? drivers[entry.kind].params : undefined;
     const parsed = schema!.safeParse(entry.params);
     if (!parsed.success) {
@@ -188,6 +209,7 @@ function refineSection(section: ChaosSectionShape, ctx: z.RefinementCtx, checkTa
       ctx.addIssue({ code: 'custom', message: 'match applies to http-* faults only', path: ['plan', i, 'match'] });
     }
   });
+  for (const issue of planOverlapIssues(section.plan)) ctx.addIssue({ code: 'custom', ...issue });
 }
 
 /** The chaos section on its own (`chaos apply`, a run's section): plan targets are its routes. */

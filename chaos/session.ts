@@ -12,7 +12,8 @@ import { EventLog, type ChaosEvent } from './events.js';
 import { redactUrl } from '../lib/redact.js';
 import { proxyFaults, isProxyFaultKind } from './faults/index.js';
 import type { HttpFault, TcpFault } from './faults/types.js';
-import { writeJournal, type JournalEntry, type JournalFile } from './journal.js';
+import { journalOwnerRuns, openSessionJournals, readJournals, sessionJournalPath, writeJournal, type JournalEntry, type JournalFile } from './journal.js';
+import { processStartTicks } from '../lib/proc.js';
 import { HttpRoute } from './proxy/http-route.js';
 import { compileMatch, type ActiveFault } from './proxy/roll.js';
 import { TcpRoute } from './proxy/tcp-route.js';
@@ -45,6 +46,8 @@ interface Applied {
   entry: PlanEntry;
   journal: JournalEntry;
   proxyFault?: ActiveFault;
+  /** The driver's shared-target key (a Redis key, a process): faults with the same one compose. */
+  shareKey?: string;
 }
 
 /** Opens a session after undoing anything a previous (SIGKILLed) run left in the journal. */
@@ -58,8 +61,13 @@ export async function openChaosSession(section: ChaosSection, opts: ChaosSession
   // Undoing an earlier run's leftovers is not part of this session's timeline: its "off" events
   // stay out of this event log (they would label this run's start as a recovery); the returned
   // report says what was undone.
-  const recovered = await recoverJournal(journalPath, { redisUrl, env, refuseIfOwnerAlive: true });
-  return new ChaosSession(section, ctx, journalPath, new EventLog(eventsPath, opts.onEvent), recovered);
+  // Sessions still running keep their journals; a target one of them holds is refused at apply.
+  const recovered = await recoverJournal(journalPath, { redisUrl, env, urls: [...section.plan.map((e) => e.target), section.toxiproxy.url] });
+  const startedMs = Date.now();
+  let own = sessionJournalPath(journalPath, process.pid, startedMs);
+  for (let seq = 1; openSessionJournals.has(own); seq++) own = sessionJournalPath(journalPath, process.pid, startedMs, seq);
+  openSessionJournals.add(own);
+  return new ChaosSession(section, ctx, own, new EventLog(eventsPath, opts.onEvent), recovered);
 }
 
 export class ChaosSession {
@@ -67,6 +75,7 @@ export class ChaosSession {
   private readonly applied = new Map<string, Applied>();
   private readonly injections = new Map<string, number>();
   private readonly journal: JournalFile;
+  private readonly configuredJournal: string;
   private queue: Promise<unknown> = Promise.resolve();
   private control: { url: string; close(): Promise<void> } | undefined;
   private started = false;
@@ -74,18 +83,20 @@ export class ChaosSession {
   constructor(
     private readonly section: ChaosSection,
     private readonly ctx: OwnedDriverContext,
+    /** This session's own journal file. */
     readonly journalPath: string,
     private readonly events: EventLog,
     /** What the start undid from a previous run's journal. */
     readonly recovered: RecoveryReport,
   ) {
+    this.configuredJournal = recovered.journalPath;
     for (const route of section.proxy.routes) {
       const upstream = splitHostPort(route.upstream);
       this.routes.set(route.name, route.protocol === 'http' ? new HttpRoute(route.name, { ...upstream, tls: route.tls }) : new TcpRoute(route.name, upstream));
     }
     this.journal = {
       version: 1,
-      owner: { pid: process.pid, startedAt: new Date().toISOString() },
+      owner: { pid: process.pid, startedAt: new Date().toISOString(), startTicks: processStartTicks(process.pid) },
       redisUrl: redactUrl(ctx.redisUrl),
       entries: [],
     };
@@ -210,6 +221,8 @@ export class ChaosSession {
       await Promise.all([...this.routes.values()].map((r) => r.close()));
       await this.control?.close();
       await this.ctx.close();
+      // A journal still listing something is the next start's or `chaos clear`'s to undo.
+      openSessionJournals.delete(this.journalPath);
     }
   }
 
@@ -224,10 +237,11 @@ export class ChaosSession {
     await writeJournal(this.journalPath, this.journal);
   }
 
-  private event(entry: PlanEntry, action: 'on' | 'off', injections?: number): void {
+  private event(entry: PlanEntry, action: 'on' | 'off', injections?: number, targetStillFaultedBy?: string[]): void {
     const params: Record<string, unknown> = { ...entry.params };
     // On `off`, how often this application injected: the evaluator reconciles it with the errors seen.
     if (injections !== undefined) params.injections = injections;
+    if (targetStillFaultedBy) params.targetStillFaultedBy = targetStillFaultedBy;
     if (isProxyFaultKind(entry.kind)) {
       params.probability = entry.probability;
       if (entry.match) params.match = entry.match;
@@ -270,7 +284,20 @@ export class ChaosSession {
       const code = err instanceof ChaosgateError ? err.exitCode : ExitCode.internal;
       throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) not applied: ${(err as Error).message}`, code);
     }
-    this.applied.set(entry.id, { entry, journal });
+    const shareKey = driver.shared?.key(journal.undo as never);
+    const sharing = this.sharing(shareKey);
+    const clash = sharing.find((a) => a.entry.kind !== entry.kind);
+    const held = shareKey === undefined ? undefined : await this.heldElsewhere(shareKey);
+    if (held) {
+      throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) refused: ${held}; two sessions faulting one target cannot restore it in order`, ExitCode.usage);
+    }
+    if (clash) {
+      throw new ChaosgateError(
+        `chaos ${entry.id} (${entry.kind} ${entry.target}) refused: ${clash.entry.id} (${clash.entry.kind}) is on for the same target (${shareKey}); faults of different kinds on one target cannot be undone in order`,
+        ExitCode.usage,
+      );
+    }
+    this.applied.set(entry.id, { entry, journal, shareKey });
     await this.saveJournal();
     try {
       await driver.apply(driverEntry, journal.undo as never, this.ctx);
@@ -302,14 +329,51 @@ export class ChaosSession {
       else route.active = route.active.filter((f) => f !== proxyFault);
       this.injections.set(id, (this.injections.get(id) ?? 0) + proxyFault.injections);
     } else if (isDriverKind(entry.kind)) {
-      try {
-        await drivers[entry.kind].undo(journal.undo as never, this.ctx);
-      } catch (err) {
-        throw new Error(`${entry.kind} ${journal.target}: ${(err as Error).message}`);
+      const shared = drivers[entry.kind].shared;
+      const others = this.sharing(applied.shareKey).filter((a) => a !== applied);
+      const above = others.find((a) => this.appliedAfter(a, applied));
+      if (shared?.mode === 'stack' && above) {
+        // Ends beneath a later fault: the target keeps the later one's state; that fault now
+        // restores what this one found (written before this one leaves the journal).
+        above.journal.undo = shared.inherit!(above.journal.undo as never, journal.undo as never);
+      } else if (!(shared?.mode === 'count' && others.length > 0)) {
+        try {
+          await drivers[entry.kind].undo(journal.undo as never, this.ctx);
+        } catch (err) {
+          throw new Error(`${entry.kind} ${journal.target}: ${(err as Error).message}`);
+        }
       }
+      this.applied.delete(id);
+      // The off event says when this fault ended and, when it shares its target, which still hold it.
+      this.event(entry, 'off', 1, others.length > 0 ? others.map((a) => a.entry.id) : undefined);
+      await this.saveJournal();
+      return;
     }
     this.applied.delete(id);
     this.event(entry, 'off', proxyFault ? proxyFault.injections : 1);
     await this.saveJournal();
+  }
+
+  /** Which other session's journal lists a fault on this shared target, if any. */
+  private async heldElsewhere(shareKey: string): Promise<string | undefined> {
+    for (const found of await readJournals(this.configuredJournal)) {
+      if (found.path === this.journalPath || 'error' in found) continue;
+      for (const e of found.journal.entries) {
+        if (!isDriverKind(e.kind) || drivers[e.kind].shared?.key(e.undo as never) !== shareKey) continue;
+        const runs = journalOwnerRuns(found.path, found.journal);
+        return `${e.faultId} of ${runs ? 'running' : 'killed'} chaosgate pid ${found.journal.owner.pid} holds ${shareKey} (${found.path}${runs ? '' : '; run `chaosgate chaos clear`'})`;
+      }
+    }
+    return undefined;
+  }
+
+  /** The applied faults on one shared target, in the order they were applied. */
+  private sharing(key: string | undefined): Applied[] {
+    return key === undefined ? [] : [...this.applied.values()].filter((a) => a.shareKey === key);
+  }
+
+  private appliedAfter(a: Applied, b: Applied): boolean {
+    const order = [...this.applied.values()];
+    return order.indexOf(a) > order.indexOf(b);
   }
 }

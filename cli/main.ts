@@ -3,6 +3,7 @@
 import { CommanderError } from 'commander';
 import { ChaosgateError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
+import { redactUrlsIn } from '../lib/redact.js';
 import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -19,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`chaosgate: ${err.message}\n`);
       return err.exitCode;
     }
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = redactUrlsIn(err instanceof Error ? err.message : String(err));
     process.stderr.write(`chaosgate: internal error: ${detail}\n`);
     if (process.env.CHAOSGATE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return ExitCode.internal;

@@ -1,16 +1,18 @@
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { redactUrlsIn } from './redact.js';
 
 /**
  * An error meant for the person running chaosgate: its message names the place (file:line,
  * config field, flag) and it carries the exit code. The entry point prints the message alone,
- * never a stack trace.
+ * never a stack trace. URLs in it lose their credentials and query values (lib/redact.ts): the
+ * message reaches the console and the reports.
  */
 export class ChaosgateError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue,
   ) {
-    super(message);
+    super(redactUrlsIn(message));
     this.name = new.target.name;
   }
 }

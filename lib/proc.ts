@@ -63,3 +63,30 @@ export function selfAndAncestors(pid = process.pid): number[] {
   if (!chain.includes(1)) chain.push(1);
   return chain;
 }
+
+/**
+ * The process a PID or a thread id belongs to (Tgid in /proc/N/status: /proc answers for thread
+ * ids too, and kill(2) with a thread id signals its whole process), or undefined when there is none.
+ */
+export function threadGroupOf(id: number): number | undefined {
+  if (!Number.isInteger(id) || id <= 0) return undefined;
+  try {
+    const m = /^Tgid:\s*(\d+)/m.exec(readFileSync(`/proc/${id}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why no signal of chaosgate's may go to `id`, or undefined: PID 1, chaosgate itself, a process it
+ * runs under, or a thread of any of them (resolved to its process first).
+ */
+export function protectedPidReason(id: number): string | undefined {
+  const tgid = threadGroupOf(id) ?? id;
+  const thread = tgid !== id ? `thread ${id} of ` : '';
+  if (tgid === 1) return `${thread}PID 1 (init)`;
+  if (tgid === process.pid) return `${thread}chaosgate itself`;
+  if (selfAndAncestors().includes(tgid)) return `${thread}a parent of chaosgate (pid ${process.pid}), pid ${tgid}`;
+  return undefined;
+}

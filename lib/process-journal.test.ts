@@ -1,9 +1,9 @@
 // The process journal with real processes: a journal whose owner is gone gets its processes stopped
 // (a SIGSTOPped one included) and its files removed; a live owner's journal and a reused PID are
 // left alone; a process that ignores SIGTERM gets SIGKILL.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ describe('reapLeftovers', () => {
     const journal = ProcessJournal.forDir(dir);
     const worker = start(['-e', 'setTimeout(() => {}, 30000)']);
     const fifo = join(dir, 'k6.fifo');
-    await writeFile(fifo, '');
+    execFileSync('mkfifo', [fifo]);
     await journal.addProcess(worker.pid, 'ingestion worker');
     await journal.addFile(fifo);
     worker.kill('SIGSTOP');
@@ -121,5 +121,45 @@ describe('reapLeftovers', () => {
     await waitFor(() => existsSync(path) && listed().join() === 'other', { what: "the journal to list only 'other'" });
     b.kill('SIGKILL');
     await waitFor(() => !existsSync(path), { what: `the journal ${path} removed` });
+  });
+});
+
+describe('a journal is a file anyone may write: it never gets chaosgate, a thread of it or PID 1 signalled', () => {
+  it('lists this process, one of its threads and PID 1 with their real start times: none signalled, each a problem', async () => {
+    const tid = readdirSync(`/proc/${process.pid}/task`)
+      .map(Number)
+      .find((t) => t !== process.pid)!;
+    const listed = [process.pid, tid, 1].map((pid) => ({
+      pid,
+      startTicks: readProcStat(pid === tid ? process.pid : pid, pid === tid ? tid : undefined)!.startTicks,
+      role: 'planted',
+    }));
+    const path = join(dir, 'processes-999999.json');
+    await writeFile(path, JSON.stringify({ version: 1, owner: await deadOwner(), processes: listed, files: [] }));
+    const report = await reapLeftovers(dir, { graceMs: 100 });
+    // Still here to assert: a SIGTERM to this process (or its thread) would have ended the test worker.
+    expect(report.reaped).toEqual([]);
+    expect(report.problems.join('\n')).toMatch(new RegExp(`pid ${process.pid}, chaosgate itself: not signalled`));
+    expect(report.problems.join('\n')).toMatch(new RegExp(`pid ${tid}, thread ${tid} of chaosgate itself: not signalled`));
+    expect(report.problems.join('\n')).toMatch(/pid 1, PID 1 \(init\): not signalled/);
+  });
+});
+
+describe('a journal lists a path chaosgate did not make', () => {
+  it('a folder outside, a regular file named k6.fifo and a big .pid file: none removed, each a problem', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'user-data-'));
+    await mkdir(join(outside, 'precious'));
+    await writeFile(join(outside, 'precious', 'thesis.tex'), 'years of work');
+    const notFifo = join(dir, 'k6.fifo');
+    await writeFile(notFifo, 'a user file');
+    const bigPid = join(dir, 'app.pid');
+    await writeFile(bigPid, 'x'.repeat(1000));
+    const files = [join(outside, 'precious'), notFifo, bigPid];
+    await writeFile(join(dir, 'processes-999998.json'), JSON.stringify({ version: 1, owner: await deadOwner(), processes: [], files }));
+    const report = await reapLeftovers(dir, { graceMs: 100 });
+    expect(report.removedFiles).toEqual([]);
+    for (const f of files) expect(existsSync(f)).toBe(true);
+    expect(report.problems).toEqual(files.map((f) => expect.stringContaining(`lists ${f}, which is not a FIFO, PID file or temp folder chaosgate makes: not removed`)));
+    await rm(outside, { recursive: true, force: true });
   });
 });

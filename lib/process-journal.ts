@@ -4,9 +4,10 @@
 // (processes-<pid>.json next to the chaos journal), so runs side by side never reap each other.
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { isSameProcess, processStartTicks, readProcStat } from './proc.js';
+import { isSameProcess, processStartTicks, protectedPidReason, readProcStat, threadGroupOf } from './proc.js';
 
 export interface JournaledProcess {
   pid: number;
@@ -125,9 +126,16 @@ function ownerRuns(owner: ProcessJournalFile['owner']): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Why a listed process is never signalled: chaosgate, its parents, PID 1, or a thread id. */
+function refusal(p: JournaledProcess): string | undefined {
+  const tgid = threadGroupOf(p.pid);
+  return protectedPidReason(p.pid) ?? (tgid !== undefined && tgid !== p.pid ? `thread of process ${tgid}` : undefined);
+}
+
 function signal(p: JournaledProcess, sig: NodeJS.Signals): void {
-  // Checked right before each signal: between two signals the PID may have been reused.
-  if (!isSameProcess(p.pid, p.startTicks)) return;
+  // Checked right before each signal: between two signals the PID may have been reused. A journal
+  // is a file anyone may write: it never gets chaosgate, its parents, PID 1 or a thread signalled.
+  if (!isSameProcess(p.pid, p.startTicks) || refusal(p) !== undefined) return;
   try {
     process.kill(p.pid, sig);
   } catch {
@@ -142,6 +150,21 @@ async function waitGone(procs: JournaledProcess[], timeoutMs: number): Promise<J
     if (left.length === 0 || Date.now() >= deadline) return left;
     await sleep(50);
   }
+}
+
+/**
+ * What a listed path is, judged by itself (a journal is a file anyone may write): chaosgate lists
+ * only FIFOs (`*.fifo`), PID files (`*.pid`, a few bytes) and its servers' temp folders
+ * (`<tmpdir>/chaosgate-*`); anything else is never deleted.
+ */
+async function madeByChaosgate(file: string): Promise<'gone' | 'file' | 'folder' | 'other'> {
+  const st = await lstat(file).catch(() => undefined);
+  if (!st) return 'gone';
+  const name = basename(file);
+  if (st.isFIFO() && name.endsWith('.fifo')) return 'file';
+  if (st.isFile() && name.endsWith('.pid') && st.size <= 64) return 'file';
+  if (st.isDirectory() && dirname(resolve(file)) === resolve(tmpdir()) && name.startsWith('chaosgate-')) return 'folder';
+  return 'other';
 }
 
 /** One process journal found in a folder: its content, or why it could not be read. */
@@ -190,8 +213,10 @@ export async function reapLeftovers(dir: string, opts: ReapOptions = {}): Promis
       report.ownersAlive.push(journal.owner.pid);
       continue;
     }
-    const live = journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks));
-    for (const p of journal.processes) if (!live.includes(p)) report.reaped.push({ ...p, how: 'gone' });
+    const refused = journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks) && refusal(p) !== undefined);
+    for (const p of refused) report.problems.push(`${path} lists ${p.role} pid ${p.pid}, ${refusal(p)}: not signalled`);
+    const live = journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks) && !refused.includes(p));
+    for (const p of journal.processes) if (!live.includes(p) && !refused.includes(p)) report.reaped.push({ ...p, how: 'gone' });
     for (const p of live) signal(p, 'SIGCONT');
     for (const p of live) signal(p, 'SIGTERM');
     const afterTerm = await waitGone(live, opts.graceMs ?? 3000);
@@ -203,14 +228,13 @@ export async function reapLeftovers(dir: string, opts: ReapOptions = {}): Promis
       report.problems.push(`${p.role} (pid ${p.pid}, state ${readProcStat(p.pid)?.state ?? '?'}) did not stop after SIGKILL`);
     }
     for (const file of journal.files) {
-      if (
-        !(await lstat(file).then(
-          () => true,
-          () => false,
-        ))
-      )
+      const kind = await madeByChaosgate(file);
+      if (kind === 'gone') continue;
+      if (kind === 'other') {
+        report.problems.push(`${path} lists ${file}, which is not a FIFO, PID file or temp folder chaosgate makes: not removed`);
         continue;
-      await rm(file, { recursive: true, force: true }).then(
+      }
+      await rm(file, { recursive: kind === 'folder', force: true }).then(
         () => report.removedFiles.push(file),
         (err: Error) => report.problems.push(`${file}: ${err.message}`),
       );

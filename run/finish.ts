@@ -141,7 +141,15 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
   const text = gateTextContext(report);
   for (const g of report.gates) g.message = gateSentence(g, text);
 
-  for (const { format, path } of opts.reports ?? []) await writeReport(format, report, path);
+  // One report that does not fit (disk full) does not cost the others; the run then exits as an error.
+  const written: string[] = [];
+  const unwritten: string[] = [];
+  for (const { format, path } of opts.reports ?? []) {
+    await writeReport(format, report, path).then(
+      () => written.push(path),
+      (err: Error) => unwritten.push(err.message),
+    );
+  }
 
   const lines = report.gates.map((g) => gateLine(g, text));
   const overflow = overflowNote(report);
@@ -167,5 +175,13 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
     error = new InputError(`input not trusted: ${t.malformed} of ${t.pointsRead} sample lines malformed (tolerance ${t.malformedTolerance})${where}`);
     exitCode = error.exitCode;
   } else exitCode = report.verdict === 'fail' ? ExitCode.gateFailed : ExitCode.pass;
+  if (unwritten.length) {
+    const what = `reports not written:\n${unwritten.map((u) => `  - ${u}`).join('\n')}${written.length ? `\nwritten: ${written.join(', ')}` : ''}`;
+    if (error) lines.push(what);
+    else {
+      error = new ChaosgateError(what, ExitCode.internal);
+      exitCode = error.exitCode;
+    }
+  }
   return { report, exitCode, lines, error };
 }

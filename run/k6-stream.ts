@@ -3,7 +3,9 @@
 // multi-GB temporary file: the FIFO holds at most a pipe buffer.
 import { execFile } from 'node:child_process';
 import { createWriteStream, openSync, closeSync, constants } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
+import { UsageError } from '../lib/errors.js';
+import { writeError } from '../lib/atomic-write.js';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
@@ -26,7 +28,10 @@ export async function openSampleStream(
   /** Complete lines text[start, end) starting with line firstLineNo; returns how many lines it held. */
   onText: (text: string, start: number, end: number, firstLineNo: number) => number,
 ): Promise<SampleStream> {
-  await rm(fifoPath, { force: true });
+  // Never deletes what is not a FIFO (a user's file of that name): mkfifo then fails, said clearly.
+  const existing = await lstat(fifoPath).catch(() => undefined);
+  if (existing?.isFIFO()) await rm(fifoPath, { force: true });
+  else if (existing) throw new UsageError(`${fifoPath} exists and is not a FIFO chaosgate made: refused (it is not deleted; choose another --out-dir)`);
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
   let opened = false;
   let releasing = false;
@@ -45,17 +50,21 @@ export async function openSampleStream(
   const gzip = createGzip({ level: 6 });
   const gzFile = createWriteStream(gzipPath);
   gzip.pipe(gzFile);
+  // A failed write of the copy (disk full, ulimit -f) ends the stream with a plain error; the
+  // promise is handled at once so that it is never an unhandled rejection before `done` awaits it.
+  const gzFlushed = new Promise<void>((resolve, reject) => {
+    gzFile.once('finish', () => resolve());
+    gzFile.once('error', (err) => reject(writeError(gzipPath, err)));
+  });
+  gzFlushed.catch(() => {});
   // Reading pulls: a slow evaluation slows the FIFO, and k6 waits, rather than memory growing.
   async function* teeToGzip(): AsyncIterable<Buffer> {
     for await (const chunk of source) {
-      if (!gzip.write(chunk)) await once(gzip, 'drain');
+      // A stalled file (its write failed) never drains: the failure ends the wait instead.
+      if (!gzip.write(chunk)) await Promise.race([once(gzip, 'drain'), gzFlushed]);
       yield chunk;
     }
   }
-  const gzFlushed = new Promise<void>((resolve, reject) => {
-    gzFile.once('finish', () => resolve());
-    gzFile.once('error', reject);
-  });
   let count = 0;
   const done = (async () => {
     const bytes = await forEachText(teeToGzip(), (text, start, end, firstLineNo) => {
@@ -87,6 +96,9 @@ export async function openSampleStream(
       if (opened) close();
       else onOpened.push(close);
     },
-    remove: () => rm(fifoPath, { force: true }),
+    // Only the FIFO it made: whatever replaced it meanwhile stays.
+    remove: async () => {
+      if ((await lstat(fifoPath).catch(() => undefined))?.isFIFO()) await rm(fifoPath, { force: true });
+    },
   };
 }

@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../lib/atomic-write.js';
 import { ChaosgateError, ConfigError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { journalChild } from '../lib/process-journal.js';
+import { prepareOutDir } from './out-dir.js';
 import { builtinScript, runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
 import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-config.js';
 import type { ScenarioName } from '../load/scenarios.js';
@@ -278,6 +279,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   // Check the plan before anything starts: a config error must not cost a stack start.
   chaosSectionFor(ctx, stackShape(stackKind, outDir));
   ctx.madeOutDir = await mkdir(outDir, { recursive: true });
+  if (await prepareOutDir(outDir)) ctx.out.line(`${outDir} held an earlier run: its files are replaced`);
   const onOuterAbort = () => ctx.internal.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) ctx.internal.abort();

@@ -4,7 +4,7 @@
 // another process than the one recorded (its /proc start time changed: the PID was reused).
 import { readdir, readFile } from 'node:fs/promises';
 import { SafetyError } from '../../lib/errors.js';
-import { isSameProcess, processStartTicks, selfAndAncestors } from '../../lib/proc.js';
+import { isSameProcess, processStartTicks, selfAndAncestors, threadGroupOf } from '../../lib/proc.js';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -49,13 +49,19 @@ export interface ProcessRef {
   startTicks?: string;
 }
 
-/** Throws a SafetyError when `pid` is PID 1, chaosgate itself or one of its ancestors. */
+/**
+ * Throws a SafetyError when `pid` is PID 1, chaosgate itself or one of its ancestors, or a thread
+ * (kill(2) with a thread id signals the whole process it belongs to: resolved to that first).
+ */
 export function refuseOwnProcesses(pid: number, target: string): void {
-  if (pid === 1) throw new SafetyError(`${target} names PID 1 (init): refused`);
-  if (pid === process.pid) throw new SafetyError(`${target} names PID ${pid}, chaosgate itself: refused (it would stop the process that has to undo it)`);
-  if (selfAndAncestors().includes(pid)) {
-    throw new SafetyError(`${target} names PID ${pid}, a parent of chaosgate (pid ${process.pid}): refused (it would stop the process that runs chaosgate)`);
+  const tgid = threadGroupOf(pid) ?? pid;
+  const thread = tgid !== pid ? `thread ${pid} of ` : '';
+  if (tgid === 1) throw new SafetyError(`${target} names ${thread}PID 1 (init): refused`);
+  if (tgid === process.pid) throw new SafetyError(`${target} names ${thread}PID ${tgid}, chaosgate itself: refused (it would stop the process that has to undo it)`);
+  if (selfAndAncestors().includes(tgid)) {
+    throw new SafetyError(`${target} names ${thread}PID ${tgid}, a parent of chaosgate (pid ${process.pid}): refused (it would stop the process that runs chaosgate)`);
   }
+  if (thread) throw new SafetyError(`${target} names thread ${pid} of process ${tgid}, not a process: refused (a signal to it would reach the whole process ${tgid})`);
 }
 
 /** The live, permitted process the target names, with its start time; throws otherwise. */
@@ -84,4 +90,9 @@ export function requireSameProcess(ref: ProcessRef, target: string): void {
 /** True when `ref` still names the recorded process (or, without a start time, any live one). */
 export function stillSameProcess(ref: ProcessRef): boolean {
   return ref.startTicks !== undefined ? isSameProcess(ref.pid, ref.startTicks) : isAlive(ref.pid);
+}
+
+/** A process as a shared fault target: its PID and start time (a reused PID is another target). */
+export function processKey(ref: ProcessRef): string {
+  return `process ${ref.pid}${ref.startTicks ? `/${ref.startTicks}` : ''}`;
 }

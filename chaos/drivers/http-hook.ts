@@ -1,6 +1,9 @@
 // HTTP hook: calls the target's own chaos or maintenance endpoint to switch a fault on and off.
-// The bearer token is read from env at call time; only the variable's name is journalled.
+// The bearer token is read from env at call time; only the variable's name is journalled. A URL with
+// a user or password is refused by the config (put the token in env); query values are redacted in
+// the journal, events and messages (the journal's URL is matched back to the config's to undo).
 import { z } from 'zod';
+import { redactUrl, redactUrlsIn } from '../../lib/redact.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -32,10 +35,10 @@ async function call(url: string, method: string, body: unknown, tokenEnv: string
   try {
     res = await fetch(url, { method, headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    throw new Error(`http hook ${method} ${url}: ${(err as Error).message}`);
+    throw new Error(`http hook ${method} ${redactUrl(url)}: ${redactUrlsIn((err as Error).message)}`);
   }
   await res.arrayBuffer();
-  if (!res.ok) throw new Error(`http hook ${method} ${url}: HTTP ${res.status}${token ? '' : ` (no token in ${tokenEnv})`}`);
+  if (!res.ok) throw new Error(`http hook ${method} ${redactUrl(url)}: HTTP ${res.status}${token ? '' : ` (no token in ${tokenEnv})`}`);
 }
 
 export const httpHook: Driver<z.output<typeof params>, HttpHookUndo> = {
@@ -54,4 +57,6 @@ export const httpHook: Driver<z.output<typeof params>, HttpHookUndo> = {
   async undo(record, ctx) {
     await call(record.url, record.method, record.off, record.tokenEnv, record.timeoutMs, ctx.env);
   },
+  // Hooks on one URL count (the plan refuses overlapping ones whose bodies differ): off once, at the last end.
+  shared: { key: (record) => `http hook ${record.method} ${record.url}`, mode: 'count' },
 };

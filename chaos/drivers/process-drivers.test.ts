@@ -1,6 +1,7 @@
 // process-pause and process-kill against real processes: the PID a target names is checked before
 // anything is signalled (PID 1, chaosgate itself, its parents, a PID reused since it was recorded).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,14 @@ async function processTree(): Promise<{ root: number; all: number[] }> {
   expect(kids).toHaveLength(3);
   return { root: root.pid!, all: [root.pid!, ...kids] };
 }
+async function waitFor<T>(fn: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('timed out');
+}
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chaosgate-pid-'));
@@ -74,6 +83,32 @@ describe.each([
   it('a parent of its own process', async () => {
     await writeFile(pidFile, `${process.ppid}\n`);
     await expect(driver.prepare(entry(pidFile) as never, ctx)).rejects.toThrow(`names PID ${process.ppid}, a parent of chaosgate (pid ${process.pid}): refused`);
+  });
+
+  it('a thread id of its own process (resolved to the process by Tgid, never signalled)', async () => {
+    const tid = readdirSync(`/proc/${process.pid}/task`)
+      .map(Number)
+      .find((t) => t !== process.pid)!;
+    expect(tid).toBeGreaterThan(0);
+    await writeFile(pidFile, `${tid}\n`);
+    await expect(driver.prepare(entry(pidFile) as never, ctx)).rejects.toThrow(`${pidFile} names thread ${tid} of PID ${process.pid}, chaosgate itself: refused`);
+  });
+
+  it('a thread id of another process: not a process', async () => {
+    // A node child has threads of its own (libuv, V8) besides its main one.
+    const child = sleeper();
+    const tid = await waitFor(() => {
+      try {
+        return readdirSync(`/proc/${child.pid}/task`)
+          .map(Number)
+          .find((t) => t !== child.pid);
+      } catch {
+        return undefined;
+      }
+    });
+    await writeFile(pidFile, `${tid}\n`);
+    await expect(driver.prepare(entry(pidFile) as never, ctx)).rejects.toThrow(`names thread ${tid} of process ${child.pid}, not a process: refused`);
+    expect(state(child.pid!)).toMatch(/^[RS]$/);
   });
 
   it('a PID whose start time no longer matches the one recorded (reused), signalling nothing', async () => {

@@ -4,7 +4,7 @@
 // chaosgate or its parents.
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
-import { findProcess, requireProcess, requireSameProcess, type ProcessRef } from './find-process.js';
+import { findProcess, processKey, requireProcess, requireSameProcess, type ProcessRef } from './find-process.js';
 import { signalTree } from './process-tree.js';
 import type { Driver } from './types.js';
 
@@ -44,4 +44,6 @@ export const processKill: Driver<z.output<typeof params>, ProcessKillUndo> = {
     const child = spawn('sh', ['-c', record.restart], { cwd: record.cwd, detached: true, stdio: 'ignore' });
     child.unref();
   },
+  // A kill shares its process with no other fault: the session refuses a second one on it.
+  shared: { key: (record) => (record.process ? processKey(record.process) : `process ${record.target}`), mode: 'count' },
 };

@@ -2,7 +2,7 @@
 // The PID and its start time are recorded when found: applying and undoing signal that process only
 // (never PID 1, chaosgate or its parents, never a later process that reused the PID).
 import { z } from 'zod';
-import { requireProcess, requireSameProcess, stillSameProcess, type ProcessRef } from './find-process.js';
+import { processKey, requireProcess, requireSameProcess, stillSameProcess, type ProcessRef } from './find-process.js';
 import { continueTree, signalTree } from './process-tree.js';
 import type { Driver } from './types.js';
 
@@ -28,4 +28,6 @@ export const processPause: Driver<z.output<typeof params>, ProcessRef & { target
     if (record.tree) continueTree(record.pid);
     else process.kill(record.pid, 'SIGCONT');
   },
+  // Pauses of one process count: it is continued when the last one ends.
+  shared: { key: processKey, mode: 'count' },
 };

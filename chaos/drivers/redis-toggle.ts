@@ -1,5 +1,6 @@
 // Redis toggle: SET key value with a TTL (a dead-man switch), the prior value and TTL remembered
-// and restored. A key someone else changed meanwhile is left alone.
+// and restored. A key someone else changed meanwhile is left alone. Toggles overlapping on one key
+// stack: each restores the value beneath it, and the last one the key's original value.
 import { z } from 'zod';
 import type { Driver } from './types.js';
 
@@ -39,5 +40,10 @@ export const redisToggle: Driver<z.output<typeof params>, RedisToggleUndo> = {
     if (record.prior === null) await redis.del(record.key);
     else if (record.priorTtlMs > 0) await redis.set(record.key, record.prior, 'PX', record.priorTtlMs);
     else await redis.set(record.key, record.prior);
+  },
+  shared: {
+    key: (record) => `redis key ${record.key}`,
+    mode: 'stack',
+    inherit: (above, removed) => ({ ...above, prior: removed.prior, priorTtlMs: removed.priorTtlMs }),
   },
 };

@@ -28,4 +28,21 @@ export interface Driver<P = any, U = any> {
   apply(entry: DriverEntry<P>, undo: U, ctx: DriverContext): Promise<void>;
   /** Puts things back from the journal record alone; idempotent. */
   undo(record: U, ctx: DriverContext): Promise<void>;
+  /**
+   * How faults of this kind that touch one target at once compose (docs/chaos.md "Overlapping
+   * faults"); absent: each fault owns what it changes (a toxic of its own), nothing to share.
+   */
+  shared?: SharedTarget<U>;
+}
+
+export interface SharedTarget<U> {
+  /** The target as the undo record names it (a Redis key, a process by PID and start time). */
+  key(record: U): string;
+  /**
+   * `count`: the target stays faulted until the last fault on it ends (undo runs once, then).
+   * `stack`: each fault's undo restores what the one beneath set; one ending beneath another hands
+   * its recorded prior state to the fault above (`inherit`), so the last undo restores the original.
+   */
+  mode: 'count' | 'stack';
+  inherit?(above: U, removed: U): U;
 }

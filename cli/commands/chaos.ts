@@ -1,9 +1,10 @@
 // `chaosgate chaos apply|clear|status`: thin wrappers over the chaos library.
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openChaosSession, readJournal, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
-import { isAlive } from '../../chaos/drivers/find-process.js';
+import { openChaosSession, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
+import { journalOwnerRuns, readJournals } from '../../chaos/journal.js';
 import { planTargetIssues } from '../../chaos/config.js';
 import { durationToMs } from '../../lib/duration.js';
 import { loadConfig } from '../../config/index.js';
@@ -42,7 +43,7 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     redisUrl: config.redis.url,
     onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
   });
-  for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${session.recovered.ownerPid}`);
+  for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
   for (const line of describeReap(session.recovered.reaped)) out(`recovered: ${line}`);
   const stop = new AbortController();
   let routesFile: string | undefined;
@@ -104,14 +105,27 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
   if (signalled) process.exitCode = 128 + (signalNumber[signalled] ?? 0);
 }
 
-async function clear(flags: ConfigFlags): Promise<void> {
+async function clear(flags: ConfigFlags & { force?: boolean; forget?: string[] }): Promise<void> {
   const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
-  const report = await recoverJournal(config.chaos.journal, { redisUrl: config.redis.url, eventsPath: config.chaos.events });
+  // Hook URLs are journalled redacted: the config's plans give the full ones back to undo with.
+  const profileTargets = Object.values(config.profiles).flatMap((p) => p.plan.map((e) => (e as { target?: unknown }).target).filter((t): t is string => typeof t === 'string'));
+  const urls = [...config.chaos.plan.map((e) => e.target), ...profileTargets, config.chaos.toxiproxy.url];
+  const report = await recoverJournal(config.chaos.journal, { redisUrl: config.redis.url, eventsPath: config.chaos.events, force: flags.force, forget: flags.forget, urls });
   const reapedAny = report.reaped.reaped.length + report.reaped.removedFiles.length + report.reaped.problems.length > 0;
-  if (report.undone.length === 0 && !report.ownerAlive && !reapedAny) out(`chaos: nothing applied (${report.journalPath})`);
-  for (const entry of report.undone) out(`undone: ${entry.faultId} (${entry.kind} ${entry.target})`);
+  if (report.undone.length + report.forgotten.length + report.live.length + report.stopped.length === 0 && !reapedAny) out(`chaos: nothing applied (${report.journalPath})`);
+  for (const pid of report.stopped) out(`stopped: chaosgate pid ${pid} (SIGTERM; it rolled back its own faults)`);
+  for (const entry of report.undone) out(`undone: ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
+  for (const entry of report.forgotten) out(`forgotten: ${entry.faultId} (${entry.kind} ${entry.target}) dropped from the journal, NOT undone`);
   for (const line of describeReap(report.reaped)) out(line);
-  if (report.ownerAlive) out(`note: pid ${report.ownerPid} still runs; its proxy faults end when it stops`);
+  for (const live of report.live) {
+    out(`left alone: chaosgate pid ${live.pid} still runs with ${live.entries.map((e) => `${e.faultId} (${e.kind} ${e.target})`).join(', ')} (${live.path})`);
+  }
+  if (report.live.length > 0) {
+    throw new ChaosgateError(
+      `chaos clear: ${report.live.length} running session(s) hold faults (above); stop them (SIGINT/SIGTERM rolls back) or run \`chaosgate chaos clear --force\` to stop them`,
+      ExitCode.internal,
+    );
+  }
   if (report.reaped.problems.length > 0) {
     throw new ChaosgateError(`chaos clear: leftovers could not all be stopped (see above); the process journal keeps them`, ExitCode.internal);
   }
@@ -119,13 +133,18 @@ async function clear(flags: ConfigFlags): Promise<void> {
 
 async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
   const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
-  const journal = await readJournal(config.chaos.journal);
-  const ownerAlive = journal ? isAlive(journal.owner.pid) : false;
-  let live: unknown;
-  if (journal?.controlUrl && ownerAlive) {
-    live = await fetch(`${journal.controlUrl}/status`, { signal: AbortSignal.timeout(1000) })
-      .then((r) => (r.ok ? r.json() : undefined))
-      .catch(() => undefined);
+  const journals = await readJournals(config.chaos.journal);
+  const sessions = [];
+  for (const found of journals) {
+    if ('error' in found) continue;
+    const ownerAlive = journalOwnerRuns(found.path, found.journal);
+    let live: unknown;
+    if (found.journal.controlUrl && ownerAlive) {
+      live = await fetch(`${found.journal.controlUrl}/status`, { signal: AbortSignal.timeout(1000) })
+        .then((r) => (r.ok ? r.json() : undefined))
+        .catch(() => undefined);
+    }
+    sessions.push({ path: found.path, journal: found.journal, ownerAlive, live });
   }
   // What killed runs left running: `chaos clear` (or the next run) stops it.
   const found = await readProcessJournals(dirname(resolve(config.chaos.journal)));
@@ -133,22 +152,37 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
     'error' in f || f.ownerRuns ? [] : f.journal.processes.filter((p) => isSameProcess(p.pid, p.startTicks)).map((p) => ({ ...p, ownerPid: f.journal.owner.pid })),
   );
   const leftovers = [
+    ...journals.flatMap((f) => ('error' in f ? [`unreadable chaos journal ${f.path}: ${f.error}`] : [])),
     ...found.flatMap((f) => ('error' in f ? [`unreadable process journal ${f.path}: ${f.error}`] : [])),
     ...orphans.map((p) => `leftover ${p.role} pid ${p.pid} from killed run pid ${p.ownerPid}: run \`chaosgate chaos clear\``),
   ];
   if (flags.json) {
-    out(JSON.stringify({ journal: config.chaos.journal, applied: journal?.entries ?? [], owner: journal?.owner, ownerAlive, live, orphans }, null, 2));
+    const applied = sessions.flatMap((s) => s.journal.entries);
+    out(
+      JSON.stringify(
+        {
+          journal: config.chaos.journal,
+          applied,
+          sessions: sessions.map((s) => ({ path: s.path, owner: s.journal.owner, ownerAlive: s.ownerAlive, applied: s.journal.entries, live: s.live })),
+          orphans,
+        },
+        null,
+        2,
+      ),
+    );
     return;
   }
   for (const line of leftovers) out(line);
-  if (!journal) {
-    out(`chaos: nothing applied (no journal at ${config.chaos.journal})`);
+  if (sessions.length === 0) {
+    out(`chaos: nothing applied (no journal beside ${config.chaos.journal})`);
     return;
   }
-  out(`chaos journal ${config.chaos.journal}: owner pid ${journal.owner.pid} (${ownerAlive ? 'running' : 'gone: run `chaosgate chaos clear`'})`);
-  for (const e of journal.entries) out(`  ${e.state.padEnd(8)} ${e.faultId} ${e.kind} ${e.target} since ${e.since}`);
-  const counts = (live as { counts?: Record<string, number> } | undefined)?.counts;
-  if (counts) for (const [id, n] of Object.entries(counts)) out(`  injections ${id}: ${n}`);
+  for (const s of sessions) {
+    out(`chaos journal ${s.path}: owner pid ${s.journal.owner.pid} (${s.ownerAlive ? 'running' : 'gone: run `chaosgate chaos clear`'})`);
+    for (const e of s.journal.entries) out(`  ${e.state.padEnd(8)} ${e.faultId} ${e.kind} ${e.target} since ${e.since}`);
+    const counts = (s.live as { counts?: Record<string, number> } | undefined)?.counts;
+    if (counts) for (const [id, n] of Object.entries(counts)) out(`  injections ${id}: ${n}`);
+  }
 }
 
 export function register(program: Command): void {
@@ -158,7 +192,16 @@ export function register(program: Command): void {
     .option('--duration <duration>', 'how long to run (default: the timeline; until SIGINT/SIGTERM when an entry has no duration)')
     .option('--routes-file <path>', 'also write the routes line\'s JSON ({"route": "url"}) to this file while the proxy is up')
     .action(apply);
-  withConfigFlags(chaos.command('clear')).description('undo everything the chaos journal says is still applied (after a crash or SIGKILL)').action(clear);
+  withConfigFlags(chaos.command('clear'))
+    .description('undo everything the chaos journals of sessions that are gone say is still applied (after a crash or SIGKILL); a running session is left alone')
+    .option('--force', 'also stop running sessions (SIGTERM: each rolls back its own faults and logs it), then undo what they left')
+    .option(
+      '--forget <id>',
+      'drop this fault id from the journals of sessions that are gone WITHOUT undoing it (after undoing it by hand; repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .action(clear);
   withConfigFlags(chaos.command('status'))
     .description('what the chaos journal says is applied, with live injection counts from a running session')
     .option('--json', 'print JSON')

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readJournals } from '../../chaos/journal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/tools.js';
 import { startRedis, type RunningServer } from '../support/servers.js';
@@ -130,7 +131,8 @@ describe('chaos apply', () => {
       const said = apply.stderr().match(/chaos rollback incomplete/g) ?? [];
       expect(said, apply.stderr()).toHaveLength(1);
       expect(apply.stderr()).toMatch(/keeps the rest for `chaosgate chaos clear`/);
-      expect(JSON.parse(await readFile(join(dir, 'redis-down-journal.json'), 'utf8')).entries.map((e: { faultId: string }) => e.faultId)).toEqual(['flag']);
+      const journals = (await readJournals(join(dir, 'redis-down-journal.json'))).map((f) => ('journal' in f ? f.journal.entries.map((e) => e.faultId) : f.error));
+      expect(journals).toEqual([['flag']]);
     } finally {
       await redis.stop();
     }

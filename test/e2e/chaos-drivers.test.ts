@@ -118,7 +118,7 @@ describe('http hook driver', () => {
     });
     try {
       await session.runPlan();
-      const journal = await readFile(paths.journalPath, 'utf8');
+      const journal = await readFile(session.journalPath, 'utf8');
       expect(journal).toContain('CHAOSGATE_TARGET_ADMIN_TOKEN');
       expect(journal).not.toContain('s3cret-token');
       await session.clearAll();

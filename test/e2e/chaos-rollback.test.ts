@@ -2,12 +2,11 @@
 // Redis toggles are on, then `chaos clear` (or the next start) puts everything back; SIGTERM rolls
 // back by itself; chaos aimed off the allowlist is refused with exit 2.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openChaosSession, readJournal } from '../../chaos/index.js';
+import { openChaosSession } from '../../chaos/index.js';
 import { projectRoot } from '../../lib/tools.js';
 import { startRedis, type RunningServer } from '../support/servers.js';
 import { section, send, startUpstream, tempPaths, type TestSession, type Upstream } from './chaos-support.js';
@@ -95,7 +94,7 @@ async function expectNothingApplied(): Promise<void> {
   expect(await db.get('feature:new-pdf-renderer')).toBe('true');
   expect(await db.ttl('feature:new-pdf-renderer')).toBe(-1);
   expect(await db.exists('chaos:latency_ms:ocr')).toBe(0);
-  expect(existsSync(paths.journalPath)).toBe(false);
+  expect(await paths.journaled()).toEqual([]);
 }
 
 describe('chaos rollback', () => {
@@ -106,7 +105,7 @@ describe('chaos rollback', () => {
     const ttl = await db.ttl('feature:new-pdf-renderer');
     expect(ttl).toBeGreaterThan(100);
     expect(ttl).toBeLessThanOrEqual(120);
-    expect((await readJournal(paths.journalPath))?.entries.map((e) => e.faultId)).toEqual(['web-down', 'renderer-off', 'ocr-slow']);
+    expect(await paths.journaled()).toEqual(['web-down', 'renderer-off', 'ocr-slow']);
 
     child.kill('SIGKILL');
     await exited(child);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chaosSectionSchema, openChaosSession, type ChaosEvent, type ChaosSection } from '../../chaos/index.js';
 import type { ChaosSectionInput } from '../../chaos/config.js';
+import { readJournals } from '../../chaos/journal.js';
 
 export interface Upstream {
   port: number;
@@ -86,7 +87,10 @@ export function median(values: number[]): number {
 
 export interface TestSession {
   dir: string;
+  /** The configured journal; each session writes its own file beside it (journal.<pid>-<ms>.json). */
   journalPath: string;
+  /** Every session journal's entries' fault ids, newest session first. */
+  journaled(): Promise<string[]>;
   eventsPath: string;
   events(): Promise<ChaosEvent[]>;
   cleanup(): Promise<void>;
@@ -99,6 +103,9 @@ export async function tempPaths(): Promise<TestSession> {
     dir,
     journalPath: join(dir, 'journal.json'),
     eventsPath,
+    async journaled() {
+      return (await readJournals(join(dir, 'journal.json'))).flatMap((f) => ('journal' in f ? f.journal.entries.map((e) => e.faultId) : [`unreadable ${f.path}`]));
+    },
     async events() {
       const text = await readFile(eventsPath, 'utf8').catch(() => '');
       return text

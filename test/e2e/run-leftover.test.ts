@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readJournals } from '../../chaos/journal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportModel } from '../../model/report.js';
 import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
@@ -106,7 +107,8 @@ describe('chaosgate run after a SIGKILLed run', () => {
     expect((await killed.exited).signal).toBe('SIGKILL');
     // Its k6 outlives it (SIGKILL leaves no time to stop it): stop it here, by its own folder.
     for (const pid of pidsMatching(`json=${join(killedDir, 'k6.fifo')}`)) process.kill(pid, 'SIGKILL');
-    expect(JSON.parse(await readFile(journal, 'utf8')).entries.map((e: { faultId: string }) => e.faultId)).toEqual(['stuck-latency']);
+    const journaled = async () => (await readJournals(journal)).flatMap((f) => ('journal' in f ? f.journal.entries.map((e) => e.faultId) : [f.error]));
+    expect(await journaled()).toEqual(['stuck-latency']);
 
     // 2. The next run: undoes it (and says so), then runs its own timeline from a clean baseline.
     const nextDir = join(dir, 'next');
@@ -133,7 +135,7 @@ describe('chaosgate run after a SIGKILLed run', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { faultId: string; action: string });
     expect(lines.map((e) => `${e.faultId}:${e.action}`)).toEqual(['brief-latency:on', 'brief-latency:off']);
-    if (existsSync(journal)) expect(JSON.parse(await readFile(journal, 'utf8')).entries).toEqual([]);
+    expect(await journaled()).toEqual([]);
     // What was undone is said in the report, beside the timeline rather than on it.
     expect(report.notes).toEqual([expect.stringMatching(/^undid stuck-latency \(http-latency -> stack\) left applied by an earlier run$/)]);
   }, 150_000);
