@@ -1,5 +1,4 @@
 // `chaosgate chaos apply|clear|status`: thin wrappers over the chaos library.
-import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
