@@ -552,7 +552,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   k6ThresholdAgreement(ctx, report);
   const untagged = ctx.services.untaggedNote(report);
   if (untagged) ctx.notes.push(untagged);
-  if (ctx.notes.length) report.notes = [...ctx.notes];
+  if (ctx.notes.length) report.notes = [...(report.notes ?? []), ...ctx.notes];
   report.analysis = analyseRun(report, {
     profile: ctx.name,
     faults: ctx.timeline.faults(ctx.counts),
