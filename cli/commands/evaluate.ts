@@ -59,8 +59,8 @@ export function register(program: Command): void {
         statePath: flags.state,
       });
       if (events) model.analysis = analyseRun(model, { profile: flags.profile ?? 'evaluate', faults: timeline.faults(), settings: config.run });
-      // A gate on a queue_/drain_/chaosgate_ metric that the input never had: a config error.
-      refuseUnproducibleMetrics(config.gates, { seen: Object.keys(model.totals.perMetric) });
+      // A gate on a metric that is no k6 built-in and that the input never had (a misspelling): a config error.
+      refuseUnproducibleMetrics(config.gates, { seen: Object.keys(model.totals.perMetric), typed: Object.keys(config.evaluate.metricTypes), strict: !flags.state });
       refuseNoGates(model.gates.length, { allowNoGates, where: 'the config has no `gates` and the input declared no k6 thresholds' });
       await writeRequestedReports(flags, model);
       for (const g of model.gates) process.stdout.write(`${gateLine(g, model)}\n`);
