@@ -107,7 +107,26 @@ export const gateSchema = z
   })
   .strict();
 
-export const gatesSectionSchema = z.array(gateSchema);
+/** The id of a gate the user gave none: its metric, expression, phase and window. */
+export function defaultGateId(g: { metric: string; expression: string; phase?: string; window?: string }): string {
+  return `${g.metric}: ${g.expression}${g.phase ? ` [${g.phase}]` : ''}${g.window ? ` per ${g.window}` : ''}`;
+}
+
+/** Two gates under one id would be two JUnit test cases of one name, and a baseline or a diff could pick either: refused. */
+export const gatesSectionSchema = z.array(gateSchema).superRefine((gates, ctx) => {
+  const first = new Map<string, number>();
+  gates.forEach((g, i) => {
+    const id = g.id ?? defaultGateId(g);
+    const j = first.get(id);
+    if (j === undefined) first.set(id, i);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'id'],
+        message: `gate id "${id}" is also gates[${j}]'s: every gate needs its own id${g.id === undefined ? ' (this one is the default from its metric and expression; give it an id)' : ''}`,
+      });
+  });
+});
 
 export type EvaluateConfig = z.output<typeof evaluateSectionSchema>;
 export type EvaluateConfigInput = z.input<typeof evaluateSectionSchema>;

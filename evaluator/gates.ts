@@ -2,7 +2,9 @@
 // (beyond k6) a phase filter, a sliding window that must hold everywhere, and a baseline taken from
 // another phase or a previous report. The aggregates are evaluator/aggregates.ts's; metrics no
 // sample carries (the error budget `chaosgate_error_rate`) are evaluator/derived-metrics.ts's.
-import type { GateConfig } from './config.js';
+import { defaultGateId, type GateConfig } from './config.js';
+
+export { defaultGateId };
 import { UsageError } from '../lib/errors.js';
 import { validatedMs } from '../lib/duration.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
@@ -19,11 +21,6 @@ export interface CompiledGate {
   ref: MetricRef;
   threshold: Threshold;
   windowMs: number | null;
-}
-
-/** The id of a gate the user gave none: its metric, expression, phase and window. */
-export function defaultGateId(g: Pick<GateConfig, 'metric' | 'expression' | 'phase' | 'window'>): string {
-  return `${g.metric}: ${g.expression}${g.phase ? ` [${g.phase}]` : ''}${g.window ? ` per ${g.window}` : ''}`;
 }
 
 export function compileGate(config: GateConfig, index: number): CompiledGate {
