@@ -3,7 +3,7 @@
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
 import { validatedMs } from '../lib/duration.js';
-import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
+import { compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
@@ -170,6 +170,7 @@ export class Evaluation implements SampleSink {
         return k === undefined || k.kind === 'trend';
       },
       wantsBucketHistogram: (m) => bucketHistograms.has(m),
+      overflowTags: (m, tags) => overflowTags(this.gates, m, tags),
     });
   }
 
@@ -276,11 +277,38 @@ export class Evaluation implements SampleSink {
         if (this.declaredGateIds.has(gate.id!)) continue;
         this.declaredGateIds.add(gate.id!);
         try {
-          this.gates.push(compileGate(gateSchema.parse(gate), this.gates.length));
+          this.addGate(compileGate(gateSchema.parse(gate), this.gates.length));
         } catch (err) {
           this.malformed(line, `threshold of ${metric}: ${(err as Error).message}`);
         }
       }
+    }
+  }
+
+  /**
+   * A gate known only now (a threshold k6 declares in the input): samples that go past the cap from
+   * now on keep its filter's tags (the cached series choices are forgotten); if its metric has
+   * overflowed already, those samples kept none and the gate says so.
+   */
+  private addGate(gate: CompiledGate): void {
+    this.gates.push(gate);
+    if (gateFilterKey(gate) === null) return;
+    const sources = gateMetrics(gate);
+    if ([...this.store.byKey.values()].some((s) => s.overflow && sources.includes(s.metric) && s.buckets.size > 0)) gate.missedOverflow = true;
+    for (const info of this.tagCache.values()) info.series = [];
+    for (const keys of this.batchKeys.values()) for (const k of keys) if (k) k.info.series = [];
+    if (this.pending) for (const p of this.pending) p.info.series = [];
+  }
+
+  /**
+   * A merged state was made with gate filters `filters` (null: not said): a gate of this merge
+   * whose filter is not among them may miss that state's samples past the cap of `overflowed`.
+   */
+  noteStateOverflow(filters: readonly string[] | null, overflowed: ReadonlySet<string>): void {
+    for (const g of this.gates) {
+      const key = gateFilterKey(g);
+      if (key === null || (filters !== null && filters.includes(key))) continue;
+      if (gateMetrics(g).some((m) => overflowed.has(m))) g.missedOverflow = true;
     }
   }
 
@@ -488,6 +516,7 @@ export class Evaluation implements SampleSink {
         bucketHistograms: this.bucketHistogramMetrics,
         phaseLabels: this.phaseLabels,
       },
+      overflowFilters: [...new Set(this.gates.filter((g) => !g.missedOverflow).map(gateFilterKey))].filter((k): k is string => k !== null).sort(),
       store: this.store,
       metrics: [...this.metrics.values()].map((m) => ({ name: m.name, kind: m.kind, thresholds: m.thresholds, count: m.count })),
       inputs: [...this.sources.values()].map((s) => s.summary),
@@ -500,7 +529,7 @@ export class Evaluation implements SampleSink {
   }
 
   /** Adds a saved state's bookkeeping (its series go into mergeParts().store via state.ts). */
-  absorbParts(p: Omit<MergeParts, 'settings' | 'store' | 'phaseEvents'>): void {
+  absorbParts(p: Omit<MergeParts, 'settings' | 'store' | 'phaseEvents' | 'overflowFilters'>): void {
     for (const m of p.metrics) {
       if (m.kind !== undefined) this.declare(m.name, m.kind.kind, m.kind.isTime, m.thresholds, 0);
       this.metricInfo(m.name).count += m.count;
@@ -654,6 +683,8 @@ export interface MergeParts {
     phaseLabels: boolean;
   };
   store: SeriesStore;
+  /** The gate filters whose tags samples past the cap keep (gates.ts overflowTags). */
+  overflowFilters: string[];
   metrics: Array<{ name: string; kind: MetricKindInfo | undefined; thresholds: string[]; count: number }>;
   inputs: InputSummary[];
   problems: ReportModel['totals']['problems'];
@@ -670,7 +701,7 @@ export function createEvaluation(config: EvaluateConfigInput = {}, gates: GateCo
 
 /**
  * The console line for samples past the series cap (`run` and `evaluate` print it), or null.
- * Gates reading an overflowed metric are fail-level (gates.ts).
+ * Gates count them all the same (gates.ts overflowTags).
  */
 export function overflowNote(model: ReportModel): string | null {
   const t = model.totals;
@@ -680,6 +711,6 @@ export function overflowNote(model: ReportModel): string | null {
   const names = model.totals.perMetric[OVERFLOW_METRIC];
   return (
     `OVERFLOW ${t.overflowPoints} samples fell past the cap of ${t.seriesCap} series and were folded into overflow series (${shown})` +
-    `${names ? `, ${names} of them of metric names past the cap, not kept one by one` : ''}; gates on these metrics fail. Raise evaluate.seriesCap or group by fewer tags.`
+    `${names ? `, ${names} of them of metric names past the cap, not kept one by one` : ''}; they keep their phase and the tags gate filters name, so gates still count them, but their other tags are not shown. Raise evaluate.seriesCap or group by fewer tags.`
   );
 }

@@ -111,6 +111,8 @@ export const stateSchema = z
     abort: z.object({ reason: z.string(), time: z.number() }).strict().nullable(),
     partialInput: z.boolean(),
     phaseEvents: z.array(phaseEventSchema),
+    /** The gate filters whose tags its samples past the cap kept; absent (older states): none known. */
+    overflowFilters: z.array(z.string()).optional(),
     series: z.array(seriesStateSchema),
   })
   .strict();
@@ -166,6 +168,7 @@ export function exportState(ev: Evaluation): EvaluationState {
     abort: p.abort,
     partialInput: p.partialInput,
     phaseEvents: p.phaseEvents,
+    overflowFilters: p.overflowFilters,
     series,
   };
 }
@@ -256,9 +259,13 @@ type SeriesState = EvaluationState['series'][number];
 function absorbSeries(store: MergeParts['store'], parts: SeriesState[], width: number): void {
   const first = parts[0]!;
   let s = store.byKey.get(first.key);
-  if (s === undefined) {
-    s = new Series(store, first.key, first.metric, first.tags, first.overflow, store.opts.wantsHistogram(first.metric));
-    store.byKey.set(first.key, s);
+  if (s === undefined && !first.overflow && store.byKey.size >= store.opts.seriesCap) {
+    // Past the cap, as one evaluation reading the shards' samples in this order would be: the tag
+    // set goes into its metric's overflow series, keeping what a sample past the cap keeps.
+    s = store.overflowFor(first.metric, store.opts.overflowTags?.(first.metric, first.tags) ?? {});
+  } else if (s === undefined) {
+    s = first.overflow ? store.overflowFor(first.metric, first.tags) : new Series(store, first.key, first.metric, first.tags, false, store.opts.wantsHistogram(first.metric));
+    store.byKey.set(s.key, s);
   }
   const keepHistograms = s.hist !== null;
   for (const ss of parts) {
@@ -340,7 +347,13 @@ export function mergeStates(states: NamedState[], opts: MergeOptions = {}): Merg
         else list.push(ss);
       }
     }
+    // Series in the order the shards' evaluations made them (state by state): the cap keeps the
+    // tag sets one evaluation of the shards' samples, one input after another, would keep.
     for (const list of seriesParts.values()) absorbSeries(parts.store, list, width);
+    for (const { state } of states) {
+      const overflowed = new Set(state.series.filter((x) => x.overflow && x.buckets.length > 0).map((x) => x.metric));
+      if (overflowed.size) ev.noteStateOverflow(state.overflowFilters ?? null, overflowed);
+    }
     const final = finalWidth(parts.store, width, parts.settings.maxBuckets);
     if (final !== width) for (const s of parts.store.byKey.values()) s.rebucket(final);
     parts.store.bucketWidthMs = final;
