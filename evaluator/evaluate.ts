@@ -7,7 +7,7 @@ import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, type Evaluation } from './evaluation.js';
-import { isGzipFile, isLiveSource, readSource } from './input.js';
+import { isGzipFile, isLiveSource, readSource, refuseRepeatedInputs } from './input.js';
 import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { BatchConsumer } from './batch-channel.js';
 import { createRing } from './scan.js';
@@ -248,6 +248,7 @@ function refuseEmptyInputs(inputs: string[], summaries: InputSummary[], trusted:
 }
 
 export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Promise<ReportModel> {
+  await refuseRepeatedInputs(inputs);
   const parsed = evaluateSectionSchema.safeParse(opts.config?.evaluate ?? {});
   if (!parsed.success) throw new ConfigError('evaluate', formatIssues(parsed.error));
   const evaluateConfig = parsed.data;

@@ -6,6 +6,7 @@
 // shards' states equals evaluating their samples in one process. Sums are floating-point: they
 // equal the one-process sums up to the order of additions (within 1e-12 relative), as a
 // one-process evaluation of the same files in another order would.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
@@ -83,6 +84,8 @@ export const stateSchema = z
   .object({
     format: z.literal(STATE_FORMAT),
     version: z.number().int(),
+    /** Made anew for each state written: a merge refuses the same state twice (a copy too). Absent in older states. */
+    id: z.string().optional(),
     tool: z.string(),
     settings: settingsSchema,
     /** The width the buckets have now (the base width doubled while the run grew). */
@@ -158,6 +161,7 @@ export function exportState(ev: Evaluation): EvaluationState {
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
+    id: randomUUID(),
     tool: CHAOSGATE_VERSION,
     settings: settingsOf(p),
     currentBucketWidthMs: p.store.bucketWidthMs,
@@ -320,6 +324,7 @@ export interface MergeResult {
  */
 export function mergeStates(states: NamedState[], opts: MergeOptions = {}): MergeResult {
   if (states.length === 0) throw new UsageError('merge: no states given');
+  refuseRepeatedStates(states);
   const first = states[0]!.state;
   const ev = createEvaluation(opts.config ?? {}, opts.gates ?? [], { ...opts, phaseLabels: first.settings.phaseLabels });
   try {
@@ -361,6 +366,17 @@ export function mergeStates(states: NamedState[], opts: MergeOptions = {}): Merg
   } catch (err) {
     ev.dispose();
     throw err;
+  }
+}
+
+/** The same state twice (by its id: a copy under another name too) would count every sample twice: refused. */
+export function refuseRepeatedStates(states: readonly NamedState[]): void {
+  const seen = new Map<string, string>();
+  for (const { name, state } of states) {
+    if (state.id === undefined) continue;
+    const first = seen.get(state.id);
+    if (first !== undefined) throw new UsageError(`state ${name} is the same state as ${first} (id ${state.id}): its samples would count twice; give each state once`);
+    seen.set(state.id, name);
   }
 }
 

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { loadReport } from '../../evaluator/evaluate.js';
+import { refuseRepeatedInputs } from '../../evaluator/input.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../../evaluator/state.js';
 import { ConfigError, InputError, UsageError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .action(async (paths: string[], flags: MergeFlags) => {
       const config = await loadConfig({ file: flags.config, set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
+      await refuseRepeatedInputs(paths, 'state');
       const states: NamedState[] = [];
       for (const path of paths) states.push({ name: path, state: await readState(path) });
       const baseline = flags.baseline ?? config.evaluate.baselineReport;
