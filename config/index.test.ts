@@ -108,11 +108,11 @@ describe('odd input', () => {
 
   it('names the index of a gate whose metric is malformed, at the top level and in a profile', async () => {
     const file = join(dir, 'metric.json');
-    const ok = { metric: 'http_req_failed', expression: 'rate<0.1' };
+    const ok = (id: string) => ({ id, metric: 'http_req_failed', expression: 'rate<0.1' });
     await writeFile(
       file,
       JSON.stringify({
-        gates: [ok, ok, ok, { metric: 'http_req_duration{bad', expression: 'p(95)<1' }],
+        gates: [ok('a'), ok('b'), ok('c'), { metric: 'http_req_duration{bad', expression: 'p(95)<1' }],
         profiles: { p: { scenario: 'smoke', gates: [{ metric: 'x{name}', expression: 'rate<1' }] } },
       }),
     );
@@ -169,6 +169,44 @@ describe('the top-level chaos.plan and services', () => {
   it('names the routes and the services when a target is neither', () => {
     expect(issuesOf({ services: { web: { url: 'http://127.0.0.1:8000' } }, chaos: { plan: [entry('nope')] } })).toEqual([
       'chaos.plan.0.target: no proxy route "nope" (chaos.proxy.routes: none configured; services: web)',
+    ]);
+  });
+
+  it('refuses two gates under one id (exit 2), naming both — also two default ids, at the top level and in a profile', async () => {
+    const file = join(dir, 'dup-ids.json');
+    const g = (id?: string, expression = 'rate<0.1') => ({ ...(id ? { id } : {}), metric: 'http_req_failed', expression });
+    await writeFile(
+      file,
+      JSON.stringify({
+        gates: [g('errors'), g('other', 'rate<0.2'), g('errors', 'rate<0.01')],
+        profiles: { p: { scenario: 'smoke', gates: [g(), g(undefined, 'rate<0.2'), g()] } },
+      }),
+    );
+    const err = (await loadConfig({ file }).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.exitCode).toBe(2);
+    expect(err.issues).toEqual([
+      `gates.2.id: gate id "errors" is also gates[0]'s: every gate needs its own id`,
+      `profiles.p.gates.2.id: gate id "http_req_failed: rate<0.1" is also gates[0]'s: every gate needs its own id (this one is the default from its metric and expression; give it an id)`,
+    ]);
+  });
+
+  it('refuses a key given twice anywhere in the file (JSON.parse keeps the last: a strict gate list vanished), naming file:line', async () => {
+    const file = join(dir, 'dup-keys.json');
+    const text = [
+      '{',
+      '  "gates": [{ "id": "strict", "metric": "http_req_failed", "expression": "rate<0.001" }],',
+      '  "evaluate": { "seriesCap": 100, "seriesCap": 200 },',
+      '  "gates": []',
+      '}',
+    ].join('\n');
+    await writeFile(file, text);
+    const err = (await loadConfig({ file }).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.exitCode).toBe(2);
+    expect(err.issues).toEqual([
+      `${file}:3:35: evaluate.seriesCap: key given twice (first on line 3); JSON keeps only the last`,
+      `${file}:4:3: gates: key given twice (first on line 2); JSON keeps only the last`,
     ]);
   });
 });

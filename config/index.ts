@@ -4,6 +4,7 @@ import { formatIssues } from '../lib/zod-issues.js';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, UsageError } from '../lib/errors.js';
 import { jsonErrorOffset, lineColOf } from '../lib/json-error.js';
+import { duplicateKeys } from '../lib/json-duplicates.js';
 import { configSchema, type ChaosgateConfig } from './schema.js';
 
 export { configSchema, type ChaosgateConfig } from './schema.js';
@@ -123,6 +124,13 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Chaosgat
     }
     // A byte-order mark (editors on Windows write one) is not part of the JSON.
     const parsed = parseJson(text.replace(/^\uFEFF/, ''), opts.file);
+    // JSON.parse keeps the last of two equal keys: a second "gates" would drop the first silently.
+    const dups = duplicateKeys(text.replace(/^\uFEFF/, ''));
+    if (dups.length)
+      throw new ConfigError(
+        opts.file,
+        dups.map((d) => `${opts.file}:${d.line}:${d.col}: ${d.path}: key given twice (first on line ${d.firstLine}); JSON keeps only the last`),
+      );
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ConfigError(opts.file, ['(top level): must be a JSON object']);
     }

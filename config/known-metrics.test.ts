@@ -31,3 +31,44 @@ describe('gates on metrics nothing produces', () => {
     expect(unproducibleMetrics(gates, { seen: ['queue_depth'] })[0]).toMatch(/queue_lag .*no probe is configured; the input has no sample of it/);
   });
 });
+
+describe('a gate on a misspelt or unknown metric (strict: the script or the input is known)', () => {
+  const script = `import { Trend } from 'k6/metrics';
+const checkout = new Trend('checkout_time', true);
+export const options = { thresholds: { cart_size: ['max<10'] } };`;
+  const gates = [
+    { id: 'p95', metric: 'http_req_duration{name:GET /}', expression: 'p(95)<500' },
+    { id: 'typo', metric: 'http_req_duraton', expression: 'p(95)<500' },
+    { id: 'custom', metric: 'checkout_time', expression: 'p(95)<500' },
+    { id: 'threshold key', metric: 'cart_size', expression: 'max<10' },
+    { id: 'grpc', metric: 'grpc_streams', expression: 'count>0' },
+    { id: 'browser', metric: 'browser_web_vital_lcp', expression: 'p(75)<2500' },
+    { id: 'typed', metric: 'from_an_extension', expression: 'count>0' },
+    { metric: 'checkout_tim', expression: 'p(95)<500' },
+  ];
+
+  it('run: a name that is no k6 built-in and that the script never spells out is refused, naming the gate and the likely name', () => {
+    expect(unproducibleMetrics(gates, { scripts: [script], typed: ['from_an_extension'], strict: true })).toEqual([
+      'gates[1] (typo): metric http_req_duraton is not a k6 built-in, the script never names it, and no probe or evaluate.metricTypes declares it — did you mean http_req_duration?',
+      'gates[7]: metric checkout_tim is not a k6 built-in, the script never names it, and no probe or evaluate.metricTypes declares it',
+    ]);
+    expect(() => refuseUnproducibleMetrics(gates, { scripts: [script], strict: true })).toThrow(/gates\[1\] \(typo\): metric http_req_duraton .*gates\[6\] \(typed\)/s);
+  });
+
+  it('a word inside another name is no mention of it', () => {
+    expect(unproducibleMetrics([{ metric: 'cart' }], { scripts: [script], strict: true })).toHaveLength(1);
+  });
+
+  it('evaluate: the metrics of the input count, and the message says the input has none', () => {
+    const problems = unproducibleMetrics(gates.slice(0, 3), { seen: ['http_req_duration', 'checkout_time'], strict: true });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^gates\[1\] \(typo\): metric http_req_duraton is not a k6 built-in, the input has no sample of it,.* did you mean http_req_duration\?$/,
+      ),
+    ]);
+  });
+
+  it('not strict (no script and no input known): only chaosgate-looking names are checked, as before', () => {
+    expect(unproducibleMetrics(gates, {})).toEqual([]);
+  });
+});

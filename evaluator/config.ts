@@ -1,5 +1,6 @@
 // The `evaluate` and `gates` sections of the config file (issue 3).
 import { z } from 'zod';
+import { defaultGateId } from '../model/gate-id.js';
 import { durationTextField } from '../lib/duration.js';
 import { LATENCY_METRIC } from '../model/metric-names.js';
 import { parseMetricRef, parseThreshold } from './thresholds.js';
@@ -107,7 +108,21 @@ export const gateSchema = z
   })
   .strict();
 
-export const gatesSectionSchema = z.array(gateSchema);
+/** Two gates under one id would be two JUnit test cases of one name, and a baseline or a diff could pick either: refused. */
+export const gatesSectionSchema = z.array(gateSchema).superRefine((gates, ctx) => {
+  const first = new Map<string, number>();
+  gates.forEach((g, i) => {
+    const id = g.id ?? defaultGateId(g);
+    const j = first.get(id);
+    if (j === undefined) first.set(id, i);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'id'],
+        message: `gate id "${id}" is also gates[${j}]'s: every gate needs its own id${g.id === undefined ? ' (this one is the default from its metric and expression; give it an id)' : ''}`,
+      });
+  });
+});
 
 export type EvaluateConfig = z.output<typeof evaluateSectionSchema>;
 export type EvaluateConfigInput = z.input<typeof evaluateSectionSchema>;

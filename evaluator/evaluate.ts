@@ -7,7 +7,7 @@ import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, type Evaluation, type EvaluationOptions } from './evaluation.js';
-import { isGzipFile, isLiveSource, readSource } from './input.js';
+import { isGzipFile, isLiveSource, readSource, refuseRepeatedInputs } from './input.js';
 import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { BatchConsumer } from './batch-channel.js';
 import { createRing } from './scan.js';
@@ -254,6 +254,7 @@ export function refuseNoSamples(inputs: readonly string[], summaries: readonly I
 }
 
 export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Promise<ReportModel> {
+  await refuseRepeatedInputs(inputs);
   const parsed = evaluateSectionSchema.safeParse(opts.config?.evaluate ?? {});
   if (!parsed.success) throw new ConfigError('evaluate', formatIssues(parsed.error));
   const evaluateConfig = parsed.data;

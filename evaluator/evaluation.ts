@@ -3,7 +3,7 @@
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
 import { validatedMs } from '../lib/duration.js';
-import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
+import { compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
@@ -75,6 +75,31 @@ interface SourceState {
 const TAG_CACHE_LIMIT = 50_000;
 
 /**
+ * Far-off timestamps (a sample at 1970-01-01, or years ahead: a broken clock or a corrupt line)
+ * would stretch the buckets to cover the gap — one such sample widened them to 48.5 days, so a
+ * windowed gate was judged over the whole run and passed. The rule: the first FAR_OFF_ANCHOR
+ * points are held back and their median time anchors the run; from then on a sample may lie at
+ * most max(FAR_OFF_MIN_MS, the span kept so far) before the earliest or after the latest sample
+ * kept. A sample beyond that is left out of every figure and counted as malformed (within
+ * evaluate.malformedTolerance; source:line and its time in the problems), and the report says so.
+ * k6 writes samples of a running test every second, so a real run never jumps by an hour and by
+ * more than its own length at once.
+ */
+export const FAR_OFF_MIN_MS = 3_600_000;
+const FAR_OFF_ANCHOR = 200;
+/** A live check (abortOnFail while k6 runs) anchors early, but on no fewer points (a median of 9 outvotes 4 bad ones). */
+const FAR_OFF_ANCHOR_LIVE = 9;
+
+interface PendingPoint {
+  m: MetricInfo;
+  info: TagInfo;
+  time: number;
+  value: number;
+  line: number;
+  source: SourceState | null;
+}
+
+/**
  * The metric that stands for every metric name past the cap: a cardinality bomb of distinct names
  * costs one entry here, one overflow series and a count, not a map entry and a series per name.
  */
@@ -101,6 +126,13 @@ export class Evaluation implements SampleSink {
   private malformedCount = 0;
   private firstTime = Infinity;
   private lastTime = -Infinity;
+  /** Points held back until the run's time is anchored (see FAR_OFF_MIN_MS); null once anchored. */
+  private pending: PendingPoint[] | null = [];
+  /** Samples kept lie in [acceptFrom, acceptTo] without a second look (recomputed when one falls outside). */
+  private acceptFrom = Infinity;
+  private acceptTo = -Infinity;
+  private farOff = 0;
+  private farOffExample: string | null = null;
   private abortInfo: ReportModel['abort'] = null;
   private partialInput = false;
   private finished = false;
@@ -143,6 +175,7 @@ export class Evaluation implements SampleSink {
         return k === undefined || k.kind === 'trend';
       },
       wantsBucketHistogram: (m) => bucketHistograms.has(m),
+      overflowTags: (m, tags) => overflowTags(this.gates, m, tags),
     });
   }
 
@@ -206,6 +239,7 @@ export class Evaluation implements SampleSink {
 
   /** What each source has given so far. */
   inputSummaries(): InputSummary[] {
+    this.settle();
     return [...this.sources.values()].map((s) => s.summary);
   }
 
@@ -248,11 +282,38 @@ export class Evaluation implements SampleSink {
         if (this.declaredGateIds.has(gate.id!)) continue;
         this.declaredGateIds.add(gate.id!);
         try {
-          this.gates.push(compileGate(gateSchema.parse(gate), this.gates.length));
+          this.addGate(compileGate(gateSchema.parse(gate), this.gates.length));
         } catch (err) {
           this.malformed(line, `threshold of ${metric}: ${(err as Error).message}`);
         }
       }
+    }
+  }
+
+  /**
+   * A gate known only now (a threshold k6 declares in the input): samples that go past the cap from
+   * now on keep its filter's tags (the cached series choices are forgotten); if its metric has
+   * overflowed already, those samples kept none and the gate says so.
+   */
+  private addGate(gate: CompiledGate): void {
+    this.gates.push(gate);
+    if (gateFilterKey(gate) === null) return;
+    const sources = gateMetrics(gate);
+    if ([...this.store.byKey.values()].some((s) => s.overflow && sources.includes(s.metric) && s.buckets.size > 0)) gate.missedOverflow = true;
+    for (const info of this.tagCache.values()) info.series = [];
+    for (const keys of this.batchKeys.values()) for (const k of keys) if (k) k.info.series = [];
+    if (this.pending) for (const p of this.pending) p.info.series = [];
+  }
+
+  /**
+   * A merged state was made with gate filters `filters` (null: not said): a gate of this merge
+   * whose filter is not among them may miss that state's samples past the cap of `overflowed`.
+   */
+  noteStateOverflow(filters: readonly string[] | null, overflowed: ReadonlySet<string>): void {
+    for (const g of this.gates) {
+      const key = gateFilterKey(g);
+      if (key === null || (filters !== null && filters.includes(key))) continue;
+      if (gateMetrics(g).some((m) => overflowed.has(m))) g.missedOverflow = true;
     }
   }
 
@@ -266,7 +327,7 @@ export class Evaluation implements SampleSink {
     }
   }
 
-  point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, _line: number): void {
+  point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, line: number): void {
     let info: TagInfo;
     if (tagsRaw !== null && tagsRaw === this.lastTagsRaw) {
       info = this.lastTagInfo!;
@@ -275,7 +336,7 @@ export class Evaluation implements SampleSink {
       this.lastTagsRaw = tagsRaw;
       this.lastTagInfo = info;
     }
-    this.record(this.metricInfo(metric), info, time, value);
+    this.record(this.metricInfo(metric), info, time, value, line);
   }
 
   /** The tag info of a tag set given as its JSON text or parsed (cached by text). */
@@ -290,7 +351,64 @@ export class Evaluation implements SampleSink {
     return info;
   }
 
-  private record(m: MetricInfo, info: TagInfo, time: number, value: number): void {
+  private record(m: MetricInfo, info: TagInfo, time: number, value: number, line = 0): void {
+    if (this.pending !== null) {
+      this.pending.push({ m, info, time, value, line, source: this.current });
+      if (this.pending.length >= FAR_OFF_ANCHOR) this.anchor();
+      return;
+    }
+    if ((time < this.acceptFrom || time > this.acceptTo) && this.isFarOff(m, time, line)) return;
+    this.keep(m, info, time, value);
+  }
+
+  /** Anchors the run's time at the median of the held-back points, then takes them in order. */
+  private anchor(): void {
+    const held = this.pending;
+    if (held === null) return;
+    this.pending = null;
+    if (held.length === 0) return;
+    const times = held.map((p) => p.time).sort((a, b) => a - b);
+    const median = times[Math.floor((times.length - 1) / 2)]!;
+    this.acceptFrom = median - FAR_OFF_MIN_MS;
+    this.acceptTo = median + FAR_OFF_MIN_MS;
+    const current = this.current;
+    // Nearest the median first: the range kept grows outward from it, as it would in time order.
+    held.sort((a, b) => Math.abs(a.time - median) - Math.abs(b.time - median));
+    for (const p of held) {
+      this.current = p.source;
+      if ((p.time < this.acceptFrom || p.time > this.acceptTo) && this.isFarOff(p.m, p.time, p.line, median)) continue;
+      this.keep(p.m, p.info, p.time, p.value);
+    }
+    this.current = current;
+  }
+
+  /**
+   * Is `time` too far from the samples kept (or the anchor, before any)? Then it is counted as a
+   * malformed line and left out. Otherwise widens the range accepted without a look.
+   */
+  private isFarOff(m: MetricInfo, time: number, line: number, anchor = NaN): boolean {
+    const from = Number.isFinite(this.firstTime) ? this.firstTime : anchor;
+    const to = Number.isFinite(this.lastTime) ? this.lastTime : anchor;
+    const slack = Math.max(FAR_OFF_MIN_MS, to - from);
+    if (time >= from - slack && time <= to + slack) {
+      this.acceptFrom = Math.min(this.acceptFrom, from - slack);
+      this.acceptTo = Math.max(this.acceptTo, to + slack);
+      return false;
+    }
+    this.farOff++;
+    const when = Number.isFinite(time) && Math.abs(time) < 8.64e15 ? new Date(time).toISOString() : String(time);
+    const range = `${new Date(from).toISOString()} – ${new Date(to).toISOString()}`;
+    this.farOffExample ??= `${m.name} at ${when}`;
+    this.malformed(line, `${m.name}: time ${when} lies far outside the other samples' (${range}, more than ${fmtHours(slack)} away): left out of every figure`);
+    return true;
+  }
+
+  /** The time of the run is settled: held-back points are judged and kept (or left out). */
+  private settle(): void {
+    if (this.pending !== null) this.anchor();
+  }
+
+  private keep(m: MetricInfo, info: TagInfo, time: number, value: number): void {
     this.pointsRead++;
     this.points++;
     const s = this.current;
@@ -375,6 +493,7 @@ export class Evaluation implements SampleSink {
       if (k === count) break;
       const i = base + k * 3;
       const key = keys[ring[i]!]!;
+      // A worker's batch carries no line numbers: a far-off point is named by its time.
       this.record(key.metric, key.info, ring[i + 1]!, ring[i + 2]!);
     }
     s.summary.lines += batch.lines;
@@ -410,6 +529,7 @@ export class Evaluation implements SampleSink {
 
   /** The parts of this evaluation a mergeable state holds; live references, for state.ts only. */
   mergeParts(): MergeParts {
+    this.settle();
     return {
       settings: {
         groupBy: [...this.groupBy].sort(),
@@ -419,6 +539,7 @@ export class Evaluation implements SampleSink {
         bucketHistograms: this.bucketHistogramMetrics,
         phaseLabels: this.phaseLabels,
       },
+      overflowFilters: [...new Set(this.gates.filter((g) => !g.missedOverflow).map(gateFilterKey))].filter((k): k is string => k !== null).sort(),
       store: this.store,
       metrics: [...this.metrics.values()].map((m) => ({ name: m.name, kind: m.kind, thresholds: m.thresholds, count: m.count })),
       inputs: [...this.sources.values()].map((s) => s.summary),
@@ -431,7 +552,7 @@ export class Evaluation implements SampleSink {
   }
 
   /** Adds a saved state's bookkeeping (its series go into mergeParts().store via state.ts). */
-  absorbParts(p: Omit<MergeParts, 'settings' | 'store' | 'phaseEvents'>): void {
+  absorbParts(p: Omit<MergeParts, 'settings' | 'store' | 'phaseEvents' | 'overflowFilters'>): void {
     for (const m of p.metrics) {
       if (m.kind !== undefined) this.declare(m.name, m.kind.kind, m.kind.isTime, m.thresholds, 0);
       this.metricInfo(m.name).count += m.count;
@@ -460,10 +581,12 @@ export class Evaluation implements SampleSink {
 
   /** Judges the gates now; `liveOnly` judges only gates marked abortOnFail (for live aborts). */
   checkGates(opts: { liveOnly?: boolean } = {}): GateResult[] {
+    if (!opts.liveOnly || (this.pending?.length ?? 0) >= FAR_OFF_ANCHOR_LIVE) this.settle();
     return this.gates.filter((g) => !opts.liveOnly || g.config.abortOnFail).map((g) => judgeGate(g, this.gateContext()));
   }
 
   get trusted(): boolean {
+    this.settle();
     return this.pointsRead === 0 ? this.malformedCount === 0 : this.malformedCount / this.pointsRead <= this.config.malformedTolerance;
   }
 
@@ -473,6 +596,12 @@ export class Evaluation implements SampleSink {
     this.finished = true;
     try {
       const gates = this.checkGates();
+      const notes =
+        this.farOff > 0
+          ? [
+              `${this.farOff} sample(s) lay far outside the run's time range (first: ${this.farOffExample}) and were left out of every figure, counted as malformed lines (see the problems); the rest was judged without them`,
+            ]
+          : [];
       const series = visibleSeries(this.store).map((s) => this.seriesReport(s));
       series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const first = Number.isFinite(this.firstTime) ? this.firstTime : null;
@@ -509,6 +638,7 @@ export class Evaluation implements SampleSink {
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,
         gates,
+        ...(notes.length ? { notes } : {}),
       };
     } finally {
       this.store.destroy();
@@ -560,6 +690,11 @@ export class Evaluation implements SampleSink {
   }
 }
 
+function fmtHours(ms: number): string {
+  const h = ms / 3_600_000;
+  return h >= 48 ? `${Math.round(h / 24)} days` : `${Math.round(h * 10) / 10} h`;
+}
+
 /** What evaluator/state.ts reads from (and adds to) an evaluation. */
 export interface MergeParts {
   settings: {
@@ -571,6 +706,8 @@ export interface MergeParts {
     phaseLabels: boolean;
   };
   store: SeriesStore;
+  /** The gate filters whose tags samples past the cap keep (gates.ts overflowTags). */
+  overflowFilters: string[];
   metrics: Array<{ name: string; kind: MetricKindInfo | undefined; thresholds: string[]; count: number }>;
   inputs: InputSummary[];
   problems: ReportModel['totals']['problems'];
@@ -587,7 +724,7 @@ export function createEvaluation(config: EvaluateConfigInput = {}, gates: GateCo
 
 /**
  * The console line for samples past the series cap (`run` and `evaluate` print it), or null.
- * Gates reading an overflowed metric are fail-level (gates.ts).
+ * Gates count them all the same (gates.ts overflowTags).
  */
 export function overflowNote(model: ReportModel): string | null {
   const t = model.totals;
@@ -597,6 +734,6 @@ export function overflowNote(model: ReportModel): string | null {
   const names = model.totals.perMetric[OVERFLOW_METRIC];
   return (
     `OVERFLOW ${t.overflowPoints} samples fell past the cap of ${t.seriesCap} series and were folded into overflow series (${shown})` +
-    `${names ? `, ${names} of them of metric names past the cap, not kept one by one` : ''}; gates on these metrics fail. Raise evaluate.seriesCap or group by fewer tags.`
+    `${names ? `, ${names} of them of metric names past the cap, not kept one by one` : ''}; they keep their phase and the tags gate filters name, so gates still count them, but their other tags are not shown. Raise evaluate.seriesCap or group by fewer tags.`
   );
 }

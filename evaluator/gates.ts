@@ -20,6 +20,12 @@ export interface CompiledGate {
   ref: MetricRef;
   threshold: Threshold;
   windowMs: number | null;
+  /**
+   * Samples of its metric went past the series cap before this gate was known (a threshold k6
+   * declared late, a shard's state made without it): the overflow kept no tags for its filter, so
+   * its figure may miss them.
+   */
+  missedOverflow?: boolean;
 }
 
 export { defaultGateId } from '../model/gate-id.js';
@@ -68,6 +74,29 @@ function sourceMetrics(ref: MetricRef): string[] {
 /** The metrics a gate reads (for keeping them apart from the overflow). */
 export function gateMetrics(gate: CompiledGate): string[] {
   return sourceMetrics(gate.ref);
+}
+
+/** A gate's tag filter as one text (`metric{k=v,...}`), for telling which filters an overflow kept tags for. */
+export function gateFilterKey(gate: CompiledGate): string | null {
+  const keys = Object.keys(gate.ref.filter).sort();
+  return keys.length ? `${gate.ref.metric}{${keys.map((k) => `${k}=${gate.ref.filter[k]}`).join(',')}}` : null;
+}
+
+/**
+ * The tags a sample of `metric` with (selected) `tags` keeps when it goes past the series cap: its
+ * phase, and the tag pairs of every gate filter it matches. A gate's filter then matches the overflow
+ * series exactly when it matches the sample (the pairs kept are the sample's own), so overflowing
+ * changes no gate's figure — an unfiltered gate counted the overflow all along.
+ */
+export function overflowTags(gates: readonly CompiledGate[], metric: string, tags: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (tags.phase !== undefined) out.phase = tags.phase;
+  for (const g of gates) {
+    const keys = Object.keys(g.ref.filter);
+    if (keys.length === 0 || !sourceMetrics(g.ref).includes(metric) || !tagsMatch(tags, metric, g.ref, undefined)) continue;
+    for (const k of keys) if (tags[k] !== undefined) out[k] = tags[k];
+  }
+  return out;
 }
 
 interface Selection {
@@ -241,13 +270,13 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let message: string;
   const where = `${cfg.metric}${cfg.phase ? ` in phase ${cfg.phase}` : ''}`;
   const rhsText = limit === null ? 'no baseline' : fmt(limit);
-  // Samples of this metric past the series cap went to its overflow series, which a tag filter
-  // never matches and an unfiltered aggregate mixes in: the figure cannot be trusted either way.
-  const overflowed = sourceMetrics(gate.ref).filter((m) => ctx.series.some((s) => s.overflow && s.metric === m && s.buckets.size > 0));
+  // Samples past the series cap keep the tags of the gate filters they match (overflowTags), so a
+  // gate counts them exactly; only a gate that came after its metric overflowed may miss some.
+  const overflowed = gate.missedOverflow ? sourceMetrics(gate.ref).filter((m) => ctx.series.some((s) => s.overflow && s.metric === m && s.buckets.size > 0)) : [];
   if (overflowed.length > 0) {
     verdict = 'fail';
     // Not a figure to compare or show as one: the message keeps it, as text.
-    message = `${where}: series of ${overflowed.join(', ')} overflowed the cap of series, so its figure is not trustworthy (observed ${observed === null ? 'nothing' : fmt(observed)}, limit ${rhsText}); raise evaluate.seriesCap or group by fewer tags`;
+    message = `${where}: series of ${overflowed.join(', ')} overflowed the cap of series before this gate was known (a threshold declared late, or a state made without this gate), so its figure is not trustworthy (observed ${observed === null ? 'nothing' : fmt(observed)}, limit ${rhsText}); raise evaluate.seriesCap or group by fewer tags`;
   } else if (limit === null) {
     verdict = cfg.severity;
     message = `${where}: no baseline value (${baselineSource}), so the gate cannot be shown to hold`;

@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
-import { InputError } from '../lib/errors.js';
+import { InputError, UsageError } from '../lib/errors.js';
 import { MAX_LINE_CHARS, overlongLineText } from './readers/types.js';
 import { drainError, startPipeDrain, type PipeDrain } from './pipe-drain.js';
 
@@ -349,4 +349,28 @@ export async function readSource(ev: TextTarget, source: string, drain?: PipeDra
     throw new InputError(`${source}: ${describe(err as NodeJS.ErrnoException)}`);
   }
   ev.describeSource(source, { bytes });
+}
+
+/**
+ * Refuses an input given twice — the same path, or another path to the same file (a symlink, a hard
+ * link, `./x` and `x`: same device and inode), or stdin twice: every sample would count twice and
+ * no figure would say so. A path that cannot be read is left to the reader's own error.
+ */
+export async function refuseRepeatedInputs(paths: readonly string[], what: 'input' | 'state' = 'input'): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const path of paths) {
+    let id: string;
+    if (path === '-') id = 'stdin';
+    else {
+      const st = await stat(path, { bigint: true }).catch(() => null);
+      if (st === null) continue;
+      id = `${st.dev}:${st.ino}`;
+    }
+    const first = seen.get(id);
+    if (first !== undefined) {
+      const same = first === path ? 'given twice' : `the same file as ${first}`;
+      throw new UsageError(`${what} ${path} is ${same}: its samples would count twice; give each ${what} once`);
+    }
+    seen.set(id, path);
+  }
 }

@@ -48,14 +48,46 @@ describe('cardinality bomb', () => {
     expect(overflowNote(report)).toMatch(/^OVERFLOW \d+ samples fell past the cap of 1000 series/);
   });
 
-  it('a gate whose metric overflowed is fail-level, even as a warn gate, and says why', () => {
-    const ev = createEvaluation({ seriesCap: 20 }, [{ id: 'by-url', metric: 'http_req_duration', expression: 'p(95)<500', severity: 'warn' }], {});
-    // 50 distinct names (tag `name` is grouped by): past the cap they fold into the overflow series.
-    for (let i = 0; i < 50; i++) ev.ingestSample({ metric: 'http_req_duration', time: T0 + i, value: 10, tags: { name: `GET /item/${i}` } });
-    const report = ev.finish();
-    expect(report.gates[0]!.verdict).toBe('fail');
-    expect(report.gates[0]!.message).toMatch(/overflowed the cap of series, so its figure is not trustworthy/);
-    expect(report.verdict).toBe('fail');
+  it('thousands of distinct unnamed URLs past the cap: every gate judges exactly what it would without the cap (it failed as "not trustworthy")', () => {
+    const gates = [
+      { id: 'p95', metric: 'http_req_duration', expression: 'p(95)<500' },
+      { id: 'errors', metric: 'http_req_failed', expression: 'rate<0.01' },
+      { id: 'budget', metric: 'chaosgate_error_rate', expression: 'rate<0.1' },
+      { id: 'p99 per 10s', metric: 'http_req_duration', expression: 'p(99)<900', window: '10s' },
+      { id: 'fault p95', metric: 'http_req_duration', expression: 'p(95)<100', phase: 'fault:slow' },
+      { id: 'recovery vs baseline', metric: 'http_req_duration', expression: 'avg<=baseline*1.5', phase: 'recovery', baseline: 'phase:baseline' },
+      { id: 'a late URL', metric: 'http_req_duration{name:http://svc/item/3999}', expression: 'max<1000' },
+      { id: 'a late URL, failed', metric: 'http_req_failed{name:http://svc/item/3980}', expression: 'rate==0' },
+      { id: 'an early URL', metric: 'http_req_duration{name:http://svc/item/3}', expression: 'max<1000' },
+      { id: '5xx', metric: 'http_req_duration{status_class:5xx}', expression: 'count<1', severity: 'warn' as const },
+    ];
+    const judge = (seriesCap: number) => {
+      const ev = createEvaluation({ seriesCap }, gates, { phaseLabels: true });
+      ev.addPhaseEvent({ time: T0 + 40_000, faultId: 'slow', action: 'on' });
+      ev.addPhaseEvent({ time: T0 + 80_000, faultId: 'slow', action: 'off' });
+      for (let i = 0; i < 4_000; i++) {
+        // k6 names an unnamed request by its URL: every request its own tag set.
+        const failed = i % 20 === 0;
+        const tags = { name: `http://svc/item/${i}`, status: failed ? '503' : '200', expected_response: String(!failed) };
+        const t = T0 + i * 30;
+        const slow = t >= T0 + 40_000 && t < T0 + 80_000;
+        ev.ingestSample({ metric: 'http_req_duration', time: t, value: (slow ? 150 : 20) + (i % 97), tags });
+        ev.ingestSample({ metric: 'http_req_failed', time: t, value: failed ? 1 : 0, tags });
+      }
+      return ev.finish();
+    };
+    const capped = judge(200);
+    const whole = judge(100_000);
+    expect(capped.totals.overflowPoints).toBeGreaterThan(7_000);
+    expect(whole.totals.overflowPoints).toBe(0);
+    const figures = (r: typeof capped) => r.gates.map((g) => [g.id, g.verdict, g.observed, g.worstWindowStart]);
+    expect(figures(capped)).toEqual(figures(whole));
+    // Both outcomes occur: passing and failing gates, each on its real figure.
+    expect(capped.gates.map((g) => g.verdict)).toEqual(['pass', 'fail', 'pass', 'pass', 'fail', 'pass', 'pass', 'fail', 'pass', 'warn']);
+    expect(capped.gates.every((g) => !/not trustworthy/.test(g.message))).toBe(true);
+    // The overflow keeps the phase and the filters' tags only: a handful of series, not 3 800.
+    expect(capped.series.filter((s) => s.overflow).map((s) => s.id).length).toBeLessThan(20);
+    expect(overflowNote(capped)).toMatch(/gates still count them/);
   });
 
   it('without overflow there is no note and gates keep their severity', () => {

@@ -165,12 +165,23 @@ export interface SeriesStoreOptions {
   wantsHistogram: (metric: string) => boolean;
   /** Whether a metric's time buckets keep a histogram too (percentiles over time). */
   wantsBucketHistogram: (metric: string) => boolean;
+  /**
+   * The tags a sample past the cap keeps (its phase, and the gate filters' tag pairs it matches), so
+   * every gate still counts exactly the samples it would without the cap. Omitted: none.
+   */
+  overflowTags?: (metric: string, tags: Record<string, string>) => Record<string, string>;
 }
 
 /** Series key: metric{k=v,...} with tags sorted, so it is the same in every run and worker. */
 export function seriesKey(metric: string, tags: Record<string, string>): string {
   const keys = Object.keys(tags).sort();
   return `${metric}{${keys.map((k) => `${k}=${tags[k]}`).join(',')}}`;
+}
+
+/** An overflow series' key: `metric{__overflow__}`, with the tags it keeps after the marker. */
+export function overflowKey(metric: string, tags: Record<string, string>): string {
+  const keys = Object.keys(tags).sort();
+  return `${metric}{__overflow__${keys.map((k) => `,${k}=${tags[k]}`).join('')}}`;
 }
 
 /**
@@ -208,7 +219,7 @@ export class SeriesStore {
     const key = seriesKey(metric, tags);
     let s = this.byKey.get(key);
     if (s) return s;
-    if (this.byKey.size >= this.opts.seriesCap) return this.overflowFor(metric);
+    if (this.byKey.size >= this.opts.seriesCap) return this.overflowFor(metric, this.opts.overflowTags?.(metric, tags) ?? {});
     s = new Series(this, key, metric, tags, false, this.opts.wantsHistogram(metric));
     this.byKey.set(key, s);
     if (s.hist !== null) this.noteLiveSeries(s);
@@ -290,12 +301,15 @@ export class SeriesStore {
     this.freezeOldBuckets(true);
   }
 
-  /** The metric's overflow series: samples past the cap (or of metric names past the cap). */
-  overflowFor(metric: string): Series {
-    const okey = `${metric}{__overflow__}`;
+  /**
+   * The metric's overflow series for samples past the cap with `tags` kept (or of metric names past
+   * the cap): one per metric and kept tag set, which the gates' filters and the phases bound.
+   */
+  overflowFor(metric: string, tags: Record<string, string> = {}): Series {
+    const okey = overflowKey(metric, tags);
     let s = this.byKey.get(okey);
     if (!s) {
-      s = new Series(this, okey, metric, {}, true, this.opts.wantsHistogram(metric));
+      s = new Series(this, okey, metric, tags, true, this.opts.wantsHistogram(metric));
       this.byKey.set(okey, s);
       if (s.hist !== null) this.noteLiveSeries(s);
     }

@@ -161,4 +161,54 @@ describe('mergeable evaluation state', () => {
     await writeFile(otherVersion, '{"format":"chaosgate-evaluation-state","version":1}');
     await expect(readState(otherVersion)).rejects.toThrow(/v99\.json: (tool|settings): /);
   });
+
+  it('past the series cap (20), the merge keeps the series and gives every gate the figure one evaluation gives (it kept 33 series, and 6 gates that failed as overflowed passed)', async () => {
+    /** Requests to 30 distinct URLs, each shard starting at another one. */
+    const urls = (n: number, offset: number, seed: number) =>
+      points(n, 60_000, seed).map((l, i) => l.replace(/"name":"[^"]+"/, `"name":"GET /item/${(offset + Math.floor(i / 3)) % 30}"`));
+    const shards = [
+      await write('cap0.ndjson', [...HEADER, ...urls(900, 0, 1)]),
+      await write('cap1.ndjson', [...HEADER, ...urls(900, 13, 2)]),
+      await write('cap2.ndjson', [...HEADER, ...urls(600, 21, 3)]),
+    ];
+    const capGates: GateConfigInput[] = [
+      ...gates,
+      { metric: 'http_req_duration{name:GET /item/1}', expression: 'max<2000' },
+      { metric: 'http_req_duration{name:GET /item/29}', expression: 'max<2000' },
+      { metric: 'http_req_failed{name:GET /item/17}', expression: 'rate<0.5' },
+      { metric: 'chaosgate_error_rate{name:GET /item/25}', expression: 'rate<0.5' },
+    ];
+    const cfg = { ...evaluateConfig, seriesCap: 20 };
+    const whole = await evaluate(shards, { config: { evaluate: cfg, gates: capGates }, phaseEvents: events });
+    const merged = finishMerge(mergeStates(await statesOf(shards, { config: cfg, gates: capGates, events }), { config: cfg, gates: capGates }), shards);
+    expect(whole.totals.overflowPoints).toBeGreaterThan(1000);
+    expect(whole.gates.filter((g) => g.verdict === 'pass').length).toBeGreaterThan(5);
+    expect(whole.gates.every((g) => !/not trustworthy/.test(g.message))).toBe(true);
+    // Every gate: the same verdict, figure, worst window and message.
+    const judged = (r: ReportModel) => (comparable(r) as { gates: unknown[] }).gates;
+    expectSame(judged(merged), judged(whole));
+    // The same series are kept, under the same cap. A tag set one shard had already folded into its
+    // overflow (it met 20 others first) cannot be told apart there: its samples stay in the overflow
+    // series, which keeps the phase and the gate filters' tags, so only per-series counts differ.
+    expect(merged.series.map((x) => x.id)).toEqual(whole.series.map((x) => x.id));
+    expect(merged.totals.points).toBe(whole.totals.points);
+    const byPhaseAndFilter = (r: ReportModel) => r.series.filter((x) => x.overflow && Object.keys(x.tags).length > 1).map((x) => x.id);
+    expect(byPhaseAndFilter(merged).length).toBeGreaterThan(0);
+  });
+
+  it('a filtered gate the shards were not evaluated with cannot count their samples past the cap: fail-level, saying why', async () => {
+    const shard = await write('capless.ndjson', [...HEADER, ...points(600, 60_000, 5).map((l, i) => l.replace(/"name":"[^"]+"/, `"name":"GET /u/${i % 40}"`))]);
+    const cfg = { ...evaluateConfig, seriesCap: 10 };
+    const states = await statesOf([shard], { config: cfg, gates: [] });
+    const late: GateConfigInput[] = [
+      { id: 'late', metric: 'http_req_duration{name:GET /u/39}', expression: 'max<100000', severity: 'warn' },
+      { id: 'unfiltered', metric: 'http_req_duration', expression: 'max<100000' },
+    ];
+    const merged = finishMerge(mergeStates(states, { config: cfg, gates: late }), [shard]);
+    expect(merged.gates.slice(0, 2).map((g) => [g.id, g.verdict])).toEqual([
+      ['late', 'fail'],
+      ['unfiltered', 'pass'],
+    ]);
+    expect(merged.gates[0]!.message).toMatch(/overflowed the cap of series before this gate was known/);
+  });
 });

@@ -6,6 +6,7 @@
 // shards' states equals evaluating their samples in one process. Sums are floating-point: they
 // equal the one-process sums up to the order of additions (within 1e-12 relative), as a
 // one-process evaluation of the same files in another order would.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
@@ -83,6 +84,8 @@ export const stateSchema = z
   .object({
     format: z.literal(STATE_FORMAT),
     version: z.number().int(),
+    /** Made anew for each state written: a merge refuses the same state twice (a copy too). Absent in older states. */
+    id: z.string().optional(),
     tool: z.string(),
     settings: settingsSchema,
     /** The width the buckets have now (the base width doubled while the run grew). */
@@ -111,6 +114,8 @@ export const stateSchema = z
     abort: z.object({ reason: z.string(), time: z.number() }).strict().nullable(),
     partialInput: z.boolean(),
     phaseEvents: z.array(phaseEventSchema),
+    /** The gate filters whose tags its samples past the cap kept; absent (older states): none known. */
+    overflowFilters: z.array(z.string()).optional(),
     series: z.array(seriesStateSchema),
   })
   .strict();
@@ -156,6 +161,7 @@ export function exportState(ev: Evaluation): EvaluationState {
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
+    id: randomUUID(),
     tool: CHAOSGATE_VERSION,
     settings: settingsOf(p),
     currentBucketWidthMs: p.store.bucketWidthMs,
@@ -166,6 +172,7 @@ export function exportState(ev: Evaluation): EvaluationState {
     abort: p.abort,
     partialInput: p.partialInput,
     phaseEvents: p.phaseEvents,
+    overflowFilters: p.overflowFilters,
     series,
   };
 }
@@ -256,9 +263,13 @@ type SeriesState = EvaluationState['series'][number];
 function absorbSeries(store: MergeParts['store'], parts: SeriesState[], width: number): void {
   const first = parts[0]!;
   let s = store.byKey.get(first.key);
-  if (s === undefined) {
-    s = new Series(store, first.key, first.metric, first.tags, first.overflow, store.opts.wantsHistogram(first.metric));
-    store.byKey.set(first.key, s);
+  if (s === undefined && !first.overflow && store.byKey.size >= store.opts.seriesCap) {
+    // Past the cap, as one evaluation reading the shards' samples in this order would be: the tag
+    // set goes into its metric's overflow series, keeping what a sample past the cap keeps.
+    s = store.overflowFor(first.metric, store.opts.overflowTags?.(first.metric, first.tags) ?? {});
+  } else if (s === undefined) {
+    s = first.overflow ? store.overflowFor(first.metric, first.tags) : new Series(store, first.key, first.metric, first.tags, false, store.opts.wantsHistogram(first.metric));
+    store.byKey.set(s.key, s);
   }
   const keepHistograms = s.hist !== null;
   for (const ss of parts) {
@@ -313,6 +324,7 @@ export interface MergeResult {
  */
 export function mergeStates(states: NamedState[], opts: MergeOptions = {}): MergeResult {
   if (states.length === 0) throw new UsageError('merge: no states given');
+  refuseRepeatedStates(states);
   const first = states[0]!.state;
   const ev = createEvaluation(opts.config ?? {}, opts.gates ?? [], { ...opts, phaseLabels: first.settings.phaseLabels });
   try {
@@ -340,7 +352,13 @@ export function mergeStates(states: NamedState[], opts: MergeOptions = {}): Merg
         else list.push(ss);
       }
     }
+    // Series in the order the shards' evaluations made them (state by state): the cap keeps the
+    // tag sets one evaluation of the shards' samples, one input after another, would keep.
     for (const list of seriesParts.values()) absorbSeries(parts.store, list, width);
+    for (const { state } of states) {
+      const overflowed = new Set(state.series.filter((x) => x.overflow && x.buckets.length > 0).map((x) => x.metric));
+      if (overflowed.size) ev.noteStateOverflow(state.overflowFilters ?? null, overflowed);
+    }
     const final = finalWidth(parts.store, width, parts.settings.maxBuckets);
     if (final !== width) for (const s of parts.store.byKey.values()) s.rebucket(final);
     parts.store.bucketWidthMs = final;
@@ -348,6 +366,17 @@ export function mergeStates(states: NamedState[], opts: MergeOptions = {}): Merg
   } catch (err) {
     ev.dispose();
     throw err;
+  }
+}
+
+/** The same state twice (by its id: a copy under another name too) would count every sample twice: refused. */
+export function refuseRepeatedStates(states: readonly NamedState[]): void {
+  const seen = new Map<string, string>();
+  for (const { name, state } of states) {
+    if (state.id === undefined) continue;
+    const first = seen.get(state.id);
+    if (first !== undefined) throw new UsageError(`state ${name} is the same state as ${first} (id ${state.id}): its samples would count twice; give each state once`);
+    seen.set(state.id, name);
   }
 }
 

@@ -154,7 +154,7 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
   const lines = report.gates.map((g) => gateLine(g, text));
   const overflow = overflowNote(report);
   if (overflow) lines.push(overflow);
-  for (const n of notes) lines.push(`note: ${n}`);
+  for (const n of report.notes ?? []) lines.push(`note: ${n}`);
   for (const why of incomplete) lines.push(`INCOMPLETE ${why}`);
   const t = report.totals;
   lines.push(

@@ -26,7 +26,7 @@ import { journalChild } from '../lib/process-journal.js';
 import { prepareOutDir } from './out-dir.js';
 import { builtinScript, runK6, type K6Exit, type RunningK6 } from '../load/k6-runner.js';
 import { buildScenarioConfig, type ScenarioConfig } from '../load/scenario-config.js';
-import type { ScenarioName } from '../load/scenarios.js';
+import { scenarioPath, type ScenarioName } from '../load/scenarios.js';
 import { startProbes, type ProbeSampler } from '../probes/index.js';
 import { reportWriters, type ReportFormat } from '../reports/index.js';
 import { gateSentence, liveGateTextContext } from '../reports/gate-text.js';
@@ -238,11 +238,14 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   const gates = profile.gates ?? config.gates;
   // k6's thresholds are known only after `k6 inspect` (the load stage checks again then).
   refuseNoGates(gates.length + (config.run.k6Thresholds ? 1 : 0), { allowNoGates: opts.allowNoGates === true, where: noGatesWhere(name) });
-  // A gate on a chaosgate-made metric (queue_*, drain_*, chaosgate_*) nothing in this run produces is a config error now, not a FAIL at the end.
+  // A gate on a metric nothing in this run produces (a misspelt built-in, a chaosgate-made one without its probe) is a config error now, not a FAIL at the end.
+  const scripts = await scriptTexts(load.builtin !== null ? scenarioPath(load.builtin) : load.script);
   refuseUnproducibleMetrics(gates, {
     probes: config.probes.list.length > 0 ? config.probes.list : stackKind === 'reference' ? [{ kind: 'celery-redis' }] : [],
     drain: profile.drain && stackKind === 'reference',
-    scripts: await scriptTexts(load.script),
+    scripts,
+    typed: Object.keys(config.evaluate.metricTypes),
+    strict: scripts.length > 0,
   });
   const previousSource = config.evaluate.baselineReport;
   const otherRoutes = [...config.chaos.proxy.routes, ...stackShape(stackKind, outDir).routes].map((r) => r.name);

@@ -66,8 +66,8 @@ export function register(program: Command): void {
         statePath: flags.state,
         deriveTags: services.any ? services.deriveTags : undefined,
       });
-      // A gate on a queue_/drain_/chaosgate_ metric that the input never had: a config error.
-      refuseUnproducibleMetrics(gates, { seen: Object.keys(model.totals.perMetric) });
+      // A gate on a metric that is no k6 built-in and that the input never had (a misspelling): a config error.
+      refuseUnproducibleMetrics(gates, { seen: Object.keys(model.totals.perMetric), typed: Object.keys(config.evaluate.metricTypes), strict: !flags.state });
       refuseNoGates(model.gates.length, { allowNoGates, where: 'the config has no `gates` and the input declared no k6 thresholds' });
       if (model.gates.length === 0 && flags.state) process.stdout.write(`no gates judged here: the state in ${flags.state} is for \`chaosgate merge\`, which judges them\n`);
       const finished = await finishReport(model, {

@@ -7,6 +7,7 @@ import { configFileOf, withConfigFlags, type ConfigFlags } from '../config-flags
 import { readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
 import { loadReport } from '../../evaluator/evaluate.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
+import { refuseRepeatedInputs } from '../../evaluator/input.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../../evaluator/state.js';
 import { ConfigError, InputError, UsageError } from '../../lib/errors.js';
 import type { PhaseEvent, ServiceAddressEvent } from '../../model/events.js';
@@ -40,6 +41,7 @@ export function register(program: Command): void {
       const profile = flags.profile !== undefined ? resolveProfile(config, flags.profile) : null;
       const gates = profile?.gates ?? config.gates;
       const allowNoGates = flags.allowNoGates === true;
+      await refuseRepeatedInputs(paths, 'state');
       const states: NamedState[] = [];
       for (const path of paths) states.push({ name: path, state: await readState(path) });
       const events = flags.events ? await readTimelineEvents(flags.events) : undefined;

@@ -1,7 +1,7 @@
 // `chaosgate evaluate` as a user runs it (a private bundle of the CLI): no hang on a windowed gate
 // with nothing to judge, zero gates and empty input refused, reports by `--report kind=path`
 // (HTML too), gates on metrics nothing produced refused, a cardinality bomb said on the console.
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,5 +152,39 @@ describe('chaosgate evaluate: gates', () => {
     expect(r.stdout).toContain('FAIL p95: http_req_duration: series of http_req_duration overflowed');
     const report = JSON.parse(await readFile(json, 'utf8')) as { totals: { perMetric: Record<string, number> } };
     expect(Object.keys(report.totals.perMetric).length).toBeLessThanOrEqual(101);
+  });
+
+  it('an input or a state given twice is refused (exit 2) — also through another path or a symlink — instead of counting every sample twice', async () => {
+    const cfg = await config('twice.json', [{ id: 'count', metric: 'http_req_duration', expression: 'count<=300' }]);
+    const link = join(dir, 'k6-link.ndjson');
+    await symlink(input, link);
+    const once = await evaluate(['-c', cfg, input]);
+    expect(once.code, once.stderr).toBe(0);
+    for (const [args, said] of [
+      [[input, input], `input ${input} is given twice`],
+      [[input, link], `input ${link} is the same file as ${input}`],
+      [[input, `${dir}/./k6.ndjson`], 'is the same file as'],
+    ] as const) {
+      const r = await evaluate(['-c', cfg, ...args]);
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.stderr).toContain(said);
+      expect(r.stdout).not.toMatch(/verdict/);
+      noStack(r);
+    }
+    const state = join(dir, 'shard.state.json');
+    expect((await evaluate(['-c', cfg, '--state', state, input])).code).toBe(0);
+    const copy = join(dir, 'copy.state.json');
+    await copyFile(state, copy);
+    for (const [states, said] of [
+      [[state, state], `state ${state} is given twice`],
+      [[state, copy], `state ${copy} is the same state as ${state}`],
+    ] as const) {
+      const r = await runCli(bundle.cli, ['merge', '-c', cfg, ...states], { timeoutMs: 30_000 });
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.stderr).toContain(said);
+      noStack(r);
+    }
+    const merged = await runCli(bundle.cli, ['merge', '-c', cfg, state], { timeoutMs: 30_000 });
+    expect(merged.code, merged.stderr).toBe(0);
   });
 });

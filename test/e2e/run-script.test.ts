@@ -232,4 +232,22 @@ export default function () { http.get(__ENV.CHAOSGATE_BASE_URL + '/fast'); }
     expect(report.notes).toEqual([expect.stringMatching(/^chaosgate found k6 thresholds breached \(k6 http_req_duration\{name:GET \/never\}: p\(95\)<500\) while k6 exited 0/)]);
     expect(r.stderr).toMatch(/note: chaosgate found k6 thresholds breached/);
   }, 120_000);
+  it('a gate on a misspelt metric is refused before any load (exit 2, naming the gate), not judged "no samples" after the whole run', async () => {
+    const config = join(dir, 'typo.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        load: { baseUrl: `http://127.0.0.1:${port}` },
+        chaos: { journal: join(dir, 'typo-journal.json') },
+        gates: [{ id: 'latency', metric: 'http_req_duraton', expression: 'p(95)<500' }],
+      }),
+    );
+    const before = requests;
+    const outDir = join(dir, 'typo');
+    const r = await runCli(['--script', join(dir, 'test.js'), '--config', config, '--out-dir', outDir]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/gates\[0\] \(latency\): metric http_req_duraton is not a k6 built-in, the script never names it.* did you mean http_req_duration\?/);
+    expect(requests).toBe(before);
+    expect(r.stdout).not.toMatch(/verdict/);
+  }, 60_000);
 });
