@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { durationTextField } from '../lib/duration.js';
 import { LATENCY_METRIC } from '../model/metric-names.js';
-import { parseMetricRef, parseThreshold } from './thresholds.js';
+import { driftInner, parseDriftThreshold, parseMetricRef, parseThreshold } from './thresholds.js';
 
 const duration = durationTextField();
 
@@ -54,6 +54,12 @@ export const evaluateSectionSchema = z
       .min(1)
       .optional()
       .describe('the previous JSON report, for `baseline: "report"` gates and a soak\'s drift comparison. Env CHAOSGATE_BASELINE_REPORT; flag --baseline'),
+    missingBaseline: z
+      .enum(['warn', 'fail'])
+      .default('warn')
+      .describe(
+        'a gate against the previous report (`baseline: "report"`, `change_pct`) when there is none, or only a partial one: warn = skipped with a note and a warn result (the first night, an expired artifact); fail = its severity, as a breach',
+      ),
     workers: z
       .number()
       .int()
@@ -78,24 +84,36 @@ export const gateSchema = z
       .string()
       .superRefine((s, ctx) => {
         try {
-          parseMetricRef(s);
+          parseMetricRef(driftInner(s) ?? s);
         } catch (err) {
           ctx.addIssue({ code: 'custom', message: (err as Error).message });
         }
       })
-      .describe('a metric, optionally tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`'),
+      .describe(
+        'a metric, optionally tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`; `drift(<metric>)` judges its drift (expression `slope_per_hour<N` or `change_pct<N`)',
+      ),
     expression: z
       .string()
       .superRefine((s, ctx) => {
         try {
           parseThreshold(s);
         } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          try {
+            parseDriftThreshold(s);
+          } catch {
+            ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; on a drift(<metric>) metric: slope_per_hour or change_pct <op> <number>` });
+          }
         }
       })
-      .describe('k6 threshold syntax, `p(95)<500`; the right side may also be `baseline`, `baseline * 1.1`, `baseline + 50`'),
+      .describe(
+        'k6 threshold syntax, `p(95)<500`; the right side may also be `baseline`, `baseline * 1.1`, `baseline + 50`. On a `drift(<metric>)` metric: `slope_per_hour<N` (per-window p95, or rate, rising per hour) or `change_pct<N` (against the baseline report)',
+      ),
     severity: z.enum(['fail', 'warn']).default('fail').describe('fail: a breach fails the run (exit 99); warn: "pause the rollout", reported but never fails it'),
-    window: duration.optional().describe('must hold in every window of this length (sliding by one bucket); omitted: over the whole run'),
+    window: duration
+      .optional()
+      .describe(
+        'must hold in every window of this length (sliding by one bucket); omitted: over the whole run. On a drift gate: the length of the windows whose figures the slope is fitted to (default 1m)',
+      ),
     phase: z.string().min(1).optional().describe('only samples of this phase (`baseline`, `recovery`, `fault:<id>`, a named phase); `fault:*` matches every fault phase'),
     baseline: z
       .string()

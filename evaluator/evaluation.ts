@@ -3,7 +3,7 @@
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
 import { validatedMs } from '../lib/duration.js';
-import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
+import { baselineNotes, compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
@@ -432,6 +432,7 @@ export class Evaluation implements SampleSink {
       kindOf: (m) => this.metricInfo(m).kind,
       bucketWidthMs: this.store.bucketWidthMs,
       baselineReport: this.opts.baselineReport ?? null,
+      missingBaseline: this.config.missingBaseline,
     };
   }
 
@@ -486,6 +487,7 @@ export class Evaluation implements SampleSink {
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,
         gates,
+        ...notesOf(baselineNotes(this.gates, this.gateContext())),
       };
     } finally {
       this.store.destroy();
@@ -536,6 +538,8 @@ export class Evaluation implements SampleSink {
     return out;
   }
 }
+
+const notesOf = (notes: string[]) => (notes.length ? { notes } : {});
 
 /** What evaluator/state.ts reads from (and adds to) an evaluation. */
 export interface MergeParts {

@@ -552,7 +552,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   k6ThresholdAgreement(ctx, report);
   const untagged = ctx.services.untaggedNote(report);
   if (untagged) ctx.notes.push(untagged);
-  if (ctx.notes.length) report.notes = [...ctx.notes];
+  if (ctx.notes.length) report.notes = [...(report.notes ?? []), ...ctx.notes];
   report.analysis = analyseRun(report, {
     profile: ctx.name,
     faults: ctx.timeline.faults(ctx.counts),
@@ -573,7 +573,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   for (const g of report.gates) ctx.out.line(`${g.verdict.toUpperCase().padEnd(4)} ${g.id}: ${gateSentence(g, gateText)}`);
   const overflow = overflowNote(report);
   if (overflow) ctx.out.line(overflow);
-  for (const n of ctx.notes) ctx.out.line(`note: ${n}`);
+  for (const n of report.notes ?? []) ctx.out.line(`note: ${n}`);
   for (const why of ctx.incomplete) ctx.out.line(`INCOMPLETE ${why}`);
   ctx.out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${ctx.outDir}`);
   return { report, outDir: ctx.outDir, files, exitCode: outcomeExitCode(ctx, report), k6: ctx.k6Exit };
