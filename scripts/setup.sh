@@ -2,7 +2,16 @@
 # Idempotent setup for a fresh machine: npm dependencies, Debian packages the tests and demo need
 # (only when missing), and the Go-built tools (k6 via xk6, Toxiproxy, actionlint) into tools/bin.
 # A second run with the same pins only checks versions and takes seconds.
+# `--runtime` (CI's gate job: `npm run setup -- --runtime`): npm dependencies, the build and k6 only;
+# none of the test suite's Debian packages, no Toxiproxy, no actionlint.
 set -euo pipefail
+RUNTIME=0
+for arg in "$@"; do
+  case "$arg" in
+    --runtime) RUNTIME=1 ;;
+    *) printf 'setup: unknown option %s (known: --runtime)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
@@ -30,21 +39,23 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 node scripts/build.mjs
 
-# ---- Debian packages, only those missing ---------------------------------------------------------
+# ---- Debian packages, only those missing (the tests' and the demo's; none with --runtime) ----------
 need_apt=()
-command -v redis-server >/dev/null || need_apt+=(redis-server)
-command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
-command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
-command -v chromium >/dev/null || need_apt+=(chromium)
-command -v wrk >/dev/null || need_apt+=(wrk)
-# The RabbitMQ probe's test starts its own throwaway node from this (no service is used).
-[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null || die "missing ${need_apt[*]} and no apt-get: install them with your package manager"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  say "installing Debian packages: ${need_apt[*]}"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
+if [ "$RUNTIME" = 0 ]; then
+  command -v redis-server >/dev/null || need_apt+=(redis-server)
+  command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
+  command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v wrk >/dev/null || need_apt+=(wrk)
+  # The RabbitMQ probe's test starts its own throwaway node from this (no service is used).
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need_apt+=(rabbitmq-server)
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null || die "missing ${need_apt[*]} and no apt-get: install them with your package manager"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    say "installing Debian packages: ${need_apt[*]}"
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
+  fi
 fi
 
 # ---- Go tools ----------------------------------------------------------------------------------
@@ -65,8 +76,10 @@ go_tool() {
 }
 
 go_tool xk6 "go.k6.io/xk6@$XK6_VERSION" go.k6.io/xk6/cmd/xk6
-go_tool toxiproxy-server "github.com/Shopify/toxiproxy/v2@$TOXIPROXY_VERSION" github.com/Shopify/toxiproxy/v2/cmd/server
-go_tool actionlint "github.com/rhysd/actionlint@$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
+if [ "$RUNTIME" = 0 ]; then
+  go_tool toxiproxy-server "github.com/Shopify/toxiproxy/v2@$TOXIPROXY_VERSION" github.com/Shopify/toxiproxy/v2/cmd/server
+  go_tool actionlint "github.com/rhysd/actionlint@$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
+fi
 
 k6_ok() {
   [ -x "$BIN/k6" ] || return 1
