@@ -57,9 +57,7 @@ export const evaluateSectionSchema = z
     missingBaseline: z
       .enum(['warn', 'fail'])
       .default('warn')
-      .describe(
-        'a gate against the previous report (`baseline: "report"`, `change_pct`) when there is none, or only a partial one: warn = skipped with a note and a warn result (the first night, an expired artifact); fail = its severity, as a breach',
-      ),
+      .describe('no usable previous report for a gate against it (first night, expired, partial): warn = skipped with a note; fail = its severity (docs/soak.md)'),
     workers: z
       .number()
       .int()
@@ -89,9 +87,7 @@ export const gateSchema = z
           ctx.addIssue({ code: 'custom', message: (err as Error).message });
         }
       })
-      .describe(
-        'a metric, optionally tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`; `drift(<metric>)` judges its drift (expression `slope_per_hour<N` or `change_pct<N`)',
-      ),
+      .describe('a metric, tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`; `drift(<metric>)`: a drift gate (docs/soak.md)'),
     expression: z
       .string()
       .superRefine((s, ctx) => {
@@ -105,15 +101,11 @@ export const gateSchema = z
           }
         }
       })
-      .describe(
-        'k6 threshold syntax, `p(95)<500`; the right side may also be `baseline`, `baseline * 1.1`, `baseline + 50`. On a `drift(<metric>)` metric: `slope_per_hour<N` (per-window p95, or rate, rising per hour) or `change_pct<N` (against the baseline report)',
-      ),
+      .describe('k6 threshold syntax, `p(95)<500`; the right side may be `baseline`, `baseline * 1.1`, `baseline + 50`; drift gates: `slope_per_hour<N`, `change_pct<N`'),
     severity: z.enum(['fail', 'warn']).default('fail').describe('fail: a breach fails the run (exit 99); warn: "pause the rollout", reported but never fails it'),
     window: duration
       .optional()
-      .describe(
-        'must hold in every window of this length (sliding by one bucket); omitted: over the whole run. On a drift gate: the length of the windows whose figures the slope is fitted to (default 1m)',
-      ),
+      .describe("must hold in every window of this length (sliding by one bucket); omitted: over the whole run. Drift gates: the slope's windows (default 1m)"),
     phase: z.string().min(1).optional().describe('only samples of this phase (`baseline`, `recovery`, `fault:<id>`, a named phase); `fault:*` matches every fault phase'),
     baseline: z
       .string()
