@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createEvaluation } from './evaluation.js';
 import { reportSchema, type ReportModel } from '../model/report.js';
 import { slopePerHour } from './drift-gates.js';
+import { loadBaseline } from './evaluate.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const T0 = Date.UTC(2026, 0, 1, 2, 17);
 type Feed = (ev: ReturnType<typeof createEvaluation>) => void;
@@ -172,5 +176,54 @@ describe('the first night (no previous report)', () => {
     expect(next.gates.map((g) => g.verdict)).toEqual(['pass', 'pass', 'pass']);
     expect(next.gates[0]!.baselineValue).toBeCloseTo(40, 1);
     expect(next.notes).toEqual([expect.stringContaining('had the verdict fail')]);
+  });
+});
+
+describe('a baseline of several nights (a folder of reports)', () => {
+  it('each gate takes the median of the nights: one slow night does not move the limit; partial ones are left out, said so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chaosgate-nights-'));
+    try {
+      // As `gh run download` leaves them (<run id>/report.json) and as plain files, mixed.
+      const nights = [40, 90, 44].map((ms) =>
+        run(
+          [],
+          night(3, () => ms),
+        ),
+      );
+      mkdirSync(join(dir, '101'));
+      writeFileSync(join(dir, '101', 'report.json'), JSON.stringify(nights[0]));
+      writeFileSync(join(dir, '102.json'), JSON.stringify(nights[1]));
+      writeFileSync(join(dir, '103.json'), JSON.stringify(nights[2]));
+      const partial = createEvaluation({}, []);
+      night(3, () => 5)(partial);
+      partial.abort('interrupted (SIGINT/SIGTERM)', T0 + 1000);
+      writeFileSync(join(dir, '104.json'), JSON.stringify(partial.finish()));
+      const baseline = await loadBaseline(dir);
+      expect(Array.isArray(baseline) && baseline.length).toBe(4);
+      const gates = [
+        { id: 'p95 vs nights', metric: 'http_req_duration', expression: 'p(95)<=baseline*1.10', baseline: 'report' as const },
+        { id: 'p95 change', metric: 'drift(http_req_duration)', expression: 'change_pct<10' },
+      ];
+      const tonight = run(
+        gates,
+        night(3, () => 46),
+        { baselineReport: baseline },
+      );
+      // The median night is the 44 ms one (p95 of a flat 44 ms night: 44).
+      expect(tonight.gates[0]!.baselineValue).toBeCloseTo(44, 1);
+      expect(tonight.gates[0]!.limit).toBeCloseTo(48.4, 1);
+      expect(tonight.gates[0]!.verdict).toBe('pass');
+      expect(tonight.gates[0]!.baseline).toMatch(/^median of 3 reports/);
+      expect(tonight.gates[1]!.drift!.baseline).toBeCloseTo(44, 1);
+      expect(tonight.notes).toEqual([
+        expect.stringMatching(/^1 partial previous report\(s\) left out of the baseline/),
+        expect.stringMatching(/^baseline: the median of 3 reports/),
+      ]);
+      await expect(loadBaseline(join(dir, 'none'))).rejects.toThrow(/baseline report .*none: ENOENT/);
+      mkdirSync(join(dir, 'empty'));
+      await expect(loadBaseline(join(dir, 'empty'))).rejects.toThrow(/a folder without a report/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });

@@ -15,6 +15,7 @@ import {
   sourceMetrics,
   spanOf,
   tagsMatch,
+  baselineFigure,
   usableBaseline,
   type CompiledGate,
   type GateContext,
@@ -148,21 +149,24 @@ export function judgeDriftGate(gate: CompiledGate, drift: DriftThreshold, ctx: G
     }
   } else {
     const usable = usableBaseline(ctx.baselineReport);
-    baselineSource = usable.report ? `report ${usable.report.createdAt}` : 'report (none)';
+    baselineSource = usable.reports ? usable.source : 'report (none)';
     let then: number | null = null;
-    if (usable.report) {
-      const lists = new Map<string, Bag[]>(sourceMetrics(gate.ref).map((m) => [m, []]));
-      for (const s of usable.report.series) {
-        const list = lists.get(s.metric);
-        if (list && tagsMatch(s.tags, s.metric, gate.ref, cfg.phase)) list.push(bagFromReport(s));
-      }
-      const bags = mergeBags(lists);
-      for (const list of lists.values()) for (const b of list) b.destroy();
-      then = figureValue(figure, gate.ref, kind, bags, spanOf(bags));
-      destroyAll(bags);
+    if (usable.reports) {
+      then = baselineFigure(usable.reports, (report) => {
+        const lists = new Map<string, Bag[]>(sourceMetrics(gate.ref).map((m) => [m, []]));
+        for (const s of report.series) {
+          const list = lists.get(s.metric);
+          if (list && tagsMatch(s.tags, s.metric, gate.ref, cfg.phase)) list.push(bagFromReport(s));
+        }
+        const bags = mergeBags(lists);
+        for (const list of lists.values()) for (const b of list) b.destroy();
+        const v = figureValue(figure, gate.ref, kind, bags, spanOf(bags));
+        destroyAll(bags);
+        return v;
+      });
     }
     details.baseline = then;
-    if (!usable.report) {
+    if (!usable.reports) {
       ({ verdict, message } = missingBaselineResult(cfg.severity, usable.why, ctx));
       message = `${where}: ${message}`;
     } else if (current === null || then === null) {

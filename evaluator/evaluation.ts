@@ -3,6 +3,7 @@
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
 import { validatedMs } from '../lib/duration.js';
+import type { BaselineReports } from './baseline.js';
 import { baselineNotes, compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
@@ -34,7 +35,7 @@ export interface EvaluationOptions {
   /** Label samples with `phase` from phase events (on when the run has chaos). */
   phaseLabels?: boolean;
   /** A previous run's report, for `baseline: "report"` gates. */
-  baselineReport?: ReportModel | null;
+  baselineReport?: BaselineReports | null;
   /** Input format for every source (otherwise detected from each source's first line). */
   format?: InputFormat;
   /**

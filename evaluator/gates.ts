@@ -13,6 +13,7 @@ import type { GateResult, ReportModel, SeriesReport, Verdict } from '../model/re
 import { Bag, type Series } from './series.js';
 import { compare, driftInner, parseDriftThreshold, parseMetricRef, parseThreshold, resolveRhs, type DriftThreshold, type MetricRef, type Threshold } from './thresholds.js';
 import { judgeDriftGate } from './drift-gates.js';
+import { baselineList, median, type BaselineReports } from './baseline.js';
 
 export interface CompiledGate {
   id: string;
@@ -67,17 +68,33 @@ export interface GateContext {
   series: readonly Series[];
   kindOf(metric: string): MetricKindInfo | undefined;
   bucketWidthMs: number;
-  baselineReport: ReportModel | null;
+  /** The previous report, or several (each gate takes the median of their figures). */
+  baselineReport: BaselineReports | null;
   /** A gate against the previous report when there is none (or only a partial one): warn (skipped, the default) or its severity. */
   missingBaseline?: 'warn' | 'fail';
 }
 
-/** The previous report a gate may compare with, or why there is none (no report, or a partial one). */
-export function usableBaseline(report: ReportModel | null): { report: ReportModel } | { report: null; why: string } {
-  if (!report) return { report: null, why: 'no previous report was given (the first night, an expired artifact, or none set)' };
-  if (report.partial)
-    return { report: null, why: `the previous report of ${report.createdAt} is partial (${report.abort?.reason ?? 'its run did not finish'}), so it is no baseline` };
-  return { report };
+/** The previous reports a gate may compare with (partial ones left out), or why there are none. */
+export function usableBaseline(given: BaselineReports | null): { reports: ReportModel[]; source: string; left: ReportModel[] } | { reports: null; why: string } {
+  const all = baselineList(given);
+  if (all.length === 0) return { reports: null, why: 'no previous report was given (the first night, an expired artifact, or none set)' };
+  const reports = all.filter((r) => !r.partial);
+  const left = all.filter((r) => r.partial);
+  if (reports.length === 0) {
+    const r = left[0]!;
+    const why =
+      all.length === 1
+        ? `the previous report of ${r.createdAt} is partial (${r.abort?.reason ?? 'its run did not finish'}), so it is no baseline`
+        : `all ${all.length} previous reports are partial, so none is a baseline`;
+    return { reports: null, why };
+  }
+  const source = reports.length === 1 ? `report ${reports[0]!.createdAt}` : `median of ${reports.length} reports (${reports.map((r) => r.createdAt).join(', ')})`;
+  return { reports, source, left };
+}
+
+/** A figure per baseline report, combined: their median (one report: its figure). */
+export function baselineFigure(reports: readonly ReportModel[], figure: (r: ReportModel) => number | null): number | null {
+  return median(reports.map(figure).filter((v): v is number => v !== null));
 }
 
 /** The verdict and message of a gate that needs the previous report and has none. */
@@ -182,18 +199,20 @@ function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | 
     return { value, source: spec };
   }
   const usable = usableBaseline(ctx.baselineReport);
-  if (!usable.report) return { value: null, source: 'report (none)', missing: usable.why };
-  const report = usable.report;
-  const lists = new Map<string, Bag[]>(sourceMetrics(gate.ref).map((m) => [m, []]));
-  for (const s of report.series) {
-    const list = lists.get(s.metric);
-    if (list && tagsMatch(s.tags, s.metric, gate.ref, gate.config.phase)) list.push(bagFromReport(s));
-  }
-  const bags = mergeBags(lists);
-  for (const list of lists.values()) for (const b of list) b.destroy();
-  const value = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
-  destroyAll(bags);
-  return { value, source: `report ${report.createdAt}` };
+  if (!usable.reports) return { value: null, source: 'report (none)', missing: usable.why };
+  const value = baselineFigure(usable.reports, (report) => {
+    const lists = new Map<string, Bag[]>(sourceMetrics(gate.ref).map((m) => [m, []]));
+    for (const s of report.series) {
+      const list = lists.get(s.metric);
+      if (list && tagsMatch(s.tags, s.metric, gate.ref, gate.config.phase)) list.push(bagFromReport(s));
+    }
+    const bags = mergeBags(lists);
+    for (const list of lists.values()) for (const b of list) b.destroy();
+    const v = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
+    destroyAll(bags);
+    return v;
+  });
+  return { value, source: usable.source };
 }
 
 export function spanOf(bags: Map<string, Bag>): number {
@@ -347,12 +366,15 @@ export function baselineNotes(gates: readonly CompiledGate[], ctx: Pick<GateCont
   const reading = gates.filter(readsBaselineReport);
   if (reading.length === 0) return [];
   const usable = usableBaseline(ctx.baselineReport);
-  if (!usable.report) {
+  if (!usable.reports) {
     const what = (ctx.missingBaseline ?? 'warn') === 'warn' ? 'skipped (warn)' : 'not shown to hold (evaluate.missingBaseline: fail)';
     return [`no baseline: ${usable.why}; ${reading.length} gate(s) against the previous report ${what}: ${reading.map((g) => g.id).join('; ')}`];
   }
-  if (usable.report.verdict === 'fail') return [`the baseline report of ${usable.report.createdAt} had the verdict fail: its figures are compared with as they are`];
-  return [];
+  const notes: string[] = [];
+  if (usable.left.length) notes.push(`${usable.left.length} partial previous report(s) left out of the baseline: ${usable.left.map((r) => r.createdAt).join(', ')}`);
+  for (const r of usable.reports) if (r.verdict === 'fail') notes.push(`the baseline report of ${r.createdAt} had the verdict fail: its figures are compared with as they are`);
+  if (usable.reports.length > 1) notes.push(`baseline: the ${usable.source}`);
+  return notes;
 }
 
 export function overallVerdict(results: GateResult[]): Verdict {

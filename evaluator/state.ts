@@ -7,6 +7,7 @@
 // equal the one-process sums up to the order of additions (within 1e-12 relative), as a
 // one-process evaluation of the same files in another order would.
 import { existsSync } from 'node:fs';
+import type { BaselineReports } from './baseline.js';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -409,7 +410,7 @@ export interface ParallelOptions {
   gates: GateConfigInput[];
   format?: InputFormat;
   phaseEvents: PhaseEvent[];
-  baselineReport: ReportModel | null;
+  baselineReport: BaselineReports | null;
 }
 
 function stateInWorker(path: string, opts: ParallelOptions): Promise<EvaluationState> {

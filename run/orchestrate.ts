@@ -11,7 +11,7 @@ import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import type { GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
-import { loadReport } from '../evaluator/evaluate.js';
+import { loadPrevious } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from '../evaluator/evaluation.js';
 import { refuseNoGates } from '../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../config/known-metrics.js';
@@ -122,7 +122,7 @@ interface RunContext {
   readonly internal: AbortController;
   readonly cleanup: CleanupStack;
   readonly credentials: Credentials;
-  readonly previous: { source: string; report: ReportModel } | null;
+  readonly previous: Awaited<ReturnType<typeof loadPrevious>> | null;
   /** Chaos events and named phases of this run (also written to chaos-events.jsonl): phases, fault windows. */
   readonly timeline: RunTimeline;
   /** Samples k6 does not write (probes, drain), kept in samples.ndjson so `evaluate --events` can replay the run. */
@@ -248,7 +248,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     internal: new AbortController(),
     cleanup: new CleanupStack(),
     credentials: resolveCredentials(),
-    previous: previousSource ? { source: previousSource, report: await loadReport(previousSource) } : null,
+    previous: previousSource ? await loadPrevious(previousSource) : null,
     timeline: new RunTimeline((e) => ctx.ev?.addPhaseEvent(e), join(outDir, 'chaos-events.jsonl')),
     sampleLog: new SampleLog(join(outDir, 'samples.ndjson')),
     tap: new LiveTap(),
@@ -334,7 +334,7 @@ async function loadStage(ctx: RunContext): Promise<void> {
   refuseNoGates(gates.length, { allowNoGates: ctx.opts.allowNoGates === true, where: noGatesWhere(ctx.name) });
   ctx.ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
     phaseLabels: true,
-    baselineReport: ctx.previous?.report ?? null,
+    baselineReport: ctx.previous?.all ?? null,
     deriveTags: ctx.services.deriveTags,
   });
   const ev = ctx.ev;
@@ -541,7 +541,7 @@ function judgeK6End(ctx: RunContext): void {
 /** publish: the report (partial with the reason when the run stopped early or was incomplete), the analysis, every writer. */
 async function publish(ctx: RunContext): Promise<RunResult> {
   const { config } = ctx;
-  const ev = (ctx.ev ??= createEvaluation(config.evaluate, ctx.gates, { phaseLabels: true, baselineReport: ctx.previous?.report ?? null }));
+  const ev = (ctx.ev ??= createEvaluation(config.evaluate, ctx.gates, { phaseLabels: true, baselineReport: ctx.previous?.all ?? null }));
   if (interrupted(ctx)) ev.abort('interrupted (SIGINT/SIGTERM)');
   else if (ctx.failure && !ctx.abortReason) ev.abort(`run failed: ${(ctx.failure as Error).message}`);
   else if (ctx.incomplete.length) ev.abort(`the run did not happen as planned: ${ctx.incomplete.join('; ')}`);

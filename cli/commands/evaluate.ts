@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
-import { evaluate, loadReport } from '../../evaluator/evaluate.js';
+import { evaluate, loadBaseline } from '../../evaluator/evaluate.js';
 import { overflowNote } from '../../evaluator/evaluation.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
@@ -53,7 +53,7 @@ export function register(program: Command): void {
       const model = await evaluate(inputs, {
         config,
         format: flags.format,
-        baselineReport: flags.baseline ? await loadReport(flags.baseline) : undefined,
+        baselineReport: flags.baseline ? await loadBaseline(flags.baseline) : undefined,
         phaseEvents,
         phaseLabels: events !== undefined,
         statePath: flags.state,

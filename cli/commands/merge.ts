@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
-import { loadReport } from '../../evaluator/evaluate.js';
+import { loadBaseline } from '../../evaluator/evaluate.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../../evaluator/state.js';
 import { ConfigError, InputError, UsageError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
@@ -34,7 +34,7 @@ export function register(program: Command): void {
         merged = mergeStates(states, {
           config: config.evaluate,
           gates: config.gates,
-          baselineReport: baseline ? await loadReport(baseline) : null,
+          baselineReport: baseline ? await loadBaseline(baseline) : null,
         });
       } catch (err) {
         if (err instanceof UsageError || err instanceof InputError) throw err;
