@@ -4,7 +4,7 @@
 // user's (`script:`, `--script`) or a built-in scenario resolved to its script and env, on one
 // path. One function (outcomeExitCode) maps signals, failures and incomplete runs to exit codes.
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
 import type { ChaosEvent } from '../chaos/events.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
@@ -16,7 +16,7 @@ import { createEvaluation, k6ThresholdGate, overflowNote, type Evaluation } from
 import { refuseNoGates } from '../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../config/known-metrics.js';
 import { DRAIN_METRICS } from '../model/metric-names.js';
-import { analyseRun, RunTimeline } from '../analysis/timeline.js';
+import { analyseRun, comparisonNotes, RunTimeline } from '../analysis/timeline.js';
 import { SampleLog } from '../evaluator/sample-log.js';
 import type { ReportModel } from '../model/report.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
@@ -560,8 +560,11 @@ async function publish(ctx: RunContext): Promise<RunResult> {
     drift: ctx.profile.drift,
     previous: ctx.previous,
     drain: ctx.drain,
+    identity: runIdentityInput(ctx),
   });
   ctx.services.addSummaries(report);
+  const differ = comparisonNotes(report.analysis);
+  if (differ.length) report.notes = [...(report.notes ?? []), ...differ];
 
   const files: Record<string, string> = {};
   for (const format of Object.keys(reportWriters) as ReportFormat[]) {
@@ -577,6 +580,12 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   for (const why of ctx.incomplete) ctx.out.line(`INCOMPLETE ${why}`);
   ctx.out.line(`verdict ${report.verdict}${report.partial ? ' (partial)' : ''}; reports in ${ctx.outDir}`);
   return { report, outDir: ctx.outDir, files, exitCode: outcomeExitCode(ctx, report), k6: ctx.k6Exit };
+}
+
+/** What the next night checks it compares like with like: the script (or built-in scenario), the configured services, the planned length. */
+function runIdentityInput(ctx: RunContext): { script: string | null; services: Record<string, string>; plannedMs: number | null } {
+  const services = Object.fromEntries(Object.entries(ctx.config.services).map(([name, s]) => [name, s.url ?? s.tcp ?? '']));
+  return { script: ctx.load.builtin ?? relative(process.cwd(), ctx.load.label), services, plannedMs: ctx.plan?.plannedMs ?? null };
 }
 
 /** k6's exit code 99 must agree with chaosgate's judgement of k6's own thresholds, or the report says why not. */
