@@ -255,11 +255,13 @@ function drift(report: ReportModel, windowMs: number, previous: { source: string
   const windows = first === null ? [] : windowsOf(bucketTimeline(report), first, windowMs);
   const p95s: { x: number; y: number }[] = [];
   const rates: { x: number; y: number }[] = [];
+  const points: NonNullable<NonNullable<Analysis['drift']>['points']> = [];
   for (const w of windows) {
     const p = mergedPercentiles(w.histograms);
     if (p) p95s.push({ x: w.start / HOUR_MS, y: p.p95 });
     const r = errorRate(w.counts);
     if (r !== null) rates.push({ x: w.start / HOUR_MS, y: r });
+    points.push({ start: w.start, requests: Math.round(w.counts.requests), p95: p?.p95 ?? null, errorRate: r });
   }
   let prev: NonNullable<Analysis['drift']>['previous'] = null;
   if (previous) {
@@ -282,6 +284,7 @@ function drift(report: ReportModel, windowMs: number, previous: { source: string
     p95SlopeMsPerHour: slope(p95s),
     errorRateSlopePerHour: slope(rates),
     previous: prev,
+    points,
   };
 }
 

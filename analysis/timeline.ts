@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { analyse, type FaultWindow } from './compute.js';
+import { compareRuns, runIdentity, type IdentityInput } from './compare.js';
 import type { Analysis } from '../model/analysis.js';
 import {
   chaosEventSchema,
@@ -133,12 +134,14 @@ export interface AnalyseRunOptions {
   previous?: { source: string; report: ReportModel } | null;
   /** The ingestion drain, measured live by a run. */
   drain?: Analysis['drain'];
+  /** What the run was beyond its report (script, configured services, planned length): kept, and checked against the previous report's. */
+  identity?: IdentityInput;
 }
 
 /** The phase analysis of a finished report: the one composition `run` and `evaluate --events` share. */
 export function analyseRun(report: ReportModel, opts: AnalyseRunOptions): Analysis {
   const run = opts.settings;
-  return analyse(report, {
+  const analysis = analyse(report, {
     profile: opts.profile,
     faults: opts.faults,
     recovery: {
@@ -151,4 +154,15 @@ export function analyseRun(report: ReportModel, opts: AnalyseRunOptions): Analys
     drift: opts.drift ? { windowMs: validatedMs(run.driftWindow), previous: opts.previous ?? null } : null,
     drain: opts.drain ?? null,
   });
+  const identity = runIdentity(report, opts.profile, opts.identity ?? { script: null, services: {}, plannedMs: null });
+  if (opts.identity) analysis.identity = identity;
+  if (opts.previous) analysis.comparison = compareRuns(report, identity, opts.previous);
+  return analysis;
+}
+
+/** The notes a comparison asks for: a previous run that differs from this one. */
+export function comparisonNotes(analysis: Analysis | undefined): string[] {
+  const c = analysis?.comparison;
+  if (!c || c.differences.length === 0) return [];
+  return [`the previous report (${c.previousCreatedAt}) ran differently: ${c.differences.join('; ')}; its figures are compared with as they are`];
 }

@@ -8,7 +8,7 @@
 import type { GateConfig } from '../evaluator/config.js';
 import { derivedMetrics } from '../evaluator/derived-metrics.js';
 import { DRAIN_METRICS } from '../model/metric-names.js';
-import { parseMetricRef } from '../evaluator/thresholds.js';
+import { driftInner, parseMetricRef } from '../evaluator/thresholds.js';
 import { ConfigError } from '../lib/errors.js';
 import { builtinMetrics } from '../model/k6-metrics.js';
 import { metricsOfProbe } from '../probes/registry.js';
@@ -94,7 +94,7 @@ export function unproducibleMetrics(gates: readonly Pick<GateConfig, 'id' | 'met
   gates.forEach((g, i) => {
     let metric: string;
     try {
-      metric = parseMetricRef(g.metric).metric;
+      metric = parseMetricRef(driftInner(g.metric) ?? g.metric).metric;
     } catch {
       return; // the gate's own validation reports it
     }

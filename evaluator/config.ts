@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defaultGateId } from '../model/gate-id.js';
 import { durationTextField } from '../lib/duration.js';
 import { LATENCY_METRIC } from '../model/metric-names.js';
-import { parseMetricRef, parseThreshold } from './thresholds.js';
+import { driftInner, parseDriftThreshold, parseMetricRef, parseThreshold } from './thresholds.js';
 
 const duration = durationTextField();
 
@@ -55,6 +55,10 @@ export const evaluateSectionSchema = z
       .min(1)
       .optional()
       .describe('the previous JSON report, for `baseline: "report"` gates and a soak\'s drift comparison. Env CHAOSGATE_BASELINE_REPORT; flag --baseline'),
+    missingBaseline: z
+      .enum(['warn', 'fail'])
+      .default('warn')
+      .describe('no usable previous report for a gate against it (first night, expired, partial): warn = skipped with a note; fail = its severity (docs/soak.md)'),
     workers: z
       .number()
       .int()
@@ -79,24 +83,30 @@ export const gateSchema = z
       .string()
       .superRefine((s, ctx) => {
         try {
-          parseMetricRef(s);
+          parseMetricRef(driftInner(s) ?? s);
         } catch (err) {
           ctx.addIssue({ code: 'custom', message: (err as Error).message });
         }
       })
-      .describe('a metric, optionally tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`'),
+      .describe('a metric, tag-filtered as in k6: `http_req_duration{group:::ocr,method:POST}`; `drift(<metric>)`: a drift gate (docs/soak.md)'),
     expression: z
       .string()
       .superRefine((s, ctx) => {
         try {
           parseThreshold(s);
         } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          try {
+            parseDriftThreshold(s);
+          } catch {
+            ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; on a drift(<metric>) metric: slope_per_hour or change_pct <op> <number>` });
+          }
         }
       })
-      .describe('k6 threshold syntax, `p(95)<500`; the right side may also be `baseline`, `baseline * 1.1`, `baseline + 50`'),
+      .describe('k6 threshold syntax, `p(95)<500`; the right side may be `baseline`, `baseline * 1.1`, `baseline + 50`; drift gates: `slope_per_hour<N`, `change_pct<N`'),
     severity: z.enum(['fail', 'warn']).default('fail').describe('fail: a breach fails the run (exit 99); warn: "pause the rollout", reported but never fails it'),
-    window: duration.optional().describe('must hold in every window of this length (sliding by one bucket); omitted: over the whole run'),
+    window: duration
+      .optional()
+      .describe("must hold in every window of this length (sliding by one bucket); omitted: over the whole run. Drift gates: the slope's windows (default 1m)"),
     phase: z.string().min(1).optional().describe('only samples of this phase (`baseline`, `recovery`, `fault:<id>`, a named phase); `fault:*` matches every fault phase'),
     baseline: z
       .string()

@@ -1,6 +1,7 @@
 // The whole-file API the CLI wraps: inputs in, report model out.
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { formatIssues } from '../lib/zod-issues.js';
@@ -15,6 +16,7 @@ import type { ScanMessage, ScanTask } from './worker.js';
 import { parseReport, type InputSummary, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
+import { newestBaseline, type BaselineReports } from './baseline.js';
 import { evaluateInParallel, stateWorkerScript, writeState } from './state.js';
 
 export interface EvaluateOptions {
@@ -24,8 +26,8 @@ export interface EvaluateOptions {
   phaseEvents?: PhaseEvent[];
   /** Label samples with phases even when `phaseEvents` is empty (a run's events file without faults). */
   phaseLabels?: boolean;
-  /** A previous report (overrides evaluate.baselineReport). */
-  baselineReport?: ReportModel;
+  /** A previous report, or several (their median; overrides evaluate.baselineReport). */
+  baselineReport?: BaselineReports;
   /** Also write the mergeable state here (evaluator/state.ts), before the report is made. */
   statePath?: string;
   /** Many large inputs: one state per input in worker threads, then the merge (default true). */
@@ -234,6 +236,39 @@ export async function loadReport(path: string): Promise<ReportModel> {
 }
 
 /**
+ * A report.json, or a folder: every `*.json` in it and every `<dir>/report.json` one level down
+ * (what `gh run download` leaves per run), newest first. An empty folder is exit 3, naming it.
+ */
+export async function loadBaseline(path: string): Promise<BaselineReports> {
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`baseline report ${path}: ${err.code ?? err.message}`);
+  });
+  if (!info.isDirectory()) return loadReport(path);
+  const files: string[] = [];
+  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.isFile() && entry.name.endsWith('.json')) files.push(join(path, entry.name));
+    else if (entry.isDirectory()) {
+      const inner = join(path, entry.name, 'report.json');
+      if (
+        await stat(inner)
+          .then((s) => s.isFile())
+          .catch(() => false)
+      )
+        files.push(inner);
+    }
+  }
+  if (files.length === 0) throw new InputError(`baseline reports ${path}: a folder without a report (*.json, or */report.json)`);
+  const reports = await Promise.all(files.map((f) => loadReport(f)));
+  return reports.sort((x, y) => (x.createdAt < y.createdAt ? 1 : -1));
+}
+
+/** The previous run(s) a run compares with: the newest report (its comparison) and all of them (the gates' median). */
+export async function loadPrevious(path: string): Promise<{ source: string; report: ReportModel; all: BaselineReports }> {
+  const all = await loadBaseline(path);
+  return { source: path, report: newestBaseline(all)!, all };
+}
+
+/**
  * Zero samples is never a pass: inputs that together gave none (empty files, `</dev/null`, only
  * declarations) are unreadable input, whatever the gates are. Judged over all inputs together: an
  * idle shard's empty file beside the others' is no error (its summary shows 0 points).
@@ -259,7 +294,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   if (!parsed.success) throw new ConfigError('evaluate', formatIssues(parsed.error));
   const evaluateConfig = parsed.data;
   const baselinePath = evaluateConfig.baselineReport;
-  const baselineReport = opts.baselineReport ?? (baselinePath ? await loadReport(baselinePath) : null);
+  const baselineReport = opts.baselineReport ?? (baselinePath ? await loadBaseline(baselinePath) : null);
   let ev;
   try {
     ev = createEvaluation(evaluateConfig, opts.config?.gates ?? [], {

@@ -3,7 +3,8 @@
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { aggregates, type AggregateDef } from './aggregates.js';
 import { validatedMs } from '../lib/duration.js';
-import { compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, type CompiledGate, type GateContext } from './gates.js';
+import type { BaselineReports } from './baseline.js';
+import { baselineNotes, compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
@@ -35,7 +36,7 @@ export interface EvaluationOptions {
   /** Label samples with `phase` from phase events (on when the run has chaos). */
   phaseLabels?: boolean;
   /** A previous run's report, for `baseline: "report"` gates. */
-  baselineReport?: ReportModel | null;
+  baselineReport?: BaselineReports | null;
   /** Input format for every source (otherwise detected from each source's first line). */
   format?: InputFormat;
   /**
@@ -576,6 +577,7 @@ export class Evaluation implements SampleSink {
       kindOf: (m) => this.metricInfo(m).kind,
       bucketWidthMs: this.store.bucketWidthMs,
       baselineReport: this.opts.baselineReport ?? null,
+      missingBaseline: this.config.missingBaseline,
     };
   }
 
@@ -638,7 +640,7 @@ export class Evaluation implements SampleSink {
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,
         gates,
-        ...(notes.length ? { notes } : {}),
+        ...notesOf([...notes, ...baselineNotes(this.gates, this.gateContext())]),
       };
     } finally {
       this.store.destroy();
@@ -694,6 +696,8 @@ function fmtHours(ms: number): string {
   const h = ms / 3_600_000;
   return h >= 48 ? `${Math.round(h / 24)} days` : `${Math.round(h * 10) / 10} h`;
 }
+
+const notesOf = (notes: string[]) => (notes.length ? { notes } : {});
 
 /** What evaluator/state.ts reads from (and adds to) an evaluation. */
 export interface MergeParts {

@@ -12,7 +12,9 @@ import { Histogram } from '../model/histogram.js';
 import type { MetricKindInfo } from '../model/k6-metrics.js';
 import type { GateResult, ReportModel, SeriesReport, Verdict } from '../model/report.js';
 import { Bag, type Series } from './series.js';
-import { compare, parseMetricRef, parseThreshold, resolveRhs, type MetricRef, type Threshold } from './thresholds.js';
+import { compare, driftInner, parseDriftThreshold, parseMetricRef, parseThreshold, resolveRhs, type DriftThreshold, type MetricRef, type Threshold } from './thresholds.js';
+import { judgeDriftGate } from './drift-gates.js';
+import { baselineList, median, type BaselineReports } from './baseline.js';
 
 export interface CompiledGate {
   id: string;
@@ -26,25 +28,83 @@ export interface CompiledGate {
    * its figure may miss them.
    */
   missedOverflow?: boolean;
+  /** A drift gate (metric `drift(<metric>)`): its measure and limit; `threshold` then names the per-window figure. */
+  drift: DriftThreshold | null;
 }
+
+/** A drift gate's windows when it names none. */
+export const DEFAULT_DRIFT_WINDOW = '1m';
 
 export { defaultGateId } from '../model/gate-id.js';
 
 export function compileGate(config: GateConfig, index: number): CompiledGate {
+  const inner = driftInner(config.metric);
+  if (inner !== null) return compileDriftGate(config, index, inner);
   const ref = parseMetricRef(config.metric);
+  if (/^\s*(slope_per_hour|change_pct)\b/.test(config.expression)) {
+    throw new Error(`gates[${index}] (${config.id ?? defaultGateId(config)}): ${config.expression.trim()} is a drift measure: write the metric as drift(${config.metric})`);
+  }
   const threshold = parseThreshold(config.expression);
   const id = config.id ?? defaultGateId(config);
   if (threshold.rhs.kind === 'baseline' && !config.baseline) {
     throw new Error(`gates[${index}] (${id}): expression uses "baseline" but no baseline is set`);
   }
-  return { id, config, ref, threshold, windowMs: config.window ? validatedMs(config.window) : null };
+  return { id, config, ref, threshold, windowMs: config.window ? validatedMs(config.window) : null, drift: null };
+}
+
+function compileDriftGate(config: GateConfig, index: number, inner: string): CompiledGate {
+  const id = config.id ?? defaultGateId(config);
+  let drift: DriftThreshold;
+  try {
+    drift = parseDriftThreshold(config.expression);
+  } catch (err) {
+    throw new Error(`gates[${index}] (${id}): ${(err as Error).message}`);
+  }
+  if (config.baseline !== undefined && config.baseline !== 'report')
+    throw new Error(`gates[${index}] (${id}): a drift gate compares with the baseline report only (baseline: "report" or none)`);
+  const ref = parseMetricRef(inner);
+  // The per-window figure, as a percentile so that the buckets keep a histogram for a trend (a rate ignores it).
+  const threshold: Threshold = { source: config.expression, aggregate: { kind: 'percentile', p: 95 }, operator: drift.operator, rhs: { kind: 'number', value: drift.limit } };
+  return { id, config, ref, threshold, windowMs: validatedMs(config.window ?? DEFAULT_DRIFT_WINDOW), drift };
 }
 
 export interface GateContext {
   series: readonly Series[];
   kindOf(metric: string): MetricKindInfo | undefined;
   bucketWidthMs: number;
-  baselineReport: ReportModel | null;
+  /** The previous report, or several (each gate takes the median of their figures). */
+  baselineReport: BaselineReports | null;
+  /** A gate against the previous report when there is none (or only a partial one): warn (skipped, the default) or its severity. */
+  missingBaseline?: 'warn' | 'fail';
+}
+
+/** The previous reports a gate may compare with (partial ones left out), or why there are none. */
+export function usableBaseline(given: BaselineReports | null): { reports: ReportModel[]; source: string; left: ReportModel[] } | { reports: null; why: string } {
+  const all = baselineList(given);
+  if (all.length === 0) return { reports: null, why: 'no previous report was given (the first night, an expired artifact, or none set)' };
+  const reports = all.filter((r) => !r.partial);
+  const left = all.filter((r) => r.partial);
+  if (reports.length === 0) {
+    const r = left[0]!;
+    const why =
+      all.length === 1
+        ? `the previous report of ${r.createdAt} is partial (${r.abort?.reason ?? 'its run did not finish'}), so it is no baseline`
+        : `all ${all.length} previous reports are partial, so none is a baseline`;
+    return { reports: null, why };
+  }
+  const source = reports.length === 1 ? `report ${reports[0]!.createdAt}` : `median of ${reports.length} reports (${reports.map((r) => r.createdAt).join(', ')})`;
+  return { reports, source, left };
+}
+
+/** A figure per baseline report, combined: their median (one report: its figure). */
+export function baselineFigure(reports: readonly ReportModel[], figure: (r: ReportModel) => number | null): number | null {
+  return median(reports.map(figure).filter((v): v is number => v !== null));
+}
+
+/** The verdict and message of a gate that needs the previous report and has none. */
+export function missingBaselineResult(severity: Verdict, why: string, ctx: GateContext): { verdict: Verdict; message: string } {
+  if ((ctx.missingBaseline ?? 'warn') === 'warn') return { verdict: 'warn', message: `skipped: ${why}; not judged (evaluate.missingBaseline: warn)` };
+  return { verdict: severity, message: `${why}, so the gate cannot be shown to hold (evaluate.missingBaseline: fail)` };
 }
 
 function phaseMatches(tag: string | undefined, phase: string | undefined): boolean {
@@ -55,7 +115,7 @@ function phaseMatches(tag: string | undefined, phase: string | undefined): boole
 }
 
 /** Does a series of `metric` count towards the gate on `ref` (in `phase`)? */
-function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef, phase: string | undefined): boolean {
+export function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef, phase: string | undefined): boolean {
   const derived = derivedMetric(ref.metric);
   if (derived) {
     if (!derived.matches(metric, tags, ref.filter)) return false;
@@ -67,7 +127,7 @@ function tagsMatch(tags: Record<string, string>, metric: string, ref: MetricRef,
 }
 
 /** The metrics a gate reads: its own, or those a derived metric is computed from. */
-function sourceMetrics(ref: MetricRef): string[] {
+export function sourceMetrics(ref: MetricRef): string[] {
   return [...(derivedMetric(ref.metric)?.sources ?? [ref.metric])];
 }
 
@@ -103,7 +163,7 @@ interface Selection {
   perMetric: Map<string, Series[]>;
 }
 
-function select(ctx: GateContext, ref: MetricRef, phase: string | undefined): Selection {
+export function select(ctx: GateContext, ref: MetricRef, phase: string | undefined): Selection {
   const perMetric = new Map<string, Series[]>();
   for (const m of sourceMetrics(ref)) perMetric.set(m, []);
   for (const s of ctx.series) {
@@ -114,7 +174,7 @@ function select(ctx: GateContext, ref: MetricRef, phase: string | undefined): Se
 }
 
 /** The aggregate of a bag, or null when there is nothing to aggregate. */
-function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind: MetricKindInfo | undefined, durationMs: number): number | null {
+export function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind: MetricKindInfo | undefined, durationMs: number): number | null {
   const derived = derivedMetric(ref.metric);
   if (derived) return derived.compute(bags);
   const bag = bags.get(ref.metric)!;
@@ -123,7 +183,7 @@ function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind:
   return aggregate.compute(bag, { kind, durationMs, argument: t.aggregate.p });
 }
 
-function mergeBags(lists: Map<string, Bag[]>): Map<string, Bag> {
+export function mergeBags(lists: Map<string, Bag[]>): Map<string, Bag> {
   const out = new Map<string, Bag>();
   for (const [metric, bags] of lists) {
     const merged = new Bag();
@@ -133,12 +193,12 @@ function mergeBags(lists: Map<string, Bag[]>): Map<string, Bag> {
   return out;
 }
 
-function destroyAll(bags: Map<string, Bag>): void {
+export function destroyAll(bags: Map<string, Bag>): void {
   for (const b of bags.values()) b.destroy();
 }
 
 /** A report series as a Bag, for baselines from a previous run. */
-function bagFromReport(s: SeriesReport): Bag {
+export function bagFromReport(s: SeriesReport): Bag {
   const b = new Bag();
   b.count = s.count;
   b.errors = s.errors;
@@ -153,7 +213,7 @@ function bagFromReport(s: SeriesReport): Bag {
   return b;
 }
 
-function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | null; source: string } {
+function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | null; source: string; missing?: string } {
   const spec = gate.config.baseline!;
   const kind = ctx.kindOf(gate.ref.metric);
   if (spec.startsWith('phase:')) {
@@ -165,21 +225,24 @@ function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | 
     destroyAll(bags);
     return { value, source: spec };
   }
-  const report = ctx.baselineReport;
-  if (!report) return { value: null, source: 'report (none given)' };
-  const lists = new Map<string, Bag[]>(sourceMetrics(gate.ref).map((m) => [m, []]));
-  for (const s of report.series) {
-    const list = lists.get(s.metric);
-    if (list && tagsMatch(s.tags, s.metric, gate.ref, gate.config.phase)) list.push(bagFromReport(s));
-  }
-  const bags = mergeBags(lists);
-  for (const list of lists.values()) for (const b of list) b.destroy();
-  const value = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
-  destroyAll(bags);
-  return { value, source: `report ${report.createdAt}` };
+  const usable = usableBaseline(ctx.baselineReport);
+  if (!usable.reports) return { value: null, source: 'report (none)', missing: usable.why };
+  const value = baselineFigure(usable.reports, (report) => {
+    const lists = new Map<string, Bag[]>(sourceMetrics(gate.ref).map((m) => [m, []]));
+    for (const s of report.series) {
+      const list = lists.get(s.metric);
+      if (list && tagsMatch(s.tags, s.metric, gate.ref, gate.config.phase)) list.push(bagFromReport(s));
+    }
+    const bags = mergeBags(lists);
+    for (const list of lists.values()) for (const b of list) b.destroy();
+    const v = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
+    destroyAll(bags);
+    return v;
+  });
+  return { value, source: usable.source };
 }
 
-function spanOf(bags: Map<string, Bag>): number {
+export function spanOf(bags: Map<string, Bag>): number {
   let first = Infinity;
   let last = -Infinity;
   for (const b of bags.values()) {
@@ -189,7 +252,7 @@ function spanOf(bags: Map<string, Bag>): number {
   return last > first ? last - first : 0;
 }
 
-function fmt(v: number): string {
+export function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
 }
 
@@ -199,14 +262,19 @@ function worse(op: Threshold['operator'], a: number, b: number): boolean {
 }
 
 export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
+  if (gate.drift) return judgeDriftGate(gate, gate.drift, ctx);
   const started = performance.now();
   const cfg = gate.config;
   const kind = ctx.kindOf(gate.ref.metric);
   let limit: number | null = null;
   let baselineSource: string | null = null;
+  let baselineFigure: number | null = null;
+  let missingBaseline: string | null = null;
   if (gate.threshold.rhs.kind === 'baseline') {
     const b = baselineValue(gate, ctx);
     baselineSource = b.source;
+    baselineFigure = b.value;
+    missingBaseline = b.missing ?? null;
     limit = resolveRhs(gate.threshold.rhs, b.value);
   } else {
     limit = gate.threshold.rhs.value;
@@ -277,6 +345,9 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     verdict = 'fail';
     // Not a figure to compare or show as one: the message keeps it, as text.
     message = `${where}: series of ${overflowed.join(', ')} overflowed the cap of series before this gate was known (a threshold declared late, or a state made without this gate), so its figure is not trustworthy (observed ${observed === null ? 'nothing' : fmt(observed)}, limit ${rhsText}); raise evaluate.seriesCap or group by fewer tags`;
+  } else if (missingBaseline !== null) {
+    ({ verdict, message } = missingBaselineResult(cfg.severity, missingBaseline, ctx));
+    message = `${where}: ${message}`;
   } else if (limit === null) {
     verdict = cfg.severity;
     message = `${where}: no baseline value (${baselineSource}), so the gate cannot be shown to hold`;
@@ -308,7 +379,29 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     verdict,
     message,
     durationMs: performance.now() - started,
+    ...(gate.threshold.rhs.kind === 'baseline' ? { baselineValue: baselineFigure } : {}),
   };
+}
+
+/** Does the gate read the previous report (a `baseline: "report"` gate, a drift gate's change_pct)? */
+export function readsBaselineReport(gate: CompiledGate): boolean {
+  return gate.drift ? gate.drift.measure === 'change_pct' : gate.config.baseline === 'report';
+}
+
+/** What the report says about its baseline report: missing or partial (gates skipped), or itself a fail. */
+export function baselineNotes(gates: readonly CompiledGate[], ctx: Pick<GateContext, 'baselineReport' | 'missingBaseline'>): string[] {
+  const reading = gates.filter(readsBaselineReport);
+  if (reading.length === 0) return [];
+  const usable = usableBaseline(ctx.baselineReport);
+  if (!usable.reports) {
+    const what = (ctx.missingBaseline ?? 'warn') === 'warn' ? 'skipped (warn)' : 'not shown to hold (evaluate.missingBaseline: fail)';
+    return [`no baseline: ${usable.why}; ${reading.length} gate(s) against the previous report ${what}: ${reading.map((g) => g.id).join('; ')}`];
+  }
+  const notes: string[] = [];
+  if (usable.left.length) notes.push(`${usable.left.length} partial previous report(s) left out of the baseline: ${usable.left.map((r) => r.createdAt).join(', ')}`);
+  for (const r of usable.reports) if (r.verdict === 'fail') notes.push(`the baseline report of ${r.createdAt} had the verdict fail: its figures are compared with as they are`);
+  if (usable.reports.length > 1) notes.push(`baseline: the ${usable.source}`);
+  return notes;
 }
 
 export function overallVerdict(results: GateResult[]): Verdict {

@@ -8,6 +8,7 @@
 // one-process evaluation of the same files in another order would.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { BaselineReports } from './baseline.js';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -438,7 +439,7 @@ export interface ParallelOptions {
   gates: GateConfigInput[];
   format?: InputFormat;
   phaseEvents: PhaseEvent[];
-  baselineReport: ReportModel | null;
+  baselineReport: BaselineReports | null;
 }
 
 function stateInWorker(path: string, opts: ParallelOptions): Promise<EvaluationState> {

@@ -88,6 +88,37 @@ export function resolveRhs(rhs: Rhs, baseline: number | null): number | null {
   return baseline;
 }
 
+/**
+ * A drift gate's measure (metric `drift(<metric>)`): `slope_per_hour` is the least-squares slope of
+ * the metric's per-window figure (p95 for a trend, the rate for a rate) over the run, per hour;
+ * `change_pct` is the whole run's figure against the baseline report's, in percent (for a rate, the
+ * difference in percentage points: a relative change of a rate near 0 says nothing).
+ */
+export const DRIFT_MEASURES = ['slope_per_hour', 'change_pct'] as const;
+export type DriftMeasure = (typeof DRIFT_MEASURES)[number];
+
+export interface DriftThreshold {
+  source: string;
+  measure: DriftMeasure;
+  operator: Operator;
+  limit: number;
+}
+
+const DRIFT_THRESHOLD = new RegExp(`^\\s*(${DRIFT_MEASURES.join('|')})\\s*(===|==|!=|<=|>=|<|>)\\s*(${NUMBER})\\s*$`);
+
+/** `slope_per_hour<200`: a drift gate's expression (a number on the right, never `baseline`). */
+export function parseDriftThreshold(source: string): DriftThreshold {
+  const m = DRIFT_THRESHOLD.exec(source);
+  if (!m) throw new Error(`drift threshold "${source}" is not "<measure> <op> <number>" (measure: ${DRIFT_MEASURES.join(', ')}; op: < <= > >= == !=)`);
+  return { source, measure: m[1] as DriftMeasure, operator: (m[2] === '===' ? '==' : m[2]) as Operator, limit: Number(m[3]) };
+}
+
+/** `drift(<metric ref>)`: the inner metric reference, or null for a plain metric. */
+export function driftInner(source: string): string | null {
+  const m = /^\s*drift\((.*)\)\s*$/.exec(source);
+  return m ? m[1]! : null;
+}
+
 export interface MetricRef {
   source: string;
   metric: string;

@@ -74,6 +74,10 @@ export const driftSchema = z
   .object({
     windowMs: z.number(),
     windows: z.number().int().nonnegative(),
+    points: z
+      .array(z.object({ start: z.number().describe('ms epoch'), requests: z.number().int().nonnegative(), p95: z.number().nullable(), errorRate: z.number().nullable() }).strict())
+      .optional()
+      .describe('each window in time order: the figures the slopes are fitted to'),
     p95SlopeMsPerHour: z.number().nullable(),
     errorRateSlopePerHour: z.number().nullable(),
     previous: z
@@ -111,6 +115,54 @@ export const faultWindowSchema = z
   })
   .strict();
 
+/** What a run was (the next night checks it is comparable): profile, script, services, planned length, rate. */
+export const runIdentitySchema = z
+  .object({
+    profile: z.string(),
+    script: z.string().nullable().describe('the k6 script (a built-in scenario: its name)'),
+    services: z.record(z.string(), z.string()).describe("each configured service's URL or host:port (as configured, not the proxy's)"),
+    plannedMs: z.number().nullable().describe('the planned length from k6 (null: iteration-bound, or reshaped by k6 arguments)'),
+    durationMs: z.number().nullable().describe('first to last sample'),
+    requestsPerSecond: z.number().nullable().describe('HTTP requests per second over durationMs'),
+  })
+  .strict();
+export type RunIdentity = z.infer<typeof runIdentitySchema>;
+
+const comparedFigures = z
+  .object({ requests: z.number().int().nonnegative(), errorRate: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() })
+  .strict();
+
+const timelinePoint = z.object({ fromMs: z.number().describe("offset of the bucket from the run's first sample"), toMs: z.number(), p95: z.number() }).strict();
+
+/** This run against the previous report: figures side by side, and what makes them less comparable. */
+export const comparisonSchema = z
+  .object({
+    source: z.string().describe('the previous report (path, or folder of reports: the newest is shown)'),
+    previousCreatedAt: z.string(),
+    previousVerdict: z.enum(['pass', 'warn', 'fail']),
+    previousPartial: z.boolean(),
+    differences: z.array(z.string()).describe('how the previous run differs (profile, script, services, length, rate): a note each'),
+    rows: z
+      .array(
+        z
+          .object({
+            scope: z.enum(['run', 'service', 'endpoint']),
+            name: z.string().describe('"all", a service, or an endpoint (the `name` tag)'),
+            previous: comparedFigures.nullable(),
+            current: comparedFigures.nullable(),
+          })
+          .strict(),
+      )
+      .describe('ms for p50/p95/p99 of expected responses; error rate as chaosgate_error_rate (endpoints: failed / requests)'),
+    p95Timeline: z
+      .object({ previous: z.array(timelinePoint), current: z.array(timelinePoint) })
+      .strict()
+      .describe("p95 over all endpoints per time bucket of each run, from each run's start: the previous night drawn over this one"),
+  })
+  .strict();
+export type Comparison = z.infer<typeof comparisonSchema>;
+export type ComparedFigures = z.infer<typeof comparedFigures>;
+
 export const analysisSchema = z
   .object({
     profile: z.string(),
@@ -122,6 +174,8 @@ export const analysisSchema = z
     drain: drainSchema.nullable(),
     /** Per service (config `services` or the script's own `service` tag); absent when none. */
     services: z.array(serviceSummarySchema).optional(),
+    identity: runIdentitySchema.optional().describe('what this run was, for the next night to check it compares like with like'),
+    comparison: comparisonSchema.optional().describe('with a previous report (evaluate.baselineReport): figures side by side, and how the runs differ'),
   })
   .strict();
 export type Analysis = z.infer<typeof analysisSchema>;

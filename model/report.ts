@@ -122,6 +122,20 @@ export const seriesSchema = z
   .strict();
 export type SeriesReport = z.infer<typeof seriesSchema>;
 
+/** A drift gate's figures: per window of the run, and the whole run against the baseline report. */
+export const gateDriftSchema = z
+  .object({
+    measure: z.enum(['slope_per_hour', 'change_pct']),
+    figure: z.string().describe('what each window holds: p95 (ms) of a trend, the rate of a rate or error rate'),
+    windowMs: z.number().positive(),
+    points: z.array(z.object({ start: z.number().describe('ms epoch'), value: z.number() }).strict()).describe('one per window with samples, in time order'),
+    slopePerHour: z.number().nullable().describe('least-squares slope of the points, per hour'),
+    current: z.number().nullable().describe('the figure over the whole run'),
+    baseline: z.number().nullable().describe("the baseline report's figure (change_pct)"),
+  })
+  .strict();
+export type GateDrift = z.infer<typeof gateDriftSchema>;
+
 export const gateResultSchema = z
   .object({
     id: z.string(),
@@ -139,6 +153,8 @@ export const gateResultSchema = z
     verdict: verdictSchema,
     message: z.string(),
     durationMs: z.number().nonnegative(),
+    baselineValue: z.number().nullable().optional().describe('gates with `baseline`: the baseline figure the limit was resolved from (null: none)'),
+    drift: gateDriftSchema.optional().describe('drift gates (metric `drift(<metric>)`): the per-window figures the slope was fitted to'),
   })
   .strict();
 export type GateResult = z.infer<typeof gateResultSchema>;

@@ -3,6 +3,7 @@
 import type { GateResult, ReportModel } from '../model/report.js';
 import { buildHtmlData, type HtmlData } from './html-data.js';
 import { servicesSection } from './html-services.js';
+import { renderComparisonHtml } from './comparison.js';
 import { esc, formatElapsed, renderChart, type ChartLine } from './svg-chart.js';
 import { gateSentence, gateTextContext, gateValue, worstWindowText, type GateTextContext } from './gate-text.js';
 
@@ -182,7 +183,7 @@ function gateTable(gates: GateResult[], ctx: GateTextContext): string {
       // The sentence repeats metric, expression and figures; it is spelled out where a gate did not pass.
       const sentence = gateSentence(g, ctx);
       const why = g.verdict === 'pass' ? '' : `<div class="why">${esc(sentence)}</div>`;
-      return `<tr class="g-${esc(g.verdict)}" title="${esc(sentence)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(gateValue(g, g.observed, ctx))}</td><td class="nowrap">${esc(gateValue(g, g.limit, ctx))}</td></tr>`;
+      return `<tr class="g-${esc(g.verdict)}" title="${esc(sentence)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(gateValue(g, g.observed, ctx))}</td><td class="nowrap">${esc(gateValue(g, g.limit, ctx))}${g.baselineValue !== undefined ? `<div class="sub">baseline ${esc(gateValue(g, g.baselineValue, ctx))}</div>` : ''}</td></tr>`;
     })
     .join('');
   return `<table><thead><tr><th>verdict</th><th>gate</th><th>check</th><th>severity</th><th>scope</th><th>observed</th><th>limit</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -243,6 +244,7 @@ ${partial}
 <h2>Gates</h2>
 ${gateTable(d.gates, gateTextContext(model))}
 ${model.notes?.length ? `<h2>Notes</h2>\n<ul class="notes">${model.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+${renderComparisonHtml(model)}
 ${servicesSection(d)}
 <h2>Latency and error rate per endpoint group</h2>
 ${endpointSection(d)}

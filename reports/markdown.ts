@@ -2,6 +2,7 @@
 // trend series, input. One small function per section, so a section is added beside the others.
 import type { ReportModel } from '../model/report.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
+import { renderComparisonMarkdown } from './comparison.js';
 import { renderServicesMarkdown } from './markdown-services.js';
 import { gateTextContext, gateValue, worstWindowText } from './gate-text.js';
 
@@ -40,7 +41,9 @@ function gatesSection(model: ReportModel): string[] {
   for (const g of model.gates) {
     const worst = worstWindowText(g, ctx);
     const observed = `${gateValue(g, g.observed, ctx)}${worst ? ` (${worst})` : ''}`;
-    lines.push(`| ${ICON[g.verdict]} | ${cell(g.id)} | ${cell(observed)} | ${cell(gateValue(g, g.limit, ctx))} | ${g.severity} |`);
+    // A gate against a baseline shows the baseline figure its limit came from.
+    const baseline = g.baselineValue !== undefined ? ` (baseline ${gateValue(g, g.baselineValue, ctx)})` : '';
+    lines.push(`| ${ICON[g.verdict]} | ${cell(g.id)} | ${cell(observed)} | ${cell(gateValue(g, g.limit, ctx) + baseline)} | ${g.severity} |`);
   }
   lines.push('');
   return lines;
@@ -79,6 +82,7 @@ export function renderMarkdown(model: ReportModel, maxSeries = 15): string {
     ...headerSection(model),
     ...gatesSection(model),
     ...notesSection(model),
+    ...renderComparisonMarkdown(model, cell),
     ...renderAnalysisMarkdown(model),
     ...renderServicesMarkdown(model),
     ...seriesSection(model, maxSeries),

@@ -5,7 +5,7 @@
 // sentence — writes the reports asked for, and says the console lines and the exit code. Nothing
 // changes the report after it, so the three commands give the same report for the same config,
 // samples and events.
-import { analyseRun, type AnalyseRunOptions } from '../analysis/timeline.js';
+import { analyseRun, comparisonNotes, type AnalyseRunOptions } from '../analysis/timeline.js';
 import { overflowNote } from '../evaluator/evaluation.js';
 import { ChaosgateError, InputError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
@@ -136,6 +136,8 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
     report.analysis = analyseRun(report, opts.analysis);
     const services = opts.services?.summaries(report) ?? [];
     if (services.length) report.analysis.services = services;
+    const differ = comparisonNotes(report.analysis);
+    if (differ.length) report.notes = [...(report.notes ?? []), ...differ];
   }
   // Each gate's sentence, built once from its fields: every writer and the console read it.
   const text = gateTextContext(report);

@@ -4,14 +4,14 @@
 // user's (`script:`, `--script`) or a built-in scenario resolved to its script and env, on one
 // path. One function (outcomeExitCode) maps signals, failures and incomplete runs to exit codes.
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
 import type { ChaosEvent } from '../chaos/events.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import type { GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
-import { loadReport } from '../evaluator/evaluate.js';
+import { loadPrevious } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, type Evaluation } from '../evaluator/evaluation.js';
 import { refuseNoGates } from '../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../config/known-metrics.js';
@@ -127,7 +127,7 @@ interface RunContext {
   readonly internal: AbortController;
   readonly cleanup: CleanupStack;
   readonly credentials: Credentials;
-  readonly previous: { source: string; report: ReportModel } | null;
+  readonly previous: Awaited<ReturnType<typeof loadPrevious>> | null;
   /** Chaos events and named phases of this run (also written to chaos-events.jsonl): phases, fault windows. */
   readonly timeline: RunTimeline;
   /** Samples k6 does not write (probes, drain), kept in samples.ndjson so `evaluate --events` can replay the run. */
@@ -263,7 +263,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     internal: new AbortController(),
     cleanup: new CleanupStack(),
     credentials: resolveCredentials(),
-    previous: previousSource ? { source: previousSource, report: await loadReport(previousSource) } : null,
+    previous: previousSource ? await loadPrevious(previousSource) : null,
     timeline: new RunTimeline((e) => ctx.ev?.addPhaseEvent(e), join(outDir, 'chaos-events.jsonl')),
     sampleLog: new SampleLog(join(outDir, 'samples.ndjson')),
     tap: new LiveTap(),
@@ -352,7 +352,7 @@ async function loadStage(ctx: RunContext): Promise<void> {
   refuseNoGates(gates.length, { allowNoGates: ctx.opts.allowNoGates === true, where: noGatesWhere(ctx.name) });
   ctx.ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
     phaseLabels: true,
-    baselineReport: ctx.previous?.report ?? null,
+    baselineReport: ctx.previous?.all ?? null,
     deriveTags: ctx.services.deriveTags,
   });
   const ev = ctx.ev;
@@ -581,7 +581,7 @@ function judgeK6End(ctx: RunContext): void {
 /** publish: the report (partial with the reason when the run stopped early or was incomplete), the analysis, every writer. */
 async function publish(ctx: RunContext): Promise<RunResult> {
   const { config } = ctx;
-  const ev = (ctx.ev ??= createEvaluation(config.evaluate, ctx.gates, { phaseLabels: true, baselineReport: ctx.previous?.report ?? null }));
+  const ev = (ctx.ev ??= createEvaluation(config.evaluate, ctx.gates, { phaseLabels: true, baselineReport: ctx.previous?.all ?? null }));
   const report = ev.finish();
   k6StoppedItself(ctx, report);
   k6ThresholdAgreement(ctx, report);
@@ -589,7 +589,15 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   for (const format of Object.keys(reportWriters) as ReportFormat[]) files[format] = join(ctx.outDir, reportWriters[format].fileName);
   const finished = await finishReport(report, {
     happened: { interrupted: interrupted(ctx), failure: ctx.failure, incomplete: ctx.incomplete, notes: ctx.notes },
-    analysis: { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), settings: config.run, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain },
+    analysis: {
+      profile: ctx.name,
+      faults: ctx.timeline.faults(ctx.counts),
+      settings: config.run,
+      drift: ctx.profile.drift,
+      previous: ctx.previous,
+      drain: ctx.drain,
+      identity: runIdentityInput(ctx),
+    },
     services: ctx.services,
     reports: Object.entries(files).map(([format, path]) => ({ format: format as ReportFormat, path })),
     reportsIn: ctx.outDir,
@@ -617,6 +625,12 @@ function k6StoppedItself(ctx: RunContext, report: ReportModel): void {
       : "run.k6Thresholds is off, so the run judged none of k6's thresholds";
     ctx.incomplete.push(`${what}, and ${why}: the gates saw ${stop.ran} of a planned ${stop.planned} s`);
   }
+}
+
+/** What the next night checks it compares like with like: the script (or built-in scenario), the configured services, the planned length. */
+function runIdentityInput(ctx: RunContext): { script: string | null; services: Record<string, string>; plannedMs: number | null } {
+  const services = Object.fromEntries(Object.entries(ctx.config.services).map(([name, s]) => [name, s.url ?? s.tcp ?? '']));
+  return { script: ctx.load.builtin ?? relative(process.cwd(), ctx.load.label), services, plannedMs: ctx.plan?.plannedMs ?? null };
 }
 
 /** k6's exit code 99 must agree with chaosgate's judgement of k6's own thresholds, or the report says why not. */

@@ -87,11 +87,18 @@ describe('.github/workflows/chaos.yml', () => {
     expect(summary?.if).toBe('always()');
   });
 
-  it("downloads the previous night's report for the soak, optionally", () => {
-    const download = uses('actions/download-artifact@');
-    expect(download).toHaveLength(1);
-    expect(download[0]!.with!.name).toBe('chaos-test-reports');
-    expect(download[0]).toMatchObject({ 'continue-on-error': true });
+  it("finds the previous night's report on the schedule only, with scripts/previous-report.sh and the run's token", () => {
+    expect(uses('actions/download-artifact@')).toHaveLength(0);
+    const find = job.steps.find((s) => s.name === "Find the previous night's report") as Step & { id: string; env: Record<string, string> };
+    expect(find).toMatchObject({ id: 'previous', if: "github.event_name == 'schedule'", run: 'bash scripts/previous-report.sh' });
+    expect(find.env).toMatchObject({ GH_TOKEN: '${{ github.token }}', WORKFLOW: 'chaos.yml' });
+    expect(job.env!.BASELINE).toBe('previous-scheduled-run');
+    const gate = job.steps.find((s) => s.name === 'chaosgate run') as Step & { env: Record<string, string> };
+    expect(gate.env.PREVIOUS_REPORT).toBe('${{ steps.previous.outputs.report }}');
+  });
+
+  it('sets up the runtime only: no test packages', () => {
+    expect(job.steps.find((s) => s.name?.startsWith('Setup'))!.run).toBe('npm run setup -- --runtime');
   });
 });
 
@@ -116,7 +123,7 @@ describe('the `chaosgate run` step script', () => {
       cwd: dir,
       encoding: 'utf8',
       timeout: 30_000,
-      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, OUT_DIR: 'results/7-1', PREVIOUS_DIR: job.env!.PREVIOUS_DIR!, CHAOSGATE_CONFIG: '', ...env },
+      env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, OUT_DIR: 'results/7-1', CHAOSGATE_CONFIG: '', PREVIOUS_REPORT: '', ...env },
     });
     rmSync(dir, { recursive: true });
     const line = (prefix: string) =>
@@ -134,22 +141,26 @@ describe('the `chaosgate run` step script', () => {
 
   it("gives the previous night's JSON report as CHAOSGATE_BASELINE_REPORT, beside a given config", () => {
     const r = runStep(
-      { PROFILE: 'soak', DURATION: '2h', CHAOSGATE_CONFIG: 'gate.json' },
-      { 'previous-night/report.json': '{}', 'previous-night/junit.xml': '<x/>', 'gate.json': '{"gates":[{"metric":"m","expression":"max<1"}]}' },
+      { PROFILE: 'soak', DURATION: '2h', CHAOSGATE_CONFIG: 'gate.json', PREVIOUS_REPORT: 'previous-night/41/report.json' },
+      { 'previous-night/41/report.json': '{}', 'gate.json': '{"gates":[{"metric":"m","expression":"max<1"}]}' },
     );
-    expect(r).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run soak --out-dir results/7-1 --duration 2h --config gate.json', baseline: 'previous-night/report.json' });
-    expect(r.stdout).toContain('comparing with previous-night/report.json');
+    expect(r).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run soak --out-dir results/7-1 --duration 2h --config gate.json', baseline: 'previous-night/41/report.json' });
+    expect(r.stdout).toContain('comparing with previous-night/41/report.json');
   });
 
   it('without a previous report (first night, expired artifact) sets no baseline, and leaves ./chaosgate.config.json to chaosgate', () => {
-    const r = runStep({ PROFILE: 'soak', DURATION: '' }, { 'previous-night/junit.xml': '<x/>', 'chaosgate.config.json': '{"profiles":{}}' });
+    const r = runStep({ PROFILE: 'soak', DURATION: '', PREVIOUS_REPORT: '' }, { 'chaosgate.config.json': '{"profiles":{}}' });
     expect(r).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run soak --out-dir results/7-1', baseline: 'unset' });
     expect(r.stdout).not.toContain('comparing with');
   });
 
   it('the real CLI reads the report the step names (a broken one: exit 3 naming it, before anything starts)', () => {
     const cli = join(projectRoot, 'bin', 'chaosgate.mjs');
-    const r = runStep({ PROFILE: 'soak', DURATION: '' }, { 'previous-night/report.json': '{"not":"a report"}' }, `#!/bin/sh\nshift\nexec "${process.execPath}" "${cli}" "$@"\n`);
+    const r = runStep(
+      { PROFILE: 'soak', DURATION: '', PREVIOUS_REPORT: 'previous-night/report.json' },
+      { 'previous-night/report.json': '{"not":"a report"}' },
+      `#!/bin/sh\nshift\nexec "${process.execPath}" "${cli}" "$@"\n`,
+    );
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('baseline report previous-night/report.json: not a chaosgate report');
   });
@@ -217,14 +228,17 @@ describe('the init workflow template with the action', () => {
     expect(j.if).toBe("github.event_name == 'schedule' || inputs.run_chaos");
     const gate = j.steps.find((s) => s.uses === 'o/r@v1')!;
     expect(gate.with).toMatchObject({ config: 'chaosgate.config.json' });
-    expect(String(gate.with!.profile)).toContain("github.event_name == 'schedule' && 'soak'");
+    expect(String(gate.with!.profile)).toContain("github.event_name == 'schedule' && env.NIGHTLY_PROFILE || inputs.profile");
+    expect(String(gate.with!.duration)).toContain("github.event_name == 'schedule' && env.NIGHTLY_DURATION || inputs.duration");
+    expect(String(gate.with!.baseline)).toContain("github.event_name == 'schedule' && 'previous-scheduled-run' || inputs.baseline");
+    expect((wf as unknown as { permissions: Record<string, string> }).permissions).toMatchObject({ actions: 'read', checks: 'write' });
   });
 });
 
 describe('action.yml', () => {
   it('is a composite action whose every input is used and every run step names its shell', () => {
     expect(action.runs.using).toBe('composite');
-    expect(Object.keys(action.inputs).sort()).toEqual(['config', 'duration', 'out-dir', 'profile', 'script']);
+    expect(Object.keys(action.inputs).sort()).toEqual(['baseline', 'baseline-nights', 'config', 'duration', 'out-dir', 'profile', 'script', 'token']);
     const text = JSON.stringify(action.runs.steps);
     for (const name of Object.keys(action.inputs)) expect(text, `inputs.${name} unused`).toContain(`inputs.${name}`);
     for (const step of action.runs.steps.filter((s) => s.run)) expect(step.shell, step.name).toBe('bash');

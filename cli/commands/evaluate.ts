@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { configFileOf, withConfigFlags, type ConfigFlags } from '../config-flags.js';
-import { evaluate, loadReport } from '../../evaluator/evaluate.js';
+import { evaluate, loadPrevious } from '../../evaluator/evaluate.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
 import { readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
@@ -56,11 +56,11 @@ export function register(program: Command): void {
       timeline.replay(events ?? []);
       const services = configServices(config).replay((events ?? []).filter((e): e is ServiceAddressEvent => 'service' in e));
       const baseline = flags.baseline ?? config.evaluate.baselineReport;
-      const baselineReport = baseline ? await loadReport(baseline) : undefined;
+      const previous = baseline ? await loadPrevious(baseline) : null;
       const model = await evaluate(inputs, {
         config: { evaluate: services.evaluateConfig(config), gates },
         format: flags.format,
-        baselineReport,
+        baselineReport: previous?.all,
         phaseEvents,
         phaseLabels: events !== undefined,
         statePath: flags.state,
@@ -77,7 +77,7 @@ export function register(program: Command): void {
               faults: timeline.faults(),
               settings: config.run,
               drift: profile?.drift,
-              previous: baseline && baselineReport ? { source: baseline, report: baselineReport } : null,
+              previous,
             }
           : null,
         services: services.any ? services : null,

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { configFileOf, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
-import { loadReport } from '../../evaluator/evaluate.js';
+import { loadPrevious } from '../../evaluator/evaluate.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseRepeatedInputs } from '../../evaluator/input.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../../evaluator/state.js';
@@ -59,10 +59,10 @@ export function register(program: Command): void {
       }
       const services = configServices(config).replay((events ?? []).filter((e): e is ServiceAddressEvent => 'service' in e));
       const baseline = flags.baseline ?? config.evaluate.baselineReport;
-      const baselineReport = baseline ? await loadReport(baseline) : null;
+      const previous = baseline ? await loadPrevious(baseline) : null;
       let merged;
       try {
-        merged = mergeStates(states, { config: services.evaluateConfig(config), gates, baselineReport });
+        merged = mergeStates(states, { config: services.evaluateConfig(config), gates, baselineReport: previous?.all ?? null });
       } catch (err) {
         if (err instanceof UsageError || err instanceof InputError) throw err;
         throw new ConfigError('gates', [(err as Error).message]);
@@ -85,7 +85,7 @@ export function register(program: Command): void {
               faults: timeline.faults(),
               settings: config.run,
               drift: profile?.drift,
-              previous: baseline && baselineReport ? { source: baseline, report: baselineReport } : null,
+              previous,
             }
           : null,
         services: services.any ? services : null,

@@ -15,7 +15,11 @@ describe('published report JSON Schema', () => {
   });
 
   it('accepts a real report and rejects a broken one', () => {
-    const ev = createEvaluation({}, [{ metric: 'http_req_duration', expression: 'p(95)<300' }], { phaseLabels: true });
+    const gates = [
+      { metric: 'http_req_duration', expression: 'p(95)<300' },
+      { metric: 'drift(http_req_duration)', expression: 'slope_per_hour<300', window: '5s' },
+    ];
+    const ev = createEvaluation({ bucketWidth: '1s' }, gates, { phaseLabels: true });
     const t0 = Date.UTC(2026, 0, 1);
     ev.addPhaseEvent({ time: t0 + 5_000, faultId: 'latency', action: 'on' });
     for (let i = 0; i < 200; i++) {
@@ -30,6 +34,8 @@ describe('published report JSON Schema', () => {
     const depth = report.series.find((s: { metric: string }) => s.metric === 'queue_depth');
     expect(depth.tags).toEqual({ probe: 'redis', queue: 'ingestion', phase: 'baseline' });
     expect(depth.gauge).toEqual({ last: 3, min: 3, max: 3, avg: 3 });
+    // The drift gate's per-window figures are kept (20 s of samples in 5 s windows).
+    expect(report.gates[1].drift.points).toHaveLength(4);
     delete report.totals;
     expect(validate(report)).toBe(false);
   });

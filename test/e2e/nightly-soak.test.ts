@@ -1,0 +1,179 @@
+// Three nights of a short soak as a QA engineer runs them: chaosgate from `npm pack`, installed in a
+// project outside this repository, `chaosgate init`'s script against a loopback service the test
+// starts and slows down, real k6. Night 1 has no previous night (the baseline gates are skipped with
+// a note: exit 0), night 2 is 25 % slower than night 1 (exit 99), night 3 is as fast as night 1 and
+// compares with the last green night (exit 0); the comparison section carries the figures of both
+// reports. Then one run whose service slows down gradually fails its drift gate (exit 99).
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot, toolPath } from '../../lib/tools.js';
+import type { ReportModel } from '../../model/report.js';
+
+let work: string;
+let app: string;
+let service: Server;
+let serviceUrl: string;
+/** The service's answer delay in ms, by the time since `since` (a gradual slowdown). */
+let delay: (sinceMs: number) => number = () => 0;
+let since = Date.now();
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd ?? app, env: opts.env ?? userEnv(), timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
+        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+      },
+    );
+  });
+}
+
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: `${join(process.execPath, '..')}:/usr/bin:/bin`,
+    HOME: join(work, 'home'),
+    npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? '/root', '.npm'),
+    npm_config_update_notifier: 'false',
+    CHAOSGATE_K6_BIN: toolPath.k6,
+    ...extra,
+  };
+}
+
+const chaosgate = (args: string[], env?: NodeJS.ProcessEnv) => sh(process.execPath, [join(app, 'node_modules', '.bin', 'chaosgate'), ...args], { env, timeoutMs: 120_000 });
+
+// A short nightly: 10 s at 10 requests a second, 1 s buckets. The gates a team writes for its soak,
+// scaled to seconds: p95 and error rate against the previous night, and p95's drift within the run.
+const gates = [
+  { id: 'p95-vs-last-night', metric: 'http_req_duration{service:web}', expression: 'p(95)<=baseline*1.12', baseline: 'report' },
+  { id: 'error-rate-vs-last-night', metric: 'chaosgate_error_rate{service:web}', expression: 'rate<=baseline+0.01', baseline: 'report' },
+  // 10 ms more per second is 36 000 ms/h; a flat service's p95 moves a few ms between 2 s windows.
+  { id: 'p95-drift', metric: 'drift(http_req_duration{service:web})', expression: 'slope_per_hour<12000', window: '2s' },
+];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'chaosgate-nightly-'));
+  app = join(work, 'app');
+  mkdirSync(app);
+  mkdirSync(join(work, 'home'));
+  const pack = await sh('npm', ['pack', '--pack-destination', work, '--loglevel=error'], {
+    cwd: projectRoot,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+    timeoutMs: 120_000,
+  });
+  expect(pack.code, pack.stderr).toBe(0);
+  const tarball = join(work, pack.stdout.trim().split('\n').at(-1)!);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-service', version: '1.0.0', private: true }));
+  const install = await sh('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { timeoutMs: 180_000 });
+  expect(install.code, install.stderr).toBe(0);
+
+  service = createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'), delay(Date.now() - since));
+  });
+  await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+  serviceUrl = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+
+  const init = await chaosgate(['init', '--service-url', serviceUrl]);
+  expect(init.code, init.stderr).toBe(0);
+  const config = JSON.parse(readFileSync(join(app, 'chaosgate.config.json'), 'utf8'));
+  config.evaluate = { bucketWidth: '1s' };
+  config.profiles.nightly = { description: 'the soak, in seconds', script: 'k6/chaosgate.ts', duration: '10s', drift: true, gates };
+  writeFileSync(join(app, 'chaosgate.config.json'), JSON.stringify(config, null, 2));
+}, 300_000);
+
+afterAll(async () => {
+  await new Promise((resolve) => service?.close(resolve));
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const night = (n: string) => join(app, 'nights', n);
+const report = (n: string) => JSON.parse(readFileSync(join(night(n), 'report.json'), 'utf8')) as ReportModel;
+const gate = (r: ReportModel, id: string) => r.gates.find((g) => g.id === id)!;
+
+async function runNight(name: string, ms: (sinceMs: number) => number, baseline?: string): Promise<Result> {
+  delay = ms;
+  since = Date.now();
+  return chaosgate(['run', 'nightly', '--out-dir', night(name), ...(baseline ? ['--baseline', baseline] : [])]);
+}
+
+describe('three nights of a short soak, from the packed chaosgate', () => {
+  it('night 1: no previous night — the baseline gates are skipped with a note, exit 0', async () => {
+    const r = await runNight('1', () => 100);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^WARN p95-vs-last-night: /m);
+    expect(r.stderr).toContain('note: no baseline: no previous report was given');
+    expect(r.stderr).toMatch(/^PASS p95-drift: /m);
+    const rep = report('1');
+    expect(rep.verdict).toBe('warn');
+    expect(gate(rep, 'p95-vs-last-night').message).toContain('skipped');
+    expect(readFileSync(join(night('1'), 'summary.md'), 'utf8')).toContain('no baseline: no previous report was given');
+    expect(rep.analysis!.identity).toMatchObject({ profile: 'nightly', script: 'k6/chaosgate.ts', services: { web: serviceUrl } });
+  });
+
+  it('night 2, 25 % slower than night 1, fails against it (exit 99); the comparison carries both nights', async () => {
+    const r = await runNight('2', () => 125, join(night('1'), 'report.json'));
+    expect(r.code, r.stderr).toBe(99);
+    const one = report('1');
+    const two = report('2');
+    const g = gate(two, 'p95-vs-last-night');
+    expect(g.verdict).toBe('fail');
+    // The baseline figure is night 1's p95 of web, its limit that × 1.12.
+    const p95Of = (rep: ReportModel) => rep.analysis!.services!.find((s) => s.service === 'web')!.p95!;
+    expect(g.baselineValue).toBeCloseTo(p95Of(one), 6);
+    expect(g.limit).toBeCloseTo(p95Of(one) * 1.12, 6);
+    expect(g.observed).toBeCloseTo(p95Of(two), 6);
+    const c = two.analysis!.comparison!;
+    expect(c.differences).toEqual([]);
+    const web = c.rows.find((x) => x.scope === 'service' && x.name === 'web')!;
+    expect(web.previous!.p95).toBeCloseTo(p95Of(one), 6);
+    expect(web.current!.p95).toBeCloseTo(p95Of(two), 6);
+    // The service: 100 ms then 125 ms, plus what the loopback and a busy machine add.
+    expect(web.previous!.p95).toBeGreaterThanOrEqual(100);
+    expect(web.current!.p95).toBeGreaterThanOrEqual(125);
+    expect(web.current!.p95! - web.previous!.p95!).toBeGreaterThan(15);
+    expect(web.current!.requests).toBeGreaterThanOrEqual(95);
+    // The Markdown row shows the same figures, previous → current, with the signed delta.
+    const md = readFileSync(join(night('2'), 'summary.md'), 'utf8');
+    const f = (v: number) => `${v.toFixed(1)} ms`;
+    const d = web.current!.p95! - web.previous!.p95!;
+    expect(md).toContain(`| ${f(web.previous!.p95!)} → ${f(web.current!.p95!)} | +${d.toFixed(1)} ms (+${((d / web.previous!.p95!) * 100).toFixed(1)} %) |`);
+    expect(md).toMatch(/\| ❌ \| p95-vs-last-night \| [\d.]+ \| [\d.]+ \(baseline [\d.]+\) \| fail \|/);
+    const html = readFileSync(join(night('2'), 'report.html'), 'utf8');
+    expect(html).toContain('data-series="p95 previous run"');
+  });
+
+  it('night 3, as fast as night 1 again, passes against the last green night (exit 0)', async () => {
+    const r = await runNight('3', () => 100, join(night('1'), 'report.json'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(report('3').verdict).toBe('pass');
+    expect(gate(report('3'), 'p95-vs-last-night').verdict).toBe('pass');
+  });
+
+  it('a service that slows down gradually within one run fails the drift gate (exit 99)', async () => {
+    // 40 ms, then 12 ms more every second: p95 climbs by ~43 000 ms/h.
+    const r = await runNight('creep', (t) => 40 + (t / 1000) * 12, join(night('1'), 'report.json'));
+    expect(r.code, r.stderr).toBe(99);
+    const g = gate(report('creep'), 'p95-drift');
+    expect(g.verdict).toBe('fail');
+    expect(g.observed).toBeGreaterThan(20_000);
+    expect(g.drift!.points.length).toBeGreaterThanOrEqual(3);
+    // Each window's p95 is above the one before.
+    const values = g.drift!.points.map((p) => p.value);
+    expect(values.every((v, i) => i === 0 || v > values[i - 1]!)).toBe(true);
+    expect(r.stderr).toMatch(/^FAIL p95-drift: /m);
+  });
+});
