@@ -1,7 +1,7 @@
 // The streaming evaluation: lines or samples in (live from a FIFO while k6 runs, or from files),
 // phase events joined by time, gates checkable at any moment, a report model at the end.
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
-import { aggregates, type AggregateDef } from './aggregates.js';
+import { aggregates, durationSeconds, trendMean, trendPercentile, type AggregateDef } from './aggregates.js';
 import { validatedMs } from '../lib/duration.js';
 import { compileGate, gateMetrics, judgeGate, overallVerdict, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
@@ -42,6 +42,11 @@ export interface EvaluationOptions {
    * the sample has wins. Called once per distinct tag set (tag infos are cached).
    */
   deriveTags?: (tags: Record<string, string>) => Record<string, string> | null;
+  /**
+   * k6's test run duration in ms (its handleSummary `state.testRunDurationMs`), which k6 divides a
+   * counter's sum by for `rate`; without it, the whole input's first-to-last sample span.
+   */
+  testRunDurationMs?: number;
 }
 
 interface MetricInfo {
@@ -432,7 +437,14 @@ export class Evaluation implements SampleSink {
       kindOf: (m) => this.metricInfo(m).kind,
       bucketWidthMs: this.store.bucketWidthMs,
       baselineReport: this.opts.baselineReport ?? null,
+      runDurationMs: this.runDurationMs(),
     };
+  }
+
+  /** The test's duration for counters' rates: k6's when given, else first to last sample of the whole input. */
+  private runDurationMs(): number {
+    if (this.opts.testRunDurationMs !== undefined) return this.opts.testRunDurationMs;
+    return this.lastTime > this.firstTime ? this.lastTime - this.firstTime : 0;
   }
 
   /** Judges the gates now; `liveOnly` judges only gates marked abortOnFail (for live aborts). */
@@ -509,13 +521,14 @@ export class Evaluation implements SampleSink {
       buckets: { widthMs: this.store.bucketWidthMs, items: [] },
     };
     if (info.kind === 'trend' && t.hist && t.count > 0) {
-      // HDR answers a bucket's highest equivalent value; the exact min/max bound it.
-      const p = (q: number) => Math.min(t.max, Math.max(t.min, t.hist!.percentile(q) / HISTOGRAM_SCALE));
-      out.trend = { min: t.min, max: t.max, avg: t.sum / t.count, sum: t.sum, p50: p(50), p90: p(90), p95: p(95), p99: p(99) };
+      // k6's percentile definition; exact within the exact-value budget (aggregates.ts).
+      // Values the histogram could not hold, past the budget: what it holds, bounded by min and max.
+      const p = (q: number) => trendPercentile(t, q) ?? Math.min(t.max, Math.max(t.min, t.hist!.percentile(q) / HISTOGRAM_SCALE));
+      out.trend = { min: t.min, max: t.max, avg: trendMean(t), sum: t.sum, p50: p(50), p90: p(90), p95: p(95), p99: p(99) };
       out.histogram = { encoding: 'hdr-compressed-base64', scale: HISTOGRAM_SCALE, significantDigits: SIGNIFICANT_DIGITS, data: t.hist.encode() };
     } else if (info.kind === 'counter') {
-      const span = (this.lastTime - this.firstTime) / 1000;
-      out.counter = { sum: t.sum, ratePerSecond: span > 0 ? t.sum / span : 0, min: t.min, max: t.max };
+      const duration = this.runDurationMs();
+      out.counter = { sum: t.sum, ratePerSecond: duration > 0 ? t.sum / durationSeconds(duration) : 0, min: t.min, max: t.max };
     } else if (info.kind === 'rate') {
       out.rate = { passes: t.nonzero, fails: t.count - t.nonzero, total: t.count, rate: t.count ? t.nonzero / t.count : 0 };
     } else if (info.kind === 'gauge') {

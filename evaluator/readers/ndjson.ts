@@ -12,7 +12,7 @@
 // mutated lines of every shape).
 import { metricKinds } from '../../model/k6-metrics.js';
 import type { LineReader, ReaderFormat, SampleSink } from './types.js';
-import { MAX_VALUE, valueProblem } from './types.js';
+import { valueProblem } from './types.js';
 import { parseRfc3339 } from './time.js';
 
 const V1_HEAD = '{"metric":"';
@@ -442,7 +442,7 @@ export class NdjsonReader implements LineReader {
     const last = this.lastSlot;
     if (last !== null && last.next !== slot && slot!.kept) last.next = slot;
     this.lastSlot = slot;
-    if (value >= 0 && value <= MAX_VALUE) this.sink.point(slot!.name, time, value, tags, null, lineNo);
+    if (Number.isFinite(value)) this.sink.point(slot!.name, time, value, tags, null, lineNo);
     else this.sink.malformed(lineNo, valueProblem(value)!);
     return lineEnd;
   }
