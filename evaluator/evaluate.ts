@@ -30,6 +30,8 @@ export interface EvaluateOptions {
   statePath?: string;
   /** Many large inputs: one state per input in worker threads, then the merge (default true). */
   parallelInputs?: boolean;
+  /** k6's test run duration in ms, for counters' `rate` (EvaluationOptions.testRunDurationMs). */
+  testRunDurationMs?: number;
 }
 
 /** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
@@ -259,6 +261,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       format: opts.format,
       phaseLabels: opts.phaseLabels === true || (opts.phaseEvents?.length ?? 0) > 0,
       baselineReport,
+      testRunDurationMs: opts.testRunDurationMs,
     });
   } catch (err) {
     throw new ConfigError('gates', [(err as Error).message]);
@@ -288,6 +291,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       format: opts.format,
       phaseEvents: opts.phaseEvents ?? [],
       baselineReport,
+      testRunDurationMs: opts.testRunDurationMs,
     });
   }
   try {

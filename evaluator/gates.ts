@@ -313,7 +313,8 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     baseline: baselineSource,
     abortOnFail: cfg.abortOnFail,
     observed: overflowed.length > 0 ? null : observed,
-    limit,
+    // JSON holds no Infinity or NaN (`<Inf`, `<NaN` are k6 thresholds): the message keeps them.
+    limit: limit !== null && Number.isFinite(limit) ? limit : null,
     worstWindowStart: overflowed.length > 0 ? null : worstStart,
     verdict,
     message,

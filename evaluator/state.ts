@@ -430,6 +430,7 @@ export interface ParallelOptions {
   format?: InputFormat;
   phaseEvents: PhaseEvent[];
   baselineReport: ReportModel | null;
+  testRunDurationMs?: number;
 }
 
 function stateInWorker(path: string, opts: ParallelOptions): Promise<EvaluationState> {
@@ -466,6 +467,12 @@ export async function evaluateInParallel(inputs: string[], opts: ParallelOptions
   };
   await Promise.all(Array.from({ length: Math.min(opts.threads, inputs.length) }, lane));
   if (failed !== null) throw failed;
-  const merged = mergeStates(states, { config: opts.config, gates: opts.gates, format: opts.format, baselineReport: opts.baselineReport });
+  const merged = mergeStates(states, {
+    config: opts.config,
+    gates: opts.gates,
+    format: opts.format,
+    baselineReport: opts.baselineReport,
+    testRunDurationMs: opts.testRunDurationMs,
+  });
   return merged.evaluation.finish();
 }

@@ -8,7 +8,7 @@ import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
 import { analyseRun, readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
 import type { PhaseEvent } from '../../model/events.js';
-import { InputError } from '../../lib/errors.js';
+import { InputError, UsageError } from '../../lib/errors.js';
 import { INPUT_FORMATS, type InputFormat } from '../../model/input-formats.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { withReportFlags, writeRequestedReports, type ReportFlags } from '../report-flags.js';
@@ -22,6 +22,7 @@ interface EvaluateFlags extends ConfigFlags, ReportFlags {
   declaredThresholds?: boolean;
   allowNoGates?: boolean;
   state?: string;
+  testRunDuration?: string;
 }
 
 export function register(program: Command): void {
@@ -35,6 +36,10 @@ export function register(program: Command): void {
     .option('--state <file>', 'also write the mergeable evaluation state (for `chaosgate merge`; .gz compresses)')
     .option('--declared-thresholds', "also judge the thresholds k6 declared in the NDJSON's Metric lines")
     .option('--allow-no-gates', 'accept an evaluation with no gates to judge (otherwise refused, exit 2)')
+    .option(
+      '--test-run-duration <ms>',
+      "k6's test run duration in ms (handleSummary's state.testRunDurationMs), which a counter's `rate` divides by as in k6; default: the input's first to last sample",
+    )
     .action(async (inputs: string[], flags: EvaluateFlags) => {
       const config = await loadConfig({ file: flags.config, set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
@@ -57,6 +62,7 @@ export function register(program: Command): void {
         phaseEvents,
         phaseLabels: events !== undefined,
         statePath: flags.state,
+        testRunDurationMs: testRunDurationMs(flags.testRunDuration),
       });
       if (events) model.analysis = analyseRun(model, { profile: flags.profile ?? 'evaluate', faults: timeline.faults(), settings: config.run });
       // A gate on a queue_/drain_/chaosgate_ metric that the input never had: a config error.
@@ -75,4 +81,11 @@ export function register(program: Command): void {
       }
       process.exitCode = model.verdict === 'fail' ? ExitCode.gateFailed : ExitCode.pass;
     });
+}
+
+function testRunDurationMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (text.trim() === '' || !Number.isFinite(ms) || ms <= 0) throw new UsageError(`--test-run-duration: "${text}" is not a positive number of milliseconds`);
+  return ms;
 }
