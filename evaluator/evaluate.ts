@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
-import { createEvaluation, type Evaluation } from './evaluation.js';
+import { createEvaluation, refuseRefusedGates, type Evaluation } from './evaluation.js';
 import { isGzipFile, isLiveSource, readSource } from './input.js';
 import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { BatchConsumer } from './batch-channel.js';
@@ -307,6 +307,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       } else await readSource(ev, input, drain);
     }
     refuseEmptyInputs(inputs, ev.inputSummaries(), ev.trusted);
+    refuseRefusedGates(ev);
     if (opts.statePath) await writeState(ev, opts.statePath);
   } catch (err) {
     ev.dispose(); // frees the histograms

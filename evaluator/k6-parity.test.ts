@@ -256,3 +256,109 @@ describe("k6's CounterSink: rate over the test's duration", () => {
     withSeries([1], (b) => expect(aggregates.rate.compute(b, { kind: { kind: 'counter', isTime: false }, durationMs: 0, argument: undefined })).toBeNull());
   });
 });
+
+describe("aggregation vs metric type, as k6's metric_type.go (refused: exit 2 naming the gate)", () => {
+  const refusedAtStart: Array<[metric: string, expression: string]> = [
+    ['http_reqs', 'value>0'], // k6's own testdata: unsupported_aggregation_method.js
+    ['http_req_duration', 'count>0'],
+    ['http_req_duration', 'rate>0'],
+    ['http_req_duration', 'value>0'],
+    ['http_req_failed', 'value>0'],
+    ['http_req_failed', 'med>0'],
+    ['iterations', 'avg>0'],
+    ['vus', 'p(95)>0'],
+    ['vus', 'max>0'],
+  ];
+  for (const [metric, expression] of refusedAtStart) {
+    it(`${metric}: ${expression} is refused before any sample`, () => {
+      let err: unknown;
+      try {
+        createEvaluation({}, [{ id: 'g1', metric, expression }]);
+      } catch (e) {
+        err = e;
+      }
+      expect((err as { exitCode?: number }).exitCode).toBe(2);
+      expect((err as Error).message).toMatch(new RegExp(`^gate g1: .* is not an aggregation of ${metric}, a (counter|trend|rate|gauge) \\(k6 refuses it`));
+    });
+  }
+
+  it('allows what k6 allows, on built-ins and sub-metrics; chaosgate’s own probe gauges take any aggregate', () => {
+    const ok = [
+      ['http_reqs', 'count>0'],
+      ['http_reqs', 'rate>0'],
+      ['http_req_failed', 'rate<0.1'],
+      ['vus', 'value>0'],
+      ['http_req_duration{name:x}', 'p(99.9)<1'],
+      ['http_req_duration', 'avg<1'],
+      ['queue_depth', 'max<=1000'],
+      ['chaosgate_error_rate', 'rate<0.05'],
+    ];
+    const ev = createEvaluation(
+      {},
+      ok.map(([metric, expression]) => ({ metric: metric!, expression: expression! })),
+    );
+    expect(ev.refusals()).toEqual([]);
+    ev.dispose();
+  });
+
+  it("a custom metric's kind from its Metric line: refused when declared; --declared-thresholds reads k6's object form", () => {
+    const ev = createEvaluation({ declaredThresholds: true }, [{ id: 'avg on counter', metric: 'errors', expression: 'avg<1' }]);
+    ev.ingestLine(
+      JSON.stringify({
+        type: 'Metric',
+        data: { name: 'errors', type: 'counter', contains: 'default', thresholds: [{ threshold: 'count<10', abortOnFail: true, delayAbortEval: '' }, 'rate<5'] },
+        metric: 'errors',
+      }),
+      'k6.json',
+      1,
+    );
+    ev.ingestLine(JSON.stringify({ metric: 'errors', type: 'Point', data: { time: new Date(T0).toISOString(), value: 3, tags: {} } }), 'k6.json', 2);
+    expect(ev.refusals()).toEqual([{ id: 'avg on counter', reason: 'avg is not an aggregation of errors, a counter (k6 refuses it; a counter has count, rate)' }]);
+    const r = ev.finish();
+    expect(r.gates.map((g) => [g.id, g.verdict])).toEqual([
+      ['avg on counter', 'fail'],
+      ['k6 errors: count<10', 'pass'],
+      ['k6 errors: rate<5', 'fail'], // one sample, no duration: k6's rate needs the run's length
+    ]);
+    expect(r.gates[0]!.message).toMatch(/refused, as k6 refuses it/);
+  });
+
+  it('CSV declares no kinds: count/rate on an untyped metric with samples is refused, a typed one counts the sum', () => {
+    const csv = ['metric_name,timestamp,metric_value,name,extra_tags,metadata', `orders,${T0 / 1000},5,a,,`, `orders,${T0 / 1000 + 1},7,a,,`];
+    const untyped = createEvaluation({}, [{ id: 'orders', metric: 'orders', expression: 'count<3' }]);
+    csv.forEach((l, i) => untyped.ingestLine(l, 'k6.csv', i + 1));
+    expect(untyped.refusals()[0]!.reason).toMatch(/kind is unknown .*k6's CSV declares none.*evaluate\.metricTypes\.orders/);
+    untyped.dispose();
+    const typed = createEvaluation({ metricTypes: { orders: { kind: 'counter' } } }, [{ id: 'orders', metric: 'orders', expression: 'count==12' }]);
+    csv.forEach((l, i) => typed.ingestLine(l, 'k6.csv', i + 1));
+    expect(typed.refusals()).toEqual([]);
+    expect(typed.finish().gates[0]!.verdict).toBe('pass');
+  });
+});
+
+describe('values k6 accepts (item 8)', () => {
+  it('a negative Gauge and Trend and a Counter sample of 2e12 are samples', () => {
+    const ev = createEvaluation({}, [
+      { id: 'gauge', metric: 'temp', expression: 'value==-4.5' },
+      { id: 'trend', metric: 'skew', expression: 'min==-3' },
+      { id: 'trend p', metric: 'skew', expression: 'p(50)==-1' },
+      { id: 'counter', metric: 'bytes', expression: 'count==2000000000001' },
+    ]);
+    ev.declare('temp', 'gauge', false, [], 0);
+    ev.declare('skew', 'trend', false, [], 0);
+    ev.declare('bytes', 'counter', false, [], 0);
+    ev.ingestSample({ metric: 'temp', time: T0, value: 3 });
+    ev.ingestSample({ metric: 'temp', time: T0 + 1, value: -4.5 });
+    for (const [i, v] of [-3, -1, 2].entries()) ev.ingestSample({ metric: 'skew', time: T0 + i, value: v });
+    ev.ingestSample({ metric: 'bytes', time: T0, value: 2e12 });
+    ev.ingestSample({ metric: 'bytes', time: T0 + 1, value: 1 });
+    const r = ev.finish();
+    expect(r.totals.malformed).toBe(0);
+    expect(r.gates.map((g) => [g.id, g.verdict])).toEqual([
+      ['gauge', 'pass'],
+      ['trend', 'pass'],
+      ['trend p', 'pass'],
+      ['counter', 'pass'],
+    ]);
+  });
+});

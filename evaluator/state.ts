@@ -16,7 +16,7 @@ import { InputError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { CHAOSGATE_VERSION } from '../lib/version.js';
 import type { EvaluateConfigInput, GateConfigInput } from './config.js';
-import { createEvaluation, type Evaluation, type EvaluationOptions, type MergeParts } from './evaluation.js';
+import { createEvaluation, refuseRefusedGates, type Evaluation, type EvaluationOptions, type MergeParts } from './evaluation.js';
 import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from '../model/histogram.js';
 import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
@@ -474,5 +474,11 @@ export async function evaluateInParallel(inputs: string[], opts: ParallelOptions
     baselineReport: opts.baselineReport,
     testRunDurationMs: opts.testRunDurationMs,
   });
+  try {
+    refuseRefusedGates(merged.evaluation);
+  } catch (err) {
+    merged.evaluation.dispose();
+    throw err;
+  }
   return merged.evaluation.finish();
 }

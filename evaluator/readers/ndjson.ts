@@ -165,7 +165,8 @@ export function readLineStrictly(line: string, lineNo: number, sink: SampleSink)
     if (typeof kind !== 'string' || !metricKinds.has(kind)) {
       return sink.malformed(lineNo, `unknown metric type ${JSON.stringify(kind)} for ${o.metric}`);
     }
-    const thresholds = Array.isArray(data.thresholds) ? data.thresholds.filter((t): t is string => typeof t === 'string') : [];
+    // k6 writes a threshold with abortOnFail as an object { threshold, abortOnFail, delayAbortEval }.
+    const thresholds = Array.isArray(data.thresholds) ? data.thresholds.map(thresholdSource).filter((t): t is string => t !== null) : [];
     sink.declare(o.metric, kind, data.contains === 'time', thresholds, lineNo);
     return;
   }
@@ -454,3 +455,10 @@ export const ndjsonFormat: ReaderFormat = {
   detect: (first) => first.startsWith('{'),
   create: (sink: SampleSink) => new NdjsonReader(sink),
 };
+
+/** A declared threshold's expression: a string, or the `threshold` of k6's object form. */
+function thresholdSource(t: unknown): string | null {
+  if (typeof t === 'string') return t;
+  if (typeof t === 'object' && t !== null && typeof (t as { threshold?: unknown }).threshold === 'string') return (t as { threshold: string }).threshold;
+  return null;
+}
