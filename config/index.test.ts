@@ -118,8 +118,8 @@ describe('odd input', () => {
     );
     const err = (await loadConfig({ file }).catch((e: unknown) => e)) as ConfigError;
     expect(err.issues).toEqual([
-      'gates.3.metric: metric "http_req_duration{bad" is not name or name{tag:value,...}',
-      'profiles.p.gates.0.metric: metric "x{name}": tag filter "name" is not tag:value',
+      'gates.3.metric: metric "http_req_duration{bad": a sub-metric ends with its "}"',
+      'profiles.p.gates.0.metric: metric "x{name}": tag filter "name" is not tag:value (k6 refuses an empty value)',
     ]);
     expect(err.exitCode).toBe(2);
   });

@@ -31,11 +31,82 @@ export interface AggregateDef {
   compute(bag: Bag, input: AggregateInput): number | null;
 }
 
-/** The percentile of a bag's histogram, bounded by its exact min and max. */
-function percentileOf(bag: Bag, p: number): number | null {
-  if (!bag.hist) return null;
-  // A bucket's highest equivalent value may pass the exact max: bound it.
-  return Math.min(bag.max, Math.max(bag.min, bag.hist.percentile(p) / HISTOGRAM_SCALE));
+/** The exact values of a bag's parts, sorted ascending (cached on the bag for its other percentiles). */
+const sortedCache = new WeakMap<Bag, Float64Array>();
+function sortedExact(bag: Bag): Float64Array {
+  let sorted = sortedCache.get(bag);
+  if (sorted === undefined) {
+    const parts = bag.exact!;
+    sorted = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      sorted.set(p.values.subarray(0, p.length), at);
+      at += p.length;
+    }
+    sorted.sort();
+    sortedCache.set(bag, sorted);
+  }
+  return sorted;
+}
+
+/**
+ * k6's percentile (its TrendSink): the value at rank p·(n−1) of the sorted samples, linearly
+ * interpolated between the two neighbouring ranks. Exact while the bag's values are kept (the
+ * exact-value budget, series.ts); past it the same definition on the HDR histogram, each rank read
+ * as the middle of its bucket (within 0.05 %), bounded by the exact min and max. Null without a
+ * histogram, or when values the histogram could not take (negative, above ~9e9) are not kept.
+ */
+export function trendPercentile(bag: Bag, p: number): number | null {
+  const n = bag.count;
+  if (n === 0) return null;
+  const i = (p / 100) * (n - 1);
+  const lo = Math.floor(i);
+  const hi = Math.ceil(i);
+  const f = i - lo;
+  if (bag.exact !== null) {
+    const sorted = sortedExact(bag);
+    if (n === 1) return sorted[0]!;
+    const j = sorted[lo]!;
+    const k = sorted[hi]!;
+    return j + (k - j) * f;
+  }
+  if (!bag.hist || bag.histIncomplete || bag.hist.count !== n) return null;
+  const rank = (r: number, v: number) => (r === 0 ? bag.min : r === n - 1 ? bag.max : v / HISTOGRAM_SCALE);
+  const [a, b] = bag.hist.rankValues([lo, hi]);
+  const j = rank(lo, a!);
+  const k = rank(hi, b!);
+  return Math.min(bag.max, Math.max(bag.min, j + (k - j) * f));
+}
+
+/** The mean: with the exact values, their sum in arrival order (k6's order) over the count. */
+export function trendMean(bag: Bag): number {
+  const parts = bag.exact;
+  if (parts === null) return bag.sum / bag.count;
+  let sum = 0;
+  if (parts.length === 1) {
+    const v = parts[0]!.values;
+    for (let i = 0; i < parts[0]!.length; i++) sum += v[i]!;
+  } else {
+    // Several series: their values interleaved back into arrival order.
+    const order: Array<[number, number]> = [];
+    for (const p of parts) for (let i = 0; i < p.length; i++) order.push([p.seqs[i]!, p.values[i]!]);
+    order.sort((x, y) => x[0] - y[0]);
+    for (const [, v] of order) sum += v;
+  }
+  return sum / bag.count;
+}
+
+/**
+ * Seconds as k6 computes them from its nanosecond duration (ns / 1e9): the milliseconds are taken
+ * back to whole nanoseconds first, so a rate divides exactly as k6's does.
+ */
+export function durationSeconds(ms: number): number {
+  return Math.round(ms * 1e6) / 1e9;
+}
+
+/** Is the bag's percentile read from its HDR histogram (within 0.1 %) rather than its exact values? */
+export function fromHistogram(bag: Bag): boolean {
+  return bag.exact === null;
 }
 
 /** In the order the threshold error message lists them. */
@@ -43,17 +114,17 @@ export const aggregates = {
   avg: {
     word: 'avg',
     appliesTo: ['trend'],
-    doc: 'the mean of the samples',
-    compute: (b) => b.sum / b.count,
+    doc: 'the mean of the samples (with the exact values: summed in arrival order, as k6 sums)',
+    compute: (b) => trendMean(b),
   },
   min: { word: 'min', appliesTo: ['trend'], doc: 'the smallest sample', compute: (b) => b.min },
   max: { word: 'max', appliesTo: ['trend'], doc: 'the largest sample', compute: (b) => b.max },
   med: {
     word: 'med',
     appliesTo: ['trend'],
-    doc: 'the median, from the HDR histogram (as p(50))',
+    doc: "the median: k6's p(50) (see p(N))",
     histogram: true,
-    compute: (b) => percentileOf(b, 50),
+    compute: (b) => trendPercentile(b, 50),
   },
   count: {
     word: 'count',
@@ -65,9 +136,9 @@ export const aggregates = {
   rate: {
     word: 'rate',
     appliesTo: ['counter', 'rate'],
-    doc: "a rate metric's fraction of non-zero samples; a counter's sum per second over the samples' span (or the window)",
+    doc: "a rate metric's fraction of non-zero samples; a counter's sum per second of the test's duration, as k6 divides (k6's duration when given, else the whole input's first-to-last sample span; a window's length in a windowed gate)",
     compute(b, { kind, durationMs }) {
-      if (kind?.kind === 'counter') return durationMs > 0 ? b.sum / (durationMs / 1000) : null;
+      if (kind?.kind === 'counter') return durationMs > 0 ? b.sum / durationSeconds(durationMs) : null;
       return b.nonzero / b.count;
     },
   },
@@ -79,9 +150,9 @@ export const aggregates = {
       check: (p, raw) => (p >= 0 && p <= 100 ? null : `percentile ${raw} is not within 0..100`),
     },
     appliesTo: ['trend'],
-    doc: 'the N-th percentile (0..100, decimals allowed), from the HDR histogram, bounded by the exact min and max',
+    doc: 'the N-th percentile (0..100) as k6 defines it: linear interpolation at rank N/100·(n−1) of the sorted samples; exact within the exact-value budget, else on the HDR histogram (within 0.1 %)',
     histogram: true,
-    compute: (b, { argument }) => percentileOf(b, argument!),
+    compute: (b, { argument }) => trendPercentile(b, argument!),
   },
 } satisfies Record<string, AggregateDef>;
 

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
-import { createEvaluation, type Evaluation, type EvaluationOptions } from './evaluation.js';
+import { createEvaluation, refuseRefusedGates, type Evaluation, type EvaluationOptions } from './evaluation.js';
 import { isGzipFile, isLiveSource, readSource, refuseRepeatedInputs } from './input.js';
 import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { BatchConsumer } from './batch-channel.js';
@@ -34,6 +34,8 @@ export interface EvaluateOptions {
   parallelInputs?: boolean;
   /** Tags derived from a sample's own (the `service` tag, run/services.ts), as a run adds them. */
   deriveTags?: EvaluationOptions['deriveTags'];
+  /** k6's test run duration in ms, for counters' `rate` (EvaluationOptions.testRunDurationMs). */
+  testRunDurationMs?: number;
 }
 
 /** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
@@ -302,6 +304,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       phaseLabels: opts.phaseLabels === true || (opts.phaseEvents?.length ?? 0) > 0,
       baselineReport,
       deriveTags: opts.deriveTags,
+      testRunDurationMs: opts.testRunDurationMs,
     });
   } catch (err) {
     throw new ConfigError('gates', [(err as Error).message]);
@@ -332,6 +335,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       format: opts.format,
       phaseEvents: opts.phaseEvents ?? [],
       baselineReport,
+      testRunDurationMs: opts.testRunDurationMs,
     });
     refuseNoSamples(inputs, model.inputs, model.totals.trusted);
     return model;
@@ -348,6 +352,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
         await readInWorkers(ev, script, input, { format: opts.format, drain, readers, live });
       } else await readSource(ev, input, drain);
     }
+    refuseRefusedGates(ev);
     // A shard's state may hold nothing (an idle runner): the merge judges all shards together.
     if (opts.statePath) await writeState(ev, opts.statePath);
     else refuseNoSamples(inputs, ev.inputSummaries(), ev.trusted);

@@ -71,16 +71,15 @@ describe('evaluation', () => {
     lines.forEach((l, i) => ev.ingestLine(l, 'k6.json', i + 1));
     const report = ev.finish();
     expect(report.totals.pointsRead).toBe(8);
-    expect(report.totals.points).toBe(1);
-    expect(report.totals.malformed).toBe(7);
+    // A negative value and 1e300 are samples, as k6 takes any float64 (issue 18, item 8).
+    expect(report.totals.points).toBe(3);
+    expect(report.totals.malformed).toBe(5);
     expect(report.totals.trusted).toBe(false);
     expect(report.verdict).toBe('fail');
     const reasons = report.totals.problems.map((p) => `${p.source}:${p.line} ${p.reason}`);
     expect(reasons[0]).toMatch(/^k6\.json:2 not JSON/);
-    expect(reasons[1]).toMatch(/^k6\.json:3 negative value -3/);
-    expect(reasons[2]).toMatch(/^k6\.json:4 value 1e\+300 is larger/);
-    expect(reasons[3]).toMatch(/^k6\.json:5 time "yesterday"/);
-    expect(reasons[5]).toMatch(/unknown metric type "histogram"/);
+    expect(reasons[1]).toMatch(/^k6\.json:5 time "yesterday"/);
+    expect(reasons[3]).toMatch(/unknown metric type "histogram"/);
 
     const tolerant = createEvaluation({ malformedTolerance: 0.9 });
     lines.forEach((l, i) => tolerant.ingestLine(l, 'k6.json', i + 1));
@@ -192,7 +191,9 @@ describe('gates', () => {
     expect(g.verdict).toBe('fail');
     expect(g.observed).toBeGreaterThanOrEqual(400);
     expect(g.observed).toBeLessThanOrEqual(409 * 1.01);
-    expect(g.worstWindowStart).toBe(T0 + 300_000);
+    // A window holding (most of) the slow minute: k6's interpolated p95 is ~407 in each of them.
+    expect(g.worstWindowStart).toBeGreaterThanOrEqual(T0 + 250_000);
+    expect(g.worstWindowStart).toBeLessThanOrEqual(T0 + 300_000);
     expect(liveHistograms()).toBe(0);
   });
 

@@ -1,7 +1,10 @@
 // The streaming evaluation: lines or samples in (live from a FIFO while k6 runs, or from files),
 // phase events joined by time, gates checkable at any moment, a report model at the end.
 import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
-import { aggregates, type AggregateDef } from './aggregates.js';
+import { aggregates, aggregateSyntax, durationSeconds, trendMean, trendPercentile, type AggregateDef } from './aggregates.js';
+import { derivedMetric } from './derived-metrics.js';
+import { isOwnMetric } from '../model/metric-names.js';
+import { UsageError } from '../lib/errors.js';
 import { validatedMs } from '../lib/duration.js';
 import type { BaselineReports } from './baseline.js';
 import { baselineNotes, compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, type CompiledGate, type GateContext } from './gates.js';
@@ -44,6 +47,11 @@ export interface EvaluationOptions {
    * the sample has wins. Called once per distinct tag set (tag infos are cached).
    */
   deriveTags?: (tags: Record<string, string>) => Record<string, string> | null;
+  /**
+   * k6's test run duration in ms (its handleSummary `state.testRunDurationMs`), which k6 divides a
+   * counter's sum by for `rate`; without it, the whole input's first-to-last sample span.
+   */
+  testRunDurationMs?: number;
 }
 
 interface MetricInfo {
@@ -139,6 +147,8 @@ export class Evaluation implements SampleSink {
   private finished = false;
   private readonly phaseLabels: boolean;
   private readonly declaredGateIds = new Set<string>();
+  /** Gates k6 would refuse, by id, with the reason (see refusals). */
+  private readonly refusedGates = new Map<string, string>();
   /** Stands for metric names past the cap (see OVERFLOW_METRIC). */
   private readonly overflowMetric: MetricInfo;
   /** Metrics whose time buckets keep a histogram (a setting a mergeable state must match). */
@@ -164,6 +174,12 @@ export class Evaluation implements SampleSink {
       this.metricInfo(name);
     }
     this.overflowMetric = { index: -1, name: OVERFLOW_METRIC, thresholds: [], kind: undefined, failedRate: false, count: 0 };
+    // k6 refuses an aggregation its metric's type has not (exit 104): known kinds are checked now,
+    // before any load; kinds the input declares later are checked as they come (declare).
+    for (const g of this.gates) {
+      const problem = kindProblem(g, this.metricInfo(g.ref.metric).kind);
+      if (problem !== null) throw new UsageError(`gate ${g.id}: ${problem}`);
+    }
     const windowedPercentiles = this.gates.filter((g) => g.windowMs !== null && (aggregates[g.threshold.aggregate.kind] as AggregateDef).histogram === true);
     const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
     this.bucketHistogramMetrics = [...bucketHistograms].sort();
@@ -277,13 +293,16 @@ export class Evaluation implements SampleSink {
       m.kind = { kind: kind as MetricKind, isTime };
       m.failedRate = kind === 'rate' && metric.endsWith('_failed');
     }
+    for (const g of this.gates) this.noteKindProblem(g);
     if (this.config.declaredThresholds) {
       for (const expression of thresholds) {
         const gate = k6ThresholdGate(metric, expression);
         if (this.declaredGateIds.has(gate.id!)) continue;
         this.declaredGateIds.add(gate.id!);
         try {
-          this.addGate(compileGate(gateSchema.parse(gate), this.gates.length));
+          const compiled = compileGate(gateSchema.parse(gate), this.gates.length);
+          this.addGate(compiled);
+          this.noteKindProblem(compiled);
         } catch (err) {
           this.malformed(line, `threshold of ${metric}: ${(err as Error).message}`);
         }
@@ -316,6 +335,32 @@ export class Evaluation implements SampleSink {
       if (key === null || (filters !== null && filters.includes(key))) continue;
       if (gateMetrics(g).some((m) => overflowed.has(m))) g.missedOverflow = true;
     }
+  }
+
+  /** Notes a gate whose aggregation its metric's (now known) kind has not. */
+  private noteKindProblem(g: CompiledGate): void {
+    const problem = kindProblem(g, this.metricInfo(g.ref.metric).kind);
+    if (problem !== null && !this.refusedGates.has(g.id)) this.refusedGates.set(g.id, problem);
+  }
+
+  /**
+   * Gates k6 would refuse (exit 104), each with the reason: an aggregation the metric's declared
+   * kind has not, or `count`/`rate` on a metric of unknown kind (k6's CSV declares none), whose
+   * meaning depends on the kind. `evaluate` refuses them (exit 2); a report judges them failed.
+   */
+  refusals(): Array<{ id: string; reason: string }> {
+    for (const g of this.gates) {
+      const m = this.metricInfo(g.ref.metric);
+      // A metric that never had a sample is no CSV question (its count is 0 whatever its kind).
+      if (this.refusedGates.has(g.id) || derivedMetric(g.ref.metric) || m.kind !== undefined || m.count === 0) continue;
+      if (g.threshold.aggregate.kind === 'count' || g.threshold.aggregate.kind === 'rate') {
+        this.refusedGates.set(
+          g.id,
+          `${g.threshold.aggregate.kind} on ${g.ref.metric}, whose kind is unknown (no Metric line declares it; k6's CSV declares none): a Counter's ${g.threshold.aggregate.kind} and a Rate's differ, so set evaluate.metricTypes.${g.ref.metric}`,
+        );
+      }
+    }
+    return [...this.refusedGates].map(([id, reason]) => ({ id, reason }));
   }
 
   malformed(line: number, reason: string): void {
@@ -578,13 +623,29 @@ export class Evaluation implements SampleSink {
       bucketWidthMs: this.store.bucketWidthMs,
       baselineReport: this.opts.baselineReport ?? null,
       missingBaseline: this.config.missingBaseline,
+      runDurationMs: this.runDurationMs(),
     };
+  }
+
+  /** The test's duration for counters' rates: k6's when given, else first to last sample of the whole input. */
+  private runDurationMs(): number {
+    if (this.opts.testRunDurationMs !== undefined) return this.opts.testRunDurationMs;
+    return this.lastTime > this.firstTime ? this.lastTime - this.firstTime : 0;
   }
 
   /** Judges the gates now; `liveOnly` judges only gates marked abortOnFail (for live aborts). */
   checkGates(opts: { liveOnly?: boolean } = {}): GateResult[] {
     if (!opts.liveOnly || (this.pending?.length ?? 0) >= FAR_OFF_ANCHOR_LIVE) this.settle();
-    return this.gates.filter((g) => !opts.liveOnly || g.config.abortOnFail).map((g) => judgeGate(g, this.gateContext()));
+    return this.gates
+      .filter((g) => !opts.liveOnly || g.config.abortOnFail)
+      .map((g) => {
+        const result = judgeGate(g, this.gateContext());
+        const refused = this.refusedGates.get(g.id);
+        // Never a figure k6 would not give: judged failed, with k6's reason.
+        return refused === undefined
+          ? result
+          : { ...result, verdict: 'fail' as const, observed: null, worstWindowStart: null, message: `${g.config.metric}: refused, as k6 refuses it: ${refused}` };
+      });
   }
 
   get trusted(): boolean {
@@ -597,6 +658,7 @@ export class Evaluation implements SampleSink {
     if (this.finished) throw new Error('evaluation already finished');
     this.finished = true;
     try {
+      this.refusals();
       const gates = this.checkGates();
       const notes =
         this.farOff > 0
@@ -664,13 +726,14 @@ export class Evaluation implements SampleSink {
       buckets: { widthMs: this.store.bucketWidthMs, items: [] },
     };
     if (info.kind === 'trend' && t.hist && t.count > 0) {
-      // HDR answers a bucket's highest equivalent value; the exact min/max bound it.
-      const p = (q: number) => Math.min(t.max, Math.max(t.min, t.hist!.percentile(q) / HISTOGRAM_SCALE));
-      out.trend = { min: t.min, max: t.max, avg: t.sum / t.count, sum: t.sum, p50: p(50), p90: p(90), p95: p(95), p99: p(99) };
+      // k6's percentile definition; exact within the exact-value budget (aggregates.ts).
+      // Values the histogram could not hold, past the budget: what it holds, bounded by min and max.
+      const p = (q: number) => trendPercentile(t, q) ?? Math.min(t.max, Math.max(t.min, t.hist!.percentile(q) / HISTOGRAM_SCALE));
+      out.trend = { min: t.min, max: t.max, avg: trendMean(t), sum: t.sum, p50: p(50), p90: p(90), p95: p(95), p99: p(99) };
       out.histogram = { encoding: 'hdr-compressed-base64', scale: HISTOGRAM_SCALE, significantDigits: SIGNIFICANT_DIGITS, data: t.hist.encode() };
     } else if (info.kind === 'counter') {
-      const span = (this.lastTime - this.firstTime) / 1000;
-      out.counter = { sum: t.sum, ratePerSecond: span > 0 ? t.sum / span : 0, min: t.min, max: t.max };
+      const duration = this.runDurationMs();
+      out.counter = { sum: t.sum, ratePerSecond: duration > 0 ? t.sum / durationSeconds(duration) : 0, min: t.min, max: t.max };
     } else if (info.kind === 'rate') {
       out.rate = { passes: t.nonzero, fails: t.count - t.nonzero, total: t.count, rate: t.count ? t.nonzero / t.count : 0 };
     } else if (info.kind === 'gauge') {
@@ -698,6 +761,21 @@ function fmtHours(ms: number): string {
 }
 
 const notesOf = (notes: string[]) => (notes.length ? { notes } : {});
+
+/**
+ * Why k6 would refuse the gate's aggregation on a metric of `kind` (its metric_type.go: count and
+ * rate on a Counter, rate on a Rate, value on a Gauge, avg/min/max/med/p(N) on a Trend), or null.
+ * Metrics chaosgate produces itself (isOwnMetric) and metrics of unknown kind pass here.
+ */
+export function kindProblem(g: CompiledGate, kind: MetricKindInfo | undefined): string | null {
+  if (kind === undefined || derivedMetric(g.ref.metric) || isOwnMetric(g.ref.metric)) return null;
+  const def = aggregates[g.threshold.aggregate.kind] as AggregateDef;
+  if (def.appliesTo.includes(kind.kind)) return null;
+  const allowed = Object.values(aggregates as Record<string, AggregateDef>)
+    .filter((a) => a.appliesTo.includes(kind.kind))
+    .map((a) => aggregateSyntax(a));
+  return `${aggregateSyntax(def)} is not an aggregation of ${g.ref.metric}, a ${kind.kind} (k6 refuses it; a ${kind.kind} has ${allowed.join(', ')})`;
+}
 
 /** What evaluator/state.ts reads from (and adds to) an evaluation. */
 export interface MergeParts {
@@ -740,4 +818,11 @@ export function overflowNote(model: ReportModel): string | null {
     `OVERFLOW ${t.overflowPoints} samples fell past the cap of ${t.seriesCap} series and were folded into overflow series (${shown})` +
     `${names ? `, ${names} of them of metric names past the cap, not kept one by one` : ''}; they keep their phase and the tags gate filters name, so gates still count them, but their other tags are not shown. Raise evaluate.seriesCap or group by fewer tags.`
   );
+}
+
+/** Refuses (exit 2) an evaluation holding gates k6 would refuse, naming each (Evaluation.refusals). */
+export function refuseRefusedGates(ev: Evaluation): void {
+  const refused = ev.refusals();
+  if (refused.length === 0) return;
+  throw new UsageError(`gates k6 would refuse:${refused.map((r) => `\n  - ${r.id}: ${r.reason}`).join('')}`);
 }

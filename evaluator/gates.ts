@@ -5,13 +5,13 @@
 import type { GateConfig } from './config.js';
 import { UsageError } from '../lib/errors.js';
 import { validatedMs } from '../lib/duration.js';
-import { aggregates, type AggregateDef } from './aggregates.js';
+import { aggregates, fromHistogram, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import { defaultGateId } from '../model/gate-id.js';
 import { Histogram } from '../model/histogram.js';
 import type { MetricKindInfo } from '../model/k6-metrics.js';
 import type { GateResult, ReportModel, SeriesReport, Verdict } from '../model/report.js';
-import { Bag, type Series } from './series.js';
+import { Bag, HISTOGRAM_SCALE, type Series } from './series.js';
 import { compare, driftInner, parseDriftThreshold, parseMetricRef, parseThreshold, resolveRhs, type DriftThreshold, type MetricRef, type Threshold } from './thresholds.js';
 import { judgeDriftGate } from './drift-gates.js';
 import { baselineList, median, type BaselineReports } from './baseline.js';
@@ -76,6 +76,11 @@ export interface GateContext {
   baselineReport: BaselineReports | null;
   /** A gate against the previous report when there is none (or only a partial one): warn (skipped, the default) or its severity. */
   missingBaseline?: 'warn' | 'fail';
+  /**
+   * The test's duration, which k6 divides a counter's sum by for its `rate` (k6's own when given,
+   * else the whole input's first-to-last sample span: see docs/k6-parity.md); 0 when unknown.
+   */
+  runDurationMs: number;
 }
 
 /** The previous reports a gate may compare with (partial ones left out), or why there are none. */
@@ -173,14 +178,29 @@ export function select(ctx: GateContext, ref: MetricRef, phase: string | undefin
   return { perMetric };
 }
 
+/** HDR's error band around a value read from a histogram of `digits` digits: 0.1 % (3) or 1 % (2), and one recorded unit. */
+const hdrBand = (digits: number, v: number) => 10 ** -digits * Math.abs(v) + 1 / HISTOGRAM_SCALE;
+
+interface Observation {
+  value: number | null;
+  /** Read from an HDR histogram of this many digits (past the exact-value budget, or time buckets'); 0: exact. */
+  approximate: number;
+  /** Why there is no value although there are samples; null: none, or no samples. */
+  why: string | null;
+}
+
 /** The aggregate of a bag, or null when there is nothing to aggregate. */
-export function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind: MetricKindInfo | undefined, durationMs: number): number | null {
+export function aggregateOf(t: Threshold, bags: Map<string, Bag>, ref: MetricRef, kind: MetricKindInfo | undefined, durationMs: number): Observation {
   const derived = derivedMetric(ref.metric);
-  if (derived) return derived.compute(bags);
+  if (derived) return { value: derived.compute(bags), approximate: 0, why: null };
   const bag = bags.get(ref.metric)!;
   const aggregate: AggregateDef = aggregates[t.aggregate.kind];
-  if (bag.count === 0 && !aggregate.definedWithoutSamples) return null;
-  return aggregate.compute(bag, { kind, durationMs, argument: t.aggregate.p });
+  if (bag.count === 0 && !aggregate.definedWithoutSamples) return { value: null, approximate: 0, why: null };
+  const value = aggregate.compute(bag, { kind, durationMs, argument: t.aggregate.p });
+  let why: string | null = null;
+  if (value === null && aggregate.histogram) why = 'values the histogram cannot hold (negative, or above ~9e9) past the exact-value budget';
+  if (value === null && t.aggregate.kind === 'rate' && kind?.kind === 'counter') why = "the test's duration is not known (0)";
+  return { value, approximate: aggregate.histogram === true && fromHistogram(bag) ? (bag.hist?.digits ?? 3) : 0, why };
 }
 
 export function mergeBags(lists: Map<string, Bag[]>): Map<string, Bag> {
@@ -209,7 +229,10 @@ export function bagFromReport(s: SeriesReport): Bag {
   b.last = s.gauge?.last ?? 0;
   b.lastTime = s.lastTime;
   b.firstTime = s.firstTime;
-  b.hist = s.histogram ? Histogram.decode(s.histogram.data) : null;
+  // A report of an older chaosgate recorded at another scale: its percentiles are not comparable.
+  b.hist = s.histogram && s.histogram.scale === HISTOGRAM_SCALE ? Histogram.decode(s.histogram.data, s.histogram.significantDigits) : null;
+  b.histIncomplete = s.histogram !== undefined && s.histogram.scale !== HISTOGRAM_SCALE;
+  b.inexact = true;
   return b;
 }
 
@@ -221,7 +244,7 @@ function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | 
     const sel = select(ctx, gate.ref, phase);
     const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.summary())])));
     const duration = spanOf(bags);
-    const value = aggregateOf(gate.threshold, bags, gate.ref, kind, duration);
+    const value = aggregateOf(gate.threshold, bags, gate.ref, kind, duration).value;
     destroyAll(bags);
     return { value, source: spec };
   }
@@ -235,7 +258,7 @@ function baselineValue(gate: CompiledGate, ctx: GateContext): { value: number | 
     }
     const bags = mergeBags(lists);
     for (const list of lists.values()) for (const b of list) b.destroy();
-    const v = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
+    const v = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags)).value;
     destroyAll(bags);
     return v;
   });
@@ -281,12 +304,19 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   }
   const sel = select(ctx, gate.ref, cfg.phase);
   let observed: number | null = null;
+  let approximate = 0;
+  let why: string | null = null;
   let worstStart: number | null = null;
   let holds = true;
   if (gate.windowMs === null) {
     const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.summary())])));
-    observed = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
+    // A counter's rate is over the test's duration, as k6 divides; within a phase, over the
+    // phase's samples (k6 has no phases).
+    const obs = aggregateOf(gate.threshold, bags, gate.ref, kind, cfg.phase ? spanOf(bags) : ctx.runDurationMs);
     destroyAll(bags);
+    observed = obs.value;
+    approximate = obs.approximate;
+    why = obs.why;
     if (observed !== null && limit !== null) holds = compare(observed, gate.threshold.operator, limit);
   } else {
     const width = ctx.bucketWidthMs;
@@ -323,9 +353,11 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
         lists.set(m, bags);
       }
       const bags = mergeBags(lists);
-      const value = aggregateOf(gate.threshold, bags, gate.ref, kind, span);
+      const obs = aggregateOf(gate.threshold, bags, gate.ref, kind, span);
       destroyAll(bags);
+      const value = obs.value;
       if (value === null) continue;
+      if (obs.approximate > 0) approximate = approximate === 0 ? obs.approximate : Math.min(approximate, obs.approximate);
       const ok = limit === null ? true : compare(value, gate.threshold.operator, limit);
       if (observed === null || worse(gate.threshold.operator, value, observed)) {
         observed = value;
@@ -353,7 +385,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     message = `${where}: no baseline value (${baselineSource}), so the gate cannot be shown to hold`;
   } else if (observed === null) {
     verdict = cfg.severity;
-    message = `${where}: no samples, so the gate cannot be shown to hold`;
+    message = why !== null ? `${where}: no figure (${why}), so the gate cannot be shown to hold` : `${where}: no samples, so the gate cannot be shown to hold`;
   } else if (holds) {
     verdict = 'pass';
     // The sentence with the figures is built once, from the result's fields, when the report is
@@ -362,6 +394,11 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   } else {
     verdict = cfg.severity;
     message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached`;
+  }
+  // A figure read from the HDR histogram is within 0.1 % of k6's: a limit inside that band could
+  // be judged the other way by k6, which the message says rather than flip silently.
+  if (observed !== null && limit !== null && approximate > 0 && overflowed.length === 0 && Math.abs(limit - observed) <= hdrBand(approximate, observed)) {
+    message += `; the limit is within HDR precision of the observed value (${approximate === 3 ? '0.1' : '1'} %: the figure comes from the histogram${gate.windowMs === null ? ', past the exact-value budget' : 's of the time buckets'}), so k6 may judge it the other way`;
   }
   return {
     id: gate.id,
@@ -374,7 +411,8 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     baseline: baselineSource,
     abortOnFail: cfg.abortOnFail,
     observed: overflowed.length > 0 ? null : observed,
-    limit,
+    // JSON holds no Infinity or NaN (`<Inf`, `<NaN` are k6 thresholds): the message keeps them.
+    limit: limit !== null && Number.isFinite(limit) ? limit : null,
     worstWindowStart: overflowed.length > 0 ? null : worstStart,
     verdict,
     message,

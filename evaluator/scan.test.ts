@@ -16,7 +16,7 @@ function ndjsonText(): string {
     const time = iso(T0 + i * 7);
     lines.push(`{"type":"Point","data":{"time":"${time}","value":${((i * 7919) % 5000) / 7},"tags":${tags}},"metric":"http_req_duration"}`);
     lines.push(`{"metric":"http_req_failed","type":"Point","data":{"time":"${time}","value":${i % 11 ? 0 : 1},"tags":${tags}}}`);
-    if (i % 1000 === 0) lines.push(`{"type":"Point","data":{"time":"${time}","value":-${i},"tags":null},"metric":"gpu_util"}`); // negative: malformed
+    if (i % 1000 === 0) lines.push(`{"type":"Point","data":{"time":"${time}","value":1e${400 + i},"tags":null},"metric":"gpu_util"}`); // beyond float64: malformed
     if (i % 1500 === 0) lines.push('{"type":"Point","data":{"time":"2026-01-01T12:00:00Z","value":1,"tags":{'); // half a line
     if (i % 50 === 0) lines.push(`{"type":"Point","data":{"time":"${time}","value":${i % 100},"tags":null},"metric":"gpu_util"}`);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Histogram, histogramBackend, liveHistograms } from '../model/histogram.js';
-import { SeriesStore } from './series.js';
+import { HISTOGRAM_SCALE, SeriesStore } from './series.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -69,7 +69,7 @@ describe('series store', () => {
       const key = `${name}@${Math.floor((time - T0) / 1000)}`;
       let h = expected.get(key);
       if (!h) expected.set(key, (h = Histogram.create(2)));
-      h.record(Math.round(ms * 1000));
+      h.record(Math.round(ms * HISTOGRAM_SCALE));
     };
     // 60 series × 40 seconds = 2 400 bucket histograms, over the live limit of 128.
     for (let ms = 0; ms < 40_000; ms += 50) for (let s = 0; s < 60; s++) add(`s${s}`, T0 + ms + (s % 7), 1 + r() * 500);

@@ -3,8 +3,56 @@
 // into one overflow series per metric) and by the bucket count (the width doubles past the cap).
 import { Histogram, BUCKET_SIGNIFICANT_DIGITS } from '../model/histogram.js';
 
-/** Trend values are recorded as round(value * 1000): microseconds for millisecond metrics. */
-export const HISTOGRAM_SCALE = 1000;
+/**
+ * Trend values are recorded in the HDR histograms as round(value * 1e6): nanoseconds for
+ * millisecond metrics, so a value down to 0.0005 (0.5 µs) is still within 0.1 %. HDR takes
+ * integers up to 2^53: values above HISTOGRAM_MAX_VALUE (~9e9) or below 0 cannot be recorded
+ * (the series then says so, see Series.histogramIncomplete); they are still kept exactly while
+ * the series fits the exact-value budget.
+ */
+export const HISTOGRAM_SCALE = 1e6;
+export const HISTOGRAM_MAX_VALUE = Math.floor(Number.MAX_SAFE_INTEGER / HISTOGRAM_SCALE);
+
+/**
+ * The exact-value budget (k6 parity): a series with a histogram (a Trend, or a metric of unknown
+ * kind) also keeps every value exactly, with its arrival number, while it holds at most
+ * EXACT_PER_SERIES values and all series together at most EXACT_TOTAL; its percentiles, median
+ * and mean are then k6's to the bit. 16 bytes a value (value and arrival number), so the budget
+ * costs at most 6.4 MB (12.8 MB with the arrays' room to grow). A series that goes past either
+ * limit drops its values for good and is judged from its HDR histogram.
+ */
+export const EXACT_PER_SERIES = 100_000;
+export const EXACT_TOTAL = 400_000;
+
+/**
+ * A series' values in arrival order with their arrival numbers (the evaluation's running point
+ * count): sums in arrival order equal k6's, which adds in the order it receives.
+ */
+export class ExactValues {
+  values: Float64Array;
+  seqs: Float64Array;
+  length = 0;
+
+  constructor(capacity = 16) {
+    this.values = new Float64Array(capacity);
+    this.seqs = new Float64Array(capacity);
+  }
+
+  push(value: number, seq: number): void {
+    if (this.length === this.values.length) {
+      const cap = Math.min(EXACT_PER_SERIES, Math.max(16, Math.ceil(this.length * 1.5)));
+      const v = new Float64Array(cap);
+      v.set(this.values);
+      const q = new Float64Array(cap);
+      q.set(this.seqs);
+      this.values = v;
+      this.seqs = q;
+    }
+    this.values[this.length] = value;
+    this.seqs[this.length] = seq;
+    this.length++;
+  }
+}
 
 /** Exact stats of a set of samples: a series, a bucket, or a merge of them. */
 export class Bag {
@@ -19,6 +67,15 @@ export class Bag {
   lastTime = -Infinity;
   firstTime = Infinity;
   hist: Histogram | null = null;
+  /** Some values could not go into `hist` (negative, or above HISTOGRAM_MAX_VALUE). */
+  histIncomplete = false;
+  /**
+   * The exact values of every sample (lent from the series, never changed here); null when they
+   * are not all kept (a time bucket, a series past the budget, or a bag holding either).
+   */
+  exact: ExactValues[] | null = null;
+  /** Holds samples whose exact values are not kept (so merging keeps `exact` null). */
+  inexact = false;
 
   add(time: number, value: number, isError: boolean): void {
     this.count++;
@@ -32,7 +89,11 @@ export class Bag {
       this.last = value;
     }
     if (time < this.firstTime) this.firstTime = time;
-    if (this.hist !== null) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
+    if (this.hist !== null) {
+      if (value >= 0 && value <= HISTOGRAM_MAX_VALUE) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
+      else this.histIncomplete = true;
+    }
+    this.inexact = true;
   }
 
   /**
@@ -51,11 +112,20 @@ export class Bag {
       this.last = other.last;
     }
     if (other.firstTime < this.firstTime) this.firstTime = other.firstTime;
+    if (other.histIncomplete) this.histIncomplete = true;
+    if (other.count > 0) {
+      if (other.inexact || other.exact === null) {
+        this.inexact = true;
+        this.exact = null;
+      } else if (!this.inexact) {
+        this.exact = [...(this.exact ?? []), ...other.exact];
+      }
+    }
     if (other.hist !== null && take && this.hist === null) {
       this.hist = other.hist;
       other.hist = null;
     } else if (other.hist !== null) {
-      if (this.hist === null) this.hist = this instanceof Bucket ? Histogram.create(BUCKET_SIGNIFICANT_DIGITS) : Histogram.create(3);
+      if (this.hist === null) this.hist = Histogram.create(other.hist.digits === BUCKET_SIGNIFICANT_DIGITS ? BUCKET_SIGNIFICANT_DIGITS : 3);
       this.hist.merge(other.hist);
     }
   }
@@ -79,6 +149,10 @@ export class Bucket extends Bag {
 export class Series {
   buckets = new Map<number, Bucket>();
   readonly hist: Histogram | null;
+  /** Some values could not go into `hist` (negative, or above HISTOGRAM_MAX_VALUE). */
+  histIncomplete = false;
+  /** Every value exactly, while the series fits the exact-value budget; null past it (or no histogram). */
+  exact: ExactValues | null;
   /** Recorded into since the store's last sweep of idle histograms. */
   touched = true;
   private current: Bucket | null = null;
@@ -93,6 +167,7 @@ export class Series {
     histogram: boolean,
   ) {
     this.hist = histogram ? Histogram.create(3) : null;
+    this.exact = histogram ? new ExactValues() : null;
   }
 
   record(time: number, value: number, isError: boolean): void {
@@ -108,11 +183,27 @@ export class Series {
     // the run by more than a bucket): tracked again, so it is frozen again later.
     if (b.hist !== null && b.hist.isFrozen) this.store.noteLive(b);
     b.add(time, value, isError);
+    const seq = this.store.seq++;
     if (this.hist !== null) {
       if (this.hist.isFrozen) this.store.noteLiveSeries(this);
       this.touched = true;
-      this.hist.record(Math.round(value * HISTOGRAM_SCALE));
+      if (value >= 0 && value <= HISTOGRAM_MAX_VALUE) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
+      else this.histIncomplete = true;
+      const exact = this.exact;
+      if (exact !== null) {
+        if (exact.length < EXACT_PER_SERIES && this.store.exactHeld < EXACT_TOTAL) {
+          exact.push(value, seq);
+          this.store.exactHeld++;
+        } else this.dropExact();
+      }
     }
+  }
+
+  /** Past the budget: the exact values go, for good (the histogram answers from now on). */
+  dropExact(): void {
+    if (this.exact === null) return;
+    this.store.exactHeld -= this.exact.length;
+    this.exact = null;
   }
 
   /** Whole-run stats: the buckets added up, with this series' histogram lent (never destroy it). */
@@ -125,6 +216,9 @@ export class Series {
       b.hist = h;
     }
     total.hist = this.hist;
+    total.histIncomplete = this.histIncomplete;
+    total.exact = this.exact !== null ? [this.exact] : null;
+    total.inexact = this.exact === null && total.count > 0;
     return total;
   }
 
@@ -151,6 +245,7 @@ export class Series {
 
   destroy(): void {
     this.hist?.destroy();
+    this.dropExact();
     for (const b of this.buckets.values()) b.destroy();
     this.buckets.clear();
     this.current = null;
@@ -207,6 +302,10 @@ export class SeriesStore {
   /** Series whose histogram may be live, for freezeIdleSeries. */
   private liveSeries: Series[] = [];
   private sweepSeriesAt = LIVE_SERIES_HISTOGRAMS;
+  /** Points recorded (any series): the next point's arrival number. */
+  seq = 0;
+  /** Exact values held by all series together (the EXACT_TOTAL budget). */
+  exactHeld = 0;
   private minStart = Infinity;
   private maxStart = -Infinity;
 

@@ -18,16 +18,16 @@ import { InputError, UsageError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { CHAOSGATE_VERSION } from '../lib/version.js';
 import type { EvaluateConfigInput, GateConfigInput } from './config.js';
-import { createEvaluation, type Evaluation, type EvaluationOptions, type MergeParts } from './evaluation.js';
+import { createEvaluation, refuseRefusedGates, type Evaluation, type EvaluationOptions, type MergeParts } from './evaluation.js';
 import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from '../model/histogram.js';
 import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
-import { Bucket, HISTOGRAM_SCALE, Series } from './series.js';
+import { Bucket, EXACT_PER_SERIES, EXACT_TOTAL, HISTOGRAM_SCALE, Series } from './series.js';
 
 export const STATE_FORMAT = 'chaosgate-evaluation-state';
 /** Bump on any change an older merge would misread. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 /** An optional number: JSON has no Infinity, and an empty evaluation has no first/last time. */
 const time = z.number().nullable();
@@ -55,6 +55,12 @@ const seriesStateSchema = z
     tags: z.record(z.string(), z.string()),
     overflow: z.boolean(),
     histogram: z.string().nullable().describe('whole-run HDR histogram, compressed base64; null: no histogram kept'),
+    histogramIncomplete: z.boolean().describe('some values could not go into the histogram (negative, or above ~9e9)'),
+    exact: z
+      .object({ values: z.array(z.number()), seqs: z.array(z.number().int().nonnegative()) })
+      .strict()
+      .nullable()
+      .describe("every value exactly, with its arrival number in this state's input (the exact-value budget); null: not kept"),
     buckets: z.array(bucketStateSchema),
   })
   .strict();
@@ -143,6 +149,8 @@ export function exportState(ev: Evaluation): EvaluationState {
     tags: s.tags,
     overflow: s.overflow,
     histogram: s.hist === null ? null : s.hist.encode(),
+    histogramIncomplete: s.histIncomplete,
+    exact: s.exact === null ? null : { values: Array.from(s.exact.values.subarray(0, s.exact.length)), seqs: Array.from(s.exact.seqs.subarray(0, s.exact.length)) },
     buckets: [...s.buckets.values()]
       .sort((a, b) => a.start - b.start)
       .map((b) => ({
@@ -248,7 +256,7 @@ function bucketFrom(b: EvaluationState['series'][number]['buckets'][number], kee
   out.last = b.last;
   out.lastTime = b.lastTime;
   out.firstTime = b.firstTime;
-  if (b.histogram !== undefined && keepHistogram) out.hist = Histogram.decode(b.histogram);
+  if (b.histogram !== undefined && keepHistogram) out.hist = Histogram.decode(b.histogram, BUCKET_SIGNIFICANT_DIGITS);
   return out;
 }
 
@@ -261,8 +269,8 @@ type SeriesState = EvaluationState['series'][number];
  * histogram the merged evaluation does not keep (a shard that never saw the metric's declaration
  * kept one for an unknown kind) is left out, as one process knowing the kind would not keep it.
  */
-function absorbSeries(store: MergeParts['store'], parts: SeriesState[], width: number): void {
-  const first = parts[0]!;
+function absorbSeries(store: MergeParts['store'], parts: Array<{ series: SeriesState; seqOffset: number }>, width: number): void {
+  const first = parts[0]!.series;
   let s = store.byKey.get(first.key);
   if (s === undefined && !first.overflow && store.byKey.size >= store.opts.seriesCap) {
     // Past the cap, as one evaluation reading the shards' samples in this order would be: the tag
@@ -273,8 +281,16 @@ function absorbSeries(store: MergeParts['store'], parts: SeriesState[], width: n
     store.byKey.set(s.key, s);
   }
   const keepHistograms = s.hist !== null;
-  for (const ss of parts) {
+  for (const { series: ss, seqOffset } of parts) {
     if (ss.histogram !== null && s.hist !== null) s.hist.mergeEncoded(ss.histogram);
+    if (ss.histogramIncomplete) s.histIncomplete = true;
+    // Exact values while every shard kept them and they fit the budget, as in one evaluation;
+    // arrival numbers continue across states in input order, as one evaluation numbers them.
+    if (ss.exact === null || ss.exact.values.length + (s.exact?.length ?? 0) > EXACT_PER_SERIES || store.exactHeld + ss.exact.values.length > EXACT_TOTAL) s.dropExact();
+    else if (s.exact !== null) {
+      for (let i = 0; i < ss.exact.values.length; i++) s.exact.push(ss.exact.values[i]!, ss.exact.seqs[i]! + seqOffset);
+      store.exactHeld += ss.exact.values.length;
+    }
     for (const sb of ss.buckets) {
       const b = bucketFrom(sb, keepHistograms);
       const start = Math.floor(b.start / width) * width;
@@ -345,16 +361,20 @@ export function mergeStates(states: NamedState[], opts: MergeOptions = {}): Merg
         partialInput: state.partialInput,
       });
     }
-    const seriesParts = new Map<string, SeriesState[]>();
+    const seriesParts = new Map<string, Array<{ series: SeriesState; seqOffset: number }>>();
+    let seqOffset = 0;
     for (const { state } of states) {
       for (const ss of state.series) {
+        const part = { series: ss, seqOffset };
         const list = seriesParts.get(ss.key);
-        if (list === undefined) seriesParts.set(ss.key, [ss]);
-        else list.push(ss);
+        if (list === undefined) seriesParts.set(ss.key, [part]);
+        else list.push(part);
       }
+      seqOffset += state.counts.points;
     }
     // Series in the order the shards' evaluations made them (state by state): the cap keeps the
     // tag sets one evaluation of the shards' samples, one input after another, would keep.
+    parts.store.seq = seqOffset;
     for (const list of seriesParts.values()) absorbSeries(parts.store, list, width);
     for (const { state } of states) {
       const overflowed = new Set(state.series.filter((x) => x.overflow && x.buckets.length > 0).map((x) => x.metric));
@@ -440,6 +460,7 @@ export interface ParallelOptions {
   format?: InputFormat;
   phaseEvents: PhaseEvent[];
   baselineReport: BaselineReports | null;
+  testRunDurationMs?: number;
 }
 
 function stateInWorker(path: string, opts: ParallelOptions): Promise<EvaluationState> {
@@ -476,6 +497,18 @@ export async function evaluateInParallel(inputs: string[], opts: ParallelOptions
   };
   await Promise.all(Array.from({ length: Math.min(opts.threads, inputs.length) }, lane));
   if (failed !== null) throw failed;
-  const merged = mergeStates(states, { config: opts.config, gates: opts.gates, format: opts.format, baselineReport: opts.baselineReport });
+  const merged = mergeStates(states, {
+    config: opts.config,
+    gates: opts.gates,
+    format: opts.format,
+    baselineReport: opts.baselineReport,
+    testRunDurationMs: opts.testRunDurationMs,
+  });
+  try {
+    refuseRefusedGates(merged.evaluation);
+  } catch (err) {
+    merged.evaluation.dispose();
+    throw err;
+  }
   return merged.evaluation.finish();
 }

@@ -1,17 +1,22 @@
-// k6 threshold expressions, plus a baseline on the right-hand side. Grammar (whitespace free
-// between tokens):
+// k6 threshold expressions, read as k6 v1.8.1 reads them (its metrics/thresholds_parser.go), plus
+// a baseline on the right-hand side:
 //
-//   threshold := aggregate op rhs
-//   aggregate := word | word "(" number ")"     (the words of evaluator/aggregates.ts)
-//   op        := "<" | "<=" | ">" | ">=" | "==" | "===" | "!="
-//   rhs       := number | "baseline" [ ("*" | "+" | "-") number ]
-//   number    := ["-"] digits ["." digits] [("e"|"E") ["+"|"-"] digits]
+//   threshold := aggregate op rhs        split at the first operator found, trying in turn
+//                                        "<=" "<" ">=" ">" "===" "==" "!=" (the first that leaves
+//                                        a non-empty right side); each side trimmed of spaces
+//   aggregate := value | count | rate | avg | min | med | max | "p(" float ")"   (no spaces inside)
+//   rhs       := float | "baseline" [ ("*" | "+" | "-") float ]                  (baseline: chaosgate's)
+//   float     := what Go's strconv.ParseFloat takes (evaluator/go-float.ts): `.5`, `5.`, `+100`,
+//                `1_000`, `Inf`, `0x1p-2`; out of float64's range refused
 //
-// and a metric reference as k6 writes sub-metrics:
+// and a metric reference as k6 writes sub-metrics (its metrics/metric.go and engine.go):
 //
-//   metric    := name [ "{" tag ":" value { "," tag ":" value } "}" ]   (value may contain ":")
+//   metric    := name [ "{" tag ":" value { "," tag ":" value } "}" ]   nothing around it; the
+//                "}" last; each part split at its first ":" (a value may hold ":"), a value not
+//                empty; tag and value trimmed of spaces, then of the quotes " and ' around them
 
 import { aggregates, aggregateSyntax, type AggregateDef, type AggregateName } from './aggregates.js';
+import { parseGoFloat } from './go-float.js';
 
 /** A registered aggregate, with its argument when it takes one (p(N)'s N). */
 export type Aggregate = { kind: AggregateName; p?: number };
@@ -25,41 +30,57 @@ export interface Threshold {
   rhs: Rhs;
 }
 
-const NUMBER = '-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
-const WORD = '[a-z_]+';
-// Groups: 1 word with an argument, 2 the argument, 3 a bare word, 4 op, 5 number, 6 baseline op, 7 its operand.
-const THRESHOLD = new RegExp(`^\\s*(?:(${WORD})\\(\\s*(${NUMBER})\\s*\\)|(${WORD}))\\s*(===|==|!=|<=|>=|<|>)\\s*(?:(${NUMBER})|baseline(?:\\s*([*+-])\\s*(${NUMBER}))?)\\s*$`);
+/** In k6's order: a longer operator before the shorter one it starts with. */
+const OPERATORS = ['<=', '<', '>=', '>', '===', '==', '!='] as const;
 
 /** Each aggregate by the word it is written with. */
 const byWord = new Map<string, AggregateName>(Object.entries(aggregates).map(([name, a]) => [a.word, name as AggregateName]));
 
-function notAThreshold(source: string): Error {
+function notAThreshold(source: string, why: string): Error {
   const words = Object.values(aggregates).map((a: AggregateDef) => aggregateSyntax(a));
-  return new Error(`threshold "${source}" is not "<aggregate> <op> <number|baseline>" (aggregate: ${words.join(', ')}; op: < <= > >= == !=)`);
+  return new Error(`threshold "${source}" is not "<aggregate> <op> <number|baseline>": ${why} (aggregate: ${words.join(', ')}; op: < <= > >= == != ===)`);
+}
+
+/** k6's scan: the first operator (in OPERATORS' order) with something after it; sides trimmed. */
+export function scanThreshold(source: string): { left: string; op: (typeof OPERATORS)[number]; right: string } | null {
+  for (const op of OPERATORS) {
+    const at = source.indexOf(op);
+    if (at < 0) continue;
+    const right = source.slice(at + op.length);
+    if (right !== '') return { left: source.slice(0, at).trim(), op, right: right.trim() };
+  }
+  return null;
+}
+
+function number(text: string, source: string, side: string): number {
+  const r = parseGoFloat(text);
+  if (r.ok) return r.value;
+  throw notAThreshold(source, r.reason === 'range' ? `${side} "${text}" is out of float64's range` : `${side} "${text}" is not a number`);
 }
 
 export function parseThreshold(source: string): Threshold {
-  const m = THRESHOLD.exec(source);
-  const word = m?.[1] ?? m?.[3];
-  const name = word === undefined ? undefined : byWord.get(word);
-  const def: AggregateDef | undefined = name === undefined ? undefined : aggregates[name];
-  // A known word written with an argument it does not take (or without one it needs) is no aggregate either.
-  if (!m || !name || !def || (m[2] !== undefined) !== (def.argument !== undefined)) throw notAThreshold(source);
+  const scanned = scanThreshold(source);
+  if (scanned === null) throw notAThreshold(source, 'no operator');
+  const { left, op, right } = scanned;
   let aggregate: Aggregate;
-  if (def.argument) {
-    const argument = Number(m[2]);
-    const problem = def.argument.check(argument, m[2]!);
-    if (problem !== null) throw new Error(`threshold "${source}": ${problem}`);
-    aggregate = { kind: name, p: argument };
-  } else {
+  const name = byWord.get(left);
+  const percentile = aggregates.percentile as AggregateDef;
+  if (name !== undefined && (aggregates[name] as AggregateDef).argument === undefined) {
     aggregate = { kind: name };
+  } else if (left.startsWith(`${percentile.word}(`) && left.endsWith(')') && left.length > percentile.word.length + 1) {
+    const raw = left.slice(percentile.word.length + 1, -1);
+    const p = number(raw, source, 'percentile');
+    const problem = percentile.argument!.check(p, raw);
+    if (problem !== null) throw new Error(`threshold "${source}": ${problem}`);
+    aggregate = { kind: 'percentile', p };
+  } else {
+    throw notAThreshold(source, `unknown aggregation "${left}"`);
   }
-  const operator = (m[4] === '===' ? '==' : m[4]) as Operator;
-  const rhs: Rhs =
-    m[5] !== undefined
-      ? { kind: 'number', value: Number(m[5]) }
-      : { kind: 'baseline', op: (m[6] as '*' | '+' | '-' | undefined) ?? null, operand: m[7] !== undefined ? Number(m[7]) : 0 };
-  return { source, aggregate, operator, rhs };
+  const baseline = /^baseline(?:\s*([*+-])\s*(\S.*))?$/.exec(right);
+  const rhs: Rhs = baseline
+    ? { kind: 'baseline', op: (baseline[1] as '*' | '+' | '-' | undefined) ?? null, operand: baseline[2] !== undefined ? number(baseline[2], source, 'baseline operand') : 0 }
+    : { kind: 'number', value: number(right, source, 'right-hand side') };
+  return { source, aggregate, operator: op === '===' ? '==' : op, rhs };
 }
 
 export function compare(observed: number, operator: Operator, limit: number): boolean {
@@ -104,13 +125,16 @@ export interface DriftThreshold {
   limit: number;
 }
 
-const DRIFT_THRESHOLD = new RegExp(`^\\s*(${DRIFT_MEASURES.join('|')})\\s*(===|==|!=|<=|>=|<|>)\\s*(${NUMBER})\\s*$`);
-
-/** `slope_per_hour<200`: a drift gate's expression (a number on the right, never `baseline`). */
+/** `slope_per_hour<200`: a drift gate's expression (a number on the right, never `baseline`), scanned as k6 scans a threshold. */
 export function parseDriftThreshold(source: string): DriftThreshold {
-  const m = DRIFT_THRESHOLD.exec(source);
-  if (!m) throw new Error(`drift threshold "${source}" is not "<measure> <op> <number>" (measure: ${DRIFT_MEASURES.join(', ')}; op: < <= > >= == !=)`);
-  return { source, measure: m[1] as DriftMeasure, operator: (m[2] === '===' ? '==' : m[2]) as Operator, limit: Number(m[3]) };
+  const scanned = scanThreshold(source);
+  const measure = scanned?.left as DriftMeasure | undefined;
+  if (!scanned || !measure || !DRIFT_MEASURES.includes(measure)) {
+    throw new Error(`drift threshold "${source}" is not "<measure> <op> <number>" (measure: ${DRIFT_MEASURES.join(', ')}; op: < <= > >= == !=)`);
+  }
+  const limit = parseGoFloat(scanned.right);
+  if (!limit.ok) throw new Error(`drift threshold "${source}": "${scanned.right}" is not a number`);
+  return { source, measure, operator: (scanned.op === '===' ? '==' : scanned.op) as Operator, limit: limit.value };
 }
 
 /** `drift(<metric ref>)`: the inner metric reference, or null for a plain metric. */
@@ -126,15 +150,20 @@ export interface MetricRef {
 }
 
 export function parseMetricRef(source: string): MetricRef {
-  const m = /^([A-Za-z_][A-Za-z0-9_.-]*)(?:\{(.*)\})?$/.exec(source.trim());
-  if (!m) throw new Error(`metric "${source}" is not name or name{tag:value,...}`);
+  const brace = source.indexOf('{');
+  const name = brace < 0 ? source : source.slice(0, brace);
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`metric "${source}" is not name or name{tag:value,...} (a name of letters, digits and _, nothing around it)`);
   const filter: Record<string, string> = {};
-  if (m[2] !== undefined) {
-    for (const part of m[2].split(',')) {
+  if (brace >= 0) {
+    if (!source.endsWith('}')) throw new Error(`metric "${source}": a sub-metric ends with its "}"`);
+    const inner = source.slice(brace + 1, -1);
+    if (inner.trim() === '') throw new Error(`metric "${source}": the sub-metric's tag filter is empty`);
+    for (const part of inner.split(',')) {
       const colon = part.indexOf(':');
-      if (colon <= 0) throw new Error(`metric "${source}": tag filter "${part}" is not tag:value`);
-      filter[part.slice(0, colon).trim()] = part.slice(colon + 1).trim();
+      if (colon < 0 || colon === part.length - 1) throw new Error(`metric "${source}": tag filter "${part}" is not tag:value (k6 refuses an empty value)`);
+      const unquote = (t: string) => t.trim().replace(/^["']+|["']+$/g, '');
+      filter[unquote(part.slice(0, colon))] = unquote(part.slice(colon + 1));
     }
   }
-  return { source, metric: m[1]!, filter };
+  return { source, metric: name, filter };
 }

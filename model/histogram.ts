@@ -57,7 +57,11 @@ export class Histogram {
   private frozen: Uint8Array[] | null = null;
   private frozenCount = 0;
 
-  private constructor(private h: hdr.Histogram | null) {
+  private constructor(
+    private h: hdr.Histogram | null,
+    /** Its significant digits (the WebAssembly build does not say). */
+    readonly digits: number,
+  ) {
     live++;
   }
 
@@ -69,11 +73,13 @@ export class Histogram {
         numberOfSignificantValueDigits: significantDigits,
         useWebAssembly: useWasm(),
       }),
+      significantDigits,
     );
   }
 
-  static decode(base64: string): Histogram {
-    return new Histogram(hdr.decodeFromCompressedBase64(base64, 32, useWasm()));
+  /** `digits`: those it was recorded with (the encoding's own header is not read back). */
+  static decode(base64: string, digits: number = SIGNIFICANT_DIGITS): Histogram {
+    return new Histogram(hdr.decodeFromCompressedBase64(base64, 32, useWasm()), digits);
   }
 
   get isFrozen(): boolean {
@@ -92,6 +98,26 @@ export class Histogram {
   /** The value at `percentile` (0..100): the highest value equivalent to the bucket it falls in. */
   percentile(percentile: number): number {
     return this.h !== null ? this.h.getValueAtPercentile(percentile) : this.read((h) => h.getValueAtPercentile(percentile));
+  }
+
+  /**
+   * For each 0-based rank (of `count` values, sorted), the middle of the HDR bucket holding the
+   * value of that rank, in recorded units: within half a bucket (2^-11 relative at 3 digits, 2^-8
+   * at 2) of every value the bucket holds. k6's percentile interpolates between two ranks
+   * (evaluator/aggregates.ts); a frozen histogram is decoded once for all of them.
+   */
+  rankValues(ranks: readonly number[]): number[] {
+    const at = (h: hdr.Histogram) => {
+      const n = h.totalCount;
+      const halfMagnitude = Math.ceil(Math.log2(2 * 10 ** this.digits)) - 1;
+      return ranks.map((r) => {
+        // (r + 0.5) / n of the count: HDR rounds the count up to r + 1, the 1-based rank.
+        const highest = h.getValueAtPercentile((100 * (r + 0.5)) / n);
+        const size = highest <= 0 ? 1 : 2 ** Math.max(0, Math.floor(Math.log2(highest)) - halfMagnitude);
+        return highest - (size - 1) / 2;
+      });
+    };
+    return this.h !== null ? at(this.h) : this.read(at);
   }
 
   /** The value at `percentile` and the encoding, decoding a frozen histogram once for both. */

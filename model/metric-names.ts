@@ -26,3 +26,12 @@ export const DRAIN_METRICS = {
   retrying: 'drain_retrying',
   retrieval: 'drain_retrieval_results',
 } as const;
+
+/**
+ * Metrics chaosgate itself produces (queue probes, the drain check, probe errors, derived ones):
+ * not k6's, so k6's rules on which aggregation a metric type has do not bind gates on them (a
+ * probe's gauge is read with `max`).
+ */
+export function isOwnMetric(metric: string): boolean {
+  return /^(queue_|drain_|chaosgate_|probe_)/.test(metric);
+}

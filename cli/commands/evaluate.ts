@@ -7,6 +7,7 @@ import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
 import { readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
 import type { PhaseEvent, ServiceAddressEvent } from '../../model/events.js';
+import { UsageError } from '../../lib/errors.js';
 import { INPUT_FORMATS, type InputFormat } from '../../model/input-formats.js';
 import { requestedReports, withReportFlags, type ReportFlags } from '../report-flags.js';
 import { finishReport } from '../../run/finish.js';
@@ -21,6 +22,7 @@ interface EvaluateFlags extends ConfigFlags, ReportFlags {
   declaredThresholds?: boolean;
   allowNoGates?: boolean;
   state?: string;
+  testRunDuration?: string;
 }
 
 export function register(program: Command): void {
@@ -36,6 +38,10 @@ export function register(program: Command): void {
     .option('--state <file>', 'also write the mergeable evaluation state (for `chaosgate merge`; .gz compresses)')
     .option('--declared-thresholds', "also judge the thresholds k6 declared in the NDJSON's Metric lines")
     .option('--allow-no-gates', 'accept an evaluation with no gates to judge (otherwise refused, exit 2)')
+    .option(
+      '--test-run-duration <ms>',
+      "k6's test run duration in ms (handleSummary's state.testRunDurationMs), which a counter's `rate` divides by as in k6; default: the input's first to last sample",
+    )
     .action(async (inputs: string[], flags: EvaluateFlags) => {
       const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
@@ -65,6 +71,7 @@ export function register(program: Command): void {
         phaseLabels: events !== undefined,
         statePath: flags.state,
         deriveTags: services.any ? services.deriveTags : undefined,
+        testRunDurationMs: testRunDurationMs(flags.testRunDuration),
       });
       // A gate on a metric that is no k6 built-in and that the input never had (a misspelling): a config error.
       refuseUnproducibleMetrics(gates, { seen: Object.keys(model.totals.perMetric), typed: Object.keys(config.evaluate.metricTypes), strict: !flags.state });
@@ -87,4 +94,11 @@ export function register(program: Command): void {
       if (finished.error) throw finished.error;
       process.exitCode = finished.exitCode;
     });
+}
+
+function testRunDurationMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (text.trim() === '' || !Number.isFinite(ms) || ms <= 0) throw new UsageError(`--test-run-duration: "${text}" is not a positive number of milliseconds`);
+  return ms;
 }

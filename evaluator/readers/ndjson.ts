@@ -12,7 +12,7 @@
 // mutated lines of every shape).
 import { metricKinds } from '../../model/k6-metrics.js';
 import type { LineReader, ReaderFormat, SampleSink } from './types.js';
-import { MAX_VALUE, valueProblem } from './types.js';
+import { valueProblem } from './types.js';
 import { parseRfc3339 } from './time.js';
 
 const V1_HEAD = '{"metric":"';
@@ -165,7 +165,8 @@ export function readLineStrictly(line: string, lineNo: number, sink: SampleSink)
     if (typeof kind !== 'string' || !metricKinds.has(kind)) {
       return sink.malformed(lineNo, `unknown metric type ${JSON.stringify(kind)} for ${o.metric}`);
     }
-    const thresholds = Array.isArray(data.thresholds) ? data.thresholds.filter((t): t is string => typeof t === 'string') : [];
+    // k6 writes a threshold with abortOnFail as an object { threshold, abortOnFail, delayAbortEval }.
+    const thresholds = Array.isArray(data.thresholds) ? data.thresholds.map(thresholdSource).filter((t): t is string => t !== null) : [];
     sink.declare(o.metric, kind, data.contains === 'time', thresholds, lineNo);
     return;
   }
@@ -442,7 +443,7 @@ export class NdjsonReader implements LineReader {
     const last = this.lastSlot;
     if (last !== null && last.next !== slot && slot!.kept) last.next = slot;
     this.lastSlot = slot;
-    if (value >= 0 && value <= MAX_VALUE) this.sink.point(slot!.name, time, value, tags, null, lineNo);
+    if (Number.isFinite(value)) this.sink.point(slot!.name, time, value, tags, null, lineNo);
     else this.sink.malformed(lineNo, valueProblem(value)!);
     return lineEnd;
   }
@@ -454,3 +455,10 @@ export const ndjsonFormat: ReaderFormat = {
   detect: (first) => first.startsWith('{'),
   create: (sink: SampleSink) => new NdjsonReader(sink),
 };
+
+/** A declared threshold's expression: a string, or the `threshold` of k6's object form. */
+function thresholdSource(t: unknown): string | null {
+  if (typeof t === 'string') return t;
+  if (typeof t === 'object' && t !== null && typeof (t as { threshold?: unknown }).threshold === 'string') return (t as { threshold: string }).threshold;
+  return null;
+}

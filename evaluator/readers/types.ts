@@ -39,14 +39,12 @@ export interface ReaderFormat {
   create(sink: SampleSink): LineReader;
 }
 
-/** The largest value accepted: ×1000 for the histogram must stay an exact integer. */
-export const MAX_VALUE = 1e12;
-
-/** Why a value cannot be a sample, or null when it can. */
+/**
+ * Why a value cannot be a sample, or null when it can: k6 takes any float64, negative and large
+ * ones too (a Gauge below 0, a Counter of 2e12); only non-finite numbers are refused.
+ */
 export function valueProblem(value: number): string | null {
   if (!Number.isFinite(value)) return `value ${value} is not a finite number`;
-  if (value < 0) return `negative value ${value}`;
-  if (value > MAX_VALUE) return `value ${value} is larger than ${MAX_VALUE}`;
   return null;
 }
 

@@ -129,8 +129,8 @@ describe('chaosgate evaluate', () => {
       ['garbage.bin', randomBytes(4096), /garbage\.bin:1: neither k6 NDJSON nor k6 CSV/],
       ['half.json', [...good.slice(0, 10), good[10]!.slice(0, 50), ...good.slice(11)].join('\n'), /half\.json:11: not JSON/],
       ['nan.json', [...good, point('http_req_duration', 1, 'NaN')].join('\n'), /nan\.json:43: not JSON/],
-      ['negative.json', [...good, point('http_req_duration', 1, -4)].join('\n'), /negative\.json:43: negative value -4/],
-      ['huge.json', [...good, point('http_req_duration', 1, '1e300')].join('\n'), /huge\.json:43: value 1e\+300 is larger than/],
+      // k6 takes any float64 (negative, 2e12): only a number beyond float64 is no sample.
+      ['infinite.json', [...good, point('http_req_duration', 1, '1e999')].join('\n'), /infinite\.json:43: value Infinity is not a finite number/],
       [
         'unknown-type.json',
         [...good, '{"type":"Metric","data":{"name":"x","type":"histogram"},"metric":"x"}'].join('\n'),
@@ -177,8 +177,8 @@ describe('chaosgate evaluate', () => {
     // their line numbers must come out absolute.
     const badLine = lines.length - 5_000;
     const earlyBad = 1_000;
-    lines.splice(badLine - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":-1,"tags":null},"metric":"m"}');
-    lines.splice(earlyBad - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":-2,"tags":null},"metric":"m"}');
+    lines.splice(badLine - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":1e999,"tags":null},"metric":"m"}');
+    lines.splice(earlyBad - 1, 0, '{"type":"Point","data":{"time":"2026-01-01T00:00:00Z","value":2e999,"tags":null},"metric":"m"}');
     // A metric declared late (in another thread's block than the start): declared before its point.
     lines.splice(
       lines.length - 2_000,
@@ -205,8 +205,8 @@ describe('chaosgate evaluate', () => {
     expect(b.inputs[0].threads).toBe(2);
     expect(a.totals.points).toBe(30_001);
     const problems = (source: string) => [
-      { source, line: earlyBad, reason: 'negative value -2' },
-      { source, line: badLine + 1, reason: 'negative value -1' },
+      { source, line: earlyBad, reason: 'value Infinity is not a finite number' },
+      { source, line: badLine + 1, reason: 'value Infinity is not a finite number' },
     ];
     expect(b.totals.problems).toEqual(problems(input));
 
