@@ -24,8 +24,8 @@ import type { InputFormat } from './readers/index.js';
 import { Bucket, HISTOGRAM_SCALE, Series } from './series.js';
 
 export const STATE_FORMAT = 'chaosgate-evaluation-state';
-/** Bump on any change an older merge would misread. */
-export const STATE_VERSION = 1;
+/** Bump on any change an older merge would misread. 2: k6's VU gauges kept per input (`__input`, instance-gauges.ts). */
+export const STATE_VERSION = 2;
 
 /** An optional number: JSON has no Infinity, and an empty evaluation has no first/last time. */
 const time = z.number().nullable();
