@@ -157,8 +157,8 @@ describe('mergeable evaluation state', () => {
     expect(attempt([a!, { ...d!, name: 'd.json' }])).toThrow(/setting phaseLabels is true/);
     const otherVersion = join(dir, 'v99.json');
     await writeFile(otherVersion, JSON.stringify({ ...a!.state, version: 99 }));
-    await expect(readState(otherVersion)).rejects.toThrow(/setting version is 99, this chaosgate merges version 2/);
-    await writeFile(otherVersion, '{"format":"chaosgate-evaluation-state","version":2}');
+    await expect(readState(otherVersion)).rejects.toThrow(/setting version is 99, this chaosgate merges version 3/);
+    await writeFile(otherVersion, '{"format":"chaosgate-evaluation-state","version":3}');
     await expect(readState(otherVersion)).rejects.toThrow(/v99\.json: (tool|settings): /);
   });
 

@@ -26,8 +26,8 @@ import type { InputFormat } from './readers/index.js';
 import { Bucket, EXACT_PER_SERIES, EXACT_TOTAL, HISTOGRAM_SCALE, Series } from './series.js';
 
 export const STATE_FORMAT = 'chaosgate-evaluation-state';
-/** Bump on any change an older merge would misread. */
-export const STATE_VERSION = 2;
+/** Bump on any change an older merge would misread. 2: exact values per series (k6's percentiles); 3: k6's VU gauges kept per input (`__input`, instance-gauges.ts). */
+export const STATE_VERSION = 3;
 
 /** An optional number: JSON has no Infinity, and an empty evaluation has no first/last time. */
 const time = z.number().nullable();
