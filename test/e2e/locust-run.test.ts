@@ -234,6 +234,23 @@ describe('Locust as the load driver', () => {
     expect(locustProcesses()).toEqual([]);
   }, 120_000);
 
+  it('SIGINT mid-run: faults rolled back, Locust stopped, partial reports, exit 130', async () => {
+    await writeFile(join(dir, 'int.json'), JSON.stringify(config({ int: { locustfile: 'locustfile.py', locust: { users: 2, runTime: '30s' }, plan, gates } })));
+    const out = join(dir, 'run-int');
+    const r = await runCli(['run', 'int', '-c', join(dir, 'int.json'), '--out-dir', out], 90_000, async (pid, stderr) => {
+      // While web-slow is on (3 s in): the rollback has something to undo.
+      await waitFor(() => stderr().includes('chaos: web-slow on'), { what: () => `web-slow on in:\n${stderr()}`, timeoutMs: 60_000 });
+      process.kill(pid, 'SIGINT');
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('chaos: rolled back, nothing left applied');
+    const ir = await report(out);
+    expect(ir.partial).toBe(true);
+    expect(ir.totals.perMetric.http_reqs).toBeGreaterThan(0);
+    expect(existsSync(join(out, 'locust.log'))).toBe(true);
+    expect(locustProcesses()).toEqual([]);
+  }, 120_000);
+
   it('a locustfile with a syntax error: a message naming file:line, exit 2, no load', async () => {
     await writeFile(join(dir, 'broken.py'), 'from locust import HttpUser, task\n\nclass U(HttpUser):\n    @task\n    def t(self)\n        pass\n');
     await writeFile(join(dir, 'broken.json'), JSON.stringify(config({ broken: { locustfile: 'broken.py', locust: { users: 1, runTime: '5s' }, plan, gates } })));
