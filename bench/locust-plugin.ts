@@ -151,8 +151,14 @@ async function main(): Promise<void> {
       execFile(locustPython(), ['-c', HANDLER, plugin, '100000'], { timeout: 120_000 }, (err, out) => (err ? reject(err) : resolveUs(Number(out.trim().split('\n').pop())))),
     );
     console.log(`| the plugin's request handler alone (best of 5 × 100 000 calls) | | | ${handlerUs.toFixed(1)} |`);
+    // Each round's two arms ran back to back: their difference is the paired estimate (less of the machine's drift).
+    const pairs = Array.from(
+      { length: rounds },
+      (_, i) => results[2 * i + (results[2 * i]!.arm === 'plugin' ? 0 : 1)]!.cpuUsPerRequest - results[2 * i + (results[2 * i]!.arm === 'plugin' ? 1 : 0)]!.cpuUsPerRequest,
+    );
+    console.log(`\npaired (plugin − alone, per round): ${pairs.map((d) => d.toFixed(0)).join(', ')} µs; median ${median(pairs).toFixed(1)} µs`);
     console.log(
-      `\nplugin overhead: ${(cpu.plugin - cpu.plain).toFixed(1)} µs CPU per request (${((cpu.plugin / cpu.plain - 1) * 100).toFixed(1)} %); throughput ${((rps.plugin / rps.plain) * 100).toFixed(1)} % of Locust alone`,
+      `plugin overhead: ${(cpu.plugin - cpu.plain).toFixed(1)} µs CPU per request (${((cpu.plugin / cpu.plain - 1) * 100).toFixed(1)} %); throughput ${((rps.plugin / rps.plain) * 100).toFixed(1)} % of Locust alone`,
     );
   } finally {
     server.kill();
