@@ -99,19 +99,22 @@ function config(profiles: Record<string, unknown>) {
 
 interface Run {
   code: number | null;
+  stdout: string;
   stderr: string;
 }
 
 /** Runs the CLI in `dir`; `during` gets the child and its stderr so far while it runs. */
 function runCli(args: string[], timeoutMs: number, during?: (pid: number, stderr: () => string) => Promise<void>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli.cli, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli.cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr });
+      resolve({ code, stdout, stderr });
     });
     if (during) during(child.pid!, () => stderr).catch(reject);
   });
@@ -232,6 +235,21 @@ describe('Locust as the load driver', () => {
     expect(kr.verdict).toBe('fail');
     expect(kr.partial).toBe(true);
     expect(locustProcesses()).toEqual([]);
+  }, 120_000);
+
+  it('the run SIGKILLed: the Locust it left running is journalled, and `chaos clear` stops it', async () => {
+    await writeFile(join(dir, 'orphan.json'), JSON.stringify(config({ orphan: { locustfile: 'locustfile.py', locust: { users: 1, runTime: '60s' }, gates } })));
+    const r = await runCli(['run', 'orphan', '-c', join(dir, 'orphan.json'), '--out-dir', join(dir, 'run-orphan')], 90_000, async (pid, stderr) => {
+      await waitFor(() => /0:0[1-9] \/ 1:00/.test(stderr()), { what: () => `a progress line in:\n${stderr()}`, timeoutMs: 60_000 });
+      process.kill(pid, 'SIGKILL');
+    });
+    expect(r.code).toBeNull();
+    const orphans = locustProcesses();
+    expect(orphans.length, 'Locust outlived the killed run').toBe(1);
+    const clear = await runCli(['chaos', 'clear', '-c', join(dir, 'orphan.json')], 60_000);
+    expect(clear.code, clear.stderr).toBe(0);
+    expect(clear.stdout).toContain(`reaped locust (pid ${orphans[0]})`);
+    await waitFor(() => locustProcesses().length === 0, { what: () => `Locust ${orphans.join(', ')} gone`, timeoutMs: 20_000 });
   }, 120_000);
 
   it('SIGINT mid-run: faults rolled back, Locust stopped, partial reports, exit 130', async () => {
