@@ -236,7 +236,8 @@ export async function runLocust(opts: RunLocustOptions): Promise<RunningK6> {
     let timer: NodeJS.Timeout | undefined;
     const started = await Promise.race([
       sawStart.then(() => 'started' as const),
-      main.done.then(() => 'ended' as const),
+      // Any process ending before the test starts (a worker whose import failed) ends the wait.
+      ...procs.map((p) => p.done.then(() => 'ended' as const)),
       new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), limit))),
     ]).finally(() => clearTimeout(timer));
     if (started === 'late') throw new Error(`Locust did not start its test within ${limit / 1000} s (see locust.log)`);
