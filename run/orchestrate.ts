@@ -194,7 +194,7 @@ function resolveLoad(profile: Profile, opts: RunOptions): LoadScript {
   const k6Args = [...profile.k6Args, ...(opts.k6Args ?? [])];
   const env: Record<string, string> = { ...profile.env };
   const duration = opts.duration ?? profile.duration ?? null;
-  const locust = opts.script === undefined ? resolveLocustLoad(profile, opts) : null;
+  const locust = resolveLocustLoad(profile, opts);
   if (locust)
     return { label: locust.file, script: locust.file, builtin: null, k6Args: [], env: duration !== null ? { ...env, [DURATION_ENV]: duration } : env, duration: null, locust };
   const scriptFile = opts.script !== undefined ? resolve(opts.script) : profile.script !== undefined ? resolve(opts.configDir ?? '.', profile.script) : null;
