@@ -109,8 +109,6 @@ def _on_init(environment, **_kwargs):
             '{"type":"Metric","data":{"name":"%s","type":"%s","contains":"%s","thresholds":[],"submetrics":null},"metric":"%s"}\n'
             % (name, kind, contains, name)
         )
-    # A zero first: a gate `locust_user_errors: count==0` has a sample to judge even when nothing raised.
-    _write(_point("locust_user_errors", _time_text(time.time()), 0, "{}"))
     gevent.spawn(_flusher)
 
 
@@ -118,6 +116,8 @@ def _on_init(environment, **_kwargs):
 def _on_test_start(environment, **_kwargs):
     from locust.runners import WorkerRunner
 
+    # A zero when the load starts: a gate `locust_user_errors: count==0` has a sample to judge even when nothing raised.
+    _write(_point("locust_user_errors", _time_text(time.time()), 0, "{}"))
     if not isinstance(environment.runner, WorkerRunner):
         sys.stderr.write("%s test_start %.6f\n" % (MARK, time.time()))
         sys.stderr.flush()
