@@ -554,7 +554,7 @@ function judgeK6End(ctx: RunContext): void {
   const short = planned !== null && ranMs < planned - SHORT_RUN_TOLERANCE_MS;
   // k6 stops early with 99 itself when a threshold with abortOnFail is breached: a fail (exit 99)
   // that explains the short run and the faults it never reached.
-  if (exit.exitCode === 99 && short) {
+  if (exit.exitCode === 99 && short && !ctx.load.locust) {
     ctx.notes.push(`k6 stopped the test itself after ${ran} of ${Math.round(planned / 1000)} s (a threshold with abortOnFail)`);
     return;
   }
