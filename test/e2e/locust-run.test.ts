@@ -198,6 +198,10 @@ describe('Locust as the load driver', () => {
     expect(er.inputs[0]!.format).toBe('ndjson');
     expect(er.totals.malformed).toBe(0);
     expect(er.phases.map((p) => p.name)).toEqual(lr.phases.map((p) => p.name));
+    // Locust's own CSV of the same run is refused with the reason, not judged.
+    const csv = await runCli(['evaluate', join(out, 'locust_stats_history.csv'), '-c', join(dir, 'count.json')], 60_000);
+    expect(csv.code, csv.stderr).toBe(3);
+    expect(csv.stderr).toContain(`${join(out, 'locust_stats_history.csv')}:1: Locust's --csv stats hold no samples`);
 
     // The same plan and gates with k6: the same verdicts, the web's p95 in the same range.
     const kout = join(dir, 'run-k6');
