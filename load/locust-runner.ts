@@ -47,7 +47,7 @@ export interface LocustfileInfo {
  * Locust at all is a UsageError (exit 2) naming file:line; nothing has been started then.
  */
 export async function checkLocustfile(file: string, env: Record<string, string>, timeoutMs = 60_000): Promise<LocustfileInfo> {
-  const python = locustPython(env);
+  const python = locustPython({ ...process.env, ...env });
   const { code, stdout, stderr, spawnError } = await new Promise<{ code: number | null; stdout: string; stderr: string; spawnError: string | null }>((done) => {
     execFile(
       python,
@@ -151,7 +151,7 @@ export const locustFailed = (e: K6Exit) => e.exitCode !== 0;
  * once it ended before that (`done` tells how). The first process is the local one or the master.
  */
 export async function runLocust(opts: RunLocustOptions): Promise<RunningK6> {
-  const python = locustPython(opts.env);
+  const python = locustPython({ ...process.env, ...opts.env });
   const files = `${resolve(opts.locustfile)},${LOCUST_PLUGIN}`;
   const cwd = dirname(resolve(opts.locustfile));
   const outDir = resolve(opts.outDir);
@@ -236,7 +236,8 @@ export async function runLocust(opts: RunLocustOptions): Promise<RunningK6> {
     let timer: NodeJS.Timeout | undefined;
     const started = await Promise.race([
       sawStart.then(() => 'started' as const),
-      main.done.then(() => 'ended' as const),
+      // Any process ending before the test starts (a worker whose import failed) ends the wait.
+      ...procs.map((p) => p.done.then(() => 'ended' as const)),
       new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), limit))),
     ]).finally(() => clearTimeout(timer));
     if (started === 'late') throw new Error(`Locust did not start its test within ${limit / 1000} s (see locust.log)`);

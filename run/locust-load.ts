@@ -29,9 +29,12 @@ export interface LocustLoad {
  */
 export function resolveLocustLoad(
   profile: { locustfile?: string; locust?: LocustSection; duration?: string },
-  opts: { configDir?: string; duration?: string; k6Args?: string[]; shards?: number },
+  opts: { configDir?: string; duration?: string; k6Args?: string[]; shards?: number; script?: string },
 ): LocustLoad | null {
-  if (profile.locustfile === undefined) return null;
+  // k6 would fail on Python with a parse error far from the cause.
+  if (opts.script?.endsWith('.py'))
+    throw new UsageError(`--script ${opts.script}: a .py file is a locustfile: give it to a profile's \`locustfile\` (docs/locust.md); --script runs k6 scripts`);
+  if (opts.script !== undefined || profile.locustfile === undefined) return null;
   if ((opts.shards ?? 1) > 1) throw new UsageError('--shards runs k6 processes: a locustfile profile scales out with locust.workers (docs/locust.md)');
   const extra = opts.k6Args ?? [];
   const own = extra.filter((a) => LOCUST_OWN_ARGS.test(a));

@@ -200,7 +200,7 @@ function resolveLoad(profile: Profile, opts: RunOptions): LoadScript {
   const k6Args = [...profile.k6Args, ...(opts.k6Args ?? [])];
   const env: Record<string, string> = { ...profile.env };
   const duration = opts.duration ?? profile.duration ?? null;
-  const locust = opts.script === undefined ? resolveLocustLoad(profile, opts) : null;
+  const locust = resolveLocustLoad(profile, opts);
   if (locust)
     return { label: locust.file, script: locust.file, builtin: null, k6Args: [], env: duration !== null ? { ...env, [DURATION_ENV]: duration } : env, duration: null, locust };
   const scriptFile = opts.script !== undefined ? resolve(opts.script) : profile.script !== undefined ? resolve(opts.configDir ?? '.', profile.script) : null;
@@ -567,7 +567,7 @@ function judgeK6End(ctx: RunContext): void {
   const short = planned !== null && ranMs < planned - SHORT_RUN_TOLERANCE_MS;
   // k6 stops early with 99 itself when a threshold with abortOnFail is breached: a fail (exit 99)
   // that explains the short run and the faults it never reached.
-  if (exit.exitCode === 99 && short) {
+  if (exit.exitCode === 99 && short && !ctx.load.locust) {
     ctx.k6StoppedEarly = { ran, planned: Math.round(planned / 1000) };
     return;
   }

@@ -79,7 +79,7 @@ if [ "$RUNTIME" = 0 ]; then
   # ---- Locust (PyPI), the second load driver (docs/locust.md): only when missing or another version
   LOCUST_VERSION=$(pin locust)
   PYTHON=${CHAOSGATE_PYTHON:-python3}
-  command -v "$PYTHON" >/dev/null || die "Python 3.10+ is required for Locust (apt-get install python3 python3-pip)"
+  command -v "$PYTHON" >/dev/null || die "Python 3.11+ is required for Locust (apt-get install python3 python3-pip)"
   if [ "$("$PYTHON" -c 'import importlib.metadata as m; print(m.version("locust"))' 2>/dev/null)" != "$LOCUST_VERSION" ]; then
     say "installing locust $LOCUST_VERSION (pip)"
     "$PYTHON" -m pip install --quiet --disable-pip-version-check "locust==$LOCUST_VERSION" >&2

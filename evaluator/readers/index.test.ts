@@ -22,7 +22,7 @@ describe('input format registry', () => {
     expect(problems).toEqual(['1: neither k6 NDJSON nor k6 CSV']);
   });
 
-  it("refuses Locust's own --csv stats with the reason (percentiles per interval, not samples) and the way to get samples", () => {
+  it("refuses Locust's own --csv stats with the reason (no samples: percentiles since the start) and the way to get samples", () => {
     const problems: string[] = [];
     const sink: SampleSink = { point() {}, declare() {}, malformed: (line, reason) => problems.push(`${line}: ${reason}`) };
     const reader = new SourceReader(sink, undefined, () => {});
@@ -31,7 +31,7 @@ describe('input format registry', () => {
     reader.readLine('Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count', 2);
     reader.readLine('1796416539,2,,Aggregated,0.000000,0.000000,7,9,10,11,15,34,39,39,39,39,39,40', 3);
     expect(problems).toEqual([`2: ${LOCUST_CSV_REASON}`, "3: Locust's --csv stats (see line 2)"]);
-    expect(LOCUST_CSV_REASON).toContain('not samples');
+    expect(LOCUST_CSV_REASON).toContain('no samples');
     const stats: string[] = [];
     new SourceReader({ point() {}, declare() {}, malformed: (_l, r) => stats.push(r) }, undefined, () => {}).readLine(
       'Type,Name,Request Count,Failure Count,Median Response Time',

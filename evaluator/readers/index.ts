@@ -26,13 +26,15 @@ const UNDETECTED = `neither ${Object.values(readerFormats)
   .join(' nor ')}`;
 
 /**
- * Locust's own `--csv` files (`_stats_history.csv`, `_stats.csv`): percentiles per interval (over
- * Locust's rolling window) or per run, not samples. Any histogram, window or phase built from them
- * would be made up, so they are refused with the reason and the way to get samples instead.
+ * Locust's own `--csv` files (`_stats_history.csv`, `_stats.csv`) hold no samples: a history row's
+ * percentiles are since the start of the run (over Locust's last 10 s with --csv-full-history),
+ * its counts cumulative; `_stats.csv` has one row per name for the whole run. A fault's latency
+ * would be smeared over the rest of the run: refused, with the reason and the way to get samples.
  */
 const LOCUST_CSV = /^(Timestamp,User Count,Type,Name,|Type,Name,Request Count,)/;
 export const LOCUST_CSV_REASON =
-  "Locust's --csv stats hold percentiles per interval or per run, not samples: no gate, window or phase can be judged exactly from them. " +
+  "Locust's --csv stats hold no samples (a history row's percentiles are since the start of the run, or over its last 10 s with --csv-full-history; " +
+  'counts are cumulative): no gate, window or phase can be judged exactly from them. ' +
   "Record every request with chaosgate's Locust plugin (locust -f locustfile.py,chaosgate_locust.py, CHAOSGATE_LOCUST_OUT=samples.ndjson) or run it with `chaosgate run` (docs/locust.md)";
 
 /**

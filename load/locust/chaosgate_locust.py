@@ -109,8 +109,6 @@ def _on_init(environment, **_kwargs):
             '{"type":"Metric","data":{"name":"%s","type":"%s","contains":"%s","thresholds":[],"submetrics":null},"metric":"%s"}\n'
             % (name, kind, contains, name)
         )
-    # A zero first: a gate `locust_user_errors: count==0` has a sample to judge even when nothing raised.
-    _write(_point("locust_user_errors", _time_text(time.time()), 0, "{}"))
     gevent.spawn(_flusher)
 
 
@@ -118,6 +116,8 @@ def _on_init(environment, **_kwargs):
 def _on_test_start(environment, **_kwargs):
     from locust.runners import WorkerRunner
 
+    # A zero when the load starts: a gate `locust_user_errors: count==0` has a sample to judge even when nothing raised.
+    _write(_point("locust_user_errors", _time_text(time.time()), 0, "{}"))
     if not isinstance(environment.runner, WorkerRunner):
         sys.stderr.write("%s test_start %.6f\n" % (MARK, time.time()))
         sys.stderr.flush()
@@ -131,20 +131,30 @@ def _on_request(request_type, name, response_time, response_length=0, response=N
     # k6 stamps a request's samples with its end; Locust reports its start and its duration.
     end = (start_time + response_time / 1000.0) if start_time is not None else time.time()
     when = _time_text(end)
-    ok = exception is None
-    tags = {"expected_response": "true" if ok else "false", "method": str(request_type), "name": str(name)}
     status = getattr(response, "status_code", None)
-    if status is not None:
-        tags["status"] = str(status or 0)
     if url is None:
         url = getattr(response, "url", None)
-    if url:
-        tags["url"] = str(url)
-    if not ok:
-        tags["error"] = ("%s: %s" % (type(exception).__name__, exception))[:120]
-    if isinstance(context, dict) and isinstance(context.get("service"), str):
-        tags["service"] = context["service"]  # a request's own service tag, as a k6 script's tag
-    t = _tags_json(tags)
+    error = None if exception is None else ("%s: %s" % (type(exception).__name__, exception))[:120]
+    service = context.get("service") if isinstance(context, dict) else None
+    if not isinstance(service, str):
+        service = None
+    # The tag set's JSON once per distinct request shape (most requests repeat one).
+    key = (request_type, name, status, url, error, service)
+    t = _tags_cache.get(key)
+    if t is None:
+        tags = {"expected_response": "true" if error is None else "false", "method": str(request_type), "name": str(name)}
+        if status is not None:
+            tags["status"] = str(status or 0)
+        if url:
+            tags["url"] = str(url)
+        if error is not None:
+            tags["error"] = error
+        if service is not None:
+            tags["service"] = service  # a request's own service tag, as a k6 script's tag
+        t = json.dumps(tags, separators=(",", ":"), sort_keys=True)
+        if len(_tags_cache) < 10000:  # URLs with ids: the cache stays bounded
+            _tags_cache[key] = t
+    ok = error is None
     _write(
         _point("http_reqs", when, 1, t)
         + _point("http_req_duration", when, "%.6f" % max(float(response_time or 0), 0.0), t)

@@ -99,19 +99,22 @@ function config(profiles: Record<string, unknown>) {
 
 interface Run {
   code: number | null;
+  stdout: string;
   stderr: string;
 }
 
 /** Runs the CLI in `dir`; `during` gets the child and its stderr so far while it runs. */
 function runCli(args: string[], timeoutMs: number, during?: (pid: number, stderr: () => string) => Promise<void>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli.cli, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli.cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr });
+      resolve({ code, stdout, stderr });
     });
     if (during) during(child.pid!, () => stderr).catch(reject);
   });
@@ -195,6 +198,10 @@ describe('Locust as the load driver', () => {
     expect(er.inputs[0]!.format).toBe('ndjson');
     expect(er.totals.malformed).toBe(0);
     expect(er.phases.map((p) => p.name)).toEqual(lr.phases.map((p) => p.name));
+    // Locust's own CSV of the same run is refused with the reason, not judged.
+    const csv = await runCli(['evaluate', join(out, 'locust_stats_history.csv'), '-c', join(dir, 'count.json')], 60_000);
+    expect(csv.code, csv.stderr).toBe(3);
+    expect(csv.stderr).toContain(`${join(out, 'locust_stats_history.csv')}:1: Locust's --csv stats hold no samples`);
 
     // The same plan and gates with k6: the same verdicts, the web's p95 in the same range.
     const kout = join(dir, 'run-k6');
@@ -231,6 +238,38 @@ describe('Locust as the load driver', () => {
     const kr = await report(out);
     expect(kr.verdict).toBe('fail');
     expect(kr.partial).toBe(true);
+    expect(locustProcesses()).toEqual([]);
+  }, 120_000);
+
+  it('the run SIGKILLed: the Locust it left running is journalled, and `chaos clear` stops it', async () => {
+    await writeFile(join(dir, 'orphan.json'), JSON.stringify(config({ orphan: { locustfile: 'locustfile.py', locust: { users: 1, runTime: '60s' }, gates } })));
+    const r = await runCli(['run', 'orphan', '-c', join(dir, 'orphan.json'), '--out-dir', join(dir, 'run-orphan')], 90_000, async (pid, stderr) => {
+      await waitFor(() => /0:0[1-9] \/ 1:00/.test(stderr()), { what: () => `a progress line in:\n${stderr()}`, timeoutMs: 60_000 });
+      process.kill(pid, 'SIGKILL');
+    });
+    expect(r.code).toBeNull();
+    const orphans = locustProcesses();
+    expect(orphans.length, 'Locust outlived the killed run').toBe(1);
+    const clear = await runCli(['chaos', 'clear', '-c', join(dir, 'orphan.json')], 60_000);
+    expect(clear.code, clear.stderr).toBe(0);
+    expect(clear.stdout).toContain(`reaped locust (pid ${orphans[0]})`);
+    await waitFor(() => locustProcesses().length === 0, { what: () => `Locust ${orphans.join(', ')} gone`, timeoutMs: 20_000 });
+  }, 120_000);
+
+  it('SIGINT mid-run: faults rolled back, Locust stopped, partial reports, exit 130', async () => {
+    await writeFile(join(dir, 'int.json'), JSON.stringify(config({ int: { locustfile: 'locustfile.py', locust: { users: 2, runTime: '30s' }, plan, gates } })));
+    const out = join(dir, 'run-int');
+    const r = await runCli(['run', 'int', '-c', join(dir, 'int.json'), '--out-dir', out], 90_000, async (pid, stderr) => {
+      // While web-slow is on (3 s in): the rollback has something to undo.
+      await waitFor(() => stderr().includes('chaos: web-slow on'), { what: () => `web-slow on in:\n${stderr()}`, timeoutMs: 60_000 });
+      process.kill(pid, 'SIGINT');
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('chaos: rolled back, nothing left applied');
+    const ir = await report(out);
+    expect(ir.partial).toBe(true);
+    expect(ir.totals.perMetric.http_reqs).toBeGreaterThan(0);
+    expect(existsSync(join(out, 'locust.log'))).toBe(true);
     expect(locustProcesses()).toEqual([]);
   }, 120_000);
 

@@ -2,7 +2,7 @@
 // samples streamed into the one evaluation; the samples are exactly Locust's own request count.
 // The per-worker files, evaluated apart with --state and merged (the multi-machine recipe of
 // docs/locust.md), give the same count and verdict.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -118,4 +118,30 @@ describe('Locust master + 2 local workers', () => {
     expect(mr.totals.perMetric.http_reqs).toBe(requests);
     expect(mr.gates.map((g) => [g.id, g.verdict, g.observed])).toEqual(report.gates.map((g) => [g.id, g.verdict, g.observed]));
   }, 180_000);
+
+  it('a worker failing at start (its import raises): exit 1 at once, the master stopped, no Locust left', async () => {
+    // Only the workers have CHAOSGATE_LOCUST_OUT: the check and the master import the file fine.
+    await writeFile(join(dir, 'wfail.py'), `import os\nif os.environ.get("CHAOSGATE_LOCUST_OUT"):\n    raise RuntimeError("worker-only failure")\n${LOCUSTFILE}`);
+    const config = {
+      services: { web: { url: web.url } },
+      chaos: { journal: join(dir, 'journal.json') },
+      profiles: {
+        wfail: { locustfile: 'wfail.py', locust: { users: 2, runTime: '30s', workers: 2 }, gates: [{ id: 'errors', metric: 'http_req_failed', expression: 'rate<0.5' }] },
+      },
+    };
+    await writeFile(join(dir, 'wfail.json'), JSON.stringify(config));
+    const started = Date.now();
+    const r = await runCli(['run', 'wfail', '-c', join(dir, 'wfail.json'), '--out-dir', join(dir, 'run-wfail')], 120_000);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/INCOMPLETE Locust exited with code 1/);
+    // Not the master's 60 s wait for workers, nor the 30 s run time.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const log = await readFile(join(dir, 'run-wfail', 'locust.log'), 'utf8');
+    expect(log).toContain('worker-only failure');
+    expect(
+      spawnSync('pgrep', ['-f', join(dir, 'wfail.py')])
+        .stdout.toString()
+        .trim(),
+    ).toBe('');
+  }, 150_000);
 });
