@@ -2,7 +2,7 @@
 // → publish. Each stage registers the cleanup of what it acquired on one CleanupStack, unwound in
 // reverse whatever happens, so nothing injected stays on. The load is always a k6 script: a
 // user's (`script:`, `--script`) or a built-in scenario resolved to its script and env, on one
-// path. One function (outcomeExitCode) maps signals, failures and incomplete runs to exit codes.
+// path. publish hands the outcome to run/finish.ts, which maps signals, failures and incomplete runs to exit codes.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
