@@ -580,7 +580,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   const files: Record<string, string> = {};
   for (const format of Object.keys(reportWriters) as ReportFormat[]) files[format] = join(ctx.outDir, reportWriters[format].fileName);
   const finished = await finishReport(report, {
-    happened: { interrupted: interrupted(ctx), failure: ctx.failure, incomplete: ctx.incomplete, notes: ctx.notes },
+    happened: { interrupted: interrupted(ctx), stopped: ctx.abortReason, failure: ctx.failure, incomplete: ctx.incomplete, notes: ctx.notes },
     analysis: { profile: ctx.name, faults: ctx.timeline.faults(ctx.counts), settings: config.run, drift: ctx.profile.drift, previous: ctx.previous, drain: ctx.drain },
     services: ctx.services,
     reports: Object.entries(files).map(([format, path]) => ({ format: format as ReportFormat, path })),
