@@ -101,9 +101,11 @@ function errorMessage(err: unknown): string {
 
 /**
  * Finishes `report` (fresh from the evaluator, not yet shown to anyone): see the file comment.
- * Verdict rules, in order: an interrupted run, a failed run and an incomplete run are partial and
- * never pass (verdict fail); untrusted input fails (the evaluator says so); else the gates', with
- * the failed-requests guard among them.
+ * Verdict rules: an interrupted, failed, self-stopped (abort gate) or incomplete run — or a report
+ * already partial, which then counts as incomplete — is partial and never passes (verdict fail);
+ * untrusted input fails (the evaluator says so); else the gates', the failed-requests guard among
+ * them. Exit codes, first that applies: the failure's, 130 interrupted, 1 incomplete, 3 untrusted,
+ * 99 verdict fail, 0.
  */
 export async function finishReport(report: ReportModel, opts: FinishOptions = {}): Promise<Finished> {
   const happened = opts.happened ?? {};
