@@ -61,6 +61,15 @@ describe('gate text', () => {
     );
   });
 
+  it('a console line leaves out an id the user did not give (the sentence says it all)', () => {
+    const ev = createEvaluation({ bucketWidth: '1s' }, [{ metric: 'http_req_duration', expression: 'p(95)<500', phase: 'baseline' }], { phaseLabels: true });
+    ev.addPhaseEvent({ time: T0, phase: 'baseline' });
+    ev.ingestSample({ metric: 'http_req_duration', time: T0 + 10, value: 100, tags: {} });
+    const m = ev.finish();
+    expect(m.gates[0]!.id).toBe('http_req_duration: p(95)<500 [baseline]');
+    expect(gateLine(m.gates[0]!, gateTextContext(m))).toBe('PASS http_req_duration in phase baseline: p(95)<500 holds (observed 100, limit 500)');
+  });
+
   it('a gate judged live (an abort reason) reads the same, with offsets from the run start given', () => {
     const m = model();
     const windowed = m.gates.find((g) => g.id === '5xx over 5 s <2 %')!;

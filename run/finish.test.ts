@@ -80,6 +80,22 @@ describe('finishReport', () => {
     expect(failed.exitCode).toBe(ExitCode.internal);
   });
 
+  it('a report already partial (a stopped shard merged) is never a pass: incomplete, exit 1', async () => {
+    const ev = createEvaluation({ bucketWidth: '1s' }, latencyOnly);
+    ev.ingestSample({ metric: 'http_req_duration', time: T0, value: 20, tags: {} });
+    ev.abort('abort gate breached: errors (…)', T0 + 1);
+    const f = await finishReport(ev.finish());
+    expect([f.report.verdict, f.report.partial, f.exitCode]).toEqual(['fail', true, ExitCode.internal]);
+    expect(f.lines).toContain('INCOMPLETE the report is partial: abort gate breached: errors (…)');
+    // The run that stopped itself on that abort gate says so: a fail (99), not incomplete.
+    const ev2 = createEvaluation({ bucketWidth: '1s' }, latencyOnly);
+    ev2.ingestSample({ metric: 'http_req_duration', time: T0, value: 20, tags: {} });
+    ev2.abort('abort gate breached: errors (…)', T0 + 1);
+    const stopped = await finishReport(ev2.finish(), { happened: { stopped: 'abort gate breached: errors (…)' } });
+    expect([stopped.report.verdict, stopped.report.partial, stopped.exitCode]).toEqual(['fail', true, ExitCode.gateFailed]);
+    expect(stopped.lines.some((l) => l.startsWith('INCOMPLETE'))).toBe(false);
+  });
+
   it('all requests failed, gated on latency alone: the failed-requests guard fails the run (exit 99)', async () => {
     const f = await finishReport(report(latencyOnly, 100));
     expect(f.report.gates.map((g) => [g.id, g.verdict])).toEqual([

@@ -19,6 +19,8 @@ import { writeReport, type ReportFormat } from '../reports/index.js';
 export interface Happened {
   /** Stopped by SIGINT/SIGTERM: exit 130, never a pass. */
   interrupted?: boolean;
+  /** Why the run stopped itself early (an abort gate breached): partial, never a pass, exit 99. */
+  stopped?: string | null;
   /** An error inside the run: partial, never a pass; its exit code (1 unless it is a ChaosgateError). */
   failure?: unknown;
   /** Why the run did not happen as planned (k6 died or ran short, a fault never ran): exit 1, never a pass. */
@@ -99,9 +101,11 @@ function errorMessage(err: unknown): string {
 
 /**
  * Finishes `report` (fresh from the evaluator, not yet shown to anyone): see the file comment.
- * Verdict rules, in order: an interrupted run, a failed run and an incomplete run are partial and
- * never pass (verdict fail); untrusted input fails (the evaluator says so); else the gates', with
- * the failed-requests guard among them.
+ * Verdict rules: an interrupted, failed, self-stopped (abort gate) or incomplete run — or a report
+ * already partial, which then counts as incomplete — is partial and never passes (verdict fail);
+ * untrusted input fails (the evaluator says so); else the gates', the failed-requests guard among
+ * them. Exit codes, first that applies: the failure's, 130 interrupted, 1 incomplete, 3 untrusted,
+ * 99 verdict fail, 0.
  */
 export async function finishReport(report: ReportModel, opts: FinishOptions = {}): Promise<Finished> {
   const happened = opts.happened ?? {};
@@ -125,9 +129,15 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
         ? `the run did not happen as planned: ${incomplete.join('; ')}`
         : null;
   if (stopped !== null) report.abort ??= { reason: stopped, time: now };
-  report.partial ||= stopped !== null;
-  // Never a pass for a run that did not happen as planned: interrupted, failed or incomplete.
-  if (stopped !== null) report.verdict = 'fail';
+  else if (happened.stopped) report.abort ??= { reason: happened.stopped, time: now };
+  else if (report.partial) {
+    // Partial before it came here (a stopped shard's state merged, input that ended early) and
+    // nothing here says why: it did not happen as planned either.
+    incomplete.push(`the report is partial: ${report.abort?.reason ?? 'the input ended early'}`);
+  }
+  report.partial ||= stopped !== null || Boolean(happened.stopped);
+  // Never a pass for a run that did not happen as planned: interrupted, failed, stopped early, incomplete.
+  if (report.partial) report.verdict = 'fail';
 
   const untagged = opts.services?.untaggedNote(report) ?? null;
   if (untagged) notes.push(untagged);

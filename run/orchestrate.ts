@@ -2,7 +2,7 @@
 // → publish. Each stage registers the cleanup of what it acquired on one CleanupStack, unwound in
 // reverse whatever happens, so nothing injected stays on. The load is always a k6 script: a
 // user's (`script:`, `--script`) or a built-in scenario resolved to its script and env, on one
-// path. One function (outcomeExitCode) maps signals, failures and incomplete runs to exit codes.
+// path. publish hands the outcome to run/finish.ts, which maps signals, failures and incomplete runs to exit codes.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
@@ -112,7 +112,12 @@ interface LoadScript {
   locust?: LocustLoad | null;
 }
 
-/** Everything the stages share; each stage fills in what it made. */
+/**
+ * What prepare resolves for the whole run, the evaluation once the load stage made it, and the
+ * outcome as it accrues. What each later stage makes is its typed result (StackStage's RunStack,
+ * ChaosStage, LoadStage, K6End), passed on to the stages that need it; `made` keeps them for
+ * teardown and publish, which run whatever stage failed.
+ */
 interface RunContext {
   readonly opts: RunOptions;
   readonly config: ChaosgateConfig;
@@ -122,6 +127,8 @@ interface RunContext {
   readonly load: LoadScript;
   readonly gates: GateConfigInput[];
   readonly outDir: string;
+  /** The run folder when prepare created it (removed again on a refusal). */
+  readonly madeOutDir: string | undefined;
   readonly out: ProgressPrinter;
   /** Aborted to stop the run (outer signal, abort gate, overrun, plan failure). */
   readonly internal: AbortController;
@@ -135,34 +142,48 @@ interface RunContext {
   readonly tap: LiveTap;
   /** The config's services: proxy routes for the faulted ones, the script's env, the `service` tag. */
   readonly services: RunServices;
-  stack?: RunStack;
-  chaos?: ChaosSection;
-  session?: ChaosSession;
-  proxyUrls: Record<string, string>;
-  plan?: ScriptPlan;
-  ev?: Evaluation;
-  scenarioConfig?: ScenarioConfig;
-  stream?: SampleStream;
-  probes?: ProbeSampler;
-  k6?: RunningK6;
+  /** The stages' results, as each returns (absent: that stage did not get there). */
+  readonly made: { stack?: RunStack; chaos?: ChaosStage; load?: LoadStage; end?: K6End };
+  /** The live evaluation from the load stage on: phase events and probe/drain samples go in from then. */
+  ev: Evaluation | null;
+  // The outcome, read by publish (run/finish.ts).
   k6Log: string[];
-  /** Epoch ms k6 started; the plan's offsets count from here. */
-  t0?: number;
-  planDone?: Promise<void>;
+  /** Injections per fault, counted by the chaos session at rollback. */
   counts: Record<string, number>;
   drain: Awaited<ReturnType<typeof checkDrain>> | null;
-  // The outcome, read by outcomeExitCode.
-  k6Exit: K6Exit | null;
-  k6EndedAt: number | null;
   failure: unknown;
   abortReason: string | null;
   /** Why the run did not happen as planned (k6 died, ran short, a fault never ran): exit 1. */
   incomplete: string[];
-  /** k6 exited 99 before its planned end (publish decides whether a k6 threshold explains it). */
-  k6StoppedEarly?: { ran: string; planned: number };
-  /** The run folder when prepare created it (removed again on a refusal). */
-  madeOutDir?: string;
   notes: string[];
+  /** k6 exited 99 before its planned end (publish decides whether a k6 threshold explains it). */
+  k6StoppedEarly: { ran: string; planned: number } | null;
+}
+
+/** The chaos stage's result: the run's chaos section, its open session, the proxy routes' URLs. */
+interface ChaosStage {
+  section: ChaosSection;
+  session: ChaosSession;
+  proxyUrls: Record<string, string>;
+}
+
+/** The load stage's result: what k6 said about the script, the sample stream, the probes, k6 itself. */
+interface LoadStage {
+  plan: ScriptPlan;
+  stream: SampleStream;
+  probes: ProbeSampler;
+  k6: RunningK6;
+  /** k6's exit and when it came (taken as it happens, not when the watch loop looks). */
+  ended: Promise<K6End>;
+  /** Epoch ms k6 started; the plan's offsets count from here. */
+  t0: number;
+  planDone: Promise<void>;
+}
+
+/** How k6 ended. */
+interface K6End {
+  exit: K6Exit;
+  endedAt: number;
 }
 
 /** The chaos section this run uses: the config's, plus the stack's routes and the profile's plan. */
@@ -208,7 +229,9 @@ function resolveLoad(profile: Profile, opts: RunOptions): LoadScript {
     if (duration !== null) env[DURATION_ENV] = duration;
     return { label: scriptFile, script: scriptFile, builtin: null, k6Args, env, duration: null };
   }
-  const scenario = profile.scenario!;
+  const scenario = profile.scenario;
+  // The profile schema asks for a script or a scenario: this is the scenario.
+  if (scenario === undefined) throw new UsageError('run: the profile names neither a script nor a scenario');
   if (duration !== null && !['soak', 'chaos-smoke', 'ocr'].includes(scenario)) {
     throw new UsageError(`--duration/duration ${duration}: the ${scenario} scenario has no length to set (only soak, chaos-smoke and ocr do)`);
   }
@@ -220,17 +243,18 @@ function resolveLoad(profile: Profile, opts: RunOptions): LoadScript {
 /** prepare: resolve the profile and its script, check the plan, open the run folder. Starts nothing. */
 async function prepare(opts: RunOptions): Promise<RunContext> {
   const { config } = opts;
-  if (opts.profile === undefined && opts.script === undefined) throw new UsageError('run: name a profile or give --script FILE');
-  const profile: Profile =
-    opts.profile !== undefined
-      ? resolveProfile(config, opts.profile)
-      : { description: '', script: opts.script!, k6Args: [], env: {}, plan: config.chaos.plan, phases: [], drain: false, drift: false };
-  const name =
-    opts.profile ??
-    (basename(opts.script!, extname(opts.script!))
-      .toLowerCase()
-      .replace(/[^a-z0-9-]+/g, '-') ||
-      'script');
+  let profile: Profile;
+  let name: string;
+  if (opts.profile !== undefined) {
+    profile = resolveProfile(config, opts.profile);
+    name = opts.profile;
+  } else if (opts.script !== undefined) {
+    profile = { description: '', script: opts.script, k6Args: [], env: {}, plan: config.chaos.plan, phases: [], drain: false, drift: false };
+    name =
+      basename(opts.script, extname(opts.script))
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-') || 'script';
+  } else throw new UsageError('run: name a profile or give --script FILE');
   const load = resolveLoad(profile, opts);
   // A profile written for a built-in scenario keeps the reference stack even when --script replaces its load.
   const stackKind: StackKind = profile.stack ?? (profile.scenario !== undefined ? 'reference' : 'external');
@@ -250,6 +274,10 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   const previousSource = config.evaluate.baselineReport;
   const otherRoutes = [...config.chaos.proxy.routes, ...stackShape(stackKind, outDir).routes].map((r) => r.name);
   const services = prepareServices(config, planOf({ config, profile, opts }), planPlace(opts.profile), otherRoutes);
+  // Check the plan before anything starts: a config error must not cost a stack start.
+  chaosSectionFor({ config, profile, name, outDir, opts, services }, stackShape(stackKind, outDir));
+  const previous = previousSource ? await loadPrevious(previousSource) : null;
+  const madeOutDir = await mkdir(outDir, { recursive: true });
   const ctx: RunContext = {
     opts,
     config,
@@ -259,29 +287,27 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
     load,
     gates,
     outDir,
+    madeOutDir,
     out: opts.progress ?? progressPrinter(process.stderr, validatedMs(config.run.progressEvery)),
     internal: new AbortController(),
     cleanup: new CleanupStack(),
     credentials: resolveCredentials(),
-    previous: previousSource ? await loadPrevious(previousSource) : null,
+    previous,
     timeline: new RunTimeline((e) => ctx.ev?.addPhaseEvent(e), join(outDir, 'chaos-events.jsonl')),
     sampleLog: new SampleLog(join(outDir, 'samples.ndjson')),
     tap: new LiveTap(),
     services,
-    proxyUrls: {},
+    made: {},
+    ev: null,
     k6Log: [],
     counts: {},
     drain: null,
-    k6Exit: null,
-    k6EndedAt: null,
     failure: null,
     abortReason: null,
     incomplete: [],
     notes: [],
+    k6StoppedEarly: null,
   };
-  // Check the plan before anything starts: a config error must not cost a stack start.
-  chaosSectionFor(ctx, stackShape(stackKind, outDir));
-  ctx.madeOutDir = await mkdir(outDir, { recursive: true });
   if (await prepareOutDir(outDir)) ctx.out.line(`${outDir} held an earlier run: its files are replaced`);
   const onOuterAbort = () => ctx.internal.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -293,22 +319,20 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
 const noGatesWhere = (name: string) => `run ${name}: none in the profile or the config's \`gates\`, no thresholds in the k6 script`;
 
 /** stack: start ours (reference) or take the configured one (external). */
-async function stackStage(ctx: RunContext): Promise<void> {
-  ctx.stack = await startStack(ctx.stackKind, ctx.config, ctx.outDir, ctx.credentials, (l) => ctx.out.line(l));
-  const stack = ctx.stack;
+async function stackStage(ctx: RunContext): Promise<RunStack> {
+  const stack = await startStack(ctx.stackKind, ctx.config, ctx.outDir, ctx.credentials, (l) => ctx.out.line(l));
   ctx.cleanup.push('stack', () => stack.stop());
+  return stack;
 }
 
 /** chaos: undo an earlier run's leftovers, open the session, start the proxy routes. */
-async function chaosStage(ctx: RunContext): Promise<void> {
-  const stack = ctx.stack!;
-  ctx.chaos = chaosSectionFor(ctx, stack);
+async function chaosStage(ctx: RunContext, stack: RunStack): Promise<ChaosStage> {
+  const section = chaosSectionFor(ctx, stack);
   const onChaosEvent = (e: ChaosEvent) => {
     ctx.timeline.chaos(e);
     ctx.out.line(`chaos: ${e.faultId} ${e.action} (${e.kind} -> ${e.target})`);
   };
-  const session = await openChaosSession(ctx.chaos, { redisUrl: stack.redisUrl, onEvent: onChaosEvent });
-  ctx.session = session;
+  const session = await openChaosSession(section, { redisUrl: stack.redisUrl, onEvent: onChaosEvent });
   ctx.cleanup.push('chaos rollback', async () => {
     ctx.counts = session.counts();
     await session.close();
@@ -319,54 +343,56 @@ async function chaosStage(ctx: RunContext): Promise<void> {
     ctx.out.line(`chaos: ${note}`);
     ctx.notes.push(note);
   }
-  ctx.proxyUrls = await session.startProxy();
+  return { section, session, proxyUrls: await session.startProxy() };
 }
 
 /** load: the script's env, what k6 says about it (length, thresholds), the evaluation, the sample stream, probes, k6. */
-async function loadStage(ctx: RunContext): Promise<void> {
-  const { config, load, stack } = ctx;
-  const target = stack!.loadTarget(ctx.proxyUrls);
+async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): Promise<LoadStage> {
+  const { config, load } = ctx;
+  const target = stack.loadTarget(chaos.proxyUrls);
   let script = load.script;
-  const env: Record<string, string> = { ...credentialsEnv(ctx.credentials), ...target.env, ...ctx.services.start(ctx.proxyUrls), ...load.env };
+  const env: Record<string, string> = { ...credentialsEnv(ctx.credentials), ...target.env, ...ctx.services.start(chaos.proxyUrls), ...load.env };
   for (const line of ctx.services.describe()) ctx.out.line(line);
   ctx.timeline.services(Date.now(), ctx.services.recorded());
+  let scenarioConfig: ScenarioConfig | null = null;
   if (load.builtin) {
     const sc = buildScenarioConfig(config.load, { baseUrl: target.baseUrl });
     if (load.duration !== null) applyScenarioDuration(load.builtin, sc, load.duration);
-    ctx.scenarioConfig = sc;
-    const b = await builtinScript(load.builtin, sc, ctx.outDir, stack!.redisUrl);
+    scenarioConfig = sc;
+    const b = await builtinScript(load.builtin, sc, ctx.outDir, stack.redisUrl);
     script = b.script;
     Object.assign(env, b.env);
   }
 
   // The branch point of the drivers: Locust's check and length, or what `k6 inspect` says.
-  ctx.plan = load.locust ? await planLocust(load.locust, env, ctx.name, (l) => ctx.out.line(l)) : await inspectScript(script, env, ctx.outDir, load.k6Args);
+  let plan = load.locust ? await planLocust(load.locust, env, ctx.name, (l) => ctx.out.line(l)) : await inspectScript(script, env, ctx.outDir, load.k6Args);
   const reshaping = executionShapingArgs(load.k6Args);
   if (reshaping.length) {
     // k6 inspect cannot see these: no planned length, no overrun guard from it, no short-run check.
-    ctx.plan = { ...ctx.plan, plannedMs: null, maxMs: null };
+    plan = { ...plan, plannedMs: null, maxMs: null };
     ctx.out.line(`k6 arguments ${reshaping.join(' ')} change the test's length: its planned length is unknown (no short-run check, no overrun guard)`);
   }
-  const k6Gates = config.run.k6Thresholds ? ctx.plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
+  const k6Gates = config.run.k6Thresholds ? plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
   const gates = [...ctx.gates, ...k6Gates];
   refuseNoGates(gates.length, { allowNoGates: ctx.opts.allowNoGates === true, where: noGatesWhere(ctx.name) });
-  ctx.ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
+  const ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
     phaseLabels: true,
     baselineReport: ctx.previous?.all ?? null,
     deriveTags: ctx.services.deriveTags,
   });
-  const ev = ctx.ev;
+  ctx.ev = ev;
   if (k6Gates.length) ctx.out.line(`k6 thresholds judged as gates: ${k6Gates.map((g) => g.id).join('; ')}`);
 
   const shards = ctx.opts.shards ?? 1;
   let shardStreams: SampleStream[] = [];
+  let stream: SampleStream;
   if (load.locust) {
-    ({ stream: ctx.stream, streams: shardStreams } = await openLocustStreams(load.locust, ctx.outDir, (source, text, start, end, firstLineNo) => {
+    ({ stream, streams: shardStreams } = await openLocustStreams(load.locust, ctx.outDir, (source, text, start, end, firstLineNo) => {
       ctx.tap.text(text, start, end);
       return ev.ingestText(text, start, end, source, firstLineNo);
     }));
   } else if (shards > 1) {
-    ({ stream: ctx.stream, shards: shardStreams } = await openShardStreams({
+    ({ stream, shards: shardStreams } = await openShardStreams({
       shards,
       outDir: ctx.outDir,
       onText: (source, text, start, end, firstLineNo) => {
@@ -375,29 +401,27 @@ async function loadStage(ctx: RunContext): Promise<void> {
       },
     }));
   } else {
-    ctx.stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
+    stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
       ctx.tap.text(text, start, end);
       return ev.ingestText(text, start, end, 'k6', firstLineNo);
     });
   }
-  const stream = ctx.stream;
   ctx.cleanup.push('sample stream', async () => {
     stream.release();
     await stream.done.catch(() => {});
     await stream.remove();
   });
-  ctx.probes = startProbes(config.probes.list.length > 0 ? config.probes.list : stack!.defaultProbes, {
+  const probes = startProbes(config.probes.list.length > 0 ? config.probes.list : stack.defaultProbes, {
     intervalMs: config.probes.intervalMs,
     timeoutMs: config.probes.timeoutMs,
-    redisUrl: stack!.redisUrl,
+    redisUrl: stack.redisUrl,
     onSample: (s) => ingestOwnSample(ctx, s),
     onError: (e) => ctx.out.line(`probe ${e.probe}: ${e.message}`),
     signal: ctx.internal.signal,
   });
-  const probes = ctx.probes;
   ctx.cleanup.push('probes', () => probes.stop());
 
-  const lengthText = ctx.plan.plannedMs !== null ? ` for ~${Math.round(ctx.plan.plannedMs / 1000)} s` : '';
+  const lengthText = plan.plannedMs !== null ? ` for ~${Math.round(plan.plannedMs / 1000)} s` : '';
   const against = ctx.services.any ? `services ${Object.keys(config.services).join(', ')}` : target.baseUrl;
   ctx.out.line(`${driverName(ctx)}: ${load.label} against ${against}${lengthText}${shards > 1 ? ` as ${shards} shards` : ''}; reports in ${ctx.outDir}`);
   // Each k6 is journalled with its start time: after a SIGKILL of this run, the next run or `chaos clear` stops it.
@@ -425,9 +449,8 @@ async function loadStage(ctx: RunContext): Promise<void> {
           stdio: 'pipe',
           signal: ctx.internal.signal,
         });
-  ctx.k6 = k6;
   if (shards <= 1 && !load.locust) await journalK6(k6);
-  ctx.t0 = Date.now();
+  const t0 = Date.now();
   ctx.cleanup.push('k6', async () => {
     await k6.stop();
     await writeFileAtomic(join(ctx.outDir, logFile(ctx)), ctx.k6Log.join(''));
@@ -436,14 +459,15 @@ async function loadStage(ctx: RunContext): Promise<void> {
     k6.child.stderr?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
     k6.child.stdout?.on('data', (d: Buffer) => ctx.k6Log.push(d.toString()));
   }
-  void k6.done.then(() => (ctx.k6EndedAt = Date.now()));
+  const ended = k6.done.then((exit) => ({ exit, endedAt: Date.now() }));
 
-  for (const p of ctx.profile.phases) ctx.timeline.phase(ctx.t0 + validatedMs(p.at), p.phase);
-  if (ctx.scenarioConfig) for (const p of scenarioPhases(load.builtin, ctx.scenarioConfig)) ctx.timeline.phase(ctx.t0 + p.atMs, p.phase);
-  ctx.planDone = ctx.session!.runPlan(ctx.chaos!.plan, { startedAt: ctx.t0, signal: ctx.internal.signal }).catch((err: Error) => {
+  for (const p of ctx.profile.phases) ctx.timeline.phase(t0 + validatedMs(p.at), p.phase);
+  if (scenarioConfig) for (const p of scenarioPhases(load.builtin, scenarioConfig)) ctx.timeline.phase(t0 + p.atMs, p.phase);
+  const planDone = chaos.session.runPlan(chaos.section.plan, { startedAt: t0, signal: ctx.internal.signal }).catch((err: Error) => {
     stopRun(ctx, `chaos plan failed: ${err.message}`);
     ctx.failure ??= err;
   });
+  return { plan, stream, probes, k6, ended, t0, planDone };
 }
 
 /** The load driver's name in lines and notes, and its log file. */
@@ -458,25 +482,25 @@ function stopRun(ctx: RunContext, reason: string): void {
 }
 
 /** watch: progress every second, the overrun guard and the live abort gates, until k6 ends. */
-async function watchStage(ctx: RunContext): Promise<void> {
-  const { k6, ev, session, plan } = ctx;
-  const t0 = ctx.t0!;
-  const progressTotal = plan!.plannedMs;
+async function watchStage(ctx: RunContext, chaos: ChaosStage, run: LoadStage): Promise<K6End> {
+  const { k6, plan, t0 } = run;
+  const { session } = chaos;
+  const progressTotal = plan.plannedMs;
   const windowMs = (w: string | number) => (typeof w === 'number' ? w : validatedMs(w));
   const abortAges = ctx.gates.filter((g) => g.abortOnFail).map((g) => (g.window !== undefined ? windowMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
   const liveFromMs = abortAges.length ? Math.min(...abortAges) : null;
   let ended = false;
-  void k6!.done.finally(() => (ended = true));
+  void k6.done.finally(() => (ended = true));
   while (!ended) {
-    await Promise.race([k6!.done, new Promise((r) => setTimeout(r, 1000))]);
+    await Promise.race([k6.done, new Promise((r) => setTimeout(r, 1000))]);
     if (ended) break;
-    const active = session!.activeFaults().map((f) => f.id);
+    const active = session.activeFaults().map((f) => f.id);
     const phase = active.length ? `fault:${active.join('+')}` : ctx.timeline.hasFaults ? 'recovery' : 'baseline';
     const elapsed = Date.now() - t0;
     ctx.out.tick({ elapsedMs: elapsed, totalMs: progressTotal, phase, activeFaults: active }, ctx.tap.snapshot());
     if (ctx.internal.signal.aborted) continue;
     // Every run is bounded in time: k6 past its longest possible end (plus a grace) is stopped.
-    const longest = plan!.maxMs;
+    const longest = plan.maxMs;
     if (longest !== null && elapsed > longest + OVERRUN_GRACE_MS) {
       const why = `k6 ran ${Math.round(OVERRUN_GRACE_MS / 1000)} s past its expected end (${Math.round(longest / 1000)} s): stopped`;
       ctx.incomplete.push(why);
@@ -487,18 +511,18 @@ async function watchStage(ctx: RunContext): Promise<void> {
     // (10 s for one without), so the first few requests cannot abort a run on their own. Before
     // the youngest abort gate is due nothing is judged at all (no gate work while k6 warms up).
     if (liveFromMs === null || elapsed < liveFromMs) continue;
-    const breached = ev!.checkGates({ liveOnly: true }).filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? validatedMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
+    const breached = (ctx.ev?.checkGates({ liveOnly: true }) ?? []).filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? validatedMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
     if (breached.length) {
       const text = liveGateTextContext(t0, validatedMs(ctx.config.evaluate.bucketWidth));
       stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
     }
   }
   ctx.out.end();
-  ctx.k6Exit = await k6!.done;
-  ctx.k6EndedAt ??= Date.now();
-  await ctx.stream!.done;
+  const end = await run.ended;
+  await run.stream.done;
   ctx.internal.abort(); // ends the plan's pending steps and the probes
-  await ctx.planDone;
+  await run.planDone;
+  return end;
 }
 
 /** teardown: unwind every stage's cleanup (k6, probes, stream, chaos rollback); the drain check before the stack goes. */
@@ -507,10 +531,11 @@ async function teardown(ctx: RunContext): Promise<void> {
   // The stack stays up for the drain check; everything registered after it unwinds first.
   for (const e of await ctx.cleanup.unwindAbove('stack')) ctx.failure ??= e;
   try {
-    if (ctx.profile.drain && ctx.stack?.drainBaseUrl && ctx.ev && !ctx.failure && !interrupted(ctx) && !ctx.abortReason && ctx.incomplete.length === 0) {
+    const drainBaseUrl = ctx.made.stack?.drainBaseUrl;
+    if (ctx.profile.drain && drainBaseUrl && ctx.ev && !ctx.failure && !interrupted(ctx) && !ctx.abortReason && ctx.incomplete.length === 0) {
       const { config } = ctx;
       ctx.out.line(`drain: waiting up to ${config.run.drain.timeout} for queue ${config.run.drain.queue}`);
-      const drain = await checkDrain({ baseUrl: ctx.stack.drainBaseUrl, queue: config.run.drain.queue, timeoutMs: validatedMs(config.run.drain.timeout) });
+      const drain = await checkDrain({ baseUrl: drainBaseUrl, queue: config.run.drain.queue, timeoutMs: validatedMs(config.run.drain.timeout) });
       ctx.drain = drain;
       const now = Date.now();
       ingestOwnSample(ctx, { metric: DRAIN_METRICS.depth, type: 'gauge', time: now, value: drain.depthAtEnd, tags: { queue: drain.queue } });
@@ -531,8 +556,7 @@ async function scriptTexts(script: string): Promise<string[]> {
   const texts: string[] = [];
   const seen = new Set<string>();
   const queue = [resolve(script)];
-  while (queue.length && seen.size < 100) {
-    const file = queue.shift()!;
+  for (let file = queue.shift(); file !== undefined && seen.size < 100; file = queue.shift()) {
     if (seen.has(file)) continue;
     seen.add(file);
     const text = await readFile(file, 'utf8').catch(() => null);
@@ -554,16 +578,16 @@ function ingestOwnSample(ctx: RunContext, s: Parameters<Evaluation['ingestSample
  * shorter than planned, or a fault of the plan that never ran make the run incomplete (exit 1).
  * A run chaosgate itself stopped (abort gate, overrun, signal) is explained by its abort reason.
  */
-function judgeK6End(ctx: RunContext): void {
-  const exit = ctx.k6Exit;
-  if (!exit || ctx.abortReason || interrupted(ctx) || ctx.failure) return;
-  const ranMs = (ctx.k6EndedAt ?? Date.now()) - (ctx.t0 ?? Date.now());
+function judgeK6End(ctx: RunContext, chaos: ChaosStage, run: LoadStage, end: K6End): void {
+  const { exit } = end;
+  if (ctx.abortReason || interrupted(ctx) || ctx.failure) return;
+  const ranMs = end.endedAt - run.t0;
   const ran = `${Math.round(ranMs / 100) / 10} s`;
   const tool = driverName(ctx);
   if (exit.exitCode === null) ctx.incomplete.push(`${tool} was killed by ${exit.signal ?? 'a signal'} after ${ran}`);
   else if (exit.exitCode !== 0 && (exit.exitCode !== 99 || ctx.load.locust))
     ctx.incomplete.push(`${tool} exited with code ${exit.exitCode} after ${ran} (see ${join(ctx.outDir, logFile(ctx))})`);
-  const planned = ctx.plan?.plannedMs ?? null;
+  const planned = run.plan.plannedMs;
   const short = planned !== null && ranMs < planned - SHORT_RUN_TOLERANCE_MS;
   // k6 stops early with 99 itself when a threshold with abortOnFail is breached: a fail (exit 99)
   // that explains the short run and the faults it never reached.
@@ -572,7 +596,7 @@ function judgeK6End(ctx: RunContext): void {
     return;
   }
   if (exit.exitCode === 0 && short) ctx.incomplete.push(`${tool} ended after ${ran}, shorter than its planned ${Math.round(planned / 1000)} s`);
-  for (const entry of ctx.chaos?.plan ?? []) {
+  for (const entry of chaos.section.plan) {
     if (!ctx.timeline.faults().some((f) => f.id === entry.id))
       ctx.incomplete.push(`fault ${entry.id} of the plan never ran (due at ${Math.round(Number(entry.at) / 100) / 10} s, the load ended after ${ran})`);
   }
@@ -581,14 +605,14 @@ function judgeK6End(ctx: RunContext): void {
 /** publish: the report (partial with the reason when the run stopped early or was incomplete), the analysis, every writer. */
 async function publish(ctx: RunContext): Promise<RunResult> {
   const { config } = ctx;
-  const ev = (ctx.ev ??= createEvaluation(config.evaluate, ctx.gates, { phaseLabels: true, baselineReport: ctx.previous?.all ?? null }));
+  const ev = ctx.ev ?? createEvaluation(config.evaluate, ctx.gates, { phaseLabels: true, baselineReport: ctx.previous?.all ?? null });
   const report = ev.finish();
   k6StoppedItself(ctx, report);
   k6ThresholdAgreement(ctx, report);
   const files: Record<string, string> = {};
   for (const format of Object.keys(reportWriters) as ReportFormat[]) files[format] = join(ctx.outDir, reportWriters[format].fileName);
   const finished = await finishReport(report, {
-    happened: { interrupted: interrupted(ctx), failure: ctx.failure, incomplete: ctx.incomplete, notes: ctx.notes },
+    happened: { interrupted: interrupted(ctx), stopped: ctx.abortReason, failure: ctx.failure, incomplete: ctx.incomplete, notes: ctx.notes },
     analysis: {
       profile: ctx.name,
       faults: ctx.timeline.faults(ctx.counts),
@@ -604,7 +628,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   });
   for (const line of finished.lines) ctx.out.line(line);
   if (finished.error) throw finished.error;
-  return { report: finished.report, outDir: ctx.outDir, files, exitCode: finished.exitCode, k6: ctx.k6Exit };
+  return { report: finished.report, outDir: ctx.outDir, files, exitCode: finished.exitCode, k6: ctx.made.end?.exit ?? null };
 }
 
 /**
@@ -630,12 +654,12 @@ function k6StoppedItself(ctx: RunContext, report: ReportModel): void {
 /** What the next night checks it compares like with like: the script (or built-in scenario), the configured services, the planned length. */
 function runIdentityInput(ctx: RunContext): { script: string | null; services: Record<string, string>; plannedMs: number | null } {
   const services = Object.fromEntries(Object.entries(ctx.config.services).map(([name, s]) => [name, s.url ?? s.tcp ?? '']));
-  return { script: ctx.load.builtin ?? relative(process.cwd(), ctx.load.label), services, plannedMs: ctx.plan?.plannedMs ?? null };
+  return { script: ctx.load.builtin ?? relative(process.cwd(), ctx.load.label), services, plannedMs: ctx.made.load?.plan.plannedMs ?? null };
 }
 
 /** k6's exit code 99 must agree with chaosgate's judgement of k6's own thresholds, or the report says why not. */
 function k6ThresholdAgreement(ctx: RunContext, report: ReportModel): void {
-  const exit = ctx.k6Exit?.exitCode;
+  const exit = ctx.made.end?.exit.exitCode;
   if (exit !== 0 && exit !== 99) return;
   const k6Gates = report.gates.filter((g) => g.group === 'k6 thresholds');
   if (k6Gates.length === 0) {
@@ -659,17 +683,18 @@ function k6ThresholdAgreement(ctx: RunContext, report: ReportModel): void {
  * k6) is the reason alone: no gate results, no verdict, no report folder.
  */
 function isRefusal(ctx: RunContext): boolean {
-  return ctx.failure instanceof ChaosgateError && ctx.failure.exitCode !== ExitCode.internal && ctx.t0 === undefined && !interrupted(ctx);
+  return ctx.failure instanceof ChaosgateError && ctx.failure.exitCode !== ExitCode.internal && ctx.made.load === undefined && !interrupted(ctx);
 }
 
 export async function runProfile(opts: RunOptions): Promise<RunResult> {
   const ctx = await prepare(opts);
+  const { made } = ctx;
   try {
-    await stackStage(ctx);
-    await chaosStage(ctx);
-    await loadStage(ctx);
-    await watchStage(ctx);
-    judgeK6End(ctx);
+    const stack = (made.stack = await stackStage(ctx));
+    const chaos = (made.chaos = await chaosStage(ctx, stack));
+    const run = (made.load = await loadStage(ctx, stack, chaos));
+    const end = (made.end = await watchStage(ctx, chaos, run));
+    judgeK6End(ctx, chaos, run, end);
   } catch (err) {
     ctx.failure ??= err;
   } finally {

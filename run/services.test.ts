@@ -4,7 +4,7 @@ import { formatIssues } from '../config/index.js';
 import { createEvaluation } from '../evaluator/evaluation.js';
 import { ConfigError, SafetyError } from '../lib/errors.js';
 import { serviceSummaries } from '../analysis/services.js';
-import { groupByWithServices, planPlace, planServices, prepareServices, serviceAddresses, serviceEnv, serviceProxyRoutes, serviceTagger } from './services.js';
+import { configServices, groupByWithServices, planPlace, planServices, prepareServices, serviceAddresses, serviceEnv, serviceProxyRoutes, serviceTagger } from './services.js';
 
 const config = (raw: ChaosgateConfigInput) => configSchema.parse(raw);
 
@@ -218,3 +218,35 @@ describe('requests that matched no service', () => {
     expect(judge(['http://127.0.0.1:8000/x', 'http://127.0.0.1:8000/y'])).toBeNull();
   });
 });
+
+describe('services replayed (evaluate, merge)', () => {
+  const cfg = config({ services });
+  it('tags by the addresses a run recorded (the fault proxy for a faulted service), else by the services own', () => {
+    const proxy = {
+      service: 'web',
+      envName: 'CHAOSGATE_URL_WEB',
+      value: 'http://127.0.0.1:41234/app',
+      urls: ['http://127.0.0.1:41234/app', 'http://127.0.0.1:8000/app'],
+      proxied: true,
+    };
+    const replayed = configServices(cfg).replay([time(proxy)]);
+    expect(replayed.deriveTags({ url: 'http://127.0.0.1:41234/app/x' })).toEqual({ service: 'web' });
+    expect(replayed.deriveTags({ url: 'http://localhost:9000/items' })).toEqual({ service: 'api' });
+    expect(replayed.recorded().find((a) => a.service === 'web')).toEqual(proxy);
+    // Without the run's events: the proxy's port is nobody's, the services' own URLs still tag.
+    const plain = configServices(cfg).replay([]);
+    expect(plain.deriveTags({ url: 'http://127.0.0.1:41234/app/x' })).toBeNull();
+    expect(plain.deriveTags({ url: 'http://127.0.0.1:8000/app/x' })).toEqual({ service: 'web' });
+    // A recorded service the config no longer has is ignored.
+    expect(
+      configServices(cfg)
+        .replay([time({ ...proxy, service: 'gone' })])
+        .recorded()
+        .map((a) => a.service),
+    ).toEqual(['web', 'api', 'db']);
+  });
+});
+
+function time<T>(a: T): T & { time: string; epochMs: number } {
+  return { time: '2026-01-01T12:00:00.000Z', epochMs: Date.UTC(2026, 0, 1, 12), ...a };
+}
