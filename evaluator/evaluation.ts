@@ -547,8 +547,9 @@ export class Evaluation implements SampleSink {
 
   // ---- gates and report --------------------------------------------------------------------
 
-  private gateContext(): GateContext {
+  private gateContext(final: boolean): GateContext {
     return {
+      final,
       series: [...this.store.byKey.values()],
       kindOf: (m) => this.metricInfo(m).kind,
       bucketWidthMs: this.store.bucketWidthMs,
@@ -559,7 +560,7 @@ export class Evaluation implements SampleSink {
   /** Judges the gates now; `liveOnly` judges only gates marked abortOnFail (for live aborts). */
   checkGates(opts: { liveOnly?: boolean } = {}): GateResult[] {
     if (!opts.liveOnly || (this.pending?.length ?? 0) >= FAR_OFF_ANCHOR_LIVE) this.settle();
-    return this.gates.filter((g) => !opts.liveOnly || g.config.abortOnFail).map((g) => judgeGate(g, this.gateContext()));
+    return this.gates.filter((g) => !opts.liveOnly || g.config.abortOnFail).map((g) => judgeGate(g, this.gateContext(!opts.liveOnly)));
   }
 
   get trusted(): boolean {

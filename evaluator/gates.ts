@@ -44,6 +44,11 @@ export interface GateContext {
   kindOf(metric: string): MetricKindInfo | undefined;
   bucketWidthMs: number;
   baselineReport: ReportModel | null;
+  /**
+   * The final verdict (not a live check while k6 still runs): a windowed gate whose samples span
+   * less than one window cannot be shown to hold. Live, the run is young and the caller waits.
+   */
+  final?: boolean;
 }
 
 function phaseMatches(tag: string | undefined, phase: string | undefined): boolean {
@@ -188,6 +193,10 @@ function spanOf(bags: Map<string, Bag>): number {
   return last > first ? last - first : 0;
 }
 
+function fmtSpan(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${fmt(ms / 1000)} s`;
+}
+
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
 }
@@ -215,6 +224,8 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let worstStart: number | null = null;
   let holds = true;
   let windows = 0;
+  /** The samples' span (whole buckets) when shorter than the gate's window, else null. */
+  let shortSpanMs: number | null = null;
   if (gate.windowMs === null) {
     const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.summary())])));
     observed = aggregateOf(gate.threshold, bags, gate.ref, kind, spanOf(bags));
@@ -240,6 +251,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     // Windows and their buckets are counted, not stepped to a bound: a step below the precision
     // of a far-off time would never reach it (the bucket count is bounded by the store).
     const windowCount = minStart === Infinity ? 0 : Math.floor((Math.max(minStart, maxStart + width - span) - minStart) / width) + 1;
+    if (minStart !== Infinity && maxStart + width - minStart < gate.windowMs) shortSpanMs = maxStart + width - minStart;
     const bucketsPerWindow = Math.ceil(span / width);
     for (let w = 0; w < windowCount; w++) {
       const ws = minStart + w * width;
@@ -284,12 +296,18 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   } else if (observed === null) {
     verdict = cfg.severity;
     message = `${where}: no samples, so the gate cannot be shown to hold`;
+  } else if (holds && shortSpanMs !== null && ctx.final) {
+    // "5xx > 2 % over 5 minutes" says nothing about an 80 s run: a window that never fitted is not
+    // shown to hold (as a gate without samples), whatever the shorter span looked like.
+    verdict = cfg.severity;
+    message = `${where}: the samples span only ${fmtSpan(shortSpanMs)}, shorter than one ${cfg.window} window, so the gate cannot be shown to hold (observed ${fmt(observed)} over that span, limit ${rhsText}); run at least ${cfg.window} or shorten the window`;
   } else if (holds) {
     verdict = 'pass';
     message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} holds (observed ${fmt(observed)}${gate.windowMs !== null ? ` in the worst of ${windows} windows of ${cfg.window}` : ''}, limit ${rhsText})`;
   } else {
     verdict = cfg.severity;
-    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached (observed ${fmt(observed)}${worstStart !== null ? ` in the window from ${new Date(worstStart).toISOString()}` : ''}, limit ${rhsText})`;
+    const short = shortSpanMs !== null ? `, over the ${fmtSpan(shortSpanMs)} the samples span, shorter than one ${cfg.window} window` : '';
+    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached (observed ${fmt(observed)}${worstStart !== null ? ` in the window from ${new Date(worstStart).toISOString()}` : ''}${short}, limit ${rhsText})`;
   }
   return {
     id: gate.id,
