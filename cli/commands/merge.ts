@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/index.js';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { loadReport } from '../../evaluator/evaluate.js';
 import { refuseRepeatedInputs } from '../../evaluator/input.js';
+import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../../evaluator/state.js';
 import { ConfigError, InputError, UsageError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
@@ -44,6 +45,7 @@ export function register(program: Command): void {
       }
       for (const w of merged.warnings) process.stderr.write(`warning: ${w}\n`);
       const model = finishMerge(merged, paths);
+      refuseUnproducibleMetrics(config.gates, { seen: Object.keys(model.totals.perMetric), typed: Object.keys(config.evaluate.metricTypes), strict: true });
       // Nothing to judge is never a pass.
       if (model.gates.length === 0) {
         throw new UsageError(

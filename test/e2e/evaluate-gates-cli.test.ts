@@ -182,4 +182,21 @@ describe('chaosgate evaluate: gates', () => {
     const merged = await runCli(bundle.cli, ['merge', '-c', cfg, state], { timeoutMs: 30_000 });
     expect(merged.code, merged.stderr).toBe(0);
   });
+
+  it('a gate on a misspelt metric: evaluate and merge refuse it (exit 2, naming the gate and the likely name), not "no samples" (exit 99)', async () => {
+    const typo = await config('typo.json', [{ id: 'latency', metric: 'http_req_duraton', expression: 'p(95)<500' }]);
+    const good = await config('typo-ok.json', [{ id: 'latency', metric: 'http_req_duration', expression: 'p(95)<500' }]);
+    const state = join(dir, 'typo.state.json');
+    expect((await evaluate(['-c', good, '--state', state, input])).code).toBe(0);
+    for (const r of [await evaluate(['-c', typo, input]), await runCli(bundle.cli, ['merge', '-c', typo, state], { timeoutMs: 30_000 })]) {
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.stderr).toContain('gates[0] (latency): metric http_req_duraton is not a k6 built-in, the input has no sample of it');
+      expect(r.stderr).toContain('did you mean http_req_duration?');
+      noStack(r);
+    }
+    // A shard's state is for merge (one shard may lack a metric others have): evaluate --state does not refuse it.
+    const shard = await evaluate(['-c', typo, '--state', join(dir, 'typo2.state.json'), input]);
+    expect(shard.code).not.toBe(2);
+    expect(shard.stderr).not.toContain('is not a k6 built-in');
+  });
 });
