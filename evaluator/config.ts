@@ -36,7 +36,7 @@ export const evaluateSectionSchema = z
       .int()
       .positive()
       .default(10_000)
-      .describe('series at most; samples of further tag sets go into one `<metric>{__overflow__}` series, and gates on that metric fail'),
+      .describe("series at most; more tag sets fold into the metric's overflow series, which keeps the phase and the gate filters' tags (gates still count them)"),
     malformedTolerance: z
       .number()
       .min(0)
@@ -95,7 +95,9 @@ export const gateSchema = z
       })
       .describe('k6 threshold syntax, `p(95)<500`; the right side may also be `baseline`, `baseline * 1.1`, `baseline + 50`'),
     severity: z.enum(['fail', 'warn']).default('fail').describe('fail: a breach fails the run (exit 99); warn: "pause the rollout", reported but never fails it'),
-    window: duration.optional().describe('must hold in every window of this length (sliding by one bucket); omitted: over the whole run'),
+    window: duration
+      .optional()
+      .describe('must hold in every window of this length (sliding by one bucket); samples spanning less than one window do not pass it; omitted: over the whole run'),
     phase: z.string().min(1).optional().describe('only samples of this phase (`baseline`, `recovery`, `fault:<id>`, a named phase); `fault:*` matches every fault phase'),
     baseline: z
       .string()
