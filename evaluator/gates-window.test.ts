@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runBounded } from '../test/support/bounded.js';
 import { createEvaluation } from './evaluation.js';
 import { parseCsvTime } from './readers/time.js';
+import { gateLine } from '../reports/gate-text.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -32,9 +33,13 @@ describe('windowed gates judge whole windows only', () => {
   it('a run shorter than one window cannot show the gate holds: fail-level (warn for a warn gate), saying why; it passed as one short window', () => {
     // "5xx > 2 % over 5 minutes" on an 80 s run: no 5-minute window was ever seen.
     const ev = run(80, 2, '5m');
-    const g = ev.finish().gates[0]!;
+    const report = ev.finish();
+    const g = report.gates[0]!;
+    // The console and every report read the reason, not "holds"/"breached".
+    expect(gateLine(g, report)).toMatch(/^FAIL http_req_failed: the samples span only 81 s, shorter than one 5m window, so the gate cannot be shown to hold/);
     expect(g.verdict).toBe('fail');
-    expect(g.observed).toBeCloseTo(2 / 802, 5);
+    // No figure to show as one (every writer shows the message, which keeps it as text).
+    expect(g.observed).toBeNull();
     expect(g.message).toBe(
       'http_req_failed: the samples span only 81 s, shorter than one 5m window, so the gate cannot be shown to hold (observed 0.00249377 over that span, limit 0.5); run at least 5m or shorten the window',
     );

@@ -281,6 +281,8 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   }
   let verdict: Verdict;
   let message: string;
+  /** The figure is no verdict's basis (the message keeps it, as text): every writer shows the message. */
+  let figureless = false;
   const where = `${cfg.metric}${cfg.phase ? ` in phase ${cfg.phase}` : ''}`;
   const rhsText = limit === null ? 'no baseline' : fmt(limit);
   // Samples past the series cap keep the tags of the gate filters they match (overflowTags), so a
@@ -300,6 +302,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     // "5xx > 2 % over 5 minutes" says nothing about an 80 s run: a window that never fitted is not
     // shown to hold (as a gate without samples), whatever the shorter span looked like.
     verdict = cfg.severity;
+    figureless = true;
     message = `${where}: the samples span only ${fmtSpan(shortSpanMs)}, shorter than one ${cfg.window} window, so the gate cannot be shown to hold (observed ${fmt(observed)} over that span, limit ${rhsText}); run at least ${cfg.window} or shorten the window`;
   } else if (holds) {
     verdict = 'pass';
@@ -319,9 +322,9 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     phase: cfg.phase ?? null,
     baseline: baselineSource,
     abortOnFail: cfg.abortOnFail,
-    observed: overflowed.length > 0 ? null : observed,
+    observed: overflowed.length > 0 || figureless ? null : observed,
     limit,
-    worstWindowStart: overflowed.length > 0 ? null : worstStart,
+    worstWindowStart: overflowed.length > 0 || figureless ? null : worstStart,
     verdict,
     message,
     durationMs: performance.now() - started,
