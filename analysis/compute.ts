@@ -74,8 +74,8 @@ interface Window {
   queueDepthMax: number | null;
 }
 
-/** Every bucket start of the report, in time order, with what all series hold there. */
-function bucketTimeline(report: ReportModel): Window[] {
+/** Every bucket start of the report, in time order, with what all series (those `keep` takes) hold there. */
+function bucketTimeline(report: ReportModel, keep: (s: SeriesReport) => boolean = () => true): Window[] {
   const byStart = new Map<number, Window>();
   const at = (start: number): Window => {
     let w = byStart.get(start);
@@ -83,6 +83,7 @@ function bucketTimeline(report: ReportModel): Window[] {
     return w;
   };
   for (const s of report.series) {
+    if (!keep(s)) continue;
     for (const b of s.buckets.items) {
       addErrorSamples(at(b.start).counts, s.metric, bucketStats(b));
       if (isLatencySeries(s) && b.histogram) at(b.start).histograms.push({ data: b.histogram, scale: s.histogram!.scale });
@@ -187,9 +188,20 @@ function phaseRows(report: ReportModel): PhaseRow[] {
 }
 
 /**
- * Time to recover: from a fault's end to the start of the first window (sliding by the bucket
- * width) whose p95, error rate and queue depth are back within tolerance of the baseline phase. A fault still on
- * at the end, or no such window before the next fault or the end of the run: "did not recover".
+ * Time to recover: from a fault's end to the first window of whole buckets (sliding by one bucket)
+ * whose p95, error rate and queue depth are back within tolerance of the baseline phase. A fault
+ * still on at the end, or no such window before the next fault or the end of the run: "did not
+ * recover".
+ *
+ * Buckets are aligned to the clock, not to the fault, so the bucket the fault ends in holds the
+ * fault's last samples too. The search reads only samples not labelled with the fault's own phase
+ * (the labels split at the sample's time), so that bucket holds just what came after the fault, and
+ * the first candidate window starts there: recovered in it means recovered at the fault's end.
+ * Candidate windows used to start at the fault's end + k buckets and take only buckets starting
+ * after it — skipping the very bucket the after-effect was in, so a 4 s after-effect read
+ * "recovered 0.0 s". The answer's resolution is the bucket width (evaluate.bucketWidth, which
+ * doubles on long runs): a window is clean or not as a whole, so the time is never earlier than
+ * the samples say, and may be later by up to one bucket.
  */
 export function recoveries(report: ReportModel, faults: FaultWindow[], tol: RecoveryTolerance): Recovery[] {
   const baseline = totalsFor(report, 'baseline');
@@ -197,36 +209,42 @@ export function recoveries(report: ReportModel, faults: FaultWindow[], tol: Reco
   const lastTime = report.totals.lastTime ?? 0;
   // A window can be no finer than the buckets it is made of.
   const step = Math.max(...report.series.map((s) => s.buckets.widthMs), 1);
-  const windowMs = Math.max(tol.windowMs, step);
+  const windowMs = Math.ceil(Math.max(tol.windowMs, step) / step) * step;
   const sorted = [...faults].sort((a, b) => a.on - b.on);
-  // Merged across series once; each candidate window below only adds up its buckets.
-  const timeline = bucketTimeline(report);
+  // Merged across series once, without samples taken while a fault was on (a fault's last ones share
+  // a bucket with the first after it; the next fault's, the last window's end); each candidate
+  // window below only adds up its buckets.
+  const timeline = bucketTimeline(report, (s) => !s.tags.phase?.startsWith('fault:'));
   return sorted.map((f, i) => {
     const base = { faultId: f.id, faultStart: f.on, faultEnd: f.off, tolerance: tol };
     if (!baseline.percentiles || baseRate === null) {
       return { ...base, status: 'no-baseline' as const, recoveredAt: null, timeToRecoverMs: null };
     }
     if (f.off === null) return { ...base, status: 'did-not-recover' as const, recoveredAt: null, timeToRecoverMs: null };
-    const nextOn = sorted.slice(i + 1).find((g) => g.on >= f.off!)?.on ?? Infinity;
+    const off = f.off;
+    const nextOn = sorted.slice(i + 1).find((g) => g.on >= off)?.on ?? Infinity;
     const limitP95 = baseline.percentiles.p95 * tol.p95Factor;
     const limitRate = baseRate + tol.errorRateDelta;
     const limitQueue = baseline.queueDepthMax === null ? null : baseline.queueDepthMax + tol.queueDepthSlack;
-    // Candidate windows start at f.off + k * step. Those ending before the first bucket hold no
-    // request: skip them by count, and count the rest, so a fault time far from the samples (an
-    // events file from elsewhere) neither loops for ages nor stalls below a time's precision.
-    const firstTime = report.totals.firstTime ?? f.off;
-    const k0 = Math.max(0, Math.floor((firstTime - step - windowMs - f.off) / step));
-    const windows = Math.floor((Math.min(lastTime + step, nextOn) - windowMs - f.off) / step) + 1;
+    // Candidate windows start at the bucket holding the fault's end and every bucket after it.
+    // Those ending before the first bucket hold no request: skip them by count, and count the
+    // rest, so a fault time far from the samples (an events file from elsewhere) neither loops for
+    // ages nor stalls below a time's precision.
+    const first = Math.floor(off / step) * step;
+    const firstTime = report.totals.firstTime ?? off;
+    const k0 = Math.max(0, Math.floor((firstTime - step - windowMs - first) / step));
+    const windows = Math.floor((Math.min(lastTime + step, nextOn) - windowMs - first) / step) + 1;
     // Counted from 0: a counter as large as k0 may not change when incremented.
     for (let i = 0; i < windows - k0; i++) {
-      const t = f.off + (k0 + i) * step;
+      const t = first + (k0 + i) * step;
       const w = windowOver(timeline, t, t + windowMs);
       if (w.counts.requests === 0) continue;
       const p = mergedPercentiles(w.histograms);
       const rate = errorRate(w.counts)!;
       const queueOk = limitQueue === null || w.queueDepthMax === null || w.queueDepthMax <= limitQueue;
       if (p && p.p95 <= limitP95 && rate <= limitRate && queueOk) {
-        return { ...base, status: 'recovered' as const, recoveredAt: t, timeToRecoverMs: t - f.off };
+        const at = Math.max(t, off);
+        return { ...base, status: 'recovered' as const, recoveredAt: at, timeToRecoverMs: at - off };
       }
     }
     return { ...base, status: 'did-not-recover' as const, recoveredAt: null, timeToRecoverMs: null };

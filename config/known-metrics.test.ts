@@ -62,9 +62,7 @@ export const options = { thresholds: { cart_size: ['max<10'] } };`;
   it('evaluate: the metrics of the input count, and the message says the input has none', () => {
     const problems = unproducibleMetrics(gates.slice(0, 3), { seen: ['http_req_duration', 'checkout_time'], strict: true });
     expect(problems).toEqual([
-      expect.stringMatching(
-        /^gates\[1\] \(typo\): metric http_req_duraton is not a k6 built-in, the input has no sample of it,.* did you mean http_req_duration\?$/,
-      ),
+      expect.stringMatching(/^gates\[1\] \(typo\): metric http_req_duraton is not a k6 built-in, the input has no sample of it,.* did you mean http_req_duration\?$/),
     ]);
   });
 

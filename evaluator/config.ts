@@ -37,7 +37,7 @@ export const evaluateSectionSchema = z
       .int()
       .positive()
       .default(10_000)
-      .describe('series at most; samples of further tag sets go into one `<metric>{__overflow__}` series, and gates on that metric fail'),
+      .describe("series at most; more tag sets fold into the metric's overflow series, which keeps the phase and the gate filters' tags (gates still count them)"),
     malformedTolerance: z
       .number()
       .min(0)
@@ -106,7 +106,7 @@ export const gateSchema = z
     severity: z.enum(['fail', 'warn']).default('fail').describe('fail: a breach fails the run (exit 99); warn: "pause the rollout", reported but never fails it'),
     window: duration
       .optional()
-      .describe("must hold in every window of this length (sliding by one bucket); omitted: over the whole run. Drift gates: the slope's windows (default 1m)"),
+      .describe('every window of this length must hold (sliding by one bucket; a shorter span of samples does not pass); omitted: the whole run. Drift gates: slope windows (1m)'),
     phase: z.string().min(1).optional().describe('only samples of this phase (`baseline`, `recovery`, `fault:<id>`, a named phase); `fault:*` matches every fault phase'),
     baseline: z
       .string()

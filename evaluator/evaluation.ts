@@ -616,8 +616,9 @@ export class Evaluation implements SampleSink {
 
   // ---- gates and report --------------------------------------------------------------------
 
-  private gateContext(): GateContext {
+  private gateContext(final: boolean): GateContext {
     return {
+      final,
       series: visibleSeries(this.store),
       kindOf: (m) => this.metricInfo(m).kind,
       bucketWidthMs: this.store.bucketWidthMs,
@@ -639,7 +640,7 @@ export class Evaluation implements SampleSink {
     return this.gates
       .filter((g) => !opts.liveOnly || g.config.abortOnFail)
       .map((g) => {
-        const result = judgeGate(g, this.gateContext());
+        const result = judgeGate(g, this.gateContext(!opts.liveOnly));
         const refused = this.refusedGates.get(g.id);
         // Never a figure k6 would not give: judged failed, with k6's reason.
         return refused === undefined
@@ -702,7 +703,7 @@ export class Evaluation implements SampleSink {
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,
         gates,
-        ...notesOf([...notes, ...baselineNotes(this.gates, this.gateContext())]),
+        ...notesOf([...notes, ...baselineNotes(this.gates, this.gateContext(true))]),
       };
     } finally {
       this.store.destroy();

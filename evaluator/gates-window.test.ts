@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runBounded } from '../test/support/bounded.js';
 import { createEvaluation } from './evaluation.js';
 import { parseCsvTime } from './readers/time.js';
+import { gateLine, gateTextContext } from '../reports/gate-text.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -29,11 +30,39 @@ describe('windowed gates judge whole windows only', () => {
     expect(g.observed!).toBeGreaterThan(0.5);
   });
 
-  it('judges a run shorter than one window as one window', () => {
-    const ev = run(4, 2, '5m');
-    const g = ev.finish().gates[0]!;
-    expect(g.verdict).toBe('pass');
-    expect(g.observed).toBeCloseTo(2 / 42, 5);
+  it('a run shorter than one window cannot show the gate holds: fail-level (warn for a warn gate), saying why; it passed as one short window', () => {
+    // "5xx > 2 % over 5 minutes" on an 80 s run: no 5-minute window was ever seen.
+    const ev = run(80, 2, '5m');
+    const report = ev.finish();
+    const g = report.gates[0]!;
+    // The console and every report read the reason, not "holds"/"breached".
+    expect(gateLine(g, gateTextContext(report))).toMatch(/^FAIL http_req_failed: the samples span only 81 s, shorter than one 5m window, so the gate cannot be shown to hold/);
+    expect(g.verdict).toBe('fail');
+    // No figure to show as one (every writer shows the message, which keeps it as text).
+    expect(g.observed).toBeNull();
+    expect(g.message).toBe(
+      'http_req_failed: the samples span only 81 s, shorter than one 5m window, so the gate cannot be shown to hold (observed 0.00249377 over that span, limit 0.5); run at least 5m or shorten the window',
+    );
+    const warn = createEvaluation({ bucketWidth: '1s' }, [{ metric: 'http_req_failed', expression: 'rate<0.5', window: '5m', severity: 'warn' }]);
+    for (let i = 0; i < 800; i++) warn.ingestSample({ metric: 'http_req_failed', time: T0 + i * 100, value: 0, tags: {} });
+    expect(warn.finish().gates[0]!.verdict).toBe('warn');
+  });
+
+  it('a short run that breaches even over its shorter span is a breach, and the message says the span', () => {
+    const g = run(4, 120, '5m').finish().gates[0]!;
+    expect(g.verdict).toBe('fail');
+    expect(g.message).toMatch(
+      /^http_req_failed: rate<0\.5 breached \(observed 0\.75 in the window from .*, over the 5 s the samples span, shorter than one 5m window, limit 0\.5\)$/,
+    );
+  });
+
+  it('a run exactly one window long, and a live check of a young run, are judged on what they have', () => {
+    expect(run(300, 0, '5m').finish().gates[0]!.verdict).toBe('pass');
+    // Live (abortOnFail while k6 runs), the run is younger than the window: no abort for that.
+    const ev = createEvaluation({ bucketWidth: '1s' }, [{ metric: 'http_req_failed', expression: 'rate<0.5', window: '5m', abortOnFail: true }]);
+    for (let i = 0; i < 200; i++) ev.ingestSample({ metric: 'http_req_failed', time: T0 + i * 100, value: 0, tags: {} });
+    expect(ev.checkGates({ liveOnly: true })[0]!.verdict).toBe('pass');
+    ev.dispose();
   });
 });
 
@@ -78,7 +107,8 @@ describe('a windowed gate with nothing to judge ends (it looped forever before)'
     `;
     const r = await runBounded<string[]>('window-far-time', src, 10_000);
     expect(r.timedOut).toBe(false);
-    if (!r.timedOut) expect(r.value).toEqual(['pass']);
+    // One sample spans one 1 s bucket, shorter than the 2 s window: not shown to hold, but judged.
+    if (!r.timedOut) expect(r.value).toEqual(['fail']);
   });
 });
 

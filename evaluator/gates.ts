@@ -10,7 +10,7 @@ import { derivedMetric } from './derived-metrics.js';
 import { defaultGateId } from '../model/gate-id.js';
 import { Histogram } from '../model/histogram.js';
 import type { MetricKindInfo } from '../model/k6-metrics.js';
-import type { GateResult, ReportModel, SeriesReport, Verdict } from '../model/report.js';
+import { HDR_PRECISION_CAVEAT, type GateResult, type ReportModel, type SeriesReport, type Verdict } from '../model/report.js';
 import { Bag, HISTOGRAM_SCALE, type Series } from './series.js';
 import { compare, driftInner, parseDriftThreshold, parseMetricRef, parseThreshold, resolveRhs, type DriftThreshold, type MetricRef, type Threshold } from './thresholds.js';
 import { judgeDriftGate } from './drift-gates.js';
@@ -81,6 +81,11 @@ export interface GateContext {
    * else the whole input's first-to-last sample span: see docs/k6-parity.md); 0 when unknown.
    */
   runDurationMs: number;
+  /**
+   * The final verdict (not a live check while k6 still runs): a windowed gate whose samples span
+   * less than one window cannot be shown to hold. Live, the run is young and the caller waits.
+   */
+  final?: boolean;
 }
 
 /** The previous reports a gate may compare with (partial ones left out), or why there are none. */
@@ -275,6 +280,10 @@ export function spanOf(bags: Map<string, Bag>): number {
   return last > first ? last - first : 0;
 }
 
+function fmtSpan(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${fmt(ms / 1000)} s`;
+}
+
 export function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
 }
@@ -308,6 +317,8 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let why: string | null = null;
   let worstStart: number | null = null;
   let holds = true;
+  /** The samples' span (whole buckets) when shorter than the gate's window, else null. */
+  let shortSpanMs: number | null = null;
   if (gate.windowMs === null) {
     const bags = mergeBags(new Map([...sel.perMetric].map(([m, list]) => [m, list.map((s) => s.summary())])));
     // A counter's rate is over the test's duration, as k6 divides; within a phase, over the
@@ -338,6 +349,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     // Windows and their buckets are counted, not stepped to a bound: a step below the precision
     // of a far-off time would never reach it (the bucket count is bounded by the store).
     const windowCount = minStart === Infinity ? 0 : Math.floor((Math.max(minStart, maxStart + width - span) - minStart) / width) + 1;
+    if (minStart !== Infinity && maxStart + width - minStart < gate.windowMs) shortSpanMs = maxStart + width - minStart;
     const bucketsPerWindow = Math.ceil(span / width);
     for (let w = 0; w < windowCount; w++) {
       const ws = minStart + w * width;
@@ -368,6 +380,8 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   }
   let verdict: Verdict;
   let message: string;
+  /** The figure is no verdict's basis (the message keeps it, as text): every writer shows the message. */
+  let figureless = false;
   const where = `${cfg.metric}${cfg.phase ? ` in phase ${cfg.phase}` : ''}`;
   const rhsText = limit === null ? 'no baseline' : fmt(limit);
   // Samples past the series cap keep the tags of the gate filters they match (overflowTags), so a
@@ -386,6 +400,12 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   } else if (observed === null) {
     verdict = cfg.severity;
     message = why !== null ? `${where}: no figure (${why}), so the gate cannot be shown to hold` : `${where}: no samples, so the gate cannot be shown to hold`;
+  } else if (holds && shortSpanMs !== null && ctx.final) {
+    // "5xx > 2 % over 5 minutes" says nothing about an 80 s run: a window that never fitted is not
+    // shown to hold (as a gate without samples), whatever the shorter span looked like.
+    verdict = cfg.severity;
+    figureless = true;
+    message = `${where}: the samples span only ${fmtSpan(shortSpanMs)}, shorter than one ${cfg.window} window, so the gate cannot be shown to hold (observed ${fmt(observed)} over that span, limit ${rhsText}); run at least ${cfg.window} or shorten the window`;
   } else if (holds) {
     verdict = 'pass';
     // The sentence with the figures is built once, from the result's fields, when the report is
@@ -398,7 +418,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   // A figure read from the HDR histogram is within 0.1 % of k6's: a limit inside that band could
   // be judged the other way by k6, which the message says rather than flip silently.
   if (observed !== null && limit !== null && approximate > 0 && overflowed.length === 0 && Math.abs(limit - observed) <= hdrBand(approximate, observed)) {
-    message += `; the limit is within HDR precision of the observed value (${approximate === 3 ? '0.1' : '1'} %: the figure comes from the histogram${gate.windowMs === null ? ', past the exact-value budget' : 's of the time buckets'}), so k6 may judge it the other way`;
+    message += `${HDR_PRECISION_CAVEAT} of the observed value (${approximate === 3 ? '0.1' : '1'} %: the figure comes from the histogram${gate.windowMs === null ? ', past the exact-value budget' : 's of the time buckets'}), so k6 may judge it the other way`;
   }
   return {
     id: gate.id,
@@ -410,10 +430,10 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     phase: cfg.phase ?? null,
     baseline: baselineSource,
     abortOnFail: cfg.abortOnFail,
-    observed: overflowed.length > 0 ? null : observed,
+    observed: overflowed.length > 0 || figureless ? null : observed,
     // JSON holds no Infinity or NaN (`<Inf`, `<NaN` are k6 thresholds): the message keeps them.
     limit: limit !== null && Number.isFinite(limit) ? limit : null,
-    worstWindowStart: overflowed.length > 0 ? null : worstStart,
+    worstWindowStart: overflowed.length > 0 || figureless ? null : worstStart,
     verdict,
     message,
     durationMs: performance.now() - started,

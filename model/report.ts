@@ -207,3 +207,9 @@ export function parseReport(raw: unknown): ReturnType<typeof reportSchema.safePa
   }
   return reportSchema.safeParse(raw);
 }
+
+/**
+ * How a gate's message says its limit lies inside the histogram's error band (k6 could judge it the
+ * other way): the evaluator appends it, and the one gate sentence keeps it.
+ */
+export const HDR_PRECISION_CAVEAT = '; the limit is within HDR precision';

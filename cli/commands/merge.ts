@@ -8,6 +8,7 @@ import { readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
 import { loadPrevious } from '../../evaluator/evaluate.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseRepeatedInputs } from '../../evaluator/input.js';
+import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../../evaluator/state.js';
 import { ConfigError, InputError, UsageError } from '../../lib/errors.js';
 import type { PhaseEvent, ServiceAddressEvent } from '../../model/events.js';
@@ -69,6 +70,7 @@ export function register(program: Command): void {
       }
       for (const w of merged.warnings) process.stderr.write(`warning: ${w}\n`);
       const model = finishMerge(merged, paths);
+      refuseUnproducibleMetrics(gates, { seen: Object.keys(model.totals.perMetric), typed: Object.keys(config.evaluate.metricTypes), strict: true });
       // Zero samples in all the shards together is never a pass (an idle shard beside others is fine).
       if (model.totals.points === 0 && model.totals.malformed === 0) {
         throw new InputError(`${paths.length > 1 ? 'states' : 'state'} ${paths.join(', ')}: no samples in any of them; zero samples is never a pass`);
