@@ -56,6 +56,8 @@ function compileDriftGate(config: GateConfig, index: number, inner: string): Com
   } catch (err) {
     throw new Error(`gates[${index}] (${id}): ${(err as Error).message}`);
   }
+  // Judged live, a drift gate would see too few windows early on and stop a healthy run.
+  if (config.abortOnFail) throw new Error(`gates[${index}] (${id}): a drift gate is judged on the whole run, so it cannot abortOnFail`);
   if (config.baseline !== undefined && config.baseline !== 'report')
     throw new Error(`gates[${index}] (${id}): a drift gate compares with the baseline report only (baseline: "report" or none)`);
   const ref = parseMetricRef(inner);
