@@ -21,7 +21,7 @@ export function register(program: Command): void {
       'merge evaluation states of shards (evaluate --state) exactly and judge the gates of the config on the whole; exit 0 pass, 99 gate failed, 2 usage/config or mismatched states, 3 unreadable state',
     )
     .argument('<state...>', 'state files written by `chaosgate evaluate --state` (plain or .gz)')
-    .option('--baseline <report>', 'the previous JSON report, for baseline: "report" gates (overrides evaluate.baselineReport)')
+    .option('--baseline <report>', 'the previous JSON report (a folder of reports: their median), for baseline: "report" and drift gates (overrides evaluate.baselineReport)')
     .option('--declared-thresholds', 'also judge the thresholds k6 declared (kept in the states)')
     .action(async (paths: string[], flags: MergeFlags) => {
       const config = await loadConfig({ file: flags.config, set: flags.set });
