@@ -3,6 +3,7 @@ import { createEvaluation } from './evaluation.js';
 import { reportSchema, type ReportModel } from '../model/report.js';
 import { slopePerHour } from './drift-gates.js';
 import { gatesSectionSchema } from './config.js';
+import { renderJunit } from '../reports/junit.js';
 import { loadBaseline } from './evaluate.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,7 +151,10 @@ describe('the first night (no previous report)', () => {
     expect(r.gates.map((g) => g.verdict)).toEqual(['warn', 'warn', 'pass']);
     expect(r.gates[0]!.message).toContain('skipped: no previous report was given');
     expect(r.gates[0]!.baselineValue).toBeNull();
+    expect(r.gates.map((g) => g.skipped)).toEqual([true, true, undefined]);
     expect(r.verdict).toBe('warn');
+    // JUnit shows it as a skipped test that was not judged, not as a rollout to pause.
+    expect(renderJunit(r)).toContain('<skipped type="warn" message="SKIPPED (not judged): http_req_duration: skipped: no previous report was given');
     expect(r.notes).toEqual([
       expect.stringMatching(/^no baseline: no previous report was given .*2 gate\(s\) against the previous report skipped \(warn\): p95 vs last night; p95 change$/),
     ]);

@@ -100,9 +100,9 @@ export function baselineFigure(reports: readonly ReportModel[], figure: (r: Repo
 }
 
 /** The verdict and message of a gate that needs the previous report and has none. */
-export function missingBaselineResult(severity: Verdict, why: string, ctx: GateContext): { verdict: Verdict; message: string } {
-  if ((ctx.missingBaseline ?? 'warn') === 'warn') return { verdict: 'warn', message: `skipped: ${why}; not judged (evaluate.missingBaseline: warn)` };
-  return { verdict: severity, message: `${why}, so the gate cannot be shown to hold (evaluate.missingBaseline: fail)` };
+export function missingBaselineResult(severity: Verdict, why: string, ctx: GateContext): { verdict: Verdict; message: string; skipped: boolean } {
+  if ((ctx.missingBaseline ?? 'warn') === 'warn') return { verdict: 'warn', message: `skipped: ${why}; not judged (evaluate.missingBaseline: warn)`, skipped: true };
+  return { verdict: severity, message: `${why}, so the gate cannot be shown to hold (evaluate.missingBaseline: fail)`, skipped: false };
 }
 
 function phaseMatches(tag: string | undefined, phase: string | undefined): boolean {
@@ -245,6 +245,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let baselineSource: string | null = null;
   let baselineFigure: number | null = null;
   let missingBaseline: string | null = null;
+  let skipped = false;
   if (gate.threshold.rhs.kind === 'baseline') {
     const b = baselineValue(gate, ctx);
     baselineSource = b.source;
@@ -323,7 +324,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     // Not a figure to compare or show as one: the message keeps it, as text.
     message = `${where}: series of ${overflowed.join(', ')} overflowed the cap of series, so its figure is not trustworthy (observed ${observed === null ? 'nothing' : fmt(observed)}, limit ${rhsText}); raise evaluate.seriesCap or group by fewer tags`;
   } else if (missingBaseline !== null) {
-    ({ verdict, message } = missingBaselineResult(cfg.severity, missingBaseline, ctx));
+    ({ verdict, message, skipped } = missingBaselineResult(cfg.severity, missingBaseline, ctx));
     message = `${where}: ${message}`;
   } else if (limit === null) {
     verdict = cfg.severity;
@@ -354,6 +355,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     verdict,
     message,
     durationMs: performance.now() - started,
+    ...(skipped ? { skipped: true as const } : {}),
     ...(gate.threshold.rhs.kind === 'baseline' ? { baselineValue: baselineFigure } : {}),
   };
 }
