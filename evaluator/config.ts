@@ -4,6 +4,7 @@ import { defaultGateId } from '../model/gate-id.js';
 import { durationTextField } from '../lib/duration.js';
 import { LATENCY_METRIC } from '../model/metric-names.js';
 import { driftInner, parseDriftThreshold, parseMetricRef, parseThreshold } from './thresholds.js';
+import { compileGate } from './gates.js';
 
 const duration = durationTextField();
 
@@ -75,6 +76,23 @@ export const evaluateSectionSchema = z
   })
   .strict();
 
+function fieldsParse(g: { metric: string; expression: string }): boolean {
+  try {
+    parseMetricRef(driftInner(g.metric) ?? g.metric);
+  } catch {
+    return false;
+  }
+  for (const parse of [parseThreshold, parseDriftThreshold]) {
+    try {
+      parse(g.expression);
+      return true;
+    } catch {
+      // the other form may take it
+    }
+  }
+  return false;
+}
+
 export const gateSchema = z
   .object({
     id: z.string().min(1).optional().describe('its name in the reports; omitted: `<metric>: <expression>`, plus the phase and window when set'),
@@ -116,7 +134,17 @@ export const gateSchema = z
     abortOnFail: z.boolean().default(false).describe('live: a breach stops the run while k6 is still running (`chaosgate run`)'),
     description: z.string().optional().describe('free text for whoever reads the config (not shown in the reports)'),
   })
-  .strict();
+  .strict()
+  // What only the whole gate can say (a drift measure on a plain metric, `baseline` with none set): a config error here, not at the run's start.
+  .superRefine((g, ctx) => {
+    // The fields' own checks have said what is wrong with a field: once is enough.
+    if (!fieldsParse(g)) return;
+    try {
+      compileGate(g, 0);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^gates\[0\] \(([^)]*)\): /, 'gate "$1": ') });
+    }
+  });
 
 /** Two gates under one id would be two JUnit test cases of one name, and a baseline or a diff could pick either: refused. */
 export const gatesSectionSchema = z.array(gateSchema).superRefine((gates, ctx) => {

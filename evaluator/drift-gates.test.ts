@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createEvaluation } from './evaluation.js';
 import { reportSchema, type ReportModel } from '../model/report.js';
 import { slopePerHour } from './drift-gates.js';
+import { gatesSectionSchema } from './config.js';
+import { renderJunit } from '../reports/junit.js';
 import { loadBaseline } from './evaluate.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,8 +114,24 @@ describe('drift gates', () => {
     expect(same.gates.map((g) => g.verdict)).toEqual(['pass', 'pass']);
   });
 
+  it('is a config error when the config is read, naming the gate (not a failure at the run)', () => {
+    const r = gatesSectionSchema.safeParse([
+      { metric: 'http_req_duration', expression: 'p(95)<100' },
+      { id: 'creep', metric: 'drift(http_req_duration)', expression: 'p(95)<10' },
+      { id: 'badly typed', metric: 'http_req_duration', expression: 'change_pct<10' },
+    ]);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      '1: gate "creep": drift threshold "p(95)<10" is not "<measure> <op> <number>" (measure: slope_per_hour, change_pct; op: < <= > >= == !=)',
+      '2: gate "badly typed": change_pct<10 is a drift measure: write the metric as drift(http_req_duration)',
+    ]);
+  });
+
   it('refuses a drift gate with a k6 expression, and a k6 gate with a drift measure', () => {
-    expect(() => createEvaluation({}, [{ metric: 'drift(http_req_duration)', expression: 'p(95)<10' }])).toThrow(/gates\[0\].*drift threshold "p\(95\)<10"/);
+    expect(() => createEvaluation({}, [{ metric: 'drift(http_req_duration)', expression: 'p(95)<10' }])).toThrow(/drift threshold \\?"p\(95\)<10\\?" is not/);
+    expect(() => createEvaluation({}, [{ id: 'd', metric: 'drift(http_req_duration)', expression: 'slope_per_hour<10', abortOnFail: true }])).toThrow(
+      /gate \\?"d\\?": a drift gate is judged on the whole run, so it cannot abortOnFail/,
+    );
     expect(() => createEvaluation({}, [{ metric: 'http_req_duration', expression: 'slope_per_hour<10' }])).toThrow(/write the metric as drift\(http_req_duration\)/);
   });
 });
@@ -133,7 +151,10 @@ describe('the first night (no previous report)', () => {
     expect(r.gates.map((g) => g.verdict)).toEqual(['warn', 'warn', 'pass']);
     expect(r.gates[0]!.message).toContain('skipped: no previous report was given');
     expect(r.gates[0]!.baselineValue).toBeNull();
+    expect(r.gates.map((g) => g.skipped)).toEqual([true, true, undefined]);
     expect(r.verdict).toBe('warn');
+    // JUnit shows it as a skipped test that was not judged, not as a rollout to pause.
+    expect(renderJunit(r)).toContain('<skipped type="warn" message="SKIPPED (not judged): http_req_duration: skipped: no previous report was given');
     expect(r.notes).toEqual([
       expect.stringMatching(/^no baseline: no previous report was given .*2 gate\(s\) against the previous report skipped \(warn\): p95 vs last night; p95 change$/),
     ]);

@@ -130,6 +130,7 @@ export function judgeDriftGate(gate: CompiledGate, drift: DriftThreshold, ctx: G
   let verdict: Verdict;
   let message: string;
   let baselineSource: string | null = null;
+  let skipped = false;
   const expr = drift.source.replace(/\s+/g, '');
   const overflowed = sourceMetrics(gate.ref).filter((m) => ctx.series.some((s) => s.overflow && s.metric === m && s.buckets.size > 0));
   if (overflowed.length > 0) {
@@ -167,7 +168,7 @@ export function judgeDriftGate(gate: CompiledGate, drift: DriftThreshold, ctx: G
     }
     details.baseline = then;
     if (!usable.reports) {
-      ({ verdict, message } = missingBaselineResult(cfg.severity, usable.why, ctx));
+      ({ verdict, message, skipped } = missingBaselineResult(cfg.severity, usable.why, ctx));
       message = `${where}: ${message}`;
     } else if (current === null || then === null) {
       verdict = cfg.severity;
@@ -200,6 +201,7 @@ export function judgeDriftGate(gate: CompiledGate, drift: DriftThreshold, ctx: G
     verdict,
     message,
     durationMs: performance.now() - started,
+    ...(skipped ? { skipped: true as const } : {}),
     ...(drift.measure === 'change_pct' ? { baselineValue: details.baseline } : {}),
     drift: details,
   };

@@ -60,6 +60,8 @@ function compileDriftGate(config: GateConfig, index: number, inner: string): Com
   } catch (err) {
     throw new Error(`gates[${index}] (${id}): ${(err as Error).message}`);
   }
+  // Judged live, a drift gate would see too few windows early on and stop a healthy run.
+  if (config.abortOnFail) throw new Error(`gates[${index}] (${id}): a drift gate is judged on the whole run, so it cannot abortOnFail`);
   if (config.baseline !== undefined && config.baseline !== 'report')
     throw new Error(`gates[${index}] (${id}): a drift gate compares with the baseline report only (baseline: "report" or none)`);
   const ref = parseMetricRef(inner);
@@ -112,9 +114,9 @@ export function baselineFigure(reports: readonly ReportModel[], figure: (r: Repo
 }
 
 /** The verdict and message of a gate that needs the previous report and has none. */
-export function missingBaselineResult(severity: Verdict, why: string, ctx: GateContext): { verdict: Verdict; message: string } {
-  if ((ctx.missingBaseline ?? 'warn') === 'warn') return { verdict: 'warn', message: `skipped: ${why}; not judged (evaluate.missingBaseline: warn)` };
-  return { verdict: severity, message: `${why}, so the gate cannot be shown to hold (evaluate.missingBaseline: fail)` };
+export function missingBaselineResult(severity: Verdict, why: string, ctx: GateContext): { verdict: Verdict; message: string; skipped: boolean } {
+  if ((ctx.missingBaseline ?? 'warn') === 'warn') return { verdict: 'warn', message: `skipped: ${why}; not judged (evaluate.missingBaseline: warn)`, skipped: true };
+  return { verdict: severity, message: `${why}, so the gate cannot be shown to hold (evaluate.missingBaseline: fail)`, skipped: false };
 }
 
 function phaseMatches(tag: string | undefined, phase: string | undefined): boolean {
@@ -302,6 +304,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
   let baselineSource: string | null = null;
   let baselineFigure: number | null = null;
   let missingBaseline: string | null = null;
+  let skipped = false;
   if (gate.threshold.rhs.kind === 'baseline') {
     const b = baselineValue(gate, ctx);
     baselineSource = b.source;
@@ -392,7 +395,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     // Not a figure to compare or show as one: the message keeps it, as text.
     message = `${where}: series of ${overflowed.join(', ')} overflowed the cap of series before this gate was known (a threshold declared late, or a state made without this gate), so its figure is not trustworthy (observed ${observed === null ? 'nothing' : fmt(observed)}, limit ${rhsText}); raise evaluate.seriesCap or group by fewer tags`;
   } else if (missingBaseline !== null) {
-    ({ verdict, message } = missingBaselineResult(cfg.severity, missingBaseline, ctx));
+    ({ verdict, message, skipped } = missingBaselineResult(cfg.severity, missingBaseline, ctx));
     message = `${where}: ${message}`;
   } else if (limit === null) {
     verdict = cfg.severity;
@@ -437,6 +440,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     verdict,
     message,
     durationMs: performance.now() - started,
+    ...(skipped ? { skipped: true as const } : {}),
     ...(gate.threshold.rhs.kind === 'baseline' ? { baselineValue: baselineFigure } : {}),
   };
 }

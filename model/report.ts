@@ -153,6 +153,7 @@ export const gateResultSchema = z
     verdict: verdictSchema,
     message: z.string(),
     durationMs: z.number().nonnegative(),
+    skipped: z.literal(true).optional().describe('not judged: the previous report it compares with is missing or partial (evaluate.missingBaseline: warn); its verdict is warn'),
     baselineValue: z.number().nullable().optional().describe('gates with `baseline`: the baseline figure the limit was resolved from (null: none)'),
     drift: gateDriftSchema.optional().describe('drift gates (metric `drift(<metric>)`): the per-window figures the slope was fitted to'),
   })

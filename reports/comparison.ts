@@ -84,7 +84,8 @@ export function renderComparisonHtml(model: ReportModel): string {
           .join('')}</tr>`,
     )
     .join('');
-  const table = `<table class="figures comparison"><thead><tr>${HEAD.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
+  // Ten columns: scrolls sideways in a narrow window rather than being cut off.
+  const table = `<div style="overflow-x:auto"><table class="figures comparison" style="font-size:12px"><thead><tr>${HEAD.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></div>`;
   const differ = c.differences.length ? `<div class="banner"><strong>The runs differ:</strong> ${esc(c.differences.join('; '))}.</div>` : '';
   const t = c.p95Timeline;
   const end = Math.max(0, ...t.current.map((p) => p.toMs), ...t.previous.map((p) => p.toMs));

@@ -96,3 +96,29 @@ describe('gate text', () => {
     expect(jw.message).toBe('http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)');
   });
 });
+
+describe('drift gates in the reports', () => {
+  it('read in their units: the console line, the Markdown cells and the baseline figure beside a change gate', () => {
+    const night = (ms: (i: number) => number, baseline: ReturnType<ReturnType<typeof createEvaluation>['finish']> | null = null) => {
+      const ev = createEvaluation(
+        { bucketWidth: '10s' },
+        [
+          { id: 'creep', metric: 'drift(http_req_duration)', expression: 'slope_per_hour<100', window: '1m' },
+          { id: 'vs last night', metric: 'drift(http_req_duration)', expression: 'change_pct<10' },
+        ],
+        { baselineReport: baseline },
+      );
+      for (let i = 0; i < 3000; i++) ev.ingestSample({ metric: 'http_req_duration', time: T0 + i * 100, value: ms(i), tags: {} });
+      return ev.finish();
+    };
+    const last = night(() => 40);
+    // 5 minutes; p95 up by 1 ms each minute: 60 ms/h.
+    const r = night((i) => 44 + Math.floor(i / 600), last);
+    expect(gateLine(r.gates[0]!, r)).toMatch(
+      /^PASS drift\(http_req_duration\): slope_per_hour<100 holds \(observed 60(\.\d+)? ms\/h over 5 windows of 60 s, p95 44 ms → 48 ms, limit 100\)$/,
+    );
+    const md = renderMarkdown(r);
+    expect(md).toMatch(/\| ✅ \| creep \| 60(\.\d+)? ms\/h \| 100 ms\/h \| fail \|/);
+    expect(md).toMatch(/\| ❌ \| vs last night \| \+20(\.\d+)? % \| \+10 % \(baseline 40(\.\d+)? ms\) \| fail \|/);
+  });
+});

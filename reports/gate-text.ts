@@ -57,7 +57,22 @@ export function liveGateTextContext(runStart: number, bucketWidthMs: number): Ga
 /** The observed value or limit of this gate as text ("—" for none). */
 export function gateValue(g: GateResult, v: number | null, ctx: Pick<GateTextContext, 'series'>): string {
   if (v === null) return '—';
+  if (g.drift) return driftValue(g.drift, v);
   return isRateGate(g, ctx) ? percent(v) : plainNumber(v);
+}
+
+/** A drift gate's measure in its unit: ms/h or points/h for a slope, % or points for a change. */
+function driftValue(d: NonNullable<GateResult['drift']>, v: number): string {
+  const rate = d.figure === 'rate';
+  if (d.measure === 'slope_per_hour') return rate ? `${plainNumber(v * 100)} points/h` : `${plainNumber(v)}${d.figure === 'p95' ? ' ms' : ''}/h`;
+  return `${v > 0 ? '+' : ''}${plainNumber(v)}${rate ? ' points' : ' %'}`;
+}
+
+/** The baseline figure a gate's limit came from, in the figure's unit (a drift gate: its p95 or rate). */
+export function gateBaselineValue(g: GateResult, ctx: Pick<GateTextContext, 'series'>): string {
+  if (g.baselineValue === undefined || g.baselineValue === null) return '—';
+  if (g.drift) return g.drift.figure === 'rate' ? percent(g.baselineValue) : `${plainNumber(g.baselineValue)}${g.drift.figure === 'p95' ? ' ms' : ''}`;
+  return gateValue(g, g.baselineValue, ctx);
 }
 
 /** "worst window 0:40–0:45" for a windowed gate with a worst window, else null. */
@@ -79,7 +94,8 @@ export function worstWindowText(g: GateResult, ctx: GateTextContext): string | n
  * keeps the evaluator's message, which says why.
  */
 export function gateSentence(g: GateResult, ctx: GateTextContext): string {
-  if (g.observed === null || g.limit === null) return g.message;
+  // A drift gate's message says it in its units, with the first and last window's figure.
+  if (g.observed === null || g.limit === null || g.drift) return g.message;
   const where = `${g.metric}${g.phase ? ` in phase ${g.phase}` : ''}`;
   const held = g.verdict === 'pass' ? 'holds' : 'breached';
   const figures = [`observed ${gateValue(g, g.observed, ctx)}`, `limit ${gateValue(g, g.limit, ctx)}`];

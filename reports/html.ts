@@ -5,7 +5,7 @@ import { buildHtmlData, type HtmlData } from './html-data.js';
 import { servicesSection } from './html-services.js';
 import { renderComparisonHtml } from './comparison.js';
 import { esc, formatElapsed, renderChart, type ChartLine } from './svg-chart.js';
-import { gateSentence, gateTextContext, gateValue, worstWindowText, type GateTextContext } from './gate-text.js';
+import { gateSentence, gateTextContext, gateValue, worstWindowText, type GateTextContext, gateBaselineValue } from './gate-text.js';
 
 const PALETTE = ['#1f77b4', '#e8710a', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
 const DASH = '—';
@@ -183,7 +183,7 @@ function gateTable(gates: GateResult[], ctx: GateTextContext): string {
       // The sentence repeats metric, expression and figures; it is spelled out where a gate did not pass.
       const sentence = gateSentence(g, ctx);
       const why = g.verdict === 'pass' ? '' : `<div class="why">${esc(sentence)}</div>`;
-      return `<tr class="g-${esc(g.verdict)}" title="${esc(sentence)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(gateValue(g, g.observed, ctx))}</td><td class="nowrap">${esc(gateValue(g, g.limit, ctx))}${g.baselineValue !== undefined ? `<div class="sub">baseline ${esc(gateValue(g, g.baselineValue, ctx))}</div>` : ''}</td></tr>`;
+      return `<tr class="g-${esc(g.verdict)}" title="${esc(sentence)}"><td class="nowrap">${verdictBadge(g.verdict)}</td><td><strong>${esc(g.id)}</strong><div class="sub">${esc(g.group)}</div></td><td><code>${esc(g.metric)}</code> <code class="expr">${esc(g.expression)}</code>${why}</td><td class="nowrap">${esc(g.severity)}${g.abortOnFail ? ' (abort)' : ''}</td><td>${esc(scope || DASH)}</td><td class="nowrap">${esc(gateValue(g, g.observed, ctx))}</td><td class="nowrap">${esc(gateValue(g, g.limit, ctx))}${g.baselineValue !== undefined ? `<div class="sub">baseline ${esc(gateBaselineValue(g, ctx))}</div>` : ''}</td></tr>`;
     })
     .join('');
   return `<table><thead><tr><th>verdict</th><th>gate</th><th>check</th><th>severity</th><th>scope</th><th>observed</th><th>limit</th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -29,6 +29,8 @@ export function partialReason(model: ReportModel): string | null {
 
 /** The message of a breached warn gate, as CI views show a skipped test. */
 export function warnMessage(g: GateResult, ctx: GateTextContext): string {
+  // A gate skipped for want of the previous report was not breached: no rollout to pause.
+  if (g.skipped) return `SKIPPED (not judged): ${gateSentence(g, ctx)}`;
   return `WARN (pause the rollout): ${gateSentence(g, ctx)}`;
 }
 
@@ -52,7 +54,11 @@ function testcase(g: GateResult, ctx: GateTextContext, indent: string): string {
     lines.push(`${indent}  <skipped type="warn" message="${xmlEscape(text)}">${xmlEscape(text)}</skipped>`);
   }
   // The Jenkins schema has no properties inside a testcase: the figures go in system-out.
-  const out = [`verdict: ${g.verdict}${g.verdict === 'warn' ? ' (warn level: pause the rollout)' : ''}`, `result: ${sentence}`, ...props.map(([k, v]) => `${k}: ${v}`)];
+  const out = [
+    `verdict: ${g.verdict}${g.skipped ? ' (skipped: not judged)' : g.verdict === 'warn' ? ' (warn level: pause the rollout)' : ''}`,
+    `result: ${sentence}`,
+    ...props.map(([k, v]) => `${k}: ${v}`),
+  ];
   lines.push(`${indent}  <system-out>${xmlEscape(out.join('\n'))}</system-out>`);
   lines.push(`${indent}</testcase>`);
   return lines.join('\n');

@@ -4,7 +4,7 @@ import type { ReportModel } from '../model/report.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
 import { renderComparisonMarkdown } from './comparison.js';
 import { renderServicesMarkdown } from './markdown-services.js';
-import { gateTextContext, gateValue, worstWindowText } from './gate-text.js';
+import { gateBaselineValue, gateTextContext, gateValue, worstWindowText } from './gate-text.js';
 
 const ICON = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 
@@ -42,7 +42,7 @@ function gatesSection(model: ReportModel): string[] {
     const worst = worstWindowText(g, ctx);
     const observed = `${gateValue(g, g.observed, ctx)}${worst ? ` (${worst})` : ''}`;
     // A gate against a baseline shows the baseline figure its limit came from.
-    const baseline = g.baselineValue !== undefined ? ` (baseline ${gateValue(g, g.baselineValue, ctx)})` : '';
+    const baseline = g.baselineValue !== undefined ? ` (baseline ${gateBaselineValue(g, ctx)})` : '';
     lines.push(`| ${ICON[g.verdict]} | ${cell(g.id)} | ${cell(observed)} | ${cell(gateValue(g, g.limit, ctx) + baseline)} | ${g.severity} |`);
   }
   lines.push('');

@@ -3,6 +3,7 @@
 // a stand-in serving the runs and artifacts of the nights before from a folder; `npx chaosgate run`
 // is the real CLI's `evaluate` on a night's k6 samples with the repo's soak gates, so verdicts,
 // exit codes and the baseline a night compares with are chaosgate's own.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -274,6 +275,45 @@ describe('chaos.yml run step by step', () => {
     expect(n.report!.notes!.join('\n')).toContain('had the verdict fail');
     expect(n.run.status).toBe('success');
     cpSync(join(root, 'runs-saved.json'), join(store, 'runs.json'));
+  });
+});
+
+describe('scripts/previous-report.sh modes', () => {
+  /** The script on its own, against the store the nights above left (nights 1002 and 1003 green, 1004 failed, 1005 green, of chaos.yml). */
+  function lookup(env: Record<string, string>): { status: number | null; stdout: string; stderr: string; outputs: Record<string, string>; cwd: string } {
+    const cwd = mkdtempSync(join(root, 'lookup-'));
+    writeFileSync(join(cwd, 'out'), '');
+    const res = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(projectRoot, 'scripts', 'previous-report.sh')], {
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env.PATH}`, GH_STORE: store, GH_TOKEN: 't', GITHUB_REPOSITORY: 'acme/shop', GITHUB_OUTPUT: join(cwd, 'out'), WORKFLOW: 'chaos.yml', ...env },
+    });
+    const outputs = Object.fromEntries(
+      readFileSync(join(cwd, 'out'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr, outputs, cwd };
+  }
+
+  it('NIGHTS=2: the last two green nights in one folder, whose median chaosgate compares with', () => {
+    const r = lookup({ NIGHTS: '2' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.outputs).toEqual({ report: 'previous-night/median', how: 'green', runs: '1005 1003' });
+    expect(readdirSync(join(r.cwd, 'previous-night', 'median')).sort()).toEqual(['1003.json', '1005.json']);
+    expect(r.stdout).toContain('(the last green nights, median of 2)');
+  });
+
+  it('a pinned report is taken as it is; a missing one is exit 2; none is none', () => {
+    writeFileSync(join(root, 'golden.json'), '{}');
+    expect(lookup({ BASELINE: join(root, 'golden.json') }).outputs).toEqual({ report: join(root, 'golden.json'), how: 'pinned', runs: '' });
+    const missing = lookup({ BASELINE: 'baselines/nope.json' });
+    expect(missing.status).toBe(2);
+    expect(missing.stdout).toContain('::error title=chaosgate baseline::the pinned baseline baselines/nope.json does not exist');
+    expect(lookup({ BASELINE: 'none' }).outputs).toEqual({ report: '', how: 'none', runs: '' });
+    expect(lookup({ NIGHTS: 'two' }).status).toBe(2);
   });
 });
 

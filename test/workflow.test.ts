@@ -144,7 +144,12 @@ describe('the `chaosgate run` step script', () => {
       { PROFILE: 'soak', DURATION: '2h', CHAOSGATE_CONFIG: 'gate.json', PREVIOUS_REPORT: 'previous-night/41/report.json' },
       { 'previous-night/41/report.json': '{}', 'gate.json': '{"gates":[{"metric":"m","expression":"max<1"}]}' },
     );
-    expect(r).toMatchObject({ status: 0, stderr: '', args: 'chaosgate run soak --out-dir results/7-1 --duration 2h --config gate.json', baseline: 'previous-night/41/report.json' });
+    expect(r).toMatchObject({
+      status: 0,
+      stderr: '',
+      args: 'chaosgate run soak --out-dir results/7-1 --duration 2h --config gate.json',
+      baseline: 'previous-night/41/report.json',
+    });
     expect(r.stdout).toContain('comparing with previous-night/41/report.json');
   });
 

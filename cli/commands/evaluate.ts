@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'input format instead of detecting it').choices(INPUT_FORMATS))
     .option('--events <file>', "a run's chaos-events.jsonl: label phases, tag services and compute the phase analysis and recovery as `run` does")
     .option('--profile <name>', "judge the profile's gates (as `run <profile>` does) and name the phase analysis after it")
-    .option('--baseline <report>', 'the previous JSON report, for baseline: "report" gates (overrides evaluate.baselineReport)')
+    .option('--baseline <report>', 'the previous JSON report (a folder of reports: their median), for baseline: "report" and drift gates (overrides evaluate.baselineReport)')
     .option('--state <file>', 'also write the mergeable evaluation state (for `chaosgate merge`; .gz compresses)')
     .option('--declared-thresholds', "also judge the thresholds k6 declared in the NDJSON's Metric lines")
     .option('--allow-no-gates', 'accept an evaluation with no gates to judge (otherwise refused, exit 2)')

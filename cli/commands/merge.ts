@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .argument('<state...>', 'state files written by `chaosgate evaluate --state` (plain or .gz)')
     .option('--events <file>', "the run's chaos-events.jsonl (the one each shard's evaluate had): the phase analysis, recovery and error budget as one evaluation gives them")
     .option('--profile <name>', "judge the profile's gates (as `run <profile>` does) and name the phase analysis after it")
-    .option('--baseline <report>', 'the previous JSON report, for baseline: "report" gates (overrides evaluate.baselineReport)')
+    .option('--baseline <report>', 'the previous JSON report (a folder of reports: their median), for baseline: "report" and drift gates (overrides evaluate.baselineReport)')
     .option('--declared-thresholds', 'also judge the thresholds k6 declared (kept in the states)')
     .option('--allow-no-gates', 'accept a merge with no gates to judge (otherwise refused, exit 2)')
     .action(async (paths: string[], flags: MergeFlags) => {

@@ -35,7 +35,10 @@ export function register(program: Command): void {
     .option('--out-dir <dir>', 'the run folder (default: <run.outDir>/<profile>-<timestamp>)')
     .option('--duration <duration>', 'the scenario length (soak, chaos-smoke, ocr; a script gets it as CHAOSGATE_DURATION), e.g. 90s, 4h')
     .option('--shards <n>', 'run k6 as N processes with the execution segments k6-operator gives its runners, all judged as one load (docs/scale-out.md)')
-    .option('--baseline <report>', 'the previous JSON report, for baseline: "report" gates and a soak\'s comparison (overrides evaluate.baselineReport)')
+    .option(
+      '--baseline <report>',
+      'the previous JSON report (a folder of reports: their median), for baseline: "report" and drift gates and the comparison (overrides evaluate.baselineReport)',
+    )
     .option('--allow-no-gates', 'run even when there is no gate at all (no config gates, no k6 thresholds)')
     .allowExcessArguments()
     .usage('[options] [profile] [-- k6 run arguments]')

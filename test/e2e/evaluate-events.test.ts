@@ -95,7 +95,9 @@ describe('evaluate --events replays a run', () => {
     // The replay: the same, except what only a live run can know (how many requests a fault hit).
     expect(replayed.phases).toEqual(ran.phases);
     expect(b.faults).toEqual(a.faults.map((f) => ({ ...f, injections: null })));
-    expect({ ...b, faults: null }).toEqual({ ...a, faults: null });
+    // …and what the run was (its script, services, planned length), kept for the next night's comparison.
+    expect(a.identity).toMatchObject({ profile: 'replay', script: 'chaos-smoke' });
+    expect({ ...b, faults: null }).toEqual({ ...a, faults: null, identity: undefined });
     expect(replayed.gates.map((g) => [g.id, g.verdict, g.observed])).toEqual(ran.gates.map((g) => [g.id, g.verdict, g.observed]));
     expect(replayed.totals.points).toBe(ran.totals.points);
     expect(await readFile(join(dir, 'replayed.html'), 'utf8')).toContain('fault:ocr-latency');
