@@ -114,8 +114,8 @@ describe('drift gates in the reports', () => {
     const last = night(() => 40);
     // 5 minutes; p95 up by 1 ms each minute: 60 ms/h.
     const r = night((i) => 44 + Math.floor(i / 600), last);
-    expect(gateLine(r.gates[0]!, r)).toMatch(
-      /^PASS drift\(http_req_duration\): slope_per_hour<100 holds \(observed 60(\.\d+)? ms\/h over 5 windows of 60 s, p95 44 ms → 48 ms, limit 100\)$/,
+    expect(gateLine(r.gates[0]!, gateTextContext(r))).toMatch(
+      /^PASS creep: drift\(http_req_duration\): slope_per_hour<100 holds \(observed 60(\.\d+)? ms\/h over 5 windows of 60 s, p95 44 ms → 48 ms, limit 100\)$/,
     );
     const md = renderMarkdown(r);
     expect(md).toMatch(/\| ✅ \| creep \| 60(\.\d+)? ms\/h \| 100 ms\/h \| fail \|/);
