@@ -11,9 +11,11 @@ describe('gates on metrics nothing produces', () => {
     { id: 'drained', metric: 'drain_queue_depth', expression: 'value==0' },
   ];
 
-  it('a Celery probe measures depth only: a queue_lag gate on it is refused, naming the gate and what the probe gives', () => {
+  it('a Celery probe has no lag (depth, unacked, oldest age): a queue_lag gate on it is refused, naming the gate and what the probe gives', () => {
     const problems = unproducibleMetrics(gates, { probes: [{ kind: 'celery-redis' }], drain: true });
-    expect(problems).toEqual(['gates[0] (lag): metric queue_lag is produced by nothing here (the configured probes produce celery-redis: queue_depth)']);
+    expect(problems).toEqual([
+      'gates[0] (lag): metric queue_lag is produced by nothing here (the configured probes produce celery-redis: queue_depth, queue_pending, queue_oldest_age_seconds)',
+    ]);
     expect(() => refuseUnproducibleMetrics(gates, { probes: [{ kind: 'celery-redis' }], drain: true })).toThrow(ConfigError);
   });
 

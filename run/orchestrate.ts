@@ -33,6 +33,8 @@ import { credentialsEnv, resolveCredentials, type Credentials } from '../target/
 import { CleanupStack } from './cleanup.js';
 import type { Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
+import { addProbeChecks } from './probe-checks.js';
+import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
 import { openShardStreams, startShards } from './shards.js';
@@ -146,6 +148,8 @@ interface RunContext {
   planDone?: Promise<void>;
   counts: Record<string, number>;
   drain: Awaited<ReturnType<typeof checkDrain>> | null;
+  /** The drain of the probed queues (drain on a stack without the reference drain check). */
+  queueDrain?: Awaited<ReturnType<typeof drainQueuesAfterLoad>>;
   // The outcome, read by outcomeExitCode.
   k6Exit: K6Exit | null;
   k6EndedAt: number | null;
@@ -229,9 +233,10 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   // A gate on a chaosgate-made metric (queue_*, drain_*, chaosgate_*) nothing in this run produces is a config error now, not a FAIL at the end.
   refuseUnproducibleMetrics(gates, {
     probes: config.probes.list.length > 0 ? config.probes.list : stackKind === 'reference' ? [{ kind: 'celery-redis' }] : [],
-    drain: profile.drain && stackKind === 'reference',
+    drain: profile.drain,
     scripts: await scriptTexts(load.script),
   });
+  refuseDrainWithoutQueues(name, profile.drain, stackKind, config.probes.list);
   const previousSource = config.evaluate.baselineReport;
   const otherRoutes = [...config.chaos.proxy.routes, ...stackShape(stackKind, outDir).routes].map((r) => r.name);
   const services = prepareServices(config, planOf({ config, profile, opts }), planPlace(opts.profile), otherRoutes);
@@ -480,6 +485,14 @@ async function teardown(ctx: RunContext): Promise<void> {
       if (drain.retrievalResults !== null) {
         ingestOwnSample(ctx, { metric: DRAIN_METRICS.retrieval, type: 'gauge', time: now, value: drain.retrievalResults, tags: { queue: drain.queue } });
       }
+    } else if (ctx.profile.drain && ctx.ev && !ctx.failure && !interrupted(ctx) && !ctx.abortReason && ctx.incomplete.length === 0) {
+      ctx.queueDrain = await drainQueuesAfterLoad(
+        ctx.config,
+        ctx.stack?.redisUrl,
+        ctx.k6EndedAt ?? Date.now(),
+        (l) => ctx.out.line(l),
+        (s) => ingestOwnSample(ctx, s),
+      );
     }
   } finally {
     for (const e of await ctx.cleanup.unwind()) ctx.failure ??= e;
@@ -550,6 +563,7 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   // Never a pass for a run that did not happen as planned.
   if (ctx.incomplete.length || (ctx.failure && !interrupted(ctx))) report.verdict = 'fail';
   k6ThresholdAgreement(ctx, report);
+  ctx.notes.push(...addProbeChecks(report, ctx.probes?.findings() ?? [], ctx.queueDrain));
   const untagged = ctx.services.untaggedNote(report);
   if (untagged) ctx.notes.push(untagged);
   if (ctx.notes.length) report.notes = [...ctx.notes];
