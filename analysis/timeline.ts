@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { analyse, type FaultWindow } from './compute.js';
+import { withEndpoints } from './endpoints.js';
 import type { Analysis } from '../model/analysis.js';
 import { chaosEventSchema, namedPhaseEventSchema, type ChaosEvent, type NamedPhaseEvent, type PhaseEvent, type TimelineEvent } from '../model/events.js';
 import { InputError } from '../lib/errors.js';
@@ -121,7 +122,7 @@ export interface AnalyseRunOptions {
 /** The phase analysis of a finished report: the one composition `run` and `evaluate --events` share. */
 export function analyseRun(report: ReportModel, opts: AnalyseRunOptions): Analysis {
   const run = opts.settings;
-  return analyse(report, {
+  const analysis = analyse(report, {
     profile: opts.profile,
     faults: opts.faults,
     recovery: {
@@ -134,4 +135,5 @@ export function analyseRun(report: ReportModel, opts: AnalyseRunOptions): Analys
     drift: opts.drift ? { windowMs: validatedMs(run.driftWindow), previous: opts.previous ?? null } : null,
     drain: opts.drain ?? null,
   });
+  return withEndpoints(analysis, report);
 }

@@ -3,6 +3,7 @@
 import type { GateResult, ReportModel } from '../model/report.js';
 import { buildHtmlData, type HtmlData } from './html-data.js';
 import { servicesSection } from './html-services.js';
+import { endpointsSection, statusesSection } from './html-endpoints.js';
 import { esc, formatElapsed, renderChart, type ChartLine } from './svg-chart.js';
 import { gateSentence, gateTextContext, gateValue, worstWindowText, type GateTextContext } from './gate-text.js';
 
@@ -244,6 +245,8 @@ ${partial}
 ${gateTable(d.gates, gateTextContext(model))}
 ${model.notes?.length ? `<h2>Notes</h2>\n<ul class="notes">${model.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 ${servicesSection(d)}
+${statusesSection(d)}
+${endpointsSection(d)}
 <h2>Latency and error rate per endpoint group</h2>
 ${endpointSection(d)}
 <h2>Queues</h2>

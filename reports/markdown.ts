@@ -3,6 +3,7 @@
 import type { ReportModel } from '../model/report.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
 import { renderServicesMarkdown } from './markdown-services.js';
+import { renderEndpointsMarkdown, renderStatusesMarkdown } from './markdown-endpoints.js';
 import { gateTextContext, gateValue, worstWindowText } from './gate-text.js';
 
 const ICON = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
@@ -81,7 +82,9 @@ export function renderMarkdown(model: ReportModel, maxSeries = 15): string {
     ...notesSection(model),
     ...renderAnalysisMarkdown(model),
     ...renderServicesMarkdown(model),
-    ...seriesSection(model, maxSeries),
+    ...renderStatusesMarkdown(model),
+    // The per-endpoint table replaces the raw series list where the analysis has it.
+    ...(model.analysis?.endpoints?.length ? renderEndpointsMarkdown(model) : seriesSection(model, maxSeries)),
     ...inputSection(model),
   ];
   return lines.join('\n') + '\n';
