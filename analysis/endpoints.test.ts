@@ -2,6 +2,7 @@
 // status and error_code tags as k6 writes them), through to the Markdown and HTML a reader sees.
 import { describe, expect, it } from 'vitest';
 import { createEvaluation } from '../evaluator/evaluation.js';
+import type { Analysis } from '../model/analysis.js';
 import { renderMarkdown } from '../reports/markdown.js';
 import { renderHtml } from '../reports/html.js';
 import { endpointRows, statusRows, withEndpoints } from './endpoints.js';
@@ -54,7 +55,8 @@ describe('errors by status and endpoints', () => {
 
   it('shows both tables in summary.md (instead of the raw series) and the HTML', () => {
     const r = report();
-    r.analysis = withEndpoints({ profile: 'p', faults: [], phases: [], recovery: [], errorBudget: null, drift: null, drain: null }, r);
+    const base: Analysis = { profile: 'p', faults: [], phases: [], recovery: [], errorBudget: null, drift: null, drain: null };
+    r.analysis = withEndpoints(base, r);
     const md = renderMarkdown(r);
     expect(md).toContain('### Errors by status');
     expect(md).toContain('| web | baseline | 404 | — | 50 |');
