@@ -34,6 +34,7 @@ import { CleanupStack } from './cleanup.js';
 import type { Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
 import { addProbeChecks } from './probe-checks.js';
+import { preflight } from './preflight.js';
 import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
@@ -631,6 +632,13 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
   const ctx = await prepare(opts);
   try {
     await stackStage(ctx);
+    await preflight(
+      ctx.config,
+      ctx.config.probes.list.length ? ctx.config.probes.list : ctx.stack!.defaultProbes,
+      ctx.stack!.redisUrl,
+      (l) => ctx.out.line(l),
+      ctx.internal.signal,
+    );
     await chaosStage(ctx);
     await loadStage(ctx);
     await watchStage(ctx);

@@ -177,4 +177,29 @@ describe('a real Celery worker paused as a whole tree', () => {
     expect(md).toContain('never existed on the broker');
     expect(md).toMatch(/drain: queue ingestion \(probe ing\) was empty/);
   }, 150_000);
+
+  it('pre-flight: a service not ready fails the run in seconds, before k6 and before any fault (exit 1)', async () => {
+    const port = await freePort();
+    const config = {
+      redis: { url: redis.url },
+      services: { web: { url: webUrl }, db: { tcp: `127.0.0.1:${port}`, ready: { timeout: '2s' } } },
+      profiles: {
+        celery: {
+          script: 'load.js',
+          plan: [{ id: 'pause-worker', kind: 'process-pause', target: pidFile(), at: '1s', duration: '2s', params: { tree: true } }],
+          gates: [{ id: 'ok', metric: 'http_req_failed', expression: 'rate<0.01' }],
+        },
+      },
+    };
+    await writeFile(join(dir, 'load.js'), SCRIPT);
+    await writeFile(join(dir, 'preflight.json'), JSON.stringify(config, null, 2));
+    const started = Date.now();
+    const r = await runCli(['run', 'celery', '--config', join(dir, 'preflight.json'), '--out-dir', join(dir, 'run-pre')], 60_000);
+    expect(r.code, r.stderr).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.stderr).toContain(`services.db.ready: 127.0.0.1:${port} not ready within 2s (ECONNREFUSED)`);
+    expect(r.stderr).not.toMatch(/^k6: /m);
+    expect(r.stderr).not.toContain('chaos: pause-worker on');
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  }, 60_000);
 });
