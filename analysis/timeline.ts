@@ -6,6 +6,7 @@ import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { analyse, type FaultWindow } from './compute.js';
 import { withEndpoints } from './endpoints.js';
+import { withRecoveryReasons } from './recovery-reasons.js';
 import type { Analysis } from '../model/analysis.js';
 import { chaosEventSchema, namedPhaseEventSchema, type ChaosEvent, type NamedPhaseEvent, type PhaseEvent, type TimelineEvent } from '../model/events.js';
 import { InputError } from '../lib/errors.js';
@@ -135,5 +136,5 @@ export function analyseRun(report: ReportModel, opts: AnalyseRunOptions): Analys
     drift: opts.drift ? { windowMs: validatedMs(run.driftWindow), previous: opts.previous ?? null } : null,
     drain: opts.drain ?? null,
   });
-  return withEndpoints(analysis, report);
+  return withRecoveryReasons(withEndpoints(analysis, report), report);
 }

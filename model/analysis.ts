@@ -56,6 +56,11 @@ export const recoverySchema = z
     recoveredAt: z.number().nullable(),
     timeToRecoverMs: z.number().nullable(),
     tolerance: z.object({ p95Factor: z.number(), errorRateDelta: z.number(), windowMs: z.number(), queueDepthSlack: z.number() }).strict(),
+    /** Why it did not recover, or what to distrust (analysis/recovery-reasons.ts); absent in reports made before it. */
+    reasons: z
+      .array(z.string())
+      .optional()
+      .describe('did-not-recover: each condition not met (observed vs limit) or that the window did not fit; any status: a fault shorter than a time bucket'),
   })
   .strict();
 export type Recovery = z.infer<typeof recoverySchema>;

@@ -138,7 +138,7 @@ function phaseSection(d: HtmlData): string {
     const rows = a.recovery.map((r) => [
       r.faultId,
       r.faultEnd === null ? 'never' : at(d, r.faultEnd),
-      status[r.status],
+      r.reasons?.length ? `${status[r.status]}: ${r.reasons.join('; ')}` : status[r.status],
       r.timeToRecoverMs === null ? DASH : `${(r.timeToRecoverMs / 1000).toFixed(1)} s`,
       `p95 ≤ baseline × ${r.tolerance.p95Factor}, error rate ≤ baseline + ${(r.tolerance.errorRateDelta * 100).toFixed(1)} pp, in ${r.tolerance.windowMs / 1000} s windows`,
     ]);
