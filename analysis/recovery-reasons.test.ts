@@ -71,4 +71,24 @@ describe('recovery reasons', () => {
     expect(a.recovery[0]).toMatchObject({ status: 'recovered' });
     expect(a.recovery[0]!.reasons).toBeUndefined();
   });
+
+  it("a profile phase `warmup` from 0 s and `baseline` from 10 s keeps a pool's reconnects out of the baseline (docs/services.md)", () => {
+    const ev = createEvaluation({ bucketWidth: '1s', maxBuckets: 1000 }, [], { phaseLabels: true });
+    ev.addPhaseEvent({ time: T0, phase: 'warmup' });
+    ev.addPhaseEvent({ time: T0 + 10_000, phase: 'baseline' });
+    const f = fault('db-slow', 20, 25);
+    ev.addPhaseEvent({ time: f.on, faultId: f.id, action: 'on' });
+    ev.addPhaseEvent({ time: f.off!, faultId: f.id, action: 'off' });
+    // The first 10 s: connection pool warming up at 700 ms; then 100 ms; 300 ms during the fault.
+    for (let t = 0; t < 40_000; t += 50) {
+      const tags = { name: 'GET /', expected_response: 'true' };
+      ev.ingestSample({ metric: 'http_req_duration', time: T0 + t, value: t < 10_000 ? 700 : t >= 20_000 && t < 25_000 ? 300 : 100, tags });
+      ev.ingestSample({ metric: 'http_req_failed', time: T0 + t, value: 0, tags });
+    }
+    const report = ev.finish();
+    const a = analyse(report, { profile: 't', faults: [f], recovery: tolerance, allowedErrorRate: 0.05 });
+    expect(a.phases.find((p) => p.phase === 'baseline' && p.requests > 0)!.p95).toBeCloseTo(100, 0);
+    expect(a.phases.find((p) => p.phase === 'warmup')!.p95).toBeCloseTo(700, -1);
+    expect(a.recovery[0]!.status).toBe('recovered');
+  });
 });

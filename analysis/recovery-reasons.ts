@@ -32,7 +32,8 @@ export function recoveryReasons(r: Recovery, phases: readonly PhaseRow[], faults
       `the ${s1(windowMs)} recovery window did not fit: ${until} ${s1(Math.max(0, room))} after this fault ended (shorten run.recovery.window or evaluate.bucketWidth, or leave more time)`,
     ];
   }
-  const base = phases.find((p) => p.phase === 'baseline');
+  // The baseline row with requests (a named warm-up phase can leave an empty one before it).
+  const base = phases.filter((p) => p.phase === 'baseline').sort((a, b) => b.requests - a.requests)[0];
   // The span after this fault: the row that starts where it ended (recovery:<id> or whatever phase follows).
   const after = phases.find((p) => p.start >= r.faultEnd! - 1 && !p.phase.startsWith('fault:'));
   if (!base || !after) return [...reasons, 'no window after the fault held requests within tolerance (no span after it to show figures for)'];

@@ -52,7 +52,7 @@ export const runSectionSchema = z
 
 const namedPhaseSchema = z
   .object({
-    at: duration.describe('when the phase starts: an offset from the start of the run'),
+    at: durationTextField({ allowZero: true }).describe('when the phase starts: an offset from the start of the run (0s: from the start, e.g. a warmup kept out of the baseline)'),
     phase: z
       .string()
       .regex(/^[a-z][a-z0-9_-]*$/, 'lower-case name')

@@ -15,6 +15,20 @@ export const INIT_FILES = [
   { template: 'workflows/chaosgate.yml', target: '.github/workflows/chaosgate.yml' },
 ] as const;
 
+/**
+ * `init --stack`: generic (one service, chaosgate's action) or a stack whose config and workflow
+ * come from templates/stacks/<stack>/ (the k6 script is shared).
+ */
+export const INIT_STACKS = {
+  generic: INIT_FILES,
+  'django-celery': [
+    { template: 'stacks/django-celery/chaosgate.config.json', target: 'chaosgate.config.json' },
+    { template: 'k6/chaosgate.ts', target: 'k6/chaosgate.ts' },
+    { template: 'stacks/django-celery/workflows/chaosgate.yml', target: '.github/workflows/chaosgate.yml' },
+  ],
+} as const;
+export type InitStack = keyof typeof INIT_STACKS;
+
 /** Stands for "the repository where you host chaosgate's action"; init says to replace it. */
 export const ACTION_PLACEHOLDER = `YOUR-ORG/chaosgate@v${CHAOSGATE_VERSION}`;
 export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8000';
@@ -26,6 +40,8 @@ export interface InitOptions {
   /** `uses:` of the workflow's chaosgate step: owner/repo@ref (or owner/repo/path@ref, ./path). */
   action?: string;
   force?: boolean;
+  /** Which files (default generic). */
+  stack?: string;
   /** The templates folder (default: the package's templates/). */
   templates?: string;
 }
@@ -61,7 +77,9 @@ export async function initProject(opts: InitOptions): Promise<InitResult> {
   if (!ACTION_REF.test(action)) throw new UsageError(`--action ${action}: must be owner/repo@ref, owner/repo/path@ref or ./path`);
   const templates = opts.templates ?? join(projectRoot, 'templates');
 
-  const targets = INIT_FILES.map((f) => ({ ...f, path: join(dir, f.target) }));
+  const stack = opts.stack ?? 'generic';
+  if (!Object.hasOwn(INIT_STACKS, stack)) throw new UsageError(`--stack ${stack}: one of ${Object.keys(INIT_STACKS).join(', ')}`);
+  const targets = INIT_STACKS[stack as InitStack].map((f) => ({ ...f, path: join(dir, f.target) }));
   const existing = targets.filter((t) => existsSync(t.path)).map((t) => t.path);
   if (existing.length > 0 && !opts.force) {
     throw new UsageError(`init: refusing to overwrite ${existing.join(', ')} (move them away, or --force)`);
