@@ -202,4 +202,29 @@ describe('a real Celery worker paused as a whole tree', () => {
     expect(r.stderr).not.toContain('chaos: pause-worker on');
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   }, 60_000);
+
+  it('chaosgate probe reads the configured probes now: gauges per reading, a warning for a queue not seen, exit 1 when one cannot read', async () => {
+    const config = {
+      redis: { url: redis.url },
+      probes: {
+        list: [
+          { kind: 'celery-redis', id: 'ing', queue: 'ingestion' },
+          { kind: 'celery-redis', id: 'typo', queue: 'ingest' },
+        ],
+      },
+    };
+    await writeFile(join(dir, 'probe.json'), JSON.stringify(config));
+    const r = await runCli(['probe', '-c', join(dir, 'probe.json'), '--count', '2'], 30_000);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/ ing \(celery-redis\) queue_depth\{queue=ingestion\} \d+/g)).toHaveLength(2);
+    expect(r.stderr.match(/ ing \(celery-redis\) queue_oldest_age_seconds\{queue=ingestion\} /g)).toHaveLength(2);
+    expect(r.stderr).toContain('typo (celery-redis) warning: queue "ingest" never existed on the broker yet');
+    await writeFile(
+      join(dir, 'probe-down.json'),
+      JSON.stringify({ probes: { list: [{ kind: 'celery-redis', id: 'down', url: `redis://127.0.0.1:${await freePort()}`, queue: 'q' }] } }),
+    );
+    const down = await runCli(['probe', '-c', join(dir, 'probe-down.json')], 30_000);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/down \(celery-redis\) error: /);
+  }, 60_000);
 });
