@@ -34,6 +34,7 @@ import { CleanupStack } from './cleanup.js';
 import type { Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
 import { addProbeChecks } from './probe-checks.js';
+import { bucketWidthAdvice } from './bucket-width.js';
 import { preflight } from './preflight.js';
 import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
@@ -335,6 +336,7 @@ async function loadStage(ctx: RunContext): Promise<void> {
     ctx.plan = { ...ctx.plan, plannedMs: null, maxMs: null };
     ctx.out.line(`k6 arguments ${reshaping.join(' ')} change the test's length: its planned length is unknown (no short-run check, no overrun guard)`);
   }
+  ctx.notes.push(...[bucketWidthAdvice(validatedMs(config.evaluate.bucketWidth), ctx.plan.plannedMs, ctx.chaos!.plan)].filter((n): n is string => n !== null));
   const k6Gates = config.run.k6Thresholds ? ctx.plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
   const gates = [...ctx.gates, ...k6Gates];
   refuseNoGates(gates.length, { allowNoGates: ctx.opts.allowNoGates === true, where: noGatesWhere(ctx.name) });
