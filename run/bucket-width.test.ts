@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { bucketWidthAdvice, fittingBucketMs } from './bucket-width.js';
 
 describe('bucket width advice', () => {
-  it('a one-minute run at the 10 s default is told to use 1s; a 2 h soak is not', () => {
-    expect(bucketWidthAdvice(10_000, 60_000, [])).toBe(
-      'time buckets of 10 s do not fit this run (only 6 buckets over the planned 60 s): recovery windows and fault spans mix in requests from around them; set evaluate.bucketWidth to 1s',
+  it('a one-minute run with faults at the 10 s default is told to use 1s; a 2 h soak, a run without faults and one at 1 s are not', () => {
+    const plan = [{ id: 'slow', duration: '15s' }];
+    expect(bucketWidthAdvice(10_000, 60_000, plan)).toBe(
+      'time buckets of 10 s do not fit this run (a planned 60 s in 10 s buckets): recovery windows and fault spans mix in requests from around them; set evaluate.bucketWidth to 1s',
     );
-    expect(bucketWidthAdvice(10_000, 7_200_000, [])).toBeNull();
-    expect(bucketWidthAdvice(1000, 60_000, [])).toBeNull();
+    expect(bucketWidthAdvice(10_000, 7_200_000, plan)).toBeNull();
+    expect(bucketWidthAdvice(10_000, 60_000, [])).toBeNull();
+    expect(bucketWidthAdvice(1000, 60_000, plan)).toBeNull();
   });
 
   it('a fault shorter than a bucket is named, and the width fits it', () => {

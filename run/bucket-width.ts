@@ -20,6 +20,8 @@ export function bucketWidthAdvice(bucketMs: number, plannedMs: number | null, pl
   const faults = plan
     .map((p) => ({ id: p.id, ms: typeof p.duration === 'string' ? durationToMs(p.duration) : typeof p.duration === 'number' ? p.duration : null }))
     .filter((f): f is { id: string; ms: number } => f.ms !== null && f.ms > 0);
+  // Buckets matter for the fault spans and recovery windows: a run without faults gets no advice.
+  if (faults.length === 0) return null;
   const short = faults.filter((f) => f.ms < bucketMs);
   const coarse = plannedMs !== null && plannedMs / bucketMs < MIN_BUCKETS_PER_RUN;
   if (!short.length && !coarse) return null;
@@ -29,7 +31,7 @@ export function bucketWidthAdvice(bucketMs: number, plannedMs: number | null, pl
   );
   if (fit >= bucketMs) return null;
   const why = [
-    ...(coarse ? [`only ${Math.round(plannedMs! / bucketMs)} buckets over the planned ${Math.round(plannedMs! / 1000)} s`] : []),
+    ...(coarse ? [`a planned ${Math.round(plannedMs! / 1000)} s in ${bucketMs / 1000} s buckets`] : []),
     ...(short.length ? [`fault(s) ${short.map((f) => `${f.id} (${f.ms / 1000} s)`).join(', ')} shorter than a bucket`] : []),
   ];
   return `time buckets of ${bucketMs / 1000} s do not fit this run (${why.join('; ')}): recovery windows and fault spans mix in requests from around them; set evaluate.bucketWidth to ${fit / 1000}s`;

@@ -566,7 +566,8 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   // Never a pass for a run that did not happen as planned.
   if (ctx.incomplete.length || (ctx.failure && !interrupted(ctx))) report.verdict = 'fail';
   k6ThresholdAgreement(ctx, report);
-  ctx.notes.push(...addProbeChecks(report, ctx.probes?.findings() ?? [], ctx.queueDrain));
+  // Findings of the configured probes only: a stack's own default probe may watch a queue this load never uses.
+  ctx.notes.push(...addProbeChecks(report, config.probes.list.length ? (ctx.probes?.findings() ?? []) : [], ctx.queueDrain));
   const untagged = ctx.services.untaggedNote(report);
   if (untagged) ctx.notes.push(untagged);
   if (ctx.notes.length) report.notes = [...ctx.notes];
