@@ -32,4 +32,13 @@ describe('gates on metrics nothing produces', () => {
     expect(unproducibleMetrics(gates, { seen: ['queue_lag', 'drain_queue_depth'] })).toEqual([]);
     expect(unproducibleMetrics(gates, { seen: ['queue_depth'] })[0]).toMatch(/queue_lag .*no probe is configured; the input has no sample of it/);
   });
+
+  it('the reference drain produces its three gauges, a probed-queue drain only drain_seconds', () => {
+    const drainGates = [
+      { id: 'secs', metric: 'drain_seconds{probe:ing}' },
+      { id: 'left', metric: 'drain_queue_depth' },
+    ];
+    expect(unproducibleMetrics(drainGates, { drain: 'queues' }).map((p) => p.slice(0, 15))).toEqual(['gates[1] (left)']);
+    expect(unproducibleMetrics(drainGates, { drain: true }).map((p) => p.slice(0, 15))).toEqual(['gates[0] (secs)']);
+  });
 });

@@ -235,7 +235,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   // A gate on a chaosgate-made metric (queue_*, drain_*, chaosgate_*) nothing in this run produces is a config error now, not a FAIL at the end.
   refuseUnproducibleMetrics(gates, {
     probes: config.probes.list.length > 0 ? config.probes.list : stackKind === 'reference' ? [{ kind: 'celery-redis' }] : [],
-    drain: profile.drain,
+    drain: profile.drain && (stackKind === 'reference' || 'queues'),
     scripts: await scriptTexts(load.script),
   });
   refuseDrainWithoutQueues(name, profile.drain, stackKind, config.probes.list);
