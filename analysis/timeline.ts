@@ -6,6 +6,8 @@ import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { analyse, type FaultWindow } from './compute.js';
 import { compareRuns, runIdentity, type IdentityInput } from './compare.js';
+import { withEndpoints } from './endpoints.js';
+import { withRecoveryReasons } from './recovery-reasons.js';
 import type { Analysis } from '../model/analysis.js';
 import {
   chaosEventSchema,
@@ -157,7 +159,7 @@ export function analyseRun(report: ReportModel, opts: AnalyseRunOptions): Analys
   const identity = runIdentity(report, opts.profile, opts.identity ?? { script: null, services: {}, plannedMs: null });
   if (opts.identity) analysis.identity = identity;
   if (opts.previous) analysis.comparison = compareRuns(report, identity, opts.previous);
-  return analysis;
+  return withRecoveryReasons(withEndpoints(analysis, report), report);
 }
 
 /** The notes a comparison asks for: a previous run that differs from this one. */

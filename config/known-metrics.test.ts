@@ -11,9 +11,11 @@ describe('gates on metrics nothing produces', () => {
     { id: 'drained', metric: 'drain_queue_depth', expression: 'value==0' },
   ];
 
-  it('a Celery probe measures depth only: a queue_lag gate on it is refused, naming the gate and what the probe gives', () => {
+  it('a Celery probe has no lag (depth, unacked, oldest age): a queue_lag gate on it is refused, naming the gate and what the probe gives', () => {
     const problems = unproducibleMetrics(gates, { probes: [{ kind: 'celery-redis' }], drain: true });
-    expect(problems).toEqual(['gates[0] (lag): metric queue_lag is produced by nothing here (the configured probes produce celery-redis: queue_depth)']);
+    expect(problems).toEqual([
+      'gates[0] (lag): metric queue_lag is produced by nothing here (the configured probes produce celery-redis: queue_depth, queue_pending, queue_oldest_age_seconds)',
+    ]);
     expect(() => refuseUnproducibleMetrics(gates, { probes: [{ kind: 'celery-redis' }], drain: true })).toThrow(ConfigError);
   });
 
@@ -29,6 +31,15 @@ describe('gates on metrics nothing produces', () => {
   it('evaluate: metrics seen in the input count as produced', () => {
     expect(unproducibleMetrics(gates, { seen: ['queue_lag', 'drain_queue_depth'] })).toEqual([]);
     expect(unproducibleMetrics(gates, { seen: ['queue_depth'] })[0]).toMatch(/queue_lag .*no probe is configured; the input has no sample of it/);
+  });
+
+  it('the reference drain produces its three gauges, a probed-queue drain only drain_seconds', () => {
+    const drainGates = [
+      { id: 'secs', metric: 'drain_seconds{probe:ing}' },
+      { id: 'left', metric: 'drain_queue_depth' },
+    ];
+    expect(unproducibleMetrics(drainGates, { drain: 'queues' }).map((p) => p.slice(0, 15))).toEqual(['gates[1] (left)']);
+    expect(unproducibleMetrics(drainGates, { drain: true }).map((p) => p.slice(0, 15))).toEqual(['gates[0] (secs)']);
   });
 });
 

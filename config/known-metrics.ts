@@ -20,8 +20,8 @@ export const OWN_METRIC_PREFIXES = ['queue_', 'drain_', 'chaosgate_'] as const;
 export interface Producers {
   /** Probes that will sample (a run's, incl. the reference stack's default one). */
   probes?: readonly (Pick<ProbeConfig, 'kind'> | ProbeConfig)[];
-  /** The run checks the ingestion drain. */
-  drain?: boolean;
+  /** The run checks the ingestion drain (true: the reference stack's gauges) or drains its probed queues ('queues': drain_seconds). */
+  drain?: boolean | 'queues';
   /** Metrics seen in the input (evaluate: after reading). */
   seen?: Iterable<string>;
   /** Texts of the k6 scripts: a name in quotes there is taken as a custom metric it defines. */
@@ -77,7 +77,8 @@ function closest(name: string, candidates: Iterable<string>): string | null {
 function producedBy(p: Producers): Set<string> {
   const out = new Set<string>(Object.keys(derivedMetrics));
   for (const probe of p.probes ?? []) for (const m of metricsOfProbe(probe)) out.add(m);
-  if (p.drain) for (const m of Object.values(DRAIN_METRICS)) out.add(m);
+  if (p.drain === 'queues') out.add(DRAIN_METRICS.seconds);
+  else if (p.drain) for (const m of Object.values(DRAIN_METRICS)) if (m !== DRAIN_METRICS.seconds) out.add(m);
   for (const m of p.seen ?? []) out.add(m);
   return out;
 }

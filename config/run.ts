@@ -39,12 +39,12 @@ export const runSectionSchema = z
           .string()
           .regex(/^[\w.:-]+$/, 'letters, digits and _ . : - only')
           .default('ingestion')
-          .describe('the Celery queue that must drain'),
+          .describe('the reference stack: the Celery queue that must drain (other stacks drain every queue probe)'),
         timeout: duration.default('30s').describe('how long the drain may take'),
       })
       .strict()
       .prefault({})
-      .describe('after k6 (profiles with `drain`): the ingestion queue must drain with nothing left to retry, and retrieval must work'),
+      .describe('after k6 (profiles with `drain`): the reference ingestion check, or every probed queue empty (`drain_seconds`)'),
     progressEvery: duration.default('5s').describe('how often a progress line comes when stderr is not a terminal (CI)'),
     driftWindow: duration.default('1m').describe('soak drift: p95 and error rate per window of this length, and their slope over the run'),
     k6Thresholds: z.boolean().default(true).describe("judge the thresholds the k6 script declares (read with `k6 inspect`) as gates, beside the config's"),
@@ -53,7 +53,7 @@ export const runSectionSchema = z
 
 const namedPhaseSchema = z
   .object({
-    at: duration.describe('when the phase starts: an offset from the start of the run'),
+    at: durationTextField({ allowZero: true }).describe('when the phase starts: an offset from the start of the run (0s: from the start, e.g. a warmup kept out of the baseline)'),
     phase: z
       .string()
       .regex(/^[a-z][a-z0-9_-]*$/, 'lower-case name')
@@ -85,7 +85,7 @@ export const profileSchema = z
     plan: z.array(z.unknown()).default([]).describe('the fault timeline: entries as in chaos.plan; a target may name a service or use `{stack}` and `{workerPidFile}`'),
     phases: z.array(namedPhaseSchema).default([]).describe('phases the load itself makes (a spike), as offsets from the start'),
     gates: gatesSectionSchema.optional().describe('gates for this profile; omitted: the top-level `gates`'),
-    drain: z.boolean().default(false).describe('run the ingestion drain check (run.drain) after k6'),
+    drain: z.boolean().default(false).describe('after k6, wait for the queues to drain (run.drain): the reference ingestion check, or every queue probe'),
     drift: z.boolean().default(false).describe('compute soak drift (run.driftWindow) and compare with evaluate.baselineReport (the previous report)'),
   })
   .strict()

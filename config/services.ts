@@ -2,6 +2,7 @@
 // service is a base URL, a TCP service a host:port. A plan entry may name a service as its target;
 // the run then puts a fault-proxy route in front of it (run/services.ts).
 import { z } from 'zod';
+import { durationTextField } from '../lib/duration.js';
 
 /** CHAOSGATE_URL_<NAME> / CHAOSGATE_ADDR_<NAME>: upper-cased, every other character than A-Z 0-9 → `_`. */
 export function serviceEnvName(name: string): string {
@@ -26,6 +27,21 @@ function urlProblem(text: string): string | null {
 
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'must be host:port');
 
+const readySchema = z
+  .object({
+    url: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = urlProblem(s);
+        if (problem && !problem.startsWith('must be a base URL')) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe('a URL that answers 2xx or 3xx once the service is ready (e.g. its /health); omitted: the service itself answers at all'),
+    tcp: hostPort.optional().describe("a host:port that accepts a connection once ready; omitted: the service's own"),
+    timeout: durationTextField().default('30s').describe('how long the run waits before k6 starts'),
+  })
+  .strict();
+
 const serviceSchema = z
   .object({
     url: z
@@ -37,6 +53,7 @@ const serviceSchema = z
       .optional()
       .describe("an HTTP service's base URL, `http(s)://host[:port][/path]`; the script gets `CHAOSGATE_URL_<NAME>`"),
     tcp: hostPort.optional().describe('a TCP service, `host:port`; the script gets `CHAOSGATE_ADDR_<NAME>`'),
+    ready: readySchema.optional().describe('pre-flight: wait for this before k6 starts; not ready by its timeout fails the run in seconds (exit 1) with the reason'),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -19,7 +19,7 @@ export const evaluateSectionSchema = z
   .object({
     groupBy: z
       .array(z.string().min(1))
-      .default(['name', 'group', 'scenario', 'method', 'status_class', 'expected_response', 'phase', 'probe', 'queue', 'service'])
+      .default(['name', 'group', 'scenario', 'method', 'status', 'status_class', 'error_code', 'expected_response', 'phase', 'probe', 'queue', 'gpu', 'service'])
       .describe('tags that make a series besides the metric (status_class from status, phase from chaos events, service from the run); tags in gate filters are added'),
     bucketWidth: duration.default('10s').describe('width of the time buckets (windowed gates, charts); doubles when a run outgrows maxBuckets'),
     bucketHistograms: z

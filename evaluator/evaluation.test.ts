@@ -51,7 +51,7 @@ describe('evaluation', () => {
       values.reduce((a, b) => a + b, 0),
       6,
     );
-    expect(s.tags).toEqual({ name: 'GET /', status_class: '2xx' });
+    expect(s.tags).toEqual({ name: 'GET /', status: '200', status_class: '2xx' });
     expect(report.totals.points).toBe(values.length);
     expect(liveHistograms()).toBe(0);
   });

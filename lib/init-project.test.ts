@@ -79,6 +79,23 @@ describe('initProject', () => {
     await expect(initProject({ dir: join(dir, 'x'), driver: 'gatling' as never })).rejects.toThrow('--driver gatling: one of k6, locust');
   });
 
+  it('--stack django-celery: the Celery probe, drain, the whole worker paused, a workflow that starts Redis, the app and the worker', async () => {
+    const res = await initProject({ dir, stack: 'django-celery' });
+    expect(res.written).toEqual(['chaosgate.config.json', 'k6/chaosgate.ts', '.github/workflows/chaosgate.yml'].map((f) => join(dir, f)));
+    const config = await loadConfig({ file: join(dir, 'chaosgate.config.json') });
+    expect(config.services.web).toMatchObject({ url: 'http://127.0.0.1:8000', ready: { timeout: '60s' } });
+    expect(config.probes.list).toMatchObject([{ kind: 'celery-redis', id: 'ingestion', queue: 'ingestion' }]);
+    expect(Object.values(config.profiles).every((p) => p.drain)).toBe(true);
+    expect(config.profiles.chaos!.plan).toMatchObject([{ kind: 'process-pause', target: 'celery-worker.pid', params: { tree: true } }]);
+    const workflow = readFileSync(join(dir, '.github', 'workflows', 'chaosgate.yml'), 'utf8');
+    expect(workflow).toContain('image: redis:7');
+    expect(workflow).toContain('--pidfile celery-worker.pid');
+    expect(workflow).toContain('npx chaosgate "${args[@]}"');
+    for (const f of ['samples.ndjson', 'chaos-events.jsonl', 'k6.ndjson.gz']) expect(workflow).toContain(`/${f}`);
+    expect(workflow).not.toMatch(/\{\{[A-Z_]+\}\}/);
+    expect(await usageError(initProject({ dir: join(dir, 'x'), stack: 'rails' }))).toBe('--stack rails: one of generic, django-celery');
+  });
+
   it('defaults: http://127.0.0.1:8000 and the placeholder action', async () => {
     const res = await initProject({ dir });
     expect(res).toMatchObject({ serviceUrl: 'http://127.0.0.1:8000', action: ACTION_PLACEHOLDER });

@@ -38,6 +38,20 @@ const LOCUST_STEPS = `      # Locust for the locustfile (the version chaosgate p
 
 `;
 
+/**
+ * `init --stack`: generic (one service, chaosgate's action) or a stack whose config and workflow
+ * come from templates/stacks/<stack>/ (the k6 script is shared).
+ */
+export const INIT_STACKS = {
+  generic: INIT_FILES,
+  'django-celery': [
+    { template: 'stacks/django-celery/chaosgate.config.json', target: 'chaosgate.config.json' },
+    { template: 'k6/chaosgate.ts', target: 'k6/chaosgate.ts' },
+    { template: 'stacks/django-celery/workflows/chaosgate.yml', target: '.github/workflows/chaosgate.yml' },
+  ],
+} as const;
+export type InitStack = keyof typeof INIT_STACKS;
+
 /** Stands for "the repository where you host chaosgate's action"; init says to replace it. */
 export const ACTION_PLACEHOLDER = `YOUR-ORG/chaosgate@v${CHAOSGATE_VERSION}`;
 export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8000';
@@ -51,6 +65,8 @@ export interface InitOptions {
   force?: boolean;
   /** The load driver the files are for (default k6). */
   driver?: InitDriver;
+  /** Which files (default generic). */
+  stack?: string;
   /** The templates folder (default: the package's templates/). */
   templates?: string;
 }
@@ -88,7 +104,12 @@ export async function initProject(opts: InitOptions): Promise<InitResult> {
 
   const driver = opts.driver ?? 'k6';
   if (!Object.hasOwn(INIT_DRIVERS, driver)) throw new UsageError(`--driver ${driver}: one of ${Object.keys(INIT_DRIVERS).join(', ')}`);
-  const targets = INIT_DRIVERS[driver].files.map((f) => ({ ...f, path: join(dir, f.target) }));
+  const stack = opts.stack ?? 'generic';
+  if (!Object.hasOwn(INIT_STACKS, stack)) throw new UsageError(`--stack ${stack}: one of ${Object.keys(INIT_STACKS).join(', ')}`);
+  // A stack's templates are written for k6; a Locust project starts from the generic files.
+  if (stack !== 'generic' && driver !== 'k6') throw new UsageError(`--stack ${stack} comes with a k6 script: use it without --driver ${driver}`);
+  const files = stack === 'generic' ? INIT_DRIVERS[driver].files : INIT_STACKS[stack as InitStack];
+  const targets = files.map((f) => ({ ...f, path: join(dir, f.target) }));
   const existing = targets.filter((t) => existsSync(t.path)).map((t) => t.path);
   if (existing.length > 0 && !opts.force) {
     throw new UsageError(`init: refusing to overwrite ${existing.join(', ')} (move them away, or --force)`);

@@ -56,6 +56,11 @@ export const recoverySchema = z
     recoveredAt: z.number().nullable(),
     timeToRecoverMs: z.number().nullable(),
     tolerance: z.object({ p95Factor: z.number(), errorRateDelta: z.number(), windowMs: z.number(), queueDepthSlack: z.number() }).strict(),
+    /** Why it did not recover, or what to distrust (analysis/recovery-reasons.ts); absent in reports made before it. */
+    reasons: z
+      .array(z.string())
+      .optional()
+      .describe('did-not-recover: each condition not met (observed vs limit) or that the window did not fit; any status: a fault shorter than a time bucket'),
   })
   .strict();
 export type Recovery = z.infer<typeof recoverySchema>;
@@ -163,6 +168,31 @@ export const comparisonSchema = z
 export type Comparison = z.infer<typeof comparisonSchema>;
 export type ComparedFigures = z.infer<typeof comparedFigures>;
 
+/** Failed requests by status code (and k6's error_code for a network error, status 0), per service and phase; computed in analysis/endpoints.ts. */
+export const statusRowSchema = z
+  .object({
+    service: z.string().nullable().describe('the service tag; null: requests without one'),
+    phase: z.string(),
+    status: z.string().describe("k6's status tag: the HTTP status, 0 for a request that got no response"),
+    errorCode: z.string().nullable().describe("k6's error_code tag (e.g. 1211 timeout, 1212 connection refused); null when k6 set none"),
+    errors: z.number().int().nonnegative().describe('failed requests (http_req_failed passes) with this status'),
+  })
+  .strict();
+export type StatusRow = z.infer<typeof statusRowSchema>;
+
+/** Per request name (k6's `name` tag: the URL unless the script names it) and phase. */
+export const endpointRowSchema = z
+  .object({
+    name: z.string(),
+    phase: z.string(),
+    requests: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative().describe('failed requests (http_req_failed passes)'),
+    errorRate: z.number().nullable().describe('errors / requests (dropped iterations have no name: not counted here)'),
+    p95: z.number().nullable().describe('ms, http_req_duration of expected responses'),
+  })
+  .strict();
+export type EndpointRow = z.infer<typeof endpointRowSchema>;
+
 export const analysisSchema = z
   .object({
     profile: z.string(),
@@ -176,6 +206,12 @@ export const analysisSchema = z
     services: z.array(serviceSummarySchema).optional(),
     identity: runIdentitySchema.optional().describe('what this run was, for the next night to check it compares like with like'),
     comparison: comparisonSchema.optional().describe('with a previous report (evaluate.baselineReport): figures side by side, and how the runs differ'),
+    /** Failed requests by status code per service and phase; absent in reports made before it. */
+    statuses: z.array(statusRowSchema).optional(),
+    /** p95 and error rate per request name and phase (the busiest names); absent in reports made before it. */
+    endpoints: z.array(endpointRowSchema).optional(),
+    /** Request names beyond the endpoints table's cap, left out of it. */
+    endpointsLeftOut: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type Analysis = z.infer<typeof analysisSchema>;

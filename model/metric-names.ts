@@ -25,6 +25,8 @@ export const DRAIN_METRICS = {
   depth: 'drain_queue_depth',
   retrying: 'drain_retrying',
   retrieval: 'drain_retrieval_results',
+  /** Per probed queue (run/queue-drain.ts): seconds from k6's end until it was empty. */
+  seconds: 'drain_seconds',
 } as const;
 
 /**

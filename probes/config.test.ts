@@ -19,6 +19,7 @@ describe('probes config section', () => {
       prioritySteps: [0, 3, 6, 9],
       separator: '\x06\x16',
       keyPrefix: '',
+      unackedKey: 'unacked',
     });
     expect(configSchema.parse({}).probes).toEqual({ intervalMs: 1000, timeoutMs: 800, list: [] });
   });

@@ -12,6 +12,8 @@ export interface ProbeOnce {
   /** The reading's gauges, tagged as in a run; empty on error. */
   samples: GaugeSample[];
   error: string | null;
+  /** What the probe found wrong after this one reading (a Celery queue not seen yet). */
+  findings: string[];
 }
 
 export async function readProbesOnce(configs: readonly ProbeConfig[], ctx: ProbeContext): Promise<ProbeOnce[]> {
@@ -23,9 +25,9 @@ export async function readProbesOnce(configs: readonly ProbeConfig[], ctx: Probe
       try {
         const readings = await withTimeout(probe.read(), ctx.timeoutMs, `probe ${probe.id}`);
         const samples = readings.map((r): GaugeSample => ({ metric: r.metric, type: 'gauge', time, value: r.value, tags: r.tags ? { ...r.tags, ...tags } : tags }));
-        return { id: probe.id, kind: probe.kind, samples, error: null };
+        return { id: probe.id, kind: probe.kind, samples, error: null, findings: probe.findings?.() ?? [] };
       } catch (err) {
-        return { id: probe.id, kind: probe.kind, samples: [], error: err instanceof Error ? err.message : String(err) };
+        return { id: probe.id, kind: probe.kind, samples: [], error: err instanceof Error ? err.message : String(err), findings: [] };
       } finally {
         await probe.close().catch(() => {});
       }

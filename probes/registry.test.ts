@@ -22,7 +22,7 @@ describe('probe registry', () => {
 
   it("probeMetrics is each kind's declared metrics", () => {
     expect(probeMetrics).toEqual({
-      'celery-redis': ['queue_depth'],
+      'celery-redis': ['queue_depth', 'queue_pending', 'queue_oldest_age_seconds'],
       'redis-stream': ['queue_depth', 'queue_pending', 'queue_lag'],
       'nats-jetstream': ['queue_lag', 'queue_pending'],
       rabbitmq: ['queue_depth'],
@@ -41,6 +41,6 @@ describe('probe registry', () => {
       select: [{ metric: 'celery_queue_length', as: 'queue_depth' }, { metric: 'tasks_total' }],
     });
     expect(metricsOfProbe(prom)).toEqual(['queue_depth', 'tasks_total_per_second']);
-    expect(metricsOfProbe({ kind: 'celery-redis' })).toEqual(['queue_depth']);
+    expect(metricsOfProbe({ kind: 'rabbitmq' })).toEqual(['queue_depth']);
   });
 });

@@ -26,9 +26,19 @@ export interface ProbeStats {
   lastError?: string;
 }
 
+/** Something a probe found wrong over the run (a queue that never existed). */
+export interface ProbeFinding {
+  probe: string;
+  kind: string;
+  queue?: string;
+  message: string;
+}
+
 export interface ProbeSampler {
   /** Per probe id. */
   stats(): Record<string, ProbeStats>;
+  /** What the probes found wrong over the readings so far (each becomes a failed `probes` check of the run). */
+  findings(): ProbeFinding[];
   /** Ends sampling after the running tick (if any) and closes every probe. Idempotent. */
   stop(): Promise<void>;
   /** Resolves when the sampler has stopped (by stop() or the signal). */
@@ -105,6 +115,7 @@ export function startProbes(probeConfigs: ProbeConfig[], options: StartProbesOpt
   let stopping: Promise<void> | undefined;
   const sampler: ProbeSampler = {
     stats: () => structuredClone(stats),
+    findings: () => probes.flatMap((p) => (p.findings?.() ?? []).map((message) => ({ probe: p.id, kind: p.kind, ...(p.queue !== undefined ? { queue: p.queue } : {}), message }))),
     stop() {
       stopping ??= (async () => {
         stopped = true;

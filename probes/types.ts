@@ -46,6 +46,8 @@ export interface QueueProbe {
   read(): Promise<ProbeReading[]>;
   /** Releases connections; safe to call twice. */
   close(): Promise<void>;
+  /** What the probe found wrong over the readings so far (a queue that never existed): the run fails a `probes` check for each. */
+  findings?(): string[];
 }
 
 export interface ProbeContext {

@@ -4,6 +4,7 @@ import type { GateResult, ReportModel } from '../model/report.js';
 import { buildHtmlData, type HtmlData } from './html-data.js';
 import { servicesSection } from './html-services.js';
 import { renderComparisonHtml } from './comparison.js';
+import { endpointsSection, statusesSection } from './html-endpoints.js';
 import { esc, formatElapsed, renderChart, type ChartLine } from './svg-chart.js';
 import { gateSentence, gateTextContext, gateValue, worstWindowText, type GateTextContext, gateBaselineValue } from './gate-text.js';
 
@@ -138,7 +139,7 @@ function phaseSection(d: HtmlData): string {
     const rows = a.recovery.map((r) => [
       r.faultId,
       r.faultEnd === null ? 'never' : at(d, r.faultEnd),
-      status[r.status],
+      r.reasons?.length ? `${status[r.status]}: ${r.reasons.join('; ')}` : status[r.status],
       r.timeToRecoverMs === null ? DASH : `${(r.timeToRecoverMs / 1000).toFixed(1)} s`,
       `p95 ≤ baseline × ${r.tolerance.p95Factor}, error rate ≤ baseline + ${(r.tolerance.errorRateDelta * 100).toFixed(1)} pp, in ${r.tolerance.windowMs / 1000} s windows`,
     ]);
@@ -246,6 +247,8 @@ ${gateTable(d.gates, gateTextContext(model))}
 ${model.notes?.length ? `<h2>Notes</h2>\n<ul class="notes">${model.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 ${renderComparisonHtml(model)}
 ${servicesSection(d)}
+${statusesSection(d)}
+${endpointsSection(d)}
 <h2>Latency and error rate per endpoint group</h2>
 ${endpointSection(d)}
 <h2>Queues</h2>

@@ -2,6 +2,7 @@
 // time order), recovery per fault, the error budget, drift and the ingestion drain. Nothing when
 // the report has no (valid) analysis.
 import type { ReportModel } from '../model/report.js';
+import { cell } from './markdown.js';
 
 function ms(v: number | null): string {
   return v === null ? '—' : `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
@@ -40,7 +41,8 @@ export function renderAnalysisMarkdown(model: ReportModel): string[] {
           : r.status === 'no-baseline'
             ? 'no baseline to compare with'
             : '**did not recover**';
-      lines.push(`| ${r.faultId} | ${at(r.faultStart)} | ${r.faultEnd === null ? 'never' : at(r.faultEnd)} | ${f?.injections ?? '—'} | ${outcome} |`);
+      const why = r.reasons?.length ? `: ${r.reasons.join('; ')}` : '';
+      lines.push(`| ${r.faultId} | ${at(r.faultStart)} | ${r.faultEnd === null ? 'never' : at(r.faultEnd)} | ${f?.injections ?? '—'} | ${cell(outcome + why)} |`);
     }
     lines.push('');
   }

@@ -4,6 +4,7 @@ import type { ReportModel } from '../model/report.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
 import { renderComparisonMarkdown } from './comparison.js';
 import { renderServicesMarkdown } from './markdown-services.js';
+import { renderEndpointsMarkdown, renderStatusesMarkdown } from './markdown-endpoints.js';
 import { gateBaselineValue, gateTextContext, gateValue, worstWindowText } from './gate-text.js';
 
 const ICON = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
@@ -85,7 +86,9 @@ export function renderMarkdown(model: ReportModel, maxSeries = 15): string {
     ...renderComparisonMarkdown(model, cell),
     ...renderAnalysisMarkdown(model),
     ...renderServicesMarkdown(model),
-    ...seriesSection(model, maxSeries),
+    ...renderStatusesMarkdown(model),
+    // The per-endpoint table replaces the raw series list where the analysis has it.
+    ...(model.analysis?.endpoints?.length ? renderEndpointsMarkdown(model) : seriesSection(model, maxSeries)),
     ...inputSection(model),
   ];
   return lines.join('\n') + '\n';

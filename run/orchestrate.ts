@@ -35,6 +35,10 @@ import { CleanupStack } from './cleanup.js';
 import { finishReport } from './finish.js';
 import type { Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
+import { addProbeChecks } from './probe-checks.js';
+import { bucketWidthAdvice } from './bucket-width.js';
+import { preflight } from './preflight.js';
+import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
 import { openSampleStream, type SampleStream } from './k6-stream.js';
 import { openShardStreams, startShards } from './shards.js';
@@ -151,6 +155,8 @@ interface RunContext {
   /** Injections per fault, counted by the chaos session at rollback. */
   counts: Record<string, number>;
   drain: Awaited<ReturnType<typeof checkDrain>> | null;
+  /** The drain of the probed queues (drain on a stack without the reference drain check). */
+  queueDrain?: Awaited<ReturnType<typeof drainQueuesAfterLoad>>;
   failure: unknown;
   abortReason: string | null;
   /** Why the run did not happen as planned (k6 died, ran short, a fault never ran): exit 1. */
@@ -266,11 +272,12 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   const scripts = await scriptTexts(load.builtin !== null ? scenarioPath(load.builtin) : load.script);
   refuseUnproducibleMetrics(gates, {
     probes: config.probes.list.length > 0 ? config.probes.list : stackKind === 'reference' ? [{ kind: 'celery-redis' }] : [],
-    drain: profile.drain && stackKind === 'reference',
+    drain: profile.drain && (stackKind === 'reference' || config.probes.list.length > 0),
     scripts,
     typed: Object.keys(config.evaluate.metricTypes),
     strict: scripts.length > 0,
   });
+  refuseDrainWithoutQueues(name, profile.drain, stackKind, config.probes.list);
   const previousSource = config.evaluate.baselineReport;
   const otherRoutes = [...config.chaos.proxy.routes, ...stackShape(stackKind, outDir).routes].map((r) => r.name);
   const services = prepareServices(config, planOf({ config, profile, opts }), planPlace(opts.profile), otherRoutes);
@@ -372,6 +379,7 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
     plan = { ...plan, plannedMs: null, maxMs: null };
     ctx.out.line(`k6 arguments ${reshaping.join(' ')} change the test's length: its planned length is unknown (no short-run check, no overrun guard)`);
   }
+  ctx.notes.push(...[bucketWidthAdvice(validatedMs(config.evaluate.bucketWidth), plan.plannedMs, chaos.section.plan)].filter((n): n is string => n !== null));
   const k6Gates = config.run.k6Thresholds ? plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
   const gates = [...ctx.gates, ...k6Gates];
   refuseNoGates(gates.length, { allowNoGates: ctx.opts.allowNoGates === true, where: noGatesWhere(ctx.name) });
@@ -543,6 +551,14 @@ async function teardown(ctx: RunContext): Promise<void> {
       if (drain.retrievalResults !== null) {
         ingestOwnSample(ctx, { metric: DRAIN_METRICS.retrieval, type: 'gauge', time: now, value: drain.retrievalResults, tags: { queue: drain.queue } });
       }
+    } else if (ctx.profile.drain && ctx.ev && !ctx.failure && !interrupted(ctx) && !ctx.abortReason && ctx.incomplete.length === 0) {
+      ctx.queueDrain = await drainQueuesAfterLoad(
+        ctx.config,
+        ctx.made.stack?.redisUrl,
+        ctx.made.end?.endedAt ?? Date.now(),
+        (l) => ctx.out.line(l),
+        (s) => ingestOwnSample(ctx, s),
+      );
     }
   } finally {
     for (const e of await ctx.cleanup.unwind()) ctx.failure ??= e;
@@ -609,6 +625,8 @@ async function publish(ctx: RunContext): Promise<RunResult> {
   const report = ev.finish();
   k6StoppedItself(ctx, report);
   k6ThresholdAgreement(ctx, report);
+  // Findings of the configured probes only: a stack's own default probe may watch a queue this load never uses.
+  ctx.notes.push(...addProbeChecks(report, config.probes.list.length ? (ctx.made.load?.probes.findings() ?? []) : [], ctx.queueDrain));
   const files: Record<string, string> = {};
   for (const format of Object.keys(reportWriters) as ReportFormat[]) files[format] = join(ctx.outDir, reportWriters[format].fileName);
   const finished = await finishReport(report, {
@@ -691,6 +709,7 @@ export async function runProfile(opts: RunOptions): Promise<RunResult> {
   const { made } = ctx;
   try {
     const stack = (made.stack = await stackStage(ctx));
+    await preflight(ctx.config, ctx.config.probes.list.length ? ctx.config.probes.list : stack.defaultProbes, stack.redisUrl, (l) => ctx.out.line(l), ctx.internal.signal);
     const chaos = (made.chaos = await chaosStage(ctx, stack));
     const run = (made.load = await loadStage(ctx, stack, chaos));
     const end = (made.end = await watchStage(ctx, chaos, run));

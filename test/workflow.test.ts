@@ -240,6 +240,15 @@ describe('the init workflow template with the action', () => {
   });
 });
 
+describe('the django-celery init workflow (init --stack django-celery)', () => {
+  it('passes actionlint as written (placeholders and all)', () => {
+    const text = readFileSync(join(projectRoot, 'templates', 'stacks', 'django-celery', 'workflows', 'chaosgate.yml'), 'utf8');
+    const repo = lintRepo(text);
+    expect(repo.lint()).toEqual({ status: 0, out: '' });
+    rmSync(repo.dir, { recursive: true });
+  });
+});
+
 describe('action.yml', () => {
   it('is a composite action whose every input is used and every run step names its shell', () => {
     expect(action.runs.using).toBe('composite');
@@ -269,7 +278,8 @@ describe('action.yml', () => {
         .split('\n')
         .map((l) => l.replace('${{ steps.gate.outputs.report-dir }}/', ''));
     expect(files(0)).toEqual(['junit.xml', 'report.json', 'report.html']);
-    expect(files(1)).toEqual(['k6-summary.json', 'k6.ndjson.gz']);
+    // With samples.ndjson and chaos-events.jsonl: what `evaluate --events` needs to replay the run from the artifacts.
+    expect(files(1)).toEqual(['k6-summary.json', 'k6.ndjson.gz', 'samples.ndjson', 'chaos-events.jsonl']);
     expect(actionStep('Job summary').run).toContain('>> "$GITHUB_STEP_SUMMARY"');
     expect(after[3]!.with).toMatchObject({ reporter: 'java-junit' });
   });

@@ -6,12 +6,12 @@ import { loadConfig } from '../../config/index.js';
 import { ChaosgateError, UsageError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
 import { readProbesOnce, sampleLine } from '../../probes/index.js';
-import { numberFlag, withConfigFlags, type ConfigFlags } from '../config-flags.js';
+import { configFileOf, DEFAULT_CONFIG_FILE, numberFlag, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function probe(ids: string[], flags: ConfigFlags & { count: number }): Promise<void> {
-  const config = await loadConfig({ file: flags.config, set: flags.set });
+  const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
   const list = config.probes.list;
   const unknown = ids.filter((id) => !list.some((p) => p.id === id));
   if (unknown.length) throw new UsageError(`probe ${unknown.join(', ')}: no such id in probes.list (${list.map((p) => p.id).join(', ') || 'it is empty'})`);
@@ -28,6 +28,7 @@ async function probe(ids: string[], flags: ConfigFlags & { count: number }): Pro
         out(`${at} ${r.id} (${r.kind}) error: ${r.error}`);
       }
       for (const s of r.samples) out(`${at} ${r.id} (${r.kind}) ${sampleLine(s)}`);
+      for (const f of r.findings) out(`${at} ${r.id} (${r.kind}) warning: ${f.replace(' during the run', ' yet')}`);
     }
   }
   if (failed) throw new ChaosgateError(`probe: ${failed} reading(s) failed`, ExitCode.internal);
@@ -35,7 +36,7 @@ async function probe(ids: string[], flags: ConfigFlags & { count: number }): Pro
 
 export function register(program: Command): void {
   withConfigFlags(program.command('probe'))
-    .description('read the configured probes (probes.list) now and print what a run would record')
+    .description(`read the configured probes (probes.list; without -c: ./${DEFAULT_CONFIG_FILE} if present) now and print what a run would record`)
     .argument('[id...]', 'probe ids (default: every probe of probes.list)')
     .option('--count <n>', 'readings, one probes.intervalMs apart', numberFlag, 1)
     .action(probe);

@@ -24,6 +24,88 @@ function push(key: string, n: number): Promise<number> {
   return admin.lpush(key, ...Array.from({ length: n }, (_, i) => `{"task":${i}}`));
 }
 
+const depthOf = (readings: { metric: string; value: number }[]) => readings.find((r) => r.metric === 'queue_depth')!.value;
+const valueOf = (readings: { metric: string; value: number }[], metric: string) => readings.find((r) => r.metric === metric)!.value;
+
+/** A kombu message as Celery 5 writes it (protocol 2: the task id in headers.id). */
+const celeryMessage = (id: string) =>
+  JSON.stringify({
+    body: 'W1tdLCB7fSwge31d',
+    'content-encoding': 'utf-8',
+    'content-type': 'application/json',
+    headers: { lang: 'py', task: 'app.work', id },
+    properties: { delivery_tag: `tag-${id}` },
+  });
+
+describe('celery-redis probe: unacked, oldest age, a queue that never existed', () => {
+  it('counts the unacked hash entries routed to the queue as queue_pending', async () => {
+    // kombu's QoS: HSET unacked <delivery_tag> JSON [message, exchange, routing_key].
+    await admin.hset('unacked', 't1', JSON.stringify([JSON.parse(celeryMessage('a')), '', 'uq']), 't2', JSON.stringify([JSON.parse(celeryMessage('b')), '', 'uq']));
+    await admin.hset('unacked', 't3', JSON.stringify([JSON.parse(celeryMessage('c')), '', 'other']));
+    const probe = createProbe(probeConfigSchema.parse({ kind: 'celery-redis', id: 'uq', queue: 'uq' }), ctx());
+    try {
+      const r = await probe.read();
+      expect(valueOf(r, 'queue_pending')).toBe(2);
+      expect(depthOf(r)).toBe(0);
+      // Unacked messages show the queue exists although its list is empty.
+      expect(probe.findings!()).toEqual([]);
+    } finally {
+      await admin.hdel('unacked', 't1', 't2', 't3');
+      await probe.close();
+    }
+  });
+
+  it('the oldest age counts from when the probe first saw the head task (seen as the newest earlier), by its id', async () => {
+    const probe = createProbe(probeConfigSchema.parse({ kind: 'celery-redis', id: 'age', queue: 'aged' }), ctx());
+    try {
+      expect(valueOf(await probe.read(), 'queue_oldest_age_seconds')).toBe(0);
+      await admin.lpush('aged', celeryMessage('first'));
+      const t0 = Date.now();
+      expect(valueOf(await probe.read(), 'queue_oldest_age_seconds')).toBe(0);
+      await admin.lpush('aged', celeryMessage('second'));
+      await new Promise((r) => setTimeout(r, 300));
+      const t1 = Date.now();
+      await admin.lpush('aged', celeryMessage('third'));
+      const age1 = valueOf(await probe.read(), 'queue_oldest_age_seconds');
+      expect(age1).toBeGreaterThanOrEqual((t1 - t0) / 1000 - 0.05);
+      // The worker takes 'first' (BRPOP from the right): the head is 'second', first seen by this
+      // probe as the newest only now (it arrived between two readings), so its age restarts near 0.
+      await admin.rpop('aged');
+      await new Promise((r) => setTimeout(r, 200));
+      const before = Date.now();
+      const age2 = valueOf(await probe.read(), 'queue_oldest_age_seconds');
+      expect(age2).toBeLessThan(age1 + (Date.now() - t1) / 1000);
+      expect(age2).toBeLessThanOrEqual((before - t1) / 1000 + 0.3);
+      // 'third' was seen as the newest at the reading after t1: when it is the head, its age counts from then.
+      await admin.rpop('aged');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(valueOf(await probe.read(), 'queue_oldest_age_seconds')).toBeGreaterThanOrEqual(0.2);
+      await admin.del('aged');
+      expect(valueOf(await probe.read(), 'queue_oldest_age_seconds')).toBe(0);
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it('a queue never seen (no message, no unacked entry, no kombu binding) is a finding; a declared empty one is not', async () => {
+    await admin.sadd('_kombu.binding.declared', `declared\x06\x16\x06\x16declared`);
+    const typo = createProbe(probeConfigSchema.parse({ kind: 'celery-redis', id: 'typo', queue: 'ingest' }), ctx());
+    const declared = createProbe(probeConfigSchema.parse({ kind: 'celery-redis', id: 'ok', queue: 'declared' }), ctx());
+    try {
+      expect(typo.findings!()).toEqual([]); // no reading yet: nothing to say
+      for (let i = 0; i < 3; i++) {
+        await typo.read();
+        await declared.read();
+      }
+      expect(typo.findings!()).toEqual([expect.stringContaining('queue "ingest" never existed on the broker during the run (3 readings')]);
+      expect(declared.findings!()).toEqual([]);
+    } finally {
+      await typo.close();
+      await declared.close();
+    }
+  });
+});
+
 describe('celery-redis probe', () => {
   it('counts the bare queue and every priority sibling in kombu layout, nothing else', async () => {
     const sep = '\x06\x16';
@@ -35,10 +117,10 @@ describe('celery-redis probe', () => {
     await push('embedding', 4);
     const probe = createProbe(probeConfigSchema.parse({ kind: 'celery-redis', id: 'ing', queue: 'ingestion' }), ctx());
     try {
-      expect(await probe.read()).toEqual([{ metric: 'queue_depth', value: 10 }]);
+      expect(depthOf(await probe.read())).toBe(10);
       await admin.rpop(`ingestion${sep}9`, 2);
       await admin.rpop('ingestion', 1);
-      expect(await probe.read()).toEqual([{ metric: 'queue_depth', value: 7 }]);
+      expect(depthOf(await probe.read())).toBe(7);
     } finally {
       await probe.close();
     }
@@ -59,7 +141,7 @@ describe('celery-redis probe', () => {
     });
     const probe = createProbe(config, ctx());
     try {
-      expect(await probe.read()).toEqual([{ metric: 'queue_depth', value: 7 }]);
+      expect(depthOf(await probe.read())).toBe(7);
     } finally {
       await probe.close();
     }
