@@ -8,6 +8,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
 import type { ChaosEvent } from '../chaos/events.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
+import { resolveProcessTargets } from '../chaos/preflight.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import type { GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
@@ -172,7 +173,8 @@ function chaosSectionFor(ctx: Pick<RunContext, 'config' | 'profile' | 'name' | '
     proxy: routes,
     control: base.control,
     toxiproxy: base.toxiproxy,
-    plan: JSON.parse(planText) as ChaosSectionInput['plan'],
+    // PID files resolve from the config file's folder, as scripts do.
+    plan: resolveProcessTargets(JSON.parse(planText) as Array<{ kind: string; target: string }>, ctx.opts.configDir ?? '.') as ChaosSectionInput['plan'],
   };
   const parsed = chaosSectionSchema.safeParse(input);
   if (!parsed.success) {
@@ -304,6 +306,7 @@ async function chaosStage(ctx: RunContext): Promise<void> {
     ctx.out.line(`chaos: ${note}`);
     ctx.notes.push(note);
   }
+  await session.preflight();
   ctx.proxyUrls = await session.startProxy();
 }
 

@@ -4,6 +4,7 @@
 // the journal, events and messages (the journal's URL is matched back to the config's to undo).
 import { z } from 'zod';
 import { redactUrl, redactUrlsIn } from '../../lib/redact.js';
+import { tcpAnswers } from './checks.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -45,6 +46,14 @@ export const httpHook: Driver<z.output<typeof params>, HttpHookUndo> = {
   params,
   hosts(entry) {
     return [new URL(entry.target).hostname];
+  },
+  async preflight(entry) {
+    // A connection only: a request to a chaos endpoint could switch something.
+    const url = new URL(entry.target);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    await tcpAnswers(url.hostname.replace(/^\[|\]$/g, ''), port).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`the hook ${redactUrl(entry.target)} does not accept a connection (${err.code ?? err.message})`);
+    });
   },
   async prepare(entry) {
     const p = entry.params;

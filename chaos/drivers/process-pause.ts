@@ -3,6 +3,7 @@
 // (never PID 1, chaosgate or its parents, never a later process that reused the PID).
 import { z } from 'zod';
 import { processKey, requireProcess, requireSameProcess, stillSameProcess, type ProcessRef } from './find-process.js';
+import { checkProcessTarget } from './find-process.js';
 import type { Driver } from './types.js';
 
 const params = z.object({}).strict();
@@ -10,6 +11,7 @@ const params = z.object({}).strict();
 export const processPause: Driver<z.output<typeof params>, ProcessRef & { target?: string }> = {
   params,
   hosts: () => [],
+  preflight: (entry) => checkProcessTarget(entry.target),
   async prepare(entry) {
     return { ...(await requireProcess(entry.target)), target: entry.target };
   },

@@ -2,6 +2,7 @@
 // and restored. A key someone else changed meanwhile is left alone. Toggles overlapping on one key
 // stack: each restores the value beneath it, and the last one the key's original value.
 import { z } from 'zod';
+import { redactUrl } from '../../lib/redact.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -24,6 +25,13 @@ export const redisToggle: Driver<z.output<typeof params>, RedisToggleUndo> = {
   params,
   hosts(_entry, ctx) {
     return [new URL(ctx.redisUrl).hostname];
+  },
+  async preflight(_entry, ctx) {
+    try {
+      await ctx.redis().ping();
+    } catch (err) {
+      throw new Error(`Redis ${redactUrl(ctx.redisUrl)} does not answer (${(err as Error).message})`);
+    }
   },
   async prepare(entry, ctx) {
     const redis = ctx.redis();

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { openChaosSession, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { journalOwnerRuns, readJournals } from '../../chaos/journal.js';
 import { planTargetIssues } from '../../chaos/config.js';
+import { resolveProcessTargets } from '../../chaos/preflight.js';
 import { durationToMs } from '../../lib/duration.js';
 import { loadConfig } from '../../config/index.js';
 import { ChaosgateError, ConfigError, UsageError } from '../../lib/errors.js';
@@ -26,8 +27,10 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     holdMs = durationToMs(flags.duration) ?? undefined;
     if (holdMs === undefined) throw new UsageError(`--duration ${flags.duration}: not a duration (e.g. 30s, 5m)`);
   }
-  const config = await loadConfig({ file: configFile(flags), set: flags.set });
-  const plan = config.chaos.plan;
+  const file = configFile(flags);
+  const config = await loadConfig({ file, set: flags.set });
+  // PID files resolve from the config file's folder, as `run` resolves them.
+  const plan = resolveProcessTargets(config.chaos.plan, file ? dirname(resolve(file)) : process.cwd());
   if (plan.length === 0 && config.chaos.proxy.routes.length === 0) {
     throw new UsageError('chaos.plan and chaos.proxy.routes are empty: nothing to apply');
   }
@@ -40,10 +43,13 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
       untargetable.map((i) => `chaos.${i.path.join('.')}: ${i.message}; \`chaos apply\` faults proxy routes only (\`chaosgate run\` puts one in front of a faulted service)`),
     );
   }
-  const session = await openChaosSession(config.chaos, {
-    redisUrl: config.redis.url,
-    onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
-  });
+  const session = await openChaosSession(
+    { ...config.chaos, plan },
+    {
+      redisUrl: config.redis.url,
+      onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
+    },
+  );
   for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
   for (const line of describeReap(session.recovered.reaped)) out(`recovered: ${line}`);
   const stop = new AbortController();
@@ -59,6 +65,7 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     },
   });
   try {
+    await session.preflight();
     const urls = await session.startProxy();
     for (const [name, url] of Object.entries(urls)) out(`proxy ${name}: ${url}`);
     // For scripts: one line of JSON (route name -> URL), and/or a file removed again at the end.
