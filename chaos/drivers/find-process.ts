@@ -37,10 +37,10 @@ async function pidFromCommand(text: string): Promise<number | undefined> {
   return undefined;
 }
 
-/** The live PID the target names, or undefined. */
+/** The live PID the target names, or undefined. A zombie (killed, not yet collected by its parent) is not live. */
 export async function findProcess(target: string): Promise<number | undefined> {
   const pid = target.startsWith('cmd:') ? await pidFromCommand(target.slice(4)) : await pidFromFile(target);
-  return pid !== undefined && isAlive(pid) ? pid : undefined;
+  return pid !== undefined && isAlive(pid) && processStartTicks(pid) !== undefined ? pid : undefined;
 }
 
 /** A process to signal: its PID and its start time when found. */

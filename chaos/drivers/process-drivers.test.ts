@@ -1,7 +1,7 @@
 // process-pause and process-kill against real processes: the PID a target names is checked before
 // anything is signalled (PID 1, chaosgate itself, its parents, a PID reused since it was recorded).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,5 +129,28 @@ describe('process-pause', () => {
     await processPause.undo({ ...undo, startTicks: String(BigInt(undo.startTicks!) + 1n) }, ctx);
     await new Promise((r) => setTimeout(r, 200));
     expect(state(child.pid!)).toBe('T');
+  });
+});
+
+describe('process-kill', () => {
+  it('restarts a killed worker left a zombie by its parent (a zombie is not running)', async () => {
+    // The worker's parent (sleep, after exec) never collects it: once killed it stays a zombie.
+    const marker = join(dir, 'restarted');
+    const parent = spawn('sh', ['-c', `'${process.execPath}' -e 'setTimeout(() => {}, 30000)' & echo $! > '${pidFile}'; exec sleep 30`], { stdio: 'ignore' });
+    children.push(parent);
+    const pid = await waitFor(() => {
+      try {
+        const n = Number(readFileSync(pidFile, 'utf8').trim());
+        return n > 0 && state(n) !== undefined ? n : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const entry = { id: 'k', target: pidFile, params: { restart: `echo yes > '${marker}'` } };
+    const undo = await processKill.prepare(entry, ctx);
+    await processKill.apply(entry, undo, ctx);
+    expect(await waitState(pid, (s) => s === 'Z')).toBe('Z');
+    await processKill.undo(undo, ctx);
+    expect(await waitFor(() => (existsSync(marker) ? readFileSync(marker, 'utf8') : undefined))).toBe('yes\n');
   });
 });
