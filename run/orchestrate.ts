@@ -9,6 +9,7 @@ import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '.
 import type { ChaosEvent } from '../chaos/events.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import { resolveProcessTargets } from '../chaos/preflight.js';
+import { recoveryNotes } from '../chaos/recover.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import type { GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
@@ -301,8 +302,7 @@ async function chaosStage(ctx: RunContext): Promise<void> {
     await session.close();
     ctx.out.line('chaos: rolled back, nothing left applied');
   });
-  for (const undone of session.recovered.undone) {
-    const note = `undid ${undone.faultId} (${undone.kind} -> ${undone.target}) left applied by an earlier run`;
+  for (const note of recoveryNotes(session.recovered)) {
     ctx.out.line(`chaos: ${note}`);
     ctx.notes.push(note);
   }

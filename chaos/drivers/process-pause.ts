@@ -21,6 +21,7 @@ export const processPause: Driver<z.output<typeof params>, ProcessRef & { target
   },
   async undo(record) {
     if (stillSameProcess(record)) process.kill(record.pid, 'SIGCONT');
+    else return `pid ${record.pid} has exited or now belongs to another process: nothing continued, nothing signalled`;
   },
   // Pauses of one process count: it is continued when the last one ends.
   shared: { key: processKey, mode: 'count' },

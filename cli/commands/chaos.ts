@@ -50,7 +50,11 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
       onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
     },
   );
-  for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
+  for (const entry of session.recovered.undone) {
+    out(
+      `recovered: ${entry.nothingToUndo ? 'nothing to undo for' : 'undid'} ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}${entry.nothingToUndo ? `: ${entry.nothingToUndo}` : ''}`,
+    );
+  }
   for (const line of describeReap(session.recovered.reaped)) out(`recovered: ${line}`);
   const stop = new AbortController();
   let routesFile: string | undefined;
@@ -127,7 +131,13 @@ async function clear(flags: ConfigFlags & { force?: boolean; forget?: string[] }
   const reapedAny = report.reaped.reaped.length + report.reaped.removedFiles.length + report.reaped.problems.length > 0;
   if (report.undone.length + report.forgotten.length + report.live.length + report.stopped.length === 0 && !reapedAny) out(`chaos: nothing applied (${report.journalPath})`);
   for (const pid of report.stopped) out(`stopped: chaosgate pid ${pid} (SIGTERM; it rolled back its own faults)`);
-  for (const entry of report.undone) out(`undone: ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
+  for (const entry of report.undone) {
+    out(
+      entry.nothingToUndo
+        ? `nothing to undo: ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}: ${entry.nothingToUndo}`
+        : `undone: ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`,
+    );
+  }
   for (const entry of report.forgotten) out(`forgotten: ${entry.faultId} (${entry.kind} ${entry.target}) dropped from the journal, NOT undone`);
   for (const line of describeReap(report.reaped)) out(line);
   for (const live of report.live) {
