@@ -164,6 +164,7 @@ export function recoveryNotes(report: RecoveryReport): string[] {
         ? `nothing to undo for ${u.faultId} (${u.kind} -> ${u.target}) left applied by an earlier run: ${u.nothingToUndo}`
         : `undid ${u.faultId} (${u.kind} -> ${u.target}) left applied by an earlier run`,
     ),
-    ...describeReap(report.reaped),
+    // What was stopped or removed; a leftover already gone by itself changes nothing worth a note.
+    ...describeReap({ ...report.reaped, reaped: report.reaped.reaped.filter((p) => p.how !== 'gone') }),
   ];
 }
