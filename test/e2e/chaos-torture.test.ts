@@ -174,7 +174,8 @@ describe('chaos torture', () => {
             chaos: {
               journal,
               events: join(dir, `iter-${it}.jsonl`),
-              toxiproxy: { url: toxiUrl },
+              // Generous: on a loaded CI machine a slow Toxiproxy answer must not fail a plan.
+              toxiproxy: { url: toxiUrl, timeoutMs: 10_000 },
               proxy: { routes: [{ name: 'web', listen: `127.0.0.1:${routePort}`, upstream: `127.0.0.1:${upstream.port}` }] },
               plan,
             },
