@@ -67,5 +67,6 @@ export const httpHook: Driver<z.output<typeof params>, HttpHookUndo> = {
     await call(record.url, record.method, record.off, record.tokenEnv, record.timeoutMs, ctx.env);
   },
   // Hooks on one URL count (the plan refuses overlapping ones whose bodies differ): off once, at the last end.
-  shared: { key: (record) => `http hook ${record.method} ${record.url}`, mode: 'count' },
+  // Keyed by the redacted URL, as other sessions' journals hold it.
+  shared: { key: (record) => `http hook ${record.method} ${redactUrl(record.url)}`, mode: 'count' },
 };
