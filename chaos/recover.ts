@@ -4,7 +4,7 @@
 // Then stops the processes a killed run left (the process journals beside the chaos journal).
 import { dirname, resolve } from 'node:path';
 import { ChaosgateError } from '../lib/errors.js';
-import { reapLeftovers, type ReapReport } from '../lib/process-journal.js';
+import { describeReap, reapLeftovers, type ReapReport } from '../lib/process-journal.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { protectedPidReason } from '../lib/proc.js';
 import { redactUrl } from '../lib/redact.js';
@@ -29,6 +29,8 @@ export interface RecoverOptions {
 
 export interface UndoneEntry extends JournalEntry {
   ownerPid: number;
+  /** Set when there was nothing to undo (the paused process is gone): why nothing was done. */
+  nothingToUndo?: string;
 }
 
 export interface LiveSession {
@@ -134,9 +136,9 @@ async function undoOne(path: string, journal: JournalFile, opts: RecoverOptions,
       }
       try {
         // Proxy faults lived in the owner's proxy: gone with the dead owner.
-        if (isDriverKind(entry.kind)) await drivers[entry.kind].undo(unredactUrls(entry.undo, opts.urls ?? []) as never, ctx);
+        const nothing = isDriverKind(entry.kind) ? await drivers[entry.kind].undo(unredactUrls(entry.undo, opts.urls ?? []) as never, ctx) : undefined;
         remaining.splice(remaining.indexOf(entry), 1);
-        report.undone.push({ ...entry, ownerPid });
+        report.undone.push({ ...entry, ownerPid, ...(typeof nothing === 'string' ? { nothingToUndo: nothing } : {}) });
         events.write({ faultId: entry.faultId, kind: entry.kind, target: entry.target, action: 'off', params: { recovered: true } });
         await writeJournal(path, { ...journal, entries: remaining });
       } catch (err) {
@@ -149,4 +151,20 @@ async function undoOne(path: string, journal: JournalFile, opts: RecoverOptions,
     await ctx.close();
   }
   return failures;
+}
+
+/**
+ * What a session start undid and reaped, one line each, for the run's output and report notes:
+ * every run says what an earlier one left, whichever stack it uses.
+ */
+export function recoveryNotes(report: RecoveryReport): string[] {
+  return [
+    ...report.undone.map((u) =>
+      u.nothingToUndo
+        ? `nothing to undo for ${u.faultId} (${u.kind} -> ${u.target}) left applied by an earlier run: ${u.nothingToUndo}`
+        : `undid ${u.faultId} (${u.kind} -> ${u.target}) left applied by an earlier run`,
+    ),
+    // What was stopped or removed; a leftover already gone by itself changes nothing worth a note.
+    ...describeReap({ ...report.reaped, reaped: report.reaped.reaped.filter((p) => p.how !== 'gone') }),
+  ];
 }

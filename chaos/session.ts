@@ -18,6 +18,7 @@ import { HttpRoute } from './proxy/http-route.js';
 import { compileMatch, type ActiveFault } from './proxy/roll.js';
 import { TcpRoute } from './proxy/tcp-route.js';
 import { recoverJournal, type RecoveryReport } from './recover.js';
+import { preflightPlan } from './preflight.js';
 import { DEFAULT_REDIS_URL } from '../lib/defaults.js';
 
 export interface ChaosSessionOptions {
@@ -100,6 +101,11 @@ export class ChaosSession {
       redisUrl: redactUrl(ctx.redisUrl),
       entries: [],
     };
+  }
+
+  /** Checks every fault target of the plan once, before any load (chaos/preflight.ts); changes nothing. */
+  preflight(plan: readonly PlanEntry[] = this.section.plan): Promise<void> {
+    return preflightPlan({ ...this.section, plan: [...plan] }, this.ctx);
   }
 
   /** Starts every proxy route and the control endpoint; returns route name -> URL. */

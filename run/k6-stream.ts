@@ -76,6 +76,9 @@ export async function openSampleStream(
     await gzFlushed;
     return { lines: count, bytes };
   })();
+  // Whoever awaits `done` sees a failure; until then it is not an unhandled rejection (a write
+  // error can end the stream before the run awaits it).
+  done.catch(() => {});
   return {
     fifoPath,
     done,

@@ -8,6 +8,8 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { chaosSectionSchema, type ChaosSection, type ChaosSectionInput } from '../chaos/config.js';
 import type { ChaosEvent } from '../chaos/events.js';
 import { openChaosSession, type ChaosSession } from '../chaos/session.js';
+import { resolveProcessTargets } from '../chaos/preflight.js';
+import { recoveryNotes } from '../chaos/recover.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
 import type { GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
@@ -207,7 +209,8 @@ function chaosSectionFor(ctx: Pick<RunContext, 'config' | 'profile' | 'name' | '
     proxy: routes,
     control: base.control,
     toxiproxy: base.toxiproxy,
-    plan: JSON.parse(planText) as ChaosSectionInput['plan'],
+    // PID files resolve from the config file's folder, as scripts do.
+    plan: resolveProcessTargets(JSON.parse(planText) as Array<{ kind: string; target: string }>, ctx.opts.configDir ?? '.') as ChaosSectionInput['plan'],
   };
   const parsed = chaosSectionSchema.safeParse(input);
   if (!parsed.success) {
@@ -345,11 +348,11 @@ async function chaosStage(ctx: RunContext, stack: RunStack): Promise<ChaosStage>
     await session.close();
     ctx.out.line('chaos: rolled back, nothing left applied');
   });
-  for (const undone of session.recovered.undone) {
-    const note = `undid ${undone.faultId} (${undone.kind} -> ${undone.target}) left applied by an earlier run`;
+  for (const note of recoveryNotes(session.recovered)) {
     ctx.out.line(`chaos: ${note}`);
     ctx.notes.push(note);
   }
+  await session.preflight();
   return { section, session, proxyUrls: await session.startProxy() };
 }
 

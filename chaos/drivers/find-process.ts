@@ -4,6 +4,7 @@
 // another process than the one recorded (its /proc start time changed: the PID was reused).
 import { readdir, readFile } from 'node:fs/promises';
 import { SafetyError } from '../../lib/errors.js';
+import { PreflightFailure } from './checks.js';
 import { isSameProcess, processStartTicks, selfAndAncestors, threadGroupOf } from '../../lib/proc.js';
 
 export function isAlive(pid: number): boolean {
@@ -36,10 +37,10 @@ async function pidFromCommand(text: string): Promise<number | undefined> {
   return undefined;
 }
 
-/** The live PID the target names, or undefined. */
+/** The live PID the target names, or undefined. A zombie (killed, not yet collected by its parent) is not live. */
 export async function findProcess(target: string): Promise<number | undefined> {
   const pid = target.startsWith('cmd:') ? await pidFromCommand(target.slice(4)) : await pidFromFile(target);
-  return pid !== undefined && isAlive(pid) ? pid : undefined;
+  return pid !== undefined && isAlive(pid) && processStartTicks(pid) !== undefined ? pid : undefined;
 }
 
 /** A process to signal: its PID and its start time when found. */
@@ -95,4 +96,20 @@ export function stillSameProcess(ref: ProcessRef): boolean {
 /** A process as a shared fault target: its PID and start time (a reused PID is another target). */
 export function processKey(ref: ProcessRef): string {
   return `process ${ref.pid}${ref.startTicks ? `/${ref.startTicks}` : ''}`;
+}
+
+/** Preflight of a process target: the PID file exists (else exit 2), names a live, permitted process. */
+export async function checkProcessTarget(target: string): Promise<void> {
+  if (!target.startsWith('cmd:')) {
+    const text = await readFile(target, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new PreflightFailure(`PID file ${target}: ${err.code === 'ENOENT' ? 'does not exist' : (err.code ?? err.message)}`, true);
+    });
+    if (!/^\s*\d+\s*$/.test(text)) throw new PreflightFailure(`PID file ${target}: holds no PID`, true);
+  }
+  try {
+    await requireProcess(target);
+  } catch (err) {
+    if (err instanceof SafetyError) throw new PreflightFailure(err.message, true);
+    throw err;
+  }
 }

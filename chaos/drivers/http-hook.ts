@@ -4,6 +4,7 @@
 // the journal, events and messages (the journal's URL is matched back to the config's to undo).
 import { z } from 'zod';
 import { redactUrl, redactUrlsIn } from '../../lib/redact.js';
+import { tcpAnswers } from './checks.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -46,6 +47,14 @@ export const httpHook: Driver<z.output<typeof params>, HttpHookUndo> = {
   hosts(entry) {
     return [new URL(entry.target).hostname];
   },
+  async preflight(entry) {
+    // A connection only: a request to a chaos endpoint could switch something.
+    const url = new URL(entry.target);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    await tcpAnswers(url.hostname.replace(/^\[|\]$/g, ''), port).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`the hook ${redactUrl(entry.target)} does not accept a connection (${err.code ?? err.message})`);
+    });
+  },
   async prepare(entry) {
     const p = entry.params;
     return { url: entry.target, method: p.method, off: p.off, tokenEnv: p.tokenEnv, timeoutMs: p.timeoutMs };
@@ -58,5 +67,6 @@ export const httpHook: Driver<z.output<typeof params>, HttpHookUndo> = {
     await call(record.url, record.method, record.off, record.tokenEnv, record.timeoutMs, ctx.env);
   },
   // Hooks on one URL count (the plan refuses overlapping ones whose bodies differ): off once, at the last end.
-  shared: { key: (record) => `http hook ${record.method} ${record.url}`, mode: 'count' },
+  // Keyed by the redacted URL, as other sessions' journals hold it.
+  shared: { key: (record) => `http hook ${record.method} ${redactUrl(record.url)}`, mode: 'count' },
 };

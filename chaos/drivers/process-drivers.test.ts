@@ -1,7 +1,7 @@
 // process-pause and process-kill against real processes: the PID a target names is checked before
 // anything is signalled (PID 1, chaosgate itself, its parents, a PID reused since it was recorded).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,5 +181,26 @@ describe('process-kill', () => {
     await processKill.apply(kill(pidFile, true), undo, ctx);
     // The root is our child: it stays a zombie until reaped, which counts as gone.
     for (const pid of all) expect([undefined, 'Z']).toContain(await waitState(pid, (s) => s === undefined || s === 'Z'));
+  });
+
+  it('restarts a killed worker left a zombie by its parent (a zombie is not running)', async () => {
+    // The worker's parent (sleep, after exec) never collects it: once killed it stays a zombie.
+    const marker = join(dir, 'restarted');
+    const parent = spawn('sh', ['-c', `'${process.execPath}' -e 'setTimeout(() => {}, 30000)' & echo $! > '${pidFile}'; exec sleep 30`], { stdio: 'ignore' });
+    children.push(parent);
+    const pid = await waitFor(() => {
+      try {
+        const n = Number(readFileSync(pidFile, 'utf8').trim());
+        return n > 0 && state(n) !== undefined ? n : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const entry = { id: 'k', target: pidFile, params: { restart: `echo yes > '${marker}'`, tree: false } };
+    const undo = await processKill.prepare(entry, ctx);
+    await processKill.apply(entry, undo, ctx);
+    expect(await waitState(pid, (s) => s === 'Z')).toBe('Z');
+    await processKill.undo(undo, ctx);
+    expect(await waitFor(() => (existsSync(marker) ? readFileSync(marker, 'utf8') : undefined))).toBe('yes\n');
   });
 });

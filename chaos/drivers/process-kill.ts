@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { findProcess, processKey, requireProcess, requireSameProcess, type ProcessRef } from './find-process.js';
 import { signalTree } from './process-tree.js';
+import { checkProcessTarget } from './find-process.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -29,6 +30,7 @@ export interface ProcessKillUndo {
 export const processKill: Driver<z.output<typeof params>, ProcessKillUndo> = {
   params,
   hosts: () => [],
+  preflight: (entry) => checkProcessTarget(entry.target),
   async prepare(entry) {
     const found = await requireProcess(entry.target);
     return { target: entry.target, restart: entry.params.restart, cwd: entry.params.cwd, process: found };

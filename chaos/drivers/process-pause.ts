@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { processKey, requireProcess, requireSameProcess, stillSameProcess, type ProcessRef } from './find-process.js';
 import { continueTree, signalTree } from './process-tree.js';
+import { checkProcessTarget } from './find-process.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -15,6 +16,7 @@ const params = z
 export const processPause: Driver<z.output<typeof params>, ProcessRef & { target?: string; tree?: boolean }> = {
   params,
   hosts: () => [],
+  preflight: (entry) => checkProcessTarget(entry.target),
   async prepare(entry) {
     return { ...(await requireProcess(entry.target)), target: entry.target, ...(entry.params.tree ? { tree: true } : {}) };
   },
@@ -24,7 +26,7 @@ export const processPause: Driver<z.output<typeof params>, ProcessRef & { target
     else process.kill(undo.pid, 'SIGSTOP');
   },
   async undo(record) {
-    if (!stillSameProcess(record)) return;
+    if (!stillSameProcess(record)) return `pid ${record.pid} has exited or now belongs to another process: nothing continued, nothing signalled`;
     if (record.tree) continueTree(record.pid);
     else process.kill(record.pid, 'SIGCONT');
   },

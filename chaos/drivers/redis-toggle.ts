@@ -2,6 +2,7 @@
 // and restored. A key someone else changed meanwhile is left alone. Toggles overlapping on one key
 // stack: each restores the value beneath it, and the last one the key's original value.
 import { z } from 'zod';
+import { redactUrl } from '../../lib/redact.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -13,6 +14,8 @@ const params = z
   .strict();
 
 export interface RedisToggleUndo {
+  /** The Redis it was set on, without credentials: one key name on two servers is two targets. */
+  server?: string;
   key: string;
   value: string;
   prior: string | null;
@@ -25,10 +28,17 @@ export const redisToggle: Driver<z.output<typeof params>, RedisToggleUndo> = {
   hosts(_entry, ctx) {
     return [new URL(ctx.redisUrl).hostname];
   },
+  async preflight(_entry, ctx) {
+    try {
+      await ctx.redis().ping();
+    } catch (err) {
+      throw new Error(`Redis ${redactUrl(ctx.redisUrl)} does not answer (${(err as Error).message})`);
+    }
+  },
   async prepare(entry, ctx) {
     const redis = ctx.redis();
     const [prior, ttl] = await Promise.all([redis.get(entry.target), redis.pttl(entry.target)]);
-    return { key: entry.target, value: entry.params.value, prior, priorTtlMs: prior === null ? -1 : ttl };
+    return { server: redactUrl(ctx.redisUrl), key: entry.target, value: entry.params.value, prior, priorTtlMs: prior === null ? -1 : ttl };
   },
   async apply(entry, _undo, ctx) {
     await ctx.redis().set(entry.target, entry.params.value, 'EX', entry.params.ttlSeconds);
@@ -42,7 +52,7 @@ export const redisToggle: Driver<z.output<typeof params>, RedisToggleUndo> = {
     else await redis.set(record.key, record.prior);
   },
   shared: {
-    key: (record) => `redis key ${record.key}`,
+    key: (record) => `redis key ${record.key}${record.server ? ` on ${record.server}` : ''}`,
     mode: 'stack',
     inherit: (above, removed) => ({ ...above, prior: removed.prior, priorTtlMs: removed.priorTtlMs }),
   },

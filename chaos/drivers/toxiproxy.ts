@@ -2,6 +2,7 @@
 // timeout; removing falls back to POST /reset (which drops every toxic) when the delete fails or
 // hangs, because a toxic that stays is worse than losing others'.
 import { z } from 'zod';
+import { PreflightFailure } from './checks.js';
 import type { Driver } from './types.js';
 
 const params = z
@@ -41,6 +42,17 @@ export const toxiproxy: Driver<z.output<typeof params>, ToxiproxyUndo> = {
   params,
   hosts(_entry, ctx) {
     return [new URL(ctx.toxiproxy.url).hostname];
+  },
+  async preflight(entry, ctx) {
+    let res: Response;
+    try {
+      res = await fetch(new URL(`/proxies/${encodeURIComponent(entry.target)}`, ctx.toxiproxy.url), { signal: AbortSignal.timeout(ctx.toxiproxy.timeoutMs) });
+      await res.arrayBuffer();
+    } catch (err) {
+      throw new Error(`Toxiproxy ${ctx.toxiproxy.url} does not answer (${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message})`);
+    }
+    if (res.status === 404) throw new PreflightFailure(`Toxiproxy ${ctx.toxiproxy.url} has no proxy "${entry.target}"`, true);
+    if (!res.ok) throw new Error(`Toxiproxy ${ctx.toxiproxy.url}: HTTP ${res.status} for proxy "${entry.target}"`);
   },
   async prepare(entry, ctx) {
     return { url: ctx.toxiproxy.url, proxy: entry.target, toxic: toxicName(entry.id), timeoutMs: ctx.toxiproxy.timeoutMs };

@@ -26,8 +26,17 @@ export interface Driver<P = any, U = any> {
   /** Reads what undoing needs; runs before any change. The result is journalled (no secrets). */
   prepare(entry: DriverEntry<P>, ctx: DriverContext): Promise<U>;
   apply(entry: DriverEntry<P>, undo: U, ctx: DriverContext): Promise<void>;
-  /** Puts things back from the journal record alone; idempotent. */
-  undo(record: U, ctx: DriverContext): Promise<void>;
+  /**
+   * Checked once before any load (chaos/preflight.ts): the target is there and answers. Throws a
+   * PreflightFailure with `configLike` for what the config names wrongly (exit 2); anything else
+   * is an unreachable target (exit 1). Changes nothing.
+   */
+  preflight?(entry: DriverEntry<P>, ctx: DriverContext): Promise<void>;
+  /**
+   * Puts things back from the journal record alone; idempotent. Returns why nothing was done when
+   * there was nothing it could undo (a paused process that exited, its PID reused): not "undone".
+   */
+  undo(record: U, ctx: DriverContext): Promise<void | string>;
   /**
    * How faults of this kind that touch one target at once compose (docs/chaos.md "Overlapping
    * faults"); absent: each fault owns what it changes (a toxic of its own), nothing to share.

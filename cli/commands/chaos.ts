@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { openChaosSession, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { journalOwnerRuns, readJournals } from '../../chaos/journal.js';
 import { planTargetIssues } from '../../chaos/config.js';
+import { resolveProcessTargets } from '../../chaos/preflight.js';
 import { durationToMs } from '../../lib/duration.js';
 import { loadConfig } from '../../config/index.js';
 import { ChaosgateError, ConfigError, UsageError } from '../../lib/errors.js';
@@ -24,8 +25,10 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     holdMs = durationToMs(flags.duration) ?? undefined;
     if (holdMs === undefined) throw new UsageError(`--duration ${flags.duration}: not a duration (e.g. 30s, 5m)`);
   }
-  const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
-  const plan = config.chaos.plan;
+  const file = configFileOf(flags);
+  const config = await loadConfig({ file, set: flags.set });
+  // PID files resolve from the config file's folder, as `run` resolves them.
+  const plan = resolveProcessTargets(config.chaos.plan, file ? dirname(resolve(file)) : process.cwd());
   if (plan.length === 0 && config.chaos.proxy.routes.length === 0) {
     throw new UsageError('chaos.plan and chaos.proxy.routes are empty: nothing to apply');
   }
@@ -38,11 +41,18 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
       untargetable.map((i) => `chaos.${i.path.join('.')}: ${i.message}; \`chaos apply\` faults proxy routes only (\`chaosgate run\` puts one in front of a faulted service)`),
     );
   }
-  const session = await openChaosSession(config.chaos, {
-    redisUrl: config.redis.url,
-    onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
-  });
-  for (const entry of session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
+  const session = await openChaosSession(
+    { ...config.chaos, plan },
+    {
+      redisUrl: config.redis.url,
+      onEvent: (e) => out(`${e.time} ${e.action.padEnd(3)} ${e.faultId} ${e.kind} ${e.target}`),
+    },
+  );
+  for (const entry of session.recovered.undone) {
+    out(
+      `recovered: ${entry.nothingToUndo ? 'nothing to undo for' : 'undid'} ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}${entry.nothingToUndo ? `: ${entry.nothingToUndo}` : ''}`,
+    );
+  }
   for (const line of describeReap(session.recovered.reaped)) out(`recovered: ${line}`);
   const stop = new AbortController();
   let routesFile: string | undefined;
@@ -57,6 +67,7 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     },
   });
   try {
+    await session.preflight();
     const urls = await session.startProxy();
     for (const [name, url] of Object.entries(urls)) out(`proxy ${name}: ${url}`);
     // For scripts: one line of JSON (route name -> URL), and/or a file removed again at the end.
@@ -113,7 +124,13 @@ async function clear(flags: ConfigFlags & { force?: boolean; forget?: string[] }
   const reapedAny = report.reaped.reaped.length + report.reaped.removedFiles.length + report.reaped.problems.length > 0;
   if (report.undone.length + report.forgotten.length + report.live.length + report.stopped.length === 0 && !reapedAny) out(`chaos: nothing applied (${report.journalPath})`);
   for (const pid of report.stopped) out(`stopped: chaosgate pid ${pid} (SIGTERM; it rolled back its own faults)`);
-  for (const entry of report.undone) out(`undone: ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
+  for (const entry of report.undone) {
+    out(
+      entry.nothingToUndo
+        ? `nothing to undo: ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}: ${entry.nothingToUndo}`
+        : `undone: ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`,
+    );
+  }
   for (const entry of report.forgotten) out(`forgotten: ${entry.faultId} (${entry.kind} ${entry.target}) dropped from the journal, NOT undone`);
   for (const line of describeReap(report.reaped)) out(line);
   for (const live of report.live) {

@@ -102,4 +102,21 @@ describe('secrets in http-hook URLs', () => {
     expect(forgot.stdout).toMatch(/forgotten: maint \(http-hook .*\) dropped from the journal, NOT undone/);
     expect((await runCli(['chaos', 'clear', '-c', cfg])).stdout).toMatch(/nothing applied/);
   }, 30_000);
+
+  it('a hook URL with a token another running session holds is refused, the token shown nowhere', async () => {
+    const url = `http://127.0.0.1:${hookPort}/admin?token=QueryTok`;
+    const first = join(dir, 'held.json');
+    const second = join(dir, 'held2.json');
+    const journal = join(dir, 'held', 'journal.json');
+    await writeFile(first, JSON.stringify({ chaos: { journal, plan: [{ id: 'h1', kind: 'http-hook', target: url, duration: '60s' }] } }));
+    await writeFile(second, JSON.stringify({ chaos: { journal, plan: [{ id: 'h2', kind: 'http-hook', target: url, duration: '1s' }] } }));
+    const a = startCli(['chaos', 'apply', '-c', first]);
+    await a.waitFor(/ on +h1 /);
+    const b = await runCli(['chaos', 'apply', '-c', second]);
+    expect(b.code, b.stdout + b.stderr).toBe(2);
+    expect(b.stderr).toMatch(/chaos h2 .* refused: h1 of running chaosgate pid \d+ holds http hook POST http:\/\/127\.0\.0\.1:\d+\/admin\?token=\*\*\*/);
+    expect(b.stdout + b.stderr).not.toContain('QueryTok');
+    a.kill('SIGINT');
+    expect((await a.exited).code).toBe(130);
+  }, 30_000);
 });

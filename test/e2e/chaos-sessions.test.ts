@@ -95,4 +95,20 @@ describe('two chaos apply sessions with one journal folder', () => {
     expect((await a.exited).code).toBe(130);
     await waitFor(() => procState(va.pid) !== 'T', { what: 'victim continued', timeoutMs: 5000 });
   }, 60_000);
+
+  it('a paused process that is gone by `chaos clear` is reported as nothing to undo, not as undone', async () => {
+    const va = await victim('va4');
+    const a = startCli(['chaos', 'apply', '-c', await config('gone', [pause('pg', va.pidFile, '60s')])]);
+    await a.waitFor(/ on +pg /);
+    a.kill('SIGKILL');
+    await a.exited;
+    process.kill(va.pid, 'SIGKILL');
+    await waitFor(() => procState(va.pid) === undefined || procState(va.pid) === 'Z', { what: 'the victim gone', timeoutMs: 5000 });
+    const cleared = await runCli(['chaos', 'clear', '-c', await config('gone-clear', [])]);
+    expect(cleared.code, cleared.stdout + cleared.stderr).toBe(0);
+    expect(cleared.stdout).toMatch(
+      /nothing to undo: pg \(process-pause .*va4\.pid\) left by pid \d+: pid \d+ has exited or now belongs to another process: nothing continued, nothing signalled/,
+    );
+    expect(cleared.stdout).not.toMatch(/undone: pg/);
+  }, 60_000);
 });
