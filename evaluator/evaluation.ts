@@ -349,6 +349,8 @@ export class Evaluation implements SampleSink {
    * meaning depends on the kind. `evaluate` refuses them (exit 2); a report judges them failed.
    */
   refusals(): Array<{ id: string; reason: string }> {
+    // Held-back points count too (m.count): a short input is still all pending here.
+    this.settle();
     for (const g of this.gates) {
       const m = this.metricInfo(g.ref.metric);
       // A metric that never had a sample is no CSV question (its count is 0 whatever its kind).
@@ -418,13 +420,25 @@ export class Evaluation implements SampleSink {
     this.acceptFrom = median - FAR_OFF_MIN_MS;
     this.acceptTo = median + FAR_OFF_MIN_MS;
     const current = this.current;
-    // Nearest the median first: the range kept grows outward from it, as it would in time order.
-    held.sort((a, b) => Math.abs(a.time - median) - Math.abs(b.time - median));
-    for (const p of held) {
+    // Judged nearest the median first: the range kept grows outward from it, as it would in time
+    // order. Kept in arrival order, the order k6 sums a trend's values in (the mean, aggregates.ts).
+    const byDistance = held.map((_, i) => i).sort((a, b) => Math.abs(held[a]!.time - median) - Math.abs(held[b]!.time - median));
+    const left = new Uint8Array(held.length);
+    const span = { first: this.firstTime, last: this.lastTime };
+    for (const i of byDistance) {
+      const p = held[i]!;
       this.current = p.source;
-      if ((p.time < this.acceptFrom || p.time > this.acceptTo) && this.isFarOff(p.m, p.time, p.line, median)) continue;
-      this.keep(p.m, p.info, p.time, p.value);
+      if ((p.time < this.acceptFrom || p.time > this.acceptTo) && this.isFarOff(p.m, p.time, p.line, median, span)) left[i] = 1;
+      else {
+        if (p.time < span.first) span.first = p.time;
+        if (p.time > span.last) span.last = p.time;
+      }
     }
+    held.forEach((p, i) => {
+      if (left[i] === 1) return;
+      this.current = p.source;
+      this.keep(p.m, p.info, p.time, p.value);
+    });
     this.current = current;
   }
 
@@ -432,9 +446,9 @@ export class Evaluation implements SampleSink {
    * Is `time` too far from the samples kept (or the anchor, before any)? Then it is counted as a
    * malformed line and left out. Otherwise widens the range accepted without a look.
    */
-  private isFarOff(m: MetricInfo, time: number, line: number, anchor = NaN): boolean {
-    const from = Number.isFinite(this.firstTime) ? this.firstTime : anchor;
-    const to = Number.isFinite(this.lastTime) ? this.lastTime : anchor;
+  private isFarOff(m: MetricInfo, time: number, line: number, anchor = NaN, kept = { first: this.firstTime, last: this.lastTime }): boolean {
+    const from = Number.isFinite(kept.first) ? kept.first : anchor;
+    const to = Number.isFinite(kept.last) ? kept.last : anchor;
     const slack = Math.max(FAR_OFF_MIN_MS, to - from);
     if (time >= from - slack && time <= to + slack) {
       this.acceptFrom = Math.min(this.acceptFrom, from - slack);

@@ -60,6 +60,8 @@ export interface RunningK6 {
   stop(): Promise<K6Exit>;
   /** Where the outputs go (scenarioConfig: only for a built-in scenario). */
   paths: { ndjson: string; summary: string | null; scenarioConfig: string | null; script: string };
+  /** When the load started by the driver's own clock (Locust says it), else unset: now. */
+  startedAt?: number;
 }
 
 const TAG_NAME = /^[A-Za-z_][\w.-]*$/;

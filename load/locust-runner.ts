@@ -21,7 +21,7 @@ export const LOCUST_CHECK = join(projectRoot, 'load', 'locust', 'chaosgate_check
 export const LOCUST_OUT_ENV = 'CHAOSGATE_LOCUST_OUT';
 
 /** The line the plugin prints when the test starts (local process or master). */
-const TEST_START = /chaosgate-locust: test_start /;
+const TEST_START = /chaosgate-locust: test_start (\d+(?:\.\d+)?)/;
 
 /** The Python that runs Locust: CHAOSGATE_PYTHON, else python3 on PATH. */
 export function locustPython(env: NodeJS.ProcessEnv = process.env): string {
@@ -191,7 +191,10 @@ export async function runLocust(opts: RunLocustOptions): Promise<RunningK6> {
   };
 
   let main: Proc;
-  let sawStart: Promise<void>;
+  let sawStart: Promise<RegExpExecArray>;
+  // Locust's own clock at its test start (the plugin's line): the run's start, however late this
+  // process reads the line on a busy machine (read late, the run looked shorter than planned).
+  let startedAt: number | undefined;
   const stopAll = async (): Promise<K6Exit[]> => {
     const [first, ...rest] = procs;
     const timeout = opts.stopTimeoutMs ?? 15_000;
@@ -235,7 +238,10 @@ export async function runLocust(opts: RunLocustOptions): Promise<RunningK6> {
     const limit = opts.startTimeoutMs ?? 90_000;
     let timer: NodeJS.Timeout | undefined;
     const started = await Promise.race([
-      sawStart.then(() => 'started' as const),
+      sawStart.then((line) => {
+        startedAt = Math.round(Number(line[1]) * 1000);
+        return 'started' as const;
+      }),
       // Any process ending before the test starts (a worker whose import failed) ends the wait.
       ...procs.map((p) => p.done.then(() => 'ended' as const)),
       new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), limit))),
@@ -275,20 +281,22 @@ export async function runLocust(opts: RunLocustOptions): Promise<RunningK6> {
     child: main!.child,
     done,
     stop,
+    startedAt,
     paths: { ndjson: opts.outputs[0]!, summary: join(outDir, 'locust-stats.json'), scenarioConfig: null, script: resolve(opts.locustfile) },
   };
 }
 
 /** Resolves when the process prints a line matching `re` (on stdout or stderr); never rejects. */
-function waitForLine(p: Proc, re: RegExp): Promise<void> {
+function waitForLine(p: Proc, re: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolveSeen) => {
     let tail = '';
     const onData = (d: Buffer) => {
       tail = (tail + d.toString()).slice(-4096);
-      if (re.test(tail)) {
+      const seen = re.exec(tail);
+      if (seen !== null) {
         p.child.stdout!.off('data', onData);
         p.child.stderr!.off('data', onData);
-        resolveSeen();
+        resolveSeen(seen);
       }
     };
     p.child.stdout!.on('data', onData);

@@ -461,7 +461,7 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
           signal: ctx.internal.signal,
         });
   if (shards <= 1 && !load.locust) await journalK6(k6);
-  const t0 = Date.now();
+  const t0 = k6.startedAt ?? Date.now();
   ctx.cleanup.push('k6', async () => {
     await k6.stop();
     await writeFileAtomic(join(ctx.outDir, logFile(ctx)), ctx.k6Log.join(''));

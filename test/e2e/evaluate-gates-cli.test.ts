@@ -155,7 +155,9 @@ describe('chaosgate evaluate: gates', () => {
   });
 
   it('an input or a state given twice is refused (exit 2) — also through another path or a symlink — instead of counting every sample twice', async () => {
-    const cfg = await config('twice.json', [{ id: 'count', metric: 'http_req_duration', expression: 'count<=300' }]);
+    // 300 requests: counted twice, the gate would fail (k6 counts a counter; `count` on a trend it refuses).
+    const cfg = await config('twice.json', [{ id: 'count', metric: 'http_reqs', expression: 'count<=300' }]);
+    const input = await file('twice.ndjson', Array.from({ length: 300 }, (_, i) => `${point('http_reqs', i, 1)}\n`).join(''));
     const link = join(dir, 'k6-link.ndjson');
     await symlink(input, link);
     const once = await evaluate(['-c', cfg, input]);
@@ -163,7 +165,7 @@ describe('chaosgate evaluate: gates', () => {
     for (const [args, said] of [
       [[input, input], `input ${input} is given twice`],
       [[input, link], `input ${link} is the same file as ${input}`],
-      [[input, `${dir}/./k6.ndjson`], 'is the same file as'],
+      [[input, `${dir}/./twice.ndjson`], 'is the same file as'],
     ] as const) {
       const r = await evaluate(['-c', cfg, ...args]);
       expect(r.code, r.stdout).toBe(2);

@@ -208,7 +208,10 @@ describe('gate your own service: two services, a user script, a fault on each', 
     }
     const merged = await runCli(['merge', ...states, ...same, '--json', join(dir, 'merged.json')], 60_000);
     expect(merged.code, merged.stderr).toBe(99);
-    const ranAnalysis = { ...analysis, faults: analysis.faults.map((f) => ({ ...f, injections: null })) };
+    // What only the run knows: how many requests a fault hit, and what the run was (its script,
+    // services, planned length: the identity kept for the next night's comparison).
+    expect(analysis.identity).toMatchObject({ profile: 'gate', script: 'load.js' });
+    const ranAnalysis = { ...analysis, faults: analysis.faults.map((f) => ({ ...f, injections: null })), identity: undefined };
     for (const name of ['replayed.json', 'merged.json']) {
       const other = reportSchema.parse(JSON.parse(await readFile(join(dir, name), 'utf8')));
       expect(other.verdict, name).toBe(report.verdict);

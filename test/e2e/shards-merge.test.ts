@@ -171,11 +171,15 @@ describe('chaosgate merge', () => {
     expect(merged.stdout).toMatch(/^2 states merged: 1000 samples, /m);
     const gateLines = (out: string) => out.split('\n').filter((l) => /^(PASS|FAIL|WARN)/.test(l));
     expect(gateLines(merged.stdout)).toEqual(gateLines(whole.stdout));
-    // Nothing anywhere is still no pass.
-    const none = await cli(['merge', idleState, idleState, '-c', config]);
+    // Nothing anywhere is still no pass: two idle runners (one given twice is refused as such).
+    const idle2 = join(dir, 'idle2.ndjson.gz');
+    await writeFile(idle2, gzipSync(''));
+    const idle2State = join(dir, 'idle2.state.json.gz');
+    expect((await cli(['evaluate', idle2, '-c', config, '--state', idle2State])).code).toBe(99);
+    const none = await cli(['merge', idleState, idle2State, '-c', config]);
     expect(none.code).toBe(3);
     expect(none.stderr).toMatch(/no samples in any of them; zero samples is never a pass/);
-    const noneEval = await cli(['evaluate', idle, idle, '-c', config]);
+    const noneEval = await cli(['evaluate', idle, idle2, '-c', config]);
     expect(noneEval.code).toBe(3);
     expect(noneEval.stderr).toMatch(/no samples in any of them/);
   });
