@@ -20,7 +20,7 @@ export interface AggregateDef {
   word: string;
   /** Written with a numeric argument in parentheses; `check` says why one is not allowed. */
   argument?: { name: string; check(value: number, raw: string): string | null };
-  /** The metric kinds k6 allows it on (the reference; chaosgate computes it on any kind). */
+  /** The metric kinds k6 allows it on: on a k6 metric of another kind it is refused, as k6 refuses it (evaluation.ts kindProblem). */
   appliesTo: readonly MetricKind[];
   /** Its line in the reference. */
   doc: string;
