@@ -11,7 +11,7 @@
 // files, the read floor (read-floor.ts: reading, then decoding and finding line ends, on two
 // threads and no parsing) beside the time 4× DuckDB would take. Then a
 // live row (k6's fastest output piped into the evaluator, into `cat`, and to /dev/null) and the
-// cardinality row (500 k points, each of its own metric name) and the exact-value budget row (400 k
+// cardinality row (500 k points, each of its own metric name) and the exact-value budget row (200 k
 // points all kept exactly). Prints tables; deletes the data.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -256,19 +256,19 @@ async function cardinalityRow(): Promise<void> {
 }
 
 /**
- * The exact-value budget full to the end (evaluator/series.ts): 4 trend series of 100 000 values
- * each, 400 000 in all, every one kept exactly beside the histograms; reference and evaluator
+ * The exact-value budget full to the end (evaluator/series.ts): 2 trend series of 100 000 values
+ * each, 200 000 in all, every one kept exactly beside the histograms; reference and evaluator
  * alternating `--repeat` times on the same file.
  */
 async function budgetRow(): Promise<void> {
   const perSeries = 100_000;
-  const points = 4 * perSeries;
+  const points = 2 * perSeries;
   const file = join(dir, 'budget-full.json');
   const t0 = Date.UTC(2026, 0, 1);
   const lines = [JSON.stringify({ type: 'Metric', data: { name: 'budget_trend', type: 'trend', contains: 'time', thresholds: [], submetrics: null }, metric: 'budget_trend' })];
   for (let i = 0; i < points; i++) {
     const value = (((i * 7919) % 100_003) / 1000 + 0.001).toFixed(6);
-    lines.push(`{"metric":"budget_trend","type":"Point","data":{"time":"${new Date(t0 + i).toISOString()}","value":${value},"tags":{"name":"s${i % 4}"}}}`);
+    lines.push(`{"metric":"budget_trend","type":"Point","data":{"time":"${new Date(t0 + i).toISOString()}","value":${value},"tags":{"name":"s${i % 2}"}}}`);
   }
   writeFileSync(file, lines.join('\n') + '\n');
   const runs: Record<string, Run[]> = { reference: [], evaluator: [] };
@@ -276,7 +276,7 @@ async function budgetRow(): Promise<void> {
   const wall = (mode: string) => median(runs[mode]!.map((r) => r.seconds));
   const rss = Math.max(...runs.evaluator!.map((r) => r.maxRssMb));
   extraRows.push(
-    `| ${fmt(points)} points, exact-value budget full (4 series × ${fmt(perSeries)}) | ${runs.evaluator![0]!.series} series | ${fmt(points / wall('evaluator'))}/s (reference ${fmt(points / wall('reference'))}/s, **${(wall('reference') / wall('evaluator')).toFixed(1)}×**) | **${rss.toFixed(0)} MB** |`,
+    `| ${fmt(points)} points, exact-value budget full (2 series × ${fmt(perSeries)}) | ${runs.evaluator![0]!.series} series | ${fmt(points / wall('evaluator'))}/s (reference ${fmt(points / wall('reference'))}/s, **${(wall('reference') / wall('evaluator')).toFixed(1)}×**) | **${rss.toFixed(0)} MB** |`,
   );
   log(extraRows.at(-1)!);
   rmSync(file);

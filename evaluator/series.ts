@@ -18,39 +18,67 @@ export const HISTOGRAM_MAX_VALUE = Math.floor(Number.MAX_SAFE_INTEGER / HISTOGRA
  * kind) also keeps every value exactly, with its arrival number, while it holds at most
  * EXACT_PER_SERIES values and all series together at most EXACT_TOTAL; its percentiles, median
  * and mean are then k6's to the bit. 16 bytes a value (value and arrival number), so the budget
- * costs at most 6.4 MB (12.8 MB with the arrays' room to grow). A series that goes past either
+ * costs at most 3.2 MB (measured: +11 MB peak RSS with 400 000, 2 M points in 50 series; hence 200 000). A series that goes past either
  * limit drops its values for good and is judged from its HDR histogram.
  */
 export const EXACT_PER_SERIES = 100_000;
-export const EXACT_TOTAL = 400_000;
+export const EXACT_TOTAL = 200_000;
+
+/** Values per chunk of an ExactValues past its first (which grows to it by doubling). */
+const EXACT_CHUNK = 4096;
 
 /**
  * A series' values in arrival order with their arrival numbers (the evaluation's running point
- * count): sums in arrival order equal k6's, which adds in the order it receives.
+ * count): sums in arrival order equal k6's, which adds in the order it receives. Kept in chunks, so
+ * growing never copies (copies left garbage that cost ~10 MB of peak RSS at a full budget).
  */
 export class ExactValues {
-  values: Float64Array;
-  seqs: Float64Array;
+  private vs: Float64Array[] = [new Float64Array(16)];
+  private qs: Float64Array[] = [new Float64Array(16)];
   length = 0;
 
-  constructor(capacity = 16) {
-    this.values = new Float64Array(capacity);
-    this.seqs = new Float64Array(capacity);
+  push(value: number, seq: number): void {
+    let c = this.vs.length - 1;
+    let at = this.length - c * EXACT_CHUNK;
+    if (at === this.vs[c]!.length) {
+      if (c === 0 && at < EXACT_CHUNK) {
+        const v = new Float64Array(at * 2);
+        v.set(this.vs[0]!);
+        const q = new Float64Array(at * 2);
+        q.set(this.qs[0]!);
+        this.vs[0] = v;
+        this.qs[0] = q;
+      } else {
+        this.vs.push(new Float64Array(EXACT_CHUNK));
+        this.qs.push(new Float64Array(EXACT_CHUNK));
+        c++;
+        at = 0;
+      }
+    }
+    this.vs[c]![at] = value;
+    this.qs[c]![at] = seq;
+    this.length++;
   }
 
-  push(value: number, seq: number): void {
-    if (this.length === this.values.length) {
-      const cap = Math.min(EXACT_PER_SERIES, Math.max(16, Math.ceil(this.length * 1.5)));
-      const v = new Float64Array(cap);
-      v.set(this.values);
-      const q = new Float64Array(cap);
-      q.set(this.seqs);
-      this.values = v;
-      this.seqs = q;
+  /** The values in arrival order (a copy). */
+  values(): Float64Array {
+    return this.joined(this.vs);
+  }
+
+  /** Their arrival numbers, in the same order (a copy). */
+  seqs(): Float64Array {
+    return this.joined(this.qs);
+  }
+
+  private joined(chunks: Float64Array[]): Float64Array {
+    const out = new Float64Array(this.length);
+    let at = 0;
+    for (const c of chunks) {
+      const n = Math.min(c.length, this.length - at);
+      out.set(c.subarray(0, n), at);
+      at += n;
     }
-    this.values[this.length] = value;
-    this.seqs[this.length] = seq;
-    this.length++;
+    return out;
   }
 }
 
@@ -118,7 +146,8 @@ export class Bag {
         this.inexact = true;
         this.exact = null;
       } else if (!this.inexact) {
-        this.exact = [...(this.exact ?? []), ...other.exact];
+        // `this` is a merge's own bag: its list is its own (the parts stay the series')
+        (this.exact ??= []).push(...other.exact);
       }
     }
     if (other.hist !== null && take && this.hist === null) {

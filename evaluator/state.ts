@@ -144,7 +144,7 @@ export function exportState(ev: Evaluation): EvaluationState {
     overflow: s.overflow,
     histogram: s.hist === null ? null : s.hist.encode(),
     histogramIncomplete: s.histIncomplete,
-    exact: s.exact === null ? null : { values: Array.from(s.exact.values.subarray(0, s.exact.length)), seqs: Array.from(s.exact.seqs.subarray(0, s.exact.length)) },
+    exact: s.exact === null ? null : { values: Array.from(s.exact.values()), seqs: Array.from(s.exact.seqs()) },
     buckets: [...s.buckets.values()]
       .sort((a, b) => a.start - b.start)
       .map((b) => ({
