@@ -225,8 +225,27 @@ describe('gates judge k6 figures; the state keeps them exactly', () => {
   });
 });
 
+describe("k6's GaugeSink and RateSink tables (metrics/sink_test.go)", () => {
+  it('gauge 1, 2, 3, 4, 10, 5: value 5 (the last); rate 1, 0, 1, 0, 0, 1: 0.5', () => {
+    const ev = createEvaluation({}, [
+      { id: 'value', metric: 'g', expression: 'value==5' },
+      { id: 'rate', metric: 'r', expression: 'rate==0.5' },
+    ]);
+    ev.declare('g', 'gauge', false, [], 0);
+    ev.declare('r', 'rate', false, [], 0);
+    [1, 2, 3, 4, 10, 5].forEach((v, i) => ev.ingestSample({ metric: 'g', time: T0 + i, value: v }));
+    [1, 0, 1, 0, 0, 1].forEach((v, i) => ev.ingestSample({ metric: 'r', time: T0 + i, value: v }));
+    const r = ev.finish();
+    expect(r.gates.map((g) => [g.observed, g.verdict])).toEqual([
+      [5, 'pass'],
+      [0.5, 'pass'],
+    ]);
+    expect(r.series.find((s) => s.metric === 'g')!.gauge).toMatchObject({ last: 5, min: 1, max: 10 });
+  });
+});
+
 describe("k6's CounterSink: rate over the test's duration", () => {
-  it('145 over 1 s is 145/s; one sample gives a rate, not "no samples"', () => {
+  it('samples 1..9, 100 (145) over 1 s is 145/s (the table, ×4 over 4 s); one sample gives a rate, not "no samples"', () => {
     const gates = [
       { id: 'rate', metric: 'c', expression: 'rate==145' },
       { id: 'one', metric: 'once', expression: 'rate==0.25' },
