@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { liveHistograms } from '../model/histogram.js';
 import { aggregates, trendMean, trendPercentile } from './aggregates.js';
 import { createEvaluation, type Evaluation } from './evaluation.js';
-import { EXACT_PER_SERIES, SeriesStore, type Bag } from './series.js';
+import { EXACT_PER_SERIES, EXACT_TOTAL, SeriesStore, type Bag } from './series.js';
 import { exportState, mergeStates } from './state.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
@@ -130,6 +130,29 @@ function trendEvaluation(values: number[], gates: Array<{ id: string; expression
   values.forEach((v, i) => ev.ingestSample({ metric: 't', time: T0 + i, value: v, tags: split ? { name: i % 3 ? 'a' : 'b' } : {} }));
   return ev;
 }
+
+describe('the exact-value budget', () => {
+  it('series past the total pool drop their values; a dropped series gives its room to others', () => {
+    const store = new SeriesStore({ bucketWidthMs: 1000, maxBuckets: 100, seriesCap: 10, wantsHistogram: () => true, wantsBucketHistogram: () => false });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => store.get('t', { n }));
+    for (let i = 0; i < 80_000; i++) {
+      a!.record(T0 + i, i, false);
+      b!.record(T0 + i, i, false);
+    }
+    for (let i = 0; i < 50_000; i++) c!.record(T0 + i, i + 0.5, false);
+    expect(EXACT_TOTAL).toBe(200_000);
+    expect(c!.exact).toBeNull(); // the pool was spent on its way
+    expect([a!.exact!.length, b!.exact!.length]).toEqual([80_000, 80_000]);
+    expect(Array.from(a!.exact!.values().subarray(79_998))).toEqual([79_998, 79_999]);
+    for (let i = 80_000; i <= EXACT_PER_SERIES; i++) a!.record(T0 + i, i, false);
+    expect(a!.exact).toBeNull(); // past its own limit: its chunks go back
+    for (let i = 0; i < 1000; i++) d!.record(T0 + i, 1000 - i, false);
+    expect(d!.exact!.length).toBe(1000);
+    expect(d!.exact!.values()[999]).toBe(1);
+    expect(Array.from(b!.exact!.seqs().subarray(0, 2))).toEqual([1, 3]); // arrival numbers across series
+    store.destroy();
+  });
+});
 
 describe('past the exact-value budget: k6 definition on the histogram', () => {
   it('within 0.1 % of the exact value, values below 0.1 ms too; say "within HDR precision" at the edge', () => {
