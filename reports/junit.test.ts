@@ -44,8 +44,8 @@ describe('JUnit writer', () => {
     expect(xml).toMatch(/<testsuite name="release" tests="1" failures="0"/);
     expect(xml.match(/<failure /g)).toHaveLength(1);
     expect(xml).toContain('classname="chaosgate.chaos smoke"');
-    expect(xml).toMatch(/message="http_req_duration\{name:GET \/&lt;&amp;&quot;&apos;&gt;\}: p\(95\)&lt;20 breached \(observed 94\.015, limit 20\)/);
-    expect(xml).toMatch(/<property name="[^"]+ observed" value="94.015"\/>/);
+    expect(xml).toMatch(/message="http_req_duration\{name:GET \/&lt;&amp;&quot;&apos;&gt;\}: p\(95\)&lt;20 breached \(observed 94\.05, limit 20\)/);
+    expect(xml).toMatch(/<property name="[^"]+ observed" value="94.05"\/>/);
     expect(xml).not.toMatch(/[\u0001\u001b]/);
     // The malformed line shows as an error testcase naming the place.
     expect(xml).toContain('k6.json:7: neither k6 NDJSON nor k6 CSV');
@@ -96,7 +96,7 @@ describe('Markdown writer', () => {
   it('shows the verdict, each gate with its observed value, and escapes table cells', () => {
     const md = renderMarkdown(report());
     expect(md).toMatch(/^## chaosgate: ❌ FAIL/);
-    expect(md).toMatch(/\| ❌ \| http_req_duration\{name:GET \/&lt;&"'&gt;\}: p\(95\)&lt;20 \| 94\.015 \| 20 \| fail \|/);
+    expect(md).toMatch(/\| ❌ \| http_req_duration\{name:GET \/&lt;&"'&gt;\}: p\(95\)&lt;20 \| 94\.05 \| 20 \| fail \|/);
     expect(md).toMatch(/\| ✅ \| http_req_failed: rate&lt;0\.5 \| 10 % \| 50 % \| warn \|/);
     expect(md).toMatch(/\| ⚠️ \| ctrl  chars \| 10 % \| 1 % \| warn \|/);
     expect(md).toContain('> - `k6.json:7` neither k6 NDJSON nor k6 CSV');
