@@ -1,5 +1,5 @@
 // `npm run bench:evaluator [-- --points 2000000,20000000] [--zones Z,+01:00] [--inputs plain,gzip]
-// [--repeat 3] [--live-iterations 120000] [--live-repeat N] [--no-files] [--no-duckdb] [--no-live] [--no-cardinality] [--keep]`
+// [--repeat 3] [--live-iterations 120000] [--live-repeat N] [--no-files] [--no-duckdb] [--no-live] [--no-cardinality] [--no-budget] [--keep]`
 //
 // Records a short real k6 run against a loopback server once, replicates it in order (shifted
 // times) to each size, in UTC and as k6 writes times in Europe/Berlin (+01:00), plain and gzip,
@@ -11,7 +11,8 @@
 // files, the read floor (read-floor.ts: reading, then decoding and finding line ends, on two
 // threads and no parsing) beside the time 4× DuckDB would take. Then a
 // live row (k6's fastest output piped into the evaluator, into `cat`, and to /dev/null) and the
-// cardinality row (500 k points, each of its own metric name). Prints tables; deletes the data.
+// cardinality row (500 k points, each of its own metric name) and the exact-value budget row (200 k
+// points all kept exactly). Prints tables; deletes the data.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -164,6 +165,7 @@ try {
   }
   if (!args.includes('--no-live')) await liveRow();
   if (!args.includes('--no-cardinality')) await cardinalityRow();
+  if (!args.includes('--no-budget')) await budgetRow();
 } finally {
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
 }
@@ -248,6 +250,33 @@ async function cardinalityRow(): Promise<void> {
   }
   extraRows.push(
     `| ${fmt(points)} points, ${fmt(points)} metric names | ${run.series} series (cap 10 000) | ${fmt(run.points / run.seconds)}/s | **${run.maxRssMb.toFixed(0)} MB** |`,
+  );
+  log(extraRows.at(-1)!);
+  rmSync(file);
+}
+
+/**
+ * The exact-value budget full to the end (evaluator/series.ts): 2 trend series of 100 000 values
+ * each, 200 000 in all, every one kept exactly beside the histograms; reference and evaluator
+ * alternating `--repeat` times on the same file.
+ */
+async function budgetRow(): Promise<void> {
+  const perSeries = 100_000;
+  const points = 2 * perSeries;
+  const file = join(dir, 'budget-full.json');
+  const t0 = Date.UTC(2026, 0, 1);
+  const lines = [JSON.stringify({ type: 'Metric', data: { name: 'budget_trend', type: 'trend', contains: 'time', thresholds: [], submetrics: null }, metric: 'budget_trend' })];
+  for (let i = 0; i < points; i++) {
+    const value = (((i * 7919) % 100_003) / 1000 + 0.001).toFixed(6);
+    lines.push(`{"metric":"budget_trend","type":"Point","data":{"time":"${new Date(t0 + i).toISOString()}","value":${value},"tags":{"name":"s${i % 2}"}}}`);
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+  const runs: Record<string, Run[]> = { reference: [], evaluator: [] };
+  for (let r = 0; r < repeat; r++) for (const mode of ['reference', 'evaluator'] as const) runs[mode]!.push(await child(mode, file));
+  const wall = (mode: string) => median(runs[mode]!.map((r) => r.seconds));
+  const rss = Math.max(...runs.evaluator!.map((r) => r.maxRssMb));
+  extraRows.push(
+    `| ${fmt(points)} points, exact-value budget full (2 series × ${fmt(perSeries)}) | ${runs.evaluator![0]!.series} series | ${fmt(points / wall('evaluator'))}/s (reference ${fmt(points / wall('reference'))}/s, **${(wall('reference') / wall('evaluator')).toFixed(1)}×**) | **${rss.toFixed(0)} MB** |`,
   );
   log(extraRows.at(-1)!);
   rmSync(file);

@@ -20,7 +20,7 @@ export interface AggregateDef {
   word: string;
   /** Written with a numeric argument in parentheses; `check` says why one is not allowed. */
   argument?: { name: string; check(value: number, raw: string): string | null };
-  /** The metric kinds k6 allows it on (the reference; chaosgate computes it on any kind). */
+  /** The metric kinds k6 allows it on: on a k6 metric of another kind it is refused, as k6 refuses it (evaluation.ts kindProblem). */
   appliesTo: readonly MetricKind[];
   /** Its line in the reference. */
   doc: string;
@@ -40,7 +40,7 @@ function sortedExact(bag: Bag): Float64Array {
     sorted = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of parts) {
-      sorted.set(p.values.subarray(0, p.length), at);
+      sorted.set(p.values(), at);
       at += p.length;
     }
     sorted.sort();
@@ -84,12 +84,15 @@ export function trendMean(bag: Bag): number {
   if (parts === null) return bag.sum / bag.count;
   let sum = 0;
   if (parts.length === 1) {
-    const v = parts[0]!.values;
-    for (let i = 0; i < parts[0]!.length; i++) sum += v[i]!;
+    for (const v of parts[0]!.values()) sum += v;
   } else {
     // Several series: their values interleaved back into arrival order.
     const order: Array<[number, number]> = [];
-    for (const p of parts) for (let i = 0; i < p.length; i++) order.push([p.seqs[i]!, p.values[i]!]);
+    for (const p of parts) {
+      const values = p.values();
+      const seqs = p.seqs();
+      for (let i = 0; i < p.length; i++) order.push([seqs[i]!, values[i]!]);
+    }
     order.sort((x, y) => x[0] - y[0]);
     for (const [, v] of order) sum += v;
   }

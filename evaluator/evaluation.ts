@@ -780,12 +780,15 @@ const notesOf = (notes: string[]) => (notes.length ? { notes } : {});
 /**
  * Why k6 would refuse the gate's aggregation on a metric of `kind` (its metric_type.go: count and
  * rate on a Counter, rate on a Rate, value on a Gauge, avg/min/max/med/p(N) on a Trend), or null.
- * Metrics chaosgate produces itself (isOwnMetric) and metrics of unknown kind pass here.
+ * Metrics chaosgate produces itself (isOwnMetric) and metrics of unknown kind pass here, and a
+ * gauge's min and max (chaosgate's extension, docs/k6-parity.md).
  */
 export function kindProblem(g: CompiledGate, kind: MetricKindInfo | undefined): string | null {
   if (kind === undefined || derivedMetric(g.ref.metric) || isOwnMetric(g.ref.metric)) return null;
   const def = aggregates[g.threshold.aggregate.kind] as AggregateDef;
   if (def.appliesTo.includes(kind.kind)) return null;
+  // Beyond k6: a gauge's exact extremes (k6's GaugeSink keeps them too; a peak GPU memory gate).
+  if (kind.kind === 'gauge' && (g.threshold.aggregate.kind === 'min' || g.threshold.aggregate.kind === 'max')) return null;
   const allowed = Object.values(aggregates as Record<string, AggregateDef>)
     .filter((a) => a.appliesTo.includes(kind.kind))
     .map((a) => aggregateSyntax(a));

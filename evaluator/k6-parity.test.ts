@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { liveHistograms } from '../model/histogram.js';
 import { aggregates, trendMean, trendPercentile } from './aggregates.js';
 import { createEvaluation, type Evaluation } from './evaluation.js';
-import { EXACT_PER_SERIES, SeriesStore, type Bag } from './series.js';
+import { EXACT_PER_SERIES, EXACT_TOTAL, SeriesStore, type Bag } from './series.js';
 import { exportState, mergeStates } from './state.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
@@ -131,6 +131,29 @@ function trendEvaluation(values: number[], gates: Array<{ id: string; expression
   return ev;
 }
 
+describe('the exact-value budget', () => {
+  it('series past the total pool drop their values; a dropped series gives its room to others', () => {
+    const store = new SeriesStore({ bucketWidthMs: 1000, maxBuckets: 100, seriesCap: 10, wantsHistogram: () => true, wantsBucketHistogram: () => false });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => store.get('t', { n }));
+    for (let i = 0; i < 80_000; i++) {
+      a!.record(T0 + i, i, false);
+      b!.record(T0 + i, i, false);
+    }
+    for (let i = 0; i < 50_000; i++) c!.record(T0 + i, i + 0.5, false);
+    expect(EXACT_TOTAL).toBe(200_000);
+    expect(c!.exact).toBeNull(); // the pool was spent on its way
+    expect([a!.exact!.length, b!.exact!.length]).toEqual([80_000, 80_000]);
+    expect(Array.from(a!.exact!.values().subarray(79_998))).toEqual([79_998, 79_999]);
+    for (let i = 80_000; i <= EXACT_PER_SERIES; i++) a!.record(T0 + i, i, false);
+    expect(a!.exact).toBeNull(); // past its own limit: its chunks go back
+    for (let i = 0; i < 1000; i++) d!.record(T0 + i, 1000 - i, false);
+    expect(d!.exact!.length).toBe(1000);
+    expect(d!.exact!.values()[999]).toBe(1);
+    expect(Array.from(b!.exact!.seqs().subarray(0, 2))).toEqual([1, 3]); // arrival numbers across series
+    store.destroy();
+  });
+});
+
 describe('past the exact-value budget: k6 definition on the histogram', () => {
   it('within 0.1 % of the exact value, values below 0.1 ms too; say "within HDR precision" at the edge', () => {
     const n = EXACT_PER_SERIES + 5_000;
@@ -225,8 +248,27 @@ describe('gates judge k6 figures; the state keeps them exactly', () => {
   });
 });
 
+describe("k6's GaugeSink and RateSink tables (metrics/sink_test.go)", () => {
+  it('gauge 1, 2, 3, 4, 10, 5: value 5 (the last); rate 1, 0, 1, 0, 0, 1: 0.5', () => {
+    const ev = createEvaluation({}, [
+      { id: 'value', metric: 'g', expression: 'value==5' },
+      { id: 'rate', metric: 'r', expression: 'rate==0.5' },
+    ]);
+    ev.declare('g', 'gauge', false, [], 0);
+    ev.declare('r', 'rate', false, [], 0);
+    [1, 2, 3, 4, 10, 5].forEach((v, i) => ev.ingestSample({ metric: 'g', time: T0 + i, value: v }));
+    [1, 0, 1, 0, 0, 1].forEach((v, i) => ev.ingestSample({ metric: 'r', time: T0 + i, value: v }));
+    const r = ev.finish();
+    expect(r.gates.map((g) => [g.observed, g.verdict])).toEqual([
+      [5, 'pass'],
+      [0.5, 'pass'],
+    ]);
+    expect(r.series.find((s) => s.metric === 'g')!.gauge).toMatchObject({ last: 5, min: 1, max: 10 });
+  });
+});
+
 describe("k6's CounterSink: rate over the test's duration", () => {
-  it('145 over 1 s is 145/s; one sample gives a rate, not "no samples"', () => {
+  it('samples 1..9, 100 (145) over 1 s is 145/s (the table, ×4 over 4 s); one sample gives a rate, not "no samples"', () => {
     const gates = [
       { id: 'rate', metric: 'c', expression: 'rate==145' },
       { id: 'one', metric: 'once', expression: 'rate==0.25' },
@@ -267,7 +309,6 @@ describe("aggregation vs metric type, as k6's metric_type.go (refused: exit 2 na
     ['http_req_failed', 'med>0'],
     ['iterations', 'avg>0'],
     ['vus', 'p(95)>0'],
-    ['vus', 'max>0'],
   ];
   for (const [metric, expression] of refusedAtStart) {
     it(`${metric}: ${expression} is refused before any sample`, () => {
@@ -288,6 +329,8 @@ describe("aggregation vs metric type, as k6's metric_type.go (refused: exit 2 na
       ['http_reqs', 'rate>0'],
       ['http_req_failed', 'rate<0.1'],
       ['vus', 'value>0'],
+      ['vus', 'max<100'], // beyond k6: a gauge's extremes
+      ['gpu_memory_used_percent', 'max<85'],
       ['http_req_duration{name:x}', 'p(99.9)<1'],
       ['http_req_duration', 'avg<1'],
       ['queue_depth', 'max<=1000'],
@@ -297,6 +340,7 @@ describe("aggregation vs metric type, as k6's metric_type.go (refused: exit 2 na
       {},
       ok.map(([metric, expression]) => ({ metric: metric!, expression: expression! })),
     );
+    ev.declare('gpu_memory_used_percent', 'gauge', false, [], 0); // a k6 script's Gauge, read by its Metric line
     expect(ev.refusals()).toEqual([]);
     ev.dispose();
   });

@@ -23,7 +23,7 @@ import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from '../mod
 import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
-import { Bucket, EXACT_PER_SERIES, EXACT_TOTAL, HISTOGRAM_SCALE, Series } from './series.js';
+import { Bucket, EXACT_PER_SERIES, HISTOGRAM_SCALE, Series } from './series.js';
 
 export const STATE_FORMAT = 'chaosgate-evaluation-state';
 /** Bump on any change an older merge would misread. 2: exact values per series (k6's percentiles); 3: k6's VU gauges kept per input (`__input`, instance-gauges.ts). */
@@ -150,7 +150,7 @@ export function exportState(ev: Evaluation): EvaluationState {
     overflow: s.overflow,
     histogram: s.hist === null ? null : s.hist.encode(),
     histogramIncomplete: s.histIncomplete,
-    exact: s.exact === null ? null : { values: Array.from(s.exact.values.subarray(0, s.exact.length)), seqs: Array.from(s.exact.seqs.subarray(0, s.exact.length)) },
+    exact: s.exact === null ? null : { values: Array.from(s.exact.values()), seqs: Array.from(s.exact.seqs()) },
     buckets: [...s.buckets.values()]
       .sort((a, b) => a.start - b.start)
       .map((b) => ({
@@ -286,10 +286,13 @@ function absorbSeries(store: MergeParts['store'], parts: Array<{ series: SeriesS
     if (ss.histogramIncomplete) s.histIncomplete = true;
     // Exact values while every shard kept them and they fit the budget, as in one evaluation;
     // arrival numbers continue across states in input order, as one evaluation numbers them.
-    if (ss.exact === null || ss.exact.values.length + (s.exact?.length ?? 0) > EXACT_PER_SERIES || store.exactHeld + ss.exact.values.length > EXACT_TOTAL) s.dropExact();
+    if (ss.exact === null || ss.exact.values.length + (s.exact?.length ?? 0) > EXACT_PER_SERIES) s.dropExact();
     else if (s.exact !== null) {
-      for (let i = 0; i < ss.exact.values.length; i++) s.exact.push(ss.exact.values[i]!, ss.exact.seqs[i]! + seqOffset);
-      store.exactHeld += ss.exact.values.length;
+      for (let i = 0; i < ss.exact.values.length; i++) {
+        if (s.exact.push(ss.exact.values[i]!, ss.exact.seqs[i]! + seqOffset)) continue;
+        s.dropExact(); // the pool is spent
+        break;
+      }
     }
     for (const sb of ss.buckets) {
       const b = bucketFrom(sb, keepHistograms);

@@ -60,7 +60,7 @@ export const trendStatsSchema = z
     p99: z.number(),
   })
   .strict()
-  .describe('min/max/avg/sum exact; percentiles from the HDR histogram (3 significant digits)');
+  .describe('min/max/sum exact; avg and percentiles as k6 defines them: exact within the exact-value budget, else percentiles from the HDR histogram (within 0.1 %)');
 
 export const counterStatsSchema = z.object({ sum: z.number(), ratePerSecond: z.number(), min: z.number(), max: z.number() }).strict();
 
