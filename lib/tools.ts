@@ -23,7 +23,8 @@ export const projectRoot: string = (() => {
 })();
 
 /** The tool versions: lib/pins.json is the one place (scripts/setup.sh and `chaosgate setup` read it). */
-export const pins: Readonly<{ k6: string; xk6: string; xk6Redis: string; toxiproxy: string; actionlint: string; locust: string; kubeconform: string; kubernetesSchemas: string }> = pinsJson;
+export const pins: Readonly<{ k6: string; xk6: string; xk6Redis: string; toxiproxy: string; actionlint: string; locust: string; kubeconform: string; kubernetesSchemas: string }> =
+  pinsJson;
 
 /** A clone of chaosgate's repository (tools/bin is built there), not an installed package. */
 const isRepositoryClone = existsSync(join(projectRoot, 'scripts', 'setup.sh'));
