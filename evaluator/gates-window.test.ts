@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runBounded } from '../test/support/bounded.js';
 import { createEvaluation } from './evaluation.js';
 import { parseCsvTime } from './readers/time.js';
-import { gateLine, gateTextContext } from '../reports/gate-text.js';
+import { gateLine, gateSentence, gateTextContext } from '../reports/gate-text.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
@@ -36,7 +36,7 @@ describe('windowed gates judge whole windows only', () => {
     const report = ev.finish();
     const g = report.gates[0]!;
     // The console and every report read the reason, not "holds"/"breached".
-    expect(gateLine(g, gateTextContext(report))).toMatch(/^FAIL http_req_failed: the samples span only 81 s, shorter than one 5m window, so the gate cannot be shown to hold/);
+    expect(gateLine(g, gateTextContext(report))).toMatch(/^FAIL err: http_req_failed: the samples span only 81 s, shorter than one 5m window, so the gate cannot be shown to hold/);
     expect(g.verdict).toBe('fail');
     // No figure to show as one (every writer shows the message, which keeps it as text).
     expect(g.observed).toBeNull();
@@ -49,10 +49,13 @@ describe('windowed gates judge whole windows only', () => {
   });
 
   it('a short run that breaches even over its shorter span is a breach, and the message says the span', () => {
-    const g = run(4, 120, '5m').finish().gates[0]!;
+    const report = run(4, 120, '5m').finish();
+    const g = report.gates[0]!;
     expect(g.verdict).toBe('fail');
-    expect(g.message).toMatch(
-      /^http_req_failed: rate<0\.5 breached \(observed 0\.75 in the window from .*, over the 5 s the samples span, shorter than one 5m window, limit 0\.5\)$/,
+    expect(g.observed).toBe(0.75);
+    // The one gate sentence (console and every report) keeps the span after its figures.
+    expect(gateSentence(g, gateTextContext(report))).toMatch(
+      /^http_req_failed: rate<0\.5 breached \(observed 75(\.0+)? %, limit 50(\.0+)? %.*\); over the 5 s the samples span, shorter than one 5m window$/,
     );
   });
 

@@ -416,7 +416,9 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} holds`;
   } else {
     verdict = cfg.severity;
-    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached`;
+    // Said after the sentence's figures: the window's figure came from a shorter span than one window.
+    const short = shortSpanMs !== null ? `; over the ${fmtSpan(shortSpanMs)} the samples span, shorter than one ${cfg.window} window` : '';
+    message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached${short}`;
   }
   // A figure read from the HDR histogram is within 0.1 % of k6's: a limit inside that band could
   // be judged the other way by k6, which the message says rather than flip silently.

@@ -22,7 +22,9 @@ export const HISTOGRAM_MAX_VALUE = Math.floor(Number.MAX_SAFE_INTEGER / HISTOGRA
  */
 export const EXACT_PER_SERIES = 100_000;
 export const EXACT_TOTAL = 200_000;
-const EXACT_CHUNK = 256;
+// Small chunks: many series with few values each (one per URL) must not spend the pool on empty
+// slots (with 256, 4 000 one-value series ran it dry after 781 and fell back to the histogram).
+const EXACT_CHUNK = 16;
 
 /**
  * The store's exact values: one allocation of EXACT_TOTAL values and arrival numbers (3.2 MB,

@@ -55,9 +55,10 @@ describe('gate text', () => {
     expect(windowed.observed).toBeCloseTo(0.8, 10);
     expect(gateLine(windowed, gateTextContext(m))).toBe('FAIL 5xx over 5 s <2 %: http_req_failed: rate<0.02 breached (observed 80 %, limit 2 %, worst window 0:40–0:45)');
     expect(gateLine(gate(m, 'throughput'), gateTextContext(m))).toBe('PASS throughput: http_reqs: rate>5 holds (observed 10.0167, limit 5)');
-    // A window longer than the run is one window, ending with the last sample (59.9 s), not at 5:00.
+    // A window longer than the run is one window, ending with the last sample (59.9 s), not at 5:00;
+    // its breach says the span was shorter than one window.
     expect(gateLine(gate(m, 'long window'), gateTextContext(m))).toBe(
-      'FAIL long window: http_req_failed: rate<0.02 breached (observed 15.83 %, limit 2 %, worst window 0:00–1:00)',
+      'FAIL long window: http_req_failed: rate<0.02 breached (observed 15.83 %, limit 2 %, worst window 0:00–1:00); over the 1 min the samples span, shorter than one 5m window',
     );
   });
 

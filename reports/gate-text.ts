@@ -4,7 +4,7 @@
 import { ERROR_RATE_METRIC } from '../model/error-rate.js';
 import { defaultGateId } from '../model/gate-id.js';
 import { builtinMetrics } from '../model/k6-metrics.js';
-import { HDR_PRECISION_CAVEAT, type GateResult, type ReportModel } from '../model/report.js';
+import type { GateResult, ReportModel } from '../model/report.js';
 import { durationToMs } from '../lib/duration.js';
 import { formatElapsed } from './svg-chart.js';
 
@@ -101,10 +101,11 @@ export function gateSentence(g: GateResult, ctx: GateTextContext): string {
   const figures = [`observed ${gateValue(g, g.observed, ctx)}`, `limit ${gateValue(g, g.limit, ctx)}`];
   const worst = worstWindowText(g, ctx);
   if (worst) figures.push(worst);
-  // The evaluator's caveat that k6 could judge a limit this close the other way is kept.
-  const caveatAt = g.message.indexOf(HDR_PRECISION_CAVEAT);
-  const caveat = caveatAt >= 0 ? g.message.slice(caveatAt) : '';
-  return `${where}: ${g.expression.replace(/\s+/g, '')} ${held} (${figures.join(', ')})${caveat}`;
+  // What the evaluator said after its short sentence is kept: the span a short run's window covered,
+  // and the caveat that k6 could judge a limit this close (HDR_PRECISION_CAVEAT) the other way.
+  const base = `${where}: ${g.expression.replace(/\s+/g, '')} ${held}`;
+  const said = g.message.startsWith(base) ? g.message.slice(base.length) : '';
+  return `${base} (${figures.join(', ')})${said}`;
 }
 
 /**
