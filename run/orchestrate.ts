@@ -275,7 +275,7 @@ async function prepare(opts: RunOptions): Promise<RunContext> {
   const scripts = await scriptTexts(load.builtin !== null ? scenarioPath(load.builtin) : load.script);
   refuseUnproducibleMetrics(gates, {
     probes: config.probes.list.length > 0 ? config.probes.list : stackKind === 'reference' ? [{ kind: 'celery-redis' }] : [],
-    drain: profile.drain && (stackKind === 'reference' || config.probes.list.length > 0),
+    drain: profile.drain && (stackKind === 'reference' || 'queues'),
     scripts,
     typed: Object.keys(config.evaluate.metricTypes),
     strict: scripts.length > 0,
