@@ -65,6 +65,7 @@ describe('finishReport', () => {
     const summary = await readFile(md, 'utf8');
     expect(summary).not.toMatch(/PASS/);
     expect(summary).toMatch(/FAIL/);
+    expect(summary).toMatch(/; evaluated on 1 of 1 allowed thread\(s\)\.\n$/);
   });
 
   it('an incomplete run: verdict fail, exit 1, the reasons on the console; a failed run: its error', async () => {
