@@ -1,21 +1,24 @@
 // `npm run bench:evaluator [-- --points 2000000,20000000] [--zones Z,+01:00] [--inputs plain,gzip]
-// [--repeat 3] [--live-iterations 120000] [--live-repeat N] [--no-files] [--no-duckdb] [--no-live] [--no-cardinality] [--no-budget] [--keep]`
+// [--repeat 3] [--threads N] [--duckdb-threads 2] [--recording FILE] [--save-recording FILE] [--live-iterations 120000] [--live-repeat N] [--no-files] [--no-duckdb] [--no-live] [--no-cardinality] [--no-budget] [--keep]`
 //
 // Records a short real k6 run against a loopback server once, replicates it in order (shifted
 // times) to each size, in UTC and as k6 writes times in Europe/Berlin (+01:00), plain and gzip,
 // and measures on the same file, each in its own process and alternating `--repeat` times: the
 // plain reference (readline + JSON.parse + HDR), the evaluator, DuckDB (read_ndjson +
-// quantile_disc, 2 threads, when `python3 -c 'import duckdb'` works) and, for gzip, `zcat` alone.
+// quantile_cont, 2 threads or --duckdb-threads N, when `python3 -c 'import duckdb'` works) and, for gzip, `zcat` alone.
 // Rates are medians, peak RSS the highest seen; every ratio is between runs of this one
-// benchmark. The p95 of every series is checked against DuckDB's exact quantile_disc. For plain
+// benchmark. The p95 of every series is checked against DuckDB's exact quantile_cont (k6's p(N)). For plain
 // files, the read floor (read-floor.ts: reading, then decoding and finding line ends, on two
 // threads and no parsing) beside the time 4× DuckDB would take. Then a
 // live row (k6's fastest output piped into the evaluator, into `cat`, and to /dev/null) and the
 // cardinality row (500 k points, each of its own metric name) and the exact-value budget row (200 k
 // points all kept exactly). Prints tables; deletes the data.
+// `--threads N` caps the evaluator's threads (default: every core); the scaling table gives its
+// CPU per point, the share of that CPU spent off the main thread and, taking the main thread's
+// share as the serial fraction s, Amdahl's speed-up 1 / (s + (1 − s) / N) for 4, 8 and 16 cores.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { k6Bin, loadRecording, recordK6, replicate, writeDistinctMetrics } from './evaluator-data.js';
 
@@ -25,6 +28,10 @@ interface Run {
   series: number;
   seconds: number;
   cpuSeconds: number;
+  /** The evaluator's: CPU of the measured work (all threads, then the main thread's), threads used. */
+  workCpuSeconds?: number;
+  mainCpuSeconds?: number;
+  threadsUsed?: number;
   maxRssMb: number;
   p95?: { metric: string; tags: Record<string, string>; count: number; p95: number }[];
 }
@@ -38,6 +45,12 @@ const sizes = args.includes('--no-files') ? [] : (flag('--points') ?? '2000000,2
 const zones = (flag('--zones') ?? 'Z,+01:00').split(',');
 const inputs = (flag('--inputs') ?? 'plain,gzip').split(',');
 const repeat = Math.max(1, Number(flag('--repeat') ?? 3));
+/** DuckDB's threads (bench/duckdb-peer.py reads them from the environment). */
+const duckThreads = Number(flag('--duckdb-threads') ?? 2);
+process.env.CHAOSGATE_DUCKDB_THREADS = String(duckThreads);
+/** The evaluator's thread cap (0: every core, its default). */
+const threads = Number(flag('--threads') ?? 0);
+if (!Number.isInteger(threads) || threads < 0) throw new Error(`--threads ${flag('--threads')}: a whole number ≥ 1`);
 const here = import.meta.dirname;
 const childScript = join(here, 'evaluator-child.mjs');
 /** The built CLI (dist/cli.mjs; bench/run.mjs passes its path). */
@@ -56,7 +69,8 @@ function collect(cmd: string, argv: string[], opts: { stdin?: 'ignore' | 'pipe' 
   });
 }
 
-const child = async (mode: string, path: string): Promise<Run> => JSON.parse(await collect(process.execPath, [childScript, mode, path])) as Run;
+const child = async (mode: string, path: string): Promise<Run> =>
+  JSON.parse(await collect(process.execPath, [childScript, mode, path, ...(mode === 'evaluator' ? [String(threads)] : [])])) as Run;
 const duckdb = async (path: string): Promise<Run> => JSON.parse(await collect('python3', [duckdbScript, path])) as Run;
 async function zcat(path: string): Promise<Run> {
   const started = performance.now();
@@ -73,7 +87,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(0)} k`);
 const log = (s: string) => process.stderr.write(s + '\n');
 
-/** Compares the evaluator's p95 of every trend series with DuckDB's exact quantile_disc. */
+/** Compares the evaluator's p95 of every trend series with DuckDB's exact quantile_cont. */
 function checkP95(ev: Run, duck: Run): string {
   const key = (metric: string, tags: Record<string, string>) => metric + JSON.stringify(Object.entries(tags).sort());
   const exact = new Map(duck.p95!.map((s) => [key(s.metric, s.tags), s]));
@@ -103,9 +117,14 @@ const liveRows: string[] = [];
 /** Plain files: the read floor (read-floor.ts) beside the evaluator and what 4× DuckDB would take. */
 const floorRows: string[] = [];
 const extraRows: string[] = [];
+/** The evaluator's CPU per point, off-main share and Amdahl's prediction per file. */
+const scalingRows: string[] = [];
 try {
   log(`k6: ${k6Bin}; DuckDB: ${haveDuckdb ? 'yes' : 'no (pip install duckdb)'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
-  const rec = sizes.length > 0 ? loadRecording(await recordK6(dir, flag('--record') ?? '8s')) : null;
+  // --recording FILE: replicate that recording (scripts/bench-cores.sh carries one); --save-recording FILE keeps the one made here.
+  const recording = sizes.length === 0 ? null : (flag('--recording') ?? (await recordK6(dir, flag('--record') ?? '8s')));
+  if (recording && flag('--save-recording')) copyFileSync(recording, flag('--save-recording')!);
+  const rec = recording ? loadRecording(recording) : null;
   if (rec) log(`recorded ${rec.prefix.length} points of real k6 output (${(rec.spanMs / 1000).toFixed(0)} s)`);
   for (const points of rec ? sizes : []) {
     const needGb = (points * 330 * 1.15) / 1e9;
@@ -149,6 +168,8 @@ try {
             `${p95} |`,
         );
         log(rows.at(-1)!);
+        scalingRows.push(scalingRow(points, zone, input, runs.evaluator!));
+        log(scalingRows.at(-1)!);
         if (!gzip) {
           const budget = haveDuckdb ? wall('duckdb') / 4 : Number.NaN;
           const share = (mode: string) => (haveDuckdb ? ` (${((wall(mode) / budget) * 100).toFixed(0)} %)` : '');
@@ -168,6 +189,25 @@ try {
   if (!args.includes('--no-budget')) await budgetRow();
 } finally {
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The evaluator's scaling figures from its runs on one file (medians): wall, CPU-µs per point, the
+ * share of its CPU off the main thread (reading threads, GC helpers, the libuv pool) and, with the
+ * main thread's share as the serial fraction s, Amdahl's speed-up over one core's worth of that CPU
+ * and the wall it predicts on N cores: an upper bound for a design that spreads all the rest over
+ * N threads (today's reads a file with at most two).
+ */
+function scalingRow(points: number, zone: string, input: string, runs: Run[]): string {
+  const m = (f: (r: Run) => number) => median(runs.map(f));
+  const cpu = m((r) => r.workCpuSeconds ?? Number.NaN);
+  const serial = m((r) => (r.mainCpuSeconds ?? Number.NaN) / (r.workCpuSeconds ?? Number.NaN));
+  const speedup = (n: number) => 1 / (serial + (1 - serial) / n);
+  const predicted = [4, 8, 16].map((n) => `${speedup(n).toFixed(1)}× / ${(cpu / speedup(n)).toFixed(2)} s`).join(' | ');
+  return (
+    `| ${fmt(points)} | ${zone} | ${input} | ${threads || 'all'} (${os.availableParallelism()} cores) | ${runs[0]!.threadsUsed ?? '?'} | ${m((r) => r.seconds).toFixed(2)} s | ${cpu.toFixed(2)} s | ` +
+    `${((cpu / points) * 1e6).toFixed(2)} µs | ${((1 - serial) * 100).toFixed(0)} % | ${serial.toFixed(2)} | ${predicted} |`
+  );
 }
 
 /** k6's fastest output (50 VUs adding Trend points, no HTTP) to /dev/null, piped into `cat`, and piped into the evaluator. */
@@ -286,13 +326,21 @@ process.stdout.write(
   [
     `load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     '',
-    '| points | zone | input | reference | evaluator | vs reference (wall) | (CPU) | evaluator peak RSS | DuckDB (2 threads) | vs DuckDB | gzip: evaluator / zcat | p95 vs DuckDB quantile_disc |',
+    `| points | zone | input | reference | evaluator | vs reference (wall) | (CPU) | evaluator peak RSS | DuckDB (${duckThreads} threads) | vs DuckDB | gzip: evaluator / zcat | p95 vs DuckDB quantile_cont |`,
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
+    ...(scalingRows.length
+      ? [
+          '| points | zone | input | --threads | threads used | evaluator wall | CPU-s (work) | CPU per point | CPU off the main thread | serial fraction s | Amdahl N=4: speed-up / wall | N=8 | N=16 |',
+          '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...scalingRows,
+          '',
+        ]
+      : []),
     ...(floorRows.length
       ? [
-          '| points | zone | read floor, 2 threads (share of the 4×-DuckDB time) | + latin1 decode + line ends | evaluator | DuckDB (2 threads) | 4× DuckDB would be |',
+          `| points | zone | read floor, 2 threads (share of the 4×-DuckDB time) | + latin1 decode + line ends | evaluator | DuckDB (${duckThreads} threads) | 4× DuckDB would be |`,
           '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
           ...floorRows,
           '',

@@ -3,7 +3,7 @@
 // Node, no TypeScript loader needed. The shards benchmark runs the built CLI (dist/cli.mjs).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -31,11 +31,15 @@ try {
     logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  const r = spawnSync(process.execPath, [join(out, `${name}.mjs`), ...args], {
-    stdio: 'inherit',
-    env: { ...process.env, CHAOSGATE_BENCH_CLI: resolve(import.meta.dirname, '..', 'dist', 'cli.mjs') },
-  });
-  process.exitCode = r.status ?? 1;
+  // CHAOSGATE_BENCH_BUNDLE=DIR: keep the bundle there and run nothing (scripts/bench-cores.sh carries it).
+  if (process.env.CHAOSGATE_BENCH_BUNDLE) cpSync(out, process.env.CHAOSGATE_BENCH_BUNDLE, { recursive: true });
+  else {
+    const r = spawnSync(process.execPath, [join(out, `${name}.mjs`), ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, CHAOSGATE_BENCH_CLI: resolve(import.meta.dirname, '..', 'dist', 'cli.mjs') },
+    });
+    process.exitCode = r.status ?? 1;
+  }
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

@@ -27,3 +27,12 @@ export function numberFlag(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number');
   return n;
 }
+
+/** `--threads N` (evaluate, run): a whole number ≥ 1, which overrides evaluate.threads. */
+export function threadsFlag(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('not a whole number of threads from 1 to 256');
+  return n;
+}
+
+export const THREADS_FLAG_HELP = 'threads the evaluator may use (overrides evaluate.threads; default one per core: os.availableParallelism())';

@@ -1,4 +1,5 @@
 // The `evaluate` and `gates` sections of the config file (issue 3).
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { defaultGateId } from '../model/gate-id.js';
 import { durationTextField } from '../lib/duration.js';
@@ -60,13 +61,14 @@ export const evaluateSectionSchema = z
       .enum(['warn', 'fail'])
       .default('warn')
       .describe('no usable previous report for a gate against it (first night, expired, partial): warn = skipped with a note; fail = its severity (docs/soak.md)'),
-    workers: z
+    threads: z
       .number()
       .int()
-      .min(0)
-      .max(64)
-      .default(0)
-      .describe('threads for big files: 0 = one per core, 1 = main thread only; from 2, worker threads read and parse each big file (plain NDJSON from 256 MB: two)'),
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('threads the evaluator may use (flag --threads); omitted: os.availableParallelism(); 1 = the main thread only (docs/evaluator.md, threads)'),
+    workers: z.number().int().min(0).max(64).default(0).describe('the older name of `threads` (0 = one per core); `threads` wins when both are set'),
     workerMinBytes: z
       .number()
       .int()
@@ -163,6 +165,11 @@ export const gatesSectionSchema = z.array(gateSchema).superRefine((gates, ctx) =
 });
 
 export type EvaluateConfig = z.output<typeof evaluateSectionSchema>;
+
+/** The threads the evaluator may use: `threads`, else the older `workers`, else one per core. */
+export function evaluateThreads(config: Pick<EvaluateConfig, 'threads' | 'workers'>): number {
+  return config.threads ?? (config.workers || availableParallelism());
+}
 export type EvaluateConfigInput = z.input<typeof evaluateSectionSchema>;
 export type GateConfig = z.output<typeof gateSchema>;
 export type GateConfigInput = z.input<typeof gateSchema>;

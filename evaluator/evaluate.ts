@@ -2,11 +2,10 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
-import { evaluateSectionSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
+import { evaluateSectionSchema, evaluateThreads, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, refuseRefusedGates, type Evaluation, type EvaluationOptions } from './evaluation.js';
 import { isGzipFile, isLiveSource, readSource, refuseRepeatedInputs } from './input.js';
 import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
@@ -311,7 +310,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   }
   for (const e of opts.phaseEvents ?? []) ev.addPhaseEvent(e);
   const script = workerScript();
-  const threads = evaluateConfig.workers || availableParallelism();
+  const threads = evaluateThreads(evaluateConfig);
   // Many large inputs (shards' outputs): one state per input in worker threads, then the merge.
   // From 4 threads: on 2 cores one evaluation with its reading thread was faster (bench:merge,
   // 20 M points in 8 files: 36 s vs 47 s), as each state thread parses and records alone.
@@ -338,6 +337,8 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       testRunDurationMs: opts.testRunDurationMs,
     });
     refuseNoSamples(inputs, model.inputs, model.totals.trusted);
+    // The state threads, one input each (this thread waits, then merges).
+    model.config.threads = { allowed: threads, used: Math.min(threads, inputs.length) };
     return model;
   }
   try {

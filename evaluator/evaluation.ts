@@ -1,6 +1,6 @@
 // The streaming evaluation: lines or samples in (live from a FIFO while k6 runs, or from files),
 // phase events joined by time, gates checkable at any moment, a report model at the end.
-import { evaluateSectionSchema, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
+import { evaluateSectionSchema, evaluateThreads, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { aggregates, aggregateSyntax, durationSeconds, trendMean, trendPercentile, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import { isOwnMetric } from '../model/metric-names.js';
@@ -713,6 +713,8 @@ export class Evaluation implements SampleSink {
           bucketWidthMs: this.store.bucketWidthMs,
           maxBuckets: this.config.maxBuckets,
           seriesCap: this.config.seriesCap,
+          // The main thread, plus the reading threads of the input read by the most.
+          threads: { allowed: evaluateThreads(this.config), used: 1 + Math.max(0, ...[...this.sources.values()].map((s) => s.summary.threads ?? 0)) },
         },
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,

@@ -173,7 +173,22 @@ export const reportSchema = z
     abort: z.object({ reason: z.string(), time: z.number() }).strict().nullable(),
     inputs: z.array(inputSummarySchema),
     totals: totalsSchema,
-    config: z.object({ groupBy: z.array(z.string()), bucketWidthMs: z.number(), maxBuckets: z.number().int(), seriesCap: z.number().int() }).strict(),
+    config: z
+      .object({
+        groupBy: z.array(z.string()),
+        bucketWidthMs: z.number(),
+        maxBuckets: z.number().int(),
+        seriesCap: z.number().int(),
+        threads: z
+          .object({
+            allowed: z.number().int().positive().describe('the setting: evaluate.threads / --threads, else one per core'),
+            used: z.number().int().positive().describe('threads that worked on the inputs at once, the main thread included (1: the main thread alone)'),
+          })
+          .strict()
+          .optional()
+          .describe('absent in older reports'),
+      })
+      .strict(),
     phases: z.array(phaseSchema),
     series: z.array(seriesSchema),
     gates: z.array(gateResultSchema),

@@ -73,8 +73,9 @@ function notesSection(model: ReportModel): string[] {
 
 function inputSection(model: ReportModel): string[] {
   const t = model.totals;
+  const threads = model.config.threads;
   return [
-    `${t.points} samples in ${t.series} series from ${model.inputs.length} input(s); ${t.malformed} malformed${t.overflowPoints ? `; ${t.overflowPoints} in overflow series (cap ${t.seriesCap})` : ''}.`,
+    `${t.points} samples in ${t.series} series from ${model.inputs.length} input(s); ${t.malformed} malformed${t.overflowPoints ? `; ${t.overflowPoints} in overflow series (cap ${t.seriesCap})` : ''}${threads ? `; evaluated on ${threads.used} of ${threads.allowed} allowed thread(s)` : ''}.`,
   ];
 }
 

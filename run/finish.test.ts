@@ -12,7 +12,7 @@ const T0 = Date.UTC(2026, 0, 1, 12);
 
 /** 100 requests of 20 ms over 10 s, `failed` of them failed (as k6 writes a refused connection: fast, failed). */
 function report(gates: GateConfigInput[], failed: number) {
-  const ev = createEvaluation({ bucketWidth: '1s' }, gates);
+  const ev = createEvaluation({ bucketWidth: '1s', threads: 1 }, gates);
   for (let i = 0; i < 100; i++) {
     const time = T0 + i * 100;
     ev.ingestSample({ metric: 'http_req_duration', time, value: 20, tags: { name: 'GET /' } });
@@ -37,7 +37,7 @@ describe('finishReport', () => {
     expect(f.report.verdict).toBe('pass');
     expect(f.exitCode).toBe(ExitCode.pass);
     expect(f.error).toBeNull();
-    expect(f.lines).toEqual(['PASS p95: http_req_duration: p(95)<500 holds (observed 20, limit 500)', '200 samples, 2 series, 0 malformed; verdict pass']);
+    expect(f.lines).toEqual(['PASS p95: http_req_duration: p(95)<500 holds (observed 20, limit 500)', '200 samples, 2 series, 0 malformed, 1 of 1 thread; verdict pass']);
     // The sentence is the gate's message in the model, built once.
     expect(f.report.gates[0]!.message).toBe('http_req_duration: p(95)<500 holds (observed 20, limit 500)');
   });
@@ -59,12 +59,13 @@ describe('finishReport', () => {
     expect(f.report.verdict).toBe('fail');
     expect(f.report.partial).toBe(true);
     expect(f.report.abort?.reason).toBe('interrupted (SIGINT/SIGTERM)');
-    expect(f.lines.at(-1)).toBe('200 samples, 2 series, 0 malformed; verdict fail (partial)');
+    expect(f.lines.at(-1)).toBe('200 samples, 2 series, 0 malformed, 1 of 1 thread; verdict fail (partial)');
     expect(JSON.parse(await readFile(json, 'utf8')).verdict).toBe('fail');
     expect(await readFile(junit, 'utf8')).toContain('<property name="chaosgate.verdict" value="fail"/>');
     const summary = await readFile(md, 'utf8');
     expect(summary).not.toMatch(/PASS/);
     expect(summary).toMatch(/FAIL/);
+    expect(summary).toMatch(/; evaluated on 1 of 1 allowed thread\(s\)\.\n$/);
   });
 
   it('an incomplete run: verdict fail, exit 1, the reasons on the console; a failed run: its error', async () => {

@@ -170,7 +170,7 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
   for (const why of incomplete) lines.push(`INCOMPLETE ${why}`);
   const t = report.totals;
   lines.push(
-    `${opts.what ?? ''}${t.points} samples, ${t.series} series, ${t.malformed} malformed; verdict ${report.verdict}${report.partial ? ' (partial)' : ''}${opts.reportsIn ? `; reports in ${opts.reportsIn}` : ''}`,
+    `${opts.what ?? ''}${t.points} samples, ${t.series} series, ${t.malformed} malformed${threadsText(report)}; verdict ${report.verdict}${report.partial ? ' (partial)' : ''}${opts.reportsIn ? `; reports in ${opts.reportsIn}` : ''}`,
   );
 
   let error: ChaosgateError | null = null;
@@ -196,4 +196,10 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
     }
   }
   return { report, exitCode, lines, error };
+}
+
+/** ", 3 of 8 threads": the threads the evaluation used and those it was allowed (none in older reports). */
+export function threadsText(report: ReportModel): string {
+  const th = report.config.threads;
+  return th ? `, ${th.used} of ${th.allowed} thread${th.allowed === 1 ? '' : 's'}` : '';
 }

@@ -1,7 +1,7 @@
 // `chaosgate evaluate <input…>`: k6 output in, gates judged, reports written, exit code from the verdict.
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { configFileOf, withConfigFlags, type ConfigFlags } from '../config-flags.js';
+import { configFileOf, THREADS_FLAG_HELP, threadsFlag, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { evaluate, loadPrevious } from '../../evaluator/evaluate.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
@@ -23,6 +23,7 @@ interface EvaluateFlags extends ConfigFlags, ReportFlags {
   allowNoGates?: boolean;
   state?: string;
   testRunDuration?: string;
+  threads?: number;
 }
 
 export function register(program: Command): void {
@@ -38,6 +39,7 @@ export function register(program: Command): void {
     .option('--state <file>', 'also write the mergeable evaluation state (for `chaosgate merge`; .gz compresses)')
     .option('--declared-thresholds', "also judge the thresholds k6 declared in the NDJSON's Metric lines")
     .option('--allow-no-gates', 'accept an evaluation with no gates to judge (otherwise refused, exit 2)')
+    .option('--threads <n>', THREADS_FLAG_HELP, threadsFlag)
     .option(
       '--test-run-duration <ms>',
       "k6's test run duration in ms (handleSummary's state.testRunDurationMs), which a counter's `rate` divides by as in k6; default: the input's first to last sample",
@@ -45,6 +47,7 @@ export function register(program: Command): void {
     .action(async (inputs: string[], flags: EvaluateFlags) => {
       const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
+      if (flags.threads !== undefined) config.evaluate.threads = flags.threads;
       // The gates `run <profile>` judges: the profile's, else the config's.
       const profile = flags.profile !== undefined ? resolveProfile(config, flags.profile) : null;
       const gates = profile?.gates ?? config.gates;

@@ -2,7 +2,7 @@
 // wrapper over runProfile).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { configFileOf, DEFAULT_CONFIG_FILE, withConfigFlags, type ConfigFlags } from '../config-flags.js';
+import { configFileOf, DEFAULT_CONFIG_FILE, THREADS_FLAG_HELP, threadsFlag, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 import { loadConfig } from '../../config/index.js';
 import { durationToMs } from '../../lib/duration.js';
 import { UsageError } from '../../lib/errors.js';
@@ -16,6 +16,7 @@ interface RunFlags extends ConfigFlags {
   allowNoGates?: boolean;
   shards?: string;
   baseline?: string;
+  threads?: number;
 }
 
 /** The arguments after `--` (passed to `k6 run`), and the operands before it. */
@@ -40,6 +41,7 @@ export function register(program: Command): void {
       'the previous JSON report (a folder of reports: their median), for baseline: "report" and drift gates and the comparison (overrides evaluate.baselineReport)',
     )
     .option('--allow-no-gates', 'run even when there is no gate at all (no config gates, no k6 thresholds)')
+    .option('--threads <n>', `${THREADS_FLAG_HELP}; the live evaluation uses one`, threadsFlag)
     .allowExcessArguments()
     .usage('[options] [profile] [-- k6 run arguments]')
     .action(async (_profile: string | undefined, flags: RunFlags, cmd: Command) => {
@@ -61,7 +63,12 @@ export function register(program: Command): void {
       if (flags.script !== undefined && !existsSync(flags.script)) throw new UsageError(`--script ${flags.script}: no such file`);
       const file = configFileOf(flags);
       const loaded = await loadConfig({ file, set: flags.set });
-      const config = flags.baseline === undefined ? loaded : { ...loaded, evaluate: { ...loaded.evaluate, baselineReport: flags.baseline } };
+      const evaluate = {
+        ...loaded.evaluate,
+        ...(flags.baseline !== undefined && { baselineReport: flags.baseline }),
+        ...(flags.threads !== undefined && { threads: flags.threads }),
+      };
+      const config = { ...loaded, evaluate };
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => {
         if (controller.signal.aborted) {

@@ -198,11 +198,19 @@ describe('chaosgate evaluate', () => {
     const b = JSON.parse(await readFile(two, 'utf8'));
     // The reading thread sends the points in file order: the report is the same to the last bit
     // (sums, encoded histograms, buckets, problems), all but the time it was made and `threads`.
-    const same = (r: { createdAt: string; inputs: Array<{ threads?: number }> }) => ({ ...r, createdAt: '', inputs: r.inputs.map(({ threads: _t, ...i }) => i) });
+    const same = (r: { createdAt: string; inputs: Array<{ threads?: number }>; config: { threads?: unknown } }) => ({
+      ...r,
+      createdAt: '',
+      inputs: r.inputs.map(({ threads: _t, ...i }) => i),
+      config: { ...r.config, threads: undefined },
+    });
     expect(same(b)).toEqual(same(a));
     expect(b.inputs[0].lines).toBe(a.inputs[0].lines);
     expect(a.inputs[0].threads).toBeUndefined();
     expect(b.inputs[0].threads).toBe(2);
+    // The main thread alone, allowed one; two reading threads and the main thread, allowed two.
+    expect(a.config.threads).toEqual({ allowed: 1, used: 1 });
+    expect(b.config.threads).toEqual({ allowed: 2, used: 3 });
     expect(a.totals.points).toBe(30_001);
     const problems = (source: string) => [
       { source, line: earlyBad, reason: 'value Infinity is not a finite number' },

@@ -133,14 +133,24 @@ describe('chaosgate merge', () => {
     const sequential = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workers=1', '--json', join(dir, 'sequential.json')]);
     noStack(parallel);
     expect(parallel.code, parallel.stderr).toBe(sequential.code);
-    expect(parallel.stdout).toBe(sequential.stdout);
-    type R = { createdAt: string; inputs: Array<{ threads?: number }>; gates: Array<{ durationMs: number }> };
+    // The same lines but for the threads used: a state thread per input (3 of 4), the main thread alone (1 of 1).
+    expect(parallel.stdout).toMatch(/, 3 of 4 threads; verdict/);
+    expect(sequential.stdout).toMatch(/, 1 of 1 thread; verdict/);
+    const threadless = (out: string) => out.replace(/, \d+ of \d+ threads?; verdict/, '; verdict');
+    expect(threadless(parallel.stdout)).toBe(threadless(sequential.stdout));
+    type R = { createdAt: string; inputs: Array<{ threads?: number }>; gates: Array<{ durationMs: number }>; config: { threads?: unknown } };
     const p = JSON.parse(await readFile(join(dir, 'parallel.json'), 'utf8')) as R;
     const s = JSON.parse(await readFile(join(dir, 'sequential.json'), 'utf8')) as R;
     // Each input was read by a thread of its own in the parallel run, by the main thread in the other.
     expect(p.inputs.map((i) => i.threads)).toEqual([1, 1, 1]);
     expect(s.inputs.map((i) => i.threads)).toEqual([undefined, undefined, undefined]);
-    const strip = (r: R) => ({ ...r, createdAt: '', inputs: r.inputs.map(({ threads: _t, ...i }) => i), gates: r.gates.map((g) => ({ ...g, durationMs: 0 })) });
+    const strip = (r: R) => ({
+      ...r,
+      createdAt: '',
+      inputs: r.inputs.map(({ threads: _t, ...i }) => i),
+      gates: r.gates.map((g) => ({ ...g, durationMs: 0 })),
+      config: { ...r.config, threads: undefined },
+    });
     expect(reportDifferences(strip(p), strip(s))).toEqual([]);
     // A broken input among them: its own message and exit 3, as without threads.
     const broken = await file('broken.ndjson', shard(0, 100) + '{"type":"Point","data":{"time":"x"\n');

@@ -1,0 +1,144 @@
+// `evaluate --threads N`: the same report to the bit whatever the thread count (issue 23), on output
+// the real k6 wrote, replicated: one big file (read by 1 or 2 reading threads) and three big files
+// (from 4 threads on: one state per input in a thread of its own, then the merge: there only equal
+// to the last bits of sums). A bad count is a usage or config error naming the flag or field.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRecording, recordK6, replicate } from '../../bench/evaluator-data.js';
+import { bundleCli, runCli, type CliBundle } from '../support/cli-bundle.js';
+import { reportDifferences } from '../support/report-diff.js';
+
+let bundle: CliBundle;
+let dir: string;
+let config: string;
+let recorded: string;
+
+beforeAll(async () => {
+  bundle = await bundleCli('threads');
+  dir = await mkdtemp(join(tmpdir(), 'chaosgate-threads-'));
+  recorded = await recordK6(dir, '2s');
+  config = join(dir, 'config.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      // 1 MB: files from 1 MB on get a reading thread, from 4 MB on two (plain NDJSON).
+      evaluate: { workerMinBytes: 1 << 20, bucketWidth: '1s' },
+      gates: [
+        { metric: 'http_req_duration', expression: 'p(95)<1000' },
+        { metric: 'http_req_duration', expression: 'avg<1000', window: '1s' },
+        { metric: 'http_req_failed', expression: 'rate<0.9' },
+        { metric: 'http_reqs', expression: 'count>0' },
+      ],
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await bundle?.remove();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+type Report = {
+  createdAt: string;
+  inputs: Array<{ threads?: number }>;
+  config: { threads?: { allowed: number; used: number } };
+  gates: Array<{ durationMs: number; verdict: string }>;
+  totals: { points: number };
+};
+
+/** The report without what may differ: when it was made, the gates' timing and the threads. */
+function comparable(r: Report): unknown {
+  return {
+    ...r,
+    createdAt: '',
+    inputs: r.inputs.map(({ threads: _t, ...i }) => i),
+    config: { ...r.config, threads: undefined },
+    gates: r.gates.map((g) => ({ ...g, durationMs: 0 })),
+  };
+}
+
+/** Paths where two JSON values differ at all (numbers to the bit), "path: a vs b". */
+function exactDifferences(a: unknown, b: unknown, path = '$', out: string[] = []): string[] {
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const x = a as Record<string, unknown>;
+    const y = b as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) exactDifferences(x[k], y[k], `${path}.${k}`, out);
+  } else if (!Object.is(a, b)) out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  return out;
+}
+
+async function evaluateAt(inputs: string[], threads: number): Promise<Report> {
+  const json = join(dir, `report-${inputs.length}-${threads}.json`);
+  const r = await runCli(bundle.cli, ['evaluate', ...inputs, '-c', config, '--threads', String(threads), '--json', json], { timeoutMs: 120_000 });
+  expect(r.stderr).toBe('');
+  expect(r.code, r.stdout).toBe(0);
+  return JSON.parse(await readFile(json, 'utf8')) as Report;
+}
+
+describe('evaluate --threads', () => {
+  it('gives the same report at 1, 2, 3 and 8 threads, for one big file and for three', async () => {
+    const rec = loadRecording(recorded);
+    const one = join(dir, 'one.ndjson');
+    await replicate(rec, one, 40_000, { offsetMinutes: 0, gzip: false });
+    // Three shards' files: the same recording at three time offsets (k6 in three zones' format).
+    const three = [0, 60, 120].map((m) => join(dir, `shard-${m}.ndjson`));
+    for (const [i, p] of three.entries()) await replicate(rec, p, 8_000 + i * 1_000, { offsetMinutes: i * 60, gzip: false });
+
+    const single = await Promise.all([1, 2, 3, 8].map((n) => evaluateAt([one], n)));
+    expect(single[0]!.totals.points).toBe(40_000);
+    // Main thread alone; then the main thread and two reading threads (the file is over 4 × 1 MB).
+    expect(single.map((r) => r.config.threads)).toEqual([
+      { allowed: 1, used: 1 },
+      { allowed: 2, used: 3 },
+      { allowed: 3, used: 3 },
+      { allowed: 8, used: 3 },
+    ]);
+    for (const r of single.slice(1)) expect(exactDifferences(comparable(r), comparable(single[0]!))).toEqual([]);
+
+    const many = [];
+    for (const n of [1, 2, 3, 8]) many.push(await evaluateAt(three, n));
+    expect(many[0]!.totals.points).toBe(27_000);
+    // From 4 threads: one state thread per input, merged (the main thread waits).
+    expect(many.map((r) => r.config.threads)).toEqual([
+      { allowed: 1, used: 1 },
+      { allowed: 2, used: 2 },
+      { allowed: 3, used: 2 },
+      { allowed: 8, used: 3 },
+    ]);
+    // 2 and 3 threads read the files one after the other as 1 thread does: the same to the bit.
+    for (const r of many.slice(1, 3)) expect(exactDifferences(comparable(r), comparable(many[0]!))).toEqual([]);
+    // 8 threads: a state per file, merged. Not to the bit (a known gap, docs/evaluator.md): a merged
+    // sum adds the files' sums, not every value in file order, so sums (and what is computed from
+    // them) may differ in the last bits, and a merged histogram's encoding may differ (its header
+    // carries the array size, which depends on how it grew) while its counts are the same. Nothing else.
+    const merged = exactDifferences(comparable(many[3]!), comparable(many[0]!));
+    for (const d of merged)
+      expect(d).toMatch(/^\$\.(series\.\d+\.(trend\.(sum|avg)|counter\.(sum|ratePerSecond)|histogram\.data|buckets\.items\.\d+\.(sum|histogram))|gates\.\d+\.observed): /);
+    expect(reportDifferences(comparable(many[3]!), comparable(many[0]!))).toEqual([]);
+    expect(many[3]!.gates.map((g) => g.verdict)).toEqual(many[0]!.gates.map((g) => g.verdict));
+  }, 300_000);
+
+  it('refuses a thread count that is not a whole number from 1, naming the flag or the field (exit 2)', async () => {
+    const input = join(dir, 'small.ndjson');
+    await replicate(loadRecording(recorded), input, 100, { offsetMinutes: 0, gzip: false });
+    const plain = join(dir, 'plain.json');
+    await writeFile(plain, JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(95)<1000' }] }));
+    for (const bad of ['0', '-1', '1.5', 'many', '']) {
+      const r = await runCli(bundle.cli, ['evaluate', input, '-c', config, '--threads', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/--threads/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const field = await runCli(bundle.cli, ['evaluate', input, '-c', config, '--set', 'evaluate.threads=0']);
+    expect(field.code).toBe(2);
+    expect(field.stderr).toMatch(/evaluate\.threads/);
+    // The older name still works, and the report says what it allowed.
+    const json = join(dir, 'workers.json');
+    const old = await runCli(bundle.cli, ['evaluate', input, '-c', plain, '--set', 'evaluate.workers=1', '--json', json]);
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stdout).toMatch(/, 1 of 1 thread; verdict pass/);
+    expect(JSON.parse(await readFile(json, 'utf8')).config.threads).toEqual({ allowed: 1, used: 1 });
+  }, 120_000);
+});
