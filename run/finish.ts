@@ -155,11 +155,11 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
 
   // One report that does not fit (disk full) does not cost the others; the run then exits as an error.
   const written: string[] = [];
-  const unwritten: string[] = [];
+  const unwritten: Error[] = [];
   for (const { format, path } of opts.reports ?? []) {
     await writeReport(format, report, path).then(
       () => written.push(path),
-      (err: Error) => unwritten.push(err.message),
+      (err: Error) => unwritten.push(err),
     );
   }
 
@@ -188,10 +188,12 @@ export async function finishReport(report: ReportModel, opts: FinishOptions = {}
     exitCode = error.exitCode;
   } else exitCode = report.verdict === 'fail' ? ExitCode.gateFailed : ExitCode.pass;
   if (unwritten.length) {
-    const what = `reports not written:\n${unwritten.map((u) => `  - ${u}`).join('\n')}${written.length ? `\nwritten: ${written.join(', ')}` : ''}`;
+    const what = `reports not written:\n${unwritten.map((u) => `  - ${u.message}`).join('\n')}${written.length ? `\nwritten: ${written.join(', ')}` : ''}`;
+    // A path refused as a report target (a folder, a block device) is a usage error (exit 2); a write that failed (disk full) is 1.
+    const refused = unwritten.find((u): u is ChaosgateError => u instanceof ChaosgateError && u.exitCode !== ExitCode.internal);
     if (error) lines.push(what);
     else {
-      error = new ChaosgateError(what, ExitCode.internal);
+      error = new ChaosgateError(what, refused?.exitCode ?? ExitCode.internal);
       exitCode = error.exitCode;
     }
   }

@@ -53,10 +53,20 @@ function setup(args: string[]): { status: number | null; stderr: string; log: st
     if (found) symlinkSync(found, join(bin, tool));
   }
   symlinkSync(process.execPath, join(bin, 'node'));
-  for (const [name, text] of Object.entries({ go: goStub, 'apt-get': '#!/bin/bash\necho "apt-get $*" >> "$LOG"\n', sudo: '#!/bin/bash\necho "sudo $1" >> "$LOG"\n"$@"\n' })) {
+  // python3: no test package importable, Locust already at its pin (so only the test packages are pip-installed).
+  const python3 = `#!/bin/bash\necho "python3 $*" >> "$LOG"\ncase "$*" in *importlib.metadata*) echo "${pins.locust}" ;; "-c import"*) exit 1 ;; esac\n`;
+  for (const [name, text] of Object.entries({
+    go: goStub,
+    python3,
+    'apt-get': '#!/bin/bash\necho "apt-get $*" >> "$LOG"\n',
+    sudo: '#!/bin/bash\necho "sudo $1" >> "$LOG"\n"$@"\n',
+  })) {
     writeFileSync(join(bin, name), text);
     chmodSync(join(bin, name), 0o755);
   }
+  // kubeconform's schemas as generated before (their generation reads the k8s.io/kubernetes module: not here).
+  mkdirSync(join(dir, 'tools', 'k8s-schemas'), { recursive: true });
+  writeFileSync(join(dir, 'tools', 'k8s-schemas', '.version'), `${pins.kubernetesSchemas}\n`);
   const log = join(dir, 'calls.log');
   writeFileSync(log, '');
   const res = spawnSync('bash', [join(dir, 'scripts', 'setup.sh'), ...args], { encoding: 'utf8', env: { PATH: bin, HOME: dir, LOG: log }, timeout: 60_000 });
@@ -69,7 +79,7 @@ describe('scripts/setup.sh', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.log).not.toContain('apt-get');
     expect(r.log).toContain(`go get go.k6.io/xk6@${pins.xk6}`);
-    expect(r.log).not.toMatch(/toxiproxy|actionlint/);
+    expect(r.log).not.toMatch(/toxiproxy|actionlint|kubeconform|python3/);
     expect(r.log).toContain(`xk6 build ${pins.k6} --with github.com/grafana/xk6-redis@${pins.xk6Redis}`);
     expect(r.log).toContain('K6 BUILT');
     expect(r.stderr).toContain(`setup: ready: k6 ${pins.k6} (stand-in)`);
@@ -82,6 +92,10 @@ describe('scripts/setup.sh', () => {
     expect(r.log).toMatch(/^apt-get install -y -qq --no-install-recommends redis-server .*libxml2-utils chromium wrk/m);
     expect(r.log).toContain(`github.com/Shopify/toxiproxy/v2@${pins.toxiproxy}`);
     expect(r.log).toContain(`github.com/rhysd/actionlint@${pins.actionlint}`);
+    expect(r.log).toContain(`github.com/yannh/kubeconform@${pins.kubeconform}`);
+    // The probe tests' Python packages; Locust is at its pin already.
+    expect(r.log).toMatch(/^python3 -m pip install -q prometheus-client celery redis$/m);
+    expect(r.log).not.toContain('locust==');
     expect(r.log).toContain('K6 BUILT');
   });
 
