@@ -104,8 +104,10 @@ export function gateSentence(g: GateResult, ctx: GateTextContext): string {
   // What the evaluator said after its short sentence is kept: the span a short run's window covered,
   // and the caveat that k6 could judge a limit this close (HDR_PRECISION_CAVEAT) the other way.
   const base = `${where}: ${g.expression.replace(/\s+/g, '')} ${held}`;
-  const said = g.message.startsWith(base) ? g.message.slice(base.length) : '';
-  return `${base} (${figures.join(', ')})${said}`;
+  let said = g.message.startsWith(base) ? g.message.slice(base.length) : '';
+  // A message that is already this sentence (a finished report written again) keeps only its clauses.
+  if (said.startsWith(' (')) said = said.slice(said.indexOf(')') + 1);
+  return `${base} (${figures.join(', ')})${said.startsWith('; ') ? said : ''}`;
 }
 
 /**
