@@ -2,17 +2,14 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { configFileOf, THREADS_FLAG_HELP, threadsFlag, withConfigFlags, type ConfigFlags } from '../config-flags.js';
-import { evaluate, loadPrevious } from '../../evaluator/evaluate.js';
+import { evaluate } from '../../evaluator/evaluate.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
-import { readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
-import type { PhaseEvent, ServiceAddressEvent } from '../../model/events.js';
 import { UsageError } from '../../lib/errors.js';
 import { INPUT_FORMATS, type InputFormat } from '../../model/input-formats.js';
-import { requestedReports, withReportFlags, type ReportFlags } from '../report-flags.js';
+import { withReportFlags, type ReportFlags } from '../report-flags.js';
+import { readReplay, replayFinishOptions } from '../replay.js';
 import { finishReport } from '../../run/finish.js';
-import { resolveProfile } from '../../run/profiles.js';
-import { configServices } from '../../run/services.js';
 
 interface EvaluateFlags extends ConfigFlags, ReportFlags {
   format?: InputFormat;
@@ -48,9 +45,8 @@ export function register(program: Command): void {
       const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
       if (flags.threads !== undefined) config.evaluate.threads = flags.threads;
-      // The gates `run <profile>` judges: the profile's, else the config's.
-      const profile = flags.profile !== undefined ? resolveProfile(config, flags.profile) : null;
-      const gates = profile?.gates ?? config.gates;
+      const replay = await readReplay(config, flags);
+      const { profile, gates, services } = replay;
       // A shard's evaluation that writes a state for `chaosgate merge` needs no gates: the merge judges them.
       const allowNoGates = flags.allowNoGates === true || flags.state !== undefined;
       // Declared thresholds are only known once the input is read: checked again below.
@@ -58,20 +54,13 @@ export function register(program: Command): void {
         allowNoGates,
         where: profile ? `profile ${flags.profile} and the config have no \`gates\`` : 'the config has no `gates`',
       });
-      // The run's timeline replayed: the same phases, service tags and analysis as `run` computed live.
-      const events = flags.events ? await readTimelineEvents(flags.events) : undefined;
-      const phaseEvents: PhaseEvent[] = [];
-      const timeline = new RunTimeline((e) => phaseEvents.push(e));
-      timeline.replay(events ?? []);
-      const services = configServices(config).replay((events ?? []).filter((e): e is ServiceAddressEvent => 'service' in e));
-      const baseline = flags.baseline ?? config.evaluate.baselineReport;
-      const previous = baseline ? await loadPrevious(baseline) : null;
       const model = await evaluate(inputs, {
         config: { evaluate: services.evaluateConfig(config), gates },
         format: flags.format,
-        baselineReport: previous?.all,
-        phaseEvents,
-        phaseLabels: events !== undefined,
+        baselineReport: replay.previous?.all,
+        // The run's timeline replayed: the same phases, service tags and analysis as `run` computed live.
+        phaseEvents: replay.phaseEvents,
+        phaseLabels: replay.events !== undefined,
         statePath: flags.state,
         deriveTags: services.any ? services.deriveTags : undefined,
         testRunDurationMs: testRunDurationMs(flags.testRunDuration),
@@ -80,19 +69,7 @@ export function register(program: Command): void {
       refuseUnproducibleMetrics(gates, { seen: Object.keys(model.totals.perMetric), typed: Object.keys(config.evaluate.metricTypes), strict: !flags.state });
       refuseNoGates(model.gates.length, { allowNoGates, where: 'the config has no `gates` and the input declared no k6 thresholds' });
       if (model.gates.length === 0 && flags.state) process.stdout.write(`no gates judged here: the state in ${flags.state} is for \`chaosgate merge\`, which judges them\n`);
-      const finished = await finishReport(model, {
-        analysis: events
-          ? {
-              profile: flags.profile ?? 'evaluate',
-              faults: timeline.faults(),
-              settings: config.run,
-              drift: profile?.drift,
-              previous,
-            }
-          : null,
-        services: services.any ? services : null,
-        reports: requestedReports(flags),
-      });
+      const finished = await finishReport(model, replayFinishOptions(replay, config, flags, 'evaluate'));
       for (const line of finished.lines) process.stdout.write(`${line}\n`);
       if (finished.error) throw finished.error;
       process.exitCode = finished.exitCode;

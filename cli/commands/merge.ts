@@ -4,18 +4,14 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { configFileOf, withConfigFlags, type ConfigFlags } from '../config-flags.js';
-import { readTimelineEvents, RunTimeline } from '../../analysis/timeline.js';
-import { loadPrevious } from '../../evaluator/evaluate.js';
 import { refuseNoGates } from '../../evaluator/gates.js';
 import { refuseRepeatedInputs } from '../../evaluator/input.js';
 import { refuseUnproducibleMetrics } from '../../config/known-metrics.js';
 import { finishMerge, mergeStates, readState, type NamedState } from '../../evaluator/state.js';
 import { ConfigError, InputError, UsageError } from '../../lib/errors.js';
-import type { PhaseEvent, ServiceAddressEvent } from '../../model/events.js';
-import { requestedReports, withReportFlags, type ReportFlags } from '../report-flags.js';
+import { withReportFlags, type ReportFlags } from '../report-flags.js';
+import { readReplay, replayFinishOptions } from '../replay.js';
 import { finishReport } from '../../run/finish.js';
-import { resolveProfile } from '../../run/profiles.js';
-import { configServices } from '../../run/services.js';
 
 interface MergeFlags extends ConfigFlags, ReportFlags {
   baseline?: string;
@@ -39,31 +35,21 @@ export function register(program: Command): void {
     .action(async (paths: string[], flags: MergeFlags) => {
       const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
       if (flags.declaredThresholds) config.evaluate.declaredThresholds = true;
-      const profile = flags.profile !== undefined ? resolveProfile(config, flags.profile) : null;
-      const gates = profile?.gates ?? config.gates;
       const allowNoGates = flags.allowNoGates === true;
       await refuseRepeatedInputs(paths, 'state');
       const states: NamedState[] = [];
       for (const path of paths) states.push({ name: path, state: await readState(path) });
-      const events = flags.events ? await readTimelineEvents(flags.events) : undefined;
-      const timeline = new RunTimeline(() => {});
-      if (events) {
-        const phaseEvents: PhaseEvent[] = [];
-        new RunTimeline((e) => phaseEvents.push(e)).replay(events);
-        timeline.replay(events);
-        // The phases are in the states (each shard's evaluate labelled its samples); the events file must be theirs.
-        if (JSON.stringify(phaseEvents) !== JSON.stringify(states[0]!.state.phaseEvents)) {
-          throw new UsageError(
-            `--events ${flags.events}: its chaos events are not the ones the states were evaluated with (${states[0]!.name}); give each shard's \`evaluate\` the same --events`,
-          );
-        }
+      const replay = await readReplay(config, flags);
+      const { gates, services } = replay;
+      // The phases are in the states (each shard's evaluate labelled its samples); the events file must be theirs.
+      if (replay.events && JSON.stringify(replay.phaseEvents) !== JSON.stringify(states[0]!.state.phaseEvents)) {
+        throw new UsageError(
+          `--events ${flags.events}: its chaos events are not the ones the states were evaluated with (${states[0]!.name}); give each shard's \`evaluate\` the same --events`,
+        );
       }
-      const services = configServices(config).replay((events ?? []).filter((e): e is ServiceAddressEvent => 'service' in e));
-      const baseline = flags.baseline ?? config.evaluate.baselineReport;
-      const previous = baseline ? await loadPrevious(baseline) : null;
       let merged;
       try {
-        merged = mergeStates(states, { config: services.evaluateConfig(config), gates, baselineReport: previous?.all ?? null });
+        merged = mergeStates(states, { config: services.evaluateConfig(config), gates, baselineReport: replay.previous?.all ?? null });
       } catch (err) {
         if (err instanceof UsageError || err instanceof InputError) throw err;
         throw new ConfigError('gates', [(err as Error).message]);
@@ -80,20 +66,7 @@ export function register(program: Command): void {
         allowNoGates,
         where: 'none in the config, and no k6 thresholds judged: add gates, or --declared-thresholds for the thresholds k6 declared',
       });
-      const finished = await finishReport(model, {
-        analysis: events
-          ? {
-              profile: flags.profile ?? 'merge',
-              faults: timeline.faults(),
-              settings: config.run,
-              drift: profile?.drift,
-              previous,
-            }
-          : null,
-        services: services.any ? services : null,
-        reports: requestedReports(flags),
-        what: `${paths.length} states merged: `,
-      });
+      const finished = await finishReport(model, { ...replayFinishOptions(replay, config, flags, 'merge'), what: `${paths.length} states merged: ` });
       for (const line of finished.lines) process.stdout.write(`${line}\n`);
       if (finished.error) throw finished.error;
       process.exitCode = finished.exitCode;
