@@ -152,12 +152,15 @@ export async function runK6(opts: RunK6Options): Promise<RunningK6> {
     })();
     return stopping;
   };
-  const { signal } = opts;
-  if (signal) {
-    const onAbort = () => void stop();
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    void done.then(() => signal.removeEventListener('abort', onAbort));
-  }
+  stopOnAbort(opts.signal, stop, done);
   return { child, done, stop, paths };
+}
+
+/** Stops a load process when `signal` aborts (or already has); the listener goes when it ends. */
+export function stopOnAbort(signal: AbortSignal | undefined, stop: () => Promise<unknown>, done: Promise<unknown>): void {
+  if (!signal) return;
+  const onAbort = () => void stop();
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  void done.then(() => signal.removeEventListener('abort', onAbort));
 }

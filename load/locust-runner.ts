@@ -11,7 +11,7 @@ import { ConfigError, UsageError } from '../lib/errors.js';
 import { freePort } from '../lib/net.js';
 import { pins, projectRoot } from '../lib/tools.js';
 import type { LocustSection } from './locust-config.js';
-import { spawnStarted, type K6Exit, type RunningK6 } from './k6-runner.js';
+import { spawnStarted, stopOnAbort, type K6Exit, type RunningK6 } from './k6-runner.js';
 
 /** The plugin and the check, shipped in the package (package.json `files`). */
 export const LOCUST_PLUGIN = join(projectRoot, 'load', 'locust', 'chaosgate_locust.py');
@@ -270,13 +270,7 @@ export async function runLocust(opts: RunLocustOptions): Promise<RunningK6> {
     stopping ??= stopAll().then(() => done);
     return stopping;
   };
-  const { signal } = opts;
-  if (signal) {
-    const onAbort = () => void stop();
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    void done.then(() => signal.removeEventListener('abort', onAbort));
-  }
+  stopOnAbort(opts.signal, stop, done);
   return {
     child: main!.child,
     done,
