@@ -9,6 +9,7 @@ import {
   bagFromReport,
   destroyAll,
   fmt,
+  gateFields,
   mergeBags,
   missingBaselineResult,
   select,
@@ -186,15 +187,7 @@ export function judgeDriftGate(gate: CompiledGate, drift: DriftThreshold, ctx: G
     }
   }
   return {
-    id: gate.id,
-    group: cfg.group,
-    metric: cfg.metric,
-    expression: cfg.expression,
-    severity: cfg.severity,
-    window: cfg.window ?? null,
-    phase: cfg.phase ?? null,
-    baseline: baselineSource,
-    abortOnFail: cfg.abortOnFail,
+    ...gateFields(gate, baselineSource),
     observed,
     limit: drift.limit,
     worstWindowStart: null,

@@ -37,6 +37,22 @@ export const DEFAULT_DRIFT_WINDOW = '1m';
 
 export { defaultGateId } from '../model/gate-id.js';
 
+/** A gate's result fields that come from its config (and the baseline it was compared with). */
+export function gateFields(gate: CompiledGate, baselineSource: string | null) {
+  const cfg = gate.config;
+  return {
+    id: gate.id,
+    group: cfg.group,
+    metric: cfg.metric,
+    expression: cfg.expression,
+    severity: cfg.severity,
+    window: cfg.window ?? null,
+    phase: cfg.phase ?? null,
+    baseline: baselineSource,
+    abortOnFail: cfg.abortOnFail,
+  };
+}
+
 export function compileGate(config: GateConfig, index: number): CompiledGate {
   const inner = driftInner(config.metric);
   if (inner !== null) return compileDriftGate(config, index, inner);
@@ -426,15 +442,7 @@ export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
     message += `${HDR_PRECISION_CAVEAT} of the observed value (${approximate === 3 ? '0.1' : '1'} %: the figure comes from the histogram${gate.windowMs === null ? ', past the exact-value budget' : 's of the time buckets'}), so k6 may judge it the other way`;
   }
   return {
-    id: gate.id,
-    group: cfg.group,
-    metric: cfg.metric,
-    expression: cfg.expression,
-    severity: cfg.severity,
-    window: cfg.window ?? null,
-    phase: cfg.phase ?? null,
-    baseline: baselineSource,
-    abortOnFail: cfg.abortOnFail,
+    ...gateFields(gate, baselineSource),
     observed: overflowed.length > 0 || figureless ? null : observed,
     // JSON holds no Infinity or NaN (`<Inf`, `<NaN` are k6 thresholds): the message keeps them.
     limit: limit !== null && Number.isFinite(limit) ? limit : null,
