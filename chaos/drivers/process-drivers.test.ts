@@ -22,6 +22,8 @@ function sleeper(): ChildProcess {
   return child;
 }
 const state = (pid: number) => readProcStat(pid)?.state;
+// Alive and not stopped: running, sleeping, or briefly in disk wait (D) on a loaded machine.
+const ALIVE = /^[RSD]$/;
 async function waitState(pid: number, want: (s: string | undefined) => boolean): Promise<string | undefined> {
   for (let i = 0; i < 200 && !want(state(pid)); i++) await new Promise((r) => setTimeout(r, 20));
   return state(pid);
@@ -108,7 +110,7 @@ describe.each([
     });
     await writeFile(pidFile, `${tid}\n`);
     await expect(driver.prepare(entry(pidFile) as never, ctx)).rejects.toThrow(`names thread ${tid} of process ${child.pid}, not a process: refused`);
-    expect(state(child.pid!)).toMatch(/^[RS]$/);
+    expect(state(child.pid!)).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
   });
 
   it('a PID whose start time no longer matches the one recorded (reused), signalling nothing', async () => {
@@ -120,7 +122,7 @@ describe.each([
     ref.startTicks = String(BigInt(ref.startTicks) + 1n);
     await expect(driver.apply(entry(pidFile) as never, undo as never, ctx)).rejects.toThrow(`now belongs to another process`);
     await expect(driver.apply(entry(pidFile) as never, undo as never, ctx)).rejects.toThrow(/the PID was reused\); not signalled/);
-    expect(state(child.pid!)).toMatch(/^[RS]$/);
+    expect(state(child.pid!)).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
   });
 });
 
@@ -133,7 +135,7 @@ describe('process-pause', () => {
     await processPause.apply(pause(pidFile), undo, ctx);
     expect(await waitState(child.pid!, (s) => s === 'T')).toBe('T');
     await processPause.undo(undo, ctx);
-    expect(await waitState(child.pid!, (s) => s !== 'T')).toMatch(/^[RS]$/);
+    expect(await waitState(child.pid!, (s) => s !== 'T')).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
   });
 
   it('tree: true stops the main process and every descendant, and the undo from the record alone continues them all', async () => {
@@ -145,7 +147,7 @@ describe('process-pause', () => {
     for (const pid of all) expect(await waitState(pid, (s) => s === 'T')).toBe('T');
     // As `chaos clear` after a SIGKILL of chaosgate: only the journalled record (a JSON round trip).
     await processPause.undo(JSON.parse(JSON.stringify(undo)) as typeof undo, ctx);
-    for (const pid of all) expect(await waitState(pid, (s) => s !== 'T')).toMatch(/^[RS]$/);
+    for (const pid of all) expect(await waitState(pid, (s) => s !== 'T')).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
     for (const pid of all.slice(1)) process.kill(pid, 'SIGKILL');
   });
 
@@ -155,7 +157,7 @@ describe('process-pause', () => {
     const undo = await processPause.prepare(pause(pidFile), ctx);
     await processPause.apply(pause(pidFile), undo, ctx);
     expect(await waitState(root, (s) => s === 'T')).toBe('T');
-    for (const pid of all.slice(1)) expect(state(pid)).toMatch(/^[RS]$/);
+    for (const pid of all.slice(1)) expect(state(pid)).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
     await processPause.undo(undo, ctx);
     for (const pid of all.slice(1)) process.kill(pid, 'SIGKILL');
   });
