@@ -3,9 +3,10 @@
 // services, planned length, rate) — a comparison across different runs is noted, not hidden.
 import type { ComparedFigures, Comparison, RunIdentity } from '../model/analysis.js';
 import { errorCountsOf, errorRate } from '../model/error-rate.js';
-import { mergedPercentiles } from '../model/histogram.js';
+import { bucketHistogram, groupLatency } from '../model/latency-groups.js';
+import { mergedPercentiles, type EncodedHistogram } from '../model/percentile.js';
 import { LATENCY_METRIC } from '../model/metric-names.js';
-import type { ReportModel, SeriesReport } from '../model/report.js';
+import type { ReportModel } from '../model/report.js';
 import { isLatencySeries } from './compute.js';
 
 /** Two runs' lengths or rates further apart than this (relative) are noted as different. */
@@ -68,11 +69,11 @@ export function identityDifferences(previous: Partial<RunIdentity>, current: Run
   return out;
 }
 
-/** Figures of the series a predicate selects; null when it selects no request. */
-function figuresOf(report: ReportModel, pick: (s: SeriesReport) => boolean, errorFilter: Record<string, string> | null): ComparedFigures | null {
-  const series = report.series.filter(pick);
-  const latency = series.filter(isLatencySeries).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale }));
-  const p = mergedPercentiles(latency);
+/** Figures of the series with the tags of `group` (none: all); null when it selects no request. */
+function figuresOf(report: ReportModel, group: Record<string, string>, errorFilter: Record<string, string> | null): ComparedFigures | null {
+  const series = report.series.filter((s) => Object.entries(group).every(([k, v]) => s.tags[k] === v));
+  // k6's percentiles from the report's latency groups (an older report: its histograms merged).
+  const p = groupLatency(report, group);
   // An endpoint's error rate is its failed requests over its requests (dropped iterations belong to no endpoint).
   const counts = errorFilter === null ? errorCountsOf(series.filter((s) => s.metric === 'http_req_failed')) : errorCountsOf(report.series, errorFilter);
   if (counts.requests === 0 && !p) return null;
@@ -87,13 +88,13 @@ function tagValues(report: ReportModel, tag: string): string[] {
 export function p95Timeline(report: ReportModel): Comparison['p95Timeline']['current'] {
   const t0 = report.totals.firstTime;
   if (t0 === null) return [];
-  const byStart = new Map<number, { width: number; hists: { data: string; scale: number }[] }>();
+  const byStart = new Map<number, { width: number; hists: EncodedHistogram[] }>();
   for (const s of report.series) {
     if (!isLatencySeries(s)) continue;
     for (const b of s.buckets.items) {
       if (!b.histogram) continue;
       const at = byStart.get(b.start) ?? { width: s.buckets.widthMs, hists: [] };
-      at.hists.push({ data: b.histogram, scale: s.histogram!.scale });
+      at.hists.push(bucketHistogram(s, b));
       byStart.set(b.start, at);
     }
   }
@@ -107,17 +108,17 @@ export function p95Timeline(report: ReportModel): Comparison['p95Timeline']['cur
 
 export function compareRuns(current: ReportModel, identity: RunIdentity, previous: { source: string; report: ReportModel }): Comparison {
   const prev = previous.report;
-  const rows: Comparison['rows'] = [{ scope: 'run', name: 'all', previous: figuresOf(prev, () => true, {}), current: figuresOf(current, () => true, {}) }];
+  const rows: Comparison['rows'] = [{ scope: 'run', name: 'all', previous: figuresOf(prev, {}, {}), current: figuresOf(current, {}, {}) }];
   for (const service of [...new Set([...tagValues(prev, 'service'), ...tagValues(current, 'service')])].sort()) {
     rows.push({
       scope: 'service',
       name: service,
-      previous: figuresOf(prev, (s) => s.tags.service === service, { service }),
-      current: figuresOf(current, (s) => s.tags.service === service, { service }),
+      previous: figuresOf(prev, { service }, { service }),
+      current: figuresOf(current, { service }, { service }),
     });
   }
   for (const name of [...new Set([...tagValues(prev, 'name'), ...tagValues(current, 'name')])].sort()) {
-    rows.push({ scope: 'endpoint', name, previous: figuresOf(prev, (s) => s.tags.name === name, null), current: figuresOf(current, (s) => s.tags.name === name, null) });
+    rows.push({ scope: 'endpoint', name, previous: figuresOf(prev, { name }, null), current: figuresOf(current, { name }, null) });
   }
   return {
     source: previous.source,

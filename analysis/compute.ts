@@ -1,9 +1,13 @@
 // Phase analysis from a finished report model: nothing here reads samples again. Series are split
 // by the `phase` tag (evaluate.groupBy), and every series carries time buckets with their own
-// histograms, so per-phase percentiles merge whole-series histograms and windows merge buckets.
+// histograms. Every percentile is k6's (model/percentile.ts), as the gates': a phase's and the
+// whole run's come from the report's latency groups (the evaluator's, from the samples: a gate on
+// the same samples shows the same number), windows' and shared-tag spans' from their buckets'
+// merged histograms (within 0.4 %, as a windowed gate reads them).
 import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, noErrorCounts, type ErrorCounts } from '../model/error-rate.js';
-import { mergedPercentiles, type Percentiles } from '../model/histogram.js';
-import { LATENCY_METRIC, QUEUE_DEPTH_METRICS } from '../model/metric-names.js';
+import { bucketHistogram, groupLatency, inLatencyGroup } from '../model/latency-groups.js';
+import { mergedPercentiles, type EncodedHistogram, type Percentiles } from '../model/percentile.js';
+import { QUEUE_DEPTH_METRICS } from '../model/metric-names.js';
 import type { ReportModel, SeriesReport } from '../model/report.js';
 import type { Analysis, PhaseRow, Recovery } from '../model/analysis.js';
 import { owningSpan, timelineSpans, type Span } from '../model/spans.js';
@@ -41,7 +45,7 @@ export interface AnalysisOptions {
 
 /** Latency samples as k6 judges them by default: responses that were expected. */
 export function isLatencySeries(s: SeriesReport): boolean {
-  return s.metric === LATENCY_METRIC && s.tags.expected_response !== 'false' && !!s.histogram;
+  return inLatencyGroup(s, {});
 }
 
 function phaseTagMatches(s: SeriesReport, phase: string | null): boolean {
@@ -57,11 +61,10 @@ interface Totals {
 
 /** Whole-series figures, optionally for one phase. */
 function totalsFor(report: ReportModel, phase: string | null): Totals {
-  const latency = report.series.filter((s) => isLatencySeries(s) && phaseTagMatches(s, phase)).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale }));
   const queue = report.series.filter((s) => QUEUE_DEPTH_METRICS.includes(s.metric) && phaseTagMatches(s, phase) && s.gauge);
   return {
     counts: errorCountsOf(report.series.filter((s) => phaseTagMatches(s, phase))),
-    percentiles: mergedPercentiles(latency),
+    percentiles: groupLatency(report, phase === null ? {} : { phase }),
     queueDepthMax: queue.length ? Math.max(...queue.map((s) => s.gauge!.max)) : null,
   };
 }
@@ -70,7 +73,7 @@ function totalsFor(report: ReportModel, phase: string | null): Totals {
 interface Window {
   start: number;
   counts: ErrorCounts;
-  histograms: { data: string; scale: number }[];
+  histograms: EncodedHistogram[];
   queueDepthMax: number | null;
 }
 
@@ -86,7 +89,7 @@ function bucketTimeline(report: ReportModel, keep: (s: SeriesReport) => boolean 
     if (!keep(s)) continue;
     for (const b of s.buckets.items) {
       addErrorSamples(at(b.start).counts, s.metric, bucketStats(b));
-      if (isLatencySeries(s) && b.histogram) at(b.start).histograms.push({ data: b.histogram, scale: s.histogram!.scale });
+      if (isLatencySeries(s) && b.histogram) at(b.start).histograms.push(bucketHistogram(s, b));
       else if (QUEUE_DEPTH_METRICS.includes(s.metric) && b.count > 0) {
         const w = at(b.start);
         w.queueDepthMax = Math.max(w.queueDepthMax ?? 0, b.max);
@@ -125,7 +128,7 @@ function windowsOf(timeline: Window[], origin: number, windowMs: number): Window
 /** One stretch of the timeline with its phase tag and the name its row shows. */
 /** Figures of each span of a tag that several spans share, from the buckets of its series. */
 function totalsPerSpan(report: ReportModel, spans: Span[]): Map<Span, Totals> {
-  const acc = new Map<Span, { counts: ErrorCounts; histograms: { data: string; scale: number }[]; queueDepthMax: number | null }>();
+  const acc = new Map<Span, { counts: ErrorCounts; histograms: EncodedHistogram[]; queueDepthMax: number | null }>();
   for (const sp of spans) acc.set(sp, { counts: noErrorCounts(), histograms: [], queueDepthMax: null });
   const tag = spans[0]!.tag;
   for (const s of report.series) {
@@ -137,7 +140,7 @@ function totalsPerSpan(report: ReportModel, spans: Span[]): Map<Span, Totals> {
       if (!sp) continue;
       const a = acc.get(sp)!;
       addErrorSamples(a.counts, s.metric, bucketStats(b));
-      if (latency && b.histogram) a.histograms.push({ data: b.histogram, scale: s.histogram!.scale });
+      if (latency && b.histogram) a.histograms.push(bucketHistogram(s, b));
       else if (queue && b.count > 0) a.queueDepthMax = Math.max(a.queueDepthMax ?? 0, b.max);
     }
   }

@@ -3,9 +3,8 @@
 // series. Computed from the report model's series alone (their status, error_code, name, service
 // and phase tags; the evaluator keeps status and error_code by default).
 import type { EndpointRow, StatusRow } from '../model/analysis.js';
-import { mergedPercentiles } from '../model/histogram.js';
+import { groupLatency } from '../model/latency-groups.js';
 import type { ReportModel } from '../model/report.js';
-import { isLatencySeries } from './compute.js';
 
 const FAILED = 'http_req_failed';
 
@@ -40,7 +39,7 @@ export function endpointRows(report: ReportModel, cap = ENDPOINTS_CAP): { rows: 
       const requests = f.reduce((a, s) => a + s.count, 0);
       if (requests === 0) continue;
       const errors = f.reduce((a, s) => a + s.errors, 0);
-      const p = mergedPercentiles(report.series.filter((s) => isLatencySeries(s) && inPhase(s.tags)).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale })));
+      const p = groupLatency(report, phase === null ? { name } : { name, phase });
       rows.push({ name, phase: phase ?? 'run', requests, errors, errorRate: errors / requests, p95: p?.p95 ?? null });
     }
   }

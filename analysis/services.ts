@@ -1,22 +1,23 @@
 // Per-service figures of a run (report.analysis.services): requests, error rate and latency
 // percentiles of each service, over the whole run and per phase. Computed from the report model's
 // series by their `service` tag (the run adds it from the `url` tag, or the script sets its own).
-import type { ReportModel, SeriesReport } from '../model/report.js';
+import type { ReportModel } from '../model/report.js';
 import type { ServiceSummary } from '../model/analysis.js';
 import { errorCount, errorCountsOf, errorRate } from '../model/error-rate.js';
-import { mergedPercentiles } from '../model/histogram.js';
-import { isLatencySeries } from './compute.js';
+import { groupLatency } from '../model/latency-groups.js';
 
 type Figures = Omit<ServiceSummary, 'service' | 'address' | 'proxied' | 'phases'>;
 
 /**
- * The figures of one service over `series` (all of a run, or one phase's). Its error rate is the
+ * The figures of one service over the whole run, or one phase. Its error rate is the
  * `chaosgate_error_rate{service:<name>}` gate's: dropped iterations without a service tag count
  * against every service, since k6 cannot say which one an unstarted iteration would have hit.
  */
-function figures(series: SeriesReport[], service: string): Figures {
+function figures(report: ReportModel, phase: string | null, service: string): Figures {
+  const series = phase === null ? report.series : report.series.filter((s) => s.tags.phase === phase);
   const counts = errorCountsOf(series, { service });
-  const p = mergedPercentiles(series.filter((s) => s.tags.service === service && isLatencySeries(s)).map((s) => ({ data: s.histogram!.data, scale: s.histogram!.scale })));
+  // k6's percentiles from the report's latency groups: a gate on the same samples shows the same figure.
+  const p = groupLatency(report, phase === null ? { service } : { service, phase });
   return {
     requests: Math.round(counts.requests),
     dropped: Math.round(counts.dropped),
@@ -48,14 +49,8 @@ export function serviceSummaries(report: ReportModel, known: readonly KnownServi
       service: name,
       address: k?.address ?? null,
       proxied: k?.proxied ?? false,
-      ...figures(report.series, name),
-      phases: phases.map((phase) => ({
-        phase,
-        ...figures(
-          report.series.filter((s) => s.tags.phase === phase),
-          name,
-        ),
-      })),
+      ...figures(report, null, name),
+      phases: phases.map((phase) => ({ phase, ...figures(report, phase, name) })),
     };
   });
 }

@@ -4,6 +4,7 @@
 // docs/reference/kinds.md lists them; a new aggregate is one entry here.
 import type { MetricKindInfo } from '../model/k6-metrics.js';
 import type { MetricKind } from '../model/report.js';
+import { percentileOfHistogram, percentileOfSorted } from '../model/percentile.js';
 import { HISTOGRAM_SCALE, type Bag } from './series.js';
 
 export interface AggregateInput {
@@ -50,32 +51,18 @@ function sortedExact(bag: Bag): Float64Array {
 }
 
 /**
- * k6's percentile (its TrendSink): the value at rank p·(n−1) of the sorted samples, linearly
- * interpolated between the two neighbouring ranks. Exact while the bag's values are kept (the
+ * k6's percentile (its TrendSink; model/percentile.ts, the definition the report's tables use
+ * too): the value at rank p·(n−1) of the sorted samples, linearly interpolated between the two
+ * neighbouring ranks. Exact while the bag's values are kept (the
  * exact-value budget, series.ts); past it the same definition on the HDR histogram, each rank read
  * as the middle of its bucket (within 0.05 %), bounded by the exact min and max. Null without a
  * histogram, or when values the histogram could not take (negative, above ~9e9) are not kept.
  */
 export function trendPercentile(bag: Bag, p: number): number | null {
-  const n = bag.count;
-  if (n === 0) return null;
-  const i = (p / 100) * (n - 1);
-  const lo = Math.floor(i);
-  const hi = Math.ceil(i);
-  const f = i - lo;
-  if (bag.exact !== null) {
-    const sorted = sortedExact(bag);
-    if (n === 1) return sorted[0]!;
-    const j = sorted[lo]!;
-    const k = sorted[hi]!;
-    return j + (k - j) * f;
-  }
-  if (!bag.hist || bag.histIncomplete || bag.hist.count !== n) return null;
-  const rank = (r: number, v: number) => (r === 0 ? bag.min : r === n - 1 ? bag.max : v / HISTOGRAM_SCALE);
-  const [a, b] = bag.hist.rankValues([lo, hi]);
-  const j = rank(lo, a!);
-  const k = rank(hi, b!);
-  return Math.min(bag.max, Math.max(bag.min, j + (k - j) * f));
+  if (bag.count === 0) return null;
+  if (bag.exact !== null) return percentileOfSorted(sortedExact(bag), p);
+  if (!bag.hist || bag.histIncomplete || bag.hist.count !== bag.count) return null;
+  return percentileOfHistogram(bag.hist, p, bag.min, bag.max, HISTOGRAM_SCALE);
 }
 
 /** The mean: with the exact values, their sum in arrival order (k6's order) over the count. */

@@ -18,6 +18,8 @@ import { SLOT_VALUES, type ScanBatch } from './scan.js';
 import { HISTOGRAM_SCALE, SeriesStore, type Series } from './series.js';
 import { INPUT_TAG, INSTANCE_GAUGES, visibleSeries } from './instance-gauges.js';
 import { SIGNIFICANT_DIGITS } from '../model/histogram.js';
+import { latencyGroups } from './latency-groups.js';
+import { percentileOfRanks, percentileRanks } from '../model/percentile.js';
 import { CHAOSGATE_VERSION } from '../lib/version.js';
 
 export interface Sample {
@@ -681,7 +683,8 @@ export class Evaluation implements SampleSink {
               `${this.farOff} sample(s) lay far outside the run's time range (first: ${this.farOffExample}) and were left out of every figure, counted as malformed lines (see the problems); the rest was judged without them`,
             ]
           : [];
-      const series = visibleSeries(this.store).map((s) => this.seriesReport(s));
+      const visible = visibleSeries(this.store);
+      const series = visible.map((s) => this.seriesReport(s));
       series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const first = Number.isFinite(this.firstTime) ? this.firstTime : null;
       const last = Number.isFinite(this.lastTime) ? this.lastTime : null;
@@ -718,6 +721,7 @@ export class Evaluation implements SampleSink {
         },
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,
+        latency: latencyGroups(visible),
         gates,
         ...notesOf([...notes, ...baselineNotes(this.gates, this.gateContext(true))]),
       };
@@ -761,8 +765,10 @@ export class Evaluation implements SampleSink {
       const b = s.buckets.get(start)!;
       const item: TimeBucket = { start, count: b.count, errors: b.errors, sum: b.sum, min: b.min, max: b.max };
       if (info.kind === 'trend' && b.hist) {
-        const { value, encoded } = b.hist.percentileAndEncoding(95);
-        item.p95 = value / HISTOGRAM_SCALE;
+        // k6's p(95) on the bucket's histogram, as a windowed gate reads it (model/percentile.ts).
+        const n = b.hist.count;
+        const { values, encoded } = b.hist.rankValuesAndEncoding(n > 0 ? percentileRanks(95, n) : []);
+        if (n > 0) item.p95 = percentileOfRanks(95, n, values, b.min, b.max, HISTOGRAM_SCALE);
         item.histogram = encoded;
       } else if (info.kind === 'rate') item.passes = b.nonzero;
       else if (info.kind === 'gauge') item.last = b.last;

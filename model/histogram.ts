@@ -107,23 +107,24 @@ export class Histogram {
    * (evaluator/aggregates.ts); a frozen histogram is decoded once for all of them.
    */
   rankValues(ranks: readonly number[]): number[] {
-    const at = (h: hdr.Histogram) => {
-      const n = h.totalCount;
-      const halfMagnitude = Math.ceil(Math.log2(2 * 10 ** this.digits)) - 1;
-      return ranks.map((r) => {
-        // (r + 0.5) / n of the count: HDR rounds the count up to r + 1, the 1-based rank.
-        const highest = h.getValueAtPercentile((100 * (r + 0.5)) / n);
-        const size = highest <= 0 ? 1 : 2 ** Math.max(0, Math.floor(Math.log2(highest)) - halfMagnitude);
-        return highest - (size - 1) / 2;
-      });
-    };
-    return this.h !== null ? at(this.h) : this.read(at);
+    return this.h !== null ? this.ranksOf(this.h, ranks) : this.read((h) => this.ranksOf(h, ranks));
   }
 
-  /** The value at `percentile` and the encoding, decoding a frozen histogram once for both. */
-  percentileAndEncoding(percentile: number): { value: number; encoded: string } {
-    const both = (h: hdr.Histogram) => ({ value: h.getValueAtPercentile(percentile), encoded: hdr.encodeIntoCompressedBase64(h) });
+  /** rankValues and the encoding, decoding a frozen histogram once for both. */
+  rankValuesAndEncoding(ranks: readonly number[]): { values: number[]; encoded: string } {
+    const both = (h: hdr.Histogram) => ({ values: this.ranksOf(h, ranks), encoded: hdr.encodeIntoCompressedBase64(h) });
     return this.h !== null ? both(this.h) : this.read(both);
+  }
+
+  private ranksOf(h: hdr.Histogram, ranks: readonly number[]): number[] {
+    const n = h.totalCount;
+    const halfMagnitude = Math.ceil(Math.log2(2 * 10 ** this.digits)) - 1;
+    return ranks.map((r) => {
+      // (r + 0.5) / n of the count: HDR rounds the count up to r + 1, the 1-based rank.
+      const highest = h.getValueAtPercentile((100 * (r + 0.5)) / n);
+      const size = highest <= 0 ? 1 : 2 ** Math.max(0, Math.floor(Math.log2(highest)) - halfMagnitude);
+      return highest - (size - 1) / 2;
+    });
   }
 
   /** Adds `other` into this one (`other` is unchanged). */
@@ -212,30 +213,6 @@ export class Histogram {
     this.h = h;
     this.frozen = null;
     return h;
-  }
-}
-
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-/**
- * Merges histograms in the reports' encoding (all recorded with the same scale) and reads
- * p50/p95/p99 in the recorded unit (value / scale); null when they hold no value. Merged into a
- * created (auto-resizing) histogram: a decoded one cannot take values beyond its own range.
- */
-export function mergedPercentiles(encoded: readonly { data: string; scale: number }[]): Percentiles | null {
-  if (encoded.length === 0) return null;
-  const merged = Histogram.create();
-  try {
-    for (const e of encoded) merged.mergeEncoded(e.data);
-    if (merged.count === 0) return null;
-    const scale = encoded[0]!.scale;
-    return { p50: merged.percentile(50) / scale, p95: merged.percentile(95) / scale, p99: merged.percentile(99) / scale };
-  } finally {
-    merged.destroy();
   }
 }
 

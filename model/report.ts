@@ -160,6 +160,19 @@ export const gateResultSchema = z
   .strict();
 export type GateResult = z.infer<typeof gateResultSchema>;
 
+/** k6's p50/p95/p99 of one group of the expected responses' latency (model/latency-groups.ts). */
+export const latencyGroupSchema = z
+  .object({
+    tags: z.record(z.string(), z.string()).describe('the group: its tags (none: the whole run)'),
+    count: z.number().int().positive(),
+    p50: z.number(),
+    p95: z.number(),
+    p99: z.number(),
+    exact: z.boolean().describe('from the samples themselves (within the exact-value budget), else from the merged HDR histograms (within 0.05 %)'),
+  })
+  .strict();
+export type LatencyGroup = z.infer<typeof latencyGroupSchema>;
+
 export const phaseSchema = z.object({ name: z.string(), start: z.number(), end: z.number().nullable() }).strict();
 export type Phase = z.infer<typeof phaseSchema>;
 
@@ -191,6 +204,12 @@ export const reportSchema = z
       .strict(),
     phases: z.array(phaseSchema),
     series: z.array(seriesSchema),
+    latency: z
+      .array(latencyGroupSchema)
+      .optional()
+      .describe(
+        "k6's percentiles of the latency per group the tables show, computed by the evaluator from the samples as a gate computes them (model/latency-groups.ts); absent in older reports, whose tables merge the series' histograms",
+      ),
     gates: z.array(gateResultSchema),
     analysis: analysisSchema.optional().describe('the phase analysis: added by `run`, and by `evaluate --events` (analysis/timeline.ts)'),
     merge: z

@@ -4,7 +4,8 @@
 // split by phase), queue and GPU gauges over time, fault windows. Per-phase figures come
 // from the run's phase analysis (analysis/), not computed again here.
 import { addErrorSamples, bucketStats, errorCount, errorCountsOf, errorRate, FAILED_METRIC, noErrorCounts, seriesStats, type ErrorCounts } from '../model/error-rate.js';
-import { mergedPercentiles } from '../model/histogram.js';
+import { mergedPercentiles, type EncodedHistogram } from '../model/percentile.js';
+import { BUCKET_SIGNIFICANT_DIGITS } from '../model/histogram.js';
 import { isQueueMetric, LATENCY_METRIC } from '../model/metric-names.js';
 import type { GateResult, ReportModel, SeriesReport } from '../model/report.js';
 import type { Analysis } from '../model/analysis.js';
@@ -84,7 +85,7 @@ function groupKey(s: SeriesReport): { key: string; label: string } {
 class BucketMerge {
   readonly counts: ErrorCounts = noErrorCounts();
   p95Max: number | null = null;
-  private readonly histograms: { data: string; scale: number }[] = [];
+  private readonly histograms: EncodedHistogram[] = [];
   constructor(private readonly scale: number) {}
 
   /** A bucket of a group's http_req_failed series. */
@@ -95,7 +96,7 @@ class BucketMerge {
   /** A bucket of a group's latency series. */
   addLatency(b: SeriesReport['buckets']['items'][number]): void {
     if (b.p95 !== undefined) this.p95Max = Math.max(this.p95Max ?? 0, b.p95);
-    if (b.histogram) this.histograms.push({ data: b.histogram, scale: this.scale });
+    if (b.histogram) this.histograms.push({ data: b.histogram, scale: this.scale, digits: BUCKET_SIGNIFICANT_DIGITS, min: b.min, max: b.max });
   }
 
   finish(t: number, end: number): LatencyPoint {
