@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { createEvaluation } from '../evaluator/evaluation.js';
 import type { GateConfigInput } from '../evaluator/config.js';
 import { liveHistograms } from '../model/histogram.js';
-import { seriesHistogram, inLatencyGroup } from '../model/latency-groups.js';
+import { bucketHistogram, inLatencyGroup, seriesHistogram } from '../model/latency-groups.js';
 import { mergedPercentiles } from '../model/percentile.js';
 import type { ReportModel } from '../model/report.js';
 import { compareRuns } from './compare.js';
@@ -121,6 +121,15 @@ describe('tables and gates: one p95 for one set of samples (real k6 output)', ()
     const timeline = c.p95Timeline.current;
     expect(timeline.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...timeline.map((t) => t.p95))).toBe(observed('worst 1 s p95'));
+    // A bucket's own p95 in report.json: the same reading of its one histogram.
+    let buckets = 0;
+    for (const s of report.series.filter(isLatencySeries)) {
+      for (const b of s.buckets.items) {
+        expect(b.p95, s.id).toBe(mergedPercentiles([bucketHistogram(s, b)])!.p95);
+        buckets++;
+      }
+    }
+    expect(buckets).toBeGreaterThanOrEqual(8);
   });
 
   it("merging the series' histograms instead would show other figures (what the tables showed before), within 0.05 %", () => {

@@ -84,7 +84,7 @@ export const timeBucketSchema = z
     sum: z.number(),
     min: z.number(),
     max: z.number(),
-    p95: z.number().optional().describe('trends'),
+    p95: z.number().optional().describe("trends: k6's p(95) read from the bucket's histogram, as a windowed gate reads it"),
     histogram: z.string().optional().describe('trends: HDR histogram of the bucket, compressed base64'),
     passes: z.number().int().nonnegative().optional().describe('rates'),
     last: z.number().optional().describe('gauges'),

@@ -81,7 +81,7 @@ function groupKey(s: SeriesReport): { key: string; label: string } {
   return { key: JSON.stringify(kept), label: label || 'all requests' };
 }
 
-/** Merges the bucket histograms of several series and reads percentiles in the metric's unit. */
+/** Merges the bucket histograms of several series and reads percentiles in the metric's unit (k6's definition, as a windowed gate reads them). */
 class BucketMerge {
   readonly counts: ErrorCounts = noErrorCounts();
   p95Max: number | null = null;
