@@ -24,6 +24,15 @@ describe('LiveTap', () => {
     expect(snap.p95).toBe(900); // two in twenty are 900 ms outliers: above the 95th percentile's rank
   });
 
+  it("reads p95 as k6 does (interpolated at rank 0.95·(n−1)), as the gates and the report's tables", () => {
+    const tap = new LiveTap();
+    const lines = Array.from({ length: 20 }, (_, i) => line('http_req_duration', T + i * 50, i + 1));
+    const text = lines.join('\n') + '\n';
+    tap.text(text, 0, text.length);
+    // 1..20 ms: rank 18.05 lies between 19 and 20 (a nearest-rank reading says 19).
+    expect(tap.snapshot(T + 1500).p95).toBeCloseTo(19.05, 12);
+  });
+
   it('has nothing to say before a second completes', () => {
     const tap = new LiveTap();
     tap.line(line('http_req_duration', T + 100, 5));

@@ -4,6 +4,7 @@
 // and are for watching only: the report's figures come from the evaluation, exactly.
 import { FAILED_METRIC } from '../model/error-rate.js';
 import { LATENCY_METRIC } from '../model/metric-names.js';
+import { percentileOfSorted } from '../model/percentile.js';
 
 const WINDOW_SECONDS = 10;
 const DURATION_RE = new RegExp(`"metric":"${LATENCY_METRIC}"`);
@@ -70,7 +71,8 @@ export class LiveTap {
     const durations = done.flatMap((s) => s.durations).sort((a, b) => a - b);
     return {
       rps: done.length ? requests / WINDOW_SECONDS : 0,
-      p95: durations.length ? durations[Math.min(durations.length - 1, Math.ceil(durations.length * 0.95) - 1)]! : null,
+      // k6's definition, as the gates and the report's tables (over the durations kept per second).
+      p95: durations.length ? percentileOfSorted(durations, 95) : null,
       errorRate: requests ? failed / requests : null,
     };
   }
