@@ -4,17 +4,16 @@
 // a note: exit 0), night 2 is 25 % slower than night 1 (exit 99), night 3 is as fast as night 1 and
 // compares with the last green night (exit 0); the comparison section carries the figures of both
 // reports. Then one run whose service slows down gradually fails its drift gate (exit 99).
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot, toolPath } from '../../lib/tools.js';
+import { toolPath } from '../../lib/tools.js';
 import type { ReportModel } from '../../model/report.js';
+import { PackedInstall, type Result } from '../support/packed-install.js';
 
-let work: string;
+let installed: PackedInstall;
 let app: string;
 let service: Server;
 let serviceUrl: string;
@@ -22,38 +21,7 @@ let serviceUrl: string;
 let delay: (sinceMs: number) => number = () => 0;
 let since = Date.now();
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: opts.cwd ?? app, env: opts.env ?? userEnv(), timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
-        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-      },
-    );
-  });
-}
-
-function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: `${join(process.execPath, '..')}:/usr/bin:/bin`,
-    HOME: join(work, 'home'),
-    npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? '/root', '.npm'),
-    npm_config_update_notifier: 'false',
-    CHAOSGATE_K6_BIN: toolPath.k6,
-    ...extra,
-  };
-}
-
-const chaosgate = (args: string[], env?: NodeJS.ProcessEnv) => sh(process.execPath, [join(app, 'node_modules', '.bin', 'chaosgate'), ...args], { env, timeoutMs: 120_000 });
+const chaosgate = (args: string[], env?: NodeJS.ProcessEnv) => installed.chaosgate(args, env, 120_000);
 
 // A short nightly: 10 s at 10 requests a second, 1 s buckets. The gates a team writes for its soak,
 // scaled to seconds: p95 and error rate against the previous night, and p95's drift within the run.
@@ -66,19 +34,11 @@ const gates = [
 ];
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'chaosgate-nightly-'));
-  app = join(work, 'app');
-  mkdirSync(app);
-  mkdirSync(join(work, 'home'));
-  const pack = await sh('npm', ['pack', '--pack-destination', work, '--loglevel=error'], {
-    cwd: projectRoot,
-    env: { ...process.env, npm_config_update_notifier: 'false' },
-    timeoutMs: 120_000,
-  });
+  installed = new PackedInstall('nightly', { CHAOSGATE_K6_BIN: toolPath.k6 });
+  app = installed.app;
+  const pack = await installed.pack();
   expect(pack.code, pack.stderr).toBe(0);
-  const tarball = join(work, pack.stdout.trim().split('\n').at(-1)!);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-service', version: '1.0.0', private: true }));
-  const install = await sh('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { timeoutMs: 180_000 });
+  const install = await installed.install();
   expect(install.code, install.stderr).toBe(0);
 
   service = createServer((req, res) => {
@@ -98,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => service?.close(resolve));
-  if (work) rmSync(work, { recursive: true, force: true });
+  installed?.remove();
 });
 
 const night = (n: string) => join(app, 'nights', n);

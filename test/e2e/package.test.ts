@@ -3,17 +3,18 @@
 // of the profile init wrote, on the real k6 (CHAOSGATE_K6_BIN), against a loopback service the test
 // starts: exit 0 healthy, 99 when the service is slow; the installed evaluate on the run's NDJSON;
 // the k6 lookup from the installed package (no k6: exit 2 at once).
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, toolPath } from '../../lib/tools.js';
+import { PackedInstall } from '../support/packed-install.js';
 
 const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
 
+let installed: PackedInstall;
 let work: string;
 let app: string;
 let tarball: string;
@@ -23,62 +24,24 @@ let requests = 0;
 /** Each answer of the loopback service waits this long. */
 let delayMs = 0;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A command in `cwd` with a bounded run time; env: a clean PATH/HOME unless given. */
-function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: opts.cwd ?? app, env: opts.env ?? userEnv(), timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: unknown }).code as number | null) : 0;
-        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-      },
-    );
-  });
-}
-
+/** A command in the project (or `cwd`), in the user's shell unless `env` is given. */
+const sh = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) => installed.sh(cmd, args, opts);
 /** A user's shell: node and npm on PATH, no k6 there, a HOME of its own (no k6 cache). */
-function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const nodeDir = join(process.execPath, '..');
-  return {
-    PATH: `${nodeDir}:/usr/bin:/bin`,
-    HOME: join(work, 'home'),
-    npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? '/root', '.npm'),
-    npm_config_update_notifier: 'false',
-    ...extra,
-  };
-}
+const userEnv = (extra: NodeJS.ProcessEnv = {}) => installed.env(extra);
 
 /** `npx chaosgate …` in the project, as the user types it. */
 const npxChaosgate = (args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number) => sh('npx', ['--no', '--', 'chaosgate', ...args], { env, timeoutMs });
 /** The same installed bin without npx's own start-up (seconds on a busy machine). */
-const chaosgate = (args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number) =>
-  sh(process.execPath, [join(app, 'node_modules', '.bin', 'chaosgate'), ...args], { env, timeoutMs });
+const chaosgate = (args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number) => installed.chaosgate(args, env, timeoutMs);
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'chaosgate-package-'));
-  app = join(work, 'app');
-  mkdirSync(app);
-  mkdirSync(join(work, 'home'));
-  // Packs the working tree as it is (prepack builds dist/).
-  const pack = await sh('npm', ['pack', '--pack-destination', work, '--loglevel=error'], {
-    cwd: projectRoot,
-    env: { ...process.env, npm_config_update_notifier: 'false' },
-    timeoutMs: 120_000,
-  });
+  installed = new PackedInstall('package');
+  ({ work, app } = installed);
+  const pack = await installed.pack();
   expect(pack.stderr).toBe('');
   expect(pack.code).toBe(0);
-  tarball = join(work, pack.stdout.trim().split('\n').at(-1)!);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-service', version: '1.0.0', private: true }));
-  // --engine-strict: a dependency whose engines exclude this Node fails the install.
-  const install = await sh('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--engine-strict', '--loglevel=error'], { timeoutMs: 180_000 });
+  tarball = installed.tarball;
+  const install = await installed.install();
   expect(install.stderr).not.toMatch(/EBADENGINE|ERR!/);
   expect(install.code).toBe(0);
 
@@ -93,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => service?.close(resolve));
-  if (work) rmSync(work, { recursive: true, force: true });
+  installed?.remove();
 });
 
 describe('npm pack', () => {
