@@ -30,6 +30,8 @@ export function renderAnalysisMarkdown(model: ReportModel): string[] {
       `| ${p.name} | ${at(p.start)} | ${at(p.end)} | ${p.requests} | ${pct(p.errorRate)} | ${ms(p.p50)} | ${ms(p.p95)} | ${ms(p.p99)} | ${ratio(p.p95VsBaseline)} | ${p.queueDepthMax ?? '—'} |`,
     );
   }
+  // Which percentile: the reader compares these with the gates' figures above.
+  lines.push('', 'Latency: `http_req_duration` of expected responses; p50/p95/p99 as k6 computes them, the figure a gate on the same samples observes.');
   lines.push('');
   if (a.recovery.length) {
     lines.push('| fault | on | off | injections | recovery |', '| --- | ---: | ---: | ---: | --- |');
