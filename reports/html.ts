@@ -129,6 +129,7 @@ function phaseSection(d: HtmlData): string {
       (i) => faultClass(a.phases[i]!.name),
       'figures',
     ),
+    '<p class="note">Latency: <code>http_req_duration</code> of expected responses; p50/p95/p99 as k6 computes them, the figure a gate on the same samples observes.</p>',
   ];
   if (a.faults.length) {
     const rows = a.faults.map((f) => [f.id, f.kind, f.target, at(d, f.on), f.off === null ? 'still on at the end' : at(d, f.off), num(f.injections)]);
