@@ -12,6 +12,7 @@ import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
 import { SourceReader, type InputFormat } from './readers/index.js';
+import { approximationLabel } from '../model/input-formats.js';
 import type { SampleSink } from './readers/types.js';
 import { tagsKey, valueProblem } from './readers/types.js';
 import { SLOT_VALUES, type ScanBatch } from './scan.js';
@@ -142,6 +143,8 @@ export class Evaluation implements SampleSink {
   private acceptTo = -Infinity;
   private farOff = 0;
   private farOffExample: string | null = null;
+  /** What readers said about their inputs (source:line: text), for the report's notes. */
+  private readonly inputNotes = new Set<string>();
   private abortInfo: ReportModel['abort'] = null;
   private partialInput = false;
   private finished = false;
@@ -365,6 +368,10 @@ export class Evaluation implements SampleSink {
     return [...this.refusedGates].map(([id, reason]) => ({ id, reason }));
   }
 
+  note(line: number, text: string): void {
+    this.inputNotes.add(`${this.current?.summary.source ?? '(unknown)'}:${line}: ${text}`);
+  }
+
   malformed(line: number, reason: string): void {
     this.pointsRead++;
     this.malformedCount++;
@@ -542,6 +549,9 @@ export class Evaluation implements SampleSink {
           case 'malformed':
             this.malformed(ev.line, ev.reason);
             break;
+          case 'note':
+            this.note(ev.line, ev.text);
+            break;
           case 'format':
             s.summary.format = ev.format;
             break;
@@ -675,12 +685,14 @@ export class Evaluation implements SampleSink {
     try {
       this.refusals();
       const gates = this.checkGates();
-      const notes =
-        this.farOff > 0
-          ? [
-              `${this.farOff} sample(s) lay far outside the run's time range (first: ${this.farOffExample}) and were left out of every figure, counted as malformed lines (see the problems); the rest was judged without them`,
-            ]
-          : [];
+      // Locust's CSV history is an approximation: the report says so first (every writer shows notes).
+      const label = approximationLabel([...this.sources.values()].map((s) => s.summary));
+      const notes = [...(label ? [label] : []), ...this.inputNotes];
+      if (this.farOff > 0) {
+        notes.push(
+          `${this.farOff} sample(s) lay far outside the run's time range (first: ${this.farOffExample}) and were left out of every figure, counted as malformed lines (see the problems); the rest was judged without them`,
+        );
+      }
       const series = visibleSeries(this.store).map((s) => this.seriesReport(s));
       series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const first = Number.isFinite(this.firstTime) ? this.firstTime : null;

@@ -10,7 +10,15 @@ export interface MetricKindInfo {
 const time = (): MetricKindInfo => ({ kind: 'trend', isTime: true });
 const counter: MetricKindInfo = { kind: 'counter', isTime: false };
 
+/**
+ * Locust's rolling response-time percentiles read from its `--csv-full-history` stats history
+ * (evaluator/readers/locust-csv.ts), tag `percentile` ("95", "99.9"): not samples of requests, so a
+ * gate on it is an approximation and never a pass (evaluator/gates.ts).
+ */
+export const LOCUST_CSV_METRIC = 'locust_csv_response_time';
+
 export const builtinMetrics: Record<string, MetricKindInfo> = {
+  [LOCUST_CSV_METRIC]: time(),
   http_req_duration: time(),
   http_req_blocked: time(),
   http_req_connecting: time(),
