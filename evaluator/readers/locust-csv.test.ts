@@ -70,6 +70,12 @@ describe("Locust's stats history reader", () => {
     ]);
     expect(read([row(101, 'GET', '/a', P('1'), 'x', 0)]).problems).toEqual(['2: Total Request Count "x" / Total Failure Count "0" are not counts']);
     expect(read([row(101, 'GET', '/a', P('1'), 2, 3)]).problems).toEqual(['2: Total Failure Count 3 exceeds Total Request Count 2']);
+    expect(read([row(101, 'GET', '/a', P('1'), 5, 0), row(102, 'GET', '/a', P('1'), 6, 2)]).problems).toEqual([
+      '3: GET /a: 2 failures but 1 requests since its previous row (Locust counts a failure as a request too)',
+    ]);
+    expect(read([row(101, '', 'Aggregated', P('1'), 5, 0), row(102, '', 'Aggregated', P('1'), 4, 0)]).problems).toEqual([
+      '3: totals of Aggregated fell (5 → 4 requests): Locust reset its stats (--reset-stats?), so the counts before and after cannot be joined',
+    ]);
     expect(read([row(101, 'GET', '/a', P('1.5'), 2, 0)]).problems).toEqual(['2: 50% "1.5" is not Locust\'s whole milliseconds']);
     expect(read(['101,2,GET,/a,1']).problems).toEqual(["2: expected 24 CSV fields (the header's), found 5"]);
     // A malformed row emits nothing; the next good row's difference still holds its requests.

@@ -23,6 +23,17 @@ interface Totals {
   failures: number;
 }
 
+/** Why a row's totals cannot follow the previous row's of its name, or null. */
+function jumpProblem(what: string, prev: Totals, now: Totals): string | null {
+  if (now.requests < prev.requests || now.failures < prev.failures) {
+    return `totals of ${what} fell (${prev.requests} → ${now.requests} requests): Locust reset its stats (--reset-stats?), so the counts before and after cannot be joined`;
+  }
+  const requests = now.requests - prev.requests;
+  const failures = now.failures - prev.failures;
+  if (failures > requests) return `${what}: ${failures} failures but ${requests} requests since its previous row (Locust counts a failure as a request too)`;
+  return null;
+}
+
 export const locustCsvFormat: ReaderFormat = {
   label: "Locust's --csv stats history",
   doc: "Locust's `--csv PREFIX` file `PREFIX_stats_history.csv` (an approximation: counts per second and name exact, percentiles only as `locust_csv_response_time`; docs/locust.md); detected by the header line `Timestamp,User Count,Type,Name,…`",
@@ -86,12 +97,8 @@ export const locustCsvFormat: ReaderFormat = {
         const type = cells[col.Type]!;
         const name = cells[col.Name]!;
         if (type === '' && name === 'Aggregated') {
-          if (now.requests < aggregated.requests || now.failures < aggregated.failures) {
-            return sink.malformed(
-              lineNo,
-              `Aggregated totals fell (${aggregated.requests} → ${now.requests} requests): Locust reset its stats (--reset-stats?), so the counts before and after cannot be joined`,
-            );
-          }
+          const jump = jumpProblem('Aggregated', aggregated, now);
+          if (jump) return sink.malformed(lineNo, jump);
           if (perName) {
             // The per-name rows of the same second precede it and are one snapshot: they must add up.
             let requests = 0;
@@ -126,12 +133,8 @@ export const locustCsvFormat: ReaderFormat = {
         perName = true;
         const key = `${type}\u0000${name}`;
         const prev = last.get(key) ?? { requests: 0, failures: 0 };
-        if (now.requests < prev.requests || now.failures < prev.failures) {
-          return sink.malformed(
-            lineNo,
-            `totals of ${type} ${name} fell (${prev.requests} → ${now.requests} requests): Locust reset its stats (--reset-stats?), so the counts before and after cannot be joined`,
-          );
-        }
+        const jump = jumpProblem(`${type} ${name}`, prev, now);
+        if (jump) return sink.malformed(lineNo, jump);
         const figures: Array<[string, number]> = [];
         for (const [idx, percentile] of percentiles) {
           const v = cells[idx]!;
