@@ -7,11 +7,12 @@ import { isOwnMetric } from '../model/metric-names.js';
 import { UsageError } from '../lib/errors.js';
 import { validatedMs } from '../lib/duration.js';
 import type { BaselineReports } from './baseline.js';
-import { baselineNotes, compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, type CompiledGate, type GateContext } from './gates.js';
+import { baselineNotes, compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, sourceMetrics, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
 import { SourceReader, type InputFormat } from './readers/index.js';
+import { LOCUST_CSV_NO_DURATIONS } from './readers/locust-csv.js';
 import { approximationLabel } from '../model/input-formats.js';
 import type { SampleSink } from './readers/types.js';
 import { tagsKey, valueProblem } from './readers/types.js';
@@ -661,10 +662,15 @@ export class Evaluation implements SampleSink {
   /** Judges the gates now; `liveOnly` judges only gates marked abortOnFail (for live aborts). */
   checkGates(opts: { liveOnly?: boolean } = {}): GateResult[] {
     if (!opts.liveOnly || (this.pending?.length ?? 0) >= FAR_OFF_ANCHOR_LIVE) this.settle();
+    const locustCsv = [...this.sources.values()].some((s) => s.summary.format === 'locust-csv');
     return this.gates
       .filter((g) => !opts.liveOnly || g.config.abortOnFail)
       .map((g) => {
-        const result = judgeGate(g, this.gateContext(!opts.liveOnly));
+        let result = judgeGate(g, this.gateContext(!opts.liveOnly));
+        // Locust's CSV history has no request durations: the gate says why, and where the approximation is.
+        if (locustCsv && result.observed === null && result.verdict !== 'pass' && sourceMetrics(g.ref).includes('http_req_duration')) {
+          result = { ...result, message: `${result.message}; ${LOCUST_CSV_NO_DURATIONS}` };
+        }
         const refused = this.refusedGates.get(g.id);
         // Never a figure k6 would not give: judged failed, with k6's reason.
         return refused === undefined

@@ -23,6 +23,11 @@ interface Totals {
   failures: number;
 }
 
+/** What a gate on http_req_duration says when judged from Locust's CSV history (it has no samples). */
+export const LOCUST_CSV_NO_DURATIONS =
+  `Locust's CSV stats history holds no request durations, and a run's or window's percentile cannot be computed from its per-second rolling percentiles: ` +
+  `gate on ${LOCUST_CSV_METRIC}{percentile:95} (or another percentile) for the approximation, which fails or warns but never passes`;
+
 /** Why a row's totals cannot follow the previous row's of its name, or null. */
 function jumpProblem(what: string, prev: Totals, now: Totals): string | null {
   if (now.requests < prev.requests || now.failures < prev.failures) {
