@@ -9,7 +9,7 @@ import { aggregates, fromHistogram, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import { defaultGateId } from '../model/gate-id.js';
 import { Histogram } from '../model/histogram.js';
-import { LOCUST_CSV_METRIC, type MetricKindInfo } from '../model/k6-metrics.js';
+import { isLocustCsvMetric, type MetricKindInfo } from '../model/k6-metrics.js';
 import { HDR_PRECISION_CAVEAT, type GateResult, type ReportModel, type SeriesReport, type Verdict } from '../model/report.js';
 import { Bag, HISTOGRAM_SCALE, type Series } from './series.js';
 import { compare, driftInner, parseDriftThreshold, parseMetricRef, parseThreshold, resolveRhs, type DriftThreshold, type MetricRef, type Threshold } from './thresholds.js';
@@ -317,7 +317,7 @@ function worse(op: Threshold['operator'], a: number, b: number): boolean {
  * a pass; one that is breached keeps its verdict.
  */
 function approximated(gate: CompiledGate, result: GateResult): GateResult {
-  if (result.verdict !== 'pass' || !sourceMetrics(gate.ref).includes(LOCUST_CSV_METRIC)) return result;
+  if (result.verdict !== 'pass' || !sourceMetrics(gate.ref).some(isLocustCsvMetric)) return result;
   return {
     ...result,
     verdict: 'warn',

@@ -12,13 +12,19 @@ const counter: MetricKindInfo = { kind: 'counter', isTime: false };
 
 /**
  * Locust's rolling response-time percentiles read from its `--csv-full-history` stats history
- * (evaluator/readers/locust-csv.ts), tag `percentile` ("95", "99.9"): not samples of requests, so a
- * gate on it is an approximation and never a pass (evaluator/gates.ts).
+ * (evaluator/readers/locust-csv.ts), one metric per percentile column: `locust_csv_p95`,
+ * `locust_csv_p99_9`. Not samples of requests, so a gate on one is an approximation and never a
+ * pass (evaluator/gates.ts). A metric per percentile, not a tag: series keep only the groupBy tags.
  */
-export const LOCUST_CSV_METRIC = 'locust_csv_response_time';
+export function locustCsvMetric(percentile: string): string {
+  return `locust_csv_p${percentile.replace('.', '_')}`;
+}
+
+export function isLocustCsvMetric(metric: string): boolean {
+  return /^locust_csv_p\d+(_\d+)?$/.test(metric);
+}
 
 export const builtinMetrics: Record<string, MetricKindInfo> = {
-  [LOCUST_CSV_METRIC]: time(),
   http_req_duration: time(),
   http_req_blocked: time(),
   http_req_connecting: time(),

@@ -28,7 +28,7 @@ function read(lines: string[]) {
 }
 
 describe("Locust's stats history reader", () => {
-  it('--csv-full-history: requests and failures per second and name from the totals; rolling percentiles as locust_csv_response_time; Aggregated only checked', () => {
+  it('--csv-full-history: requests and failures per second and name from the totals; rolling percentiles as locust_csv_p<N> metrics; Aggregated only checked', () => {
     const r = read([
       row(100, '', 'Aggregated', P('N/A'), 0, 0),
       row(101, 'GET', '"/a,b"', P('0'), 3, 1),
@@ -43,9 +43,22 @@ describe("Locust's stats history reader", () => {
     expect(r.count('http_req_failed', 1)).toBe(1);
     expect(r.count('http_req_failed', 0)).toBe(4);
     // The first second's zeros are "no window yet", not 0 ms: left out.
-    expect(r.count('locust_csv_response_time')).toBe(11);
-    expect(r.points).toContain(`locust_csv_response_time 102 10 ${JSON.stringify({ method: 'GET', name: '/a,b', percentile: '95' })}`);
-    expect(r.points).toContain(`locust_csv_response_time 102 13 ${JSON.stringify({ method: 'GET', name: '/a,b', percentile: '99.9' })}`);
+    const percentiles = r.points.filter((p) => p.startsWith('locust_csv_p'));
+    expect(percentiles.map((p) => p.split(' ')[0])).toEqual([
+      'locust_csv_p50',
+      'locust_csv_p66',
+      'locust_csv_p75',
+      'locust_csv_p80',
+      'locust_csv_p90',
+      'locust_csv_p95',
+      'locust_csv_p98',
+      'locust_csv_p99',
+      'locust_csv_p99_9',
+      'locust_csv_p99_99',
+      'locust_csv_p100',
+    ]);
+    expect(r.points).toContain(`locust_csv_p95 102 10 ${tags}`);
+    expect(r.points).toContain(`locust_csv_p99_9 102 13 ${tags}`);
   });
 
   it("without --csv-full-history: counts from the 'Aggregated' rows, untagged, no percentiles (they are since the start), one note", () => {
@@ -53,7 +66,7 @@ describe("Locust's stats history reader", () => {
     expect(r.problems).toEqual([]);
     expect(r.points.filter((p) => p.startsWith('http_reqs'))).toEqual(['http_reqs 101 4 null', 'http_reqs 102 6 null']);
     expect(r.count('http_req_failed', 1)).toBe(2);
-    expect(r.count('locust_csv_response_time')).toBe(0);
+    expect(r.points.filter((p) => p.startsWith('locust_csv_p'))).toEqual([]);
     expect(r.notes).toHaveLength(1);
     expect(r.notes[0]).toMatch(/^3: Locust's history without --csv-full-history/);
   });

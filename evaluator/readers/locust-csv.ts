@@ -6,9 +6,9 @@
 // window of 2 to 18 s ending now, 0 when none is cached yet) and since the start without it.
 // What can be read exactly is the requests and failures per second and name (differences of the
 // totals): `http_reqs` and `http_req_failed`. The rolling percentiles are no samples and cannot
-// be combined into a window's percentile; they become `locust_csv_response_time` (tag
-// `percentile`), which a gate judges as an approximation that never passes (evaluator/gates.ts).
-import { LOCUST_CSV_METRIC } from '../../model/k6-metrics.js';
+// be combined into a window's percentile; they become `locust_csv_p95` etc. (one metric per
+// column), which a gate judges as an approximation that never passes (evaluator/gates.ts).
+import { locustCsvMetric } from '../../model/k6-metrics.js';
 import { splitCsv } from './csv.js';
 import type { LineReader, ReaderFormat, SampleSink } from './types.js';
 
@@ -26,7 +26,7 @@ interface Totals {
 /** What a gate on http_req_duration says when judged from Locust's CSV history (it has no samples). */
 export const LOCUST_CSV_NO_DURATIONS =
   `Locust's CSV stats history holds no request durations, and a run's or window's percentile cannot be computed from its per-second rolling percentiles: ` +
-  `gate on ${LOCUST_CSV_METRIC}{percentile:95} (or another percentile) for the approximation, which fails or warns but never passes`;
+  `gate on ${locustCsvMetric('95')} (or another percentile's) for the approximation, which fails or warns but never passes`;
 
 /** Why a row's totals cannot follow the previous row's of its name, or null. */
 function jumpProblem(what: string, prev: Totals, now: Totals): string | null {
@@ -41,12 +41,13 @@ function jumpProblem(what: string, prev: Totals, now: Totals): string | null {
 
 export const locustCsvFormat: ReaderFormat = {
   label: "Locust's --csv stats history",
-  doc: "Locust's `--csv PREFIX` file `PREFIX_stats_history.csv` (an approximation: counts per second and name exact, percentiles only as `locust_csv_response_time`; docs/locust.md); detected by the header line `Timestamp,User Count,Type,Name,…`",
+  doc: "Locust's `--csv PREFIX` file `PREFIX_stats_history.csv` (an approximation: counts per second and name exact, percentiles only as `locust_csv_p50` … `locust_csv_p100`; docs/locust.md); detected by the header line `Timestamp,User Count,Type,Name,…`",
   detect: (first) => first.startsWith(HEADER_START),
   create(sink: SampleSink): LineReader {
     type Columns = Record<(typeof REQUIRED)[number], number>;
     let col: Columns | null = null;
-    let percentiles: Array<[number, string]> = [];
+    /** Column index, percentile ("99.9") and its metric. */
+    let percentiles: Array<[number, string, string]> = [];
     let width = 0;
     const last = new Map<string, Totals>();
     /** Per-name rows seen (a --csv-full-history file); counts then come from them, not from 'Aggregated'. */
@@ -78,12 +79,12 @@ export const locustCsvFormat: ReaderFormat = {
           col = Object.fromEntries(REQUIRED.map((c) => [c, header.indexOf(c)])) as Columns;
           percentiles = header.flatMap((name, idx) => {
             const m = PERCENTILE_COLUMN.exec(name);
-            return m ? [[idx, m[1]!] as [number, string]] : [];
+            return m ? [[idx, m[1]!, locustCsvMetric(m[1]!)] as [number, string, string]] : [];
           });
           width = header.length;
           sink.declare('http_reqs', 'counter', false, [], lineNo);
           sink.declare('http_req_failed', 'rate', false, [], lineNo);
-          sink.declare(LOCUST_CSV_METRIC, 'trend', true, [], lineNo);
+          for (const [, percentile] of percentiles) sink.declare(locustCsvMetric(percentile), 'trend', true, [], lineNo);
           return;
         }
         const cells = splitCsv(line);
@@ -141,18 +142,18 @@ export const locustCsvFormat: ReaderFormat = {
         const jump = jumpProblem(`${type} ${name}`, prev, now);
         if (jump) return sink.malformed(lineNo, jump);
         const figures: Array<[string, number]> = [];
-        for (const [idx, percentile] of percentiles) {
+        for (const [idx, percentile, metric] of percentiles) {
           const v = cells[idx]!;
           // "N/A": no request yet; 0: Locust had no cached second ~10 s back to diff against (the
           // run's first seconds) — no figure either (a sub-0.5 ms percentile reads 0 too and is lost).
           if (v === 'N/A' || v === '0') continue;
           if (!COUNT.test(v)) return sink.malformed(lineNo, `${percentile}% "${v}" is not Locust's whole milliseconds`);
-          figures.push([percentile, Number(v)]);
+          figures.push([metric, Number(v)]);
         }
         last.set(key, now);
         const tags = { method: type, name };
         emit(time, prev, now, tags, lineNo);
-        for (const [percentile, v] of figures) sink.point(LOCUST_CSV_METRIC, time, v, null, { ...tags, percentile }, lineNo);
+        for (const [metric, v] of figures) sink.point(metric, time, v, null, tags, lineNo);
       },
     };
   },
