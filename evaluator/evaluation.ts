@@ -7,11 +7,13 @@ import { isOwnMetric } from '../model/metric-names.js';
 import { UsageError } from '../lib/errors.js';
 import { validatedMs } from '../lib/duration.js';
 import type { BaselineReports } from './baseline.js';
-import { baselineNotes, compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, type CompiledGate, type GateContext } from './gates.js';
+import { baselineNotes, compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, sourceMetrics, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
 import { SourceReader, type InputFormat } from './readers/index.js';
+import { LOCUST_CSV_NO_DURATIONS } from './readers/locust-csv.js';
+import { approximationLabel } from '../model/input-formats.js';
 import type { SampleSink } from './readers/types.js';
 import { tagsKey, valueProblem } from './readers/types.js';
 import { SLOT_VALUES, type ScanBatch } from './scan.js';
@@ -144,6 +146,8 @@ export class Evaluation implements SampleSink {
   private acceptTo = -Infinity;
   private farOff = 0;
   private farOffExample: string | null = null;
+  /** What readers said about their inputs (source:line: text), for the report's notes. */
+  private readonly inputNotes = new Set<string>();
   private abortInfo: ReportModel['abort'] = null;
   private partialInput = false;
   private finished = false;
@@ -367,6 +371,10 @@ export class Evaluation implements SampleSink {
     return [...this.refusedGates].map(([id, reason]) => ({ id, reason }));
   }
 
+  note(line: number, text: string): void {
+    this.inputNotes.add(`${this.current?.summary.source ?? '(unknown)'}:${line}: ${text}`);
+  }
+
   malformed(line: number, reason: string): void {
     this.pointsRead++;
     this.malformedCount++;
@@ -544,6 +552,9 @@ export class Evaluation implements SampleSink {
           case 'malformed':
             this.malformed(ev.line, ev.reason);
             break;
+          case 'note':
+            this.note(ev.line, ev.text);
+            break;
           case 'format':
             s.summary.format = ev.format;
             break;
@@ -653,10 +664,15 @@ export class Evaluation implements SampleSink {
   /** Judges the gates now; `liveOnly` judges only gates marked abortOnFail (for live aborts). */
   checkGates(opts: { liveOnly?: boolean } = {}): GateResult[] {
     if (!opts.liveOnly || (this.pending?.length ?? 0) >= FAR_OFF_ANCHOR_LIVE) this.settle();
+    const locustCsv = [...this.sources.values()].some((s) => s.summary.format === 'locust-csv');
     return this.gates
       .filter((g) => !opts.liveOnly || g.config.abortOnFail)
       .map((g) => {
-        const result = judgeGate(g, this.gateContext(!opts.liveOnly));
+        let result = judgeGate(g, this.gateContext(!opts.liveOnly));
+        // Locust's CSV history has no request durations: the gate says why, and where the approximation is.
+        if (locustCsv && result.observed === null && result.verdict !== 'pass' && sourceMetrics(g.ref).includes('http_req_duration')) {
+          result = { ...result, message: `${result.message}; ${LOCUST_CSV_NO_DURATIONS}` };
+        }
         const refused = this.refusedGates.get(g.id);
         // Never a figure k6 would not give: judged failed, with k6's reason.
         return refused === undefined
@@ -677,12 +693,14 @@ export class Evaluation implements SampleSink {
     try {
       this.refusals();
       const gates = this.checkGates();
-      const notes =
-        this.farOff > 0
-          ? [
-              `${this.farOff} sample(s) lay far outside the run's time range (first: ${this.farOffExample}) and were left out of every figure, counted as malformed lines (see the problems); the rest was judged without them`,
-            ]
-          : [];
+      // Locust's CSV history is an approximation: the report says so first (every writer shows notes).
+      const label = approximationLabel([...this.sources.values()].map((s) => s.summary));
+      const notes = [...(label ? [label] : []), ...this.inputNotes];
+      if (this.farOff > 0) {
+        notes.push(
+          `${this.farOff} sample(s) lay far outside the run's time range (first: ${this.farOffExample}) and were left out of every figure, counted as malformed lines (see the problems); the rest was judged without them`,
+        );
+      }
       const visible = visibleSeries(this.store);
       const series = visible.map((s) => this.seriesReport(s));
       series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

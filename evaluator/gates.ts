@@ -9,7 +9,7 @@ import { aggregates, fromHistogram, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import { defaultGateId } from '../model/gate-id.js';
 import { Histogram } from '../model/histogram.js';
-import type { MetricKindInfo } from '../model/k6-metrics.js';
+import { isLocustCsvMetric, type MetricKindInfo } from '../model/k6-metrics.js';
 import { HDR_PRECISION_CAVEAT, type GateResult, type ReportModel, type SeriesReport, type Verdict } from '../model/report.js';
 import { Bag, HISTOGRAM_SCALE, type Series } from './series.js';
 import { compare, driftInner, parseDriftThreshold, parseMetricRef, parseThreshold, resolveRhs, type DriftThreshold, type MetricRef, type Threshold } from './thresholds.js';
@@ -311,8 +311,25 @@ function worse(op: Threshold['operator'], a: number, b: number): boolean {
   return op === '>' || op === '>=' ? a < b : a > b;
 }
 
+/**
+ * A gate on Locust's rolling percentiles (read from its CSV history, not samples) is an
+ * approximation: one that holds could fail on the requests' exact figure, so it is a warn, never
+ * a pass; one that is breached keeps its verdict.
+ */
+function approximated(gate: CompiledGate, result: GateResult): GateResult {
+  if (result.verdict !== 'pass' || !sourceMetrics(gate.ref).some(isLocustCsvMetric)) return result;
+  return {
+    ...result,
+    verdict: 'warn',
+    message: `${result.message}; an approximation (Locust's rolling percentiles from its CSV history, not samples of requests), so a warn, never a pass`,
+  };
+}
+
 export function judgeGate(gate: CompiledGate, ctx: GateContext): GateResult {
-  if (gate.drift) return judgeDriftGate(gate, gate.drift, ctx);
+  return approximated(gate, gate.drift ? judgeDriftGate(gate, gate.drift, ctx) : judgeSampleGate(gate, ctx));
+}
+
+function judgeSampleGate(gate: CompiledGate, ctx: GateContext): GateResult {
   const started = performance.now();
   const cfg = gate.config;
   const kind = ctx.kindOf(gate.ref.metric);

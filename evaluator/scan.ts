@@ -18,6 +18,7 @@ export type ScanEvent =
   | { kind: 'reset-keys' }
   | { kind: 'declare'; metric: string; metricKind: string; isTime: boolean; thresholds: string[]; line: number }
   | { kind: 'malformed'; line: number; reason: string }
+  | { kind: 'note'; line: number; text: string }
   | { kind: 'format'; format: InputFormat }
   | { kind: 'source'; gzip?: boolean; bytes?: number };
 
@@ -164,5 +165,9 @@ export class Scanner implements SampleSink, TextTarget {
 
   malformed(line: number, reason: string): void {
     this.event({ kind: 'malformed', line, reason });
+  }
+
+  note(line: number, text: string): void {
+    this.event({ kind: 'note', line, text });
   }
 }

@@ -10,6 +10,20 @@ export interface MetricKindInfo {
 const time = (): MetricKindInfo => ({ kind: 'trend', isTime: true });
 const counter: MetricKindInfo = { kind: 'counter', isTime: false };
 
+/**
+ * Locust's rolling response-time percentiles read from its `--csv-full-history` stats history
+ * (evaluator/readers/locust-csv.ts), one metric per percentile column: `locust_csv_p95`,
+ * `locust_csv_p99_9`. Not samples of requests, so a gate on one is an approximation and never a
+ * pass (evaluator/gates.ts). A metric per percentile, not a tag: series keep only the groupBy tags.
+ */
+export function locustCsvMetric(percentile: string): string {
+  return `locust_csv_p${percentile.replace('.', '_')}`;
+}
+
+export function isLocustCsvMetric(metric: string): boolean {
+  return /^locust_csv_p\d+(_\d+)?$/.test(metric);
+}
+
 export const builtinMetrics: Record<string, MetricKindInfo> = {
   http_req_duration: time(),
   http_req_blocked: time(),

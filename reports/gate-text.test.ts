@@ -123,3 +123,30 @@ describe('drift gates in the reports', () => {
     expect(md).toMatch(/\| ❌ \| vs last night \| \+20(\.\d+)? % \| \+10 % \(baseline 40(\.\d+)? ms\) \| fail \|/);
   });
 });
+
+describe("a gate on Locust's CSV approximation (locust_csv_p*)", () => {
+  it('holds → warn, never a pass, and its sentence still says "holds"; breached → fail', () => {
+    const ev = createEvaluation({ bucketWidth: '1s' }, [
+      { id: 'approx holds', metric: 'locust_csv_p95', expression: 'max<500' },
+      { id: 'approx breached', metric: 'locust_csv_p95', expression: 'max<200' },
+      { id: 'exact', metric: 'http_reqs', expression: 'count==3' },
+    ]);
+    ev.declare('locust_csv_p95', 'trend', true, [], 0);
+    for (const [i, v] of [120, 310, 180].entries()) {
+      ev.ingestSample({ metric: 'locust_csv_p95', time: T0 + i * 1000, value: v, tags: { name: '/a' } });
+      ev.ingestSample({ metric: 'http_reqs', time: T0 + i * 1000, value: 1, tags: { name: '/a' } });
+    }
+    const m = ev.finish();
+    const ctx = gateTextContext(m);
+    expect(m.gates.map((g) => [g.id, g.verdict])).toEqual([
+      ['approx holds', 'warn'],
+      ['approx breached', 'fail'],
+      ['exact', 'pass'],
+    ]);
+    expect(m.verdict).toBe('fail');
+    expect(gateSentence(gate(m, 'approx holds'), ctx)).toBe(
+      "locust_csv_p95: max<500 holds (observed 310, limit 500); an approximation (Locust's rolling percentiles from its CSV history, not samples of requests), so a warn, never a pass",
+    );
+    expect(gateSentence(gate(m, 'approx breached'), ctx)).toBe('locust_csv_p95: max<200 breached (observed 310, limit 200)');
+  });
+});

@@ -97,7 +97,8 @@ export function gateSentence(g: GateResult, ctx: GateTextContext): string {
   // A drift gate's message says it in its units, with the first and last window's figure.
   if (g.observed === null || g.limit === null || g.drift) return g.message;
   const where = `${g.metric}${g.phase ? ` in phase ${g.phase}` : ''}`;
-  const held = g.verdict === 'pass' ? 'holds' : 'breached';
+  // An approximation that holds is a warn, not a pass (evaluator/gates.ts approximated): it still held.
+  const held = g.verdict === 'pass' || g.message.startsWith(`${where}: ${g.expression.replace(/\s+/g, '')} holds`) ? 'holds' : 'breached';
   const figures = [`observed ${gateValue(g, g.observed, ctx)}`, `limit ${gateValue(g, g.limit, ctx)}`];
   const worst = worstWindowText(g, ctx);
   if (worst) figures.push(worst);

@@ -1,5 +1,6 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no scripts, fonts or network) from
 // the report model. Figures are computed in html-data.ts; this file only lays them out.
+import { approximationLabel } from '../model/input-formats.js';
 import type { GateResult, ReportModel } from '../model/report.js';
 import { buildHtmlData, type HtmlData } from './html-data.js';
 import { servicesSection } from './html-services.js';
@@ -230,6 +231,8 @@ export function renderHtml(model: ReportModel): string {
         d.abort ? `Stopped at ${esc(formatElapsed(d.abort.time - d.start))}: ${esc(d.abort.reason)}.` : 'The run or its input ended early.'
       } The figures cover only what was measured until then.</div>`
     : '';
+  const approximation = approximationLabel(model.inputs);
+  const approximationBanner = approximation ? `<div class="banner" role="note"><strong>Approximation.</strong> ${esc(approximation)}.</div>` : '';
   const faults = d.faultWindows.length
     ? d.faultWindows.map((w) => `${esc(w.name)} ${esc(formatElapsed(w.start - d.start))}–${esc(formatElapsed(w.end - d.start))}`).join(', ')
     : 'none';
@@ -242,6 +245,7 @@ export function renderHtml(model: ReportModel): string {
 <div class="meta">created ${esc(d.createdAt)} · chaosgate ${esc(d.toolVersion)} · run ${esc(new Date(d.start).toISOString())}, ${esc(formatElapsed(d.end - d.start))} long</div>
 <div class="overall" id="overall-verdict">Overall verdict: ${verdictBadge(d.verdict)} <span class="meta">${failed} gate(s) failed, ${warned} warned, ${d.gates.length} total</span></div>
 ${partial}
+${approximationBanner}
 <p>${esc(num(d.overall.requests))} requests${d.overall.dropped ? `, ${esc(num(d.overall.dropped))} dropped iterations` : ''}, ${esc(pct(d.overall.errorRate))} errors · ${esc(num(d.totals.points))} samples from ${d.inputs.length} input(s), ${esc(num(d.totals.malformed))} malformed · fault windows: ${faults}</p>
 <h2>Gates</h2>
 ${gateTable(d.gates, gateTextContext(model))}

@@ -4,6 +4,7 @@
 //   a `chaosgate.partial` property on every suite plus a "run" suite whose testcase errors with
 //   the reason; untrusted input → an "input" suite whose testcase errors with the bad lines.
 // Validated in a test against the Jenkins JUnit XSD (reports/schema/junit-10.xsd).
+import { approximationLabel } from '../model/input-formats.js';
 import type { GateResult, ReportModel } from '../model/report.js';
 import { gateSentence, gateTextContext, gateValue, type GateTextContext } from './gate-text.js';
 
@@ -99,6 +100,8 @@ export function renderJunit(model: ReportModel): string {
     property('chaosgate.partial', String(model.partial)),
     ...(partial ? [property('chaosgate.partial.reason', partial)] : []),
   ];
+  const approximation = approximationLabel(model.inputs);
+  if (approximation) runProps.push(property('chaosgate.approximation', approximation));
   for (const [group, gates] of groups) {
     const f = gates.filter((g) => g.verdict === 'fail').length;
     const w = gates.filter((g) => g.verdict === 'warn').length;

@@ -1,5 +1,6 @@
 // A Markdown summary for $GITHUB_STEP_SUMMARY: verdict, gates, the phase analysis, the busiest
 // trend series, input. One small function per section, so a section is added beside the others.
+import { approximationLabel } from '../model/input-formats.js';
 import type { ReportModel } from '../model/report.js';
 import { renderAnalysisMarkdown } from './markdown-analysis.js';
 import { renderComparisonMarkdown } from './comparison.js';
@@ -27,6 +28,8 @@ function num(v: number | null | undefined): string {
 function headerSection(model: ReportModel): string[] {
   const lines = [`## chaosgate: ${ICON[model.verdict]} ${model.verdict.toUpperCase()}`, ''];
   if (model.partial) lines.push(`> Partial result${model.abort ? `: aborted (${cell(model.abort.reason)})` : ''}.`, '');
+  const approximation = approximationLabel(model.inputs);
+  if (approximation) lines.push(`> **Approximation.** ${cell(approximation)}.`, '');
   if (!model.totals.trusted) {
     lines.push(`> Input not trusted: ${model.totals.malformed} of ${model.totals.pointsRead} sample lines malformed.`, '');
     for (const p of model.totals.problems) lines.push(`> - \`${cell(p.source)}:${p.line}\` ${cell(p.reason)}`);

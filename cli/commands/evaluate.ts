@@ -26,7 +26,7 @@ interface EvaluateFlags extends ConfigFlags, ReportFlags {
 export function register(program: Command): void {
   withReportFlags(withConfigFlags(program.command('evaluate')))
     .description(
-      'judge k6 output (NDJSON, .gz, CSV, "-" for stdin) against the gates (without -c: ./chaosgate.config.json if present); exit 0 pass, 99 gate failed, 2 usage/config, 3 unreadable or empty input',
+      'judge k6 output (NDJSON, .gz, CSV, "-" for stdin; or Locust\'s --csv stats history, as an approximation) against the gates (without -c: ./chaosgate.config.json if present); exit 0 pass, 99 gate failed, 2 usage/config, 3 unreadable or empty input',
     )
     .argument('<input...>', 'k6 output files (--out json=… or csv=…), gzip or plain; "-" reads stdin')
     .addOption(new Option('--format <format>', 'input format instead of detecting it').choices(INPUT_FORMATS))

@@ -19,24 +19,18 @@ describe('input format registry', () => {
     const problems: string[] = [];
     const sink: SampleSink = { point() {}, declare() {}, malformed: (line, reason) => problems.push(`${line}: ${reason}`) };
     new SourceReader(sink, undefined, () => {}).readLine('garbage', 1);
-    expect(problems).toEqual(['1: neither k6 NDJSON nor k6 CSV']);
+    expect(problems).toEqual(["1: neither k6 NDJSON nor k6 CSV nor Locust's --csv stats history"]);
   });
 
-  it("refuses Locust's own --csv stats with the reason (no samples: percentiles since the start) and the way to get samples", () => {
+  it("refuses Locust's _stats.csv (one row per name, no times) with the reason; its history file is a format of its own", () => {
     const problems: string[] = [];
     const sink: SampleSink = { point() {}, declare() {}, malformed: (line, reason) => problems.push(`${line}: ${reason}`) };
     const reader = new SourceReader(sink, undefined, () => {});
-    // The header and rows as Locust 2.47 writes locust_stats_history.csv (abridged to the first columns' shape).
     reader.readLine('', 1);
-    reader.readLine('Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count', 2);
-    reader.readLine('1796416539,2,,Aggregated,0.000000,0.000000,7,9,10,11,15,34,39,39,39,39,39,40', 3);
+    reader.readLine('Type,Name,Request Count,Failure Count,Median Response Time', 2);
+    reader.readLine('GET,/a,10,0,3', 3);
     expect(problems).toEqual([`2: ${LOCUST_CSV_REASON}`, "3: Locust's --csv stats (see line 2)"]);
-    expect(LOCUST_CSV_REASON).toContain('no samples');
-    const stats: string[] = [];
-    new SourceReader({ point() {}, declare() {}, malformed: (_l, r) => stats.push(r) }, undefined, () => {}).readLine(
-      'Type,Name,Request Count,Failure Count,Median Response Time',
-      1,
-    );
-    expect(stats).toEqual([LOCUST_CSV_REASON]);
+    expect(LOCUST_CSV_REASON).toContain('_stats_history.csv');
+    expect(detectFormat('Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%')).toBe('locust-csv');
   });
 });

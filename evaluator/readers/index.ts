@@ -3,6 +3,7 @@
 // Detection tries them in this order.
 import type { InputFormat } from '../../model/input-formats.js';
 import { csvFormat } from './csv.js';
+import { locustCsvFormat } from './locust-csv.js';
 import { ndjsonFormat } from './ndjson.js';
 import { overlongLineReason, type LineReader, type ReaderFormat, type SampleSink } from './types.js';
 
@@ -11,6 +12,7 @@ export type { InputFormat };
 export const readerFormats = {
   ndjson: ndjsonFormat,
   csv: csvFormat,
+  'locust-csv': locustCsvFormat,
 } satisfies Record<InputFormat, ReaderFormat>;
 
 export function detectFormat(firstLine: string): InputFormat | null {
@@ -26,16 +28,15 @@ const UNDETECTED = `neither ${Object.values(readerFormats)
   .join(' nor ')}`;
 
 /**
- * Locust's own `--csv` files (`_stats_history.csv`, `_stats.csv`) hold no samples: a history row's
- * percentiles are since the start of the run (over Locust's last 10 s with --csv-full-history),
- * its counts cumulative; `_stats.csv` has one row per name for the whole run. A fault's latency
- * would be smeared over the rest of the run: refused, with the reason and the way to get samples.
+ * Locust's `_stats.csv` has one row per name for the whole run (its history file is read by
+ * locust-csv.ts): no time, so no window, phase or recovery; refused with the reason and the ways
+ * to get something to judge.
  */
-const LOCUST_CSV = /^(Timestamp,User Count,Type,Name,|Type,Name,Request Count,)/;
+const LOCUST_CSV = /^Type,Name,Request Count,/;
 export const LOCUST_CSV_REASON =
-  "Locust's --csv stats hold no samples (a history row's percentiles are since the start of the run, or over its last 10 s with --csv-full-history; " +
-  'counts are cumulative): no gate, window or phase can be judged exactly from them. ' +
-  "Record every request with chaosgate's Locust plugin (locust -f locustfile.py,chaosgate_locust.py, CHAOSGATE_LOCUST_OUT=samples.ndjson) or run it with `chaosgate run` (docs/locust.md)";
+  "Locust's _stats.csv holds one row per name for the whole run (no times): nothing to judge windows, phases or percentiles from. " +
+  "Evaluate its _stats_history.csv (an approximation; record with --csv-full-history) or, exactly, every request with chaosgate's Locust plugin " +
+  '(locust -f locustfile.py,chaosgate_locust.py, CHAOSGATE_LOCUST_OUT=samples.ndjson) or `chaosgate run` (docs/locust.md)';
 
 /**
  * Reads the lines of one source into a sink: the first non-empty line picks the format (unless

@@ -12,6 +12,8 @@ export interface SampleSink {
   declare(metric: string, kind: string, isTime: boolean, thresholds: string[], line: number): void;
   /** A line that could not be read; counted against the tolerance. */
   malformed(line: number, reason: string): void;
+  /** Something the report must say about this input, at its line (once per input and text). */
+  note?(line: number, text: string): void;
 }
 
 /** A cache key for a point's tag set: its JSON text as read, or the parsed tags as JSON. */
