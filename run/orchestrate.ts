@@ -35,7 +35,7 @@ import { gateSentence, liveGateTextContext } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
 import { CleanupStack } from './cleanup.js';
 import { finishReport } from './finish.js';
-import type { Profile } from '../config/run.js';
+import { profilePhases, type Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
 import { addProbeChecks } from './probe-checks.js';
 import { bucketWidthAdvice } from './bucket-width.js';
@@ -353,7 +353,13 @@ async function chaosStage(ctx: RunContext, stack: RunStack): Promise<ChaosStage>
     ctx.notes.push(note);
   }
   await session.preflight();
-  return { section, session, proxyUrls: await session.startProxy() };
+  const proxyUrls = await session.startProxy();
+  for (const [route, control] of session.servedRoutes) {
+    const note = `route ${route}: served by \`chaos proxy serve\` (${control}); this run's faults on it went through that process`;
+    ctx.out.line(`chaos: ${note}`);
+    ctx.notes.push(note);
+  }
+  return { section, session, proxyUrls };
 }
 
 /** load: the script's env, what k6 says about it (length, thresholds), the evaluation, the sample stream, probes, k6. */
@@ -472,7 +478,7 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
   }
   const ended = k6.done.then((exit) => ({ exit, endedAt: Date.now() }));
 
-  for (const p of ctx.profile.phases) ctx.timeline.phase(t0 + validatedMs(p.at), p.phase);
+  for (const p of profilePhases(ctx.profile)) ctx.timeline.phase(t0 + validatedMs(p.at), p.phase);
   if (scenarioConfig) for (const p of scenarioPhases(load.builtin, scenarioConfig)) ctx.timeline.phase(t0 + p.atMs, p.phase);
   const planDone = chaos.session.runPlan(chaos.section.plan, { startedAt: t0, signal: ctx.internal.signal }).catch((err: Error) => {
     stopRun(ctx, `chaos plan failed: ${err.message}`);
