@@ -11,7 +11,7 @@ import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import { resolveProcessTargets } from '../chaos/preflight.js';
 import { recoveryNotes } from '../chaos/recover.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
-import type { GateConfigInput } from '../evaluator/config.js';
+import { bucketWidthMsOf, type GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
 import { loadPrevious } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, type Evaluation } from '../evaluator/evaluation.js';
@@ -38,7 +38,7 @@ import { finishReport } from './finish.js';
 import { profilePhases, type Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
 import { addProbeChecks } from './probe-checks.js';
-import { bucketWidthAdvice } from './bucket-width.js';
+import { bucketWidthAdvice, runBucketWidth } from './bucket-width.js';
 import { preflight } from './preflight.js';
 import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
@@ -388,11 +388,15 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
     plan = { ...plan, plannedMs: null, maxMs: null };
     ctx.out.line(`k6 arguments ${reshaping.join(' ')} change the test's length: its planned length is unknown (no short-run check, no overrun guard)`);
   }
-  ctx.notes.push(...[bucketWidthAdvice(validatedMs(config.evaluate.bucketWidth), plan.plannedMs, chaos.section.plan)].filter((n): n is string => n !== null));
+  // `auto`: the width that fits, recorded in the events file for `evaluate --events`.
+  const width = runBucketWidth(config.evaluate.bucketWidth, plan.plannedMs, chaos.section.plan);
+  if (width.picked) ctx.timeline.bucketWidth(Date.now(), width.ms, width.picked);
+  ctx.notes.push(...[width.note ?? null, bucketWidthAdvice(width.ms, plan.plannedMs, chaos.section.plan)].filter((n): n is string => n !== null));
   const k6Gates = config.run.k6Thresholds ? plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
   const gates = [...ctx.gates, ...k6Gates];
   refuseNoGates(gates.length, { allowNoGates: ctx.opts.allowNoGates === true, where: noGatesWhere(ctx.name) });
-  const ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
+  const ev = createEvaluation({ ...ctx.services.evaluateConfig(config), bucketWidth: `${width.ms}ms` }, gates, {
+    bucketWidthPicked: width.picked,
     phaseLabels: true,
     baselineReport: ctx.previous?.all ?? null,
     deriveTags: ctx.services.deriveTags,
@@ -530,7 +534,7 @@ async function watchStage(ctx: RunContext, chaos: ChaosStage, run: LoadStage): P
     if (liveFromMs === null || elapsed < liveFromMs) continue;
     const breached = (ctx.ev?.checkGates({ liveOnly: true }) ?? []).filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? validatedMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
     if (breached.length) {
-      const text = liveGateTextContext(t0, validatedMs(ctx.config.evaluate.bucketWidth));
+      const text = liveGateTextContext(t0, ctx.ev?.bucketWidthMs ?? bucketWidthMsOf(ctx.config.evaluate));
       stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
     }
   }
