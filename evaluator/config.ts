@@ -33,9 +33,7 @@ export const evaluateSectionSchema = z
       .describe('tags that make a series besides the metric (status_class from status, phase from chaos events, service from the run); tags in gate filters are added'),
     bucketWidth: autoOrDuration
       .default('auto')
-      .describe(
-        'width of the time buckets (windowed gates, charts, recovery); `auto`: `run` picks one that fits the planned length and the shortest fault (1–10 s) and records it in its events file for `evaluate --events`; elsewhere 10 s. Doubles when a run outgrows maxBuckets',
-      ),
+      .describe('time bucket width; `auto`: `run` picks 1–10 s to fit its planned length and shortest fault, recorded for `evaluate --events`; else 10 s. Doubles past maxBuckets'),
     bucketHistograms: z
       .array(z.string().min(1))
       .default([LATENCY_METRIC])
