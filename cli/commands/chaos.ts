@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { openChaosSession, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { journalOwnerRuns, readJournals } from '../../chaos/journal.js';
 import { serveRoutes } from '../../chaos/serve.js';
+import { readServed } from '../../chaos/proxy/served.js';
 import { planTargetIssues } from '../../chaos/config.js';
 import { resolveProcessTargets } from '../../chaos/preflight.js';
 import { durationToMs } from '../../lib/duration.js';
@@ -196,6 +197,7 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
     }
     sessions.push({ path: found.path, journal: found.journal, ownerAlive, live });
   }
+  const served = await readServed(config.chaos.journal);
   // What killed runs left running: `chaos clear` (or the next run) stops it.
   const found = await readProcessJournals(dirname(resolve(config.chaos.journal)));
   const orphans = found.flatMap((f) =>
@@ -215,6 +217,7 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
           applied,
           sessions: sessions.map((s) => ({ path: s.path, owner: s.journal.owner, ownerAlive: s.ownerAlive, applied: s.journal.entries, live: s.live })),
           orphans,
+          served: served ?? null,
         },
         null,
         2,
@@ -223,6 +226,9 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
     return;
   }
   for (const line of leftovers) out(line);
+  if (served) {
+    out(`served by chaos proxy serve pid ${served.pid} (${served.controlUrl}): ${served.routes.map((r) => `${r.name} ${r.url} -> ${r.upstream}`).join(', ')}`);
+  }
   if (sessions.length === 0) {
     out(`chaos: nothing applied (no journal beside ${config.chaos.journal})`);
     return;

@@ -133,6 +133,10 @@ describe('chaos proxy serve in front of redis-server', () => {
     const serve = startCli(['chaos', 'proxy', 'serve', '-c', serveConfig]);
     await serve.waitFor(/serving until SIGINT\/SIGTERM/);
     expect(existsSync(servedStatePath(journal))).toBe(true);
+    const status = await runCli(['chaos', 'status', '-c', serveConfig]);
+    expect(status.stdout).toMatch(
+      new RegExp(`served by chaos proxy serve pid ${serve.pid} \\(http://127\\.0\\.0\\.1:\\d+\\): cache tcp://127\\.0\\.0\\.1:${listen} -> 127\\.0\\.0\\.1:${redis.port}`),
+    );
 
     conn = connect(listen, '127.0.0.1');
     conn.setNoDelay(true);
