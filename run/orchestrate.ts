@@ -390,7 +390,10 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
   }
   // `auto`: the width that fits, recorded in the events file for `evaluate --events`.
   const width = runBucketWidth(config.evaluate.bucketWidth, plan.plannedMs, chaos.section.plan);
-  if (width.picked) ctx.timeline.bucketWidth(Date.now(), width.ms, width.picked);
+  if (width.picked) {
+    ctx.timeline.bucketWidth(Date.now(), width.ms, width.picked);
+    ctx.out.line(`time buckets: ${width.picked}`);
+  }
   ctx.notes.push(...[width.note ?? null, bucketWidthAdvice(width.ms, plan.plannedMs, chaos.section.plan)].filter((n): n is string => n !== null));
   const k6Gates = config.run.k6Thresholds ? plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
   const gates = [...ctx.gates, ...k6Gates];
