@@ -182,6 +182,30 @@ describe('chaos proxy serve', () => {
     expect(await readJournals(join(dir, 'c', 'journal.json'))).toEqual([]);
   });
 
+  it('a run whose serving process stops: its off event says the fault ended earlier; a route clash is refused', async () => {
+    const serving = await serve('e');
+    const section = await config('e', [{ id: 'slow', kind: 'tcp-latency', target: 'cache', params: { fixedMs: 50 } }]);
+    const runEvents = join(dir, 'e', 'run-events.jsonl');
+    const run = await openChaosSession(section, { eventsPath: runEvents });
+    closers.push(() => run.close());
+    await run.startProxy();
+    await run.apply(section.plan[0]!);
+    await serving.close();
+    expect(await run.remove('slow')).toBe(0);
+    expect((await events(runEvents)).at(-1)).toMatchObject({ action: 'off', params: { endedEarlier: 'the serving proxy has stopped (its faults ended with it)' } });
+
+    // The same listen in front of another upstream: refused, naming the served route.
+    await serve('e');
+    const other = chaosSectionSchema.parse({
+      ...section,
+      proxy: { routes: [{ name: 'db', protocol: 'tcp', listen: `127.0.0.1:${listenPort}`, upstream: '127.0.0.1:5432' }] },
+      plan: [],
+    });
+    const clash = await openChaosSession(other, { eventsPath: join(dir, 'e', 'clash.jsonl') });
+    closers.push(() => clash.close());
+    await expect(clash.startProxy()).rejects.toThrow(/127\.0\.0\.1:\d+ is served by `chaosgate chaos proxy serve` \(pid \d+\) as route cache/);
+  });
+
   it('refuses a control endpoint off loopback', async () => {
     const section = await config('d');
     await expect(serveRoutes({ ...section, control: { ...section.control, listen: '0.0.0.0:0' } })).rejects.toThrow(/loopback only/);
