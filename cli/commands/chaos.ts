@@ -126,6 +126,9 @@ async function serve(flags: ConfigFlags): Promise<void> {
   });
   for (const entry of serving.session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
   for (const [name, url] of Object.entries(serving.urls)) out(`proxy ${name}: ${url}`);
+  for (const r of config.chaos.proxy.routes.filter((route) => route.listen.endsWith(':0'))) {
+    out(`note: route ${r.name} listens on a free port (listen ${r.listen}): a run binds its own route for it; give it a fixed listen to share this one`);
+  }
   out(`routes ${JSON.stringify(serving.urls)}`);
   out(`control: ${serving.controlUrl}/status`);
   out('serving until SIGINT/SIGTERM: `chaosgate run` and `chaos apply` with this config fault these routes through this process');
