@@ -34,6 +34,8 @@ describe('RunTimeline', () => {
     // Where the script reached each service: read back for the replay's `service` tag, no phase of its own.
     const web = { service: 'web', envName: 'CHAOSGATE_URL_WEB', value: 'http://127.0.0.1:41234', urls: ['http://127.0.0.1:41234', 'http://127.0.0.1:8000'], proxied: true };
     t.services(T0, [web]);
+    // The width `auto` picked: read back for the replay's buckets, no phase of its own.
+    t.bucketWidth(T0, 1000, 'auto: 1 s, picked by the run');
     t.phase(T0 + 5000, 'spike');
     const replayed: PhaseEvent[] = [];
     const r = new RunTimeline((e) => replayed.push(e));
@@ -41,6 +43,9 @@ describe('RunTimeline', () => {
     r.replay(events);
     expect(replayed).toEqual(live);
     expect(events.filter((e) => 'service' in e)).toEqual([{ time: new Date(T0).toISOString(), epochMs: T0, ...web }]);
+    expect(events.filter((e) => 'bucketWidthMs' in e)).toEqual([
+      { time: new Date(T0).toISOString(), epochMs: T0, bucketWidthMs: 1000, bucketWidthPicked: 'auto: 1 s, picked by the run' },
+    ]);
     expect(r.faults()).toEqual(t.faults());
     expect(t.faults({ a: 7 })).toEqual([{ id: 'a', kind: 'http-latency', target: 'web', on: T0 + 1000, off: T0 + 3000, injections: 7 }]);
     expect((await readFile(path, 'utf8')).trim().split('\n').at(-1)).toBe(JSON.stringify({ time: new Date(T0 + 5000).toISOString(), epochMs: T0 + 5000, phase: 'spike' }));

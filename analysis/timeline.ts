@@ -10,9 +10,11 @@ import { withEndpoints } from './endpoints.js';
 import { withRecoveryReasons } from './recovery-reasons.js';
 import type { Analysis } from '../model/analysis.js';
 import {
+  bucketWidthEventSchema,
   chaosEventSchema,
   namedPhaseEventSchema,
   serviceAddressEventSchema,
+  type BucketWidthEvent,
   type ChaosEvent,
   type NamedPhaseEvent,
   type PhaseEvent,
@@ -70,10 +72,17 @@ export class RunTimeline {
     appendFileSync(this.eventsPath, addresses.map((a) => `${JSON.stringify({ time, epochMs, ...a } satisfies ServiceAddressEvent)}\n`).join(''));
   }
 
+  /** The width a run picked for `evaluate.bucketWidth: auto` (recorded for `evaluate --events`). */
+  bucketWidth(epochMs: number, bucketWidthMs: number, bucketWidthPicked: string): void {
+    if (!this.eventsPath) return;
+    const line: BucketWidthEvent = { time: new Date(epochMs).toISOString(), epochMs, bucketWidthMs, bucketWidthPicked };
+    appendFileSync(this.eventsPath, `${JSON.stringify(line)}\n`);
+  }
+
   /** Replays events read from an events file. */
   replay(events: readonly TimelineEvent[]): void {
     for (const e of events) {
-      if ('service' in e) continue;
+      if ('service' in e || 'bucketWidthMs' in e) continue;
       if ('phase' in e) this.label({ time: e.epochMs, phase: e.phase });
       else this.chaos(e);
     }
@@ -109,7 +118,13 @@ export async function readTimelineEvents(path: string): Promise<TimelineEvent[]>
       throw new InputError(`${path}:${i + 1}: not JSON (${(err as Error).message})`);
     }
     const has = (key: string) => typeof raw === 'object' && raw !== null && key in raw;
-    const parsed = has('phase') ? namedPhaseEventSchema.safeParse(raw) : has('service') ? serviceAddressEventSchema.safeParse(raw) : chaosEventSchema.safeParse(raw);
+    const parsed = has('phase')
+      ? namedPhaseEventSchema.safeParse(raw)
+      : has('service')
+        ? serviceAddressEventSchema.safeParse(raw)
+        : has('bucketWidthMs')
+          ? bucketWidthEventSchema.safeParse(raw)
+          : chaosEventSchema.safeParse(raw);
     if (!parsed.success) {
       const first = parsed.error.issues[0]!;
       throw new InputError(`${path}:${i + 1}: not a chaos event (${first.path.join('.') || 'line'}: ${first.message})`);

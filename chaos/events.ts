@@ -15,9 +15,12 @@ export class EventLog {
     if (path) mkdirSync(dirname(path), { recursive: true });
   }
 
-  /** Appends synchronously, so the line is on disk before the caller goes on. */
-  write(event: Omit<ChaosEvent, 'time' | 'epochMs' | 'target'> & { target: string }): ChaosEvent {
-    const epochMs = Date.now();
+  /**
+   * Appends synchronously, so the line is on disk before the caller goes on. `epochMs`: when the
+   * change happened, if another process made it (a serving proxy); default now.
+   */
+  write(event: Omit<ChaosEvent, 'time' | 'epochMs' | 'target'> & { target: string; epochMs?: number }): ChaosEvent {
+    const epochMs = event.epochMs ?? Date.now();
     const full: ChaosEvent = {
       time: new Date(epochMs).toISOString(),
       epochMs,

@@ -11,6 +11,7 @@ import { redactUrl } from '../lib/redact.js';
 import { drivers, isDriverKind } from './drivers/index.js';
 import { driverContext } from './drivers/context.js';
 import { EventLog, type ChaosEvent } from './events.js';
+import { removeServed } from './proxy/served.js';
 import { journalOwnerRuns, readJournal, readJournals, unredactUrls, writeJournal, type JournalEntry, type JournalFile } from './journal.js';
 
 export interface RecoverOptions {
@@ -135,8 +136,9 @@ async function undoOne(path: string, journal: JournalFile, opts: RecoverOptions,
         continue;
       }
       try {
-        // Proxy faults lived in the owner's proxy: gone with the dead owner.
-        const nothing = isDriverKind(entry.kind) ? await drivers[entry.kind].undo(unredactUrls(entry.undo, opts.urls ?? []) as never, ctx) : undefined;
+        // Proxy faults lived in the owner's proxy: gone with the dead owner, unless a serving
+        // process (`chaos proxy serve`) holds the route; that one is asked to take it off.
+        const nothing = isDriverKind(entry.kind) ? await drivers[entry.kind].undo(unredactUrls(entry.undo, opts.urls ?? []) as never, ctx) : await undoServed(entry, ownerPid);
         remaining.splice(remaining.indexOf(entry), 1);
         report.undone.push({ ...entry, ownerPid, ...(typeof nothing === 'string' ? { nothingToUndo: nothing } : {}) });
         events.write({ faultId: entry.faultId, kind: entry.kind, target: entry.target, action: 'off', params: { recovered: true } });
@@ -151,6 +153,14 @@ async function undoOne(path: string, journal: JournalFile, opts: RecoverOptions,
     await ctx.close();
   }
   return failures;
+}
+
+/** A served proxy fault of a dead session: taken off through the serving process; a reason when there was nothing to take off. */
+async function undoServed(entry: JournalEntry, ownerPid: number): Promise<string | undefined> {
+  const servedBy = (entry.undo as { servedBy?: unknown } | null)?.servedBy;
+  if (typeof servedBy !== 'string') return undefined;
+  const answer = await removeServed(servedBy, entry.faultId, { pid: ownerPid });
+  return 'gone' in answer ? answer.gone : undefined;
 }
 
 /**

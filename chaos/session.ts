@@ -5,7 +5,7 @@ import { ChaosgateError } from '../lib/errors.js';
 import { ExitCode } from '../lib/exit-codes.js';
 import { checkAllowlist } from './allowlist.js';
 import { splitHostPort, type ChaosSection, type PlanEntry } from './config.js';
-import { startControl } from './control.js';
+import { startControl, type ControlHandler } from './control.js';
 import { driverContext, type OwnedDriverContext } from './drivers/context.js';
 import { drivers, isDriverKind } from './drivers/index.js';
 import { EventLog, type ChaosEvent } from './events.js';
@@ -17,6 +17,7 @@ import { processStartTicks } from '../lib/proc.js';
 import { HttpRoute } from './proxy/http-route.js';
 import { compileMatch, type ActiveFault } from './proxy/roll.js';
 import { TcpRoute } from './proxy/tcp-route.js';
+import { applyServed, readServed, removeServed, servedRouteFor, type FaultOwner } from './proxy/served.js';
 import { recoverJournal, type RecoveryReport } from './recover.js';
 import { preflightPlan } from './preflight.js';
 import { DEFAULT_REDIS_URL } from '../lib/defaults.js';
@@ -49,6 +50,8 @@ interface Applied {
   proxyFault?: ActiveFault;
   /** The driver's shared-target key (a Redis key, a process): faults with the same one compose. */
   shareKey?: string;
+  /** A proxy fault on a route another process serves (`chaos proxy serve`): its control URL. */
+  servedBy?: string;
 }
 
 /** Opens a session after undoing anything a previous (SIGKILLed) run left in the journal. */
@@ -73,6 +76,8 @@ export async function openChaosSession(section: ChaosSection, opts: ChaosSession
 
 export class ChaosSession {
   private readonly routes = new Map<string, HttpRoute | TcpRoute>();
+  /** Routes `chaos proxy serve` keeps up: route name -> the serving process's control URL. */
+  private readonly served = new Map<string, string>();
   private readonly applied = new Map<string, Applied>();
   private readonly injections = new Map<string, number>();
   private readonly journal: JournalFile;
@@ -108,14 +113,32 @@ export class ChaosSession {
     return preflightPlan({ ...this.section, plan: [...plan] }, this.ctx);
   }
 
-  /** Starts every proxy route and the control endpoint; returns route name -> URL. */
-  async startProxy(): Promise<Record<string, string>> {
+  /**
+   * Starts every proxy route and the control endpoint; returns route name -> URL. A route with a
+   * fixed `listen` that `chaos proxy serve` already serves (same name, upstream and protocol) is
+   * used through that process instead of bound here. `extra`: the serving process's fault handler.
+   */
+  async startProxy(extra?: ControlHandler): Promise<Record<string, string>> {
     const urls: Record<string, string> = {};
     if (this.started) {
       throw new ChaosgateError('the chaos proxy is already started', ExitCode.internal);
     }
     this.started = true;
+    const state = extra ? undefined : await readServed(this.configuredJournal);
     for (const route of this.section.proxy.routes) {
+      const served = servedRouteFor(state, route);
+      if (served) {
+        urls[route.name] = served.url;
+        this.served.set(route.name, state!.controlUrl);
+        continue;
+      }
+      const clash = route.listen.endsWith(':0') ? undefined : state?.routes.find((r) => r.listen === route.listen);
+      if (clash) {
+        throw new ChaosgateError(
+          `chaos.proxy.routes ${route.name}: ${route.listen} is served by \`chaosgate chaos proxy serve\` (pid ${state!.pid}) as route ${clash.name} -> ${clash.upstream} (${clash.protocol}); a run uses a served route only when name, protocol, upstream and listen are the same`,
+          ExitCode.usage,
+        );
+      }
       const { host, port } = splitHostPort(route.listen);
       try {
         urls[route.name] = await this.routes.get(route.name)!.listen(host, port);
@@ -124,11 +147,18 @@ export class ChaosSession {
       }
     }
     const { host, port } = splitHostPort(this.section.control.listen);
-    this.control = await startControl(host, port, this.section.control.tokenEnv, this.ctx.env, () => ({
-      pid: process.pid,
-      active: this.activeFaults(),
-      counts: this.counts(),
-    }));
+    this.control = await startControl(
+      host,
+      port,
+      this.section.control.tokenEnv,
+      this.ctx.env,
+      () => ({
+        pid: process.pid,
+        active: this.activeFaults(),
+        counts: this.counts(),
+      }),
+      extra,
+    );
     this.journal.controlUrl = this.control.url;
     return urls;
   }
@@ -137,13 +167,18 @@ export class ChaosSession {
     return this.control?.url;
   }
 
+  /** Routes this session uses through a serving process: route name -> its control URL. */
+  get servedRoutes(): ReadonlyMap<string, string> {
+    return this.served;
+  }
+
   /** Switches one plan entry on now (no-op when it already is). */
   apply(entry: PlanEntry): Promise<void> {
     return this.serial(() => this.applyNow(entry));
   }
 
-  /** Switches one entry off (no-op when it is not on). */
-  remove(id: string): Promise<void> {
+  /** Switches one entry off (no-op when it is not on); resolves with this application's injections. */
+  remove(id: string): Promise<number | undefined> {
     return this.serial(() => this.removeNow(id));
   }
 
@@ -170,7 +205,7 @@ export class ChaosSession {
    */
   runPlan(plan: readonly PlanEntry[] = this.section.plan, opts: RunPlanOptions = {}): Promise<void> {
     const startedAt = opts.startedAt ?? Date.now();
-    const steps: { at: number; run: () => Promise<void> }[] = [];
+    const steps: { at: number; run: () => Promise<unknown> }[] = [];
     for (const entry of plan) {
       steps.push({ at: startedAt + entry.at, run: () => this.apply(entry) });
       if (entry.duration !== undefined) steps.push({ at: startedAt + entry.at + entry.duration, run: () => this.remove(entry.id) });
@@ -224,7 +259,7 @@ export class ChaosSession {
     try {
       await this.clearAll();
     } finally {
-      await Promise.all([...this.routes.values()].map((r) => r.close()));
+      await Promise.all([...this.routes.values()].filter((r) => !this.served.has(r.name)).map((r) => r.close()));
       await this.control?.close();
       await this.ctx.close();
       // A journal still listing something is the next start's or `chaos clear`'s to undo.
@@ -243,8 +278,8 @@ export class ChaosSession {
     await writeJournal(this.journalPath, this.journal);
   }
 
-  private event(entry: PlanEntry, action: 'on' | 'off', injections?: number, targetStillFaultedBy?: string[]): void {
-    const params: Record<string, unknown> = { ...entry.params };
+  private event(entry: PlanEntry, action: 'on' | 'off', injections?: number, targetStillFaultedBy?: string[], extra: Record<string, unknown> = {}, epochMs?: number): void {
+    const params: Record<string, unknown> = { ...entry.params, ...extra };
     // On `off`, how often this application injected: the evaluator reconciles it with the errors seen.
     if (injections !== undefined) params.injections = injections;
     if (targetStillFaultedBy) params.targetStillFaultedBy = targetStillFaultedBy;
@@ -252,12 +287,41 @@ export class ChaosSession {
       params.probability = entry.probability;
       if (entry.match) params.match = entry.match;
     }
-    this.events.write({ faultId: entry.id, kind: entry.kind, target: entry.target, action, params });
+    this.events.write({ faultId: entry.id, kind: entry.kind, target: entry.target, action, params, epochMs });
   }
 
   private async applyNow(entry: PlanEntry): Promise<void> {
     if (this.applied.has(entry.id)) return;
     const journal: JournalEntry = { faultId: entry.id, kind: entry.kind, target: entry.target, state: 'applying', since: new Date().toISOString(), undo: null };
+    const servedBy = this.served.get(entry.target);
+    if (isProxyFaultKind(entry.kind) && servedBy !== undefined) {
+      // The serving process holds the route: the journal names it, so `chaos clear` (or the serving
+      // process itself, once this process is gone) takes the fault off after a SIGKILL.
+      journal.undo = { servedBy };
+      this.applied.set(entry.id, { entry, journal, servedBy });
+      await this.saveJournal();
+      let onAt: number;
+      try {
+        onAt = await applyServed(servedBy, {
+          id: entry.id,
+          kind: entry.kind,
+          target: entry.target,
+          probability: entry.probability,
+          match: entry.match,
+          params: entry.params,
+          owner: this.owner,
+        });
+      } catch (err) {
+        this.applied.delete(entry.id);
+        await this.saveJournal();
+        throw new ChaosgateError(`chaos ${entry.id} (${entry.kind} ${entry.target}) not applied: ${(err as Error).message}`, ExitCode.internal);
+      }
+      journal.state = 'applied';
+      await this.saveJournal();
+      // When it went on in the serving process, not when its answer arrived here.
+      this.event(entry, 'on', undefined, undefined, { servedBy }, Number.isFinite(onAt) ? onAt : undefined);
+      return;
+    }
     if (isProxyFaultKind(entry.kind)) {
       const route = this.routes.get(entry.target);
       if (!route) throw new ChaosgateError(`${entry.id}: no proxy route "${entry.target}"`, ExitCode.usage);
@@ -325,10 +389,27 @@ export class ChaosSession {
     this.event(entry, 'on');
   }
 
-  private async removeNow(id: string): Promise<void> {
+  private get owner(): FaultOwner {
+    return { pid: this.journal.owner.pid, startTicks: this.journal.owner.startTicks };
+  }
+
+  private async removeNow(id: string): Promise<number | undefined> {
     const applied = this.applied.get(id);
-    if (!applied) return;
-    const { entry, journal, proxyFault } = applied;
+    if (!applied) return undefined;
+    const { entry, journal, proxyFault, servedBy } = applied;
+    if (servedBy !== undefined) {
+      const answer = await removeServed(servedBy, id, this.owner).catch((err: Error) => {
+        throw new Error(`${entry.kind} ${journal.target}: ${err.message}`);
+      });
+      const injections = 'injections' in answer ? answer.injections : 0;
+      this.injections.set(id, (this.injections.get(id) ?? 0) + injections);
+      this.applied.delete(id);
+      // Gone already: the off event is late by as much; it says so.
+      const offAt = 'epochMs' in answer && Number.isFinite(answer.epochMs) ? answer.epochMs : undefined;
+      this.event(entry, 'off', injections, undefined, 'gone' in answer ? { servedBy, endedEarlier: answer.gone } : { servedBy }, offAt);
+      await this.saveJournal();
+      return injections;
+    }
     if (proxyFault) {
       const route = this.routes.get(entry.target)!;
       if (route instanceof HttpRoute) route.active = route.active.filter((f) => f !== proxyFault);
@@ -353,11 +434,13 @@ export class ChaosSession {
       // The off event says when this fault ended and, when it shares its target, which still hold it.
       this.event(entry, 'off', 1, others.length > 0 ? others.map((a) => a.entry.id) : undefined);
       await this.saveJournal();
-      return;
+      return 1;
     }
     this.applied.delete(id);
-    this.event(entry, 'off', proxyFault ? proxyFault.injections : 1);
+    const injections = proxyFault ? proxyFault.injections : 1;
+    this.event(entry, 'off', injections);
     await this.saveJournal();
+    return injections;
   }
 
   /** Which other session's journal lists a fault on this shared target, if any. */

@@ -5,7 +5,7 @@ import { readTimelineEvents, RunTimeline } from '../analysis/timeline.js';
 import type { ChaosgateConfig } from '../config/index.js';
 import type { Profile } from '../config/run.js';
 import { loadPrevious } from '../evaluator/evaluate.js';
-import type { PhaseEvent, ServiceAddressEvent } from '../model/events.js';
+import type { BucketWidthEvent, PhaseEvent, ServiceAddressEvent } from '../model/events.js';
 import type { FinishOptions } from '../run/finish.js';
 import { resolveProfile } from '../run/profiles.js';
 import { configServices, type RunServices } from '../run/services.js';
@@ -28,6 +28,8 @@ export interface Replay {
   timeline: RunTimeline;
   services: RunServices;
   previous: Awaited<ReturnType<typeof loadPrevious>> | null;
+  /** How the run picked its `auto` bucket width (its events file's record); config.evaluate.bucketWidth is set to it. */
+  bucketWidthPicked?: string;
 }
 
 export async function readReplay(config: ChaosgateConfig, flags: ReplayFlags): Promise<Replay> {
@@ -38,7 +40,21 @@ export async function readReplay(config: ChaosgateConfig, flags: ReplayFlags): P
   timeline.replay(events ?? []);
   const services = configServices(config).replay((events ?? []).filter((e): e is ServiceAddressEvent => 'service' in e));
   const baseline = flags.baseline ?? config.evaluate.baselineReport;
-  return { profile, gates: profile?.gates ?? config.gates, events, phaseEvents, timeline, services, previous: baseline ? await loadPrevious(baseline) : null };
+  // `auto`: the width the run picked, as it recorded it, so the replay buckets as the run did; a
+  // width set in the config is the user's and wins; an older events file has no record (10 s).
+  const recorded = (events ?? []).find((e): e is BucketWidthEvent => 'bucketWidthMs' in e);
+  const picked = config.evaluate.bucketWidth === 'auto' ? recorded : undefined;
+  if (picked) config.evaluate.bucketWidth = `${picked.bucketWidthMs}ms`;
+  return {
+    profile,
+    gates: profile?.gates ?? config.gates,
+    events,
+    phaseEvents,
+    timeline,
+    services,
+    previous: baseline ? await loadPrevious(baseline) : null,
+    ...(picked ? { bucketWidthPicked: picked.bucketWidthPicked } : {}),
+  };
 }
 
 /** The phase analysis (with --events), the services and the reports asked for, as `run` finishes its own. */

@@ -2,7 +2,7 @@
 // evaluation. Built-in profiles (run/profiles.ts) can be overridden or extended by name here.
 import { z } from 'zod';
 import { k6Duration } from '../load/config.js';
-import { durationTextField } from '../lib/duration.js';
+import { durationTextField, validatedMs } from '../lib/duration.js';
 import { gatesSectionSchema } from '../evaluator/config.js';
 import { SCENARIOS } from '../load/scenarios.js';
 import { locustSectionSchema } from '../load/locust-config.js';
@@ -84,6 +84,9 @@ export const profileSchema = z
     duration: k6Duration.optional().describe("the scenario's length where it has one knob for it (soak, chaos-smoke); for a script, env CHAOSGATE_DURATION"),
     plan: z.array(z.unknown()).default([]).describe('the fault timeline: entries as in chaos.plan; a target may name a service or use `{stack}` and `{workerPidFile}`'),
     phases: z.array(namedPhaseSchema).default([]).describe('phases the load itself makes (a spike), as offsets from the start'),
+    warmup: durationTextField()
+      .optional()
+      .describe('a span from the start kept out of the baseline (e.g. `15s`, while an app reconnects): the phase `warmup` from 0s, then `baseline`'),
     gates: gatesSectionSchema.optional().describe('gates for this profile; omitted: the top-level `gates`'),
     drain: z.boolean().default(false).describe('after k6, wait for the queues to drain (run.drain): the reference ingestion check, or every queue probe'),
     drift: z.boolean().default(false).describe('compute soak drift (run.driftWindow) and compare with evaluate.baselineReport (the previous report)'),
@@ -93,7 +96,24 @@ export const profileSchema = z
     message: 'give one of "scenario" (a built-in one), "script" (a k6 script) or "locustfile" (a Locust locustfile)',
   })
   .refine((p) => p.locust === undefined || p.locustfile !== undefined, { message: 'only with "locustfile"', path: ['locust'] })
-  .refine((p) => p.locustfile === undefined || p.k6Args.length === 0, { message: 'k6 arguments do not apply to a locustfile (use locust.args)', path: ['k6Args'] });
+  .refine((p) => p.locustfile === undefined || p.k6Args.length === 0, { message: 'k6 arguments do not apply to a locustfile (use locust.args)', path: ['k6Args'] })
+  .superRefine((p, ctx) => {
+    if (p.warmup === undefined) return;
+    const end = validatedMs(p.warmup);
+    p.phases.forEach((phase, i) => {
+      if (phase.phase === 'warmup' || phase.phase === 'baseline') {
+        ctx.addIssue({ code: 'custom', message: `"${phase.phase}" comes from warmup: give one or the other`, path: ['phases', i, 'phase'] });
+      } else if (validatedMs(phase.at) < end) {
+        ctx.addIssue({ code: 'custom', message: `starts at ${phase.at}, inside the warmup (${p.warmup}): it would end the warmup early`, path: ['phases', i, 'at'] });
+      }
+    });
+  });
+
+/** The profile's named phases, with `warmup` expanded: `warmup` from 0s, `baseline` from its end. */
+export function profilePhases(profile: Pick<Profile, 'phases' | 'warmup'>): Profile['phases'] {
+  if (profile.warmup === undefined) return profile.phases;
+  return [{ at: '0s', phase: 'warmup' }, { at: profile.warmup, phase: 'baseline' }, ...profile.phases];
+}
 
 export const profilesSectionSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'profile names: lower-case, digits, -'), profileSchema);
 

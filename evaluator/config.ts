@@ -2,12 +2,21 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { defaultGateId } from '../model/gate-id.js';
-import { durationTextField } from '../lib/duration.js';
+import { durationTextField, validatedMs } from '../lib/duration.js';
 import { LATENCY_METRIC } from '../model/metric-names.js';
 import { driftInner, parseDriftThreshold, parseMetricRef, parseThreshold } from './thresholds.js';
 import { compileGate } from './gates.js';
 
 const duration = durationTextField();
+
+/** `auto`, or a duration (its own messages when it is neither). */
+const autoOrDuration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (value === 'auto') return 'auto';
+  const parsed = duration.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+  return z.NEVER;
+});
 
 export const metricKindOverrideSchema = z
   .object({
@@ -22,7 +31,9 @@ export const evaluateSectionSchema = z
       .array(z.string().min(1))
       .default(['name', 'group', 'scenario', 'method', 'status', 'status_class', 'error_code', 'expected_response', 'phase', 'probe', 'queue', 'gpu', 'service'])
       .describe('tags that make a series besides the metric (status_class from status, phase from chaos events, service from the run); tags in gate filters are added'),
-    bucketWidth: duration.default('10s').describe('width of the time buckets (windowed gates, charts); doubles when a run outgrows maxBuckets'),
+    bucketWidth: autoOrDuration
+      .default('auto')
+      .describe('time bucket width; `auto`: `run` picks 1–10 s to fit its planned length and shortest fault, recorded for `evaluate --events`; else 10 s. Doubles past maxBuckets'),
     bucketHistograms: z
       .array(z.string().min(1))
       .default([LATENCY_METRIC])
@@ -171,5 +182,16 @@ export function evaluateThreads(config: Pick<EvaluateConfig, 'threads' | 'worker
   return config.threads ?? (config.workers || availableParallelism());
 }
 export type EvaluateConfigInput = z.input<typeof evaluateSectionSchema>;
+
+/** `auto` where nothing picked a width (no run, no run record): the width before `auto` existed. */
+export const AUTO_FALLBACK_BUCKET_MS = 10_000;
+
+/** What the report says of an `auto` width nothing picked. */
+export const AUTO_FALLBACK_NOTE = 'auto, with no run record of a picked width (a run records it in its events file, read by `evaluate --events`): 10 s';
+
+/** The bucket width in ms; `auto` unresolved is the 10 s fallback. */
+export function bucketWidthMsOf(config: Pick<EvaluateConfig, 'bucketWidth'>): number {
+  return config.bucketWidth === 'auto' ? AUTO_FALLBACK_BUCKET_MS : validatedMs(config.bucketWidth);
+}
 export type GateConfig = z.output<typeof gateSchema>;
 export type GateConfigInput = z.input<typeof gateSchema>;

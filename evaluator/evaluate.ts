@@ -35,6 +35,8 @@ export interface EvaluateOptions {
   deriveTags?: EvaluationOptions['deriveTags'];
   /** k6's test run duration in ms, for counters' `rate` (EvaluationOptions.testRunDurationMs). */
   testRunDurationMs?: number;
+  /** How an `auto` bucket width was picked (the run's record in its events file), for the report. */
+  bucketWidthPicked?: string;
 }
 
 /** The bundled worker beside this module (dist/, or the benchmark's bundle); null when run from source. */
@@ -304,6 +306,7 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       baselineReport,
       deriveTags: opts.deriveTags,
       testRunDurationMs: opts.testRunDurationMs,
+      bucketWidthPicked: opts.bucketWidthPicked,
     });
   } catch (err) {
     throw new ConfigError('gates', [(err as Error).message]);

@@ -283,3 +283,21 @@ describe('gates', () => {
     ]);
   });
 });
+
+describe('the bucket width in the report', () => {
+  const report = (config: Parameters<typeof createEvaluation>[0], picked?: string) => {
+    const ev = createEvaluation(config, [], { bucketWidthPicked: picked });
+    ev.ingestLine(point('http_reqs', T0, 1, null), 'gen', 1);
+    return ev.finish().config;
+  };
+  it('says how an auto width was picked, that nothing picked it, or nothing for a width set', () => {
+    expect(report({})).toMatchObject({
+      bucketWidthMs: 10_000,
+      bucketWidthPicked: 'auto, with no run record of a picked width (a run records it in its events file, read by `evaluate --events`): 10 s',
+    });
+    expect(report({ bucketWidth: '2s' }, 'auto: 2 s, picked by the run')).toMatchObject({ bucketWidthMs: 2000, bucketWidthPicked: 'auto: 2 s, picked by the run' });
+    const set = report({ bucketWidth: '2s' });
+    expect(set.bucketWidthMs).toBe(2000);
+    expect(set).not.toHaveProperty('bucketWidthPicked');
+  });
+});

@@ -1,11 +1,19 @@
 // The streaming evaluation: lines or samples in (live from a FIFO while k6 runs, or from files),
 // phase events joined by time, gates checkable at any moment, a report model at the end.
-import { evaluateSectionSchema, evaluateThreads, gateSchema, type EvaluateConfigInput, type GateConfigInput } from './config.js';
+import {
+  AUTO_FALLBACK_NOTE,
+  bucketWidthMsOf,
+  evaluateSectionSchema,
+  evaluateThreads,
+  gateSchema,
+  type EvaluateConfig,
+  type EvaluateConfigInput,
+  type GateConfigInput,
+} from './config.js';
 import { aggregates, aggregateSyntax, durationSeconds, trendMean, trendPercentile, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import { isOwnMetric } from '../model/metric-names.js';
 import { UsageError } from '../lib/errors.js';
-import { validatedMs } from '../lib/duration.js';
 import type { BaselineReports } from './baseline.js';
 import { baselineNotes, compileGate, gateFilterKey, gateMetrics, judgeGate, overallVerdict, overflowTags, sourceMetrics, type CompiledGate, type GateContext } from './gates.js';
 import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
@@ -56,6 +64,8 @@ export interface EvaluationOptions {
    * counter's sum by for `rate`; without it, the whole input's first-to-last sample span.
    */
   testRunDurationMs?: number;
+  /** How an `auto` bucket width was picked (the run, or its record in the events file), for the report's config. */
+  bucketWidthPicked?: string;
 }
 
 interface MetricInfo {
@@ -190,7 +200,7 @@ export class Evaluation implements SampleSink {
     const bucketHistograms = new Set([...this.config.bucketHistograms, ...windowedPercentiles.map((g) => g.ref.metric)]);
     this.bucketHistogramMetrics = [...bucketHistograms].sort();
     this.store = new SeriesStore({
-      bucketWidthMs: validatedMs(this.config.bucketWidth),
+      bucketWidthMs: bucketWidthMsOf(this.config),
       maxBuckets: this.config.maxBuckets,
       seriesCap: this.config.seriesCap,
       wantsHistogram: (m) => {
@@ -606,7 +616,7 @@ export class Evaluation implements SampleSink {
     return {
       settings: {
         groupBy: [...this.groupBy].sort(),
-        bucketWidthMs: validatedMs(this.config.bucketWidth),
+        bucketWidthMs: bucketWidthMsOf(this.config),
         maxBuckets: this.config.maxBuckets,
         seriesCap: this.config.seriesCap,
         bucketHistograms: this.bucketHistogramMetrics,
@@ -642,6 +652,11 @@ export class Evaluation implements SampleSink {
   }
 
   // ---- gates and report --------------------------------------------------------------------
+
+  /** The time buckets' width now (it doubles when a run outgrows maxBuckets). */
+  get bucketWidthMs(): number {
+    return this.store.bucketWidthMs;
+  }
 
   private gateContext(final: boolean): GateContext {
     return {
@@ -732,6 +747,7 @@ export class Evaluation implements SampleSink {
         config: {
           groupBy: this.groupBy,
           bucketWidthMs: this.store.bucketWidthMs,
+          ...bucketWidthPickedField(this.config, this.opts.bucketWidthPicked),
           maxBuckets: this.config.maxBuckets,
           seriesCap: this.config.seriesCap,
           // The main thread, plus the reading threads of the input read by the most.
@@ -844,6 +860,12 @@ export interface MergeParts {
 }
 
 /** Starts a streaming evaluation. Throws (a plain Error naming the gate) on an invalid gate. */
+/** The report's word on an `auto` width: how it was picked, or that nothing picked it; absent for a width set. */
+function bucketWidthPickedField(config: Pick<EvaluateConfig, 'bucketWidth'>, picked: string | undefined): { bucketWidthPicked?: string } {
+  const text = picked ?? (config.bucketWidth === 'auto' ? AUTO_FALLBACK_NOTE : undefined);
+  return text === undefined ? {} : { bucketWidthPicked: text };
+}
+
 export function createEvaluation(config: EvaluateConfigInput = {}, gates: GateConfigInput[] = [], opts: EvaluationOptions = {}): Evaluation {
   return new Evaluation(config, gates, opts);
 }

@@ -33,7 +33,19 @@ export const serviceAddressEventSchema = z.object({
 });
 export type ServiceAddressEvent = z.output<typeof serviceAddressEventSchema>;
 
-export type TimelineEvent = ChaosEvent | NamedPhaseEvent | ServiceAddressEvent;
+/**
+ * The time-bucket width a run picked for `evaluate.bucketWidth: auto` (written before k6 starts), so
+ * `evaluate --events` replays with the same width; an events file without it replays as before.
+ */
+export const bucketWidthEventSchema = z.object({
+  time: z.string(),
+  epochMs: z.number().finite(),
+  bucketWidthMs: z.number().int().positive(),
+  bucketWidthPicked: z.string().min(1),
+});
+export type BucketWidthEvent = z.output<typeof bucketWidthEventSchema>;
+
+export type TimelineEvent = ChaosEvent | NamedPhaseEvent | ServiceAddressEvent | BucketWidthEvent;
 
 /** What labels samples with phases (the evaluator's input): a named phase, or a fault on/off. */
 export type PhaseEvent = { time: number; phase: string } | { time: number; faultId: string; action: 'on' | 'off' };

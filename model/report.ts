@@ -190,6 +190,12 @@ export const reportSchema = z
       .object({
         groupBy: z.array(z.string()),
         bucketWidthMs: z.number(),
+        bucketWidthPicked: z
+          .string()
+          .optional()
+          .describe(
+            'evaluate.bucketWidth `auto`: how the width was picked (the run from its planned length and faults, or its record in the events file); absent when a width was set',
+          ),
         maxBuckets: z.number().int(),
         seriesCap: z.number().int(),
         threads: z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketWidthAdvice, fittingBucketMs } from './bucket-width.js';
+import { bucketWidthAdvice, fittingBucketMs, runBucketWidth } from './bucket-width.js';
 
 describe('bucket width advice', () => {
   it('a one-minute run with faults at the 10 s default is told to use 1s; a 2 h soak, a run without faults and one at 1 s are not', () => {
@@ -21,5 +21,30 @@ describe('bucket width advice', () => {
     expect(advice).toMatch(/set evaluate\.bucketWidth to 5s$/);
     expect(fittingBucketMs(null, [2500])).toBe(2000);
     expect(fittingBucketMs(600_000, [])).toBe(10_000);
+  });
+});
+
+describe('the run picks the bucket width for `auto`', () => {
+  it('fits the planned length (60 buckets) and the shortest fault, in whole seconds from 1 to 10 s', () => {
+    expect(runBucketWidth('auto', 60_000, [{ id: 'slow', duration: '15s' }])).toEqual({
+      ms: 1000,
+      picked: 'auto: 1 s, picked by the run (at least 60 buckets over the planned 60 s (k6 inspect); no wider than the shortest fault slow (15 s); whole seconds, 1 to 10 s)',
+    });
+    expect(runBucketWidth('auto', 300_000, [{ id: 'blip', duration: 3000 }]).ms).toBe(3000);
+    expect(runBucketWidth('auto', 300_000, []).ms).toBe(5000);
+    // Never wider than the 10 s it was before `auto`: a 2 h soak keeps 10 s buckets.
+    expect(runBucketWidth('auto', 7_200_000, []).ms).toBe(10_000);
+    expect(runBucketWidth('auto', null, [])).toEqual({ ms: 10_000, picked: 'auto: 10 s, picked by the run (the planned length unknown; whole seconds, 1 to 10 s)' });
+    expect(runBucketWidth('auto', null, [{ id: 'f', duration: '4s' }]).ms).toBe(4000);
+  });
+
+  it('keeps a width that is set; a fault shorter than 1 s gets a note', () => {
+    expect(runBucketWidth('10s', 60_000, [{ id: 'slow', duration: '15s' }])).toEqual({ ms: 10_000 });
+    expect(runBucketWidth('1500ms', 60_000, [])).toEqual({ ms: 1500 });
+    const short = runBucketWidth('auto', 60_000, [{ id: 'blip', duration: '500ms' }]);
+    expect(short.ms).toBe(1000);
+    expect(short.note).toBe(
+      'fault(s) blip (0.5 s) shorter than the narrowest time bucket (1 s): their bucketed figures (fault span, recovery windows) mix in requests from around them; each recovery says so',
+    );
   });
 });

@@ -11,7 +11,7 @@ import { openChaosSession, type ChaosSession } from '../chaos/session.js';
 import { resolveProcessTargets } from '../chaos/preflight.js';
 import { recoveryNotes } from '../chaos/recover.js';
 import { formatIssues, type ChaosgateConfig } from '../config/index.js';
-import type { GateConfigInput } from '../evaluator/config.js';
+import { bucketWidthMsOf, type GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
 import { loadPrevious } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, type Evaluation } from '../evaluator/evaluation.js';
@@ -35,10 +35,10 @@ import { gateSentence, liveGateTextContext } from '../reports/gate-text.js';
 import { credentialsEnv, resolveCredentials, type Credentials } from '../target/credentials.js';
 import { CleanupStack } from './cleanup.js';
 import { finishReport } from './finish.js';
-import type { Profile } from '../config/run.js';
+import { profilePhases, type Profile } from '../config/run.js';
 import { checkDrain } from './drain.js';
 import { addProbeChecks } from './probe-checks.js';
-import { bucketWidthAdvice } from './bucket-width.js';
+import { bucketWidthAdvice, runBucketWidth } from './bucket-width.js';
 import { preflight } from './preflight.js';
 import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
@@ -353,7 +353,13 @@ async function chaosStage(ctx: RunContext, stack: RunStack): Promise<ChaosStage>
     ctx.notes.push(note);
   }
   await session.preflight();
-  return { section, session, proxyUrls: await session.startProxy() };
+  const proxyUrls = await session.startProxy();
+  for (const [route, control] of session.servedRoutes) {
+    const note = `route ${route}: served by \`chaos proxy serve\` (${control}); this run's faults on it went through that process`;
+    ctx.out.line(`chaos: ${note}`);
+    ctx.notes.push(note);
+  }
+  return { section, session, proxyUrls };
 }
 
 /** load: the script's env, what k6 says about it (length, thresholds), the evaluation, the sample stream, probes, k6. */
@@ -382,11 +388,18 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
     plan = { ...plan, plannedMs: null, maxMs: null };
     ctx.out.line(`k6 arguments ${reshaping.join(' ')} change the test's length: its planned length is unknown (no short-run check, no overrun guard)`);
   }
-  ctx.notes.push(...[bucketWidthAdvice(validatedMs(config.evaluate.bucketWidth), plan.plannedMs, chaos.section.plan)].filter((n): n is string => n !== null));
+  // `auto`: the width that fits, recorded in the events file for `evaluate --events`.
+  const width = runBucketWidth(config.evaluate.bucketWidth, plan.plannedMs, chaos.section.plan);
+  if (width.picked) {
+    ctx.timeline.bucketWidth(Date.now(), width.ms, width.picked);
+    ctx.out.line(`time buckets: ${width.picked}`);
+  }
+  ctx.notes.push(...[width.note ?? null, bucketWidthAdvice(width.ms, plan.plannedMs, chaos.section.plan)].filter((n): n is string => n !== null));
   const k6Gates = config.run.k6Thresholds ? plan.thresholds.map((t) => k6ThresholdGate(t.metric, t.expression)) : [];
   const gates = [...ctx.gates, ...k6Gates];
   refuseNoGates(gates.length, { allowNoGates: ctx.opts.allowNoGates === true, where: noGatesWhere(ctx.name) });
-  const ev = createEvaluation(ctx.services.evaluateConfig(config), gates, {
+  const ev = createEvaluation({ ...ctx.services.evaluateConfig(config), bucketWidth: `${width.ms}ms` }, gates, {
+    bucketWidthPicked: width.picked,
     phaseLabels: true,
     baselineReport: ctx.previous?.all ?? null,
     deriveTags: ctx.services.deriveTags,
@@ -472,7 +485,7 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
   }
   const ended = k6.done.then((exit) => ({ exit, endedAt: Date.now() }));
 
-  for (const p of ctx.profile.phases) ctx.timeline.phase(t0 + validatedMs(p.at), p.phase);
+  for (const p of profilePhases(ctx.profile)) ctx.timeline.phase(t0 + validatedMs(p.at), p.phase);
   if (scenarioConfig) for (const p of scenarioPhases(load.builtin, scenarioConfig)) ctx.timeline.phase(t0 + p.atMs, p.phase);
   const planDone = chaos.session.runPlan(chaos.section.plan, { startedAt: t0, signal: ctx.internal.signal }).catch((err: Error) => {
     stopRun(ctx, `chaos plan failed: ${err.message}`);
@@ -524,7 +537,7 @@ async function watchStage(ctx: RunContext, chaos: ChaosStage, run: LoadStage): P
     if (liveFromMs === null || elapsed < liveFromMs) continue;
     const breached = (ctx.ev?.checkGates({ liveOnly: true }) ?? []).filter((g) => g.verdict === 'fail' && elapsed >= (g.window ? validatedMs(g.window) : LIVE_ABORT_MIN_AGE_MS));
     if (breached.length) {
-      const text = liveGateTextContext(t0, validatedMs(ctx.config.evaluate.bucketWidth));
+      const text = liveGateTextContext(t0, ctx.ev?.bucketWidthMs ?? bucketWidthMsOf(ctx.config.evaluate));
       stopRun(ctx, `abort gate breached: ${breached.map((g) => `${g.id} (${gateSentence(g, text)})`).join('; ')}`);
     }
   }

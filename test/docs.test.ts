@@ -58,7 +58,7 @@ describe('config reference rows', () => {
   const row = (path: string) => lines.find((l) => l.startsWith(`| \`${path}\` |`));
 
   it('shows the default of a field whose schema transforms (zod leaves it out of the input side)', () => {
-    expect(row('evaluate.bucketWidth')).toContain('| `"10s"` |');
+    expect(row('evaluate.bucketWidth')).toContain('| `"auto"` |');
     expect(row('chaos.plan[].at')).toContain('| `0` |');
     expect(row('load.baseUrl')).toContain('| `"http://127.0.0.1:8080"` |');
   });

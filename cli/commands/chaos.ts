@@ -1,9 +1,11 @@
-// `chaosgate chaos apply|clear|status`: thin wrappers over the chaos library.
+// `chaosgate chaos apply|clear|status|proxy serve`: thin wrappers over the chaos library.
 import { rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openChaosSession, recoverJournal, rollbackOnSignals } from '../../chaos/index.js';
 import { journalOwnerRuns, readJournals } from '../../chaos/journal.js';
+import { serveRoutes } from '../../chaos/serve.js';
+import { readServed } from '../../chaos/proxy/served.js';
 import { planTargetIssues } from '../../chaos/config.js';
 import { resolveProcessTargets } from '../../chaos/preflight.js';
 import { durationToMs } from '../../lib/duration.js';
@@ -69,7 +71,8 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
   try {
     await session.preflight();
     const urls = await session.startProxy();
-    for (const [name, url] of Object.entries(urls)) out(`proxy ${name}: ${url}`);
+    for (const [name, url] of Object.entries(urls))
+      out(`proxy ${name}: ${url}${session.servedRoutes.has(name) ? ` (served by chaos proxy serve, ${session.servedRoutes.get(name)})` : ''}`);
     // For scripts: one line of JSON (route name -> URL), and/or a file removed again at the end.
     out(`routes ${JSON.stringify(urls)}`);
     if (flags.routesFile) {
@@ -112,6 +115,41 @@ async function apply(flags: ConfigFlags & { duration?: string; routesFile?: stri
     }
     for (const [id, n] of Object.entries(counts)) out(`injections ${id}: ${n}`);
   }
+  if (signalled) process.exitCode = 128 + (signalNumber[signalled] ?? 0);
+}
+
+async function serve(flags: ConfigFlags): Promise<void> {
+  const config = await loadConfig({ file: configFileOf(flags), set: flags.set });
+  const serving = await serveRoutes(config.chaos, {
+    redisUrl: config.redis.url,
+    log: (line) => out(`${new Date().toISOString()} ${line}`),
+  });
+  for (const entry of serving.session.recovered.undone) out(`recovered: undid ${entry.faultId} (${entry.kind} ${entry.target}) left by pid ${entry.ownerPid}`);
+  for (const [name, url] of Object.entries(serving.urls)) out(`proxy ${name}: ${url}`);
+  for (const r of config.chaos.proxy.routes.filter((route) => route.listen.endsWith(':0'))) {
+    out(`note: route ${r.name} listens on a free port (listen ${r.listen}): a run binds its own route for it; give it a fixed listen to share this one`);
+  }
+  out(`routes ${JSON.stringify(serving.urls)}`);
+  out(`control: ${serving.controlUrl}/status`);
+  out('serving until SIGINT/SIGTERM: `chaosgate run` and `chaos apply` with this config fault these routes through this process');
+  let signalled: NodeJS.Signals | undefined;
+  let rollbackFailed = false;
+  await new Promise<void>((resolve) => {
+    rollbackOnSignals(serving.session, {
+      afterRollback: (signal, error) => {
+        signalled = signal;
+        rollbackFailed = error !== undefined;
+        resolve();
+      },
+    });
+  });
+  try {
+    await serving.close();
+  } catch (err) {
+    // The handler printed why; the exit says so below.
+    if (!rollbackFailed) throw err;
+  }
+  out('stopped: routes closed, nothing left applied');
   if (signalled) process.exitCode = 128 + (signalNumber[signalled] ?? 0);
 }
 
@@ -162,6 +200,7 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
     }
     sessions.push({ path: found.path, journal: found.journal, ownerAlive, live });
   }
+  const served = await readServed(config.chaos.journal);
   // What killed runs left running: `chaos clear` (or the next run) stops it.
   const found = await readProcessJournals(dirname(resolve(config.chaos.journal)));
   const orphans = found.flatMap((f) =>
@@ -181,6 +220,7 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
           applied,
           sessions: sessions.map((s) => ({ path: s.path, owner: s.journal.owner, ownerAlive: s.ownerAlive, applied: s.journal.entries, live: s.live })),
           orphans,
+          served: served ?? null,
         },
         null,
         2,
@@ -189,6 +229,9 @@ async function status(flags: ConfigFlags & { json?: boolean }): Promise<void> {
     return;
   }
   for (const line of leftovers) out(line);
+  if (served) {
+    out(`served by chaos proxy serve pid ${served.pid} (${served.controlUrl}): ${served.routes.map((r) => `${r.name} ${r.url} -> ${r.upstream}`).join(', ')}`);
+  }
   if (sessions.length === 0) {
     out(`chaos: nothing applied (no journal beside ${config.chaos.journal})`);
     return;
@@ -218,6 +261,12 @@ export function register(program: Command): void {
       [],
     )
     .action(clear);
+  const proxy = chaos.command('proxy').description("the config's proxy routes on their own").exitOverride();
+  withConfigFlags(proxy.command('serve'))
+    .description(
+      'keep chaos.proxy.routes up as pass-throughs until SIGINT/SIGTERM; a run or `chaos apply` with the same config faults a route with a fixed listen through this process instead of binding it',
+    )
+    .action(serve);
   withConfigFlags(chaos.command('status'))
     .description('what the chaos journal says is applied, with live injection counts from a running session')
     .option('--json', 'print JSON')

@@ -64,6 +64,7 @@ export function register(program: Command): void {
         statePath: flags.state,
         deriveTags: services.any ? services.deriveTags : undefined,
         testRunDurationMs: testRunDurationMs(flags.testRunDuration),
+        bucketWidthPicked: replay.bucketWidthPicked,
       });
       // A gate on a metric that is no k6 built-in and that the input never had (a misspelling): a config error.
       refuseUnproducibleMetrics(gates, { seen: Object.keys(model.totals.perMetric), typed: Object.keys(config.evaluate.metricTypes), strict: !flags.state });

@@ -49,7 +49,7 @@ export function register(program: Command): void {
       }
       let merged;
       try {
-        merged = mergeStates(states, { config: services.evaluateConfig(config), gates, baselineReport: replay.previous?.all ?? null });
+        merged = mergeStates(states, { config: services.evaluateConfig(config), gates, baselineReport: replay.previous?.all ?? null, bucketWidthPicked: replay.bucketWidthPicked });
       } catch (err) {
         if (err instanceof UsageError || err instanceof InputError) throw err;
         throw new ConfigError('gates', [(err as Error).message]);
