@@ -7,8 +7,8 @@ import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, evaluateThreads, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, refuseRefusedGates, type Evaluation, type EvaluationOptions } from './evaluation.js';
-import { isGzipFile, isLiveSource, readSource, refuseRepeatedInputs } from './input.js';
-import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
+import { createPipeCut, isGzipFile, isLiveSource, pipeReadByOne, readSource, refuseRepeatedInputs } from './input.js';
+import { startPipeDrain, takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { BatchConsumer } from './batch-channel.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
@@ -87,6 +87,17 @@ const BLOCK_BYTES = 8 << 20;
  */
 const READERS_MIN_FACTOR = 4;
 
+/**
+ * Reading threads of a live source: every thread but the main one (which records), at most
+ * LIVE_READERS. k6's fastest output here is ~20 MB/s, ~0.4 cores of parsing; 4 readers parse 4×
+ * that and leave the other cores to k6. CSV (given as such) has a header every line depends on: one.
+ */
+const LIVE_READERS = 4;
+
+export function liveReaders(threads: number, format: InputFormat | undefined): number {
+  return format === 'csv' ? 1 : Math.max(1, Math.min(threads - 1, LIVE_READERS));
+}
+
 function blockBytes(fileBytes: number): number {
   return Math.max(1 << 16, Math.min(BLOCK_BYTES, Math.ceil(fileBytes / 8)));
 }
@@ -125,8 +136,13 @@ async function readInWorkers(
   // (scavenges copying the 64 KB pieces being parsed) for +5–9 MB (2 M points of real k6 output),
   // but only where two readers share the work (from 256 MB on): on the 72 MB file of 500 k metric
   // names it took peak RSS from 280–295 MB to 299–312 MB, past that file's 300 MB bound.
-  const youngMb = readers > 1 ? 16 : 2;
-  const bytes = readers > 1 ? blockBytes((await stat(path)).size) : 0;
+  const youngMb = readers > 1 && !live ? 16 : 2;
+  const bytes = readers > 1 && !live ? blockBytes((await stat(path)).size) : 0;
+  // Several readers of a live source share one draining thread, and take turns cutting its ring.
+  const ownDrain = live && readers > 1 && drain === undefined ? startPipeDrain(path) : null;
+  drain ??= ownDrain?.drain;
+  const cut = live && readers > 1 ? createPipeCut() : null;
+  let liveBytes = 0;
   const consumers: BatchConsumer[] = [];
   const rings: Float64Array[] = [];
   const workers: Worker[] = [];
@@ -178,12 +194,13 @@ async function readInWorkers(
         rings.push(createRing(RING_SLOTS));
         const task: ScanTask = {
           path,
-          format: readers > 1 ? 'ndjson' : format,
+          format: readers > 1 && !live ? 'ndjson' : format,
           ring: rings[index]!,
           channel: consumer.channel,
           drain,
           live,
-          blocks: readers > 1 ? { index, count: readers, bytes } : undefined,
+          blocks: readers > 1 && !live ? { index, count: readers, bytes } : undefined,
+          pipeBlocks: cut ? { index, count: readers, cut } : undefined,
         };
         const worker = new Worker(script, { workerData: task, transferList: [consumer.channel.events], resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
         workers.push(worker);
@@ -193,6 +210,7 @@ async function readInWorkers(
           if ('done' in msg) {
             finished = true;
             done++;
+            liveBytes += msg.bytes;
           }
           pump();
         });
@@ -204,8 +222,14 @@ async function readInWorkers(
   } finally {
     for (const c of consumers) c.close();
     for (const w of workers) void w.terminate();
+    ownDrain?.stop();
   }
-  if (readers > 1) ev.describeSource(path, { gzip: false, bytes: (await stat(path)).size });
+  if (cut && pipeReadByOne(cut)) {
+    ev.describeSource(path, { threads: 1 });
+    return;
+  }
+  if (cut) ev.describeSource(path, { gzip: false, bytes: liveBytes });
+  else if (readers > 1) ev.describeSource(path, { gzip: false, bytes: (await stat(path)).size });
   ev.describeSource(path, { threads: readers });
 }
 
@@ -349,7 +373,11 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       // stdin's draining thread may be running already (the CLI's entry starts it for `evaluate -`).
       const drain = takeEarlyDrain(input);
       if (script && threads > 1 && ownThread) {
-        const readers = opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input) ? Math.min(READERS, threads) : 1;
+        const readers = live
+          ? liveReaders(threads, opts.format)
+          : opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input)
+            ? Math.min(READERS, threads)
+            : 1;
         await readInWorkers(ev, script, input, { format: opts.format, drain, readers, live });
       } else await readSource(ev, input, drain);
     }
