@@ -127,7 +127,23 @@ async function readInWorkers(
   ev: Evaluation,
   script: URL,
   path: string,
-  { format, drain, readers, live }: { format: InputFormat | undefined; drain: PipeDrain | undefined; readers: number; live: boolean },
+  {
+    format,
+    drain,
+    readers,
+    live,
+    name = path,
+    copyFd,
+  }: {
+    format: InputFormat | undefined;
+    drain: PipeDrain | undefined;
+    readers: number;
+    live: boolean;
+    /** The source's name in the report (a path by default). */
+    name?: string;
+    /** Live: cut in blocks (also for one reader), each also written gzip-compressed to this file. */
+    copyFd?: number;
+  },
 ): Promise<void> {
   // A small young generation for gzip (and live input, never opened twice): its output buffers
   // (native memory, freed only when their JS objects are collected) do not pile up. Peak RSS at
@@ -139,9 +155,10 @@ async function readInWorkers(
   const youngMb = readers > 1 && !live ? 16 : 2;
   const bytes = readers > 1 && !live ? blockBytes((await stat(path)).size) : 0;
   // Several readers of a live source share one draining thread, and take turns cutting its ring.
-  const ownDrain = live && readers > 1 && drain === undefined ? startPipeDrain(path) : null;
+  const blocks = live && (readers > 1 || copyFd !== undefined);
+  const ownDrain = blocks && drain === undefined ? startPipeDrain(path) : null;
   drain ??= ownDrain?.drain;
-  const cut = live && readers > 1 ? createPipeCut() : null;
+  const cut = blocks ? createPipeCut() : null;
   let liveBytes = 0;
   const consumers: BatchConsumer[] = [];
   const rings: Float64Array[] = [];
@@ -175,7 +192,7 @@ async function readInWorkers(
             }
             // A block's line numbers start at 1: made the file's here.
             if (lineBase > 0) for (const e of batch.events) if (e.kind === 'declare' || e.kind === 'malformed') e.line += lineBase;
-            ev.ingestBatch(path, batch, rings[reader]!, readers > 1 ? `${path}\u0000${reader}` : path);
+            ev.ingestBatch(name, batch, rings[reader]!, readers > 1 ? `${name}\u0000${reader}` : name);
             consumers[reader]!.release();
             blockLines += batch.lines;
             if (batch.endOfBlock) {
@@ -200,7 +217,7 @@ async function readInWorkers(
           drain,
           live,
           blocks: readers > 1 && !live ? { index, count: readers, bytes } : undefined,
-          pipeBlocks: cut ? { index, count: readers, cut } : undefined,
+          pipeBlocks: cut ? { index, count: readers, cut, copyFd } : undefined,
         };
         const worker = new Worker(script, { workerData: task, transferList: [consumer.channel.events], resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
         workers.push(worker);
@@ -225,12 +242,28 @@ async function readInWorkers(
     ownDrain?.stop();
   }
   if (cut && pipeReadByOne(cut)) {
-    ev.describeSource(path, { threads: 1 });
+    ev.describeSource(name, { threads: 1 });
     return;
   }
-  if (cut) ev.describeSource(path, { gzip: false, bytes: liveBytes });
-  else if (readers > 1) ev.describeSource(path, { gzip: false, bytes: (await stat(path)).size });
-  ev.describeSource(path, { threads: readers });
+  if (cut) ev.describeSource(name, { gzip: false, bytes: liveBytes });
+  else if (readers > 1) ev.describeSource(name, { gzip: false, bytes: (await stat(path)).size });
+  ev.describeSource(name, { threads: readers });
+}
+
+/** Whether live input can be read on reading threads here (the bundled worker exists: dist/, not a run from source). */
+export function canReadLiveInWorkers(threads: number): boolean {
+  return threads > 1 && workerScript() !== null;
+}
+
+/**
+ * A live NDJSON source already drained by `drain` (run's k6 FIFO), read into `ev` by reading
+ * threads (liveReaders) while this thread records, under the source name `name`; every block is
+ * also written gzip-compressed to `copyFd`. Needs canReadLiveInWorkers.
+ */
+export async function readLiveInWorkers(ev: Evaluation, path: string, opts: { name: string; threads: number; drain: PipeDrain; copyFd: number }): Promise<void> {
+  const script = workerScript();
+  if (script === null) throw new Error('the reading threads need the bundled worker (dist/evaluator-worker.mjs)');
+  await readInWorkers(ev, script, path, { format: 'ndjson', drain: opts.drain, readers: liveReaders(opts.threads, 'ndjson'), live: true, name: opts.name, copyFd: opts.copyFd });
 }
 
 async function allBig(paths: string[], minBytes: number): Promise<boolean> {

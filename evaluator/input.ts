@@ -1,10 +1,10 @@
 // Streams files, gzip files, stdin ("-") and FIFOs into an evaluation, line by line.
 // Gzip is recognised by its magic bytes, not the file name.
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { InputError, UsageError } from '../lib/errors.js';
@@ -234,16 +234,17 @@ export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: (
 
 /**
  * Shared state of the reading threads that take turns cutting one live source into blocks
- * (readPipeBlocks), Int32: [the block to cut next, 1 once no block is left, 2 when one reader reads
- * it all (not plain NDJSON), the read position in the drain's ring].
+ * (readPipeBlocks), Int32: [the block to cut next, 1 once no block is left, 1 when one reader reads
+ * it all (not plain NDJSON), the read position in the drain's ring, the block to copy next].
  */
 export function createPipeCut(): SharedArrayBuffer {
-  return new SharedArrayBuffer(4 * 4);
+  return new SharedArrayBuffer(5 * 4);
 }
 const TURN = 0;
 const NO_MORE = 1;
 const ONE_READER = 2;
 const READ_AT = 3;
+const COPY_TURN = 4;
 
 /** Whether the readers of a live source gave it all to one of them (gzip, CSV: it cannot be cut into blocks). */
 export function pipeReadByOne(cut: SharedArrayBuffer): boolean {
@@ -309,6 +310,10 @@ function takeBlock(drain: PipeDrain, cut: Int32Array): Buffer | null {
   }
 }
 
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
 /** Waits (blocking: reading threads only) until the first byte is in, or the source ended; that byte, or -1. */
 function firstByte(drain: PipeDrain): number {
   const ctl = new Int32Array(drain.ctl);
@@ -326,24 +331,29 @@ function firstByte(drain: PipeDrain): number {
  * line ends, and each parses its blocks into `target` while the others cut and parse theirs. Each
  * block's lines are numbered from 1; `endBlock` runs after each. A source that is not plain NDJSON
  * (gzip, CSV: its first byte is not `{`) is read whole by reader 0, the others reading nothing.
- * Returns the bytes this reader parsed.
+ * `copyFd`: a file (open for writing) that gets every block gzip-compressed, in order (a gzip member
+ * per block, compressed beside the others; `zcat` and the evaluator read it as one stream); not
+ * for a source read whole by one reader. Returns the bytes this reader parsed.
  */
 export async function readPipeBlocks(
   target: TextTarget,
   source: string,
   drain: PipeDrain,
   cutBuffer: SharedArrayBuffer,
-  blocks: { index: number; count: number },
+  blocks: { index: number; count: number; copyFd?: number },
   endBlock: () => void,
 ): Promise<number> {
   const cut = new Int32Array(cutBuffer);
-  const pass = (b: number) => {
-    Atomics.store(cut, TURN, b + 1);
-    Atomics.notify(cut, TURN);
+  const pass = (b: number, at = TURN) => {
+    Atomics.store(cut, at, b + 1);
+    Atomics.notify(cut, at);
+  };
+  const waitTurn = (b: number, at = TURN) => {
+    for (let turn = Atomics.load(cut, at); turn !== b; turn = Atomics.load(cut, at)) Atomics.wait(cut, at, turn, 1000);
   };
   let bytes = 0;
   for (let b = blocks.index; ; b += blocks.count) {
-    for (let turn = Atomics.load(cut, TURN); turn !== b; turn = Atomics.load(cut, TURN)) Atomics.wait(cut, TURN, turn, 1000);
+    waitTurn(b);
     if (Atomics.load(cut, NO_MORE) === 1) {
       pass(b);
       return bytes;
@@ -351,6 +361,7 @@ export async function readPipeBlocks(
     let block: Buffer | null;
     try {
       if (b === 0 && firstByte(drain) !== 0x7b && firstByte(drain) !== -1) {
+        if (blocks.copyFd !== undefined) throw new Error('not NDJSON (its first byte is not "{"): cannot be copied block by block');
         Atomics.store(cut, ONE_READER, 1);
         Atomics.store(cut, NO_MORE, 1);
         pass(b);
@@ -367,6 +378,17 @@ export async function readPipeBlocks(
     pass(b); // the next reader cuts while this one parses
     if (block === null) return bytes;
     bytes += block.length;
+    if (blocks.copyFd !== undefined) {
+      const member = gzipSync(block);
+      waitTurn(b, COPY_TURN);
+      try {
+        writeAll(blocks.copyFd, member);
+      } catch (err) {
+        throw new Error(`writing the copy of ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      } finally {
+        pass(b, COPY_TURN);
+      }
+    }
     await forEachText([block], (text, start, end, lineNo) => target.ingestText(text, start, end, source, lineNo), { fromFileStart: b === 0 });
     endBlock();
   }

@@ -23,7 +23,7 @@ export interface ScanTask {
   /** One of several readers of a plain NDJSON file: the blocks it reads (input.ts readBlocks). */
   blocks?: { index: number; count: number; bytes: number };
   /** One of several readers of a live source (needs `drain`): the blocks they cut in turns (input.ts readPipeBlocks). */
-  pipeBlocks?: { index: number; count: number; cut: SharedArrayBuffer };
+  pipeBlocks?: { index: number; count: number; cut: SharedArrayBuffer; copyFd?: number };
 }
 
 /**

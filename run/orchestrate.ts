@@ -42,7 +42,7 @@ import { bucketWidthAdvice } from './bucket-width.js';
 import { preflight } from './preflight.js';
 import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
-import { openSampleStream, type SampleStream } from './k6-stream.js';
+import { openK6Stream, type SampleStream } from './k6-stream.js';
 import { openShardStreams, startShards } from './shards.js';
 import { openLocustStreams, planLocust, resolveLocustLoad, startLocust, type LocustLoad } from './locust-load.js';
 import { resolveProfile } from './profiles.js';
@@ -412,10 +412,7 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
       },
     }));
   } else {
-    stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
-      ctx.tap.text(text, start, end);
-      return ev.ingestText(text, start, end, 'k6', firstLineNo);
-    });
+    stream = await openK6Stream(ctx.outDir, ev, ctx.tap);
   }
   ctx.cleanup.push('sample stream', async () => {
     stream.release();

@@ -24,6 +24,27 @@ describe('LiveTap', () => {
     expect(snap.p95).toBe(900); // two in twenty are 900 ms outliers: above the 95th percentile's rank
   });
 
+  it('gives the same figures from parsed points (the reading threads hand them on) as from lines', () => {
+    const fromLines = new LiveTap();
+    const fromPoints = new LiveTap();
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 20; i++) {
+        const t = T + s * 1000 + i * 50;
+        const points: Array<[string, number]> = [
+          ['http_req_duration', i >= 18 ? 900 : 100 + i],
+          ['http_req_failed', i % 10 === 0 ? 1 : 0],
+          ['vus', 3],
+        ];
+        for (const [metric, value] of points) {
+          fromLines.line(line(metric, t, value));
+          fromPoints.point(metric, t, value);
+        }
+      }
+    }
+    expect(fromPoints.snapshot(T + 10_500)).toEqual(fromLines.snapshot(T + 10_500));
+    expect(fromPoints.snapshot(T + 10_500).rps).toBeCloseTo(20, 5);
+  });
+
   it('has nothing to say before a second completes', () => {
     const tap = new LiveTap();
     tap.line(line('http_req_duration', T + 100, 5));

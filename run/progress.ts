@@ -23,6 +23,9 @@ export class LiveTap {
   private readonly seconds: Second[] = [];
   private static readonly MAX_DURATIONS_PER_SECOND = 2000;
 
+  /** The metrics point() counts. */
+  static readonly METRICS: readonly string[] = [LATENCY_METRIC, FAILED_METRIC];
+
   /** Taps every complete line of text[start, end). */
   text(text: string, start: number, end: number): void {
     let pos = start;
@@ -40,8 +43,13 @@ export class LiveTap {
   line(line: string): void {
     const isDuration = DURATION_RE.test(line);
     if (!isDuration && !FAILED_RE.test(line)) return;
-    const value = Number(VALUE_RE.exec(line)?.[1]);
-    const time = Date.parse(TIME_RE.exec(line)?.[1] ?? '');
+    this.point(isDuration ? LATENCY_METRIC : FAILED_METRIC, Date.parse(TIME_RE.exec(line)?.[1] ?? ''), Number(VALUE_RE.exec(line)?.[1]));
+  }
+
+  /** A point already parsed (by the evaluator's reading threads): only the two metrics above count. */
+  point(metric: string, time: number, value: number): void {
+    const isDuration = metric === LATENCY_METRIC;
+    if (!isDuration && metric !== FAILED_METRIC) return;
     if (!Number.isFinite(value) || !Number.isFinite(time)) return;
     const s = this.second(Math.floor(time / 1000));
     if (isDuration) {

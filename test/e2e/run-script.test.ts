@@ -168,12 +168,13 @@ export default function () { http.get(__ENV.CHAOSGATE_URL_WEB + '/fast'); }
   it('exits 99 when the sub-metric threshold is breached, as k6 itself does', async () => {
     const config = await writeConfig('fail');
     const outDir = join(dir, 'fail');
-    const r = await runCli(['--script', join(dir, 'test.js'), '--config', config, '--out-dir', outDir, '--duration', '4s', '--threads', '2', '--', '-e', 'SLOW_LIMIT=p(95)<50']);
+    const r = await runCli(['--script', join(dir, 'test.js'), '--config', config, '--out-dir', outDir, '--duration', '4s', '--threads', '3', '--', '-e', 'SLOW_LIMIT=p(95)<50']);
     expect(r.code, r.stderr).toBe(99);
     const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
-    // --threads reaches the evaluation; the live stream is evaluated on the main thread alone.
-    expect(report.config.threads).toEqual({ allowed: 2, used: 1 });
-    expect(r.stderr).toMatch(/, 1 of 2 threads; verdict fail/);
+    // --threads reaches the evaluation: k6's stream is parsed by two reading threads, recorded by the main one.
+    expect(report.config.threads).toEqual({ allowed: 3, used: 3 });
+    expect(r.stderr).toMatch(/, 3 of 3 threads; verdict fail/);
+    expect(report.inputs.find((i) => i.source === 'k6')!.threads).toBe(2);
     const sub = report.gates.find((g) => g.id === SUB_METRIC_ID('p(95)<50'))!;
     expect(sub.verdict).toBe('fail');
     expect(sub.observed!).toBeGreaterThanOrEqual(120);
