@@ -223,7 +223,8 @@ async function readInWorkers(
         workers.push(worker);
         let finished = false;
         worker.on('message', (msg: ScanMessage) => {
-          if ('error' in msg) return reject(new InputError(msg.error));
+          // A failed write of the copy (copyFd) is no input error: its owner says what failed.
+          if ('error' in msg) return reject(msg.copyCode !== undefined ? Object.assign(new Error(msg.error), { code: msg.copyCode, copyFailed: true }) : new InputError(msg.error));
           if ('done' in msg) {
             finished = true;
             done++;

@@ -1,6 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -174,7 +174,7 @@ describe('readBlocks (several reading threads of one plain file)', () => {
 
 describe('readPipeBlocks (reading threads taking turns cutting a live source)', () => {
   /** What one reader (count 1: it has every turn) reads of `data` written into a FIFO, block by block. */
-  async function blocksOf(name: string, data: Buffer): Promise<{ blocks: string[]; bytes: number; byOne: boolean }> {
+  async function blocksOf(name: string, data: Buffer, copyFd?: number): Promise<{ blocks: string[]; bytes: number; byOne: boolean; error?: unknown }> {
     const fifo = join(dir, `${name}.fifo`);
     const file = join(dir, `${name}.data`);
     execFileSync('mkfifo', [fifo]);
@@ -193,13 +193,17 @@ describe('readPipeBlocks (reading threads taking turns cutting a live source)', 
       },
     };
     try {
-      const bytes = await readPipeBlocks(target, fifo, drain, cut, { index: 0, count: 1 }, () => {
+      let error: unknown;
+      const bytes = await readPipeBlocks(target, fifo, drain, cut, { index: 0, count: 1, copyFd }, () => {
         blocks.push(current);
         current = '';
+      }).catch((err: unknown) => {
+        error = err;
+        return -1;
       });
       if (current !== '') blocks.push(current); // read by one reader: no blocks
       await exited;
-      return { blocks, bytes, byOne: pipeReadByOne(cut) };
+      return { blocks, bytes, byOne: pipeReadByOne(cut), ...(error === undefined ? {} : { error }) };
     } finally {
       stop();
     }
@@ -215,6 +219,20 @@ describe('readPipeBlocks (reading threads taking turns cutting a live source)', 
     expect(bytes).toBe(Buffer.byteLength(text));
     for (const b of blocks.slice(0, -1)) expect(b.endsWith('\n')).toBe(true);
     for (const b of blocks) expect(b.length).toBeLessThanOrEqual(1 << 20);
+  });
+
+  it('reads on to the end when the copy cannot be written, then fails naming the copy', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => point(i)).join('\n') + '\n';
+    const readOnly = join(dir, 'read-only.gz');
+    writeFileSync(readOnly, '');
+    const fd = openSync(readOnly, 'r'); // writes fail (EBADF)
+    try {
+      const got = await blocksOf('copy-fails', Buffer.from(lines), fd);
+      expect(got.blocks.join('')).toBe(lines);
+      expect(got.error).toMatchObject({ copyFailed: true, code: 'EBADF' });
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('gives gzip and CSV whole to reader 0 (they cannot be cut), and an empty source no block', async () => {

@@ -235,16 +235,19 @@ export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: (
 /**
  * Shared state of the reading threads that take turns cutting one live source into blocks
  * (readPipeBlocks), Int32: [the block to cut next, 1 once no block is left, 1 when one reader reads
- * it all (not plain NDJSON), the read position in the drain's ring, the block to copy next].
+ * it all (not plain NDJSON), the read position in the drain's ring, the block to copy next, 1 once
+ * the copy failed].
  */
 export function createPipeCut(): SharedArrayBuffer {
-  return new SharedArrayBuffer(5 * 4);
+  return new SharedArrayBuffer(6 * 4);
 }
 const TURN = 0;
 const NO_MORE = 1;
 const ONE_READER = 2;
 const READ_AT = 3;
 const COPY_TURN = 4;
+/** 1 once a write of the copy failed: no reader writes it any more. */
+const COPY_FAILED = 5;
 
 /** Whether the readers of a live source gave it all to one of them (gzip, CSV: it cannot be cut into blocks). */
 export function pipeReadByOne(cut: SharedArrayBuffer): boolean {
@@ -352,11 +355,17 @@ export async function readPipeBlocks(
     for (let turn = Atomics.load(cut, at); turn !== b; turn = Atomics.load(cut, at)) Atomics.wait(cut, at, turn, 1000);
   };
   let bytes = 0;
+  /** A failed write of the copy: reading goes on to the end (k6 keeps its reader), then it is the error. */
+  let copyError: Error | null = null;
+  const end = () => {
+    if (copyError !== null) throw copyError;
+    return bytes;
+  };
   for (let b = blocks.index; ; b += blocks.count) {
     waitTurn(b);
     if (Atomics.load(cut, NO_MORE) === 1) {
       pass(b);
-      return bytes;
+      return end();
     }
     let block: Buffer | null;
     try {
@@ -376,18 +385,21 @@ export async function readPipeBlocks(
     }
     if (block === null) Atomics.store(cut, NO_MORE, 1);
     pass(b); // the next reader cuts while this one parses
-    if (block === null) return bytes;
+    if (block === null) return end();
     bytes += block.length;
     if (blocks.copyFd !== undefined) {
-      const member = gzipSync(block);
+      // Every block takes its copy turn, also once the copy failed (the turns stay in step).
+      const member = Atomics.load(cut, COPY_FAILED) === 0 ? gzipSync(block) : null;
       waitTurn(b, COPY_TURN);
       try {
-        writeAll(blocks.copyFd, member);
+        if (member !== null && Atomics.load(cut, COPY_FAILED) === 0) writeAll(blocks.copyFd, member);
       } catch (err) {
-        throw new Error(`writing the copy of ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      } finally {
-        pass(b, COPY_TURN);
+        // Said by the copy's owner, who knows its path (run/k6-stream.ts).
+        Atomics.store(cut, COPY_FAILED, 1);
+        const code = (err as NodeJS.ErrnoException).code;
+        copyError = Object.assign(new Error(`writing the copy of ${source}: ${code ?? (err as Error).message}`), { code, copyFailed: true });
       }
+      pass(b, COPY_TURN);
     }
     await forEachText([block], (text, start, end, lineNo) => target.ingestText(text, start, end, source, lineNo), { fromFileStart: b === 0 });
     endBlock();

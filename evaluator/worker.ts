@@ -30,7 +30,7 @@ export interface ScanTask {
  * On the worker's port: `wake` when the main thread waits for batches and one is published; `done`
  * with the bytes it parsed of a live source cut in blocks (0 otherwise).
  */
-export type ScanMessage = { wake: true } | { done: true; bytes: number } | { error: string };
+export type ScanMessage = { wake: true } | { done: true; bytes: number } | { error: string; copyCode?: string };
 
 /**
  * Nice levels the reading thread of live input gives way by. When k6 is CPU-bound (its fastest
@@ -60,5 +60,8 @@ read.then(
     scanner.flush();
     post({ done: true, bytes: bytes ?? 0 });
   },
-  (err: unknown) => post({ error: err instanceof Error ? err.message : String(err) }),
+  (err: unknown) => {
+    const copy = (err as { copyFailed?: boolean; code?: string } | null)?.copyFailed ? { copyCode: (err as { code?: string }).code ?? 'EIO' } : {};
+    post({ error: err instanceof Error ? err.message : String(err), ...copy });
+  },
 );

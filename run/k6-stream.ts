@@ -140,10 +140,14 @@ export async function openThreadedSampleStream(
   const opened = () => Atomics.load(new Int32Array(drain.ctl), 2) === 1;
   const done = (async () => {
     try {
-      const read_ = await read(drain, fd);
+      const got = await read(drain, fd);
       // No sample at all (k6 never wrote): still a valid, empty gzip file, as openSampleStream leaves.
       if (fstatSync(fd).size === 0) writeSync(fd, gzipSync(''));
-      return read_;
+      return got;
+    } catch (err) {
+      // The copy could not be written (a full disk, ulimit -f): said as openSampleStream says it.
+      if ((err as { copyFailed?: boolean }).copyFailed || (err as NodeJS.ErrnoException).syscall === 'write') throw writeError(gzipPath, err);
+      throw err;
     } finally {
       closeSync(fd);
       stop();
