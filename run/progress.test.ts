@@ -45,6 +45,15 @@ describe('LiveTap', () => {
     expect(fromPoints.snapshot(T + 10_500).rps).toBeCloseTo(20, 5);
   });
 
+  it('finds a request line after many other lines, in text taken in part (start, end)', () => {
+    const tap = new LiveTap();
+    const others = Array.from({ length: 500 }, (_, i) => line('vus', T + i, 3));
+    const text = [...others, line('http_req_duration', T + 600, 42), line('http_req_duration', T + 700, 43)].join('\n') + '\n';
+    // The last line lies past `end`: not counted.
+    tap.text(text, 0, text.lastIndexOf(line('http_req_duration', T + 700, 43)));
+    expect(tap.snapshot(T + 1500)).toEqual({ rps: 0.1, p95: 42, errorRate: 0 });
+  });
+
   it('has nothing to say before a second completes', () => {
     const tap = new LiveTap();
     tap.line(line('http_req_duration', T + 100, 5));
