@@ -180,15 +180,22 @@ export async function openThreadedSampleStream(
 }
 
 /**
+ * Threads from which `run` parses k6's stream on reading threads: two readers or more. One reader
+ * instead of the main thread gave the same wall and CPU on 2 cores (HTTP load, 2.6 M points, three
+ * alternated pairs) for +73 MB of peak RSS (the reading thread's heap), so 2 threads keep the main thread.
+ */
+export const RUN_READERS_MIN_THREADS = 3;
+
+/**
  * k6's samples (k6.fifo in `outDir`, copied to k6.ndjson.gz) into `ev` and the progress line's
- * `tap`: parsed by the evaluator's reading threads where evaluate.threads allows more than one
- * (this thread then only records; the report's config.threads says how many), else on this thread.
+ * `tap`: parsed by the evaluator's reading threads from RUN_READERS_MIN_THREADS threads on (this
+ * thread then only records; the report's config.threads says how many), else on this thread.
  */
 export async function openK6Stream(outDir: string, ev: Evaluation, tap: LiveTap): Promise<SampleStream> {
   const fifo = join(outDir, 'k6.fifo');
   const copy = join(outDir, 'k6.ndjson.gz');
   const threads = evaluateThreads(ev.config);
-  if (canReadLiveInWorkers(threads)) {
+  if (threads >= RUN_READERS_MIN_THREADS && canReadLiveInWorkers(threads)) {
     ev.watch(LiveTap.METRICS, (metric, time, value) => tap.point(metric, time, value));
     return openThreadedSampleStream(fifo, copy, async (drain, copyFd) => {
       await readLiveInWorkers(ev, fifo, { name: 'k6', threads, drain, copyFd });

@@ -2,6 +2,7 @@
 // real CLI bundle, the real k6, a small HTTP service the test starts on loopback, a latency fault
 // through the proxy. k6's own thresholds (incl. a sub-metric one k6's JSON output never declares)
 // are judged as gates; a breach gives exit 99, as k6's own exit code says.
+import { gunzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -174,7 +175,12 @@ export default function () { http.get(__ENV.CHAOSGATE_URL_WEB + '/fast'); }
     // --threads reaches the evaluation: k6's stream is parsed by two reading threads, recorded by the main one.
     expect(report.config.threads).toEqual({ allowed: 3, used: 3 });
     expect(r.stderr).toMatch(/, 3 of 3 threads; verdict fail/);
-    expect(report.inputs.find((i) => i.source === 'k6')!.threads).toBe(2);
+    const k6Input = report.inputs.find((i) => i.source === 'k6')!;
+    expect(k6Input.threads).toBe(2);
+    // The copy the reading threads wrote (a gzip member per block) holds every line, in one stream.
+    const copy = gunzipSync(await readFile(join(outDir, 'k6.ndjson.gz'))).toString('utf8');
+    expect(copy.split('\n').filter((l) => l !== '').length).toBe(k6Input.lines);
+    expect(Buffer.byteLength(copy)).toBe(k6Input.bytes);
     const sub = report.gates.find((g) => g.id === SUB_METRIC_ID('p(95)<50'))!;
     expect(sub.verdict).toBe('fail');
     expect(sub.observed!).toBeGreaterThanOrEqual(120);
