@@ -257,14 +257,14 @@ export function canReadLiveInWorkers(threads: number): boolean {
 }
 
 /**
- * A live NDJSON source already drained by `drain` (run's k6 FIFO), read into `ev` by reading
- * threads (liveReaders) while this thread records, under the source name `name`; every block is
+ * A live NDJSON source already drained by `drain` (run's k6 FIFO), read into `ev` by `readers`
+ * reading threads while this thread records, under the source name `name`; every block is
  * also written gzip-compressed to `copyFd`. Needs canReadLiveInWorkers.
  */
-export async function readLiveInWorkers(ev: Evaluation, path: string, opts: { name: string; threads: number; drain: PipeDrain; copyFd: number }): Promise<void> {
+export async function readLiveInWorkers(ev: Evaluation, path: string, opts: { name: string; readers: number; drain: PipeDrain; copyFd: number }): Promise<void> {
   const script = workerScript();
   if (script === null) throw new Error('the reading threads need the bundled worker (dist/evaluator-worker.mjs)');
-  await readInWorkers(ev, script, path, { format: 'ndjson', drain: opts.drain, readers: liveReaders(opts.threads, 'ndjson'), live: true, name: opts.name, copyFd: opts.copyFd });
+  await readInWorkers(ev, script, path, { format: 'ndjson', drain: opts.drain, readers: opts.readers, live: true, name: opts.name, copyFd: opts.copyFd });
 }
 
 async function allBig(paths: string[], minBytes: number): Promise<boolean> {

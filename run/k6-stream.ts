@@ -192,19 +192,29 @@ export const RUN_READERS_MIN_THREADS = 3;
  * thread then only records; the report's config.threads says how many), else on this thread.
  */
 export async function openK6Stream(outDir: string, ev: Evaluation, tap: LiveTap): Promise<SampleStream> {
+  const open = threadedStreams(ev, tap, 1);
   const fifo = join(outDir, 'k6.fifo');
   const copy = join(outDir, 'k6.ndjson.gz');
-  const threads = evaluateThreads(ev.config);
-  if (threads >= RUN_READERS_MIN_THREADS && canReadLiveInWorkers(threads)) {
-    ev.watch(LiveTap.METRICS, (metric, time, value) => tap.point(metric, time, value));
-    return openThreadedSampleStream(fifo, copy, async (drain, copyFd) => {
-      await readLiveInWorkers(ev, fifo, { name: 'k6', threads, drain, copyFd });
-      const summary = ev.inputSummaries().find((s) => s.source === 'k6');
-      return { lines: summary?.lines ?? 0, bytes: summary?.bytes ?? 0 };
-    });
-  }
+  if (open) return open(fifo, copy, 'k6');
   return openSampleStream(fifo, copy, (text, start, end, firstLineNo) => {
     tap.text(text, start, end);
     return ev.ingestText(text, start, end, 'k6', firstLineNo);
   });
+}
+
+/**
+ * How `streams` k6 streams (shards) each get reading threads: the threads but the main one shared
+ * among them (each at least one, at most 4); null below RUN_READERS_MIN_THREADS or from source.
+ */
+export function threadedStreams(ev: Evaluation, tap: LiveTap, streams: number): ((fifo: string, copy: string, source: string) => Promise<SampleStream>) | null {
+  const threads = evaluateThreads(ev.config);
+  if (threads < RUN_READERS_MIN_THREADS || !canReadLiveInWorkers(threads)) return null;
+  const readers = Math.max(1, Math.min(4, Math.floor((threads - 1) / streams)));
+  ev.watch(LiveTap.METRICS, (metric, time, value) => tap.point(metric, time, value));
+  return (fifo, copy, source) =>
+    openThreadedSampleStream(fifo, copy, async (drain, copyFd) => {
+      await readLiveInWorkers(ev, fifo, { name: source, readers, drain, copyFd });
+      const summary = ev.inputSummaries().find((s) => s.source === source);
+      return { lines: summary?.lines ?? 0, bytes: summary?.bytes ?? 0 };
+    });
 }

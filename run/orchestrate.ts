@@ -42,7 +42,7 @@ import { bucketWidthAdvice } from './bucket-width.js';
 import { preflight } from './preflight.js';
 import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
-import { openK6Stream, type SampleStream } from './k6-stream.js';
+import { openK6Stream, threadedStreams, type SampleStream } from './k6-stream.js';
 import { openShardStreams, startShards } from './shards.js';
 import { openLocustStreams, planLocust, resolveLocustLoad, startLocust, type LocustLoad } from './locust-load.js';
 import { resolveProfile } from './profiles.js';
@@ -406,6 +406,7 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
     ({ stream, shards: shardStreams } = await openShardStreams({
       shards,
       outDir: ctx.outDir,
+      open: threadedStreams(ev, ctx.tap, shards),
       onText: (source, text, start, end, firstLineNo) => {
         ctx.tap.text(text, start, end);
         return ev.ingestText(text, start, end, source, firstLineNo);

@@ -191,6 +191,39 @@ export default function () { http.get(__ENV.CHAOSGATE_URL_WEB + '/fast'); }
     expect(r.stderr).toContain(`FAIL ${SUB_METRIC_ID('p(95)<50')}: `);
   }, 120_000);
 
+  it('parses two shards on reading threads (--threads 5: two each), their copies whole', async () => {
+    const config = await writeConfig('fail');
+    const outDir = join(dir, 'shards-threads');
+    const r = await runCli([
+      '--script',
+      join(dir, 'test.js'),
+      '--config',
+      config,
+      '--out-dir',
+      outDir,
+      '--duration',
+      '3s',
+      '--shards',
+      '2',
+      '--threads',
+      '5',
+      '--',
+      '-e',
+      'SLOW_LIMIT=p(95)<50',
+    ]);
+    expect(r.code, r.stderr).toBe(99);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    expect(report.config.threads).toEqual({ allowed: 5, used: 3 });
+    for (const source of ['k6-1', 'k6-2']) {
+      const input = report.inputs.find((i) => i.source === source)!;
+      expect(input.threads, source).toBe(2);
+      expect(input.points, source).toBeGreaterThan(0);
+      const copy = gunzipSync(await readFile(join(outDir, `${source}.ndjson.gz`))).toString('utf8');
+      expect(copy.split('\n').filter((l) => l !== '').length, source).toBe(input.lines);
+    }
+    expect(report.gates.find((g) => g.id === SUB_METRIC_ID('p(95)<50'))!.verdict).toBe('fail');
+  }, 120_000);
+
   it('runs a profile naming the script relative to the config file, with its k6Args, env and duration', async () => {
     const path = join(dir, 'profile.json');
     await writeFile(
