@@ -268,7 +268,7 @@ const LIVE_BLOCK_WAIT_MS = 20;
  * LIVE_BLOCK_MAX bytes; null at the end of the source. Only the reader whose turn it is calls it.
  * A line longer than a block (over 1 MB, malformed in any case) is cut in pieces, each malformed.
  */
-function takeBlock(drain: PipeDrain, cut: Int32Array): Buffer | null {
+function takeBlock(drain: PipeDrain, cut: Int32Array, scratch: Buffer): Buffer | null {
   const ring = new Uint8Array(drain.ring);
   const ctl = new Int32Array(drain.ctl);
   let deadline = -1;
@@ -292,7 +292,7 @@ function takeBlock(drain: PipeDrain, cut: Int32Array): Buffer | null {
     }
     const r = Atomics.load(cut, READ_AT);
     const n = Math.min(filled, LIVE_BLOCK_MAX);
-    const block = Buffer.allocUnsafe(n);
+    const block = scratch.subarray(0, n);
     const first = Math.min(n, ring.length - r);
     block.set(ring.subarray(r, r + first));
     if (n > first) block.set(ring.subarray(0, n - first), first);
@@ -355,6 +355,8 @@ export async function readPipeBlocks(
     for (let turn = Atomics.load(cut, at); turn !== b; turn = Atomics.load(cut, at)) Atomics.wait(cut, at, turn, 1000);
   };
   let bytes = 0;
+  /** One block's bytes at a time: parsed (and compressed) before the next is cut into it. */
+  const scratch = Buffer.allocUnsafe(LIVE_BLOCK_MAX);
   /** A failed write of the copy: reading goes on to the end (k6 keeps its reader), then it is the error. */
   let copyError: Error | null = null;
   const end = () => {
@@ -377,7 +379,7 @@ export async function readPipeBlocks(
         await readSource(target, source, drain);
         return bytes;
       }
-      block = takeBlock(drain, cut);
+      block = takeBlock(drain, cut, scratch);
     } catch (err) {
       Atomics.store(cut, NO_MORE, 1);
       pass(b);
