@@ -210,6 +210,14 @@ export class Evaluation implements SampleSink {
     return s;
   }
 
+  /** Inputs are read at the same time (a run's shards, each on its own reading threads). */
+  readsInputsAtOnce = false;
+
+  private readingThreads(): number {
+    const each = [...this.sources.values()].map((s) => s.summary.threads ?? 0);
+    return this.readsInputsAtOnce ? each.reduce((a, b) => a + b, 0) : Math.max(0, ...each);
+  }
+
   /** Hands every point of `metrics` that reading threads read (ingestBatch) to `onPoint` too: a live view, not the figures. */
   watch(metrics: readonly string[], onPoint: (metric: string, time: number, value: number) => void): void {
     this.watched = { metrics: new Set(metrics), onPoint };
@@ -721,8 +729,9 @@ export class Evaluation implements SampleSink {
           bucketWidthMs: this.store.bucketWidthMs,
           maxBuckets: this.config.maxBuckets,
           seriesCap: this.config.seriesCap,
-          // The main thread, plus the reading threads of the input read by the most.
-          threads: { allowed: evaluateThreads(this.config), used: 1 + Math.max(0, ...[...this.sources.values()].map((s) => s.summary.threads ?? 0)) },
+          // The main thread, plus the reading threads of the input read by the most (of all inputs
+          // when they were read at once: a run's shards).
+          threads: { allowed: evaluateThreads(this.config), used: 1 + this.readingThreads() },
         },
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,

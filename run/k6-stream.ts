@@ -204,12 +204,15 @@ export async function openK6Stream(outDir: string, ev: Evaluation, tap: LiveTap)
 
 /**
  * How `streams` k6 streams (shards) each get reading threads: the threads but the main one shared
- * among them (each at least one, at most 4); null below RUN_READERS_MIN_THREADS or from source.
+ * among them (at most 4 each); null below RUN_READERS_MIN_THREADS, with fewer threads than one per
+ * stream beside the main one, or from source.
  */
 export function threadedStreams(ev: Evaluation, tap: LiveTap, streams: number): ((fifo: string, copy: string, source: string) => Promise<SampleStream>) | null {
   const threads = evaluateThreads(ev.config);
-  if (threads < RUN_READERS_MIN_THREADS || !canReadLiveInWorkers(threads)) return null;
-  const readers = Math.max(1, Math.min(4, Math.floor((threads - 1) / streams)));
+  // Every stream needs a reading thread of its own within the threads allowed.
+  if (threads < RUN_READERS_MIN_THREADS || threads - 1 < streams || !canReadLiveInWorkers(threads)) return null;
+  const readers = Math.min(4, Math.floor((threads - 1) / streams));
+  ev.readsInputsAtOnce = streams > 1;
   ev.watch(LiveTap.METRICS, (metric, time, value) => tap.point(metric, time, value));
   return (fifo, copy, source) =>
     openThreadedSampleStream(fifo, copy, async (drain, copyFd) => {

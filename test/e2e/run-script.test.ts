@@ -213,7 +213,8 @@ export default function () { http.get(__ENV.CHAOSGATE_URL_WEB + '/fast'); }
     ]);
     expect(r.code, r.stderr).toBe(99);
     const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
-    expect(report.config.threads).toEqual({ allowed: 5, used: 3 });
+    // The main thread and two reading threads per shard, reading at once.
+    expect(report.config.threads).toEqual({ allowed: 5, used: 5 });
     for (const source of ['k6-1', 'k6-2']) {
       const input = report.inputs.find((i) => i.source === source)!;
       expect(input.threads, source).toBe(2);
