@@ -245,8 +245,9 @@ export default function () { for (let i = 0; i < 20; i++) t.add(Math.random() * 
     const evTime = join(dir, 'evaluate.time');
     await collect('sh', [
       '-c',
-      `(${k6Json('pipe', '/dev/fd/3')} 3>&1 >/dev/null) | ` +
-        `${timeBin ? `${timeBin} -f '%e %U %S %M' -o '${evTime}' ` : ''}'${process.execPath}' '${cliBundle}' evaluate --allow-no-gates --json '${report}' - > /dev/null`,
+      // In the data folder: a chaosgate.config.json where the benchmark runs (the repository's) is not this row's.
+      `cd '${dir}' && (${k6Json('pipe', '/dev/fd/3')} 3>&1 >/dev/null) | ` +
+        `${timeBin ? `${timeBin} -f '%e %U %S %M' -o '${evTime}' ` : ''}'${process.execPath}' '${cliBundle}' evaluate --allow-no-gates${threads ? ` --threads ${threads}` : ''} --json '${report}' - > /dev/null`,
     ]);
     const [seconds, user, sys, rssKb] = timeBin ? readFileSync(evTime, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) : [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
     const totals = (JSON.parse(readFileSync(report, 'utf8')) as { totals: { points: number; series: number } }).totals;

@@ -36,7 +36,7 @@ try {
   else {
     const r = spawnSync(process.execPath, [join(out, `${name}.mjs`), ...args], {
       stdio: 'inherit',
-      env: { ...process.env, CHAOSGATE_BENCH_CLI: resolve(import.meta.dirname, '..', 'dist', 'cli.mjs') },
+      env: { ...process.env, CHAOSGATE_BENCH_CLI: process.env.CHAOSGATE_BENCH_CLI ?? resolve(import.meta.dirname, '..', 'dist', 'cli.mjs') },
     });
     process.exitCode = r.status ?? 1;
   }

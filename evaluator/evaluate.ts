@@ -7,8 +7,8 @@ import { formatIssues } from '../lib/zod-issues.js';
 import { ConfigError, InputError } from '../lib/errors.js';
 import { evaluateSectionSchema, evaluateThreads, type EvaluateConfigInput, type GateConfigInput } from './config.js';
 import { createEvaluation, refuseRefusedGates, type Evaluation, type EvaluationOptions } from './evaluation.js';
-import { isGzipFile, isLiveSource, readSource, refuseRepeatedInputs } from './input.js';
-import { takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
+import { createPipeCut, isGzipFile, isLiveSource, pipeReadByOne, readSource, refuseRepeatedInputs } from './input.js';
+import { startPipeDrain, takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { BatchConsumer } from './batch-channel.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
@@ -89,6 +89,17 @@ const BLOCK_BYTES = 8 << 20;
  */
 const READERS_MIN_FACTOR = 4;
 
+/**
+ * Reading threads of a live source: every thread but the main one (which records), at most
+ * LIVE_READERS. k6's fastest output here is ~20 MB/s, ~0.4 cores of parsing; 4 readers parse 4×
+ * that and leave the other cores to k6. CSV (given as such) has a header every line depends on: one.
+ */
+const LIVE_READERS = 4;
+
+export function liveReaders(threads: number, format: InputFormat | undefined): number {
+  return format === 'csv' ? 1 : Math.max(1, Math.min(threads - 1, LIVE_READERS));
+}
+
 function blockBytes(fileBytes: number): number {
   return Math.max(1 << 16, Math.min(BLOCK_BYTES, Math.ceil(fileBytes / 8)));
 }
@@ -118,7 +129,23 @@ async function readInWorkers(
   ev: Evaluation,
   script: URL,
   path: string,
-  { format, drain, readers, live }: { format: InputFormat | undefined; drain: PipeDrain | undefined; readers: number; live: boolean },
+  {
+    format,
+    drain,
+    readers,
+    live,
+    name = path,
+    copyFd,
+  }: {
+    format: InputFormat | undefined;
+    drain: PipeDrain | undefined;
+    readers: number;
+    live: boolean;
+    /** The source's name in the report (a path by default). */
+    name?: string;
+    /** Live: cut in blocks (also for one reader), each also written gzip-compressed to this file. */
+    copyFd?: number;
+  },
 ): Promise<void> {
   // A small young generation for gzip (and live input, never opened twice): its output buffers
   // (native memory, freed only when their JS objects are collected) do not pile up. Peak RSS at
@@ -127,8 +154,14 @@ async function readInWorkers(
   // (scavenges copying the 64 KB pieces being parsed) for +5–9 MB (2 M points of real k6 output),
   // but only where two readers share the work (from 256 MB on): on the 72 MB file of 500 k metric
   // names it took peak RSS from 280–295 MB to 299–312 MB, past that file's 300 MB bound.
-  const youngMb = readers > 1 ? 16 : 2;
-  const bytes = readers > 1 ? blockBytes((await stat(path)).size) : 0;
+  const youngMb = readers > 1 && !live ? 16 : 2;
+  const bytes = readers > 1 && !live ? blockBytes((await stat(path)).size) : 0;
+  // Several readers of a live source share one draining thread, and take turns cutting its ring.
+  const blocks = live && (readers > 1 || copyFd !== undefined);
+  const ownDrain = blocks && drain === undefined ? startPipeDrain(path) : null;
+  drain ??= ownDrain?.drain;
+  const cut = blocks ? createPipeCut() : null;
+  let liveBytes = 0;
   const consumers: BatchConsumer[] = [];
   const rings: Float64Array[] = [];
   const workers: Worker[] = [];
@@ -161,7 +194,7 @@ async function readInWorkers(
             }
             // A block's line numbers start at 1: made the file's here.
             if (lineBase > 0) for (const e of batch.events) if (e.kind === 'declare' || e.kind === 'malformed') e.line += lineBase;
-            ev.ingestBatch(path, batch, rings[reader]!, readers > 1 ? `${path}\u0000${reader}` : path);
+            ev.ingestBatch(name, batch, rings[reader]!, readers > 1 ? `${name}\u0000${reader}` : name);
             consumers[reader]!.release();
             blockLines += batch.lines;
             if (batch.endOfBlock) {
@@ -180,21 +213,24 @@ async function readInWorkers(
         rings.push(createRing(RING_SLOTS));
         const task: ScanTask = {
           path,
-          format: readers > 1 ? 'ndjson' : format,
+          format: readers > 1 && !live ? 'ndjson' : format,
           ring: rings[index]!,
           channel: consumer.channel,
           drain,
           live,
-          blocks: readers > 1 ? { index, count: readers, bytes } : undefined,
+          blocks: readers > 1 && !live ? { index, count: readers, bytes } : undefined,
+          pipeBlocks: cut ? { index, count: readers, cut, copyFd } : undefined,
         };
         const worker = new Worker(script, { workerData: task, transferList: [consumer.channel.events], resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
         workers.push(worker);
         let finished = false;
         worker.on('message', (msg: ScanMessage) => {
-          if ('error' in msg) return reject(new InputError(msg.error));
+          // A failed write of the copy (copyFd) is no input error: its owner says what failed.
+          if ('error' in msg) return reject(msg.copyCode !== undefined ? Object.assign(new Error(msg.error), { code: msg.copyCode, copyFailed: true }) : new InputError(msg.error));
           if ('done' in msg) {
             finished = true;
             done++;
+            liveBytes += msg.bytes;
           }
           pump();
         });
@@ -206,9 +242,31 @@ async function readInWorkers(
   } finally {
     for (const c of consumers) c.close();
     for (const w of workers) void w.terminate();
+    ownDrain?.stop();
   }
-  if (readers > 1) ev.describeSource(path, { gzip: false, bytes: (await stat(path)).size });
-  ev.describeSource(path, { threads: readers });
+  if (cut && pipeReadByOne(cut)) {
+    ev.describeSource(name, { threads: 1 });
+    return;
+  }
+  if (cut) ev.describeSource(name, { gzip: false, bytes: liveBytes });
+  else if (readers > 1) ev.describeSource(name, { gzip: false, bytes: (await stat(path)).size });
+  ev.describeSource(name, { threads: readers });
+}
+
+/** Whether live input can be read on reading threads here (the bundled worker exists: dist/, not a run from source). */
+export function canReadLiveInWorkers(threads: number): boolean {
+  return threads > 1 && workerScript() !== null;
+}
+
+/**
+ * A live NDJSON source already drained by `drain` (run's k6 FIFO), read into `ev` by `readers`
+ * reading threads while this thread records, under the source name `name`; every block is
+ * also written gzip-compressed to `copyFd`. Needs canReadLiveInWorkers.
+ */
+export async function readLiveInWorkers(ev: Evaluation, path: string, opts: { name: string; readers: number; drain: PipeDrain; copyFd: number }): Promise<void> {
+  const script = workerScript();
+  if (script === null) throw new Error('the reading threads need the bundled worker (dist/evaluator-worker.mjs)');
+  await readInWorkers(ev, script, path, { format: 'ndjson', drain: opts.drain, readers: opts.readers, live: true, name: opts.name, copyFd: opts.copyFd });
 }
 
 async function allBig(paths: string[], minBytes: number): Promise<boolean> {
@@ -352,7 +410,11 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
       // stdin's draining thread may be running already (the CLI's entry starts it for `evaluate -`).
       const drain = takeEarlyDrain(input);
       if (script && threads > 1 && ownThread) {
-        const readers = opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input) ? Math.min(READERS, threads) : 1;
+        const readers = live
+          ? liveReaders(threads, opts.format)
+          : opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input)
+            ? Math.min(READERS, threads)
+            : 1;
         await readInWorkers(ev, script, input, { format: opts.format, drain, readers, live });
       } else await readSource(ev, input, drain);
     }

@@ -138,7 +138,9 @@ export class Evaluation implements SampleSink {
   private lastTagsRaw: string | null = null;
   private lastTagInfo: TagInfo | null = null;
   /** Per source read by a worker thread, its scanner's key ids. */
-  private readonly batchKeys = new Map<string, Array<{ metric: MetricInfo; info: TagInfo }>>();
+  private readonly batchKeys = new Map<string, Array<{ metric: MetricInfo; info: TagInfo; watched: boolean }>>();
+  /** Metrics whose points from reading threads are also handed to `onWatched` (run's progress line). */
+  private watched: { metrics: ReadonlySet<string>; onPoint: (metric: string, time: number, value: number) => void } | null = null;
   private readonly groupBy: string[];
   private readonly timeline = new PhaseTimeline();
   private readonly sources = new Map<string, SourceState>();
@@ -222,6 +224,19 @@ export class Evaluation implements SampleSink {
       this.sources.set(name, s);
     }
     return s;
+  }
+
+  /** Inputs are read at the same time (a run's shards, each on its own reading threads). */
+  readsInputsAtOnce = false;
+
+  private readingThreads(): number {
+    const each = [...this.sources.values()].map((s) => s.summary.threads ?? 0);
+    return this.readsInputsAtOnce ? each.reduce((a, b) => a + b, 0) : Math.max(0, ...each);
+  }
+
+  /** Hands every point of `metrics` that reading threads read (ingestBatch) to `onPoint` too: a live view, not the figures. */
+  watch(metrics: readonly string[], onPoint: (metric: string, time: number, value: number) => void): void {
+    this.watched = { metrics: new Set(metrics), onPoint };
   }
 
   /** Notes facts about a source the reader cannot see (compression, bytes, an early end). */
@@ -551,7 +566,7 @@ export class Evaluation implements SampleSink {
         const ev = events[e]!;
         switch (ev.kind) {
           case 'key':
-            keys[ev.id] = { metric: this.metricInfo(ev.metric), info: this.tagInfoFor(ev.tagsRaw, ev.tags) };
+            keys[ev.id] = { metric: this.metricInfo(ev.metric), info: this.tagInfoFor(ev.tagsRaw, ev.tags), watched: this.watched?.metrics.has(ev.metric) === true };
             break;
           case 'reset-keys':
             keys.length = 0;
@@ -578,6 +593,7 @@ export class Evaluation implements SampleSink {
       const key = keys[ring[i]!]!;
       // A worker's batch carries no line numbers: a far-off point is named by its time.
       this.record(key.metric, key.info, ring[i + 1]!, ring[i + 2]!);
+      if (key.watched) this.watched!.onPoint(key.metric.name, ring[i + 1]!, ring[i + 2]!);
     }
     s.summary.lines += batch.lines;
   }
@@ -750,8 +766,9 @@ export class Evaluation implements SampleSink {
           ...bucketWidthPickedField(this.config, this.opts.bucketWidthPicked),
           maxBuckets: this.config.maxBuckets,
           seriesCap: this.config.seriesCap,
-          // The main thread, plus the reading threads of the input read by the most.
-          threads: { allowed: evaluateThreads(this.config), used: 1 + Math.max(0, ...[...this.sources.values()].map((s) => s.summary.threads ?? 0)) },
+          // The main thread, plus the reading threads of the input read by the most (of all inputs
+          // when they were read at once: a run's shards).
+          threads: { allowed: evaluateThreads(this.config), used: 1 + this.readingThreads() },
         },
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,

@@ -1,11 +1,13 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEvaluation } from './evaluation.js';
-import { forEachText, pipeChunks, readBlocks, readSource } from './input.js';
+import { gzipSync } from 'node:zlib';
+import { createPipeCut, forEachText, pipeChunks, pipeReadByOne, readBlocks, readPipeBlocks, readSource } from './input.js';
+import { startPipeDrain } from './pipe-drain.js';
 import { MAX_LINE_CHARS } from './readers/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chaosgate-input-'));
@@ -167,6 +169,83 @@ describe('readBlocks (several reading threads of one plain file)', () => {
     expect(blocks.flatMap((k) => perBlock.get(k)!)).toEqual(lines);
     // The long line's block holds it whole; the block after it is empty (no line starts in it).
     expect(blocks.some((k) => perBlock.get(k)!.length === 0)).toBe(true);
+  });
+});
+
+describe('readPipeBlocks (reading threads taking turns cutting a live source)', () => {
+  /** What one reader (count 1: it has every turn) reads of `data` written into a FIFO, block by block. */
+  async function blocksOf(name: string, data: Buffer, copyFd?: number): Promise<{ blocks: string[]; bytes: number; byOne: boolean; error?: unknown }> {
+    const fifo = join(dir, `${name}.fifo`);
+    const file = join(dir, `${name}.data`);
+    execFileSync('mkfifo', [fifo]);
+    writeFileSync(file, data);
+    const writer = spawn('sh', ['-c', `cat ${file} > ${fifo}`], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => writer.once('exit', resolve));
+    const { drain, stop } = startPipeDrain(fifo);
+    const cut = createPipeCut();
+    const blocks: string[] = [];
+    let current = '';
+    const target = {
+      describeSource: () => {},
+      ingestText: (text: string, start: number, end: number) => {
+        current += text.slice(start, end);
+        return 1;
+      },
+    };
+    try {
+      let error: unknown;
+      const bytes = await readPipeBlocks(target, fifo, drain, cut, { index: 0, count: 1, copyFd }, () => {
+        blocks.push(current);
+        current = '';
+      }).catch((err: unknown) => {
+        error = err;
+        return -1;
+      });
+      if (current !== '') blocks.push(current); // read by one reader: no blocks
+      await exited;
+      return { blocks, bytes, byOne: pipeReadByOne(cut), ...(error === undefined ? {} : { error }) };
+    } finally {
+      stop();
+    }
+  }
+
+  it('cuts plain NDJSON into blocks of whole lines, at most 1 MB each, every byte once and in order', async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => point(i)); // ~3.6 MB
+    const text = lines.join('\n') + '\n' + point(-1); // the last line without a newline
+    const { blocks, bytes, byOne } = await blocksOf('cut', Buffer.from(text));
+    expect(byOne).toBe(false);
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    expect(blocks.join('')).toBe(text);
+    expect(bytes).toBe(Buffer.byteLength(text));
+    for (const b of blocks.slice(0, -1)) expect(b.endsWith('\n')).toBe(true);
+    for (const b of blocks) expect(b.length).toBeLessThanOrEqual(1 << 20);
+  });
+
+  it('reads on to the end when the copy cannot be written, then fails naming the copy', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => point(i)).join('\n') + '\n';
+    const readOnly = join(dir, 'read-only.gz');
+    writeFileSync(readOnly, '');
+    const fd = openSync(readOnly, 'r'); // writes fail (EBADF)
+    try {
+      const got = await blocksOf('copy-fails', Buffer.from(lines), fd);
+      expect(got.blocks.join('')).toBe(lines);
+      expect(got.error).toMatchObject({ copyFailed: true, code: 'EBADF' });
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('gives gzip and CSV whole to reader 0 (they cannot be cut), and an empty source no block', async () => {
+    const lines = Array.from({ length: 2_000 }, (_, i) => point(i)).join('\n') + '\n';
+    const gz = await blocksOf('gz', gzipSync(lines));
+    expect(gz.byOne).toBe(true);
+    expect(gz.blocks.join('')).toBe(lines);
+    const csv = 'metric_name,timestamp,metric_value\nhttp_reqs,1700000000,1\n';
+    const c = await blocksOf('csv', Buffer.from(csv));
+    expect(c.byOne).toBe(true);
+    expect(c.blocks.join('')).toBe(csv);
+    const empty = await blocksOf('empty', Buffer.alloc(0));
+    expect(empty).toEqual({ blocks: [], bytes: 0, byOne: false });
   });
 });
 

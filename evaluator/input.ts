@@ -1,10 +1,10 @@
 // Streams files, gzip files, stdin ("-") and FIFOs into an evaluation, line by line.
 // Gzip is recognised by its magic bytes, not the file name.
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { isAscii } from 'node:buffer';
 import { InputError, UsageError } from '../lib/errors.js';
@@ -42,7 +42,7 @@ const GUNZIP_CHUNK = 1 << 18;
  * malformed at that line (readers/types.ts), so memory stays bounded whatever the input.
  */
 export async function forEachText(
-  stream: AsyncIterable<Buffer>,
+  stream: AsyncIterable<Buffer> | Iterable<Buffer>,
   onText: (text: string, start: number, end: number, firstLineNo: number) => number,
   opts: { fromFileStart?: boolean } = {},
 ): Promise<number> {
@@ -229,6 +229,182 @@ export async function* pipeChunks(source: string, onIdle: () => void, onOpen?: (
     }
   } finally {
     own?.stop();
+  }
+}
+
+/**
+ * Shared state of the reading threads that take turns cutting one live source into blocks
+ * (readPipeBlocks), Int32: [the block to cut next, 1 once no block is left, 1 when one reader reads
+ * it all (not plain NDJSON), the read position in the drain's ring, the block to copy next, 1 once
+ * the copy failed].
+ */
+export function createPipeCut(): SharedArrayBuffer {
+  return new SharedArrayBuffer(6 * 4);
+}
+const TURN = 0;
+const NO_MORE = 1;
+const ONE_READER = 2;
+const READ_AT = 3;
+const COPY_TURN = 4;
+/** 1 once a write of the copy failed: no reader writes it any more. */
+const COPY_FAILED = 5;
+
+/** Whether the readers of a live source gave it all to one of them (gzip, CSV: it cannot be cut into blocks). */
+export function pipeReadByOne(cut: SharedArrayBuffer): boolean {
+  return Atomics.load(new Int32Array(cut), ONE_READER) === 1;
+}
+
+/**
+ * Bytes a block of a live source holds at most, and below which its cutter first waits up to
+ * LIVE_BLOCK_WAIT_MS for more: k6 writes its output in bursts (~2 MB every 100 ms at its fastest
+ * here), and a block per pipe read (64 KB) would make a batch, and a turn, per 64 KB.
+ */
+const LIVE_BLOCK_MAX = 1 << 20;
+const LIVE_BLOCK_MIN = 1 << 18;
+const LIVE_BLOCK_WAIT_MS = 20;
+
+/**
+ * The next block of the drain's ring: whole lines, from the shared read position, at most
+ * LIVE_BLOCK_MAX bytes; null at the end of the source. Only the reader whose turn it is calls it.
+ * A line longer than a block (over 1 MB, malformed in any case) is cut in pieces, each malformed.
+ */
+function takeBlock(drain: PipeDrain, cut: Int32Array, scratch: Buffer): Buffer | null {
+  const ring = new Uint8Array(drain.ring);
+  const ctl = new Int32Array(drain.ctl);
+  let deadline = -1;
+  for (;;) {
+    // The state before the count: once ended, the count holds every byte the source had.
+    const state = Atomics.load(ctl, 1);
+    const filled = Atomics.load(ctl, 0);
+    if (filled === 0) {
+      if (state === 1) return null;
+      if (state === 2) throw drainError(drain);
+      Atomics.wait(ctl, 0, 0, 1000);
+      continue;
+    }
+    if (filled < LIVE_BLOCK_MIN && state === 0) {
+      if (deadline < 0) deadline = performance.now() + LIVE_BLOCK_WAIT_MS;
+      const left = deadline - performance.now();
+      if (left > 0) {
+        Atomics.wait(ctl, 0, filled, left);
+        continue;
+      }
+    }
+    const r = Atomics.load(cut, READ_AT);
+    const n = Math.min(filled, LIVE_BLOCK_MAX);
+    const block = scratch.subarray(0, n);
+    const first = Math.min(n, ring.length - r);
+    block.set(ring.subarray(r, r + first));
+    if (n > first) block.set(ring.subarray(0, n - first), first);
+    let take = block.lastIndexOf(10) + 1;
+    if (take === 0) {
+      // Not one whole line yet: wait for its end, unless the source ended (its last line has no
+      // newline) or the line is longer than a block.
+      if (state === 0 && n < LIVE_BLOCK_MAX && filled < ring.length) {
+        Atomics.wait(ctl, 0, filled, 1000);
+        continue;
+      }
+      take = n;
+    }
+    Atomics.store(cut, READ_AT, (r + take) % ring.length);
+    Atomics.sub(ctl, 0, take);
+    Atomics.notify(ctl, 0);
+    return take === n ? block : block.subarray(0, take);
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/** Waits (blocking: reading threads only) until the first byte is in, or the source ended; that byte, or -1. */
+function firstByte(drain: PipeDrain): number {
+  const ctl = new Int32Array(drain.ctl);
+  for (;;) {
+    const state = Atomics.load(ctl, 1);
+    if (Atomics.load(ctl, 0) > 0) return new Uint8Array(drain.ring)[0]!;
+    if (state !== 0) return -1;
+    Atomics.wait(ctl, 0, 0, 1000);
+  }
+}
+
+/**
+ * One of `count` reading threads of a live source (a pipe, FIFO or stdin, drained into a ring by
+ * `drain`): they take turns (block k is cut by reader k % count) cutting the ring into blocks at
+ * line ends, and each parses its blocks into `target` while the others cut and parse theirs. Each
+ * block's lines are numbered from 1; `endBlock` runs after each. A source that is not plain NDJSON
+ * (gzip, CSV: its first byte is not `{`) is read whole by reader 0, the others reading nothing.
+ * `copyFd`: a file (open for writing) that gets every block gzip-compressed, in order (a gzip member
+ * per block, compressed beside the others; `zcat` and the evaluator read it as one stream); not
+ * for a source read whole by one reader. Returns the bytes this reader parsed.
+ */
+export async function readPipeBlocks(
+  target: TextTarget,
+  source: string,
+  drain: PipeDrain,
+  cutBuffer: SharedArrayBuffer,
+  blocks: { index: number; count: number; copyFd?: number },
+  endBlock: () => void,
+): Promise<number> {
+  const cut = new Int32Array(cutBuffer);
+  const pass = (b: number, at = TURN) => {
+    Atomics.store(cut, at, b + 1);
+    Atomics.notify(cut, at);
+  };
+  const waitTurn = (b: number, at = TURN) => {
+    for (let turn = Atomics.load(cut, at); turn !== b; turn = Atomics.load(cut, at)) Atomics.wait(cut, at, turn, 1000);
+  };
+  let bytes = 0;
+  /** One block's bytes at a time: parsed (and compressed) before the next is cut into it. */
+  const scratch = Buffer.allocUnsafe(LIVE_BLOCK_MAX);
+  /** A failed write of the copy: reading goes on to the end (k6 keeps its reader), then it is the error. */
+  let copyError: Error | null = null;
+  const end = () => {
+    if (copyError !== null) throw copyError;
+    return bytes;
+  };
+  for (let b = blocks.index; ; b += blocks.count) {
+    waitTurn(b);
+    if (Atomics.load(cut, NO_MORE) === 1) {
+      pass(b);
+      return end();
+    }
+    let block: Buffer | null;
+    try {
+      if (b === 0 && firstByte(drain) !== 0x7b && firstByte(drain) !== -1) {
+        if (blocks.copyFd !== undefined) throw new Error('not NDJSON (its first byte is not "{"): cannot be copied block by block');
+        Atomics.store(cut, ONE_READER, 1);
+        Atomics.store(cut, NO_MORE, 1);
+        pass(b);
+        await readSource(target, source, drain);
+        return bytes;
+      }
+      block = takeBlock(drain, cut, scratch);
+    } catch (err) {
+      Atomics.store(cut, NO_MORE, 1);
+      pass(b);
+      throw new InputError(`${source}: ${describe(err as NodeJS.ErrnoException)}`);
+    }
+    if (block === null) Atomics.store(cut, NO_MORE, 1);
+    pass(b); // the next reader cuts while this one parses
+    if (block === null) return end();
+    bytes += block.length;
+    if (blocks.copyFd !== undefined) {
+      // Every block takes its copy turn, also once the copy failed (the turns stay in step).
+      const member = Atomics.load(cut, COPY_FAILED) === 0 ? gzipSync(block) : null;
+      waitTurn(b, COPY_TURN);
+      try {
+        if (member !== null && Atomics.load(cut, COPY_FAILED) === 0) writeAll(blocks.copyFd, member);
+      } catch (err) {
+        // Said by the copy's owner, who knows its path (run/k6-stream.ts).
+        Atomics.store(cut, COPY_FAILED, 1);
+        const code = (err as NodeJS.ErrnoException).code;
+        copyError = Object.assign(new Error(`writing the copy of ${source}: ${code ?? (err as Error).message}`), { code, copyFailed: true });
+      }
+      pass(b, COPY_TURN);
+    }
+    await forEachText([block], (text, start, end, lineNo) => target.ingestText(text, start, end, source, lineNo), { fromFileStart: b === 0 });
+    endBlock();
   }
 }
 

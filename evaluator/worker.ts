@@ -2,7 +2,7 @@
 // to the main thread, which applies them to its Evaluation (evaluate.ts). Bundled as its own entry
 // (dist/evaluator-worker.mjs) next to the CLI bundle.
 import { parentPort, workerData } from 'node:worker_threads';
-import { readBlocks, readSource } from './input.js';
+import { readBlocks, readPipeBlocks, readSource } from './input.js';
 import type { PipeDrain } from './pipe-drain.js';
 import type { InputFormat } from './readers/index.js';
 import { Scanner } from './scan.js';
@@ -22,10 +22,15 @@ export interface ScanTask {
   live?: boolean;
   /** One of several readers of a plain NDJSON file: the blocks it reads (input.ts readBlocks). */
   blocks?: { index: number; count: number; bytes: number };
+  /** One of several readers of a live source (needs `drain`): the blocks they cut in turns (input.ts readPipeBlocks). */
+  pipeBlocks?: { index: number; count: number; cut: SharedArrayBuffer; copyFd?: number };
 }
 
-/** On the worker's port: `wake` when the main thread waits for batches and one is published. */
-export type ScanMessage = { wake: true } | { done: true } | { error: string };
+/**
+ * On the worker's port: `wake` when the main thread waits for batches and one is published; `done`
+ * with the bytes it parsed of a live source cut in blocks (0 otherwise).
+ */
+export type ScanMessage = { wake: true } | { done: true; bytes: number } | { error: string; copyCode?: string };
 
 /**
  * Nice levels the reading thread of live input gives way by. When k6 is CPU-bound (its fastest
@@ -44,11 +49,19 @@ const post = (msg: ScanMessage) => parentPort!.postMessage(msg);
 const publisher = new BatchPublisher(task.channel, () => post({ wake: true }));
 const scanner = new Scanner(task.ring, (batch) => publisher.publish(batch), task.format);
 
-const read = task.blocks ? readBlocks(scanner, task.path, task.blocks, () => scanner.endBlock()) : readSource(scanner, task.path, task.drain);
+const endBlock = () => scanner.endBlock();
+const read: Promise<number | void> = task.blocks
+  ? readBlocks(scanner, task.path, task.blocks, endBlock)
+  : task.pipeBlocks
+    ? readPipeBlocks(scanner, task.path, task.drain!, task.pipeBlocks.cut, task.pipeBlocks, endBlock)
+    : readSource(scanner, task.path, task.drain);
 read.then(
-  () => {
+  (bytes) => {
     scanner.flush();
-    post({ done: true });
+    post({ done: true, bytes: bytes ?? 0 });
   },
-  (err: unknown) => post({ error: err instanceof Error ? err.message : String(err) }),
+  (err: unknown) => {
+    const copy = (err as { copyFailed?: boolean; code?: string } | null)?.copyFailed ? { copyCode: (err as { code?: string }).code ?? 'EIO' } : {};
+    post({ error: err instanceof Error ? err.message : String(err), ...copy });
+  },
 );

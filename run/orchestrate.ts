@@ -42,7 +42,7 @@ import { bucketWidthAdvice, runBucketWidth } from './bucket-width.js';
 import { preflight } from './preflight.js';
 import { drainQueuesAfterLoad, refuseDrainWithoutQueues } from './queue-drain.js';
 import { executionShapingArgs, inspectScript, type ScriptPlan } from './inspect.js';
-import { openSampleStream, type SampleStream } from './k6-stream.js';
+import { openK6Stream, threadedStreams, type SampleStream } from './k6-stream.js';
 import { openShardStreams, startShards } from './shards.js';
 import { openLocustStreams, planLocust, resolveLocustLoad, startLocust, type LocustLoad } from './locust-load.js';
 import { resolveProfile } from './profiles.js';
@@ -419,16 +419,14 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
     ({ stream, shards: shardStreams } = await openShardStreams({
       shards,
       outDir: ctx.outDir,
+      open: threadedStreams(ev, ctx.tap, shards),
       onText: (source, text, start, end, firstLineNo) => {
         ctx.tap.text(text, start, end);
         return ev.ingestText(text, start, end, source, firstLineNo);
       },
     }));
   } else {
-    stream = await openSampleStream(join(ctx.outDir, 'k6.fifo'), join(ctx.outDir, 'k6.ndjson.gz'), (text, start, end, firstLineNo) => {
-      ctx.tap.text(text, start, end);
-      return ev.ingestText(text, start, end, 'k6', firstLineNo);
-    });
+    stream = await openK6Stream(ctx.outDir, ev, ctx.tap);
   }
   ctx.cleanup.push('sample stream', async () => {
     stream.release();

@@ -33,6 +33,36 @@ describe('LiveTap', () => {
     expect(tap.snapshot(T + 1500).p95).toBeCloseTo(19.05, 12);
   });
 
+  it('gives the same figures from parsed points (the reading threads hand them on) as from lines', () => {
+    const fromLines = new LiveTap();
+    const fromPoints = new LiveTap();
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 20; i++) {
+        const t = T + s * 1000 + i * 50;
+        const points: Array<[string, number]> = [
+          ['http_req_duration', i >= 18 ? 900 : 100 + i],
+          ['http_req_failed', i % 10 === 0 ? 1 : 0],
+          ['vus', 3],
+        ];
+        for (const [metric, value] of points) {
+          fromLines.line(line(metric, t, value));
+          fromPoints.point(metric, t, value);
+        }
+      }
+    }
+    expect(fromPoints.snapshot(T + 10_500)).toEqual(fromLines.snapshot(T + 10_500));
+    expect(fromPoints.snapshot(T + 10_500).rps).toBeCloseTo(20, 5);
+  });
+
+  it('finds a request line after many other lines, in text taken in part (start, end)', () => {
+    const tap = new LiveTap();
+    const others = Array.from({ length: 500 }, (_, i) => line('vus', T + i, 3));
+    const text = [...others, line('http_req_duration', T + 600, 42), line('http_req_duration', T + 700, 43)].join('\n') + '\n';
+    // The last line lies past `end`: not counted.
+    tap.text(text, 0, text.lastIndexOf(line('http_req_duration', T + 700, 43)));
+    expect(tap.snapshot(T + 1500)).toEqual({ rps: 0.1, p95: 42, errorRate: 0 });
+  });
+
   it('has nothing to say before a second completes', () => {
     const tap = new LiveTap();
     tap.line(line('http_req_duration', T + 100, 5));

@@ -38,17 +38,17 @@ export async function openShardStreams(
     onText: (source: string, text: string, start: number, end: number, firstLineNo: number) => number;
     /** The source (and file) name of stream i; default shardSource (k6-<i>). */
     sourceName?: (i: number) => string;
+    /** Opens stream i on reading threads instead (k6-stream.ts threadedStreams); onText is then unused. */
+    open?: ((fifo: string, copy: string, source: string) => Promise<SampleStream>) | null;
   },
 ): Promise<{ stream: SampleStream; shards: SampleStream[] }> {
   const streams: SampleStream[] = [];
   try {
     for (let i = 1; i <= opts.shards; i++) {
       const source = (opts.sourceName ?? shardSource)(i);
-      streams.push(
-        await openSampleStream(join(opts.outDir, `${source}.fifo`), join(opts.outDir, `${source}.ndjson.gz`), (text, start, end, first) =>
-          opts.onText(source, text, start, end, first),
-        ),
-      );
+      const fifo = join(opts.outDir, `${source}.fifo`);
+      const copy = join(opts.outDir, `${source}.ndjson.gz`);
+      streams.push(opts.open ? await opts.open(fifo, copy, source) : await openSampleStream(fifo, copy, (text, start, end, first) => opts.onText(source, text, start, end, first)));
     }
   } catch (err) {
     for (const s of streams) s.release();

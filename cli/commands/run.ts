@@ -41,7 +41,7 @@ export function register(program: Command): void {
       'the previous JSON report (a folder of reports: their median), for baseline: "report" and drift gates and the comparison (overrides evaluate.baselineReport)',
     )
     .option('--allow-no-gates', 'run even when there is no gate at all (no config gates, no k6 thresholds)')
-    .option('--threads <n>', `${THREADS_FLAG_HELP}; the live evaluation uses one`, threadsFlag)
+    .option('--threads <n>', `${THREADS_FLAG_HELP}; from 2, k6's stream is parsed by threads − 1 of them (at most 4) while the main thread records`, threadsFlag)
     .allowExcessArguments()
     .usage('[options] [profile] [-- k6 run arguments]')
     .action(async (_profile: string | undefined, flags: RunFlags, cmd: Command) => {

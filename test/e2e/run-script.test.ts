@@ -2,6 +2,7 @@
 // real CLI bundle, the real k6, a small HTTP service the test starts on loopback, a latency fault
 // through the proxy. k6's own thresholds (incl. a sub-metric one k6's JSON output never declares)
 // are judged as gates; a breach gives exit 99, as k6's own exit code says.
+import { gunzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -168,12 +169,18 @@ export default function () { http.get(__ENV.CHAOSGATE_URL_WEB + '/fast'); }
   it('exits 99 when the sub-metric threshold is breached, as k6 itself does', async () => {
     const config = await writeConfig('fail');
     const outDir = join(dir, 'fail');
-    const r = await runCli(['--script', join(dir, 'test.js'), '--config', config, '--out-dir', outDir, '--duration', '4s', '--threads', '2', '--', '-e', 'SLOW_LIMIT=p(95)<50']);
+    const r = await runCli(['--script', join(dir, 'test.js'), '--config', config, '--out-dir', outDir, '--duration', '4s', '--threads', '3', '--', '-e', 'SLOW_LIMIT=p(95)<50']);
     expect(r.code, r.stderr).toBe(99);
     const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
-    // --threads reaches the evaluation; the live stream is evaluated on the main thread alone.
-    expect(report.config.threads).toEqual({ allowed: 2, used: 1 });
-    expect(r.stderr).toMatch(/, 1 of 2 threads; verdict fail/);
+    // --threads reaches the evaluation: k6's stream is parsed by two reading threads, recorded by the main one.
+    expect(report.config.threads).toEqual({ allowed: 3, used: 3 });
+    expect(r.stderr).toMatch(/, 3 of 3 threads; verdict fail/);
+    const k6Input = report.inputs.find((i) => i.source === 'k6')!;
+    expect(k6Input.threads).toBe(2);
+    // The copy the reading threads wrote (a gzip member per block) holds every line, in one stream.
+    const copy = gunzipSync(await readFile(join(outDir, 'k6.ndjson.gz'))).toString('utf8');
+    expect(copy.split('\n').filter((l) => l !== '').length).toBe(k6Input.lines);
+    expect(Buffer.byteLength(copy)).toBe(k6Input.bytes);
     const sub = report.gates.find((g) => g.id === SUB_METRIC_ID('p(95)<50'))!;
     expect(sub.verdict).toBe('fail');
     expect(sub.observed!).toBeGreaterThanOrEqual(120);
@@ -182,6 +189,40 @@ export default function () { http.get(__ENV.CHAOSGATE_URL_WEB + '/fast'); }
     // k6 agreed (its own exit code 99): no disagreement note.
     expect(report.notes ?? []).toEqual([]);
     expect(r.stderr).toContain(`FAIL ${SUB_METRIC_ID('p(95)<50')}: `);
+  }, 120_000);
+
+  it('parses two shards on reading threads (--threads 5: two each), their copies whole', async () => {
+    const config = await writeConfig('fail');
+    const outDir = join(dir, 'shards-threads');
+    const r = await runCli([
+      '--script',
+      join(dir, 'test.js'),
+      '--config',
+      config,
+      '--out-dir',
+      outDir,
+      '--duration',
+      '3s',
+      '--shards',
+      '2',
+      '--threads',
+      '5',
+      '--',
+      '-e',
+      'SLOW_LIMIT=p(95)<50',
+    ]);
+    expect(r.code, r.stderr).toBe(99);
+    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as ReportModel;
+    // The main thread and two reading threads per shard, reading at once.
+    expect(report.config.threads).toEqual({ allowed: 5, used: 5 });
+    for (const source of ['k6-1', 'k6-2']) {
+      const input = report.inputs.find((i) => i.source === source)!;
+      expect(input.threads, source).toBe(2);
+      expect(input.points, source).toBeGreaterThan(0);
+      const copy = gunzipSync(await readFile(join(outDir, `${source}.ndjson.gz`))).toString('utf8');
+      expect(copy.split('\n').filter((l) => l !== '').length, source).toBe(input.lines);
+    }
+    expect(report.gates.find((g) => g.id === SUB_METRIC_ID('p(95)<50'))!.verdict).toBe('fail');
   }, 120_000);
 
   it('runs a profile naming the script relative to the config file, with its k6Args, env and duration', async () => {

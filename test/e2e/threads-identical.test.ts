@@ -2,7 +2,10 @@
 // the real k6 wrote, replicated: one big file (read by 1 or 2 reading threads) and three big files
 // (from 4 threads on: one state per input in a thread of its own, then the merge: there only equal
 // to the last bits of sums). A bad count is a usage or config error naming the flag or field.
+import { execFileSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,11 +26,13 @@ beforeAll(async () => {
   await writeFile(
     config,
     JSON.stringify({
-      // 1 MB: files from 1 MB on get a reading thread, from 4 MB on two (plain NDJSON).
+      // 1 MB: files from 1 MB on get a reading thread, from 4 MB on two (plain NDJSON). The gates'
+      // limits are loose: the recording is made at test time on a possibly loaded machine, and what
+      // is compared is the figures across thread counts, not the verdict.
       evaluate: { workerMinBytes: 1 << 20, bucketWidth: '1s' },
       gates: [
-        { metric: 'http_req_duration', expression: 'p(95)<1000' },
-        { metric: 'http_req_duration', expression: 'avg<1000', window: '1s' },
+        { metric: 'http_req_duration', expression: 'p(95)<60000' },
+        { metric: 'http_req_duration', expression: 'avg<60000', window: '1s' },
         { metric: 'http_req_failed', expression: 'rate<0.9' },
         { metric: 'http_reqs', expression: 'count>0' },
       ],
@@ -69,9 +74,9 @@ function exactDifferences(a: unknown, b: unknown, path = '$', out: string[] = []
   return out;
 }
 
-async function evaluateAt(inputs: string[], threads: number): Promise<Report> {
+async function evaluateAt(inputs: string[], threads: number, stdin?: Buffer): Promise<Report> {
   const json = join(dir, `report-${inputs.length}-${threads}.json`);
-  const r = await runCli(bundle.cli, ['evaluate', ...inputs, '-c', config, '--threads', String(threads), '--json', json], { timeoutMs: 120_000 });
+  const r = await runCli(bundle.cli, ['evaluate', ...inputs, '-c', config, '--threads', String(threads), '--json', json], { timeoutMs: 120_000, stdin });
   expect(r.stderr).toBe('');
   expect(r.code, r.stdout).toBe(0);
   return JSON.parse(await readFile(json, 'utf8')) as Report;
@@ -120,11 +125,64 @@ describe('evaluate --threads', () => {
     expect(many[3]!.gates.map((g) => g.verdict)).toEqual(many[0]!.gates.map((g) => g.verdict));
   }, 300_000);
 
+  it('reads live input (stdin, a FIFO written in uneven pieces, gzip) at 1, 2, 3 and 5 threads to the report of the file', async () => {
+    const file = join(dir, 'live.ndjson');
+    await replicate(loadRecording(recorded), file, 30_000, { offsetMinutes: 0, gzip: false });
+    const bytes = await readFile(file);
+    const ofFile = await evaluateAt([file], 1);
+    expect(ofFile.totals.points).toBe(30_000);
+    /** The source's name, the threads and (`gzip`) its compression aside, the same report to the bit. */
+    const same = (r: Report, gzip = false) => {
+      type Input = { threads?: number; source?: string; gzip?: boolean };
+      const strip = (x: Report) => ({ ...(comparable(x) as Report), inputs: x.inputs.map(({ threads: _t, source: _s, gzip: _g, ...i }: Input) => i) });
+      expect(exactDifferences(strip(r), strip(ofFile))).toEqual([]);
+      expect((r.inputs[0] as Input).gzip).toBe(gzip);
+    };
+    // Stdin: 1 thread reads on the main thread; from 2, one thread records and the others parse
+    // (from 3, in blocks they cut from the pipe in turns).
+    const used = [];
+    for (const n of [1, 2, 3, 5]) {
+      const r = await evaluateAt(['-'], n, bytes);
+      same(r);
+      used.push(r.config.threads);
+    }
+    expect(used).toEqual([
+      { allowed: 1, used: 1 },
+      { allowed: 2, used: 2 },
+      { allowed: 3, used: 3 },
+      { allowed: 5, used: 5 },
+    ]);
+    // A FIFO its writer fills in pieces of uneven sizes with pauses: blocks cut wherever a piece ends.
+    for (const n of [3, 5]) {
+      const fifo = join(dir, `live-${n}.fifo`);
+      execFileSync('mkfifo', [fifo]);
+      const writing = (async () => {
+        const out = createWriteStream(fifo);
+        let seed = n;
+        for (let at = 0; at < bytes.length;) {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          const size = 1 + (seed % 300_000);
+          if (!out.write(bytes.subarray(at, at + size))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+          at += size;
+          if (seed % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        await new Promise((resolve) => out.end(resolve));
+      })();
+      const [r] = await Promise.all([evaluateAt([fifo], n), writing]);
+      same(r!);
+      expect(r!.config.threads).toEqual({ allowed: n, used: n });
+    }
+    // Gzip cannot be cut into blocks: one reading thread inflates and parses it all.
+    const gz = await evaluateAt(['-'], 3, gzipSync(bytes));
+    same(gz, true);
+    expect(gz.config.threads).toEqual({ allowed: 3, used: 2 });
+  }, 300_000);
+
   it('refuses a thread count that is not a whole number from 1, naming the flag or the field (exit 2)', async () => {
     const input = join(dir, 'small.ndjson');
     await replicate(loadRecording(recorded), input, 100, { offsetMinutes: 0, gzip: false });
     const plain = join(dir, 'plain.json');
-    await writeFile(plain, JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(95)<1000' }] }));
+    await writeFile(plain, JSON.stringify({ gates: [{ metric: 'http_req_duration', expression: 'p(95)<60000' }] }));
     for (const bad of ['0', '-1', '1.5', 'many', '']) {
       const r = await runCli(bundle.cli, ['evaluate', input, '-c', config, '--threads', bad]);
       expect(r.code, bad).toBe(2);
