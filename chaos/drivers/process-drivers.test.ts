@@ -110,7 +110,7 @@ describe.each([
     });
     await writeFile(pidFile, `${tid}\n`);
     await expect(driver.prepare(entry(pidFile) as never, ctx)).rejects.toThrow(`names thread ${tid} of process ${child.pid}, not a process: refused`);
-    expect(state(child.pid!)).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
+    expect(state(child.pid!)).toMatch(ALIVE);
   });
 
   it('a PID whose start time no longer matches the one recorded (reused), signalling nothing', async () => {
@@ -122,7 +122,7 @@ describe.each([
     ref.startTicks = String(BigInt(ref.startTicks) + 1n);
     await expect(driver.apply(entry(pidFile) as never, undo as never, ctx)).rejects.toThrow(`now belongs to another process`);
     await expect(driver.apply(entry(pidFile) as never, undo as never, ctx)).rejects.toThrow(/the PID was reused\); not signalled/);
-    expect(state(child.pid!)).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
+    expect(state(child.pid!)).toMatch(ALIVE);
   });
 });
 
@@ -135,7 +135,7 @@ describe('process-pause', () => {
     await processPause.apply(pause(pidFile), undo, ctx);
     expect(await waitState(child.pid!, (s) => s === 'T')).toBe('T');
     await processPause.undo(undo, ctx);
-    expect(await waitState(child.pid!, (s) => s !== 'T')).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
+    expect(await waitState(child.pid!, (s) => s !== 'T')).toMatch(ALIVE);
   });
 
   it('tree: true stops the main process and every descendant, and the undo from the record alone continues them all', async () => {
@@ -147,7 +147,7 @@ describe('process-pause', () => {
     for (const pid of all) expect(await waitState(pid, (s) => s === 'T')).toBe('T');
     // As `chaos clear` after a SIGKILL of chaosgate: only the journalled record (a JSON round trip).
     await processPause.undo(JSON.parse(JSON.stringify(undo)) as typeof undo, ctx);
-    for (const pid of all) expect(await waitState(pid, (s) => s !== 'T')).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
+    for (const pid of all) expect(await waitState(pid, (s) => s !== 'T')).toMatch(ALIVE);
     for (const pid of all.slice(1)) process.kill(pid, 'SIGKILL');
   });
 
@@ -157,7 +157,7 @@ describe('process-pause', () => {
     const undo = await processPause.prepare(pause(pidFile), ctx);
     await processPause.apply(pause(pidFile), undo, ctx);
     expect(await waitState(root, (s) => s === 'T')).toBe('T');
-    for (const pid of all.slice(1)) expect(state(pid)).toMatch(/^[RSD]$/); /* alive, not stopped (D: briefly in disk wait on a loaded machine) */
+    for (const pid of all.slice(1)) expect(state(pid)).toMatch(ALIVE);
     await processPause.undo(undo, ctx);
     for (const pid of all.slice(1)) process.kill(pid, 'SIGKILL');
   });
