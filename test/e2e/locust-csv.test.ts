@@ -5,15 +5,15 @@
 // Percentile gates read Locust's rolling percentiles as an approximation: never a pass; every
 // writer labels the run; a malformed row is named by file:line (exit 3, unreadable input).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportSchema, type ReportModel } from '../../model/report.js';
 import { SourceReader } from '../../evaluator/readers/index.js';
 import type { SampleSink } from '../../evaluator/readers/types.js';
-import { bundleCli, runCli, type CliBundle } from '../support/cli-bundle.js';
-import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
+import { runCli, type CliBundle } from '../support/cli-bundle.js';
+import type { LoopbackHttp } from '../support/servers.js';
+import { openLocustFolder, type LocustFolder } from '../support/locust-folder.js';
 
 const PYTHON = process.env.CHAOSGATE_PYTHON ?? 'python3';
 const USERS = 3;
@@ -44,25 +44,20 @@ let dir: string;
 let cli: CliBundle;
 let web: LoopbackHttp;
 let served = 0;
+let folder: LocustFolder | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'chaosgate-locust-csv-'));
-  [cli, web] = await Promise.all([
-    bundleCli('locust-csv'),
-    startLoopbackHttp((req, res) => {
-      served++;
-      req.resume();
-      res.statusCode = req.url === '/fail' ? 500 : 200;
-      res.end('x\n');
-    }),
-  ]);
-  await writeFile(join(dir, 'locustfile.py'), LOCUSTFILE);
+  folder = await openLocustFolder(
+    'locust-csv',
+    LOCUSTFILE,
+    (url) => (url === '/fail' ? 500 : 200),
+    () => served++,
+  );
+  ({ dir, cli, web } = folder);
 }, 60_000);
 
 afterAll(async () => {
-  await web?.close();
-  await cli?.remove();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await folder?.close();
 });
 
 /** Runs real Locust headless for 4 s; resolves with its exit code. */

@@ -4,13 +4,13 @@
 // docs/locust.md), give the same count and verdict.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportSchema, type ReportModel } from '../../model/report.js';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
-import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
+import type { CliBundle } from '../support/cli-bundle.js';
+import type { LoopbackHttp } from '../support/servers.js';
+import { openLocustFolder, type LocustFolder } from '../support/locust-folder.js';
 
 const LOCUSTFILE = `
 import os
@@ -33,25 +33,20 @@ let dir: string;
 let cli: CliBundle;
 let web: LoopbackHttp;
 let served = 0;
+let folder: LocustFolder | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'chaosgate-locust-workers-'));
-  [cli, web] = await Promise.all([
-    bundleCli('locust-workers'),
-    startLoopbackHttp((req, res) => {
-      served++;
-      req.resume();
-      res.statusCode = req.url === '/missing' ? 404 : 200;
-      res.end('x\n');
-    }),
-  ]);
-  await writeFile(join(dir, 'locustfile.py'), LOCUSTFILE);
+  folder = await openLocustFolder(
+    'locust-workers',
+    LOCUSTFILE,
+    (url) => (url === '/missing' ? 404 : 200),
+    () => served++,
+  );
+  ({ dir, cli, web } = folder);
 }, 60_000);
 
 afterAll(async () => {
-  await web?.close();
-  await cli?.remove();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await folder?.close();
 });
 
 function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
