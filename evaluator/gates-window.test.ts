@@ -15,6 +15,20 @@ function run(seconds: number, tail: number, window: string) {
 }
 
 describe('windowed gates judge whole windows only', () => {
+  it('a window that is not whole buckets says over which windows it was judged (a 10 s window in 3 s buckets: 12 s)', () => {
+    const ev = createEvaluation({ bucketWidth: '3s' }, [{ id: 'err', metric: 'http_req_failed', expression: 'rate<0.5', window: '10s' }]);
+    for (let i = 0; i < 300; i++) ev.ingestSample({ metric: 'http_req_failed', time: T0 + i * 100, value: 0, tags: {} });
+    const report = ev.finish();
+    const g = report.gates[0]!;
+    expect(g.verdict).toBe('pass');
+    expect(gateSentence(g, gateTextContext(report))).toMatch(
+      /; judged over windows of 12 s: the 10s window in whole 3 s buckets \(set evaluate\.bucketWidth to a divisor of the window for exact windows\)$/,
+    );
+    // Whole buckets: nothing to say.
+    const exact = createEvaluation({ bucketWidth: '5s' }, [{ id: 'err', metric: 'http_req_failed', expression: 'rate<0.5', window: '10s' }]);
+    for (let i = 0; i < 300; i++) exact.ingestSample({ metric: 'http_req_failed', time: T0 + i * 100, value: 0, tags: {} });
+    expect(exact.finish().gates[0]!.message).not.toContain('judged over windows');
+  });
   it('does not judge a window that runs past the last bucket (a few samples at the end, or now, live)', () => {
     // Before the fix the window starting at the last bucket held just the 2 failures: rate 1.
     const ev = run(20, 2, '10s');

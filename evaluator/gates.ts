@@ -4,7 +4,7 @@
 // sample carries (the error budget `chaosgate_error_rate`) are evaluator/derived-metrics.ts's.
 import type { GateConfig } from './config.js';
 import { UsageError } from '../lib/errors.js';
-import { validatedMs } from '../lib/duration.js';
+import { durationToMs, validatedMs } from '../lib/duration.js';
 import { aggregates, fromHistogram, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import { defaultGateId } from '../model/gate-id.js';
@@ -51,6 +51,13 @@ export function gateFields(gate: CompiledGate, baselineSource: string | null) {
     baseline: baselineSource,
     abortOnFail: cfg.abortOnFail,
   };
+}
+
+/** The window a gate is judged in (a drift gate has one by default), in ms; null for none. */
+export function gateWindowMs(config: { metric: string; window?: string | number }): number | null {
+  if (typeof config.window === 'number') return config.window;
+  if (config.window) return durationToMs(config.window);
+  return driftInner(config.metric) !== null ? validatedMs(DEFAULT_DRIFT_WINDOW) : null;
 }
 
 export function compileGate(config: GateConfig, index: number): CompiledGate {
@@ -452,6 +459,11 @@ function judgeSampleGate(gate: CompiledGate, ctx: GateContext): GateResult {
     // Said after the sentence's figures: the window's figure came from a shorter span than one window.
     const short = shortSpanMs !== null ? `; over the ${fmtSpan(shortSpanMs)} the samples span, shorter than one ${cfg.window} window` : '';
     message = `${where}: ${gate.threshold.source.replace(/\s+/g, '')} breached${short}`;
+  }
+  // A window that is not whole buckets is judged over the next whole number of them: said, not hidden.
+  if (gate.windowMs !== null && !figureless && overflowed.length === 0 && ctx.bucketWidthMs > 0 && gate.windowMs % ctx.bucketWidthMs !== 0) {
+    const judged = Math.ceil(Math.max(gate.windowMs, ctx.bucketWidthMs) / ctx.bucketWidthMs) * ctx.bucketWidthMs;
+    message += `; judged over windows of ${fmtSpan(judged)}: the ${cfg.window ?? DEFAULT_DRIFT_WINDOW} window in whole ${fmtSpan(ctx.bucketWidthMs)} buckets (set evaluate.bucketWidth to a divisor of the window for exact windows)`;
   }
   // A figure read from the HDR histogram is within 0.1 % of k6's: a limit inside that band could
   // be judged the other way by k6, which the message says rather than flip silently.

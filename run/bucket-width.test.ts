@@ -38,6 +38,19 @@ describe('the run picks the bucket width for `auto`', () => {
     expect(runBucketWidth('auto', null, [{ id: 'f', duration: '4s' }]).ms).toBe(4000);
   });
 
+  it('narrows to a width that divides every gate window, so a window is judged over its own length', () => {
+    // 5 min → 5 s fits; a 1m window is whole 5 s buckets, a 15s window too.
+    expect(runBucketWidth('auto', 300_000, [], [60_000, 15_000]).ms).toBe(5000);
+    // 7 min → 7 s fits; a 10 s window is not whole 7 s buckets: 5 s is the widest divisor.
+    const w = runBucketWidth('auto', 420_000, [], [10_000]);
+    expect(w.ms).toBe(5000);
+    expect(w.picked).toContain('dividing every gate window (10 s)');
+    // A 1500ms window has no whole-second divisor: 1 s (the gate's message then says so).
+    expect(runBucketWidth('auto', 420_000, [], [1500]).ms).toBe(1000);
+    // A set width is kept.
+    expect(runBucketWidth('7s', 420_000, [], [10_000]).ms).toBe(7000);
+  });
+
   it('keeps a width that is set; a fault shorter than 1 s gets a note', () => {
     expect(runBucketWidth('10s', 60_000, [{ id: 'slow', duration: '15s' }])).toEqual({ ms: 10_000 });
     expect(runBucketWidth('1500ms', 60_000, [])).toEqual({ ms: 1500 });

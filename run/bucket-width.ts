@@ -38,23 +38,30 @@ export interface RunBucketWidth {
 
 /**
  * The run's bucket width: the one set, or for `auto` the widest whole second (1–10 s) giving at
- * least 60 buckets over the planned length (k6 inspect) and no wider than the shortest fault.
+ * least 60 buckets over the planned length (k6 inspect), no wider than the shortest fault, and
+ * dividing every gate window (so each window is judged over exactly its length).
  * Unknown length and no faults: 10 s, the width before `auto`.
  */
-export function runBucketWidth(setting: string, plannedMs: number | null, plan: PlanFaults): RunBucketWidth {
+export function runBucketWidth(setting: string, plannedMs: number | null, plan: PlanFaults, gateWindowsMs: readonly number[] = []): RunBucketWidth {
   if (setting !== 'auto') return { ms: validatedMs(setting) };
   const faults = faultSpans(plan);
-  const ms = Math.min(
+  const fitted = Math.min(
     AUTO_FALLBACK_BUCKET_MS,
     fittingBucketMs(
       plannedMs,
       faults.map((f) => f.ms),
     ),
   );
+  // A gate's window is judged in whole buckets: a 10 s window in 3 s buckets would be judged over
+  // 12 s, which can average a short breach away. Narrower, so that every window is whole buckets.
+  const windows = [...new Set(gateWindowsMs)];
+  let ms = fitted;
+  while (ms > 1000 && windows.some((w) => w % ms !== 0)) ms -= 1000;
   const shortest = faults.reduce<{ id: string; ms: number } | undefined>((a, f) => (a === undefined || f.ms < a.ms ? f : a), undefined);
   const from = [
     plannedMs === null ? 'the planned length unknown' : `at least 60 buckets over the planned ${sec(plannedMs)} (k6 inspect)`,
     ...(shortest ? [`no wider than the shortest fault ${shortest.id} (${sec(shortest.ms)})`] : []),
+    ...(ms < fitted ? [`dividing every gate window (${windows.map(sec).join(', ')})`] : []),
   ];
   const short = faults.filter((f) => f.ms < ms);
   return {

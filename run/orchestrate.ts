@@ -15,7 +15,7 @@ import { bucketWidthMsOf, type GateConfigInput } from '../evaluator/config.js';
 import { validatedMs } from '../lib/duration.js';
 import { loadPrevious } from '../evaluator/evaluate.js';
 import { createEvaluation, k6ThresholdGate, type Evaluation } from '../evaluator/evaluation.js';
-import { refuseNoGates } from '../evaluator/gates.js';
+import { gateWindowMs, refuseNoGates } from '../evaluator/gates.js';
 import { refuseUnproducibleMetrics } from '../config/known-metrics.js';
 import { DRAIN_METRICS } from '../model/metric-names.js';
 import { RunTimeline } from '../analysis/timeline.js';
@@ -389,7 +389,12 @@ async function loadStage(ctx: RunContext, stack: RunStack, chaos: ChaosStage): P
     ctx.out.line(`k6 arguments ${reshaping.join(' ')} change the test's length: its planned length is unknown (no short-run check, no overrun guard)`);
   }
   // `auto`: the width that fits, recorded in the events file for `evaluate --events`.
-  const width = runBucketWidth(config.evaluate.bucketWidth, plan.plannedMs, chaos.section.plan);
+  const width = runBucketWidth(
+    config.evaluate.bucketWidth,
+    plan.plannedMs,
+    chaos.section.plan,
+    ctx.gates.map(gateWindowMs).filter((w): w is number => w !== null),
+  );
   if (width.picked) {
     ctx.timeline.bucketWidth(Date.now(), width.ms, width.picked);
     ctx.out.line(`time buckets: ${width.picked}`);
