@@ -341,6 +341,13 @@ async function chaosStage(ctx: RunContext, stack: RunStack): Promise<ChaosStage>
   const onChaosEvent = (e: ChaosEvent) => {
     ctx.timeline.chaos(e);
     ctx.out.line(`chaos: ${e.faultId} ${e.action} (${e.kind} -> ${e.target})`);
+    // A fault through `chaos proxy serve` that ended without this run (the serving process stopped,
+    // and with it the route): the timeline cannot say when, and the dependency was cut. Not a pass.
+    const early = e.action === 'off' ? e.params.endedEarlier : undefined;
+    if (typeof early === 'string')
+      ctx.incomplete.push(
+        `fault ${e.faultId} (${e.kind} ${e.target}) went through \`chaos proxy serve\` and ended before this run took it off (${early}): when it ended and whether the route was up are unknown`,
+      );
   };
   const session = await openChaosSession(section, { redisUrl: stack.redisUrl, onEvent: onChaosEvent });
   ctx.cleanup.push('chaos rollback', async () => {

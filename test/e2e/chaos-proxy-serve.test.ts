@@ -204,4 +204,24 @@ describe('chaos proxy serve in front of redis-server', () => {
     );
     expect(refused).toBe('ECONNREFUSED');
   }, 120_000);
+  it('a run whose serving process stops mid-fault exits 1, saying so (never a pass)', async () => {
+    const serveConfig = await writeConfig('serve2', []);
+    const serve = startCli(['chaos', 'proxy', 'serve', '-c', serveConfig]);
+    await serve.waitFor(/serving until SIGINT\/SIGTERM/);
+    const runConfig = await writeConfig('run2', [{ id: 'cache-cut', at: '300ms', duration: '2s', kind: 'tcp-latency', target: 'cache', params: { fixedMs: DELAY } }]);
+    const run = startCli(['run', '--script', join(dir, 'k6.js'), '-c', runConfig, '--out-dir', join(dir, 'out2')]);
+    await run.waitFor(/chaos: cache-cut on/, 60_000);
+    serve.kill('SIGKILL');
+    await serve.exited;
+    const { code } = await run.exited;
+    expect(code, run.output()).toBe(1);
+    expect(run.output()).toMatch(/fault cache-cut \(tcp-latency cache\) went through `chaos proxy serve` and ended before this run took it off \(the serving proxy has stopped/);
+    const report = JSON.parse(await readFile(join(dir, 'out2', 'report.json'), 'utf8')) as ReportModel;
+    expect(report.verdict).not.toBe('pass');
+    // The killed serving process left its state file: the next serve or run sees it is gone.
+    const again = startCli(['chaos', 'proxy', 'serve', '-c', serveConfig]);
+    await again.waitFor(/serving until SIGINT\/SIGTERM/);
+    again.kill('SIGINT');
+    expect((await again.exited).code).toBe(130);
+  }, 120_000);
 });
