@@ -20,7 +20,7 @@ import { builtinMetrics, type MetricKindInfo } from '../model/k6-metrics.js';
 import { REPORT_SCHEMA_VERSION, type GateResult, type InputSummary, type MetricKind, type ReportModel, type SeriesReport, type TimeBucket } from '../model/report.js';
 import { PhaseTimeline, type PhaseEvent } from './phases.js';
 import { SourceReader, type InputFormat } from './readers/index.js';
-import { LOCUST_CSV_NO_DURATIONS } from './readers/locust-csv.js';
+import { LOCUST_CSV_MISSING_TAIL, LOCUST_CSV_NO_DURATIONS } from './readers/locust-csv.js';
 import { approximationLabel } from '../model/input-formats.js';
 import type { SampleSink } from './readers/types.js';
 import { tagsKey, valueProblem } from './readers/types.js';
@@ -703,6 +703,12 @@ export class Evaluation implements SampleSink {
         // Locust's CSV history has no request durations: the gate says why, and where the approximation is.
         if (locustCsv && result.observed === null && result.verdict !== 'pass' && sourceMetrics(g.ref).includes('http_req_duration')) {
           result = { ...result, message: `${result.message}; ${LOCUST_CSV_NO_DURATIONS}` };
+        }
+        // Locust writes no history row when it stops: the file's counts are a lower bound. Only a
+        // `count >`/`>=` that holds on them holds on Locust's full counts; anything else is a warn.
+        const lowerBoundHolds = g.threshold.aggregate.kind === 'count' && (g.threshold.operator === '>' || g.threshold.operator === '>=');
+        if (locustCsv && result.verdict === 'pass' && !lowerBoundHolds) {
+          result = { ...result, verdict: 'warn', message: `${result.message}; ${LOCUST_CSV_MISSING_TAIL}` };
         }
         const refused = this.refusedGates.get(g.id);
         // Never a figure k6 would not give: judged failed, with k6's reason.

@@ -15,7 +15,7 @@ export function approximationLabel(inputs: ReadonlyArray<{ source: string; forma
   if (locust.length === 0) return null;
   return (
     `Evaluated from Locust's CSV stats history (${locust.join(', ')}): an approximation, not samples. ` +
-    "Requests and failures per second and name are exact up to the file's last row (http_reqs, http_req_failed; Locust writes no row when it stops, so up to its last second is missing); " +
+    "Requests and failures per second and name are exact up to the file's last row (http_reqs, http_req_failed; Locust writes no row when it stops, so up to its last second is missing: a gate that holds on them is a warn, except a count > or >=); " +
     'http_req_duration has no samples (its gates cannot be shown to hold); ' +
     "Locust's rolling percentiles are locust_csv_p50 … locust_csv_p100, whose gates are at best warn, never pass"
   );

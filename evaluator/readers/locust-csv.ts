@@ -28,6 +28,11 @@ export const LOCUST_CSV_NO_DURATIONS =
   `Locust's CSV stats history holds no request durations, and a run's or window's percentile cannot be computed from its per-second rolling percentiles: ` +
   `gate on ${locustCsvMetric('95')} (or another percentile's) for the approximation, which fails or warns but never passes`;
 
+/** What a gate that holds on Locust's CSV history says (a warn): the file misses Locust's last second. */
+export const LOCUST_CSV_MISSING_TAIL =
+  `from Locust's CSV stats history, which misses Locust's last second (it writes no row when it stops), so a figure that holds here could fail on Locust's full counts: ` +
+  `a warn, never a pass (only a count > or >= that holds is a pass: more requests only raise it)`;
+
 /** Why a row's totals cannot follow the previous row's of its name, or null. */
 function jumpProblem(what: string, prev: Totals, now: Totals): string | null {
   if (now.requests < prev.requests || now.failures < prev.failures) {
