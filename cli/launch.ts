@@ -2,16 +2,9 @@
 // them (dist/cli-main.mjs, from cli/main.ts). For `evaluate -` that is stdin's draining thread:
 // loading the commands takes ~0.3–1 s, and a k6 writing into the pipe meanwhile buffers its
 // samples in its own memory (bench:evaluator's live row: k6's peak RSS +39–45 % before this).
-import { existsSync } from 'node:fs';
 import { readsStdinEarly, startEarlyDrain } from '../evaluator/pipe-drain.js';
-import { earlyReadersFile, startEarlyReaders } from '../evaluator/early-readers.js';
 
-const args = process.argv.slice(2);
-if (readsStdinEarly(args)) startEarlyDrain('-');
-// A big NDJSON file's reading threads boot while the commands load (evaluator/early-readers.ts).
-const readersFile = earlyReadersFile(args);
-const readerScript = new URL('./evaluator-worker.mjs', import.meta.url);
-if (readersFile !== null && existsSync(readerScript)) startEarlyReaders(readersFile, readerScript);
+if (readsStdinEarly(process.argv.slice(2))) startEarlyDrain('-');
 // A computed specifier: the bundler leaves it to run time (cli-main.mjs is its own bundle).
 const main = new URL('./cli-main.mjs', import.meta.url).href;
 await import(main);

@@ -10,7 +10,6 @@ import { createEvaluation, refuseRefusedGates, type Evaluation, type EvaluationO
 import { createPipeCut, isGzipFile, isLiveSource, pipeReadByOne, readSource, refuseRepeatedInputs } from './input.js';
 import { startPipeDrain, takeEarlyDrain, type PipeDrain } from './pipe-drain.js';
 import { BatchConsumer } from './batch-channel.js';
-import { FILE_READERS, FILE_READERS_YOUNG_MB, takeEarlyReaders } from './early-readers.js';
 import { createRing } from './scan.js';
 import type { ScanMessage, ScanTask } from './worker.js';
 import { parseReport, type InputSummary, type ReportModel } from '../model/report.js';
@@ -80,7 +79,7 @@ const BATCHES_PER_TURN = 64;
  * blocks of at most BLOCK_BYTES (at least 8 blocks): parsing is most of the work, and one reading
  * thread left the main thread ~75 % idle (profile at 2 M points).
  */
-const READERS = FILE_READERS;
+const READERS = 2;
 const BLOCK_BYTES = 8 << 20;
 /**
  * Two readers from 4 × workerMinBytes (256 MB by default) on: the second reader's heap and tables
@@ -155,7 +154,7 @@ async function readInWorkers(
   // (scavenges copying the 64 KB pieces being parsed) for +5–9 MB (2 M points of real k6 output),
   // but only where two readers share the work (from 256 MB on): on the 72 MB file of 500 k metric
   // names it took peak RSS from 280–295 MB to 299–312 MB, past that file's 300 MB bound.
-  const youngMb = readers > 1 && !live ? FILE_READERS_YOUNG_MB : 2;
+  const youngMb = readers > 1 && !live ? 16 : 2;
   const bytes = readers > 1 && !live ? blockBytes((await stat(path)).size) : 0;
   // Several readers of a live source share one draining thread, and take turns cutting its ring.
   const blocks = live && (readers > 1 || copyFd !== undefined);
@@ -163,8 +162,6 @@ async function readInWorkers(
   drain ??= ownDrain?.drain;
   const cut = blocks ? createPipeCut() : null;
   let liveBytes = 0;
-  // Started by the CLI's entry while the commands loaded (early-readers.ts), when it guessed right.
-  const early = readers > 1 && !live ? takeEarlyReaders(path, readers, youngMb) : null;
   const consumers: BatchConsumer[] = [];
   const rings: Float64Array[] = [];
   const workers: Worker[] = [];
@@ -224,8 +221,7 @@ async function readInWorkers(
           blocks: readers > 1 && !live ? { index, count: readers, bytes } : undefined,
           pipeBlocks: cut ? { index, count: readers, cut, copyFd } : undefined,
         };
-        const worker = early?.[index] ?? new Worker(script, { workerData: task, transferList: [consumer.channel.events], resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
-        if (early) worker.postMessage(task, [consumer.channel.events]);
+        const worker = new Worker(script, { workerData: task, transferList: [consumer.channel.events], resourceLimits: { maxYoungGenerationSizeMb: youngMb } });
         workers.push(worker);
         let finished = false;
         worker.on('message', (msg: ScanMessage) => {
@@ -246,7 +242,6 @@ async function readInWorkers(
   } finally {
     for (const c of consumers) c.close();
     for (const w of workers) void w.terminate();
-    for (const w of early ?? []) void w.terminate(); // also one not handed a task (an error first)
     ownDrain?.stop();
   }
   if (cut && pipeReadByOne(cut)) {

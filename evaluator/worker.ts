@@ -43,31 +43,25 @@ export type ScanMessage = { wake: true } | { done: true; bytes: number } | { err
  */
 const LIVE_READER_NICE_STEPS = 6;
 
-/** Reads `task`'s source and hands its batches on; reports the end or an error on the port. */
-function run(task: ScanTask): void {
-  if (task.live) lowerThreadPriority(LIVE_READER_NICE_STEPS);
-  const post = (msg: ScanMessage) => parentPort!.postMessage(msg);
-  const publisher = new BatchPublisher(task.channel, () => post({ wake: true }));
-  const scanner = new Scanner(task.ring, (batch) => publisher.publish(batch), task.format);
+const task = workerData as ScanTask;
+if (task.live) lowerThreadPriority(LIVE_READER_NICE_STEPS);
+const post = (msg: ScanMessage) => parentPort!.postMessage(msg);
+const publisher = new BatchPublisher(task.channel, () => post({ wake: true }));
+const scanner = new Scanner(task.ring, (batch) => publisher.publish(batch), task.format);
 
-  const endBlock = () => scanner.endBlock();
-  const read: Promise<number | void> = task.blocks
-    ? readBlocks(scanner, task.path, task.blocks, endBlock)
-    : task.pipeBlocks
-      ? readPipeBlocks(scanner, task.path, task.drain!, task.pipeBlocks.cut, task.pipeBlocks, endBlock)
-      : readSource(scanner, task.path, task.drain);
-  read.then(
-    (bytes) => {
-      scanner.flush();
-      post({ done: true, bytes: bytes ?? 0 });
-    },
-    (err: unknown) => {
-      const copy = (err as { copyFailed?: boolean; code?: string } | null)?.copyFailed ? { copyCode: (err as { code?: string }).code ?? 'EIO' } : {};
-      post({ error: err instanceof Error ? err.message : String(err), ...copy });
-    },
-  );
-}
-
-// Started early (early-readers.ts): the task comes as the first message.
-if (workerData === null) parentPort!.once('message', (task: ScanTask) => run(task));
-else run(workerData as ScanTask);
+const endBlock = () => scanner.endBlock();
+const read: Promise<number | void> = task.blocks
+  ? readBlocks(scanner, task.path, task.blocks, endBlock)
+  : task.pipeBlocks
+    ? readPipeBlocks(scanner, task.path, task.drain!, task.pipeBlocks.cut, task.pipeBlocks, endBlock)
+    : readSource(scanner, task.path, task.drain);
+read.then(
+  (bytes) => {
+    scanner.flush();
+    post({ done: true, bytes: bytes ?? 0 });
+  },
+  (err: unknown) => {
+    const copy = (err as { copyFailed?: boolean; code?: string } | null)?.copyFailed ? { copyCode: (err as { code?: string }).code ?? 'EIO' } : {};
+    post({ error: err instanceof Error ? err.message : String(err), ...copy });
+  },
+);

@@ -3,7 +3,7 @@
 // (from 4 threads on: one state per input in a thread of its own, then the merge: there only equal
 // to the last bits of sums). A bad count is a usage or config error naming the flag or field.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, statSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRecording, recordK6, replicate } from '../../bench/evaluator-data.js';
 import { bundleCli, runCli, type CliBundle } from '../support/cli-bundle.js';
-import { EARLY_READERS_MIN_BYTES } from '../../evaluator/early-readers.js';
 import { reportDifferences } from '../support/report-diff.js';
 
 let bundle: CliBundle;
@@ -125,19 +124,6 @@ describe('evaluate --threads', () => {
     expect(reportDifferences(comparable(many[3]!), comparable(many[0]!))).toEqual([]);
     expect(many[3]!.gates.map((g) => g.verdict)).toEqual(many[0]!.gates.map((g) => g.verdict));
   }, 300_000);
-
-  it('reads a file over 256 MB with the reading threads the CLI entry started early, to the report of one thread', async () => {
-    // From 256 MB (4 × the default workerMinBytes) cli/launch.ts starts the two reading threads
-    // before the commands load (evaluator/early-readers.ts); evaluate.ts hands them their tasks.
-    const big = join(dir, 'big.ndjson');
-    await replicate(loadRecording(recorded), big, 1_050_000, { offsetMinutes: 0, gzip: false });
-    expect(statSync(big).size).toBeGreaterThanOrEqual(EARLY_READERS_MIN_BYTES);
-    const [one, two] = [await evaluateAt([big], 1), await evaluateAt([big], 2)];
-    expect(one.totals.points).toBe(1_050_000);
-    expect(two.config.threads).toEqual({ allowed: 2, used: 3 });
-    expect(exactDifferences(comparable(two), comparable(one))).toEqual([]);
-    await rm(big);
-  }, 120_000);
 
   it('reads live input (stdin, a FIFO written in uneven pieces, gzip) at 1, 2, 3 and 5 threads to the report of the file', async () => {
     const file = join(dir, 'live.ndjson');
