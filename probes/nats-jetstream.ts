@@ -1,7 +1,8 @@
 // NATS JetStream consumer lag: messages not yet delivered to the consumer (num_pending) plus those
 // delivered but not acknowledged (num_ack_pending), from the consumer info API.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+// The NATS clients load on first reading (lib/lazy-clients.ts says why).
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { defineProbe } from './types.js';
 
@@ -30,9 +31,10 @@ export const natsJetStreamProbe = defineProbe({
         if (closed) throw new Error('probe closed');
         if (!nc || nc.isClosed()) {
           jsm = undefined;
+          const { connect } = await import('@nats-io/transport-node');
           nc = await connect({ servers: config.servers, timeout: ctx.timeoutMs, name: `chaosgate-probe-${config.id}` });
         }
-        jsm ??= await jetstreamManager(nc, { timeout: ctx.timeoutMs, checkAPI: false });
+        jsm ??= await (await import('@nats-io/jetstream')).jetstreamManager(nc, { timeout: ctx.timeoutMs, checkAPI: false });
         const info = await jsm.consumers.info(config.stream, config.consumer);
         return [
           { metric: 'queue_lag', value: info.num_pending + info.num_ack_pending },

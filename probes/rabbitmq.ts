@@ -1,7 +1,8 @@
 // RabbitMQ queue depth over AMQP: a passive queue declare (checkQueue) answers the number of
 // messages ready for delivery. Messages delivered but not yet acknowledged are not in it (only the
 // management API counts those, and it needs a plugin the broker may not run).
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+// amqplib loads on first connect (lib/lazy-clients.ts says why).
+import type { Channel, ChannelModel } from 'amqplib';
 import { z } from 'zod';
 import { defineProbe } from './types.js';
 
@@ -45,6 +46,7 @@ export const rabbitMqProbe = defineProbe({
     // both are dropped here and opened again on the next reading.
     async function openChannel(): Promise<Channel> {
       if (!conn) {
+        const { connect } = await import('amqplib');
         const c = await connect(amqpUrl(config.url, config.passwordEnv), { timeout: ctx.timeoutMs });
         c.on('error', () => {});
         c.on('close', () => {

@@ -1,9 +1,10 @@
 // A Redis connection for probes: fails fast instead of queueing commands while disconnected, so a
 // down Redis shows up as probe errors rather than a backlog answered late.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClass } from '../lib/lazy-clients.js';
 
 export function probeRedisClient(url: string, timeoutMs: number): Redis {
-  const client = new Redis(url, {
+  const client = new (redisClass())(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

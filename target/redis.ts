@@ -1,9 +1,10 @@
 // Redis connections for the target and its worker: fail fast instead of queueing commands while
 // Redis is down (so /readiness can say 503 and requests don't hang), reconnect in the background.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClass } from '../lib/lazy-clients.js';
 
 export function connectRedis(url: string): Redis {
-  const redis = new Redis(url, {
+  const redis = new (redisClass())(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 1000,

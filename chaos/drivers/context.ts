@@ -1,5 +1,6 @@
 // The drivers' shared context: one lazily connected Redis client, Toxiproxy's address, env.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClass } from '../../lib/lazy-clients.js';
 import type { DriverContext } from './types.js';
 
 export interface OwnedDriverContext extends DriverContext {
@@ -14,7 +15,7 @@ export function driverContext(redisUrl: string, toxiproxy: { url: string; timeou
     env,
     redis() {
       // Bounded: a toggle that cannot reach Redis fails in seconds instead of retrying forever.
-      client ??= new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 3000, lazyConnect: false });
+      client ??= new (redisClass())(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000, commandTimeout: 3000, lazyConnect: false });
       client.on('error', () => {});
       return client;
     },
