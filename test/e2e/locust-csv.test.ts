@@ -7,13 +7,12 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reportSchema, type ReportModel } from '../../model/report.js';
 import { SourceReader } from '../../evaluator/readers/index.js';
 import type { SampleSink } from '../../evaluator/readers/types.js';
-import { runCli, type CliBundle } from '../support/cli-bundle.js';
-import type { LoopbackHttp } from '../support/servers.js';
-import { openLocustFolder, type LocustFolder } from '../support/locust-folder.js';
+import { runCli } from '../support/cli-bundle.js';
+import { useLocustFolder } from '../support/locust-folder.js';
 
 const PYTHON = process.env.CHAOSGATE_PYTHON ?? 'python3';
 const USERS = 3;
@@ -40,32 +39,14 @@ class Fixed(HttpUser):
         self.client.get("/item/%d" % self.done, name="/named")
 `;
 
-let dir: string;
-let cli: CliBundle;
-let web: LoopbackHttp;
-let served = 0;
-let folder: LocustFolder | undefined;
-
-beforeAll(async () => {
-  folder = await openLocustFolder(
-    'locust-csv',
-    LOCUSTFILE,
-    (url) => (url === '/fail' ? 500 : 200),
-    () => served++,
-  );
-  ({ dir, cli, web } = folder);
-}, 60_000);
-
-afterAll(async () => {
-  await folder?.close();
-});
+const folder = useLocustFolder('locust-csv', LOCUSTFILE, (url) => (url === '/fail' ? 500 : 200));
 
 /** Runs real Locust headless for 4 s; resolves with its exit code. */
 function locust(prefix: string, fullHistory: boolean): Promise<number | null> {
   const args = ['-m', 'locust', '-f', 'locustfile.py', '--headless', '-u', String(USERS), '-r', String(USERS), '-t', '4s', '--only-summary'];
   args.push('--exit-code-on-error', '0', '--csv', prefix, '--json-file', `${prefix}-stats`, ...(fullHistory ? ['--csv-full-history'] : []));
   return new Promise((resolve) => {
-    const child = spawn(PYTHON, args, { cwd: dir, stdio: 'ignore', env: { ...process.env, TARGET: web.url } });
+    const child = spawn(PYTHON, args, { cwd: folder.dir, stdio: 'ignore', env: { ...process.env, TARGET: folder.web.url } });
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -103,7 +84,7 @@ async function readHistory(file: string): Promise<Read> {
 }
 
 type LocustStats = Array<{ name: string; method: string; num_requests: number; num_failures: number }>;
-const locustStats = async (prefix: string): Promise<LocustStats> => JSON.parse(await readFile(join(dir, `${prefix}-stats.json`), 'utf8')) as LocustStats;
+const locustStats = async (prefix: string): Promise<LocustStats> => JSON.parse(await readFile(join(folder.dir, `${prefix}-stats.json`), 'utf8')) as LocustStats;
 
 const GATES = [
   { id: 'requests', metric: 'http_reqs', expression: `count==${USERS * ITERATIONS * 2}` },
@@ -116,10 +97,10 @@ const GATES = [
 
 describe("evaluate of Locust's --csv stats history (an approximation)", () => {
   it('--csv-full-history: counts per name equal Locust\'s own totals exactly; percentile gates never pass; every writer says "approximation"', async () => {
-    served = 0;
+    folder.served = 0;
     expect(await locust('full', true)).toBe(0);
     const stats = await locustStats('full');
-    const read = await readHistory(join(dir, 'full_stats_history.csv'));
+    const read = await readHistory(join(folder.dir, 'full_stats_history.csv'));
     expect(read.problems).toEqual([]);
     expect(read.notes).toEqual([]);
     for (const name of ['/ok', '/named']) {
@@ -131,14 +112,14 @@ describe("evaluate of Locust's --csv stats history (an approximation)", () => {
     expect(read.failures.get('/ok')).toBe((USERS * ITERATIONS) / 5);
     expect(read.requests.get('/named')).toBe(USERS * ITERATIONS);
     expect(read.failures.get('/named')).toBe(0);
-    expect(served).toBe(USERS * ITERATIONS * 2);
+    expect(folder.served).toBe(USERS * ITERATIONS * 2);
     // Locust's rolling percentiles per name, once it had a second ~10 s back to diff against.
     expect(read.percentiles.some((p) => p.name === '/ok' && p.percentile === '95' && p.value > 0)).toBe(true);
     expect(new Set(read.percentiles.map((p) => p.percentile))).toEqual(new Set(['50', '66', '75', '80', '90', '95', '98', '99', '99.9', '99.99', '100']));
 
-    await writeFile(join(dir, 'full.config.json'), JSON.stringify({ evaluate: { bucketWidth: '1s' }, gates: GATES }));
+    await writeFile(join(folder.dir, 'full.config.json'), JSON.stringify({ evaluate: { bucketWidth: '1s' }, gates: GATES }));
     const out = await runCli(
-      cli.cli,
+      folder.cli.cli,
       [
         'evaluate',
         'full_stats_history.csv',
@@ -153,11 +134,11 @@ describe("evaluate of Locust's --csv stats history (an approximation)", () => {
         '--report',
         'html=full.html',
       ],
-      { cwd: dir },
+      { cwd: folder.dir },
     );
     // The exact-duration gate has no samples: the run fails (99), never passes.
     expect(out.code, out.stderr).toBe(99);
-    const report: ReportModel = reportSchema.parse(JSON.parse(await readFile(join(dir, 'full.json'), 'utf8')));
+    const report: ReportModel = reportSchema.parse(JSON.parse(await readFile(join(folder.dir, 'full.json'), 'utf8')));
     expect(report.inputs[0]!.format).toBe('locust-csv');
     const verdicts = Object.fromEntries(report.gates.map((g) => [g.id, g.verdict]));
     // The counts are exact here, but the file may miss Locust's last second: only a count >= that
@@ -175,9 +156,9 @@ describe("evaluate of Locust's --csv stats history (an approximation)", () => {
     expect(report.gates.find((g) => g.id === 'p95-approx')!.message).toContain('never a pass');
     expect(report.gates.find((g) => g.id === 'p95-exact')!.message).toMatch(/no samples.*Locust's CSV stats history holds no request durations.*gate on locust_csv_p95/);
     expect(report.notes?.[0]).toMatch(/^Evaluated from Locust's CSV stats history \(full_stats_history\.csv\): an approximation/);
-    expect(await readFile(join(dir, 'full.md'), 'utf8')).toContain("> **Approximation.** Evaluated from Locust's CSV stats history");
-    expect(await readFile(join(dir, 'full.html'), 'utf8')).toContain('<strong>Approximation.</strong> Evaluated from Locust&#39;s CSV stats history');
-    const junit = await readFile(join(dir, 'full.xml'), 'utf8');
+    expect(await readFile(join(folder.dir, 'full.md'), 'utf8')).toContain("> **Approximation.** Evaluated from Locust's CSV stats history");
+    expect(await readFile(join(folder.dir, 'full.html'), 'utf8')).toContain('<strong>Approximation.</strong> Evaluated from Locust&#39;s CSV stats history');
+    const junit = await readFile(join(folder.dir, 'full.xml'), 'utf8');
     expect(junit).toContain('<property name="chaosgate.approximation" value="Evaluated from Locust');
     expect(junit).toMatch(/p95-approx.*holds \(observed \d+, limit 60000\); an approximation/s);
   }, 90_000);
@@ -185,7 +166,7 @@ describe("evaluate of Locust's --csv stats history (an approximation)", () => {
   it("without --csv-full-history: requests and failures from the 'Aggregated' rows (exact), no percentiles, a note naming file:line", async () => {
     expect(await locust('agg', false)).toBe(0);
     const stats = await locustStats('agg');
-    const read = await readHistory(join(dir, 'agg_stats_history.csv'));
+    const read = await readHistory(join(folder.dir, 'agg_stats_history.csv'));
     expect(read.problems).toEqual([]);
     const requests = stats.reduce((n, s) => n + s.num_requests, 0);
     const failures = stats.reduce((n, s) => n + s.num_failures, 0);
@@ -196,21 +177,21 @@ describe("evaluate of Locust's --csv stats history (an approximation)", () => {
     expect(read.notes).toHaveLength(1);
     expect(read.notes[0]).toMatch(/^\d+: Locust's history without --csv-full-history/);
 
-    await writeFile(join(dir, 'agg.config.json'), JSON.stringify({ gates: GATES.slice(0, 1) }));
-    const out = await runCli(cli.cli, ['evaluate', 'agg_stats_history.csv', '-c', 'agg.config.json', '--report', 'json=agg.json'], { cwd: dir });
+    await writeFile(join(folder.dir, 'agg.config.json'), JSON.stringify({ gates: GATES.slice(0, 1) }));
+    const out = await runCli(folder.cli.cli, ['evaluate', 'agg_stats_history.csv', '-c', 'agg.config.json', '--report', 'json=agg.json'], { cwd: folder.dir });
     expect(out.code, out.stderr).toBe(0);
-    const report: ReportModel = reportSchema.parse(JSON.parse(await readFile(join(dir, 'agg.json'), 'utf8')));
+    const report: ReportModel = reportSchema.parse(JSON.parse(await readFile(join(folder.dir, 'agg.json'), 'utf8')));
     expect(report.gates[0]!.observed).toBe(requests);
     expect(report.notes?.[1]).toMatch(/^agg_stats_history\.csv:\d+: Locust's history without --csv-full-history/);
   }, 90_000);
 
   it('a malformed row is named by file:line and the input is not trusted: exit 3', async () => {
-    const lines = (await readFile(join(dir, 'full_stats_history.csv'), 'utf8')).split('\n');
+    const lines = (await readFile(join(folder.dir, 'full_stats_history.csv'), 'utf8')).split('\n');
     lines[3] = lines[3]!.replace(/,(\d+),(\d+),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$/, ',many,$2,$3,$4,$5,$6,$7');
     expect(lines[3]).toContain(',many,');
-    await writeFile(join(dir, 'bad_stats_history.csv'), lines.join('\n'));
-    await writeFile(join(dir, 'bad.config.json'), JSON.stringify({ gates: GATES.slice(0, 1) }));
-    const out = await runCli(cli.cli, ['evaluate', 'bad_stats_history.csv', '-c', 'bad.config.json'], { cwd: dir });
+    await writeFile(join(folder.dir, 'bad_stats_history.csv'), lines.join('\n'));
+    await writeFile(join(folder.dir, 'bad.config.json'), JSON.stringify({ gates: GATES.slice(0, 1) }));
+    const out = await runCli(folder.cli.cli, ['evaluate', 'bad_stats_history.csv', '-c', 'bad.config.json'], { cwd: folder.dir });
     expect(out.code).toBe(3);
     expect(out.stderr).toMatch(/bad_stats_history\.csv:4: Total Request Count "many"/);
   }, 60_000);

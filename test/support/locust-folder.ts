@@ -3,6 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { bundleCli, type CliBundle } from './cli-bundle.js';
 import { startLoopbackHttp, type LoopbackHttp } from './servers.js';
 
@@ -10,30 +11,30 @@ export interface LocustFolder {
   dir: string;
   cli: CliBundle;
   web: LoopbackHttp;
-  close(): Promise<void>;
+  /** Requests the service answered (a test may reset it). */
+  served: number;
 }
 
-/** `status(url)` answers each request; `onRequest` counts it. */
-export async function openLocustFolder(name: string, locustfile: string, status: (url: string) => number, onRequest: () => void): Promise<LocustFolder> {
-  const dir = await mkdtemp(join(tmpdir(), `chaosgate-${name}-`));
-  const [cli, web] = await Promise.all([
-    bundleCli(name),
-    startLoopbackHttp((req, res) => {
-      onRequest();
-      req.resume();
-      res.statusCode = status(req.url ?? '/');
-      res.end('x\n');
-    }),
-  ]);
-  await writeFile(join(dir, 'locustfile.py'), locustfile);
-  return {
-    dir,
-    cli,
-    web,
-    close: async () => {
-      await web.close();
-      await cli.remove();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+/** Sets the folder up before the file's tests and removes it after; `status(url)` answers each request. */
+export function useLocustFolder(name: string, locustfile: string, status: (url: string) => number): LocustFolder {
+  const folder = { served: 0 } as LocustFolder;
+  beforeAll(async () => {
+    folder.dir = await mkdtemp(join(tmpdir(), `chaosgate-${name}-`));
+    [folder.cli, folder.web] = await Promise.all([
+      bundleCli(name),
+      startLoopbackHttp((req, res) => {
+        folder.served++;
+        req.resume();
+        res.statusCode = status(req.url ?? '/');
+        res.end('x\n');
+      }),
+    ]);
+    await writeFile(join(folder.dir, 'locustfile.py'), locustfile);
+  }, 60_000);
+  afterAll(async () => {
+    await folder.web?.close();
+    await folder.cli?.remove();
+    if (folder.dir) await rm(folder.dir, { recursive: true, force: true });
+  });
+  return folder;
 }
