@@ -4,4 +4,4 @@ export { startProbes, type ProbeFinding, type ProbeSampler, type ProbeStats, typ
 export { probesSectionSchema, probeConfigSchema, type ProbeConfig, type ProbeKind, type ProbesSection } from './config.js';
 export { celeryQueueKeys } from './celery-redis.js';
 export type { GaugeSample, ProbeMetric, ProbeReading, QueueProbe, ProbeContext, ProbeDescriptor } from './types.js';
-export { readProbesOnce, sampleLine, type ProbeOnce } from './read-once.js';
+export { openProbeReader, readProbesOnce, sampleLine, type ProbeOnce } from './read-once.js';

@@ -16,23 +16,41 @@ export interface ProbeOnce {
   findings: string[];
 }
 
+/**
+ * The configured probes, opened once and read on demand: `chaosgate probe --count N` reads the same
+ * probe N times, so what a probe learns between readings (the Celery probe's first sighting of the
+ * task at a queue's head, for its age) carries over as in a run.
+ */
+export function openProbeReader(configs: readonly ProbeConfig[], ctx: ProbeContext): { read(): Promise<ProbeOnce[]>; close(): Promise<void> } {
+  const probes = configs.map((config) => createProbe(config, ctx));
+  return {
+    read: () =>
+      Promise.all(
+        probes.map(async (probe): Promise<ProbeOnce> => {
+          const time = Date.now();
+          const tags: GaugeSample['tags'] = { probe: probe.id, kind: probe.kind, ...(probe.queue !== undefined ? { queue: probe.queue } : {}) };
+          try {
+            const readings = await withTimeout(probe.read(), ctx.timeoutMs, `probe ${probe.id}`);
+            const samples = readings.map((r): GaugeSample => ({ metric: r.metric, type: 'gauge', time, value: r.value, tags: r.tags ? { ...r.tags, ...tags } : tags }));
+            return { id: probe.id, kind: probe.kind, samples, error: null, findings: probe.findings?.() ?? [] };
+          } catch (err) {
+            return { id: probe.id, kind: probe.kind, samples: [], error: err instanceof Error ? err.message : String(err), findings: [] };
+          }
+        }),
+      ),
+    close: async () => {
+      await Promise.all(probes.map((p) => p.close().catch(() => {})));
+    },
+  };
+}
+
 export async function readProbesOnce(configs: readonly ProbeConfig[], ctx: ProbeContext): Promise<ProbeOnce[]> {
-  return Promise.all(
-    configs.map(async (config): Promise<ProbeOnce> => {
-      const probe = createProbe(config, ctx);
-      const time = Date.now();
-      const tags: GaugeSample['tags'] = { probe: probe.id, kind: probe.kind, ...(probe.queue !== undefined ? { queue: probe.queue } : {}) };
-      try {
-        const readings = await withTimeout(probe.read(), ctx.timeoutMs, `probe ${probe.id}`);
-        const samples = readings.map((r): GaugeSample => ({ metric: r.metric, type: 'gauge', time, value: r.value, tags: r.tags ? { ...r.tags, ...tags } : tags }));
-        return { id: probe.id, kind: probe.kind, samples, error: null, findings: probe.findings?.() ?? [] };
-      } catch (err) {
-        return { id: probe.id, kind: probe.kind, samples: [], error: err instanceof Error ? err.message : String(err), findings: [] };
-      } finally {
-        await probe.close().catch(() => {});
-      }
-    }),
-  );
+  const reader = openProbeReader(configs, ctx);
+  try {
+    return await reader.read();
+  } finally {
+    await reader.close();
+  }
 }
 
 /** `gpu_memory_used_mib{gpu=0,gpu_uuid=GPU-…} 46755` (the probe's own id and kind tags left out). */

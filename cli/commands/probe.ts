@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { ChaosgateError, UsageError } from '../../lib/errors.js';
 import { ExitCode } from '../../lib/exit-codes.js';
-import { readProbesOnce, sampleLine } from '../../probes/index.js';
+import { openProbeReader, sampleLine } from '../../probes/index.js';
 import { configFileOf, DEFAULT_CONFIG_FILE, numberFlag, withConfigFlags, type ConfigFlags } from '../config-flags.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -19,17 +19,24 @@ async function probe(ids: string[], flags: ConfigFlags & { count: number }): Pro
   if (chosen.length === 0) throw new UsageError('probe: probes.list is empty: nothing to read');
   if (!Number.isInteger(flags.count) || flags.count < 1 || flags.count > 3600) throw new UsageError('--count: a whole number from 1 to 3600');
   let failed = 0;
-  for (let i = 0; i < flags.count; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, config.probes.intervalMs));
-    for (const r of await readProbesOnce(chosen, { redisUrl: config.redis.url, timeoutMs: config.probes.timeoutMs })) {
-      const at = new Date().toISOString();
-      if (r.error !== null) {
-        failed++;
-        out(`${at} ${r.id} (${r.kind}) error: ${r.error}`);
+  // Opened once for every reading: a probe's memory between readings (a task's first sighting,
+  // for the Celery queue's oldest age) works as in a run.
+  const reader = openProbeReader(chosen, { redisUrl: config.redis.url, timeoutMs: config.probes.timeoutMs });
+  try {
+    for (let i = 0; i < flags.count; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, config.probes.intervalMs));
+      for (const r of await reader.read()) {
+        const at = new Date().toISOString();
+        if (r.error !== null) {
+          failed++;
+          out(`${at} ${r.id} (${r.kind}) error: ${r.error}`);
+        }
+        for (const s of r.samples) out(`${at} ${r.id} (${r.kind}) ${sampleLine(s)}`);
+        for (const f of r.findings) out(`${at} ${r.id} (${r.kind}) warning: ${f.replace(' during the run', ' yet')}`);
       }
-      for (const s of r.samples) out(`${at} ${r.id} (${r.kind}) ${sampleLine(s)}`);
-      for (const f of r.findings) out(`${at} ${r.id} (${r.kind}) warning: ${f.replace(' during the run', ' yet')}`);
     }
+  } finally {
+    await reader.close();
   }
   if (failed) throw new ChaosgateError(`probe: ${failed} reading(s) failed`, ExitCode.internal);
 }

@@ -204,20 +204,33 @@ describe('a real Celery worker paused as a whole tree', () => {
   }, 60_000);
 
   it('chaosgate probe reads the configured probes now: gauges per reading, a warning for a queue not seen, exit 1 when one cannot read', async () => {
+    // A task no worker takes: its age grows from one reading to the next (the probe is opened once).
+    const client = new Redis(redis.url);
+    await client.lpush('stuck', JSON.stringify({ headers: { id: 'task-stuck-1' }, body: '' }));
+    await client.quit();
     const config = {
       redis: { url: redis.url },
       probes: {
+        intervalMs: 400,
+        timeoutMs: 400,
         list: [
           { kind: 'celery-redis', id: 'ing', queue: 'ingestion' },
           { kind: 'celery-redis', id: 'typo', queue: 'ingest' },
+          { kind: 'celery-redis', id: 'stuck', queue: 'stuck' },
         ],
       },
     };
     await writeFile(join(dir, 'probe.json'), JSON.stringify(config));
-    const r = await runCli(['probe', '-c', join(dir, 'probe.json'), '--count', '2'], 30_000);
+    const r = await runCli(['probe', '-c', join(dir, 'probe.json'), '--count', '3'], 30_000);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.match(/ ing \(celery-redis\) queue_depth\{queue=ingestion\} \d+/g)).toHaveLength(2);
-    expect(r.stderr.match(/ ing \(celery-redis\) queue_oldest_age_seconds\{queue=ingestion\} /g)).toHaveLength(2);
+    expect(r.stderr.match(/ ing \(celery-redis\) queue_depth\{queue=ingestion\} \d+/g)).toHaveLength(3);
+    expect(r.stderr.match(/ ing \(celery-redis\) queue_oldest_age_seconds\{queue=ingestion\} /g)).toHaveLength(3);
+    const ages = [...r.stderr.matchAll(/ stuck \(celery-redis\) queue_oldest_age_seconds\{queue=stuck\} ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(ages).toHaveLength(3);
+    expect(ages[0]).toBe(0);
+    // Two intervals of 400 ms later (at least; never an exact latency).
+    expect(ages[2]).toBeGreaterThanOrEqual(0.79);
+    expect(ages[2]).toBeGreaterThan(ages[1]!);
     expect(r.stderr).toContain('typo (celery-redis) warning: queue "ingest" never existed on the broker yet');
     await writeFile(
       join(dir, 'probe-down.json'),
