@@ -7,6 +7,7 @@ import { aggregates } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import {
   bagFromReport,
+  bucketStartRange,
   destroyAll,
   fmt,
   gateFields,
@@ -18,6 +19,7 @@ import {
   tagsMatch,
   baselineFigure,
   usableBaseline,
+  wholeBucketsMs,
   type CompiledGate,
   type GateContext,
 } from './gates.js';
@@ -88,17 +90,8 @@ export function judgeDriftGate(gate: CompiledGate, drift: DriftThreshold, ctx: G
 
   // Consecutive windows of whole buckets from the first bucket; a last window the run ended inside is left out.
   const width = ctx.bucketWidthMs;
-  const windowMs = Math.ceil(Math.max(gate.windowMs!, width) / width) * width;
-  let minStart = Infinity;
-  let maxStart = -Infinity;
-  for (const list of sel.perMetric.values()) {
-    for (const s of list) {
-      for (const start of s.buckets.keys()) {
-        if (start < minStart) minStart = start;
-        if (start > maxStart) maxStart = start;
-      }
-    }
-  }
+  const windowMs = wholeBucketsMs(gate.windowMs!, width);
+  const { minStart, maxStart } = bucketStartRange(sel);
   const windowCount = minStart === Infinity ? 0 : Math.floor((maxStart + width - minStart) / windowMs);
   const points: { start: number; value: number }[] = [];
   for (let w = 0; w < windowCount; w++) {

@@ -208,6 +208,26 @@ export function select(ctx: GateContext, ref: MetricRef, phase: string | undefin
   return { perMetric };
 }
 
+/** The first and last bucket start over a selection's series (Infinity / -Infinity when it has none). */
+export function bucketStartRange(sel: Selection): { minStart: number; maxStart: number } {
+  let minStart = Infinity;
+  let maxStart = -Infinity;
+  for (const list of sel.perMetric.values()) {
+    for (const s of list) {
+      for (const start of s.buckets.keys()) {
+        if (start < minStart) minStart = start;
+        if (start > maxStart) maxStart = start;
+      }
+    }
+  }
+  return { minStart, maxStart };
+}
+
+/** A window as it is judged: whole buckets, at least one (a 10 s window in 3 s buckets: 12 s). */
+export function wholeBucketsMs(windowMs: number, width: number): number {
+  return Math.ceil(Math.max(windowMs, width) / width) * width;
+}
+
 /** HDR's error band around a value read from a histogram of `digits` digits: 0.1 % (3) or 1 % (2), and one recorded unit. */
 const hdrBand = (digits: number, v: number) => 10 ** -digits * Math.abs(v) + 1 / HISTOGRAM_SCALE;
 
@@ -375,16 +395,7 @@ function judgeSampleGate(gate: CompiledGate, ctx: GateContext): GateResult {
   } else {
     const width = ctx.bucketWidthMs;
     const span = Math.max(gate.windowMs, width);
-    let minStart = Infinity;
-    let maxStart = -Infinity;
-    for (const list of sel.perMetric.values()) {
-      for (const s of list) {
-        for (const start of s.buckets.keys()) {
-          if (start < minStart) minStart = start;
-          if (start > maxStart) maxStart = start;
-        }
-      }
-    }
+    const { minStart, maxStart } = bucketStartRange(sel);
     // Only whole windows count: a window that runs past the last bucket (the end of the run, or
     // now in a live check) holds too few samples to judge. A run shorter than one window is
     // judged as one window.
@@ -462,8 +473,7 @@ function judgeSampleGate(gate: CompiledGate, ctx: GateContext): GateResult {
   }
   // A window that is not whole buckets is judged over the next whole number of them: said, not hidden.
   if (gate.windowMs !== null && !figureless && overflowed.length === 0 && ctx.bucketWidthMs > 0 && gate.windowMs % ctx.bucketWidthMs !== 0) {
-    const judged = Math.ceil(Math.max(gate.windowMs, ctx.bucketWidthMs) / ctx.bucketWidthMs) * ctx.bucketWidthMs;
-    message += `; judged over windows of ${fmtSpan(judged)}: the ${cfg.window ?? DEFAULT_DRIFT_WINDOW} window in whole ${fmtSpan(ctx.bucketWidthMs)} buckets (set evaluate.bucketWidth to a divisor of the window for exact windows)`;
+    message += `; judged over windows of ${fmtSpan(wholeBucketsMs(gate.windowMs, ctx.bucketWidthMs))}: the ${cfg.window ?? DEFAULT_DRIFT_WINDOW} window in whole ${fmtSpan(ctx.bucketWidthMs)} buckets (set evaluate.bucketWidth to a divisor of the window for exact windows)`;
   }
   // A figure read from the HDR histogram is within 0.1 % of k6's: a limit inside that band could
   // be judged the other way by k6, which the message says rather than flip silently.
