@@ -91,12 +91,8 @@ export async function openSampleStream(
       // reader its EOF. A writer-only open could miss a reader not yet waiting (ENXIO) and leave it
       // blocked forever: the hang when k6 never started.
       releasing = true;
-      let fd: number;
-      try {
-        fd = openSync(fifoPath, constants.O_RDWR | constants.O_NONBLOCK);
-      } catch {
-        return; // the FIFO is gone: nothing can be blocked on it
-      }
+      const fd = ownWriteEnd(fifoPath);
+      if (fd === undefined) return;
       const close = () => closeSync(fd);
       if (opened) close();
       else onOpened.push(close);
@@ -111,6 +107,15 @@ async function makeFifo(fifoPath: string): Promise<void> {
   if (existing?.isFIFO()) await rm(fifoPath, { force: true });
   else if (existing) throw new UsageError(`${fifoPath} exists and is not a FIFO chaosgate made: refused (it is not deleted; choose another --out-dir)`);
   await execFileAsync('mkfifo', ['-m', '600', fifoPath]);
+}
+
+/** Our own write end of the FIFO (O_RDWR never blocks on a FIFO); undefined when the FIFO is gone (nothing can be blocked on it). */
+function ownWriteEnd(fifoPath: string): number | undefined {
+  try {
+    return openSync(fifoPath, constants.O_RDWR | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Only the FIFO it made: whatever replaced it meanwhile stays. */
@@ -163,12 +168,8 @@ export async function openThreadedSampleStream(
       // As openSampleStream's release: our own write end lets the draining thread's open complete;
       // closed once it is open, it gives the drain its EOF.
       releasing = true;
-      let writeEnd: number;
-      try {
-        writeEnd = openSync(fifoPath, constants.O_RDWR | constants.O_NONBLOCK);
-      } catch {
-        return; // the FIFO is gone: nothing can be blocked on it
-      }
+      const writeEnd = ownWriteEnd(fifoPath);
+      if (writeEnd === undefined) return;
       const timer = setInterval(() => {
         if (!opened()) return;
         clearInterval(timer);
