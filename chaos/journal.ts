@@ -6,7 +6,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { InputError } from '../lib/errors.js';
-import { isSameProcess } from '../lib/proc.js';
+import { isSameProcess, pidAlive } from '../lib/proc.js';
 import { redactUrl } from '../lib/redact.js';
 
 export interface JournalEntry {
@@ -101,12 +101,7 @@ export function journalOwnerRuns(path: string, journal: JournalFile): boolean {
   const { pid, startTicks } = journal.owner;
   if (pid === process.pid) return false;
   if (startTicks !== undefined) return isSameProcess(pid, startTicks);
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pidAlive(pid);
 }
 
 /**

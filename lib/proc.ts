@@ -47,6 +47,16 @@ export function processStartTicks(pid: number): string | undefined {
 }
 
 /** True while the process that had `startTicks` when recorded still runs under `pid`. */
+/** Whether a process with this PID exists (EPERM: it exists, owned by another user). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function isSameProcess(pid: number, startTicks: string): boolean {
   return processStartTicks(pid) === startTicks;
 }

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
-import { isSameProcess, processStartTicks, protectedPidReason, readProcStat, threadGroupOf } from './proc.js';
+import { isSameProcess, pidAlive, processStartTicks, protectedPidReason, readProcStat, threadGroupOf } from './proc.js';
 
 export interface JournaledProcess {
   pid: number;
@@ -116,12 +116,7 @@ export interface ReapOptions {
 function ownerRuns(owner: ProcessJournalFile['owner']): boolean {
   if (owner.pid === process.pid || isSameProcess(owner.pid, owner.startTicks)) return true;
   if (owner.startTicks !== UNKNOWN_START) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pidAlive(owner.pid);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

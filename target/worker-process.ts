@@ -5,21 +5,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { UsageError } from '../lib/errors.js';
+import { pidAlive } from '../lib/proc.js';
 import { startWorker, type WorkerOptions } from './worker.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Refuses a PID file that names another live process: two workers must not share one. */
 async function checkPidFile(path: string): Promise<void> {
   const previous = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-  if (Number.isInteger(previous) && previous > 0 && previous !== process.pid && alive(previous)) {
+  if (Number.isInteger(previous) && previous > 0 && previous !== process.pid && pidAlive(previous)) {
     throw new UsageError(`--pid-file ${path}: process ${previous} is still running with it`);
   }
 }

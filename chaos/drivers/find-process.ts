@@ -5,16 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { SafetyError } from '../../lib/errors.js';
 import { PreflightFailure } from './checks.js';
-import { isSameProcess, processStartTicks, selfAndAncestors, threadGroupOf } from '../../lib/proc.js';
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isSameProcess, pidAlive, processStartTicks, selfAndAncestors, threadGroupOf } from '../../lib/proc.js';
 
 async function pidFromFile(path: string): Promise<number | undefined> {
   try {
@@ -40,7 +31,7 @@ async function pidFromCommand(text: string): Promise<number | undefined> {
 /** The live PID the target names, or undefined. A zombie (killed, not yet collected by its parent) is not live. */
 export async function findProcess(target: string): Promise<number | undefined> {
   const pid = target.startsWith('cmd:') ? await pidFromCommand(target.slice(4)) : await pidFromFile(target);
-  return pid !== undefined && isAlive(pid) && processStartTicks(pid) !== undefined ? pid : undefined;
+  return pid !== undefined && pidAlive(pid) && processStartTicks(pid) !== undefined ? pid : undefined;
 }
 
 /** A process to signal: its PID and its start time when found. */
@@ -90,7 +81,7 @@ export function requireSameProcess(ref: ProcessRef, target: string): void {
 
 /** True when `ref` still names the recorded process (or, without a start time, any live one). */
 export function stillSameProcess(ref: ProcessRef): boolean {
-  return ref.startTicks !== undefined ? isSameProcess(ref.pid, ref.startTicks) : isAlive(ref.pid);
+  return ref.startTicks !== undefined ? isSameProcess(ref.pid, ref.startTicks) : pidAlive(ref.pid);
 }
 
 /** A process as a shared fault target: its PID and start time (a reused PID is another target). */

@@ -4,7 +4,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
-import { isSameProcess } from '../../lib/proc.js';
+import { isSameProcess, pidAlive } from '../../lib/proc.js';
 import type { PlanEntry, ProxyRoute } from '../config.js';
 
 export interface ServedRoute {
@@ -65,12 +65,7 @@ async function readServedFile(configuredJournal: string): Promise<ServedState | 
 
 export function ownerRuns(owner: FaultOwner): boolean {
   if (owner.startTicks !== undefined) return isSameProcess(owner.pid, owner.startTicks);
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pidAlive(owner.pid);
 }
 
 /** The serving process's state while it runs; a file left by a killed one counts as nothing served. */

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChaosSession } from '../../chaos/index.js';
-import { isAlive } from '../../chaos/drivers/find-process.js';
+import { pidAlive } from '../../lib/proc.js';
 import { toxiproxy } from '../../chaos/drivers/toxiproxy.js';
 import type { DriverContext } from '../../chaos/drivers/types.js';
 import { freePort } from '../../lib/net.js';
@@ -165,12 +165,12 @@ describe('process drivers', () => {
     });
     try {
       await session.runPlan();
-      await waitFor(() => !isAlive(firstPid), { what: `the first worker ${firstPid} killed` });
+      await waitFor(() => !pidAlive(firstPid), { what: `the first worker ${firstPid} killed` });
       await session.clearAll();
       const secondPid = await waitFor(
         async () => {
           const pid = Number(await readFile(pidFile, 'utf8'));
-          return pid && pid !== firstPid && isAlive(pid) ? pid : undefined;
+          return pid && pid !== firstPid && pidAlive(pid) ? pid : undefined;
         },
         { what: `a restarted worker's PID in ${pidFile}` },
       );
