@@ -17,6 +17,7 @@ const entryPoints = {
   ...(existsSync(`bench/${name}-child.ts`) ? { [`${name}-child`]: `bench/${name}-child.ts` } : {}),
   'evaluator-worker': 'evaluator/worker.ts',
   'evaluator-state-worker': 'evaluator/state-worker.ts',
+  'evaluator-record-worker': 'evaluator/record-worker.ts',
 };
 const out = mkdtempSync(join(tmpdir(), 'chaosgate-bench-build-'));
 try {

@@ -17,6 +17,7 @@ import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
 import { newestBaseline, type BaselineReports } from './baseline.js';
 import { evaluateInParallel, stateWorkerScript, writeState } from './state.js';
+import { recordWorkerScript } from './record-router.js';
 
 export interface EvaluateOptions {
   config?: { evaluate?: EvaluateConfigInput; gates?: GateConfigInput[] };
@@ -51,6 +52,27 @@ function workerScript(): URL | null {
  * 20 M points) without making the reader wait long.
  */
 const RING_SLOTS = 32;
+
+/**
+ * Threads from which files are also recorded off the main thread (record-router.ts): below, the
+ * main thread records and the others read (on 2 cores a recording thread only competes with them).
+ */
+export const RECORDING_MIN_THREADS = 4;
+/**
+ * Reading threads per recording thread: parsing a line costs ~5× recording its points (2-core
+ * profile: reading threads ~0.4 µs a point, the main thread's recording ~0.1 µs).
+ */
+const READERS_PER_RECORDER = 5;
+
+/** Recording threads for `threads` threads (0: the main thread records). */
+export function recordingThreads(threads: number): number {
+  return threads < RECORDING_MIN_THREADS ? 0 : Math.max(1, Math.round((threads - 1) / (READERS_PER_RECORDER + 1)));
+}
+
+/** Reading threads of a big plain NDJSON file: READERS, or every thread left when recording threads take the recording. */
+export function fileReaders(threads: number, recorders: number): number {
+  return recorders > 0 ? Math.max(READERS, threads - 1 - recorders) : Math.min(READERS, threads);
+}
 
 /** Threads from which many large inputs are evaluated to states in parallel and merged. */
 export const PARALLEL_INPUTS_MIN_THREADS = 4;
@@ -403,21 +425,29 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
     return model;
   }
   try {
+    // Live input (stdin, a FIFO) too: a reading thread drains the pipe whatever this thread does.
+    const plans = [];
     for (const input of inputs) {
-      // Live input (stdin, a FIFO) too: a reading thread drains the pipe whatever this thread does.
       const live = await isLiveSource(input);
-      const ownThread = live || (await bigFile(input, evaluateConfig.workerMinBytes));
+      plans.push({ input, live, ownThread: live || (await bigFile(input, evaluateConfig.workerMinBytes)) });
+    }
+    // Files read on reading threads, and threads to spare: the recording moves off this thread too.
+    const recorders = recordingThreads(threads);
+    const recordScript = recorders > 0 && script && plans.every((p) => !p.live) && plans.some((p) => p.ownThread) ? recordWorkerScript() : null;
+    if (recordScript) ev.recordOnThreads(recordScript, recorders);
+    for (const { input, live, ownThread } of plans) {
       // stdin's draining thread may be running already (the CLI's entry starts it for `evaluate -`).
       const drain = takeEarlyDrain(input);
       if (script && threads > 1 && ownThread) {
         const readers = live
           ? liveReaders(threads, opts.format)
           : opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input)
-            ? Math.min(READERS, threads)
+            ? fileReaders(threads, recordScript ? recorders : 0)
             : 1;
         await readInWorkers(ev, script, input, { format: opts.format, drain, readers, live });
       } else await readSource(ev, input, drain);
     }
+    await ev.collectRecorded();
     refuseRefusedGates(ev);
     // A shard's state may hold nothing (an idle runner): the merge judges all shards together.
     if (opts.statePath) await writeState(ev, opts.statePath);

@@ -31,6 +31,7 @@ import { SIGNIFICANT_DIGITS } from '../model/histogram.js';
 import { latencyGroups } from './latency-groups.js';
 import { percentileOfRanks, percentileRanks } from '../model/percentile.js';
 import { CHAOSGATE_VERSION } from '../lib/version.js';
+import { RecordRouter } from './record-router.js';
 
 export interface Sample {
   metric: string;
@@ -350,7 +351,7 @@ export class Evaluation implements SampleSink {
     this.gates.push(gate);
     if (gateFilterKey(gate) === null) return;
     const sources = gateMetrics(gate);
-    if ([...this.store.byKey.values()].some((s) => s.overflow && sources.includes(s.metric) && s.buckets.size > 0)) gate.missedOverflow = true;
+    if ([...this.store.byKey.values()].some((s) => s.overflow && sources.includes(s.metric) && s.hasSamples())) gate.missedOverflow = true;
     for (const info of this.tagCache.values()) info.series = [];
     for (const keys of this.batchKeys.values()) for (const k of keys) if (k) k.info.series = [];
     if (this.pending) for (const p of this.pending) p.info.series = [];
@@ -618,9 +619,35 @@ export class Evaluation implements SampleSink {
     return { selected, errorTagged: tags?.expected_response === 'false', series: [] };
   }
 
+  /** Recording threads (record-router.ts) while they record; null when points are recorded here. */
+  private router: RecordRouter | null = null;
+  /** Recording threads used (for the report's thread count). */
+  private recordingThreads = 0;
+
+  /**
+   * From now on, points are recorded on `threads` recording threads (record-router.ts): call before
+   * the first point, and collectRecorded() before finish() or a mergeable state. For inputs read to
+   * the end first: live gates (a run's abortOnFail) read the series while k6 runs.
+   */
+  recordOnThreads(script: URL, threads: number): void {
+    this.router = new RecordRouter(this.store, script, threads, this.bucketHistogramMetrics);
+    this.recordingThreads = threads;
+  }
+
+  /** The recording threads' series, back in this evaluation's store (a no-op without them). */
+  async collectRecorded(): Promise<void> {
+    const router = this.router;
+    if (router === null) return;
+    this.settle(); // held-back points are recorded too
+    this.router = null;
+    await router.finish();
+  }
+
   /** Frees every histogram without making a report (on error). */
   dispose(): void {
     this.finished = true;
+    this.router?.stop();
+    this.router = null;
     this.store.destroy();
   }
 
@@ -628,6 +655,7 @@ export class Evaluation implements SampleSink {
 
   /** The parts of this evaluation a mergeable state holds; live references, for state.ts only. */
   mergeParts(): MergeParts {
+    if (this.router !== null) throw new Error('the recording threads are still recording (collectRecorded first)');
     this.settle();
     return {
       settings: {
@@ -726,6 +754,7 @@ export class Evaluation implements SampleSink {
   /** The report model. Frees every histogram: the evaluation cannot be used afterwards. */
   finish(): ReportModel {
     if (this.finished) throw new Error('evaluation already finished');
+    if (this.router !== null) throw new Error('the recording threads are still recording (collectRecorded first)');
     this.finished = true;
     try {
       this.refusals();
@@ -774,7 +803,7 @@ export class Evaluation implements SampleSink {
           seriesCap: this.config.seriesCap,
           // The main thread, plus the reading threads of the input read by the most (of all inputs
           // when they were read at once: a run's shards).
-          threads: { allowed: evaluateThreads(this.config), used: 1 + this.readingThreads() },
+          threads: { allowed: evaluateThreads(this.config), used: 1 + this.readingThreads() + this.recordingThreads },
         },
         phases: this.phaseLabels ? this.timeline.segments(first, last) : [],
         series,

@@ -24,7 +24,7 @@ export const EXACT_PER_SERIES = 100_000;
 export const EXACT_TOTAL = 200_000;
 // Small chunks: many series with few values each (one per URL) must not spend the pool on empty
 // slots (with 256, 4 000 one-value series ran it dry after 781 and fell back to the histogram).
-const EXACT_CHUNK = 16;
+export const EXACT_CHUNK = 16;
 
 /**
  * The store's exact values: one allocation of EXACT_TOTAL values and arrival numbers (3.2 MB,
@@ -203,7 +203,7 @@ export class Bucket extends Bag {
  */
 export class Series {
   buckets = new Map<number, Bucket>();
-  readonly hist: Histogram | null;
+  hist: Histogram | null;
   /** Some values could not go into `hist` (negative, or above HISTOGRAM_MAX_VALUE). */
   histIncomplete = false;
   /** Every value exactly, while the series fits the exact-value budget; null past it (or no histogram). */
@@ -212,6 +212,10 @@ export class Series {
   touched = true;
   private current: Bucket | null = null;
   private currentEnd = -Infinity;
+  /** Points handed to a recording thread (a routed store, see SeriesStore.router). */
+  routed = 0;
+  /** Where a routed store sends this series' points (record-router.ts); null otherwise. */
+  route: SeriesRoute | null = null;
 
   constructor(
     readonly store: SeriesStore,
@@ -219,13 +223,29 @@ export class Series {
     readonly metric: string,
     readonly tags: Record<string, string>,
     readonly overflow: boolean,
-    histogram: boolean,
+    /** Whether it keeps a histogram (and exact values): on a routed store its recording thread does. */
+    readonly histogram: boolean,
   ) {
-    this.hist = histogram ? Histogram.create(3) : null;
-    this.exact = histogram ? new ExactValues(store.exactPool) : null;
+    this.hist = histogram && store.router === null ? Histogram.create(3) : null;
+    this.exact = this.hist !== null ? new ExactValues(store.exactPool) : null;
+  }
+
+  /** Whether any sample went into it (here, or to its recording thread). */
+  hasSamples(): boolean {
+    return this.buckets.size > 0 || this.routed > 0;
   }
 
   record(time: number, value: number, isError: boolean): void {
+    const router = this.store.router;
+    if (router !== null) router.point(this, time, value, isError);
+    else this.recordNumbered(time, value, isError, this.store.seq++, true);
+  }
+
+  /**
+   * Records a point with its arrival number `seq`. `keepExact` false: the exact values go for good
+   * (a recording thread's series, told so by the router, which keeps the whole budget).
+   */
+  recordNumbered(time: number, value: number, isError: boolean, seq: number, keepExact: boolean): void {
     let b = this.current;
     if (b === null || time < b.start || time >= this.currentEnd) {
       const width = this.store.bucketWidthMs;
@@ -238,14 +258,13 @@ export class Series {
     // the run by more than a bucket): tracked again, so it is frozen again later.
     if (b.hist !== null && b.hist.isFrozen) this.store.noteLive(b);
     b.add(time, value, isError);
-    const seq = this.store.seq++;
     if (this.hist !== null) {
       if (this.hist.isFrozen) this.store.noteLiveSeries(this);
       this.touched = true;
       if (value >= 0 && value <= HISTOGRAM_MAX_VALUE) this.hist.record(Math.round(value * HISTOGRAM_SCALE));
       else this.histIncomplete = true;
       const exact = this.exact;
-      if (exact !== null && (exact.length >= EXACT_PER_SERIES || !exact.push(value, seq))) this.dropExact();
+      if (exact !== null && (!keepExact || exact.length >= EXACT_PER_SERIES || !exact.push(value, seq))) this.dropExact();
     }
   }
 
@@ -301,6 +320,22 @@ export class Series {
   }
 }
 
+/** A routed store's recording threads (record-router.ts). */
+export interface PointRouter {
+  /** A series was created (in creation order: the store's order). */
+  define(series: Series): void;
+  point(series: Series, time: number, value: number, isError: boolean): void;
+}
+
+/** Where a routed series' points go: its recording thread and its number there, and the router's account of its exact values. */
+export interface SeriesRoute {
+  thread: number;
+  id: number;
+  /** Exact values it would hold now (-1: dropped for good). */
+  exactLength: number;
+  exactChunks: number;
+}
+
 export interface SeriesStoreOptions {
   bucketWidthMs: number;
   maxBuckets: number;
@@ -329,14 +364,15 @@ export function overflowKey(metric: string, tags: Record<string, string>): strin
 }
 
 /**
- * Live bucket histograms kept before the older ones are frozen (each live one costs ~9 KB of
- * WebAssembly memory, which grows by doubling and never shrinks: at 20 M points 256 live ones
- * kept it at 38 MB, 128 at 21 MB, ~10 MB less peak RSS). Since values are recorded × 1e6 (issue
- * 18) a bucket histogram spans more doublings (~13 KB): 96 live ones measured 189 MB peak RSS at
- * 20 M points against 201 MB with 128, the CPU alike. A short run with few series never gets
- * here, so its gates never decode anything.
+ * Bucket histograms older than the newest two widths are frozen once the run spans more than
+ * LIVE_BUCKET_SPAN widths (each live one costs ~9–13 KB of WebAssembly memory, which grows by
+ * doubling and never shrinks; a frozen one ~0.2–1.5 KB). The rule depends only on the run's time
+ * range, never on how many live ones one store holds: recording threads (record-router.ts) each
+ * hold some of the series, and a bucket must be frozen — which decides how merged histograms are
+ * encoded in the report — exactly when one store holding every series would freeze it. A short run
+ * never gets here, so its gates never decode anything.
  */
-const LIVE_BUCKET_HISTOGRAMS = 96;
+const LIVE_BUCKET_SPAN = 8;
 
 /**
  * Live whole-series histograms kept before idle ones are frozen (~61 KB of WebAssembly memory
@@ -359,6 +395,12 @@ export class SeriesStore {
   readonly exactPool = new ExactPool();
   private minStart = Infinity;
   private maxStart = -Infinity;
+  /**
+   * Set: the points go to recording threads (record-router.ts) and this store only keeps the
+   * series (in creation order), the arrival numbers and the bucket range; the threads' series
+   * replace these at the end (SeriesStore.adopt).
+   */
+  router: PointRouter | null = null;
 
   constructor(readonly opts: SeriesStoreOptions) {
     this.bucketWidthMs = opts.bucketWidthMs;
@@ -373,6 +415,7 @@ export class SeriesStore {
     s = new Series(this, key, metric, tags, false, this.opts.wantsHistogram(metric));
     this.byKey.set(key, s);
     if (s.hist !== null) this.noteLiveSeries(s);
+    this.router?.define(s);
     return s;
   }
 
@@ -383,13 +426,37 @@ export class SeriesStore {
       this.liveBuckets.push(b);
     }
     series.buckets.set(start, b);
+    this.joinRange(start);
+    return series.buckets.get(Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs)!;
+  }
+
+  /**
+   * A bucket starting at `start` exists now: widens the run's bucket range, freezing old bucket
+   * histograms when it moves on and coarsening when it outgrows maxBuckets. A recording thread
+   * (record-worker.ts) is told every change of the run's range in stream order and calls this
+   * itself, so its buckets freeze and coarsen exactly when one store of every series would.
+   */
+  joinRange(start: number): void {
     if (start < this.minStart) this.minStart = start;
     if (start > this.maxStart) {
       this.maxStart = start;
       this.freezeOldBuckets();
     }
     if ((this.maxStart - this.minStart) / this.bucketWidthMs + 1 > this.opts.maxBuckets) this.coarsen();
-    return series.buckets.get(Math.floor(start / this.bucketWidthMs) * this.bucketWidthMs)!;
+  }
+
+  /**
+   * Routed (see router): the start of the bucket a point at `time` falls in when it lies outside
+   * the run's bucket range (which it then joins), else null. Such a point always opens a new
+   * bucket of its series, and a point inside the range never changes the range, so this tracks
+   * the range (and the width) exactly as newBucket does in one store of every series.
+   */
+  routedStart(time: number): number | null {
+    const width = this.bucketWidthMs;
+    const start = Math.floor(time / width) * width;
+    if (start >= this.minStart && start <= this.maxStart) return null;
+    this.joinRange(start);
+    return start;
   }
 
   /** `s`'s histogram is live (new, or frozen and about to record again). */
@@ -420,9 +487,14 @@ export class SeriesStore {
     this.liveBuckets.push(b);
   }
 
+  /** Whether the run spans enough bucket widths for old bucket histograms to be frozen (LIVE_BUCKET_SPAN). */
+  private freezesBuckets(): boolean {
+    return (this.maxStart - this.minStart) / this.bucketWidthMs + 1 > LIVE_BUCKET_SPAN;
+  }
+
   /**
-   * Past the live limit, freezes the histograms of buckets older than the newest two widths
-   * (samples arrive slightly out of order, so the last two stay live). `rescan` first looks at
+   * Freezes the histograms of buckets older than the newest two widths (samples arrive slightly
+   * out of order, so the last two stay live), once the run is long enough. `rescan` first looks at
    * every bucket (after a coarsening merged them).
    */
   private freezeOldBuckets(rescan = false): void {
@@ -430,7 +502,7 @@ export class SeriesStore {
       this.liveBuckets = [];
       for (const s of this.byKey.values()) for (const b of s.buckets.values()) if (b.hist !== null && !b.hist.isFrozen) this.liveBuckets.push(b);
     }
-    if (this.liveBuckets.length <= LIVE_BUCKET_HISTOGRAMS) return;
+    if (!this.freezesBuckets()) return;
     const keepFrom = this.maxStart - this.bucketWidthMs;
     this.liveBuckets = this.liveBuckets.filter((b) => {
       if (b.hist === null || b.hist.isFrozen) return false;
@@ -446,7 +518,11 @@ export class SeriesStore {
       this.minStart = Math.floor(this.minStart / this.bucketWidthMs) * this.bucketWidthMs;
       this.maxStart = Math.floor(this.maxStart / this.bucketWidthMs) * this.bucketWidthMs;
     }
-    const freezeBefore = this.liveBuckets.length > LIVE_BUCKET_HISTOGRAMS / 2 ? this.maxStart - this.bucketWidthMs : -Infinity;
+    this.rebucketAll();
+  }
+
+  private rebucketAll(): void {
+    const freezeBefore = this.freezesBuckets() ? this.maxStart - this.bucketWidthMs : -Infinity;
     for (const s of this.byKey.values()) s.rebucket(this.bucketWidthMs, freezeBefore);
     this.freezeOldBuckets(true);
   }
@@ -462,6 +538,7 @@ export class SeriesStore {
       s = new Series(this, okey, metric, tags, true, this.opts.wantsHistogram(metric));
       this.byKey.set(okey, s);
       if (s.hist !== null) this.noteLiveSeries(s);
+      this.router?.define(s);
     }
     return s;
   }

@@ -34,8 +34,11 @@ export function liveHistograms(): number {
   return live;
 }
 
-/** A histogram as another thread receives it: raw HDR encoding (WASM) or compressed base64 (JS). */
-export type HistogramTransfer = Uint8Array | string;
+/** A histogram as another thread receives it: raw HDR encodings that add up to it (see Histogram.parts). */
+export interface HistogramTransfer {
+  parts: Uint8Array[];
+  count: number;
+}
 
 type DecodeRaw = (data: Uint8Array, bitBucketSize: 32) => hdr.Histogram;
 /** Raw V2 encoding → JS histogram (read-only use: no WebAssembly memory touched). */
@@ -75,6 +78,17 @@ export class Histogram {
       }),
       significantDigits,
     );
+  }
+
+  /**
+   * A histogram from another thread's `parts()`, frozen as they are, so it is encoded and read
+   * exactly as the sender's would be. WASM only (see parts).
+   */
+  static fromParts(sent: HistogramTransfer, digits: number): Histogram {
+    const out = new Histogram(null, digits);
+    out.frozen = sent.parts;
+    out.frozenCount = sent.count;
+    return out;
   }
 
   /** `digits`: those it was recorded with (the encoding's own header is not read back). */
@@ -174,6 +188,16 @@ export class Histogram {
     this.frozen = [(this.h as hdr.WasmHistogram).encode()];
     this.h.destroy();
     this.h = null;
+  }
+
+  /**
+   * The raw encodings that add up to this histogram, for another thread (fromParts): a frozen one's
+   * parts as they are (how a merged one is encoded depends on them), a live one's encoding.
+   * WASM only (histogramBackend): the JS build has no raw encoding; its users record on one thread.
+   */
+  parts(): HistogramTransfer {
+    if (this.frozen !== null) return { parts: this.frozen, count: this.frozenCount };
+    return { parts: [(this.h as hdr.WasmHistogram).encode()], count: this.h!.totalCount };
   }
 
   destroy(): void {

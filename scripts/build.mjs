@@ -3,9 +3,15 @@
 import { build } from 'esbuild';
 
 await build({
-  // The evaluator's worker thread is its own file beside the CLI (evaluator/evaluate.ts finds it).
+  // The evaluator's worker threads (reading, state, recording) are their own files beside the CLI (evaluator/evaluate.ts finds it).
   // dist/cli.mjs is a small entry (cli/launch.ts) that loads the commands from dist/cli-main.mjs.
-  entryPoints: { cli: 'cli/launch.ts', 'cli-main': 'cli/main.ts', 'evaluator-worker': 'evaluator/worker.ts', 'evaluator-state-worker': 'evaluator/state-worker.ts' },
+  entryPoints: {
+    cli: 'cli/launch.ts',
+    'cli-main': 'cli/main.ts',
+    'evaluator-worker': 'evaluator/worker.ts',
+    'evaluator-state-worker': 'evaluator/state-worker.ts',
+    'evaluator-record-worker': 'evaluator/record-worker.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -67,6 +67,7 @@ describe('npm pack', () => {
       'dist/cli-main.mjs',
       'dist/evaluator-worker.mjs',
       'dist/evaluator-state-worker.mjs',
+      'dist/evaluator-record-worker.mjs',
       'bin/chaosgate.mjs',
       'scenarios/chaos-smoke.ts',
       'scenarios/lib/endpoints.ts',
@@ -81,10 +82,11 @@ describe('npm pack', () => {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => /^package\/(cli|lib|evaluator|run|test)\//.test(f))).toEqual([]);
-    // Only the two bundles of dist/ (not the docs generator or a benchmark built beside them).
+    // Only the CLI's bundles of dist/ (not the docs generator or a benchmark built beside them).
     expect(files.filter((f) => f.startsWith('package/dist/'))).toEqual([
       'package/dist/cli-main.mjs',
       'package/dist/cli.mjs',
+      'package/dist/evaluator-record-worker.mjs',
       'package/dist/evaluator-state-worker.mjs',
       'package/dist/evaluator-worker.mjs',
     ]);

@@ -93,12 +93,13 @@ describe('evaluate --threads', () => {
 
     const single = await Promise.all([1, 2, 3, 8].map((n) => evaluateAt([one], n)));
     expect(single[0]!.totals.points).toBe(40_000);
-    // Main thread alone; then the main thread and two reading threads (the file is over 4 × 1 MB).
+    // Main thread alone; then the main thread and two reading threads (the file is over 4 × 1 MB);
+    // at 8, six reading threads and one recording thread (the main thread only routes the points).
     expect(single.map((r) => r.config.threads)).toEqual([
       { allowed: 1, used: 1 },
       { allowed: 2, used: 3 },
       { allowed: 3, used: 3 },
-      { allowed: 8, used: 3 },
+      { allowed: 8, used: 8 },
     ]);
     for (const r of single.slice(1)) expect(exactDifferences(comparable(r), comparable(single[0]!))).toEqual([]);
 
@@ -123,6 +124,45 @@ describe('evaluate --threads', () => {
       expect(d).toMatch(/^\$\.(series\.\d+\.(trend\.(sum|avg)|counter\.(sum|ratePerSecond)|histogram\.data|buckets\.items\.\d+\.(sum|histogram))|gates\.\d+\.observed): /);
     expect(reportDifferences(comparable(many[3]!), comparable(many[0]!))).toEqual([]);
     expect(many[3]!.gates.map((g) => g.verdict)).toEqual(many[0]!.gates.map((g) => g.verdict));
+  }, 300_000);
+
+  it('records on several recording threads to the bit while the run coarsens and freezes its buckets, overflows the series cap and spends the exact-value budget', async () => {
+    const file = join(dir, 'stress.ndjson');
+    // 700 k points: ~500 k trend values, past the exact-value budget of 200 k (some series keep
+    // theirs, the ones that come later drop them), over about a minute of replicated k6 output.
+    await replicate(loadRecording(recorded), file, 700_000, { offsetMinutes: 0, gzip: false });
+    const stress = join(dir, 'stress.json');
+    await writeFile(
+      stress,
+      JSON.stringify({
+        // 100 ms buckets and at most 8 of them: the width doubles again and again as the run grows
+        // (every coarsening merges frozen and live bucket histograms); 12 series at most.
+        evaluate: { workerMinBytes: 1 << 20, bucketWidth: '100ms', maxBuckets: 8, seriesCap: 12, bucketHistograms: ['http_req_waiting'] },
+        gates: [
+          { metric: 'http_req_duration', expression: 'p(95)<60000', window: '1s' },
+          { metric: 'http_req_duration', expression: 'p(99)<60000' },
+          { metric: 'http_req_duration{status:200}', expression: 'avg<60000', window: '2s' },
+          { metric: 'http_req_failed', expression: 'rate<0.9' },
+          { metric: 'http_reqs', expression: 'count>0' },
+        ],
+      }),
+    );
+    const at = async (threads: number) => {
+      const json = join(dir, `stress-${threads}.json`);
+      const r = await runCli(bundle.cli, ['evaluate', file, '-c', stress, '--threads', String(threads), '--json', json], { timeoutMs: 240_000 });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(await readFile(json, 'utf8')) as Report & { series: Array<{ overflow: boolean; kind: string; count: number }>; config: { bucketWidthMs: number } };
+    };
+    const one = await at(1);
+    // What the case is about happened: buckets coarsened, series overflowed, exact values dropped.
+    expect(one.config.bucketWidthMs).toBeGreaterThanOrEqual(400);
+    expect(one.series.some((x) => x.overflow)).toBe(true);
+    // More trend values than the budget holds: some series dropped theirs (a dropped series never takes them up again).
+    expect(one.series.filter((x) => x.kind === 'trend').reduce((n, x) => n + x.count, 0)).toBeGreaterThan(200_000);
+    // 12 threads: two recording threads (series dealt out in turns) and nine reading threads.
+    const many = await at(12);
+    expect(many.config.threads).toEqual({ allowed: 12, used: 12 });
+    expect(exactDifferences(comparable(many), comparable(one))).toEqual([]);
   }, 300_000);
 
   it('reads live input (stdin, a FIFO written in uneven pieces, gzip) at 1, 2, 3 and 5 threads to the report of the file', async () => {

@@ -25,6 +25,7 @@ export async function bundleCli(name: string): Promise<CliBundle> {
       'cli-main': join(projectRoot, 'cli/main.ts'),
       'evaluator-worker': join(projectRoot, 'evaluator/worker.ts'),
       'evaluator-state-worker': join(projectRoot, 'evaluator/state-worker.ts'),
+      'evaluator-record-worker': join(projectRoot, 'evaluator/record-worker.ts'),
     },
     outdir: dir,
     outExtension: { '.js': '.mjs' },
