@@ -16,12 +16,16 @@ export const RANGE = -1;
 export const IS_ERROR = 1;
 export const DROP_EXACT = 2;
 
-/** ctl (Int32): records written (published), records read, 1 once the writer is done, 1 if the reader failed. */
+/**
+ * ctl (Int32): records written (published), records read, 1 once the writer is done, 1 if the
+ * reader failed, 1 while the reader sleeps (the writer wakes it only then: a wake is a system call).
+ */
 export const WRITTEN = 0;
 export const READ = 1;
 export const ENDED = 2;
 export const FAILED = 3;
-export const CTL_SLOTS = 4;
+export const SLEEPING = 4;
+export const CTL_SLOTS = 5;
 
 export interface RecordTask {
   ring: Float64Array;

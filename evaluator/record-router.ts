@@ -20,6 +20,7 @@ import {
   RECORD_VALUES,
   RING_MASK,
   RING_RECORDS,
+  SLEEPING,
   WRITTEN,
   restoreSeries,
   type RecordTask,
@@ -36,7 +37,7 @@ export function recordWorkerScript(): URL | null {
 }
 
 /** Records written before they are published to the recording thread (one atomic store and a wake each time). */
-const PUBLISH_EVERY = 1024;
+const PUBLISH_EVERY = 4096;
 /** A full ring that does not drain for this long: its recording thread is taken as stuck (every wait ends). */
 const STALL_MS = 60_000;
 /** One wait for room in a full ring (its thread wakes the main thread sooner). */
@@ -145,7 +146,7 @@ export class RecordRouter implements PointRouter {
   private publish(lane: Lane): void {
     if (lane.written === lane.published) return;
     Atomics.store(lane.ctl, WRITTEN, lane.written);
-    Atomics.notify(lane.ctl, WRITTEN);
+    if (Atomics.load(lane.ctl, SLEEPING) === 1) Atomics.notify(lane.ctl, WRITTEN);
     lane.published = lane.written;
   }
 

@@ -13,6 +13,7 @@ import {
   READ,
   RECORD_VALUES,
   RING_MASK,
+  SLEEPING,
   WRITTEN,
   exportSeries,
   type RecordTask,
@@ -62,7 +63,10 @@ function record(): RecorderMessage {
     const written = Atomics.load(ctl, WRITTEN);
     if (written === read) {
       if (Atomics.load(ctl, ENDED) === 1 && Atomics.load(ctl, WRITTEN) === read) break;
-      Atomics.wait(ctl, WRITTEN, written, WAIT_MS);
+      Atomics.store(ctl, SLEEPING, 1);
+      // Published (or ended) since the look above: no sleep, or the wake would be missed.
+      if (Atomics.load(ctl, WRITTEN) === written && Atomics.load(ctl, ENDED) === 0) Atomics.wait(ctl, WRITTEN, written, WAIT_MS);
+      Atomics.store(ctl, SLEEPING, 0);
       continue;
     }
     // Room is given back every READ_BATCH records, so the main thread seldom waits for a full ring.
