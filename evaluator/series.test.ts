@@ -112,4 +112,50 @@ describe('series store', () => {
     store.destroy();
     expect(liveHistograms()).toBe(0);
   });
+
+  it("a store told every change of the run's bucket range, as a recording thread is, ends each of its series like one store of every series", () => {
+    const opts = { bucketWidthMs: 100, maxBuckets: 8, seriesCap: 100, wantsHistogram: () => true, wantsBucketHistogram: () => true };
+    const whole = new SeriesStore(opts);
+    const range = new SeriesStore(opts); // the router's: it only tracks the range
+    const threads = [new SeriesStore(opts), new SeriesStore(opts)];
+    const r = rng(11);
+    let seq = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const k = Math.floor(r() * 6);
+      // Mostly in order, some late by up to 3 s, one far ahead now and then: the range grows on both sides.
+      const time = 1_700_000_000_000 + i * 2 - (r() < 0.02 ? r() * 3000 : 0) + (r() < 0.0005 ? 20_000 : 0);
+      const value = Math.round(r() * 5000) / 7;
+      whole.get(`m${k}`, {}).record(time, value, false);
+      const owner = threads[k % 2]!;
+      const series = owner.get(`m${k}`, {});
+      const start = range.routedStart(time);
+      if (start !== null) for (const t of threads) t === owner ? t.newBucket(series, start) : t.joinRange(start);
+      series.recordNumbered(time, value, false, seq++, true);
+    }
+    expect(whole.bucketWidthMs).toBeGreaterThanOrEqual(800); // it coarsened
+    for (const t of [range, ...threads]) expect(t.bucketWidthMs).toBe(whole.bucketWidthMs);
+    let frozenSeen = 0;
+    for (let k = 0; k < 6; k++) {
+      const a = whole.byKey.get(`m${k}{}`)!;
+      const b = threads[k % 2]!.byKey.get(`m${k}{}`)!;
+      expect([...b.buckets.keys()]).toEqual([...a.buckets.keys()]);
+      for (const [start, x] of a.buckets) {
+        const y = b.buckets.get(start)!;
+        expect([y.count, y.sum, y.min, y.max, y.last, y.firstTime, y.lastTime]).toEqual([x.count, x.sum, x.min, x.max, x.last, x.firstTime, x.lastTime]);
+        expect(y.hist!.isFrozen).toBe(x.hist!.isFrozen);
+        if (x.hist!.isFrozen) frozenSeen++;
+        expect(y.hist!.encode()).toBe(x.hist!.encode());
+      }
+      expect(Object.is(b.summary().sum, a.summary().sum)).toBe(true);
+      expect(b.hist!.encode()).toBe(a.hist!.encode());
+      // Handed to another thread and back (record-lane.ts), a histogram reads and encodes the same.
+      const back = Histogram.fromParts(a.hist!.parts(), 3);
+      expect(back.encode()).toBe(a.hist!.encode());
+      expect(back.count).toBe(a.hist!.count);
+      back.destroy();
+    }
+    expect(frozenSeen).toBeGreaterThan(0);
+    for (const t of [whole, range, ...threads]) t.destroy();
+    expect(liveHistograms()).toBe(0);
+  });
 });
