@@ -23,7 +23,7 @@ const config = {
 const started = performance.now();
 let report: ReportModel | null = null;
 if (mode === 'whole') report = await evaluate(paths, { config, parallelInputs: false });
-else if (mode === 'parallel') report = await evaluate(paths, { config: { ...config, evaluate: { workers: 4 } } });
+else if (mode === 'parallel') report = await evaluate(paths, { config: { ...config, evaluate: { workers: 4, parallelInputs: true } } });
 else if (mode === 'state') await evaluate(paths, { config, statePath: out });
 else if (mode === 'merge') {
   const states: NamedState[] = [];

@@ -80,6 +80,10 @@ export const evaluateSectionSchema = z
       .optional()
       .describe('threads the evaluator may use (flag --threads); omitted: os.availableParallelism(); 1 = the main thread only (docs/evaluator.md, threads)'),
     workers: z.number().int().min(0).max(64).default(0).describe('the older name of `threads` (0 = one per core); `threads` wins when both are set'),
+    parallelInputs: z
+      .boolean()
+      .default(false)
+      .describe('several big inputs, 4+ threads: a state per input on its own thread, merged (faster for many gzip files; sums may differ in the last bits)'),
     workerMinBytes: z
       .number()
       .int()

@@ -30,7 +30,7 @@ export interface EvaluateOptions {
   baselineReport?: BaselineReports;
   /** Also write the mergeable state here (evaluator/state.ts), before the report is made. */
   statePath?: string;
-  /** Many large inputs: one state per input in worker threads, then the merge (default true). */
+  /** Many large inputs: one state per input in worker threads, then the merge (default: evaluate.parallelInputs). */
   parallelInputs?: boolean;
   /** Tags derived from a sample's own (the `service` tag, run/services.ts), as a run adds them. */
   deriveTags?: EvaluationOptions['deriveTags'];
@@ -394,15 +394,16 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
   for (const e of opts.phaseEvents ?? []) ev.addPhaseEvent(e);
   const script = workerScript();
   const threads = evaluateThreads(evaluateConfig);
-  // Many large inputs (shards' outputs): one state per input in worker threads, then the merge.
-  // From 4 threads: on 2 cores one evaluation with its reading thread was faster (bench:merge,
-  // 20 M points in 8 files: 36 s vs 47 s), as each state thread parses and records alone.
+  // Many large inputs (shards' outputs), when asked (evaluate.parallelInputs): one state per input
+  // in worker threads, then the merge — its sums add each input's, so not to the bit. From 4
+  // threads: on 2 cores one evaluation with its reading thread was faster (bench:merge, 20 M
+  // points in 8 files: 36 s vs 47 s), as each state thread parses and records alone.
   const stateScript = stateWorkerScript();
   if (
     stateScript &&
     !opts.phaseLabels &&
     !opts.deriveTags &&
-    opts.parallelInputs !== false &&
+    (opts.parallelInputs ?? evaluateConfig.parallelInputs) &&
     threads >= PARALLEL_INPUTS_MIN_THREADS &&
     inputs.length > 1 &&
     !opts.statePath &&

@@ -129,7 +129,20 @@ describe('chaosgate merge', () => {
         ],
       }),
     );
-    const parallel = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workerMinBytes=1', '--set', 'evaluate.workers=4', '--json', join(dir, 'parallel.json')]);
+    const parallel = await cli([
+      'evaluate',
+      ...inputs,
+      '-c',
+      config,
+      '--set',
+      'evaluate.workerMinBytes=1',
+      '--set',
+      'evaluate.workers=4',
+      '--set',
+      'evaluate.parallelInputs=true',
+      '--json',
+      join(dir, 'parallel.json'),
+    ]);
     const sequential = await cli(['evaluate', ...inputs, '-c', config, '--set', 'evaluate.workers=1', '--json', join(dir, 'sequential.json')]);
     noStack(parallel);
     expect(parallel.code, parallel.stderr).toBe(sequential.code);
