@@ -129,7 +129,12 @@ describe('series store', () => {
       const owner = threads[k % 2]!;
       const series = owner.get(`m${k}`, {});
       const start = range.routedStart(time);
-      if (start !== null) for (const t of threads) t === owner ? t.newBucket(series, start) : t.joinRange(start);
+      if (start !== null) {
+        for (const t of threads) {
+          if (t === owner) t.newBucket(series, start);
+          else t.joinRange(start);
+        }
+      }
       series.recordNumbered(time, value, false, seq++, true);
     }
     expect(whole.bucketWidthMs).toBeGreaterThanOrEqual(800); // it coarsened
