@@ -376,10 +376,13 @@ const LIVE_BUCKET_SPAN = 8;
 
 /**
  * Live whole-series histograms kept before idle ones are frozen (~61 KB of WebAssembly memory
- * each when live, ~0.2–1.5 KB frozen). Without it a cardinality bomb (10 000 series, each
- * recorded once) held 10 000 live ones: 628 MB peak RSS at 500 k distinct names.
+ * each when live, more since values are recorded × 1e6; ~0.2–1.5 KB frozen). Without it a
+ * cardinality bomb (10 000 series, each recorded once) held 10 000 live ones: 628 MB peak RSS at
+ * 500 k distinct names; with 256, 325–327 MB (bench:evaluator's cardinality row, 5 Dec 2026,
+ * WebAssembly memory 133 MB), over that row's 300 MB bound; with 64, 279–295 MB (69 MB) at the
+ * same speed. Series recorded into between two sweeps stay live whatever the number.
  */
-const LIVE_SERIES_HISTOGRAMS = 256;
+const LIVE_SERIES_HISTOGRAMS = 64;
 
 export class SeriesStore {
   readonly byKey = new Map<string, Series>();
