@@ -3,7 +3,7 @@
 // and the series as the thread hands them back at the end.
 import type { MessagePort } from 'node:worker_threads';
 import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS, type HistogramTransfer } from '../model/histogram.js';
-import { Bucket, ExactValues, type Series, type SeriesStore } from './series.js';
+import { ExactValues, bucketOf, bucketStats, type BucketStats, type Series, type SeriesStore } from './series.js';
 
 /** Float64 values per record: [series id, time, value, arrival number, flags], or a range record. */
 export const RECORD_VALUES = 5;
@@ -46,17 +46,7 @@ export interface SeriesDefinition {
   histogram: boolean;
 }
 
-interface BucketExport {
-  start: number;
-  count: number;
-  errors: number;
-  sum: number;
-  min: number;
-  max: number;
-  nonzero: number;
-  last: number;
-  lastTime: number;
-  firstTime: number;
+interface BucketExport extends BucketStats {
   inexact: boolean;
   histIncomplete: boolean;
   hist: HistogramTransfer | null;
@@ -78,21 +68,7 @@ export function exportSeries(s: Series): SeriesExport {
     hist: s.hist?.parts() ?? null,
     histIncomplete: s.histIncomplete,
     exact: s.exact === null ? null : { values: s.exact.values(), seqs: s.exact.seqs() },
-    buckets: [...s.buckets.values()].map((b) => ({
-      start: b.start,
-      count: b.count,
-      errors: b.errors,
-      sum: b.sum,
-      min: b.min,
-      max: b.max,
-      nonzero: b.nonzero,
-      last: b.last,
-      lastTime: b.lastTime,
-      firstTime: b.firstTime,
-      inexact: b.inexact,
-      histIncomplete: b.histIncomplete,
-      hist: b.hist?.parts() ?? null,
-    })),
+    buckets: [...s.buckets.values()].map((b) => ({ ...bucketStats(b), inexact: b.inexact, histIncomplete: b.histIncomplete, hist: b.hist?.parts() ?? null })),
   };
 }
 
@@ -109,16 +85,7 @@ export function restoreSeries(s: Series, store: SeriesStore, sent: SeriesExport)
     s.exact = exact;
   } else s.exact = null;
   for (const sb of sent.buckets) {
-    const b = new Bucket(sb.start);
-    b.count = sb.count;
-    b.errors = sb.errors;
-    b.sum = sb.sum;
-    b.min = sb.min;
-    b.max = sb.max;
-    b.nonzero = sb.nonzero;
-    b.last = sb.last;
-    b.lastTime = sb.lastTime;
-    b.firstTime = sb.firstTime;
+    const b = bucketOf(sb);
     b.inexact = sb.inexact;
     b.histIncomplete = sb.histIncomplete;
     b.hist = sb.hist === null ? null : Histogram.fromParts(sb.hist, BUCKET_SIGNIFICANT_DIGITS);

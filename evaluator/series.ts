@@ -197,6 +197,39 @@ export class Bucket extends Bag {
   }
 }
 
+/** A bucket's exact stats as plain numbers: what a state file or another thread carries. */
+export interface BucketStats {
+  start: number;
+  count: number;
+  errors: number;
+  sum: number;
+  min: number;
+  max: number;
+  nonzero: number;
+  last: number;
+  lastTime: number;
+  firstTime: number;
+}
+
+export function bucketStats(b: Bucket): BucketStats {
+  return { start: b.start, count: b.count, errors: b.errors, sum: b.sum, min: b.min, max: b.max, nonzero: b.nonzero, last: b.last, lastTime: b.lastTime, firstTime: b.firstTime };
+}
+
+/** A bucket holding `stats` (its histogram, if any, is the caller's to add). */
+export function bucketOf(stats: BucketStats): Bucket {
+  const b = new Bucket(stats.start);
+  b.count = stats.count;
+  b.errors = stats.errors;
+  b.sum = stats.sum;
+  b.min = stats.min;
+  b.max = stats.max;
+  b.nonzero = stats.nonzero;
+  b.last = stats.last;
+  b.lastTime = stats.lastTime;
+  b.firstTime = stats.firstTime;
+  return b;
+}
+
 /**
  * A series keeps its exact stats only per time bucket (one update per sample, not two); the
  * whole-run stats are the buckets added up, exactly. Its histogram is whole-run, 3 digits.

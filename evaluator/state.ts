@@ -23,7 +23,7 @@ import { BUCKET_SIGNIFICANT_DIGITS, Histogram, SIGNIFICANT_DIGITS } from '../mod
 import { inputProblemSchema, inputSummarySchema, metricKindSchema, type ReportModel } from '../model/report.js';
 import type { PhaseEvent } from './phases.js';
 import type { InputFormat } from './readers/index.js';
-import { Bucket, EXACT_PER_SERIES, HISTOGRAM_SCALE, Series } from './series.js';
+import { Bucket, EXACT_PER_SERIES, HISTOGRAM_SCALE, Series, bucketOf, bucketStats } from './series.js';
 
 export const STATE_FORMAT = 'chaosgate-evaluation-state';
 /** Bump on any change an older merge would misread. 2: exact values per series (k6's percentiles); 3: k6's VU gauges kept per input (`__input`, instance-gauges.ts). */
@@ -151,21 +151,7 @@ export function exportState(ev: Evaluation): EvaluationState {
     histogram: s.hist === null ? null : s.hist.encode(),
     histogramIncomplete: s.histIncomplete,
     exact: s.exact === null ? null : { values: Array.from(s.exact.values()), seqs: Array.from(s.exact.seqs()) },
-    buckets: [...s.buckets.values()]
-      .sort((a, b) => a.start - b.start)
-      .map((b) => ({
-        start: b.start,
-        count: b.count,
-        errors: b.errors,
-        sum: b.sum,
-        min: b.min,
-        max: b.max,
-        nonzero: b.nonzero,
-        last: b.last,
-        lastTime: b.lastTime,
-        firstTime: b.firstTime,
-        ...(b.hist !== null ? { histogram: b.hist.encode() } : {}),
-      })),
+    buckets: [...s.buckets.values()].sort((a, b) => a.start - b.start).map((b) => ({ ...bucketStats(b), ...(b.hist !== null ? { histogram: b.hist.encode() } : {}) })),
   }));
   return {
     format: STATE_FORMAT,
@@ -246,16 +232,7 @@ export function checkSettings(states: NamedState[], expected: StateSettings, exp
 }
 
 function bucketFrom(b: EvaluationState['series'][number]['buckets'][number], keepHistogram: boolean): Bucket {
-  const out = new Bucket(b.start);
-  out.count = b.count;
-  out.errors = b.errors;
-  out.sum = b.sum;
-  out.min = b.min;
-  out.max = b.max;
-  out.nonzero = b.nonzero;
-  out.last = b.last;
-  out.lastTime = b.lastTime;
-  out.firstTime = b.firstTime;
+  const out = bucketOf(b);
   if (b.histogram !== undefined && keepHistogram) out.hist = Histogram.decode(b.histogram, BUCKET_SIGNIFICANT_DIGITS);
   return out;
 }
