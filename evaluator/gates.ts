@@ -4,7 +4,7 @@
 // sample carries (the error budget `chaosgate_error_rate`) are evaluator/derived-metrics.ts's.
 import type { GateConfig } from './config.js';
 import { UsageError } from '../lib/errors.js';
-import { durationToMs, validatedMs } from '../lib/duration.js';
+import { validatedMs } from '../lib/duration.js';
 import { aggregates, fromHistogram, type AggregateDef } from './aggregates.js';
 import { derivedMetric } from './derived-metrics.js';
 import { defaultGateId } from '../model/gate-id.js';
@@ -56,7 +56,7 @@ export function gateFields(gate: CompiledGate, baselineSource: string | null) {
 /** The window a gate is judged in (a drift gate has one by default), in ms; null for none. */
 export function gateWindowMs(config: { metric: string; window?: string | number }): number | null {
   if (typeof config.window === 'number') return config.window;
-  if (config.window) return durationToMs(config.window);
+  if (config.window) return validatedMs(config.window);
   return driftInner(config.metric) !== null ? validatedMs(DEFAULT_DRIFT_WINDOW) : null;
 }
 
@@ -72,7 +72,7 @@ export function compileGate(config: GateConfig, index: number): CompiledGate {
   if (threshold.rhs.kind === 'baseline' && !config.baseline) {
     throw new Error(`gates[${index}] (${id}): expression uses "baseline" but no baseline is set`);
   }
-  return { id, config, ref, threshold, windowMs: config.window ? validatedMs(config.window) : null, drift: null };
+  return { id, config, ref, threshold, windowMs: gateWindowMs(config), drift: null };
 }
 
 function compileDriftGate(config: GateConfig, index: number, inner: string): CompiledGate {
@@ -90,7 +90,7 @@ function compileDriftGate(config: GateConfig, index: number, inner: string): Com
   const ref = parseMetricRef(inner);
   // The per-window figure, as a percentile so that the buckets keep a histogram for a trend (a rate ignores it).
   const threshold: Threshold = { source: config.expression, aggregate: { kind: 'percentile', p: 95 }, operator: drift.operator, rhs: { kind: 'number', value: drift.limit } };
-  return { id, config, ref, threshold, windowMs: validatedMs(config.window ?? DEFAULT_DRIFT_WINDOW), drift };
+  return { id, config, ref, threshold, windowMs: gateWindowMs(config), drift };
 }
 
 export interface GateContext {

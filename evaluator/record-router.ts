@@ -184,6 +184,8 @@ export class RecordRouter implements PointRouter {
     }
     try {
       const sent = await Promise.all(this.lanes.map((l) => l.result));
+      // The threads' own series (heaps, WebAssembly memory) go before this thread builds its copies.
+      await Promise.all(this.lanes.map((l) => l.worker.terminate()));
       this.store.router = null;
       for (const s of this.store.byKey.values()) {
         const r = s.route!;

@@ -90,7 +90,8 @@ describe('evaluate --threads', () => {
     await replicate(rec, one, 40_000, { offsetMinutes: 0, gzip: false });
     // Three shards' files: the same recording at three time offsets (k6 in three zones' format).
     const three = [0, 60, 120].map((m) => join(dir, `shard-${m}.ndjson`));
-    for (const [i, p] of three.entries()) await replicate(rec, p, 8_000 + i * 1_000, { offsetMinutes: i * 60, gzip: false });
+    // Each over 4 × 1 MB: two reading threads each, and from 4 threads a recording thread.
+    for (const [i, p] of three.entries()) await replicate(rec, p, 20_000 + i * 1_000, { offsetMinutes: i * 60, gzip: false });
 
     const single = await Promise.all([1, 2, 3, 8].map((n) => evaluateAt([one], n)));
     expect(single[0]!.totals.points).toBe(40_000);
@@ -106,14 +107,14 @@ describe('evaluate --threads', () => {
 
     const many = [];
     for (const n of [1, 2, 3, 8]) many.push(await evaluateAt(three, n));
-    expect(many[0]!.totals.points).toBe(27_000);
-    // The files one after the other, each on a reading thread (under 4 MB: one), from 4 threads
-    // with a recording thread: the same to the bit as one thread.
+    expect(many[0]!.totals.points).toBe(63_000);
+    // The files one after the other, each on two reading threads (at 8: six, and a recording
+    // thread): the same to the bit as one thread.
     expect(many.map((r) => r.config.threads)).toEqual([
       { allowed: 1, used: 1 },
-      { allowed: 2, used: 2 },
-      { allowed: 3, used: 2 },
-      { allowed: 8, used: 3 },
+      { allowed: 2, used: 3 },
+      { allowed: 3, used: 3 },
+      { allowed: 8, used: 8 },
     ]);
     for (const r of many.slice(1)) expect(exactDifferences(comparable(r), comparable(many[0]!))).toEqual([]);
     // Asked for (evaluate.parallelInputs), from 4 threads: a state per file on a thread of its own,
