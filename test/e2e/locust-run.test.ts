@@ -4,7 +4,7 @@
 // gates (web passes, api breaches: exit 99) and writes every report. The same plan and gates with a
 // k6 script give the same verdicts and a web p95 in the same range. Locust killed mid-run is exit
 // 1; a locustfile with a syntax error is exit 2 before any load.
-import { spawn } from 'node:child_process';
+
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisSchema } from '../../model/analysis.js';
 import { reportSchema, type ReportModel } from '../../model/report.js';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli as runBundled, type CliBundle } from '../support/cli-bundle.js';
 import { startLoopbackHttp, type LoopbackHttp } from '../support/servers.js';
 import { waitFor } from '../support/wait.js';
 
@@ -105,19 +105,7 @@ interface Run {
 
 /** Runs the CLI in `dir`; `during` gets the child and its stderr so far while it runs. */
 function runCli(args: string[], timeoutMs: number, during?: (pid: number, stderr: () => string) => Promise<void>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli.cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    if (during) during(child.pid!, () => stderr).catch(reject);
-  });
+  return runBundled(cli.cli, args, { cwd: dir, timeoutMs, during });
 }
 
 /** Processes whose command line names this test's folder and Locust. */

@@ -1,14 +1,14 @@
 // A TCP service of the user's own (a throwaway redis-server): the script reaches it through
 // CHAOSGATE_ADDR_CACHE, a tcp-latency fault on the service puts a tcp route in front of it, and the
 // script's own `service` tag on its custom metric lets per-phase gates tell the fault apart.
-import { spawn } from 'node:child_process';
+
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisSchema } from '../../model/analysis.js';
 import { reportSchema } from '../../model/report.js';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli as runBundled, type CliBundle } from '../support/cli-bundle.js';
 import { startRedis, type RunningServer } from '../support/servers.js';
 
 const SCRIPT = `
@@ -47,17 +47,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Runs the CLI in `dir` (bounded in time); resolves with its exit code and stderr. */
 function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli.cli, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
+  return runBundled(cli.cli, args, { cwd: dir, timeoutMs });
 }
 
 describe('gate your own TCP service', () => {

@@ -3,7 +3,7 @@
 // URLs from CHAOSGATE_URL_*, and `chaosgate run` with a plan that slows one service and makes the
 // other answer 503. The run must label phases, compute recovery per fault, judge per-service gates
 // separately (web passes, api breaches), write every report and exit 99.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisSchema, type Analysis } from '../../model/analysis.js';
 import { reportSchema } from '../../model/report.js';
-import { bundleCli, type CliBundle } from '../support/cli-bundle.js';
+import { bundleCli, runCli as runBundled, type CliBundle } from '../support/cli-bundle.js';
 
 interface Service {
   server: Server;
@@ -110,18 +110,7 @@ function config(extra: Record<string, unknown> = {}) {
 
 /** Runs the CLI in `dir` (bounded in time); resolves with its exit code and output. */
 function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli.cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runBundled(cli.cli, args, { cwd: dir, timeoutMs });
 }
 
 describe('gate your own service: two services, a user script, a fault on each', () => {

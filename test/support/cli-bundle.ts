@@ -50,7 +50,24 @@ export interface CliResult {
  * Runs `node <cli> …args` to its end and collects its output; SIGKILLed after `timeoutMs` (a hang
  * shows as `signal: 'SIGKILL'`, never as a test that waits forever).
  */
-export function runCli(cli: string, args: string[], opts: { stdin?: string | Buffer; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/**
+ * How long after the CLI exits its output may still arrive: a process it left behind (what some
+ * tests provoke) can hold its stdout open for good, and the result must not wait for that.
+ */
+const OUTPUT_AFTER_EXIT_MS = 2000;
+
+export function runCli(
+  cli: string,
+  args: string[],
+  opts: {
+    stdin?: string | Buffer;
+    timeoutMs?: number;
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Runs while the CLI does, with its pid and its stderr so far; a rejection fails the run. */
+    during?: (pid: number, stderr: () => string) => Promise<void>;
+  } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // Not the project root by default: its chaosgate.config.json would be every command's config there.
     const p = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd ?? tmpdir(), env: opts.env });
@@ -60,10 +77,16 @@ export function runCli(cli: string, args: string[], opts: { stdin?: string | Buf
     p.stdout.on('data', (d: Buffer) => (stdout += d));
     p.stderr.on('data', (d: Buffer) => (stderr += d));
     p.on('error', reject);
-    p.on('close', (code, signal) => {
+    let done = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
-    });
+    };
+    p.on('close', finish);
+    p.on('exit', (code, signal) => setTimeout(() => finish(code, signal), OUTPUT_AFTER_EXIT_MS).unref());
     p.stdin.end(opts.stdin ?? '');
+    if (opts.during) opts.during(p.pid!, () => stderr).catch(reject);
   });
 }
