@@ -36,7 +36,11 @@ export function register(program: Command): void {
     .option('--state <file>', 'also write the mergeable evaluation state (for `chaosgate merge`; .gz compresses)')
     .option('--declared-thresholds', "also judge the thresholds k6 declared in the NDJSON's Metric lines")
     .option('--allow-no-gates', 'accept an evaluation with no gates to judge (otherwise refused, exit 2)')
-    .option('--threads <n>', THREADS_FLAG_HELP, threadsFlag)
+    .option(
+      '--threads <n>',
+      `${THREADS_FLAG_HELP}; from 2, big files are parsed by reading threads, from 4 large ones recorded by recording threads too (docs/evaluator.md)`,
+      threadsFlag,
+    )
     .option(
       '--test-run-duration <ms>',
       "k6's test run duration in ms (handleSummary's state.testRunDurationMs), which a counter's `rate` divides by as in k6; default: the input's first to last sample",
