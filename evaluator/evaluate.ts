@@ -47,7 +47,7 @@ function workerScript(): URL | null {
 }
 
 /**
- * Slots of the record ring: batches the reading thread may be ahead (96 KB each, 3 MB). Enough to
+ * Slots of the record ring: batches the reading thread may be ahead (128 KB each, 4 MB). Enough to
  * cover the main thread's longest pause (merging buckets when a run coarsens them, ~130 ms at
  * 20 M points) without making the reader wait long.
  */
@@ -216,7 +216,7 @@ async function readInWorkers(
             }
             // A block's line numbers start at 1: made the file's here.
             if (lineBase > 0) for (const e of batch.events) if (e.kind === 'declare' || e.kind === 'malformed') e.line += lineBase;
-            ev.ingestBatch(name, batch, rings[reader]!, readers > 1 ? `${name}\u0000${reader}` : name);
+            ev.ingestBatch(name, batch, rings[reader]!, readers > 1 ? `${name}\u0000${reader}` : name, lineBase);
             consumers[reader]!.release();
             blockLines += batch.lines;
             if (batch.endOfBlock) {

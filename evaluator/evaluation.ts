@@ -24,7 +24,7 @@ import { LOCUST_CSV_MISSING_TAIL, LOCUST_CSV_NO_DURATIONS } from './readers/locu
 import { approximationLabel } from '../model/input-formats.js';
 import type { SampleSink } from './readers/types.js';
 import { tagsKey, valueProblem } from './readers/types.js';
-import { SLOT_VALUES, type ScanBatch } from './scan.js';
+import { POINT_VALUES, SLOT_VALUES, type ScanBatch } from './scan.js';
 import { HISTOGRAM_SCALE, SeriesStore, type Series } from './series.js';
 import { INPUT_TAG, INSTANCE_GAUGES, visibleSeries } from './instance-gauges.js';
 import { SIGNIFICANT_DIGITS } from '../model/histogram.js';
@@ -553,7 +553,7 @@ export class Evaluation implements SampleSink {
    * A batch a worker thread's Scanner read from `source` (scan.ts): its events and points in
    * stream order, with the same effect as reading those lines here.
    */
-  ingestBatch(source: string, batch: ScanBatch, ring: Float64Array, keySpace = source): void {
+  ingestBatch(source: string, batch: ScanBatch, ring: Float64Array, keySpace = source, lineBase = 0): void {
     const s = this.current?.summary.source === source ? this.current : this.source(source);
     this.current = s;
     // Each reading thread numbers its own keys (several read blocks of one file).
@@ -590,10 +590,10 @@ export class Evaluation implements SampleSink {
         }
       }
       if (k === count) break;
-      const i = base + k * 3;
+      const i = base + k * POINT_VALUES;
       const key = keys[ring[i]!]!;
-      // A worker's batch carries no line numbers: a far-off point is named by its time.
-      this.record(key.metric, key.info, ring[i + 1]!, ring[i + 2]!);
+      // The line (of its block: lineBase before it) names the point if it is left out as far off.
+      this.record(key.metric, key.info, ring[i + 1]!, ring[i + 2]!, ring[i + 3]! + lineBase);
       if (key.watched) this.watched!.onPoint(key.metric.name, ring[i + 1]!, ring[i + 2]!);
     }
     s.summary.lines += batch.lines;

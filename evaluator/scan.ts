@@ -7,10 +7,12 @@ import { SourceReader, type InputFormat } from './readers/index.js';
 import { tagsKey, type SampleSink } from './readers/types.js';
 import type { TextTarget } from './input.js';
 
-/** Points per batch: a 96 KB slot of the shared record ring. */
+/** Points per batch: a 128 KB slot of the shared record ring. */
 export const BATCH_POINTS = 4096;
-/** Float64 values per slot: [key id, time, value] per point. */
-export const SLOT_VALUES = BATCH_POINTS * 3;
+/** Float64 values per point: [key id, time, value, line]. */
+export const POINT_VALUES = 4;
+/** Float64 values per slot. */
+export const SLOT_VALUES = BATCH_POINTS * POINT_VALUES;
 
 export type ScanEvent =
   | { kind: 'key'; id: number; metric: string; tagsRaw: string | null; tags: Record<string, string> | null }
@@ -24,8 +26,9 @@ export type ScanEvent =
 
 export interface ScanBatch {
   /**
-   * The ring slot holding its points: count × [key id, time (ms since the epoch), value] from
-   * index slot × SLOT_VALUES. The ring is shared memory, so points are never copied or allocated.
+   * The ring slot holding its points: count × [key id, time (ms since the epoch), value, line in
+   * the block read] from index slot × SLOT_VALUES. The ring is shared memory, so points are never
+   * copied or allocated. The line names a sample the main thread leaves out (far off in time).
    */
   slot: number;
   count: number;
@@ -135,7 +138,7 @@ export class Scanner implements SampleSink, TextTarget {
     return perTags;
   }
 
-  point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, _line: number): void {
+  point(metric: string, time: number, value: number, tagsRaw: string | null, tags: Record<string, string> | null, line: number): void {
     let perTags = this.keysOf(tagsRaw, tags);
     let id = perTags.get(metric);
     if (id === undefined) {
@@ -152,10 +155,11 @@ export class Scanner implements SampleSink, TextTarget {
       this.event({ kind: 'key', id, metric, tagsRaw, tags: tagsRaw === null ? tags : null });
     }
     const b = this.batch;
-    const k = this.base + b.count * 3;
+    const k = this.base + b.count * POINT_VALUES;
     this.ring[k] = id;
     this.ring[k + 1] = time;
     this.ring[k + 2] = value;
+    this.ring[k + 3] = line;
     if (++b.count === BATCH_POINTS) this.flush();
   }
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
       // 1 MB: files from 1 MB on get a reading thread, from 4 MB on two (plain NDJSON). The gates'
       // limits are loose: the recording is made at test time on a possibly loaded machine, and what
       // is compared is the figures across thread counts, not the verdict.
-      evaluate: { workerMinBytes: 1 << 20, bucketWidth: '1s' },
+      evaluate: { workerMinBytes: 1 << 20, bucketWidth: '1s', malformedTolerance: 0.001 },
       gates: [
         { metric: 'http_req_duration', expression: 'p(95)<60000' },
         { metric: 'http_req_duration', expression: 'avg<60000', window: '1s' },
@@ -88,6 +88,12 @@ describe('evaluate --threads', () => {
     const rec = loadRecording(recorded);
     const one = join(dir, 'one.ndjson');
     await replicate(rec, one, 40_000, { offsetMinutes: 0, gzip: false });
+    // A malformed line and a sample far off in time, in different blocks: both named by file:line
+    // whichever thread read them.
+    const lines = (await readFile(one, 'utf8')).split('\n');
+    lines.splice(30_000, 0, JSON.stringify({ metric: 'http_req_duration', type: 'Point', data: { time: '1971-01-01T00:00:00Z', value: 5, tags: { name: 'far' } } }));
+    lines.splice(10_000, 0, '{not json');
+    await writeFile(one, lines.join('\n'));
     // Three shards' files: the same recording at three time offsets (k6 in three zones' format).
     const three = [0, 60, 120].map((m) => join(dir, `shard-${m}.ndjson`));
     // Each over 4 × 1 MB: two reading threads each, and from 4 threads a recording thread.
@@ -95,6 +101,14 @@ describe('evaluate --threads', () => {
 
     const single = await Promise.all([1, 2, 3, 8].map((n) => evaluateAt([one], n)));
     expect(single[0]!.totals.points).toBe(40_000);
+    for (const r of single) {
+      const problems = (r as unknown as { totals: { problems: Array<{ source: string; line: number; reason: string }> } }).totals.problems;
+      expect(problems.map((p) => [p.source, p.line])).toEqual([
+        [one, 10_001],
+        [one, 30_002],
+      ]);
+      expect(problems[1]!.reason).toMatch(/far outside/);
+    }
     // Main thread alone; then the main thread and two reading threads (the file is over 4 × 1 MB);
     // at 8, six reading threads and one recording thread (the main thread only routes the points).
     expect(single.map((r) => r.config.threads)).toEqual([
