@@ -64,14 +64,23 @@ export const RECORDING_MIN_THREADS = 4;
  */
 const READERS_PER_RECORDER = 5;
 
+/**
+ * At most this many recording and reading threads for a file: the main thread routes ~15 M points
+ * a second (0.06–0.07 µs each, docs/benchmarks.md), which 3 recording threads (~0.08 µs a point
+ * each) and 12 reading threads (~0.3 µs) already outpace; more would only cost memory (~13–20 MB
+ * each). So a file uses at most 16 threads, whatever the machine has.
+ */
+const MAX_RECORDERS = 3;
+const MAX_FILE_READERS = 12;
+
 /** Recording threads for `threads` threads (0: the main thread records). */
 export function recordingThreads(threads: number): number {
-  return threads < RECORDING_MIN_THREADS ? 0 : Math.max(1, Math.round((threads - 1) / (READERS_PER_RECORDER + 1)));
+  return threads < RECORDING_MIN_THREADS ? 0 : Math.min(MAX_RECORDERS, Math.max(1, Math.round((threads - 1) / (READERS_PER_RECORDER + 1))));
 }
 
-/** Reading threads of a big plain NDJSON file: READERS, or every thread left when recording threads take the recording. */
+/** Reading threads of a big plain NDJSON file: READERS, or the threads left when recording threads take the recording (at most MAX_FILE_READERS). */
 export function fileReaders(threads: number, recorders: number): number {
-  return recorders > 0 ? Math.max(READERS, threads - 1 - recorders) : Math.min(READERS, threads);
+  return recorders > 0 ? Math.min(MAX_FILE_READERS, Math.max(READERS, threads - 1 - recorders)) : Math.min(READERS, threads);
 }
 
 /** Threads from which many large inputs are evaluated to states in parallel and merged. */
