@@ -448,15 +448,11 @@ export async function evaluate(inputs: string[], opts: EvaluateOptions = {}): Pr
     const recorders = recordingThreads(threads);
     const recordScript = recorders > 0 && script && plans.every((p) => !p.live) && plans.some((p) => p.large) ? recordWorkerScript() : null;
     if (recordScript) ev.recordOnThreads(recordScript, recorders);
-    for (const { input, live, ownThread } of plans) {
+    for (const { input, live, ownThread, large } of plans) {
       // stdin's draining thread may be running already (the CLI's entry starts it for `evaluate -`).
       const drain = takeEarlyDrain(input);
       if (script && threads > 1 && ownThread) {
-        const readers = live
-          ? liveReaders(threads, opts.format)
-          : opts.format !== 'csv' && (await bigFile(input, READERS_MIN_FACTOR * evaluateConfig.workerMinBytes)) && plainNdjson(input)
-            ? fileReaders(threads, recordScript ? recorders : 0)
-            : 1;
+        const readers = live ? liveReaders(threads, opts.format) : opts.format !== 'csv' && large && plainNdjson(input) ? fileReaders(threads, recordScript ? recorders : 0) : 1;
         await readInWorkers(ev, script, input, { format: opts.format, drain, readers, live });
       } else await readSource(ev, input, drain);
     }

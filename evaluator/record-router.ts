@@ -28,7 +28,7 @@ import {
   type SeriesDefinition,
   type SeriesExport,
 } from './record-lane.js';
-import { EXACT_CHUNK, EXACT_PER_SERIES, EXACT_TOTAL, type PointRouter, type Series, type SeriesStore } from './series.js';
+import { EXACT_CHUNK, EXACT_PER_SERIES, ExactPool, type PointRouter, type Series, type SeriesRoute, type SeriesStore } from './series.js';
 
 /** The bundled recording thread beside this module (dist/, or a test's bundle); null when run from source or without WebAssembly histograms. */
 export function recordWorkerScript(): URL | null {
@@ -66,9 +66,11 @@ interface Lane {
 export class RecordRouter implements PointRouter {
   private readonly lanes: Lane[] = [];
   private definedSeries = 0;
-  /** The exact-value budget as one store's pool would hand it out (series.ts ExactPool): free chunks, and chunks never used. */
-  private freeChunks = 0;
-  private nextChunk = 0;
+  /**
+   * The exact-value budget, handed out as one store's pool would: a pool of its own whose chunks
+   * are only counted here (the values go to the recording threads' pools).
+   */
+  private readonly budget = new ExactPool();
 
   /** Starts `threads` recording threads for `store`, which must hold no series yet. */
   constructor(
@@ -95,14 +97,10 @@ export class RecordRouter implements PointRouter {
     store.router = this;
   }
 
-  get threads(): number {
-    return this.lanes.length;
-  }
-
   define(s: Series): void {
     const thread = this.definedSeries++ % this.lanes.length;
     const lane = this.lanes[thread]!;
-    s.route = { thread, id: lane.defined++, exactLength: s.histogram ? 0 : -1, exactChunks: 0 };
+    s.route = { thread, id: lane.defined++, exactLength: s.histogram ? 0 : -1, exactChunks: [] };
     lane.definitions.postMessage({ key: s.key, metric: s.metric, tags: s.tags, overflow: s.overflow, histogram: s.histogram } satisfies SeriesDefinition);
   }
 
@@ -119,8 +117,8 @@ export class RecordRouter implements PointRouter {
       // As Series.recordNumbered with one pool: past the series' share, or no chunk left, the values go.
       if (r.exactLength < EXACT_PER_SERIES && (r.exactLength % EXACT_CHUNK !== 0 || this.takeChunk(r))) r.exactLength++;
       else {
-        this.freeChunks += r.exactChunks;
-        r.exactChunks = 0;
+        this.budget.give(r.exactChunks);
+        r.exactChunks = [];
         r.exactLength = -1;
         flags |= DROP_EXACT;
       }
@@ -128,11 +126,10 @@ export class RecordRouter implements PointRouter {
     this.write(this.lanes[r.thread]!, r.id, time, value, seq, flags);
   }
 
-  private takeChunk(r: NonNullable<Series['route']>): boolean {
-    if (this.freeChunks > 0) this.freeChunks--;
-    else if ((this.nextChunk + 1) * EXACT_CHUNK <= EXACT_TOTAL) this.nextChunk++;
-    else return false;
-    r.exactChunks++;
+  private takeChunk(r: SeriesRoute): boolean {
+    const chunk = this.budget.take();
+    if (chunk < 0) return false;
+    r.exactChunks.push(chunk);
     return true;
   }
 

@@ -46,10 +46,7 @@ function record(): RecorderMessage {
     const got = receiveMessageOnPort(task.definitions);
     if (got === undefined) return false;
     const d = got.message as SeriesDefinition;
-    const s = new Series(store, d.key, d.metric, d.tags, d.overflow, d.histogram);
-    store.byKey.set(s.key, s);
-    if (s.hist !== null) store.noteLiveSeries(s);
-    series.push(s);
+    series.push(store.add(new Series(store, d.key, d.metric, d.tags, d.overflow, d.histogram)));
     return true;
   };
   const seriesAt = (id: number): Series => {

@@ -364,9 +364,9 @@ export interface PointRouter {
 export interface SeriesRoute {
   thread: number;
   id: number;
-  /** Exact values it would hold now (-1: dropped for good). */
+  /** Exact values it would hold now (-1: dropped for good), and the budget's chunks they take. */
   exactLength: number;
-  exactChunks: number;
+  exactChunks: number[];
 }
 
 export interface SeriesStoreOptions {
@@ -433,8 +433,8 @@ export class SeriesStore {
   private maxStart = -Infinity;
   /**
    * Set: the points go to recording threads (record-router.ts) and this store only keeps the
-   * series (in creation order), the arrival numbers and the bucket range; the threads' series
-   * replace these at the end (SeriesStore.adopt).
+   * series (in creation order), the arrival numbers and the bucket range; what the threads
+   * recorded goes into these series at the end (record-lane.ts restoreSeries).
    */
   router: PointRouter | null = null;
 
@@ -445,11 +445,15 @@ export class SeriesStore {
   /** The series for metric + selected tags, or the metric's overflow series past the cap. */
   get(metric: string, tags: Record<string, string>): Series {
     const key = seriesKey(metric, tags);
-    let s = this.byKey.get(key);
+    const s = this.byKey.get(key);
     if (s) return s;
     if (this.byKey.size >= this.opts.seriesCap) return this.overflowFor(metric, this.opts.overflowTags?.(metric, tags) ?? {});
-    s = new Series(this, key, metric, tags, false, this.opts.wantsHistogram(metric));
-    this.byKey.set(key, s);
+    return this.add(new Series(this, key, metric, tags, false, this.opts.wantsHistogram(metric)));
+  }
+
+  /** Takes a new series into the store (and to its recording thread, when routed). */
+  add(s: Series): Series {
+    this.byKey.set(s.key, s);
     if (s.hist !== null) this.noteLiveSeries(s);
     this.router?.define(s);
     return s;
@@ -478,7 +482,12 @@ export class SeriesStore {
       this.maxStart = start;
       this.freezeOldBuckets();
     }
-    if ((this.maxStart - this.minStart) / this.bucketWidthMs + 1 > this.opts.maxBuckets) this.coarsen();
+    if (this.spanBuckets() > this.opts.maxBuckets) this.coarsen();
+  }
+
+  /** Buckets of the current width from the run's first to its last. */
+  private spanBuckets(): number {
+    return (this.maxStart - this.minStart) / this.bucketWidthMs + 1;
   }
 
   /**
@@ -525,7 +534,7 @@ export class SeriesStore {
 
   /** Whether the run spans enough bucket widths for old bucket histograms to be frozen (LIVE_BUCKET_SPAN). */
   private freezesBuckets(): boolean {
-    return (this.maxStart - this.minStart) / this.bucketWidthMs + 1 > LIVE_BUCKET_SPAN;
+    return this.spanBuckets() > LIVE_BUCKET_SPAN;
   }
 
   /**
@@ -549,15 +558,11 @@ export class SeriesStore {
   }
 
   private coarsen(): void {
-    while ((this.maxStart - this.minStart) / this.bucketWidthMs + 1 > this.opts.maxBuckets) {
+    while (this.spanBuckets() > this.opts.maxBuckets) {
       this.bucketWidthMs *= 2;
       this.minStart = Math.floor(this.minStart / this.bucketWidthMs) * this.bucketWidthMs;
       this.maxStart = Math.floor(this.maxStart / this.bucketWidthMs) * this.bucketWidthMs;
     }
-    this.rebucketAll();
-  }
-
-  private rebucketAll(): void {
     const freezeBefore = this.freezesBuckets() ? this.maxStart - this.bucketWidthMs : -Infinity;
     for (const s of this.byKey.values()) s.rebucket(this.bucketWidthMs, freezeBefore);
     this.freezeOldBuckets(true);
@@ -569,14 +574,8 @@ export class SeriesStore {
    */
   overflowFor(metric: string, tags: Record<string, string> = {}): Series {
     const okey = overflowKey(metric, tags);
-    let s = this.byKey.get(okey);
-    if (!s) {
-      s = new Series(this, okey, metric, tags, true, this.opts.wantsHistogram(metric));
-      this.byKey.set(okey, s);
-      if (s.hist !== null) this.noteLiveSeries(s);
-      this.router?.define(s);
-    }
-    return s;
+    const s = this.byKey.get(okey);
+    return s ?? this.add(new Series(this, okey, metric, tags, true, this.opts.wantsHistogram(metric)));
   }
 
   destroy(): void {
